@@ -1,0 +1,46 @@
+"""Keras layer objects from graph layers: construction and calling, by spec.
+
+Both the compiler and the conformance tests use these, so the tests prove the
+specs against exactly the layers the compiler builds.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from codegen.keras_env import import_keras
+from graph.params import thaw
+from graph.spec import LayerSpec
+
+
+def keras_kwargs(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Constructor kwargs for a layer: JSON-ready values, nested layers built."""
+    kwargs = {}
+    for name, value in params.items():
+        if isinstance(value, Mapping) and "type" in value:
+            kwargs[name] = make_layer(value["type"], value.get("params", {}))
+        else:
+            kwargs[name] = thaw(value)
+    return kwargs
+
+
+def make_layer(layer_type: str, params: Mapping[str, Any], name: str | None = None) -> Any:
+    """A new Keras layer of `layer_type` with `params` (Keras defaults for the rest)."""
+    keras = import_keras()
+    cls = getattr(keras.layers, layer_type)
+    kwargs = keras_kwargs(params)
+    if name is not None:
+        kwargs["name"] = name
+    return cls(**kwargs)
+
+
+def call_layer(spec: LayerSpec, layer: Any, inputs: list[Any]) -> Any:
+    """Call `layer` on `inputs` (in port order) the way Keras expects for `spec`."""
+    if spec.call_style == "single":
+        (x,) = inputs
+        return layer(x)
+    if spec.call_style == "list":
+        return layer(list(inputs))
+    if spec.call_style == "kwargs":
+        return layer(**{spec.ports.names[i]: x for i, x in enumerate(inputs)})
+    raise ValueError(f"unknown call style {spec.call_style!r} of {spec.type}")

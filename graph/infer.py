@@ -1,0 +1,60 @@
+"""Per-node inference: check a layer's params, then apply its spec's rules.
+
+`validate()` runs this for every node; the conformance tests run it against Keras,
+so what they prove is what validation does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from graph.shapes import Shape
+from graph.spec import LayerSpec
+
+
+@dataclass(frozen=True)
+class Inferred:
+    """What a layer produces on its inputs: output shape and dtype, weight counts."""
+
+    shape: Shape
+    dtype: str
+    trainable: int
+    non_trainable: int
+
+    @property
+    def params(self) -> int:
+        return self.trainable + self.non_trainable
+
+
+def param_problems(spec: LayerSpec, params: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Every (param name, reason) refused in `params`, cross-parameter rules included.
+
+    Cross-parameter rules run only when each value is fine on its own.
+    """
+    problems: list[tuple[str, str]] = []
+    by_name = spec.param_by_name
+    for name, value in params.items():
+        param = by_name.get(name)
+        if param is None:
+            problems.append((name, f"is not a parameter of {spec.type}"))
+            continue
+        reason = param.kind.problem(value)
+        if reason is not None:
+            problems.append((name, f"{reason}. Received: {name}={value!r}"))
+    for name in spec.required_params:
+        if name not in params:
+            problems.append((name, "is required"))
+    if not problems:
+        problems.extend(spec.check_params(spec.resolve(params)))
+    return problems
+
+
+def infer(
+    spec: LayerSpec, p: Mapping[str, Any], shapes: list[Shape], dtypes: list[str]
+) -> Inferred:
+    """Apply `spec`'s rules to resolved params `p`; raises ShapeError."""
+    shape = spec.output_shape(shapes, p)
+    trainable, non_trainable = spec.weights(shapes, p)
+    return Inferred(shape, spec.output_dtype(dtypes, p), trainable, non_trainable)

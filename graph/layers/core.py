@@ -1,0 +1,112 @@
+"""Core layers: Input, Dense, Activation, Embedding."""
+
+from __future__ import annotations
+
+from graph.errors import ShapeError
+from graph.layers.common import (
+    ACTIVATIONS,
+    activation,
+    initializer,
+    regularizer,
+    use_bias,
+    weight_params,
+)
+from graph.params import Bool, Choice, Int, IntTuple, Optional, Param
+from graph.shapes import fmt
+from graph.spec import FLOATX, LayerSpec, Ports, expect_min_rank, register
+
+DTYPES = (
+    None, "float32", "float16", "bfloat16", "float64", "int32", "int64", "uint8", "bool",
+)  # fmt: skip
+
+
+@register
+class Input(LayerSpec):
+    """A model input: a tensor of the given shape (batch axis excluded) and dtype."""
+
+    type = "Input"
+    category = "Core"
+    ports = Ports.none()
+    params = (
+        Param(
+            "shape",
+            IntTuple(none=True),
+            help="Shape of one sample, without the batch axis; None for a free size.",
+            initial=(784,),
+        ),
+        Param("batch_size", Optional(Int(min=1)), None, "Fixed batch size, or None."),
+        Param("dtype", Choice(DTYPES), None, "Element type; None means float32."),
+    )
+
+    def output_shape(self, shapes, p):
+        return (p["batch_size"], *p["shape"])
+
+    def output_dtype(self, dtypes, p):
+        return p["dtype"] or FLOATX
+
+
+@register
+class Dense(LayerSpec):
+    """A densely connected layer: activation(dot(input, kernel) + bias)."""
+
+    type = "Dense"
+    category = "Core"
+    params = (
+        Param("units", Int(min=1), help="Size of the output's last axis.", initial=32),
+        activation(),
+        use_bias(),
+        *weight_params(),
+    )
+
+    def output_shape(self, shapes, p):
+        (shape,) = shapes
+        expect_min_rank(shape, 2)
+        if shape[-1] is None:
+            raise ShapeError(
+                f"needs a known size on the input's last axis. Received: input shape {fmt(shape)}"
+            )
+        return (*shape[:-1], p["units"])
+
+    def weights(self, shapes, p):
+        units = p["units"]
+        return (shapes[0][-1] * units + (units if p["use_bias"] else 0), 0)
+
+
+@register
+class Activation(LayerSpec):
+    """Applies an activation function to its input."""
+
+    type = "Activation"
+    category = "Activations"
+    params = (
+        Param(
+            "activation",
+            Choice(ACTIVATIONS[1:]),
+            help="Name of the activation function.",
+            initial="relu",
+        ),
+    )
+
+    def output_shape(self, shapes, p):
+        return shapes[0]
+
+
+@register
+class Embedding(LayerSpec):
+    """Turns integer token ids into dense vectors of a fixed size."""
+
+    type = "Embedding"
+    category = "Core"
+    params = (
+        Param("input_dim", Int(min=1), help="Vocabulary size: largest id + 1.", initial=10000),
+        Param("output_dim", Int(min=1), help="Size of each embedding vector.", initial=64),
+        initializer("embeddings_initializer", "uniform", "embedding matrix"),
+        regularizer("embeddings_regularizer", "embedding matrix"),
+        Param("mask_zero", Bool(), False, "Whether id 0 is padding to be masked."),
+    )
+
+    def output_shape(self, shapes, p):
+        return (*shapes[0], p["output_dim"])
+
+    def weights(self, shapes, p):
+        return (p["input_dim"] * p["output_dim"], 0)

@@ -1,0 +1,195 @@
+"""Layer specs: everything the graph knows about one Keras layer type, in one place.
+
+A spec names the Keras class, its category, its parameters (with Keras's names and
+defaults), its input ports, and the rules that give its output shape, dtype and
+weight count from its inputs and parameters. Rules are pure functions of those
+arguments and raise `ShapeError` with a message a person understands.
+
+Specs are registered by type name. Other packages may add resolvers for types that
+have no hand-written spec (codegen adds one backed by Keras itself); graph never
+imports them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, ClassVar
+
+from graph.errors import ShapeError
+from graph.params import Param
+from graph.shapes import Shape, fmt
+
+Params = Mapping[str, Any]
+
+#: The dtype Keras layers compute in by default (the "float32" dtype policy).
+FLOATX = "float32"
+
+
+@dataclass(frozen=True)
+class Ports:
+    """The named inputs of a layer, in the order Keras takes them.
+
+    Fixed ports: `names`, of which the first `required` must be connected (MultiHead
+    Attention: query, value required; key optional). Variadic ports (merge layers):
+    `input_0`, `input_1`, ... with at least `required` connected, in index order.
+    """
+
+    names: tuple[str, ...]
+    required: int
+    variadic: bool = False
+
+    @classmethod
+    def single(cls) -> Ports:
+        return cls(("input",), 1)
+
+    @classmethod
+    def none(cls) -> Ports:
+        return cls((), 0)
+
+    @classmethod
+    def fixed(cls, names: tuple[str, ...], required: int | None = None) -> Ports:
+        return cls(names, len(names) if required is None else required)
+
+    @classmethod
+    def many(cls, required: int = 2) -> Ports:
+        return cls((), required, variadic=True)
+
+    def index(self, port: str) -> int | None:
+        """The position of `port` among the layer's inputs, or None if no such port."""
+        if self.variadic:
+            prefix, _, number = port.rpartition("_")
+            if prefix == "input" and number.isdigit() and str(int(number)) == number:
+                return int(number)
+            return None
+        try:
+            return self.names.index(port)
+        except ValueError:
+            return None
+
+    def name(self, index: int) -> str:
+        """The port name at `index`."""
+        return f"input_{index}" if self.variadic else self.names[index]
+
+    def describe(self) -> str:
+        if self.variadic:
+            return f"at least {self.required} inputs"
+        if not self.names:
+            return "no inputs"
+        return ", ".join(
+            n if i < self.required else f"{n} (optional)" for i, n in enumerate(self.names)
+        )
+
+
+class LayerSpec:
+    """Base class of layer specs. Subclasses set the class attributes and rules.
+
+    `call_style` says how Keras calls the layer on its inputs: "single" (layer(x)),
+    "list" (layer([a, b, ...])) or "kwargs" (layer(query=q, value=v, key=k)).
+    """
+
+    type: ClassVar[str]
+    category: ClassVar[str]
+    params: ClassVar[tuple[Param, ...]] = ()
+    ports: ClassVar[Ports] = Ports.single()
+    call_style: ClassVar[str] = "single"
+
+    def __init__(self) -> None:
+        self.param_by_name = MappingProxyType({p.name: p for p in self.params})
+        self.defaults = MappingProxyType({p.name: p.default for p in self.params if not p.required})
+        self.required_params = tuple(p.name for p in self.params if p.required)
+
+    @property
+    def doc(self) -> str:
+        """The first line of the spec's docstring: what the layer does."""
+        return (type(self).__doc__ or "").strip().splitlines()[0]
+
+    def resolve(self, params: Params) -> dict[str, Any]:
+        """The full parameter dict: Keras defaults overridden by `params`."""
+        resolved = dict(self.defaults)
+        resolved.update(params)
+        return resolved
+
+    def initial_params(self) -> dict[str, Any]:
+        """The params a new node of this type starts with: its required ones."""
+        return {p.name: p.initial for p in self.params if p.required}
+
+    # Rules. Subclasses override what applies to them.
+
+    def check_params(self, p: Params) -> Iterator[tuple[str, str]]:
+        """Cross-parameter rules: yields (param name, reason) for each violation."""
+        return iter(())
+
+    def output_shape(self, shapes: list[Shape], p: Params) -> Shape:
+        """The output shape (batch axis included) for the input shapes and params."""
+        raise NotImplementedError
+
+    def output_dtype(self, dtypes: list[str], p: Params) -> str:
+        """The output dtype; layers compute in float32 unless they say otherwise."""
+        return FLOATX
+
+    def weights(self, shapes: list[Shape], p: Params) -> tuple[int, int]:
+        """(trainable, non-trainable) weight counts once built on `shapes`."""
+        return (0, 0)
+
+    def weight_signature(self, shapes: list[Shape], p: Params) -> tuple[Any, ...]:
+        """What the weights' shapes depend on in the inputs.
+
+        Call sites of one shared layer must agree on it; by default the feature
+        (last) axis of every input, as Keras's input specs check once built.
+        """
+        return tuple(s[-1] if s else None for s in shapes)
+
+
+def preserve_dtype(dtypes: list[str], p: Params) -> str:
+    """Output dtype rule of layers that move values without computing on them."""
+    return dtypes[0]
+
+
+_SPECS: dict[str, LayerSpec] = {}
+_RESOLVERS: list[Callable[[str], LayerSpec | None]] = []
+
+
+def register(cls: type[LayerSpec]) -> type[LayerSpec]:
+    """Class decorator: make `cls` the spec of its `type`."""
+    if cls.type in _SPECS:
+        raise ValueError(f"a spec for {cls.type!r} is already registered")
+    _SPECS[cls.type] = cls()
+    return cls
+
+
+def add_resolver(resolver: Callable[[str], LayerSpec | None]) -> None:
+    """Let `resolver` supply specs for types without a hand-written one."""
+    if resolver not in _RESOLVERS:
+        _RESOLVERS.append(resolver)
+
+
+def get_spec(layer_type: str) -> LayerSpec | None:
+    """The spec of `layer_type`, or None when no spec or resolver knows it."""
+    spec = _SPECS.get(layer_type)
+    if spec is None:
+        for resolver in _RESOLVERS:
+            spec = resolver(layer_type)
+            if spec is not None:
+                break
+    return spec
+
+
+def builtin_specs() -> list[LayerSpec]:
+    """Every hand-written spec, in registration order."""
+    return list(_SPECS.values())
+
+
+def expect_rank(shape: Shape, rank: int, layout: str) -> None:
+    """Raise ShapeError unless `shape` has `rank` axes; `layout` names them."""
+    if len(shape) != rank:
+        raise ShapeError(
+            f"expects an input of rank {rank} {layout}. Received: input shape {fmt(shape)}"
+        )
+
+
+def expect_min_rank(shape: Shape, rank: int) -> None:
+    """Raise ShapeError unless `shape` has at least `rank` axes."""
+    if len(shape) < rank:
+        raise ShapeError(f"expects an input of rank >= {rank}. Received: input shape {fmt(shape)}")

@@ -1,0 +1,61 @@
+"""Every layer spec against Keras itself: shapes, dtypes, weight counts, errors."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+import graph  # noqa: F401 - registers the built-in specs
+from codegen.keras_env import import_keras
+from graph.layers import common
+from graph.spec import builtin_specs
+from tests import hints  # noqa: F401 - per-family sampling hints
+from tests.spec_oracle import compare, draw_case
+
+SPECS = builtin_specs()
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.type)
+def test_spec_agrees_with_keras(spec):
+    @settings(
+        max_examples=60,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        derandomize=True,
+    )
+    @given(case=draw_case(spec))
+    def check(case):
+        difference = compare(spec, case)
+        assert difference is None, difference
+
+    check()
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.type)
+def test_spec_names_and_defaults_are_keras(spec):
+    keras = import_keras()
+    target = keras.Input if spec.type == "Input" else getattr(keras.layers, spec.type).__init__
+    signature = inspect.signature(target).parameters
+    for param in spec.params:
+        assert param.name in signature, f"{spec.type} has no argument {param.name!r}"
+        keras_default = signature[param.name].default
+        if param.required:
+            # Keras marks some required arguments with a None default (Input's shape).
+            assert keras_default in (inspect.Parameter.empty, None), (spec.type, param.name)
+        else:
+            expected = keras_default
+            if isinstance(expected, list):
+                expected = tuple(expected)
+            assert param.default == expected, (spec.type, param.name, keras_default)
+
+
+def test_choice_lists_name_real_keras_objects():
+    keras = import_keras()
+    for name in common.ACTIVATIONS:
+        assert keras.activations.get(name) is not None
+    for name in common.INITIALIZERS:
+        assert keras.initializers.get(name) is not None
+    for name in common.REGULARIZERS:
+        keras.regularizers.get(name)
