@@ -6,7 +6,8 @@ specs against exactly the layers the compiler builds.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from codegen.keras_env import import_keras
 from graph.params import thaw

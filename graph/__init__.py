@@ -5,14 +5,43 @@ usable headless.
 """
 
 from graph import layers  # noqa: F401 - registers the built-in specs
-from graph.errors import GraphError, GraphFileError, ShapeError
+from graph.errors import (
+    CycleError,
+    GraphEditError,
+    GraphError,
+    GraphFileError,
+    LayerNameError,
+    NodeNotFoundError,
+    ParamError,
+    PortError,
+    ShapeError,
+)
+from graph.fileformat import dumps, load, loads, save
+from graph.model import Layer, ModelGraph, Node
 from graph.spec import LayerSpec, builtin_specs, get_spec
+from graph.validate import Problem, Report, validate
 
 __all__ = [
+    "CycleError",
+    "GraphEditError",
     "GraphError",
     "GraphFileError",
+    "Layer",
+    "LayerNameError",
     "LayerSpec",
+    "ModelGraph",
+    "Node",
+    "NodeNotFoundError",
+    "ParamError",
+    "PortError",
+    "Problem",
+    "Report",
     "ShapeError",
     "builtin_specs",
+    "dumps",
     "get_spec",
+    "load",
+    "loads",
+    "save",
+    "validate",
 ]

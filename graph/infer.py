@@ -7,15 +7,13 @@ so what they prove is what validation does.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from graph.shapes import Shape
 from graph.spec import LayerSpec
 
 
-@dataclass(frozen=True)
-class Inferred:
+class Inferred(NamedTuple):
     """What a layer produces on its inputs: output shape and dtype, weight counts."""
 
     shape: Shape

@@ -13,7 +13,7 @@ imports them.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, ClassVar
 
@@ -39,6 +39,10 @@ class Ports:
     names: tuple[str, ...]
     required: int
     variadic: bool = False
+    _positions: dict[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_positions", {n: i for i, n in enumerate(self.names)})
 
     @classmethod
     def single(cls) -> Ports:
@@ -58,15 +62,12 @@ class Ports:
 
     def index(self, port: str) -> int | None:
         """The position of `port` among the layer's inputs, or None if no such port."""
-        if self.variadic:
-            prefix, _, number = port.rpartition("_")
-            if prefix == "input" and number.isdigit() and str(int(number)) == number:
-                return int(number)
-            return None
-        try:
-            return self.names.index(port)
-        except ValueError:
-            return None
+        if not self.variadic:
+            return self._positions.get(port)
+        number = port[6:] if port.startswith("input_") else ""
+        if number.isdigit() and number.isascii() and str(int(number)) == number:
+            return int(number)
+        return None
 
     def name(self, index: int) -> str:
         """The port name at `index`."""
@@ -128,6 +129,10 @@ class LayerSpec:
     def output_dtype(self, dtypes: list[str], p: Params) -> str:
         """The output dtype; layers compute in float32 unless they say otherwise."""
         return FLOATX
+
+    def dtype_warnings(self, dtypes: list[str], p: Params) -> Iterator[str]:
+        """Inputs whose dtype Keras accepts but probably not as the user meant."""
+        return iter(())
 
     def weights(self, shapes: list[Shape], p: Params) -> tuple[int, int]:
         """(trainable, non-trainable) weight counts once built on `shapes`."""

@@ -110,3 +110,10 @@ class Embedding(LayerSpec):
 
     def weights(self, shapes, p):
         return (p["input_dim"] * p["output_dim"], 0)
+
+    def dtype_warnings(self, dtypes, p):
+        if not dtypes[0].startswith(("int", "uint")):
+            yield (
+                f"expects integer token ids; Keras casts this {dtypes[0]} input to int32, "
+                "dropping any fraction"
+            )

@@ -1,0 +1,44 @@
+"""graph -> keras.Model: the Functional model a graph describes.
+
+Layers are created once per graph layer (so call sites of a shared layer share one
+Keras layer and its weights) and called in the graph's topological order, with the
+graph's layer names; inputs and outputs keep graph order.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from codegen.keras_env import import_keras
+from codegen.keras_layers import call_layer, make_layer
+from graph import GraphError, ModelGraph, validate
+from graph.params import thaw
+
+
+def build_model(g: ModelGraph) -> Any:
+    """The keras.Model for `g`; raises GraphError listing the problems if invalid."""
+    report = validate(g)
+    if not report.valid:
+        lines = "\n".join(f"  {p.message}" for p in report.errors)
+        raise GraphError(f"graph '{g.name}' is not valid:\n{lines}")
+    keras = import_keras()
+    layers: dict[int, Any] = {}
+    tensors: dict[str, Any] = {}
+    for node_id in report.order:
+        layer = g.layer(node_id)
+        if layer.type == "Input":
+            kwargs = {k: thaw(v) for k, v in layer.params.items()}
+            tensors[node_id] = keras.Input(name=layer.name, **kwargs)
+            continue
+        layer_id = g.node(node_id).layer_id
+        if layer_id not in layers:
+            layers[layer_id] = make_layer(layer.type, layer.params, name=layer.name)
+        spec = g.spec(node_id)
+        edges = sorted(g.in_edges(node_id), key=lambda edge: spec.ports.index(edge[0]))
+        inputs = [tensors[src] for _, src in edges]
+        tensors[node_id] = call_layer(spec, layers[layer_id], inputs)
+    return keras.Model(
+        inputs=[tensors[n] for n in g.inputs],
+        outputs=[tensors[n] for n in g.outputs],
+        name=g.name,
+    )

@@ -1,0 +1,293 @@
+"""The graph file (`*.graph.json`): load, save, and their text forms.
+
+The format is plain JSON, one node or edge per line so diffs stay readable, with a
+format name and version. Loading only parses data (nothing in a file is ever
+executed) and turns every defect into a `GraphFileError` naming the file and field.
+Semantic problems (unknown types, bad params, cycles) load fine and are left to
+`validate()`, so a user can open a broken file and fix it. Saving is atomic.
+
+    {
+      "format": "keras-graph-studio.graph",
+      "version": 1,
+      "name": "mlp",
+      "nodes": [
+        {"id": "n1", "type": "Input", "name": "digits", "params": {"shape": [784]}, "pos": [0, 0]},
+        {"id": "n2", "type": "Dense", "name": "dense", "params": {"units": 10}, "pos": [200, 0]},
+        {"id": "n3", "shares": "n2", "pos": [200, 80]}
+      ],
+      "edges": [
+        {"from": "n1", "to": "n2", "port": "input"}
+      ],
+      "outputs": ["n2"]
+    }
+
+A node with "shares" is another call site of the earlier node's layer.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from graph.errors import GraphFileError
+from graph.model import Layer, ModelGraph
+from graph.params import freeze, thaw
+
+FORMAT = "keras-graph-studio.graph"
+VERSION = 1
+MAX_BYTES = 64 * 1024 * 1024
+_MAX_COORD = 1e9
+
+_TOP_KEYS = ("format", "version", "name", "nodes", "edges", "outputs")
+_LAYER_NODE_KEYS = {"id", "type", "name", "params", "pos"}
+_SHARED_NODE_KEYS = {"id", "shares", "pos"}
+_EDGE_KEYS = {"from", "to", "port"}
+
+
+class _Reader:
+    """Checks a parsed document field by field; errors name the field's path."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, where: str, message: str) -> GraphFileError:
+        return GraphFileError(self.source, f"{where}: {message}" if where else message)
+
+    def object(self, value: Any, where: str, allowed: set[str], required: set[str]) -> dict:
+        if not isinstance(value, dict):
+            raise self.fail(where, f"must be an object. Received: {_kind(value)}")
+        unknown = sorted(set(value) - allowed)
+        if unknown:
+            raise self.fail(where, f"unknown field '{unknown[0]}'. Expected: {_listed(allowed)}")
+        missing = sorted(required - set(value))
+        if missing:
+            raise self.fail(where, f"missing field '{missing[0]}'")
+        return value
+
+    def string(self, value: Any, where: str) -> str:
+        if not isinstance(value, str) or not value:
+            raise self.fail(where, f"must be a non-empty string. Received: {_kind(value)}")
+        return value
+
+    def array(self, value: Any, where: str) -> list:
+        if not isinstance(value, list):
+            raise self.fail(where, f"must be an array. Received: {_kind(value)}")
+        return value
+
+    def position(self, value: Any, where: str) -> tuple[float, float]:
+        if (
+            isinstance(value, list)
+            and len(value) == 2
+            and all(
+                isinstance(v, (int, float))
+                and not isinstance(v, bool)
+                and math.isfinite(v)
+                and abs(v) <= _MAX_COORD
+                for v in value
+            )
+        ):
+            return (float(value[0]), float(value[1]))
+        raise self.fail(where, f"must be [x, y] with finite numbers up to {_MAX_COORD:g}")
+
+    def graph(self, doc: Any) -> ModelGraph:
+        doc = self.object(doc, "", set(_TOP_KEYS), {"format", "version", "nodes"})
+        if doc["format"] != FORMAT:
+            raise self.fail("format", f"must be '{FORMAT}'. Received: {doc['format']!r}")
+        version = doc["version"]
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            raise self.fail("version", f"must be a positive integer. Received: {version!r}")
+        if version > VERSION:
+            raise self.fail(
+                "version",
+                f"format version {version} is newer than this program reads ({VERSION}); "
+                "update Keras Graph Studio",
+            )
+        g = ModelGraph(self.string(doc.get("name", "model"), "name"))
+        with g.events.blocked():
+            self.nodes(g, self.array(doc["nodes"], "nodes"))
+            self.edges(g, self.array(doc.get("edges", []), "edges"))
+            self.outputs(g, self.array(doc.get("outputs", []), "outputs"))
+        return g
+
+    def nodes(self, g: ModelGraph, nodes: list) -> None:
+        layer_of: dict[str, int] = {}
+        for i, raw in enumerate(nodes):
+            where = f"nodes[{i}]"
+            if isinstance(raw, dict) and "shares" in raw:
+                raw = self.object(raw, where, _SHARED_NODE_KEYS, {"id", "shares"})
+                shared = self.string(raw["shares"], f"{where}.shares")
+                if shared not in layer_of:
+                    raise self.fail(
+                        f"{where}.shares",
+                        f"must name an earlier node that defines a layer. Received: {shared!r}",
+                    )
+                layer_id = layer_of[shared]
+            else:
+                raw = self.object(raw, where, _LAYER_NODE_KEYS, {"id", "type", "name"})
+                params = raw.get("params", {})
+                if not isinstance(params, dict):
+                    raise self.fail(
+                        f"{where}.params", f"must be an object. Received: {_kind(params)}"
+                    )
+                layer = Layer(
+                    self.string(raw["type"], f"{where}.type"),
+                    self.string(raw["name"], f"{where}.name"),
+                    freeze(params),
+                )
+                layer_id = g._add_layer(layer)
+            node_id = self.string(raw["id"], f"{where}.id")
+            if node_id in g:
+                raise self.fail(f"{where}.id", f"duplicate node id {node_id!r}")
+            pos = self.position(raw["pos"], f"{where}.pos") if "pos" in raw else (0.0, 0.0)
+            if "shares" not in raw:
+                layer_of[node_id] = layer_id
+            g._add_call_site(node_id, layer_id, pos)
+
+    def edges(self, g: ModelGraph, edges: list) -> None:
+        seen = set()
+        for i, raw in enumerate(edges):
+            where = f"edges[{i}]"
+            raw = self.object(raw, where, _EDGE_KEYS, _EDGE_KEYS)
+            src = self.string(raw["from"], f"{where}.from")
+            dst = self.string(raw["to"], f"{where}.to")
+            port = self.string(raw["port"], f"{where}.port")
+            for field, node_id in (("from", src), ("to", dst)):
+                if node_id not in g:
+                    raise self.fail(f"{where}.{field}", f"no node with id {node_id!r}")
+            if (src, dst, port) in seen:
+                raise self.fail(where, "duplicates an earlier edge")
+            seen.add((src, dst, port))
+            g._add_edge(src, dst, port)
+
+    def outputs(self, g: ModelGraph, outputs: list) -> None:
+        for i, node_id in enumerate(outputs):
+            node_id = self.string(node_id, f"outputs[{i}]")
+            if node_id not in g:
+                raise self.fail(f"outputs[{i}]", f"no node with id {node_id!r}")
+            if node_id in g.outputs:
+                raise self.fail(f"outputs[{i}]", f"node {node_id!r} is listed twice")
+            g.set_output(node_id)
+
+
+def _kind(value: Any) -> str:
+    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}
+    if value is None:
+        return "null"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return "a number"
+    return names.get(type(value), type(value).__name__)
+
+
+def _listed(keys: set[str]) -> str:
+    return ", ".join(sorted(keys))
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number {text} is out of range")
+    return value
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def loads(text: str, source: str = "<string>") -> ModelGraph:
+    """Parse a graph from its JSON text; `source` names it in error messages."""
+    try:
+        doc = json.loads(text, parse_float=_finite, parse_constant=_no_constant)
+    except json.JSONDecodeError as e:
+        where = f"line {e.lineno} column {e.colno}"
+        raise GraphFileError(source, f"not valid JSON: {e.msg} at {where}") from None
+    except RecursionError:
+        raise GraphFileError(source, "not a graph file: values are nested too deeply") from None
+    except ValueError as e:  # e.g. an integer with more digits than Python converts
+        raise GraphFileError(source, f"not valid JSON: {e}") from None
+    try:
+        return _Reader(source).graph(doc)
+    except RecursionError:
+        raise GraphFileError(source, "params are nested too deeply") from None
+
+
+def load(path: str | os.PathLike) -> ModelGraph:
+    """Read a graph file. Raises GraphFileError naming the file and the bad field."""
+    path = Path(path)
+    try:
+        with path.open("rb") as f:
+            data = f.read(MAX_BYTES + 1)
+    except OSError as e:
+        raise GraphFileError(path, f"cannot read: {e.strerror or e}") from None
+    if len(data) > MAX_BYTES:
+        raise GraphFileError(path, f"larger than {MAX_BYTES // 2**20} MiB; not a graph file")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise GraphFileError(path, f"not UTF-8 text (byte {e.start})") from None
+    return loads(text, str(path))
+
+
+def _line(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, allow_nan=False)
+
+
+def dumps(g: ModelGraph) -> str:
+    """The graph as file text: stable order, one node or edge per line."""
+    defined: dict[int, str] = {}
+    nodes = []
+    for node_id in g.node_ids():
+        node = g.node(node_id)
+        pos = list(node.pos)
+        if node.layer_id in defined:
+            nodes.append({"id": node_id, "shares": defined[node.layer_id], "pos": pos})
+            continue
+        defined[node.layer_id] = node_id
+        layer = g.layer(node_id)
+        params = {k: thaw(layer.params[k]) for k in sorted(layer.params)}
+        nodes.append(
+            {"id": node_id, "type": layer.type, "name": layer.name, "params": params, "pos": pos}
+        )
+    edges = [{"from": u, "to": v, "port": port} for u, v, port in g.edges()]
+
+    def block(items: list) -> str:
+        if not items:
+            return "[]"
+        return "[\n" + ",\n".join("    " + _line(item) for item in items) + "\n  ]"
+
+    return (
+        "{\n"
+        f'  "format": {_line(FORMAT)},\n'
+        f'  "version": {VERSION},\n'
+        f'  "name": {_line(g.name)},\n'
+        f'  "nodes": {block(nodes)},\n'
+        f'  "edges": {block(edges)},\n'
+        f'  "outputs": {_line(g.outputs)}\n'
+        "}\n"
+    )
+
+
+def save(g: ModelGraph, path: str | os.PathLike) -> None:
+    """Write `g` to `path` atomically: a crash mid-save leaves the old file whole."""
+    path = Path(path)
+    text = dumps(g)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as e:
+        raise GraphFileError(path, f"cannot write: {e.strerror or e}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o644)
+        os.replace(tmp, path)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise GraphFileError(path, f"cannot write: {e.strerror or e}") from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,382 @@
+"""ModelGraph: the editable graph of layer calls that every other part works on.
+
+Nodes are call sites of layers; a layer (type, unique name, params) usually has one
+call site, and a shared layer has several (one set of weights, as in a siamese
+network). Edges run from a node's output to a named input port of another node;
+one source may feed several ports of the same node (MultiHeadAttention(seq, seq)).
+
+The graph owns every mutation: public edit methods check structural rules (no
+cycles, one connection per port, unique valid names, param kinds) and raise typed
+`GraphEditError`s, then announce the change through `events`. Semantic checks
+(shapes, missing inputs, ...) are `validate()`'s job, so a graph may be incomplete
+while it is being edited, and a file with problems still loads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any, NamedTuple
+
+import networkx as nx
+
+from graph.errors import (
+    CycleError,
+    GraphEditError,
+    LayerNameError,
+    NodeNotFoundError,
+    ParamError,
+    PortError,
+)
+from graph.events import GraphEvents
+from graph.naming import fresh_name, name_problem
+from graph.params import freeze
+from graph.spec import LayerSpec, get_spec
+
+Position = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A Keras layer: its type, unique name and params (frozen values)."""
+
+    type: str
+    name: str
+    params: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Node:
+    """One call site of a layer, placed on the canvas."""
+
+    id: str
+    layer_id: int
+    pos: Position
+
+
+class _Tables(NamedTuple):
+    """Read-only access to a ModelGraph's storage; see ModelGraph._tables."""
+
+    #: node id -> {"node": Node} (networkx's node attribute dicts, in graph order)
+    nodes: dict[str, dict]
+    #: dst -> {src: {port: {}}} and src -> {dst: {port: {}}} (networkx's adjacency)
+    pred: dict[str, dict]
+    succ: dict[str, dict]
+    layers: dict[int, Layer]
+    sites: dict[int, list[str]]
+
+
+class ModelGraph:
+    """A DAG of layer calls with named input ports, model outputs and shared layers."""
+
+    def __init__(self, name: str = "model") -> None:
+        self._g = nx.MultiDiGraph()
+        self._layers: dict[int, Layer] = {}
+        self._sites: dict[int, list[str]] = {}
+        self._outputs: list[str] = []
+        self._name = name
+        self._next_layer = 0
+        self.events = GraphEvents()
+
+    # ----------------------------------------------------------------- queries
+
+    @property
+    def name(self) -> str:
+        """The model's name (the Keras Model's `name`)."""
+        return self._name
+
+    @name.setter
+    def name(self, value: str) -> None:
+        if value != self._name:
+            self._name = value
+            self.events.name_changed.emit()
+
+    def __len__(self) -> int:
+        return len(self._g)
+
+    def __contains__(self, node_id: object) -> bool:
+        return node_id in self._g
+
+    def node_ids(self) -> list[str]:
+        """Every node id, in insertion order (the graph's stable order)."""
+        return list(self._g)
+
+    def node(self, node_id: str) -> Node:
+        try:
+            return self._g.nodes[node_id]["node"]
+        except KeyError:
+            raise NodeNotFoundError(f"no node with id {node_id!r}") from None
+
+    def layer(self, node_id: str) -> Layer:
+        """The layer that `node_id` calls."""
+        return self._layers[self.node(node_id).layer_id]
+
+    def spec(self, node_id: str) -> LayerSpec | None:
+        """The spec of the node's layer type, or None for an unknown type."""
+        return get_spec(self.layer(node_id).type)
+
+    def call_sites(self, node_id: str) -> list[str]:
+        """All nodes calling the same layer as `node_id` (itself included), in order."""
+        return list(self._sites[self.node(node_id).layer_id])
+
+    def call_index(self, node_id: str) -> int:
+        """1 for a layer's first call site, 2 for the second, ..."""
+        return self._sites[self.node(node_id).layer_id].index(node_id) + 1
+
+    def label(self, node_id: str) -> str:
+        """How messages name a node: Dense 'dense', or Dense 'dense' (call 2)."""
+        layer = self.layer(node_id)
+        call = self.call_index(node_id)
+        suffix = f" (call {call})" if call > 1 else ""
+        return f"{layer.type} '{layer.name}'{suffix}"
+
+    @property
+    def inputs(self) -> list[str]:
+        """The Input nodes, in graph order: the model's inputs."""
+        return [n for n in self._g if self.layer(n).type == "Input"]
+
+    @property
+    def outputs(self) -> list[str]:
+        """The nodes marked as model outputs, in output order."""
+        return list(self._outputs)
+
+    def in_edges(self, node_id: str) -> list[tuple[str, str]]:
+        """(port, source node) for every connection into `node_id`, in stable order."""
+        self.node(node_id)
+        return [(port, src) for src, ports in self._g.pred[node_id].items() for port in ports]
+
+    def out_edges(self, node_id: str) -> list[tuple[str, str]]:
+        """(destination node, port) for every connection out of `node_id`."""
+        self.node(node_id)
+        return [(dst, port) for dst, ports in self._g.succ[node_id].items() for port in ports]
+
+    def edges(self) -> list[tuple[str, str, str]]:
+        """Every connection as (source, destination, port), in stable order."""
+        return [(u, v, port) for u, v, port in self._g.edges(keys=True)]
+
+    def layers(self) -> list[tuple[int, Layer]]:
+        """(layer id, layer) for every layer, in the order they were added."""
+        return list(self._layers.items())
+
+    def layer_sites(self, layer_id: int) -> list[str]:
+        """The call sites of the layer `layer_id`, in order."""
+        return list(self._sites[layer_id])
+
+    def names(self) -> set[str]:
+        return {layer.name for layer in self._layers.values()}
+
+    def find(self, name: str) -> str | None:
+        """The first call site of the layer called `name`, or None."""
+        for layer_id, layer in self._layers.items():
+            if layer.name == name:
+                return self._sites[layer_id][0]
+        return None
+
+    def _tables(self) -> _Tables:
+        """The graph's own dicts, for fast read-only walks by graph's own modules."""
+        return _Tables(self._g._node, self._g._pred, self._g._succ, self._layers, self._sites)
+
+    @property
+    def nx(self) -> nx.MultiDiGraph:
+        """A read-only networkx view (edge keys are port names) for algorithms."""
+        return nx.freeze(self._g.copy(as_view=True))
+
+    def creates_cycle(self, src: str, dst: str) -> bool:
+        """Whether connecting src -> dst would close a cycle."""
+        return src == dst or nx.has_path(self._g, dst, src)
+
+    # ------------------------------------------------------------------- edits
+
+    def add_node(
+        self,
+        layer_type: str,
+        *,
+        name: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        pos: Position = (0.0, 0.0),
+        node_id: str | None = None,
+    ) -> str:
+        """Add a layer of `layer_type` with one call site; returns the node id.
+
+        Without a name, a fresh one in Keras's style (dense, dense_1, ...); without
+        params, the spec's initial ones.
+        """
+        spec = get_spec(layer_type)
+        if spec is None:
+            raise GraphEditError(f"unknown layer type {layer_type!r}")
+        if name is None:
+            name = fresh_name(layer_type, self.names())
+        else:
+            self._check_name(name)
+        params = spec.initial_params() if params is None else dict(params)
+        self._check_params(spec, f"{layer_type} '{name}'", params)
+        if node_id is not None and node_id in self._g:
+            raise GraphEditError(f"node id {node_id!r} is already in the graph")
+        layer_id = self._add_layer(Layer(layer_type, name, freeze(params)))
+        return self._add_call_site(node_id or self._fresh_id(), layer_id, pos)
+
+    def call_again(self, node_id: str, pos: Position | None = None) -> str:
+        """Add another call site of `node_id`'s layer (shared weights); returns its id."""
+        node = self.node(node_id)
+        if self._layers[node.layer_id].type == "Input":
+            raise GraphEditError(f"{self.label(node_id)}: an Input cannot be called again")
+        if pos is None:
+            pos = (node.pos[0], node.pos[1] + 80.0)
+        return self._add_call_site(self._fresh_id(), node.layer_id, pos)
+
+    def remove_node(self, node_id: str) -> None:
+        """Remove a call site with its connections; its layer goes with its last call."""
+        node = self.node(node_id)
+        for port, src in self.in_edges(node_id):
+            self.disconnect(src, node_id, port)
+        for dst, port in self.out_edges(node_id):
+            self.disconnect(node_id, dst, port)
+        if node_id in self._outputs:
+            self._outputs.remove(node_id)
+            self.events.outputs_changed.emit()
+        self._g.remove_node(node_id)
+        sites = self._sites[node.layer_id]
+        sites.remove(node_id)
+        if not sites:
+            del self._sites[node.layer_id]
+            del self._layers[node.layer_id]
+        self.events.node_removed.emit(node_id)
+
+    def connect(self, src: str, dst: str, port: str) -> None:
+        """Connect src's output to dst's input `port`.
+
+        Raises PortError if dst has no such port or it is taken, CycleError if the
+        connection would close a cycle.
+        """
+        self.node(src)
+        self.node(dst)
+        spec = self.spec(dst)
+        if spec is not None and spec.ports.index(port) is None:
+            raise PortError(
+                f"{self.label(dst)} has no input port {port!r}. "
+                f"Expected one of: {spec.ports.describe()}"
+            )
+        for taken_port, other in self.in_edges(dst):
+            if taken_port == port:
+                raise PortError(
+                    f"port {port!r} of {self.label(dst)} is already connected "
+                    f"to '{self.layer(other).name}'"
+                )
+        if self.creates_cycle(src, dst):
+            path = [src] if src == dst else nx.shortest_path(self._g, dst, src)
+            names = " -> ".join(self.layer(n).name for n in [*path, path[0]])
+            raise CycleError(f"connecting would create a cycle: {names}")
+        self._add_edge(src, dst, port)
+
+    def disconnect(self, src: str, dst: str, port: str) -> None:
+        if not self._g.has_edge(src, dst, port):
+            raise GraphEditError(f"no connection {src!r} -> {dst!r} port {port!r}")
+        self._g.remove_edge(src, dst, port)
+        self.events.edge_removed.emit(src, dst, port)
+
+    def set_params(self, node_id: str, params: Mapping[str, Any]) -> None:
+        """Replace the params of `node_id`'s layer (every call site sees the change).
+
+        Each value is checked against its param's kind; a bad one raises ParamError
+        naming the node and param, and nothing changes.
+        """
+        layer = self.layer(node_id)
+        spec = get_spec(layer.type)
+        if spec is not None:
+            self._check_params(spec, self.label(node_id), params)
+        frozen = freeze(dict(params))
+        if frozen != layer.params:
+            self._replace_layer(node_id, replace(layer, params=frozen))
+
+    def set_param(self, node_id: str, name: str, value: Any) -> None:
+        """Set one param of `node_id`'s layer; see set_params."""
+        params = dict(self.layer(node_id).params)
+        params[name] = value
+        self.set_params(node_id, params)
+
+    def rename(self, node_id: str, name: str) -> None:
+        """Rename `node_id`'s layer; the name must be valid and not taken."""
+        layer = self.layer(node_id)
+        if name == layer.name:
+            return
+        self._check_name(name)
+        self._replace_layer(node_id, replace(layer, name=name))
+
+    def move(self, node_id: str, pos: Position) -> None:
+        node = self.node(node_id)
+        pos = (float(pos[0]), float(pos[1]))
+        if pos != node.pos:
+            self._g.nodes[node_id]["node"] = replace(node, pos=pos)
+            self.events.node_moved.emit(node_id)
+
+    def set_output(self, node_id: str, is_output: bool = True) -> None:
+        """Mark or unmark `node_id` as a model output (appended at the end)."""
+        self.node(node_id)
+        if is_output and node_id not in self._outputs:
+            self._outputs.append(node_id)
+        elif not is_output and node_id in self._outputs:
+            self._outputs.remove(node_id)
+        else:
+            return
+        self.events.outputs_changed.emit()
+
+    def set_outputs(self, node_ids: Iterable[str]) -> None:
+        """Set the model outputs and their order."""
+        node_ids = list(node_ids)
+        for node_id in node_ids:
+            self.node(node_id)
+        if len(set(node_ids)) != len(node_ids):
+            raise GraphEditError("a node can be a model output only once")
+        if node_ids != self._outputs:
+            self._outputs = node_ids
+            self.events.outputs_changed.emit()
+
+    # ------------------------------------------------- unchecked, for loaders
+
+    def _add_layer(self, layer: Layer) -> int:
+        """Add a layer with no call site yet; no checks (loaders; validate reports)."""
+        layer_id = self._next_layer
+        self._next_layer += 1
+        self._layers[layer_id] = layer
+        self._sites[layer_id] = []
+        return layer_id
+
+    def _add_call_site(self, node_id: str, layer_id: int, pos: Position) -> str:
+        self._g.add_node(node_id, node=Node(node_id, layer_id, (float(pos[0]), float(pos[1]))))
+        self._sites[layer_id].append(node_id)
+        self.events.node_added.emit(node_id)
+        return node_id
+
+    def _add_edge(self, src: str, dst: str, port: str) -> None:
+        self._g.add_edge(src, dst, key=port)
+        self.events.edge_added.emit(src, dst, port)
+
+    # ---------------------------------------------------------------- helpers
+
+    def _fresh_id(self) -> str:
+        i = len(self._g) + 1
+        while f"n{i}" in self._g:
+            i += 1
+        return f"n{i}"
+
+    def _check_name(self, name: str) -> None:
+        problem = name_problem(name)
+        if problem is not None:
+            raise LayerNameError(f"layer name {problem}")
+        if name in self.names():
+            raise LayerNameError(f"layer name {name!r} is already taken")
+
+    @staticmethod
+    def _check_params(spec: LayerSpec, label: str, params: Mapping[str, Any]) -> None:
+        for name, value in params.items():
+            param = spec.param_by_name.get(name)
+            if param is None:
+                raise ParamError(f"{label}: {spec.type} has no parameter {name!r}")
+            reason = param.kind.problem(freeze(value))
+            if reason is not None:
+                raise ParamError(f"{label}: {name} {reason}. Received: {name}={value!r}")
+
+    def _replace_layer(self, node_id: str, layer: Layer) -> None:
+        layer_id = self.node(node_id).layer_id
+        self._layers[layer_id] = layer
+        self.events.layer_changed.emit(tuple(self._sites[layer_id]))

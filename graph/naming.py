@@ -1,0 +1,37 @@
+"""Layer names: what Keras accepts, and fresh names in Keras's own style."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Container
+
+#: Letters, digits, '_', '.', '-', starting with a letter or '_'. Keras itself only
+#: forbids '/', but these names also become Python identifiers and ONNX names.
+_VALID = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,254}")
+
+
+def name_problem(name: object) -> str | None:
+    """Why `name` is not a valid layer name, or None."""
+    if not isinstance(name, str) or not _VALID.fullmatch(name):
+        return (
+            "must start with a letter or '_' and contain only letters, digits, "
+            f"'_', '.' and '-' (at most 255 characters). Received: name={name!r}"
+        )
+    return None
+
+
+def snake_case(type_name: str) -> str:
+    """Keras's default name stem for a layer class: Conv2D -> conv2d."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", type_name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def fresh_name(type_name: str, taken: Container[str]) -> str:
+    """The first of stem, stem_1, stem_2, ... that is not `taken`."""
+    stem = snake_case(type_name)
+    if stem not in taken:
+        return stem
+    i = 1
+    while f"{stem}_{i}" in taken:
+        i += 1
+    return f"{stem}_{i}"

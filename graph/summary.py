@@ -1,0 +1,64 @@
+"""A model summary table like Keras's `model.summary()`, computed from the specs alone."""
+
+from __future__ import annotations
+
+from graph.model import ModelGraph
+from graph.shapes import fmt
+from graph.validate import Report, validate
+
+HEADERS = ("Layer (type)", "Output Shape", "Param #", "Connected to")
+
+
+def summary_rows(g: ModelGraph, report: Report) -> list[tuple[str, str, str, str]]:
+    """One row per node (topological order, then nodes on cycles): name (type),
+    output shape ("?" when unknown), weight count ("shared" for repeated calls),
+    and the layers feeding it."""
+    ordered = report.order + [n for n in g.node_ids() if n not in set(report.order)]
+    rows = []
+    for node_id in ordered:
+        layer = g.layer(node_id)
+        call = g.call_index(node_id)
+        name = layer.name if call == 1 else f"{layer.name} (call {call})"
+        result = report.nodes.get(node_id)
+        shape = fmt(result.shape) if result else "?"
+        if result is None:
+            count = "?"
+        elif call > 1:
+            count = "shared"
+        else:
+            count = f"{result.params:,}"
+        sources = [_source_name(g, src) for _, src in g.in_edges(node_id)]
+        rows.append((f"{name} ({layer.type})", shape, count, ", ".join(sources) or "-"))
+    return rows
+
+
+def _source_name(g: ModelGraph, node_id: str) -> str:
+    call = g.call_index(node_id)
+    name = g.layer(node_id).name
+    return name if call == 1 else f"{name} (call {call})"
+
+
+def format_summary(g: ModelGraph, report: Report | None = None) -> str:
+    """The summary as text: the table, then total, trainable and non-trainable params."""
+    report = report or validate(g)
+    rows = summary_rows(g, report)
+    widths = [max(len(r[i]) for r in [HEADERS, *rows]) for i in range(4)]
+
+    def line(row: tuple[str, ...]) -> str:
+        name, shape, count, sources = row
+        return (
+            f"{name:<{widths[0]}}  {shape:<{widths[1]}}  {count:>{widths[2]}}  {sources}"
+        ).rstrip()
+
+    rule_width = sum(widths) + 6
+    out = [f'Model: "{g.name}"', line(HEADERS), "=" * rule_width]
+    out += [line(row) for row in rows]
+    out += [
+        "=" * rule_width,
+        f"Total params: {report.total_params:,}",
+        f"Trainable params: {report.trainable_params:,}",
+        f"Non-trainable params: {report.non_trainable_params:,}",
+    ]
+    if not report.valid:
+        out.append(f"Invalid: {len(report.errors)} problem(s); shapes marked ? are unknown.")
+    return "\n".join(out) + "\n"

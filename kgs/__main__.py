@@ -1,0 +1,5 @@
+import sys
+
+from kgs.cli import main
+
+sys.exit(main())

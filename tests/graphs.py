@@ -1,0 +1,32 @@
+"""Small graphs that tests build on, made through ModelGraph's public API."""
+
+from __future__ import annotations
+
+from graph import ModelGraph
+
+
+def chain(*layers: tuple[str, dict], input_shape=(8,), name: str = "model") -> ModelGraph:
+    """Input -> layer -> layer ... with the last one marked as output."""
+    g = ModelGraph(name)
+    prev = g.add_node("Input", params={"shape": list(input_shape)})
+    for layer_type, params in layers:
+        node = g.add_node(layer_type, params=params)
+        g.connect(prev, node, "input")
+        prev = node
+    g.set_output(prev)
+    return g
+
+
+def residual(blocks: int, width: int = 16) -> ModelGraph:
+    """Input, then `blocks` times Dense + Add(previous, dense): 2 * blocks + 1 nodes."""
+    g = ModelGraph("residual")
+    prev = g.add_node("Input", params={"shape": [width]})
+    for _ in range(blocks):
+        dense = g.add_node("Dense", params={"units": width, "activation": "relu"})
+        add = g.add_node("Add")
+        g.connect(prev, dense, "input")
+        g.connect(prev, add, "input_0")
+        g.connect(dense, add, "input_1")
+        prev = add
+    g.set_output(prev)
+    return g

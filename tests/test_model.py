@@ -1,0 +1,140 @@
+"""ModelGraph edits: structural rules are enforced at edit time, and announced."""
+
+import pytest
+
+from graph import (
+    CycleError,
+    GraphEditError,
+    LayerNameError,
+    ModelGraph,
+    ParamError,
+    PortError,
+    validate,
+)
+from tests.graphs import chain
+
+
+def test_add_node_names_like_keras_and_starts_with_initial_params():
+    g = ModelGraph()
+    a = g.add_node("Dense")
+    b = g.add_node("Dense")
+    c = g.add_node("Conv2D")
+    assert [g.layer(n).name for n in (a, b, c)] == ["dense", "dense_1", "conv2d"]
+    assert g.layer(a).params["units"] == 32
+
+
+def test_names_must_be_valid_and_unique():
+    g = ModelGraph()
+    a = g.add_node("Dense", name="features")
+    with pytest.raises(LayerNameError, match="already taken"):
+        g.add_node("Dense", name="features")
+    with pytest.raises(LayerNameError, match="must start with a letter"):
+        g.rename(a, "bad/name")
+    g.rename(a, "renamed")
+    assert g.layer(a).name == "renamed"
+
+
+def test_params_are_checked_against_the_spec():
+    g = ModelGraph()
+    a = g.add_node("Dense")
+    with pytest.raises(ParamError, match=r"Dense 'dense': units must be an integer >= 1"):
+        g.set_param(a, "units", 0)
+    with pytest.raises(ParamError, match="has no parameter 'colour'"):
+        g.set_param(a, "colour", "red")
+    assert g.layer(a).params["units"] == 32
+    g.set_param(a, "units", 5)
+    assert g.layer(a).params["units"] == 5
+
+
+def test_connect_refuses_cycles_and_names_the_cycle():
+    g = ModelGraph()
+    inp = g.add_node("Input", params={"shape": [4]})
+    add = g.add_node("Add")
+    dense = g.add_node("Dense", params={"units": 4})
+    g.connect(inp, add, "input_0")
+    g.connect(add, dense, "input")
+    assert g.creates_cycle(dense, add)
+    with pytest.raises(CycleError, match="add -> dense -> add"):
+        g.connect(dense, add, "input_1")
+    with pytest.raises(CycleError):
+        g.connect(add, add, "input_1")
+    assert g.edges() == [(inp, add, "input_0"), (add, dense, "input")]
+
+
+def test_connect_refuses_taken_and_unknown_ports():
+    g = chain(("Dense", {"units": 4}))
+    inp, dense = g.node_ids()
+    other = g.add_node("Input", params={"shape": [3]})
+    with pytest.raises(PortError, match="already connected to 'input'"):
+        g.connect(other, dense, "input")
+    with pytest.raises(PortError, match="has no input port 'query'"):
+        g.connect(other, dense, "query")
+
+
+def test_one_source_may_feed_two_ports_of_one_node():
+    g = ModelGraph()
+    seq = g.add_node("Input", params={"shape": [10, 16]})
+    mha = g.add_node("MultiHeadAttention", params={"num_heads": 2, "key_dim": 8})
+    g.connect(seq, mha, "query")
+    g.connect(seq, mha, "value")
+    g.set_output(mha)
+    report = validate(g)
+    assert report.valid, report.problems
+    assert report.nodes[mha].shape == (None, 10, 16)
+    assert sorted(g.in_edges(mha)) == [("query", seq), ("value", seq)]
+
+
+def test_remove_node_takes_its_edges_and_output_mark():
+    g = chain(("Dense", {"units": 4}), ("Dense", {"units": 2}))
+    inp, hidden, out = g.node_ids()
+    g.remove_node(out)
+    assert g.outputs == []
+    assert g.out_edges(hidden) == []
+    assert out not in g
+
+
+def test_shared_layer_call_sites_share_params_and_name():
+    g = ModelGraph()
+    a = g.add_node("Input", params={"shape": [8]})
+    b = g.add_node("Input", params={"shape": [8]})
+    dense = g.add_node("Dense", params={"units": 4})
+    again = g.call_again(dense)
+    g.connect(a, dense, "input")
+    g.connect(b, again, "input")
+    g.set_param(again, "units", 6)
+    assert g.layer(dense) is g.layer(again)
+    assert g.layer(dense).params["units"] == 6
+    assert g.call_sites(dense) == [dense, again]
+    assert g.label(again) == "Dense 'dense' (call 2)"
+    g.remove_node(dense)
+    assert g.layer(again).name == "dense"
+    with pytest.raises(GraphEditError, match="Input cannot be called again"):
+        g.call_again(a)
+
+
+def test_events_announce_changes_once_and_only_real_ones():
+    g = ModelGraph()
+    seen = []
+    for event in g.events.all():
+        event.connect(lambda *args, name=event.name: seen.append((name, *args)))
+    a = g.add_node("Input", params={"shape": [3]})
+    b = g.add_node("Dense")
+    g.connect(a, b, "input")
+    g.set_param(b, "units", 32)  # unchanged: no event
+    g.set_param(b, "units", 7)
+    g.move(b, (10, 20))
+    g.move(b, (10, 20))  # unchanged: no event
+    g.set_output(b)
+    with g.events.blocked():
+        g.rename(b, "silent")
+    g.remove_node(a)
+    assert seen == [
+        ("node_added", a),
+        ("node_added", b),
+        ("edge_added", a, b, "input"),
+        ("layer_changed", (b,)),
+        ("node_moved", b),
+        ("outputs_changed",),
+        ("edge_removed", a, b, "input"),
+        ("node_removed", a),
+    ]

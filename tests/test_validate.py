@@ -1,0 +1,162 @@
+"""validate(): every problem, with its node and a message a person understands."""
+
+import json
+
+from graph import ModelGraph, loads, validate
+from tests.graphs import chain, residual
+
+
+def doc(nodes, edges=(), outputs=()):
+    """A graph file's text from compact node tuples (id, type, params)."""
+    return json.dumps(
+        {
+            "format": "keras-graph-studio.graph",
+            "version": 1,
+            "nodes": [
+                {"id": i, "type": t, "name": n, "params": p} for i, t, n, p in nodes
+            ],
+            "edges": [{"from": a, "to": b, "port": port} for a, b, port in edges],
+            "outputs": list(outputs),
+        }
+    )
+
+
+def messages(report, code=None):
+    return [p.message for p in report.problems if code is None or p.code == code]
+
+
+def test_valid_graph_reports_shapes_and_param_counts():
+    g = chain(("Dense", {"units": 64, "activation": "relu"}), ("Dense", {"units": 10}),
+              input_shape=(784,))
+    report = validate(g)
+    assert report.valid and report.problems == []
+    inp, hidden, out = g.node_ids()
+    assert report.nodes[hidden].shape == (None, 64)
+    assert report.nodes[out].params == 64 * 10 + 10
+    assert report.total_params == 784 * 64 + 64 + 650
+    assert report.order == [inp, hidden, out]
+
+
+def test_add_with_mismatched_inputs_names_node_and_shapes():
+    text = doc(
+        [("a", "Input", "a", {"shape": [16]}), ("b", "Input", "b", {"shape": [32]}),
+         ("res1", "Add", "res1", {})],
+        [("a", "res1", "input_0"), ("b", "res1", "input_1")],
+        ["res1"],
+    )
+    report = validate(loads(text))
+    [message] = messages(report, "shape")
+    assert message.startswith("Add 'res1': ")
+    assert "(None, 16)" in message and "(None, 32)" in message
+    assert report.problems_of("res1")[0].code == "shape"
+
+
+def test_cycle_is_reported_with_the_names_along_it():
+    text = doc(
+        [("i", "Input", "inp", {"shape": [4]}), ("a", "Add", "a", {}),
+         ("d", "Dense", "d", {"units": 4})],
+        [("i", "a", "input_0"), ("a", "d", "input"), ("d", "a", "input_1")],
+        ["d"],
+    )
+    report = validate(loads(text))
+    cycle = messages(report, "cycle")
+    assert len(cycle) == 2
+    assert all("a -> d -> a" in m or "d -> a -> d" in m for m in cycle)
+    assert "d" not in report.nodes
+
+
+def test_every_problem_is_reported_not_just_the_first():
+    text = doc(
+        [("i", "Input", "inp", {"shape": [4]}),
+         ("x", "Dense", "x", {"units": 0}),
+         ("y", "Frobnicate", "y", {}),
+         ("z", "Dense", "x", {"units": 3}),
+         ("w", "Subtract", "w", {})],
+        [("i", "x", "input"), ("i", "z", "input"), ("i", "z", "bogus"), ("i", "w", "input_0")],
+        ["x", "z", "w"],
+    )
+    report = validate(loads(text))
+    codes = sorted(p.code for p in report.errors)
+    expected = ["bad-param", "duplicate-name", "missing-input", "surplus-input", "unknown-type"]
+    assert codes == expected, report.problems
+    by_code = {p.code: p for p in report.problems}
+    assert by_code["bad-param"].param == "units"
+    assert "Dense 'x': units must be an integer >= 1" in by_code["bad-param"].message
+    assert "Frobnicate" in by_code["unknown-type"].message
+    assert "already used by Dense 'x'" in by_code["duplicate-name"].message
+    assert "has no input port 'bogus'" in by_code["surplus-input"].message
+
+
+def test_missing_and_surplus_connections():
+    text = doc(
+        [("i", "Input", "inp", {"shape": [4, 8]}), ("j", "Input", "jnp", {"shape": [4, 8]}),
+         ("m", "MultiHeadAttention", "mha", {"num_heads": 2, "key_dim": 4}),
+         ("c", "Concatenate", "cat", {}), ("d", "Dense", "d", {"units": 2})],
+        [("i", "m", "query"), ("i", "c", "input_0"), ("i", "d", "input"), ("j", "d", "input")],
+        ["m", "c", "d"],
+    )
+    report = validate(loads(text))
+    missing = messages(report, "missing-input")
+    assert "MultiHeadAttention 'mha': input port 'value' is not connected" in missing
+    surplus = messages(report, "surplus-input")
+    assert any("port 'input' takes one connection. Received: 2" in m for m in surplus)
+
+
+def test_graph_without_inputs_or_outputs():
+    report = validate(ModelGraph())
+    assert sorted(p.code for p in report.errors) == ["no-inputs", "no-outputs"]
+
+
+def test_nodes_that_reach_no_output_are_warnings():
+    g = chain(("Dense", {"units": 3}))
+    inp = g.node_ids()[0]
+    dangling = g.add_node("Dense", params={"units": 2})
+    g.connect(inp, dangling, "input")
+    report = validate(g)
+    assert report.valid
+    [warning] = report.warnings
+    assert warning.node == dangling and warning.code == "unreachable"
+
+
+def test_shared_layer_counts_weights_once_and_checks_inputs():
+    g = ModelGraph()
+    a = g.add_node("Input", params={"shape": [8]})
+    b = g.add_node("Input", params={"shape": [8]})
+    dense = g.add_node("Dense", params={"units": 4})
+    again = g.call_again(dense)
+    g.connect(a, dense, "input")
+    g.connect(b, again, "input")
+    g.set_output(dense)
+    g.set_output(again)
+    report = validate(g)
+    assert report.valid, report.problems
+    assert report.total_params == 8 * 4 + 4
+    g.set_params(b, {"shape": [5]})
+    report = validate(g)
+    [problem] = report.errors
+    assert problem.code == "shared-mismatch" and problem.node == again
+    assert "(None, 8)" in problem.message and "(None, 5)" in problem.message
+
+
+def test_intermediate_node_as_extra_output():
+    g = chain(("Dense", {"units": 6}), ("Dense", {"units": 2}))
+    hidden = g.node_ids()[1]
+    g.set_output(hidden)
+    report = validate(g)
+    assert report.valid and report.warnings == []
+
+
+def test_embedding_of_float_input_is_a_dtype_warning():
+    g = chain(("Embedding", {"input_dim": 100, "output_dim": 4}), input_shape=(5,))
+    report = validate(g)
+    [warning] = report.warnings
+    assert warning.code == "dtype" and "integer token ids" in warning.message
+    g.set_param(g.inputs[0], "dtype", "int32")
+    assert validate(g).warnings == []
+
+
+def test_deep_residual_graph_validates_without_recursion():
+    g = residual(1500)
+    report = validate(g)
+    assert report.valid
+    assert len(report.nodes) == 3001
