@@ -24,22 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import graph  # noqa: E402
 from graph.validate import validate  # noqa: E402
+from tests.graphs import residual  # noqa: E402
 
 NODES = 1500
-
-
-def residual_graph(nodes: int) -> graph.ModelGraph:
-    g = graph.ModelGraph("residual")
-    prev = g.add_node("Input", params={"shape": [32]})
-    for _ in range((nodes - 1) // 2):
-        dense = g.add_node("Dense", params={"units": 32, "activation": "relu"})
-        add = g.add_node("Add")
-        g.connect(prev, dense, "input")
-        g.connect(prev, add, "input_0")
-        g.connect(dense, add, "input_1")
-        prev = add
-    g.set_output(prev)
-    return g
 
 
 def time_validate(g: graph.ModelGraph, runs: int = 30) -> list[float]:
@@ -76,7 +63,7 @@ def time_cli(path: Path, runs: int = 5) -> list[float]:
 
 
 def main() -> None:
-    g = residual_graph(NODES)
+    g = residual((NODES - 1) // 2, width=32)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "residual.graph.json"
         graph.save(g, path)

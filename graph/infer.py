@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+from graph.params import thaw
 from graph.shapes import Shape
 from graph.spec import LayerSpec
 
@@ -40,7 +41,7 @@ def param_problems(spec: LayerSpec, params: Mapping[str, Any]) -> list[tuple[str
             continue
         reason = param.kind.problem(value)
         if reason is not None:
-            problems.append((name, f"{reason}. Received: {name}={value!r}"))
+            problems.append((name, f"{reason}. Received: {name}={thaw(value)!r}"))
     for name in spec.required_params:
         if name not in params:
             problems.append((name, "is required"))

@@ -17,6 +17,22 @@ def chain(*layers: tuple[str, dict], input_shape=(8,), name: str = "model") -> M
     return g
 
 
+def shared_dense(width: int = 8, units: int = 4) -> tuple[ModelGraph, list[str]]:
+    """Two Inputs, each through one shared Dense (two call sites), both call sites outputs.
+
+    Returns the graph and its node ids: [input_a, input_b, dense, dense call 2].
+    """
+    g = ModelGraph("shared")
+    a = g.add_node("Input", params={"shape": [width]})
+    b = g.add_node("Input", params={"shape": [width]})
+    dense = g.add_node("Dense", params={"units": units})
+    again = g.call_again(dense)
+    g.connect(a, dense, "input")
+    g.connect(b, again, "input")
+    g.set_outputs([dense, again])
+    return g, [a, b, dense, again]
+
+
 def residual(blocks: int, width: int = 16) -> ModelGraph:
     """Input, then `blocks` times Dense + Add(previous, dense): 2 * blocks + 1 nodes."""
     g = ModelGraph("residual")

@@ -73,9 +73,7 @@ def kind_strategy(kind: P.Kind) -> st.SearchStrategy:
         pair = st.tuples(amount, amount)
         if kind.rank == 1:
             return st.one_of(amount, pair)
-        return st.one_of(
-            amount, st.tuples(*[amount] * kind.rank), st.tuples(*[pair] * kind.rank)
-        )
+        return st.one_of(amount, st.tuples(*[amount] * kind.rank), st.tuples(*[pair] * kind.rank))
     if isinstance(kind, P.Floats):
         num = st.floats(-2, 2)
         return st.one_of(num, st.lists(num, min_size=1, max_size=4).map(tuple))
@@ -90,7 +88,9 @@ def draw_params(draw, spec: LayerSpec) -> dict[str, Any]:
     for param in spec.params:
         if not param.required and draw(st.booleans()):
             continue
-        strategy = PARAM_STRATEGIES.get((spec.type, param.name)) or kind_strategy(param.kind)
+        strategy = PARAM_STRATEGIES.get((spec.type, param.name))
+        if strategy is None:
+            strategy = kind_strategy(param.kind)
         params[param.name] = freeze(draw(strategy))
     return params
 

@@ -139,7 +139,9 @@ def test_save_is_atomic(tmp_path, monkeypatch):
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4)
+    ),
     max_leaves=20,
 )
 
@@ -197,6 +199,7 @@ def test_fuzzed_bytes_load_or_fail_cleanly(tmp_path_factory, data):
     path = tmp_path_factory.mktemp("fuzz") / "f.graph.json"
     path.write_bytes(data)
     try:
-        load(path)
+        g = load(path)
     except GraphFileError:
-        pass
+        return
+    validate(g)

@@ -11,7 +11,7 @@ from graph import (
     PortError,
     validate,
 )
-from tests.graphs import chain
+from tests.graphs import chain, shared_dense
 
 
 def test_add_node_names_like_keras_and_starts_with_initial_params():
@@ -94,13 +94,7 @@ def test_remove_node_takes_its_edges_and_output_mark():
 
 
 def test_shared_layer_call_sites_share_params_and_name():
-    g = ModelGraph()
-    a = g.add_node("Input", params={"shape": [8]})
-    b = g.add_node("Input", params={"shape": [8]})
-    dense = g.add_node("Dense", params={"units": 4})
-    again = g.call_again(dense)
-    g.connect(a, dense, "input")
-    g.connect(b, again, "input")
+    g, (a, b, dense, again) = shared_dense()
     g.set_param(again, "units", 6)
     assert g.layer(dense) is g.layer(again)
     assert g.layer(dense).params["units"] == 6

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 
 import graph  # noqa: F401 - registers the built-in specs
 from codegen.keras_env import import_keras
+from graph.infer import param_problems
 from graph.layers import common
 from graph.spec import builtin_specs
 from tests import hints  # noqa: F401 - per-family sampling hints
@@ -59,3 +60,13 @@ def test_choice_lists_name_real_keras_objects():
         assert keras.initializers.get(name) is not None
     for name in common.REGULARIZERS:
         keras.regularizers.get(name)
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.type)
+def test_defaults_and_initial_values_pass_their_own_checks(spec):
+    from graph.params import freeze
+
+    for param in spec.params:
+        value = param.initial if param.required else param.default
+        assert param.problem(freeze(value)) is None, (spec.type, param.name, value)
+    assert param_problems(spec, freeze(spec.initial_params())) == []

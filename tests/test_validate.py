@@ -3,7 +3,7 @@
 import json
 
 from graph import ModelGraph, loads, validate
-from tests.graphs import chain, residual
+from tests.graphs import chain, residual, shared_dense
 
 
 def doc(nodes, edges=(), outputs=()):
@@ -12,9 +12,7 @@ def doc(nodes, edges=(), outputs=()):
         {
             "format": "keras-graph-studio.graph",
             "version": 1,
-            "nodes": [
-                {"id": i, "type": t, "name": n, "params": p} for i, t, n, p in nodes
-            ],
+            "nodes": [{"id": i, "type": t, "name": n, "params": p} for i, t, n, p in nodes],
             "edges": [{"from": a, "to": b, "port": port} for a, b, port in edges],
             "outputs": list(outputs),
         }
@@ -26,8 +24,9 @@ def messages(report, code=None):
 
 
 def test_valid_graph_reports_shapes_and_param_counts():
-    g = chain(("Dense", {"units": 64, "activation": "relu"}), ("Dense", {"units": 10}),
-              input_shape=(784,))
+    g = chain(
+        ("Dense", {"units": 64, "activation": "relu"}), ("Dense", {"units": 10}), input_shape=(784,)
+    )
     report = validate(g)
     assert report.valid and report.problems == []
     inp, hidden, out = g.node_ids()
@@ -39,8 +38,11 @@ def test_valid_graph_reports_shapes_and_param_counts():
 
 def test_add_with_mismatched_inputs_names_node_and_shapes():
     text = doc(
-        [("a", "Input", "a", {"shape": [16]}), ("b", "Input", "b", {"shape": [32]}),
-         ("res1", "Add", "res1", {})],
+        [
+            ("a", "Input", "a", {"shape": [16]}),
+            ("b", "Input", "b", {"shape": [32]}),
+            ("res1", "Add", "res1", {}),
+        ],
         [("a", "res1", "input_0"), ("b", "res1", "input_1")],
         ["res1"],
     )
@@ -53,8 +55,11 @@ def test_add_with_mismatched_inputs_names_node_and_shapes():
 
 def test_cycle_is_reported_with_the_names_along_it():
     text = doc(
-        [("i", "Input", "inp", {"shape": [4]}), ("a", "Add", "a", {}),
-         ("d", "Dense", "d", {"units": 4})],
+        [
+            ("i", "Input", "inp", {"shape": [4]}),
+            ("a", "Add", "a", {}),
+            ("d", "Dense", "d", {"units": 4}),
+        ],
         [("i", "a", "input_0"), ("a", "d", "input"), ("d", "a", "input_1")],
         ["d"],
     )
@@ -67,11 +72,13 @@ def test_cycle_is_reported_with_the_names_along_it():
 
 def test_every_problem_is_reported_not_just_the_first():
     text = doc(
-        [("i", "Input", "inp", {"shape": [4]}),
-         ("x", "Dense", "x", {"units": 0}),
-         ("y", "Frobnicate", "y", {}),
-         ("z", "Dense", "x", {"units": 3}),
-         ("w", "Subtract", "w", {})],
+        [
+            ("i", "Input", "inp", {"shape": [4]}),
+            ("x", "Dense", "x", {"units": 0}),
+            ("y", "Frobnicate", "y", {}),
+            ("z", "Dense", "x", {"units": 3}),
+            ("w", "Subtract", "w", {}),
+        ],
         [("i", "x", "input"), ("i", "z", "input"), ("i", "z", "bogus"), ("i", "w", "input_0")],
         ["x", "z", "w"],
     )
@@ -89,9 +96,13 @@ def test_every_problem_is_reported_not_just_the_first():
 
 def test_missing_and_surplus_connections():
     text = doc(
-        [("i", "Input", "inp", {"shape": [4, 8]}), ("j", "Input", "jnp", {"shape": [4, 8]}),
-         ("m", "MultiHeadAttention", "mha", {"num_heads": 2, "key_dim": 4}),
-         ("c", "Concatenate", "cat", {}), ("d", "Dense", "d", {"units": 2})],
+        [
+            ("i", "Input", "inp", {"shape": [4, 8]}),
+            ("j", "Input", "jnp", {"shape": [4, 8]}),
+            ("m", "MultiHeadAttention", "mha", {"num_heads": 2, "key_dim": 4}),
+            ("c", "Concatenate", "cat", {}),
+            ("d", "Dense", "d", {"units": 2}),
+        ],
         [("i", "m", "query"), ("i", "c", "input_0"), ("i", "d", "input"), ("j", "d", "input")],
         ["m", "c", "d"],
     )
@@ -119,15 +130,7 @@ def test_nodes_that_reach_no_output_are_warnings():
 
 
 def test_shared_layer_counts_weights_once_and_checks_inputs():
-    g = ModelGraph()
-    a = g.add_node("Input", params={"shape": [8]})
-    b = g.add_node("Input", params={"shape": [8]})
-    dense = g.add_node("Dense", params={"units": 4})
-    again = g.call_again(dense)
-    g.connect(a, dense, "input")
-    g.connect(b, again, "input")
-    g.set_output(dense)
-    g.set_output(again)
+    g, (a, b, dense, again) = shared_dense(width=8, units=4)
     report = validate(g)
     assert report.valid, report.problems
     assert report.total_params == 8 * 4 + 4

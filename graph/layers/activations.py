@@ -1,1 +1,121 @@
-"""activations layers."""
+"""Activation layers: ReLU, LeakyReLU, Softmax, ELU, PReLU.
+
+(The generic Activation layer lives with the core layers.) They keep their input's
+shape and compute in float32; only PReLU has weights.
+"""
+
+from __future__ import annotations
+
+from graph.errors import ShapeError
+from graph.layers.common import VECTOR_INITIALIZERS, regularizer
+from graph.params import Axes, Choice, Float, Optional, Param
+from graph.shapes import fmt
+from graph.spec import LayerSpec, register
+
+
+class ElementwiseActivation(LayerSpec):
+    """Base: applies a function to each value; no weights, same shape out."""
+
+    category = "Activations"
+
+    def output_shape(self, shapes, p):
+        return shapes[0]
+
+    def weight_signature(self, shapes, p):
+        return ()
+
+
+@register
+class ReLU(ElementwiseActivation):
+    """Rectified linear unit, with an optional cap, leak and threshold."""
+
+    type = "ReLU"
+    params = (
+        Param("max_value", Optional(Float(min=0)), None, "Largest output value (None: no cap)."),
+        Param("negative_slope", Float(min=0), 0.0, "Slope below the threshold."),
+        Param("threshold", Float(min=0), 0.0, "Values below it are damped (or zeroed)."),
+    )
+
+
+@register
+class LeakyReLU(ElementwiseActivation):
+    """Leaky ReLU: x for x >= 0, negative_slope * x below."""
+
+    type = "LeakyReLU"
+    params = (Param("negative_slope", Float(min=0), 0.3, "Slope for negative inputs."),)
+
+
+@register
+class Softmax(ElementwiseActivation):
+    """Softmax over an axis (or several): the values there become probabilities."""
+
+    type = "Softmax"
+    params = (Param("axis", Axes(), -1, "Axis or axes the probabilities sum to 1 over."),)
+
+
+@register
+class ELU(ElementwiseActivation):
+    """Exponential linear unit: x for x > 0, alpha * (exp(x) - 1) below."""
+
+    type = "ELU"
+    params = (Param("alpha", Float(), 1.0, "Scale of the negative part."),)
+
+
+@register
+class PReLU(LayerSpec):
+    """Leaky ReLU whose negative slopes are learned, one per value (or per shared group)."""
+
+    type = "PReLU"
+    category = "Activations"
+    params = (
+        Param(
+            "alpha_initializer",
+            Choice(("Zeros", *VECTOR_INITIALIZERS)),
+            "Zeros",
+            "Initializer of the learned slopes.",
+        ),
+        regularizer("alpha_regularizer", "learned slopes"),
+        Param(
+            "shared_axes",
+            Optional(Axes()),
+            None,
+            "Axes along which one slope is shared (e.g. the spatial axes of images).",
+        ),
+    )
+
+    def alpha_shape(self, shape, p) -> list:
+        """The shape of the slopes: the input's without batch, shared axes set to 1."""
+        alpha = list(shape[1:])
+        shared = p["shared_axes"]
+        if shared is not None:
+            for axis in (shared,) if isinstance(shared, int) else shared:
+                # Keras indexes the per-sample shape with axis - 1 (so 0 means the last axis).
+                if not -len(alpha) <= axis - 1 < len(alpha):
+                    raise ShapeError(
+                        f"cannot share slopes along axis {axis}: the input has no such axis. "
+                        f"Received: input shape {fmt(shape)}"
+                    )
+                alpha[axis - 1] = 1
+        return alpha
+
+    def output_shape(self, shapes, p):
+        shape = shapes[0]
+        alpha = self.alpha_shape(shape, p)
+        if None in alpha:
+            raise ShapeError(
+                "needs known sizes on every axis but the batch and shared ones, which size "
+                f"its slopes. Received: input shape {fmt(shape)}"
+            )
+        return shape
+
+    def weights(self, shapes, p):
+        n = 1
+        for size in self.alpha_shape(shapes[0], p):
+            n *= size
+        return (n, 0)
+
+    def weight_signature(self, shapes, p):
+        try:
+            return tuple(self.alpha_shape(shapes[0], p))
+        except ShapeError:
+            return (len(shapes[0]),)

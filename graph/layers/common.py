@@ -13,12 +13,17 @@ ACTIVATIONS = (
     "softmax", "log_softmax", "exponential",
 )  # fmt: skip
 
-#: Initializers that fit a weight of any shape ("identity" needs a square 2-D one).
+#: Initializers of kernels and other matrices ("identity" is left out: it needs a
+#: square 2-D weight).
 INITIALIZERS = (
     "glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform",
-    "lecun_normal", "orthogonal", "random_normal", "random_uniform",
+    "lecun_normal", "orthogonal", "random_normal", "random_uniform", "uniform",
     "truncated_normal", "variance_scaling", "zeros", "ones",
 )  # fmt: skip
+
+#: Initializers of biases, scales and other vectors: Keras's "orthogonal" needs a
+#: weight of rank >= 2 and fails when a vector is built.
+VECTOR_INITIALIZERS = tuple(name for name in INITIALIZERS if name != "orthogonal")
 
 REGULARIZERS = (None, "l1", "l2", "l1l2")
 
@@ -31,8 +36,10 @@ def activation(default: object = None, name: str = "activation") -> Param:
     )
 
 
-def initializer(name: str, default: str, what: str) -> Param:
-    return Param(name, Choice(INITIALIZERS), default, f"Initializer of the {what}.")
+def initializer(name: str, default: str, what: str, vector: bool = False) -> Param:
+    """An initializer param; `vector` for biases, scales and other 1-D weights."""
+    choices = VECTOR_INITIALIZERS if vector else INITIALIZERS
+    return Param(name, Choice(choices), default, f"Initializer of the {what}.")
 
 
 def regularizer(name: str, what: str) -> Param:
@@ -47,7 +54,7 @@ def weight_params(kernel: str = "kernel", kernel_init: str = "glorot_uniform") -
     """The initializer/regularizer params of a layer with a kernel and a bias."""
     return (
         initializer(f"{kernel}_initializer", kernel_init, kernel + " weights"),
-        initializer("bias_initializer", "zeros", "bias vector"),
+        initializer("bias_initializer", "zeros", "bias vector", vector=True),
         regularizer(f"{kernel}_regularizer", kernel + " weights"),
         regularizer("bias_regularizer", "bias vector"),
         regularizer("activity_regularizer", "layer's output"),

@@ -1,1 +1,252 @@
-"""merging layers."""
+"""Merging layers: Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot.
+
+They have no weights and always compute in float32, whatever their inputs' dtypes.
+The shape rules are those of Keras's `Merge.build`/`compute_output_shape` (and the
+overrides of Concatenate and Dot), quirks included, since those are what decide
+whether Keras accepts a call.
+"""
+
+from __future__ import annotations
+
+from graph.errors import ShapeError
+from graph.params import Axes, Bool, Int, Param
+from graph.shapes import fmt
+from graph.spec import LayerSpec, Ports, register
+
+
+def _shapes(shapes) -> str:
+    return ", ".join(fmt(s) for s in shapes)
+
+
+def _has_index(shape, index: int) -> bool:
+    """Whether Python indexing `shape[index]` works (negative counts from the end)."""
+    return -len(shape) <= index < len(shape)
+
+
+def _broadcast(a, b, shapes):
+    """Keras's `_compute_elemwise_op_output_shape` on shapes without the batch axis."""
+    if len(a) < len(b):
+        a, b = b, a
+    if not b:
+        return a
+    out = list(a[: len(a) - len(b)])
+    for i, j in zip(a[len(a) - len(b) :], b, strict=True):
+        if i is None or j is None:
+            out.append(None)
+        elif i == 1:
+            out.append(j)
+        elif j == 1 or i == j:
+            out.append(i)
+        else:
+            raise ShapeError(
+                "expects inputs whose shapes broadcast together (each axis, aligned from "
+                f"the last one, equal or 1). Received: input shapes {_shapes(shapes)}"
+            )
+    return tuple(out)
+
+
+class ElementwiseMerge(LayerSpec):
+    """Base of the element-wise merges: same shapes (broadcastable), same batch size."""
+
+    category = "Merging"
+    ports = Ports.many(required=1)
+    call_style = "list"
+
+    def output_shape(self, shapes, p):
+        first = shapes[0]
+        for shape in shapes:
+            if shape != first:
+                break
+        else:
+            return first  # the usual case: equal shapes
+        batches = {s[0] for s in shapes if s} - {None}
+        if len(batches) > 1:
+            raise ShapeError(
+                "cannot merge tensors with different batch sizes. "
+                f"Received: input shapes {_shapes(shapes)}"
+            )
+        out = shapes[0][1:]
+        for shape in shapes[1:]:
+            out = _broadcast(out, shape[1:], shapes)
+        return (batches.pop() if batches else None, *out)
+
+    def weight_signature(self, shapes, p):
+        return ()
+
+
+@register
+class Add(ElementwiseMerge):
+    """Adds its inputs element-wise."""
+
+    type = "Add"
+
+
+@register
+class Subtract(ElementwiseMerge):
+    """Subtracts its second input from its first, element-wise."""
+
+    type = "Subtract"
+    ports = Ports.fixed(("input_0", "input_1"))
+
+
+@register
+class Multiply(ElementwiseMerge):
+    """Multiplies its inputs element-wise."""
+
+    type = "Multiply"
+
+
+@register
+class Average(ElementwiseMerge):
+    """Averages its inputs element-wise."""
+
+    type = "Average"
+
+
+@register
+class Maximum(ElementwiseMerge):
+    """The element-wise maximum of its inputs."""
+
+    type = "Maximum"
+
+
+@register
+class Minimum(ElementwiseMerge):
+    """The element-wise minimum of its inputs."""
+
+    type = "Minimum"
+
+
+@register
+class Concatenate(LayerSpec):
+    """Concatenates its inputs along one axis; the other axes must match."""
+
+    type = "Concatenate"
+    category = "Merging"
+    ports = Ports.many(required=1)
+    call_style = "list"
+    params = (
+        Param("axis", Int(), -1, "Axis to concatenate along (negative counts from the end)."),
+    )
+
+    def output_shape(self, shapes, p):
+        axis = p["axis"]
+        first = shapes[0]
+        for shape in shapes:
+            if shape != first:
+                break
+        else:  # equal shapes: the usual case, and a quick one
+            if not _has_index(first, axis):
+                if axis < 0 or len(shapes) > 1:
+                    raise self._no_axis(axis, first)
+                return first
+            if len(shapes) == 1 or first[axis] is None:
+                return first
+            return first[:axis] + (first[axis] * len(shapes),) + first[axis:][1:]
+        # Concatenate.build: every input without the concatenation axis must match,
+        # unknown sizes matching anything. (Keras drops the axis only where the input
+        # has it, by plain Python indexing.)
+        reduced = []
+        for shape in shapes:
+            if len(shape) > axis:
+                if not _has_index(shape, axis):
+                    raise self._no_axis(axis, shape)
+                shape = shape[:axis] + shape[axis:][1:]
+            reduced.append(shape)
+        rank = len(reduced[0])
+        if len(set(reduced)) > 1 and (
+            any(len(shape) != rank for shape in reduced)
+            or any(len({shape[i] for shape in reduced} - {None}) > 1 for i in range(rank))
+        ):
+            raise ShapeError(
+                "requires inputs with matching shapes except for the concatenation "
+                f"axis (axis={axis}). Received: input shapes {_shapes(shapes)}"
+            )
+        # Concatenate.compute_output_shape: sizes along the axis add up, an unknown
+        # one makes the total unknown (and ends the sum).
+        out = list(shapes[0])
+        for shape in shapes[1:]:
+            if not _has_index(out, axis):
+                raise self._no_axis(axis, shapes[0])
+            if out[axis] is None:
+                break
+            if not _has_index(shape, axis):
+                raise self._no_axis(axis, shape)
+            if shape[axis] is None:
+                out[axis] = None
+                break
+            out[axis] += shape[axis]
+        return tuple(out)
+
+    @staticmethod
+    def _no_axis(axis, shape):
+        return ShapeError(
+            f"cannot concatenate along axis {axis}: an input has no such axis. "
+            f"Received: input shape {fmt(shape)}"
+        )
+
+    def weight_signature(self, shapes, p):
+        return ()
+
+
+@register
+class Dot(LayerSpec):
+    """The dot product of two inputs along one axis of each, sample by sample."""
+
+    type = "Dot"
+    category = "Merging"
+    ports = Ports.fixed(("input_0", "input_1"))
+    call_style = "list"
+    params = (
+        Param(
+            "axes",
+            Axes(),
+            help="Axis of both inputs, or a pair (axis of input 0, axis of input 1).",
+            initial=-1,
+        ),
+        Param("normalize", Bool(), False, "L2-normalise both inputs first (cosine similarity)."),
+    )
+
+    def check_params(self, p):
+        axes = p["axes"]
+        if isinstance(axes, tuple) and len(axes) != 2:
+            yield "axes", f"must be one axis or a pair of axes. Received: axes={axes!r}"
+
+    def output_shape(self, shapes, p):
+        s1, s2 = shapes
+        axes = p["axes"]
+        if isinstance(axes, int):
+            a1, a2 = (axes % len(s1), axes % len(s2)) if axes < 0 else (axes, axes)
+        else:
+            a1, a2 = axes
+        for shape, axis in ((s1, a1), (s2, a2)):
+            if not _has_index(shape, axis):
+                raise ShapeError(
+                    f"has no axis {axis} in an input to take the dot product along. "
+                    f"Received: input shapes {_shapes(shapes)}"
+                )
+        # Dot.build compares the sizes as they are: unknown matches only unknown.
+        if s1[a1] != s2[a2]:
+            raise ShapeError(
+                f"expects equal sizes along the dot-product axes: {s1[a1]} (axis {a1} of "
+                f"input 0) != {s2[a2]} (axis {a2} of input 1). "
+                f"Received: input shapes {_shapes(shapes)}"
+            )
+        # Dot.compute_output_shape: input 0 without its axis, then input 1 without
+        # its axis and its batch axis; a lone axis gets a trailing 1.
+        rest1 = list(s1)
+        rest1.pop(a1)
+        rest2 = list(s2)
+        rest2.pop(a2)
+        if not rest2:
+            raise ShapeError(
+                "expects the second input to keep a batch axis besides the dot-product "
+                f"axis. Received: input shapes {_shapes(shapes)}"
+            )
+        out = rest1 + rest2[1:]
+        if len(out) == 1:
+            out.append(1)
+        return tuple(out)
+
+    def weight_signature(self, shapes, p):
+        return ()

@@ -1,1 +1,195 @@
-"""normalization layers."""
+"""Normalization layers: BatchNormalization, LayerNormalization, GroupNormalization,
+RMSNormalization, UnitNormalization.
+
+They keep their input's shape and compute in float32. Their weights are vectors
+(or, for a list of axes, arrays) sized by the normalized axes, which must be known
+when the layer is built.
+"""
+
+from __future__ import annotations
+
+from graph.errors import ShapeError
+from graph.layers.common import initializer, regularizer
+from graph.params import Axes, Bool, Float, Int, Param
+from graph.shapes import fmt
+from graph.spec import LayerSpec, register
+
+
+def check_axes(shape, axes) -> tuple[int, ...]:
+    """`axes` (an int or a tuple) as a tuple; ShapeError if the input lacks one of them."""
+    axes = (axes,) if isinstance(axes, int) else axes
+    for axis in axes:
+        if not -len(shape) <= axis < len(shape):
+            raise ShapeError(
+                f"cannot normalize along axis {axis}: the input has {len(shape)} axes. "
+                f"Received: input shape {fmt(shape)}"
+            )
+    return axes
+
+
+def axis_sizes(shape, axes) -> tuple[int, ...]:
+    """The sizes of `shape` along `axes`, which must exist and be known.
+
+    Keras creates weights of these sizes when it builds the layer, and cannot create
+    a weight of unknown size.
+    """
+    if isinstance(axes, int) and -len(shape) <= axes < len(shape) and shape[axes] is not None:
+        return (shape[axes],)  # the usual case, quickly
+    sizes = tuple(shape[axis] for axis in check_axes(shape, axes))
+    if None in sizes:
+        raise ShapeError(
+            f"needs known sizes on the normalized axes (axis={axes!r}), which size its "
+            f"weights. Received: input shape {fmt(shape)}"
+        )
+    return sizes
+
+
+def product(sizes) -> int:
+    n = 1
+    for size in sizes:
+        n *= size
+    return n
+
+
+def _scale_center(what: str) -> tuple[Param, ...]:
+    """center/scale flags and the beta/gamma initializers and regularizers."""
+    return (
+        Param("center", Bool(), True, f"Add a learned offset (beta) after {what}."),
+        Param("scale", Bool(), True, f"Multiply by a learned scale (gamma) after {what}."),
+        initializer("beta_initializer", "zeros", "offset (beta)", vector=True),
+        initializer("gamma_initializer", "ones", "scale (gamma)", vector=True),
+        regularizer("beta_regularizer", "offset (beta)"),
+        regularizer("gamma_regularizer", "scale (gamma)"),
+    )
+
+
+def _epsilon(default: float) -> Param:
+    return Param("epsilon", Float(), default, "Small number added to the variance.")
+
+
+class AxisNormalization(LayerSpec):
+    """Base: output shape = input shape; weights sized by the input along `axis`."""
+
+    category = "Normalization"
+
+    def output_shape(self, shapes, p):
+        axis_sizes(shapes[0], p["axis"])
+        return shapes[0]
+
+    def weight_signature(self, shapes, p):
+        shape = shapes[0]
+        axes = p["axis"]
+        axes = (axes,) if isinstance(axes, int) else axes
+        return (len(shape), *(shape[a] if -len(shape) <= a < len(shape) else None for a in axes))
+
+    def gamma_beta(self, shapes, p, size: int | None = None) -> int:
+        """Weights of gamma plus beta, each of `size` (default: the normalized axes')."""
+        count = p["scale"] + p["center"]
+        if not count:
+            return 0
+        return count * (size or product(axis_sizes(shapes[0], p["axis"])))
+
+    def weights(self, shapes, p):
+        return (self.gamma_beta(shapes, p), 0)
+
+
+@register
+class BatchNormalization(AxisNormalization):
+    """Normalizes each feature with batch statistics in training, moving averages after."""
+
+    type = "BatchNormalization"
+    params = (
+        Param("axis", Int(), -1, "The features axis (usually the channels axis)."),
+        Param("momentum", Float(), 0.99, "Momentum of the moving mean and variance."),
+        _epsilon(0.001),
+        *_scale_center("normalizing"),
+        initializer("moving_mean_initializer", "zeros", "moving mean", vector=True),
+        initializer("moving_variance_initializer", "ones", "moving variance", vector=True),
+        Param("renorm", Bool(), False, "Use batch renormalization (adds three moving statistics)."),
+        Param("renorm_momentum", Float(), 0.99, "Momentum of batch renormalization's statistics."),
+    )
+
+    def weights(self, shapes, p):
+        (n,) = axis_sizes(shapes[0], p["axis"])
+        # moving mean and variance; renorm adds moving stddev, renorm mean and stddev.
+        return (self.gamma_beta(shapes, p, n), n * (5 if p["renorm"] else 2))
+
+
+@register
+class LayerNormalization(AxisNormalization):
+    """Normalizes each sample over the given axes (by default the last one)."""
+
+    type = "LayerNormalization"
+    params = (
+        Param("axis", Axes(), -1, "Axis or axes to normalize over (each sample separately)."),
+        _epsilon(0.001),
+        *_scale_center("normalizing"),
+    )
+
+    def output_shape(self, shapes, p):
+        # Keras builds gamma and beta from these sizes; with neither, unknown is fine.
+        if p["scale"] or p["center"]:
+            axis_sizes(shapes[0], p["axis"])
+        else:
+            check_axes(shapes[0], p["axis"])
+        return shapes[0]
+
+
+@register
+class GroupNormalization(AxisNormalization):
+    """Normalizes each sample over groups of channels (-1 groups: instance normalization)."""
+
+    type = "GroupNormalization"
+    params = (
+        Param("groups", Int(min=-1), 32, "Number of channel groups; -1 means one per channel."),
+        Param("axis", Int(), -1, "The channels axis."),
+        _epsilon(0.001),
+        *_scale_center("normalizing"),
+    )
+
+    def check_params(self, p):
+        if p["groups"] == 0:
+            yield "groups", "must be a positive integer, or -1 for instance normalization"
+
+    def output_shape(self, shapes, p):
+        (channels,) = axis_sizes(shapes[0], p["axis"])
+        groups = channels if p["groups"] == -1 else p["groups"]
+        if channels < groups or channels % groups:
+            raise ShapeError(
+                f"needs a number of channels divisible by groups={groups}. Received: "
+                f"{channels} channels on axis {p['axis']} of input shape {fmt(shapes[0])}"
+            )
+        return shapes[0]
+
+
+@register
+class RMSNormalization(AxisNormalization):
+    """Scales each sample by the root mean square over the given axes, then by a learned scale."""
+
+    type = "RMSNormalization"
+    params = (
+        Param("axis", Axes(), -1, "Axis or axes to normalize over (each sample separately)."),
+        _epsilon(1e-06),
+    )
+
+    def check_params(self, p):
+        return iter(())  # its one weight always starts at ones
+
+    def weights(self, shapes, p):
+        return (product(axis_sizes(shapes[0], p["axis"])), 0)
+
+
+@register
+class UnitNormalization(LayerSpec):
+    """Scales each sample to unit L2 norm over the given axes."""
+
+    type = "UnitNormalization"
+    category = "Normalization"
+    params = (Param("axis", Axes(), -1, "Axis or axes to take the norm over."),)
+
+    def output_shape(self, shapes, p):
+        check_axes(shapes[0], p["axis"])
+        return shapes[0]
+
+    def weight_signature(self, shapes, p):
+        return ()

@@ -1,1 +1,222 @@
-"""pooling layers."""
+"""Pooling layers: windowed max/average pooling and global pooling, 1-D to 3-D.
+
+Also the spatial-layout helpers that the reshaping layers share (UpSampling,
+ZeroPadding, Cropping): which axes are spatial under a data format, and how Keras
+names them in its messages.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from graph.errors import ShapeError
+from graph.layers.common import channels_last, data_format
+from graph.params import REQUIRED, Bool, Choice, IntTuple, Optional, Param
+from graph.shapes import Shape, as_tuple, conv_length, fmt
+from graph.spec import LayerSpec, expect_rank, register
+
+_SPATIAL_NAMES = {1: "steps", 2: "height, width", 3: "depth, height, width"}
+
+#: The axes of a `rank`-D spatial input, by (rank, channels last), for rank errors.
+_LAYOUTS = {
+    (rank, last): (
+        f"(batch, {names}, {'features' if rank == 1 else 'channels'})"
+        if last
+        else f"(batch, {'features' if rank == 1 else 'channels'}, {names})"
+    )
+    for rank, names in _SPATIAL_NAMES.items()
+    for last in (True, False)
+}
+
+
+def expect_spatial(shape: Shape, rank: int, p) -> int:
+    """Check `shape` is a `rank`-D spatial input; return the index of its first spatial axis.
+
+    Layers without a data_format parameter are channels-last.
+    """
+    last = channels_last(p)
+    expect_rank(shape, rank + 2, _LAYOUTS[rank, last])
+    return 1 if last else 2
+
+
+class NoWeights(LayerSpec):
+    """Mixin of layers without weights: shared call sites need not agree on any axis."""
+
+    def weight_signature(self, shapes, p):
+        return ()
+
+
+def _window_params(rank: int, default: object) -> tuple[Param, ...]:
+    size = IntTuple(length=rank, scalar=True)
+    return (
+        Param(
+            "pool_size",
+            size,
+            default,
+            "Size of the pooling window: an integer, or one per spatial axis.",
+            initial=2 if rank == 1 else (2,) * rank,
+        ),
+        Param("strides", Optional(size), None, "Step of the window; None means pool_size."),
+        Param(
+            "padding",
+            Choice(("valid", "same")),
+            "valid",
+            '"valid": windows stay inside the input; "same": pad so that '
+            "output size = ceil(input size / strides).",
+        ),
+        data_format(),
+    )
+
+
+class BasePooling(NoWeights):
+    """Pooling over sliding windows of the spatial axes (Keras's BasePooling)."""
+
+    category = "Pooling"
+    rank: ClassVar[int]
+
+    def output_shape(self, shapes, p):
+        (shape,) = shapes
+        rank = self.rank
+        start = expect_spatial(shape, rank, p)
+        pool = as_tuple(p["pool_size"], rank)
+        strides = pool if p["strides"] is None else as_tuple(p["strides"], rank)
+        padding = p["padding"]
+        out = list(shape)
+        for i in range(rank):
+            length = conv_length(shape[start + i], pool[i], strides[i], padding)
+            if length is not None and length <= 0:
+                raise ShapeError(
+                    f"pool_size {pool} is larger than the input along axis {start + i} "
+                    f'(size {shape[start + i]}), so padding "valid" leaves no output; '
+                    f'use a smaller pool_size or padding "same". '
+                    f"Received: input shape {fmt(shape)}"
+                )
+            out[start + i] = length
+        return tuple(out)
+
+
+@register
+class MaxPooling1D(BasePooling):
+    """Max pooling over windows of a sequence: the largest value of each window."""
+
+    type = "MaxPooling1D"
+    rank = 1
+    params = _window_params(1, 2)
+
+
+@register
+class MaxPooling2D(BasePooling):
+    """Max pooling over 2-D windows of an image: the largest value of each window."""
+
+    type = "MaxPooling2D"
+    rank = 2
+    params = _window_params(2, (2, 2))
+
+
+@register
+class MaxPooling3D(BasePooling):
+    """Max pooling over 3-D windows of a volume: the largest value of each window."""
+
+    type = "MaxPooling3D"
+    rank = 3
+    params = _window_params(3, (2, 2, 2))
+
+
+@register
+class AveragePooling1D(BasePooling):
+    """Average pooling over windows of a sequence: the mean of each window."""
+
+    type = "AveragePooling1D"
+    rank = 1
+    params = _window_params(1, REQUIRED)
+
+
+@register
+class AveragePooling2D(BasePooling):
+    """Average pooling over 2-D windows of an image: the mean of each window."""
+
+    type = "AveragePooling2D"
+    rank = 2
+    params = _window_params(2, REQUIRED)
+
+
+@register
+class AveragePooling3D(BasePooling):
+    """Average pooling over 3-D windows of a volume: the mean of each window."""
+
+    type = "AveragePooling3D"
+    rank = 3
+    params = _window_params(3, REQUIRED)
+
+
+class BaseGlobalPooling(NoWeights):
+    """Pooling over all spatial axes at once (Keras's BaseGlobalPooling)."""
+
+    category = "Pooling"
+    rank: ClassVar[int]
+    params = (
+        data_format(),
+        Param(
+            "keepdims",
+            Bool(),
+            False,
+            "Keep the spatial axes with size 1 instead of dropping them.",
+        ),
+    )
+
+    def output_shape(self, shapes, p):
+        (shape,) = shapes
+        last = expect_spatial(shape, self.rank, p) == 1
+        channels = shape[-1] if last else shape[1]
+        if not p["keepdims"]:
+            return (shape[0], channels)
+        ones = (1,) * self.rank
+        return (shape[0], *ones, channels) if last else (shape[0], channels, *ones)
+
+
+@register
+class GlobalMaxPooling1D(BaseGlobalPooling):
+    """Largest value over all steps of a sequence, per feature."""
+
+    type = "GlobalMaxPooling1D"
+    rank = 1
+
+
+@register
+class GlobalMaxPooling2D(BaseGlobalPooling):
+    """Largest value over the height and width of an image, per channel."""
+
+    type = "GlobalMaxPooling2D"
+    rank = 2
+
+
+@register
+class GlobalMaxPooling3D(BaseGlobalPooling):
+    """Largest value over the depth, height and width of a volume, per channel."""
+
+    type = "GlobalMaxPooling3D"
+    rank = 3
+
+
+@register
+class GlobalAveragePooling1D(BaseGlobalPooling):
+    """Mean over all steps of a sequence, per feature."""
+
+    type = "GlobalAveragePooling1D"
+    rank = 1
+
+
+@register
+class GlobalAveragePooling2D(BaseGlobalPooling):
+    """Mean over the height and width of an image, per channel."""
+
+    type = "GlobalAveragePooling2D"
+    rank = 2
+
+
+@register
+class GlobalAveragePooling3D(BaseGlobalPooling):
+    """Mean over the depth, height and width of a volume, per channel."""
+
+    type = "GlobalAveragePooling3D"
+    rank = 3

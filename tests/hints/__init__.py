@@ -1,4 +1,15 @@
 """Sampling hints for the spec oracle, one module per layer family."""
 
-from tests.hints import attention, convolutional, core, merging, normalization, pooling  # noqa: F401
-from tests.hints import activations, preprocessing, recurrent, regularization, reshaping  # noqa: F401
+from tests.hints import (  # noqa: F401  # noqa: F401
+    activations,
+    attention,
+    convolutional,
+    core,
+    merging,
+    normalization,
+    pooling,
+    preprocessing,
+    recurrent,
+    regularization,
+    reshaping,
+)
