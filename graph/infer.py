@@ -27,8 +27,11 @@ class Inferred(NamedTuple):
         return self.trainable + self.non_trainable
 
 
-def param_problems(spec: LayerSpec, params: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """Every (param name, reason) refused in `params`, cross-parameter rules included.
+def check_params(
+    spec: LayerSpec, params: Mapping[str, Any]
+) -> tuple[list[tuple[str, str]], dict[str, Any] | None]:
+    """(problems, resolved params): every (param name, reason) refused in `params`,
+    cross-parameter rules included, and the full param dict when there is no problem.
 
     Cross-parameter rules run only when each value is fine on its own.
     """
@@ -45,9 +48,11 @@ def param_problems(spec: LayerSpec, params: Mapping[str, Any]) -> list[tuple[str
     for name in spec.required_params:
         if name not in params:
             problems.append((name, "is required"))
-    if not problems:
-        problems.extend(spec.check_params(spec.resolve(params)))
-    return problems
+    if problems:
+        return problems, None
+    resolved = spec.resolve(params)
+    problems.extend(spec.check_params(resolved))
+    return problems, None if problems else resolved
 
 
 def infer(

@@ -64,6 +64,8 @@ class _Tables(NamedTuple):
     succ: dict[str, dict]
     layers: dict[int, Layer]
     sites: dict[int, list[str]]
+    #: node id -> a stamp that changes whenever the node's incoming connections change
+    wiring_stamp: dict[str, int]
 
 
 class ModelGraph:
@@ -77,6 +79,12 @@ class ModelGraph:
         self._name = name
         self._next_layer = 0
         self.events = GraphEvents()
+        #: graph.validate's memo of per-layer and per-node results from its last run,
+        #: keyed by the immutable Layer objects they came from; only validate uses it.
+        self._validation_memo: dict[str, dict] = {}
+        #: Per node, a stamp that changes whenever its incoming connections change.
+        self._wiring_stamp: dict[str, int] = {}
+        self._stamps = 0
 
     # ----------------------------------------------------------------- queries
 
@@ -133,7 +141,12 @@ class ModelGraph:
     @property
     def inputs(self) -> list[str]:
         """The Input nodes, in graph order: the model's inputs."""
-        return [n for n in self._g if self.layer(n).type == "Input"]
+        layers = self._layers
+        return [
+            n
+            for n, attrs in self._g.nodes.items()
+            if layers[attrs["node"].layer_id].type == "Input"
+        ]
 
     @property
     def outputs(self) -> list[str]:
@@ -174,7 +187,14 @@ class ModelGraph:
 
     def _tables(self) -> _Tables:
         """The graph's own dicts, for fast read-only walks by graph's own modules."""
-        return _Tables(self._g._node, self._g._pred, self._g._succ, self._layers, self._sites)
+        return _Tables(
+            self._g._node,
+            self._g._pred,
+            self._g._succ,
+            self._layers,
+            self._sites,
+            self._wiring_stamp,
+        )
 
     @property
     def nx(self) -> nx.MultiDiGraph:
@@ -235,6 +255,7 @@ class ModelGraph:
             self._outputs.remove(node_id)
             self.events.outputs_changed.emit()
         self._g.remove_node(node_id)
+        self._wiring_stamp.pop(node_id, None)
         sites = self._sites[node.layer_id]
         sites.remove(node_id)
         if not sites:
@@ -272,6 +293,7 @@ class ModelGraph:
         if not self._g.has_edge(src, dst, port):
             raise GraphEditError(f"no connection {src!r} -> {dst!r} port {port!r}")
         self._g.remove_edge(src, dst, port)
+        self._rewired(dst)
         self.events.edge_removed.emit(src, dst, port)
 
     def set_params(self, node_id: str, params: Mapping[str, Any]) -> None:
@@ -349,9 +371,14 @@ class ModelGraph:
 
     def _add_edge(self, src: str, dst: str, port: str) -> None:
         self._g.add_edge(src, dst, key=port)
+        self._rewired(dst)
         self.events.edge_added.emit(src, dst, port)
 
     # ---------------------------------------------------------------- helpers
+
+    def _rewired(self, node_id: str) -> None:
+        self._stamps += 1
+        self._wiring_stamp[node_id] = self._stamps
 
     def _fresh_id(self) -> str:
         i = len(self._g) + 1

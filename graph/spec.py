@@ -27,6 +27,10 @@ Params = Mapping[str, Any]
 FLOATX = "float32"
 
 
+#: The common variadic port names, looked up instead of parsed.
+_VARIADIC_INDEX = {f"input_{i}": i for i in range(64)}
+
+
 @dataclass(frozen=True)
 class Ports:
     """The named inputs of a layer, in the order Keras takes them.
@@ -64,6 +68,9 @@ class Ports:
         """The position of `port` among the layer's inputs, or None if no such port."""
         if not self.variadic:
             return self._positions.get(port)
+        index = _VARIADIC_INDEX.get(port)
+        if index is not None:
+            return index
         number = port[6:] if port.startswith("input_") else ""
         if number.isdigit() and number.isascii() and str(int(number)) == number:
             return int(number)
@@ -98,7 +105,8 @@ class LayerSpec:
 
     def __init__(self) -> None:
         self.param_by_name = MappingProxyType({p.name: p for p in self.params})
-        self.defaults = MappingProxyType({p.name: p.default for p in self.params if not p.required})
+        self._defaults = {p.name: p.default for p in self.params if not p.required}
+        self.defaults = MappingProxyType(self._defaults)
         self.required_params = tuple(p.name for p in self.params if p.required)
 
     @property
@@ -108,7 +116,7 @@ class LayerSpec:
 
     def resolve(self, params: Params) -> dict[str, Any]:
         """The full parameter dict: Keras defaults overridden by `params`."""
-        resolved = dict(self.defaults)
+        resolved = self._defaults.copy()
         resolved.update(params)
         return resolved
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from graph.errors import ShapeError
-from graph.infer import Inferred, infer, param_problems
+from graph.infer import Inferred, check_params, infer
 from graph.model import ModelGraph
 from graph.naming import name_problem
 from graph.shapes import fmt
@@ -83,6 +83,21 @@ class _Validation:
     def __init__(self, g: ModelGraph) -> None:
         self.g = g
         self.t = g._tables()
+        # Results of the previous run, reused where their inputs are identical (the
+        # same immutable Layer and spec objects, equal input results): an edit then
+        # costs little more than walking the graph. Rebuilt each run, so it holds
+        # only what is still in the graph.
+        self.old_layers = g._validation_memo.get("layers", {})
+        self.old_nodes = g._validation_memo.get("nodes", {})
+        self.old_wiring = g._validation_memo.get("wiring", {})
+        self.new_layers: dict[int, tuple] = {}
+        self.new_nodes: dict[str, tuple] = {}
+        self.new_wiring: dict[str, tuple] = {}
+        g._validation_memo = {
+            "layers": self.new_layers,
+            "nodes": self.new_nodes,
+            "wiring": self.new_wiring,
+        }
         self.report = Report()
         #: Per layer id: its spec and resolved params, when both are usable.
         self.usable: dict[int, tuple[LayerSpec, dict]] = {}
@@ -118,7 +133,13 @@ class _Validation:
             if not sites:
                 continue
             node_id = sites[0]
-            problem = name_problem(layer.name)
+            spec = get_spec(layer.type)
+            memo = self.old_layers.get(layer_id)
+            if memo is None or memo[0] is not layer or memo[1] is not spec:
+                problems, resolved = check_params(spec, layer.params) if spec else ([], None)
+                memo = (layer, spec, name_problem(layer.name), problems, resolved)
+            self.new_layers[layer_id] = memo
+            _, _, problem, problems, resolved = memo
             if problem is not None:
                 self.error("bad-name", f"{g.label(node_id)}: name {problem}", node_id)
             elif layer.name in first_by_name:
@@ -131,35 +152,30 @@ class _Validation:
                 )
             else:
                 first_by_name[layer.name] = node_id
-            spec = get_spec(layer.type)
             if spec is None:
                 message = f"{g.label(node_id)}: unknown layer type '{layer.type}'"
                 self.error("unknown-type", message, node_id)
                 continue
-            problems = param_problems(spec, layer.params)
             for param, reason in problems:
                 self.error("bad-param", f"{g.label(node_id)}: {param} {reason}", node_id, param)
-            if not problems:
-                self.usable[layer_id] = (spec, spec.resolve(layer.params))
+            if resolved is not None:
+                self.usable[layer_id] = (spec, resolved)
 
     def topological_order(self) -> list[str]:
         """A stable topological order (Kahn's, ties by graph order); reports cycles."""
         pred, succ = self.t.pred, self.t.succ
         nodes = list(self.t.nodes)
         position = {n: i for i, n in enumerate(nodes)}
-        indegree = {}
-        heap = []
-        for i, node_id in enumerate(nodes):
-            degree = sum(len(ports) for ports in pred[node_id].values())
-            indegree[node_id] = degree
-            if not degree:
-                heap.append(i)
+        # Degrees count distinct neighbours: several ports fed by one source are one
+        # dependency.
+        indegree = {n: len(pred[n]) for n in nodes}
+        heap = [i for i, n in enumerate(nodes) if not indegree[n]]
         order = []
         while heap:
             node_id = nodes[heapq.heappop(heap)]
             order.append(node_id)
-            for dst, ports in succ[node_id].items():
-                indegree[dst] -= len(ports)
+            for dst in succ[node_id]:
+                indegree[dst] -= 1
                 if not indegree[dst]:
                     heapq.heappush(heap, position[dst])
         if len(order) < len(nodes):
@@ -181,9 +197,14 @@ class _Validation:
     def port_sources(self, node_id: str, spec: LayerSpec) -> list[str] | None:
         """The node's input sources in port order, or None after reporting bad wiring."""
         ports = spec.ports
+        wiring = self.t.pred[node_id]
+        if ports.names == ("input",) and len(wiring) == 1:  # the common case, fast
+            ((src, keys),) = wiring.items()
+            if len(keys) == 1 and "input" in keys:
+                return [src]
         by_index: dict[int, list[str]] = {}
         bad = False
-        for src, keys in self.t.pred[node_id].items():
+        for src, keys in wiring.items():
             for port in keys:
                 index = ports.index(port)
                 if index is None:
@@ -237,25 +258,34 @@ class _Validation:
                 self.port_sources(node_id, spec)
             return
         spec, p = layer_spec
-        sources = self.port_sources(node_id, spec)
-        if sources is None:
-            return
+        stamp = self.t.wiring_stamp.get(node_id)
+        memo = self.old_wiring.get(node_id)
+        if memo is not None and memo[0] == stamp and memo[1] is spec:
+            sources = memo[2]
+        else:
+            sources = self.port_sources(node_id, spec)
+            if sources is None:
+                return
+        self.new_wiring[node_id] = (stamp, spec, sources)
         self.sources[node_id] = sources
         known = self.report.nodes
-        shapes = []
-        dtypes = []
+        inputs = []
         for src in sources:
             result = known.get(src)
             if result is None:
                 return  # an upstream problem is reported where it is
-            shapes.append(result.shape)
-            dtypes.append(result.dtype)
-        try:
-            known[node_id] = infer(spec, p, shapes, dtypes)
-        except ShapeError as e:
-            self.error("shape", f"{self.g.label(node_id)}: {e}", node_id)
+            inputs.append(result)
+        layer = self.t.layers[layer_id]
+        memo = self.old_nodes.get(node_id)
+        if memo is None or memo[0] is not layer or memo[1] is not spec or memo[2] != inputs:
+            memo = (layer, spec, inputs, *_infer_node(spec, p, inputs))
+        self.new_nodes[node_id] = memo
+        _, _, _, result, messages = memo
+        if result is None:
+            self.error("shape", f"{self.g.label(node_id)}: {messages[0]}", node_id)
             return
-        for warning in spec.dtype_warnings(dtypes, p):
+        known[node_id] = result
+        for warning in messages:
             self.warn("dtype", f"{self.g.label(node_id)}: {warning}", node_id)
 
     def check_shared_layers(self) -> None:
@@ -306,6 +336,19 @@ class _Validation:
                     f"{self.g.label(node_id)}: does not lead to any model output",
                     node_id,
                 )
+
+
+def _infer_node(
+    spec: LayerSpec, p: dict, inputs: list[Inferred]
+) -> tuple[Inferred | None, list[str]]:
+    """(result, dtype warnings), or (None, [shape error message])."""
+    shapes = [r.shape for r in inputs]
+    dtypes = [r.dtype for r in inputs]
+    try:
+        result = infer(spec, p, shapes, dtypes)
+    except ShapeError as e:
+        return None, [str(e)]
+    return result, list(spec.dtype_warnings(dtypes, p))
 
 
 def validate(g: ModelGraph) -> Report:

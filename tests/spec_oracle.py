@@ -19,7 +19,7 @@ from codegen.keras_env import import_keras
 from codegen.keras_layers import call_layer, make_layer
 from graph import params as P
 from graph.errors import ShapeError
-from graph.infer import infer, param_problems
+from graph.infer import check_params, infer
 from graph.params import freeze
 from graph.spec import LayerSpec
 
@@ -143,11 +143,11 @@ class Outcome:
 
 
 def ours(spec: LayerSpec, case: Case) -> Outcome:
-    problems = param_problems(spec, case.params)
+    problems, resolved = check_params(spec, case.params)
     if problems:
         return Outcome(False, error=f"param problems {problems}")
     try:
-        result = infer(spec, spec.resolve(case.params), case.shapes, case.dtypes)
+        result = infer(spec, resolved, case.shapes, case.dtypes)
     except ShapeError as e:
         return Outcome(False, error=f"ShapeError: {e}")
     return Outcome(True, result.shape, result.dtype, result.trainable, result.non_trainable)

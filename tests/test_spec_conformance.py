@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 
 import graph  # noqa: F401 - registers the built-in specs
 from codegen.keras_env import import_keras
-from graph.infer import param_problems
+from graph.infer import check_params
 from graph.layers import common
 from graph.spec import builtin_specs
 from tests import hints  # noqa: F401 - per-family sampling hints
@@ -69,4 +69,4 @@ def test_defaults_and_initial_values_pass_their_own_checks(spec):
     for param in spec.params:
         value = param.initial if param.required else param.default
         assert param.problem(freeze(value)) is None, (spec.type, param.name, value)
-    assert param_problems(spec, freeze(spec.initial_params())) == []
+    assert check_params(spec, freeze(spec.initial_params()))[0] == []

@@ -2,7 +2,10 @@
 
 import json
 
-from graph import ModelGraph, loads, validate
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from graph import GraphEditError, ModelGraph, dumps, loads, validate
 from tests.graphs import chain, residual, shared_dense
 
 
@@ -163,3 +166,57 @@ def test_deep_residual_graph_validates_without_recursion():
     report = validate(g)
     assert report.valid
     assert len(report.nodes) == 3001
+
+
+@st.composite
+def edit_scripts(draw):
+    return draw(
+        st.lists(
+            st.tuples(st.integers(0, 6), st.integers(0, 10**6), st.integers(0, 10**6)),
+            min_size=1,
+            max_size=25,
+        )
+    )
+
+
+def apply_edit(g, op, a, b):
+    """One random edit through the public API; refused edits are simply skipped."""
+    ids = g.node_ids()
+    node, other = ids[a % len(ids)], ids[b % len(ids)]
+    try:
+        if op == 0 and g.layer(node).type == "Dense":
+            g.set_param(node, "units", b % 5)
+        elif op == 1 and g.layer(node).type == "Input":
+            g.set_params(node, {"shape": [b % 3 + 1]})
+        elif op == 2:
+            g.connect(other, g.add_node("Dense", params={"units": a % 4 + 1}), "input")
+        elif op == 3:
+            edges = g.edges()
+            if edges:
+                g.disconnect(*edges[a % len(edges)])
+        elif op == 4:
+            g.connect(node, other, "input_1" if g.layer(other).type == "Add" else "input")
+        elif op == 5 and len(ids) > 2:
+            g.remove_node(node)
+        elif op == 6:
+            g.rename(node, f"renamed_{b}")
+    except GraphEditError:
+        pass
+
+
+def outcome(report):
+    return (
+        [(p.code, p.node, p.message) for p in report.problems],
+        report.nodes,
+        report.order,
+        report.total_params,
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(script=edit_scripts())
+def test_validation_after_edits_equals_validation_from_scratch(script):
+    g = residual(3, width=4)
+    for op, a, b in script:
+        apply_edit(g, op, a, b)
+        assert outcome(validate(g)) == outcome(validate(loads(dumps(g))))

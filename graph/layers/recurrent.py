@@ -18,6 +18,7 @@ from types import MappingProxyType
 from typing import Any, ClassVar
 
 from graph.errors import ShapeError
+from graph.infer import check_params
 from graph.layers.common import ACTIVATIONS, initializer, regularizer, use_bias
 from graph.params import Bool, Choice, Float, Int, Kind, Param, freeze
 from graph.shapes import fmt
@@ -197,9 +198,7 @@ class RecurrentLayer(Kind):
         params = value.get("params", _NO_PARAMS)
         if not isinstance(params, Mapping):
             return f"must be {self.describe()}"
-        from graph.infer import param_problems  # here: graph.infer may import the layers
-
-        problems = param_problems(self.spec(layer_type), params)
+        problems, _ = check_params(self.spec(layer_type), params)
         if problems:
             reasons = "; ".join(f"{name} {reason}" for name, reason in problems)
             return f"must be a valid {layer_type} layer: its {reasons}"
