@@ -27,6 +27,12 @@ class Inferred(NamedTuple):
         return self.trainable + self.non_trainable
 
 
+def shown(value: Any, limit: int = 60) -> str:
+    """A value as messages show it: its JSON-like repr, cut short if long."""
+    text = repr(thaw(value))
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def check_params(
     spec: LayerSpec, params: Mapping[str, Any]
 ) -> tuple[list[tuple[str, str]], dict[str, Any] | None]:
@@ -44,7 +50,7 @@ def check_params(
             continue
         reason = param.kind.problem(value)
         if reason is not None:
-            problems.append((name, f"{reason}. Received: {name}={thaw(value)!r}"))
+            problems.append((name, f"{reason}. Received: {name}={shown(value)}"))
     for name in spec.required_params:
         if name not in params:
             problems.append((name, "is required"))

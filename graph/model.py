@@ -29,6 +29,7 @@ from graph.errors import (
     PortError,
 )
 from graph.events import GraphEvents
+from graph.infer import shown
 from graph.naming import fresh_name, name_problem
 from graph.params import freeze
 from graph.spec import LayerSpec, get_spec
@@ -177,13 +178,6 @@ class ModelGraph:
 
     def names(self) -> set[str]:
         return {layer.name for layer in self._layers.values()}
-
-    def find(self, name: str) -> str | None:
-        """The first call site of the layer called `name`, or None."""
-        for layer_id, layer in self._layers.items():
-            if layer.name == name:
-                return self._sites[layer_id][0]
-        return None
 
     def _tables(self) -> _Tables:
         """The graph's own dicts, for fast read-only walks by graph's own modules."""
@@ -401,7 +395,7 @@ class ModelGraph:
                 raise ParamError(f"{label}: {spec.type} has no parameter {name!r}")
             reason = param.kind.problem(freeze(value))
             if reason is not None:
-                raise ParamError(f"{label}: {name} {reason}. Received: {name}={value!r}")
+                raise ParamError(f"{label}: {name} {reason}. Received: {name}={shown(value)}")
 
     def _replace_layer(self, node_id: str, layer: Layer) -> None:
         layer_id = self.node(node_id).layer_id

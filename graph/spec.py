@@ -5,14 +5,12 @@ defaults), its input ports, and the rules that give its output shape, dtype and
 weight count from its inputs and parameters. Rules are pure functions of those
 arguments and raise `ShapeError` with a message a person understands.
 
-Specs are registered by type name. Other packages may add resolvers for types that
-have no hand-written spec (codegen adds one backed by Keras itself); graph never
-imports them.
+Specs are registered by type name and looked up with `get_spec`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, ClassVar
@@ -149,10 +147,16 @@ class LayerSpec:
     def weight_signature(self, shapes: list[Shape], p: Params) -> tuple[Any, ...]:
         """What the weights' shapes depend on in the inputs.
 
-        Call sites of one shared layer must agree on it; by default the feature
-        (last) axis of every input, as Keras's input specs check once built.
+        Call sites of one shared layer must agree on it. By default nothing: layers
+        whose weights are sized by their inputs override this (see `last_axes`).
         """
-        return tuple(s[-1] if s else None for s in shapes)
+        return ()
+
+
+def last_axes(shapes: list[Shape]) -> tuple[Any, ...]:
+    """The feature (last) axis of every input: what most weights are sized by, and
+    what Keras's input specs check on later calls of a built layer."""
+    return tuple(s[-1] if s else None for s in shapes)
 
 
 def preserve_dtype(dtypes: list[str], p: Params) -> str:
@@ -161,7 +165,6 @@ def preserve_dtype(dtypes: list[str], p: Params) -> str:
 
 
 _SPECS: dict[str, LayerSpec] = {}
-_RESOLVERS: list[Callable[[str], LayerSpec | None]] = []
 
 
 def register(cls: type[LayerSpec]) -> type[LayerSpec]:
@@ -172,21 +175,13 @@ def register(cls: type[LayerSpec]) -> type[LayerSpec]:
     return cls
 
 
-def add_resolver(resolver: Callable[[str], LayerSpec | None]) -> None:
-    """Let `resolver` supply specs for types without a hand-written one."""
-    if resolver not in _RESOLVERS:
-        _RESOLVERS.append(resolver)
-
-
 def get_spec(layer_type: str) -> LayerSpec | None:
-    """The spec of `layer_type`, or None when no spec or resolver knows it."""
-    spec = _SPECS.get(layer_type)
-    if spec is None:
-        for resolver in _RESOLVERS:
-            spec = resolver(layer_type)
-            if spec is not None:
-                break
-    return spec
+    """The spec of `layer_type`, or None when no spec knows it.
+
+    This is the one lookup validation and editing use, so a later source of specs
+    (codegen's Keras-backed generic specs, issue 7) plugs in here.
+    """
+    return _SPECS.get(layer_type)
 
 
 def builtin_specs() -> list[LayerSpec]:

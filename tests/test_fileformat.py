@@ -203,3 +203,17 @@ def test_fuzzed_bytes_load_or_fail_cleanly(tmp_path_factory, data):
     except GraphFileError:
         return
     validate(g)
+
+
+@pytest.mark.parametrize("depth", [50, 400, 950, 5000])
+def test_deeply_nested_params_load_with_short_messages_or_fail_cleanly(depth):
+    nested = "[" * depth + "1" + "]" * depth
+    text = dumps(chain(("Dense", {"units": 3}))).replace('"units": 3', f'"units": {nested}')
+    try:
+        g = loads(text)
+    except GraphFileError as e:
+        assert "nested too deeply" in str(e)
+        return
+    [problem] = validate(g).errors
+    assert problem.param == "units" and len(problem.message) < 200
+    assert loads(dumps(g)) is not None

@@ -27,6 +27,12 @@ def assert_matches_keras(g: ModelGraph) -> None:
     assert [tuple(t.shape) for t in model.outputs] == [report.nodes[n].shape for n in g.outputs]
     assert [t.dtype for t in model.outputs] == [report.nodes[n].dtype for n in g.outputs]
     assert len(model.layers) == len(g.layers())
+    for layer_id, layer in g.layers():
+        first, *others = g.layer_sites(layer_id)
+        keras_layer = model.get_layer(layer.name)
+        assert keras_layer.count_params() == report.nodes[first].params, layer.name
+        if not others and layer.type != "Input":
+            assert tuple(keras_layer.output.shape) == report.nodes[first].shape, layer.name
 
 
 @pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
@@ -89,3 +95,45 @@ def random_graphs(draw) -> ModelGraph:
 @given(g=random_graphs())
 def test_random_graphs_match_keras(g):
     assert_matches_keras(g)
+
+
+def test_shared_embedding_over_two_sequence_lengths_matches_keras():
+    g = ModelGraph("siamese_text")
+    left = g.add_node("Input", params={"shape": [10], "dtype": "int32"})
+    right = g.add_node("Input", params={"shape": [20], "dtype": "int32"})
+    embed = g.add_node("Embedding", params={"input_dim": 100, "output_dim": 8})
+    embed_again = g.call_again(embed)
+    pool = g.add_node("GlobalAveragePooling1D")
+    pool_again = g.call_again(pool)
+    distance = g.add_node("Subtract")
+    for src, dst, port in [
+        (left, embed, "input"),
+        (right, embed_again, "input"),
+        (embed, pool, "input"),
+        (embed_again, pool_again, "input"),
+        (pool, distance, "input_0"),
+        (pool_again, distance, "input_1"),
+    ]:
+        g.connect(src, dst, port)
+    g.set_output(distance)
+    assert_matches_keras(g)
+
+
+def test_shared_dense_on_other_feature_sizes_fails_in_keras_too():
+    from codegen.keras_env import import_keras
+
+    keras = import_keras()
+    g = ModelGraph()
+    a = g.add_node("Input", params={"shape": [8]})
+    b = g.add_node("Input", params={"shape": [5]})
+    dense = g.add_node("Dense", params={"units": 3})
+    again = g.call_again(dense)
+    g.connect(a, dense, "input")
+    g.connect(b, again, "input")
+    g.set_outputs([dense, again])
+    [problem] = validate(g).errors
+    assert problem.code == "shared-mismatch"
+    layer = keras.layers.Dense(3)
+    layer(keras.Input((8,)))
+    with pytest.raises(ValueError):
+        layer(keras.Input((5,)))

@@ -21,9 +21,6 @@ class ElementwiseActivation(LayerSpec):
     def output_shape(self, shapes, p):
         return shapes[0]
 
-    def weight_signature(self, shapes, p):
-        return ()
-
 
 @register
 class ReLU(ElementwiseActivation):

@@ -181,7 +181,3 @@ class Attention(LayerSpec):
 
     def weights(self, shapes, p):
         return (int(p["use_scale"]) + int(p["score_mode"] == "concat"), 0)
-
-    def weight_signature(self, shapes, p):
-        # Its weights are scalars: they fit inputs of any shape.
-        return ()

@@ -13,7 +13,7 @@ from graph.layers.common import (
 )
 from graph.params import Bool, Choice, Int, IntTuple, Optional, Param
 from graph.shapes import fmt
-from graph.spec import FLOATX, LayerSpec, Ports, expect_min_rank, register
+from graph.spec import FLOATX, LayerSpec, Ports, expect_min_rank, last_axes, register
 
 DTYPES = (
     None, "float32", "float16", "bfloat16", "float64", "int32", "int64", "uint8", "bool",
@@ -66,6 +66,9 @@ class Dense(LayerSpec):
                 f"needs a known size on the input's last axis. Received: input shape {fmt(shape)}"
             )
         return (*shape[:-1], p["units"])
+
+    def weight_signature(self, shapes, p):
+        return last_axes(shapes)
 
     def weights(self, shapes, p):
         units = p["units"]

@@ -70,9 +70,6 @@ class ElementwiseMerge(LayerSpec):
             out = _broadcast(out, shape[1:], shapes)
         return (batches.pop() if batches else None, *out)
 
-    def weight_signature(self, shapes, p):
-        return ()
-
 
 @register
 class Add(ElementwiseMerge):
@@ -185,9 +182,6 @@ class Concatenate(LayerSpec):
             f"Received: input shape {fmt(shape)}"
         )
 
-    def weight_signature(self, shapes, p):
-        return ()
-
 
 @register
 class Dot(LayerSpec):
@@ -247,6 +241,3 @@ class Dot(LayerSpec):
         if len(out) == 1:
             out.append(1)
         return tuple(out)
-
-    def weight_signature(self, shapes, p):
-        return ()

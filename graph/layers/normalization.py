@@ -190,6 +190,3 @@ class UnitNormalization(LayerSpec):
     def output_shape(self, shapes, p):
         check_axes(shapes[0], p["axis"])
         return shapes[0]
-
-    def weight_signature(self, shapes, p):
-        return ()

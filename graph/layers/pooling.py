@@ -39,13 +39,6 @@ def expect_spatial(shape: Shape, rank: int, p) -> int:
     return 1 if last else 2
 
 
-class NoWeights(LayerSpec):
-    """Mixin of layers without weights: shared call sites need not agree on any axis."""
-
-    def weight_signature(self, shapes, p):
-        return ()
-
-
 def _window_params(rank: int, default: object) -> tuple[Param, ...]:
     size = IntTuple(length=rank, scalar=True)
     return (
@@ -68,7 +61,7 @@ def _window_params(rank: int, default: object) -> tuple[Param, ...]:
     )
 
 
-class BasePooling(NoWeights):
+class BasePooling(LayerSpec):
     """Pooling over sliding windows of the spatial axes (Keras's BasePooling)."""
 
     category = "Pooling"
@@ -149,7 +142,7 @@ class AveragePooling3D(BasePooling):
     params = _window_params(3, REQUIRED)
 
 
-class BaseGlobalPooling(NoWeights):
+class BaseGlobalPooling(LayerSpec):
     """Pooling over all spatial axes at once (Keras's BaseGlobalPooling)."""
 
     category = "Pooling"

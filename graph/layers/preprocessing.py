@@ -31,9 +31,6 @@ class Rescaling(LayerSpec):
     def output_shape(self, shapes, p):
         return shapes[0]
 
-    def weight_signature(self, shapes, p):
-        return ()
-
 
 def _rank(value) -> int:
     """The rank of a mean or variance value: 0 for a number, 1 for a list."""

@@ -22,7 +22,7 @@ from graph.infer import check_params
 from graph.layers.common import ACTIVATIONS, initializer, regularizer, use_bias
 from graph.params import Bool, Choice, Float, Int, Kind, Param, freeze
 from graph.shapes import fmt
-from graph.spec import LayerSpec, expect_rank, get_spec, register
+from graph.spec import LayerSpec, expect_rank, get_spec, last_axes, register
 
 _LAYOUT = "(batch, timesteps, features)"
 _NO_PARAMS: Mapping[str, Any] = MappingProxyType({})
@@ -117,6 +117,9 @@ class BaseRNN(LayerSpec):
 
     def bias_size(self, p) -> int:
         return self.gates * p["units"]
+
+    def weight_signature(self, shapes, p):
+        return last_axes(shapes)
 
     def weights(self, shapes, p):
         units = p["units"]
@@ -256,6 +259,9 @@ class Bidirectional(LayerSpec):
         if p["merge_mode"] == "concat":
             return (*shape[:-1], shape[-1] * 2)
         return shape
+
+    def weight_signature(self, shapes, p):
+        return last_axes(shapes)
 
     def weights(self, shapes, p):
         spec, inner = RecurrentLayer.resolve(p["layer"])

@@ -34,9 +34,6 @@ class Regularization(LayerSpec):
     def output_shape(self, shapes, p):
         return shapes[0]
 
-    def weight_signature(self, shapes, p):
-        return ()
-
 
 @register
 class Dropout(Regularization):

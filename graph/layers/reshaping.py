@@ -11,10 +11,10 @@ from typing import Any, ClassVar
 
 from graph.errors import ShapeError
 from graph.layers.common import data_format
-from graph.layers.pooling import NoWeights, expect_spatial
+from graph.layers.pooling import expect_spatial
 from graph.params import Choice, Int, IntTuple, Padding, Param
 from graph.shapes import Shape, fmt
-from graph.spec import expect_min_rank, expect_rank, preserve_dtype, register
+from graph.spec import LayerSpec, expect_min_rank, expect_rank, preserve_dtype, register
 
 
 def _prod(dims) -> int:
@@ -25,7 +25,7 @@ def _prod(dims) -> int:
 
 
 @register
-class Flatten(NoWeights):
+class Flatten(LayerSpec):
     """Flattens each sample to one axis: (batch, ...) becomes (batch, product of the rest)."""
 
     type = "Flatten"
@@ -41,7 +41,7 @@ class Flatten(NoWeights):
 
 
 @register
-class Reshape(NoWeights):
+class Reshape(LayerSpec):
     """Reshapes each sample to target_shape (batch axis excluded; one -1 is inferred)."""
 
     type = "Reshape"
@@ -91,7 +91,7 @@ class Reshape(NoWeights):
 
 
 @register
-class Permute(NoWeights):
+class Permute(LayerSpec):
     """Reorders the non-batch axes of each sample: dims lists them (from 1) in output order."""
 
     type = "Permute"
@@ -123,7 +123,7 @@ class Permute(NoWeights):
 
 
 @register
-class RepeatVector(NoWeights):
+class RepeatVector(LayerSpec):
     """Repeats each input vector n times: (batch, features) becomes (batch, n, features)."""
 
     type = "RepeatVector"
@@ -136,7 +136,7 @@ class RepeatVector(NoWeights):
         return (shape[0], p["n"], shape[1])
 
 
-class PerAxisSpatial(NoWeights):
+class PerAxisSpatial(LayerSpec):
     """A layer that changes each spatial axis on its own (upsample, pad, crop).
 
     Subclasses map the spatial lengths to new ones; unknown lengths stay unknown,
