@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from codegen.keras_env import import_keras
+from codegen.keras_env import allow_depth, import_keras
 from codegen.keras_layers import call_layer, make_layer
 from graph import GraphError, ModelGraph, validate
 from graph.params import thaw
@@ -22,6 +22,7 @@ def build_model(g: ModelGraph) -> Any:
         lines = "\n".join(f"  {p.message}" for p in report.errors)
         raise GraphError(f"graph '{g.name}' is not valid:\n{lines}")
     keras = import_keras()
+    allow_depth(len(g))
     layers: dict[int, Any] = {}
     tensors: dict[str, Any] = {}
     for node_id in report.order:
@@ -33,10 +34,8 @@ def build_model(g: ModelGraph) -> Any:
         layer_id = g.node(node_id).layer_id
         if layer_id not in layers:
             layers[layer_id] = make_layer(layer.type, layer.params, name=layer.name)
-        spec = g.spec(node_id)
-        edges = sorted(g.in_edges(node_id), key=lambda edge: spec.ports.index(edge[0]))
-        inputs = [tensors[src] for _, src in edges]
-        tensors[node_id] = call_layer(spec, layers[layer_id], inputs)
+        inputs = [tensors[src] for src in report.sources[node_id]]
+        tensors[node_id] = call_layer(g.spec(node_id), layers[layer_id], inputs)
     return keras.Model(
         inputs=[tensors[n] for n in g.inputs],
         outputs=[tensors[n] for n in g.outputs],

@@ -10,7 +10,7 @@ Specs are registered by type name and looked up with `get_spec`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, ClassVar
@@ -165,6 +165,7 @@ def preserve_dtype(dtypes: list[str], p: Params) -> str:
 
 
 _SPECS: dict[str, LayerSpec] = {}
+_RESOLVERS: list[Callable[[str], LayerSpec | None]] = []
 
 
 def register(cls: type[LayerSpec]) -> type[LayerSpec]:
@@ -175,13 +176,26 @@ def register(cls: type[LayerSpec]) -> type[LayerSpec]:
     return cls
 
 
-def get_spec(layer_type: str) -> LayerSpec | None:
-    """The spec of `layer_type`, or None when no spec knows it.
+def add_resolver(resolver: Callable[[str], LayerSpec | None]) -> None:
+    """Let `resolver` supply specs for types that have no hand-written one.
 
-    This is the one lookup validation and editing use, so a later source of specs
-    (codegen's Keras-backed generic specs, issue 7) plugs in here.
+    codegen registers one backed by Keras itself, so graph stays keras-free while
+    every built-in Keras layer can be validated once codegen is loaded. A resolver
+    must return the same spec object for the same type each time.
     """
-    return _SPECS.get(layer_type)
+    if resolver not in _RESOLVERS:
+        _RESOLVERS.append(resolver)
+
+
+def get_spec(layer_type: str) -> LayerSpec | None:
+    """The spec of `layer_type`: the hand-written one, else a resolver's, else None."""
+    spec = _SPECS.get(layer_type)
+    if spec is None:
+        for resolver in _RESOLVERS:
+            spec = resolver(layer_type)
+            if spec is not None:
+                break
+    return spec
 
 
 def builtin_specs() -> list[LayerSpec]:

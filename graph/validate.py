@@ -49,6 +49,8 @@ class Report:
     nodes: dict[str, Inferred] = field(default_factory=dict)
     #: The nodes in a topological order (nodes on a cycle are left out).
     order: list[str] = field(default_factory=list)
+    #: Per node whose ports are well wired: its input nodes in port order.
+    sources: dict[str, list[str]] = field(default_factory=dict)
     trainable_params: int = 0
     non_trainable_params: int = 0
 
@@ -101,8 +103,7 @@ class _Validation:
         self.report = Report()
         #: Per layer id: its spec and resolved params, when both are usable.
         self.usable: dict[int, tuple[LayerSpec, dict]] = {}
-        #: Per node id: its input sources in port order, when its ports are fine.
-        self.sources: dict[str, list[str]] = {}
+        self.sources = self.report.sources
 
     def error(self, code: str, message: str, node: str | None = None, param=None) -> None:
         self.report.problems.append(Problem(ERROR, code, message, node, param))
