@@ -11,16 +11,22 @@ from typing import Any
 
 from codegen.keras_env import allow_depth, import_keras
 from codegen.keras_layers import call_layer, make_layer
-from graph import GraphError, ModelGraph, validate
+from graph import GraphError, ModelGraph, Report, validate
 from graph.params import thaw
 
 
-def build_model(g: ModelGraph) -> Any:
-    """The keras.Model for `g`; raises GraphError listing the problems if invalid."""
+def checked_report(g: ModelGraph) -> Report:
+    """validate(g), raising GraphError with every error if the graph is not valid."""
     report = validate(g)
     if not report.valid:
         lines = "\n".join(f"  {p.message}" for p in report.errors)
         raise GraphError(f"graph '{g.name}' is not valid:\n{lines}")
+    return report
+
+
+def build_model(g: ModelGraph) -> Any:
+    """The keras.Model for `g`; raises GraphError listing the problems if invalid."""
+    report = checked_report(g)
     keras = import_keras()
     allow_depth(len(g))
     layers: dict[int, Any] = {}

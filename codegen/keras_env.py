@@ -19,6 +19,11 @@ def import_keras() -> ModuleType:
     return keras
 
 
+def recursion_limit_for(layers: int) -> int:
+    """A recursion limit ample for Keras to build, save and load `layers` layers."""
+    return 20 * layers + 1_000
+
+
 def allow_depth(layers: int) -> None:
     """Raise Python's recursion limit (never lower it) for a model of `layers` layers.
 
@@ -28,4 +33,4 @@ def allow_depth(layers: int) -> None:
     About 20 frames per layer is ample; with that, 5,002 layers were measured to
     build in the main thread without exhausting its C stack.
     """
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 20 * layers + 1_000))
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), recursion_limit_for(layers)))

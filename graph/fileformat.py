@@ -29,10 +29,10 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from graph.atomicfile import atomic_path
 from graph.errors import GraphFileError
 from graph.model import Layer, ModelGraph
 from graph.params import freeze, thaw
@@ -272,22 +272,9 @@ def dumps(g: ModelGraph) -> str:
 
 def save(g: ModelGraph, path: str | os.PathLike) -> None:
     """Write `g` to `path` atomically: a crash mid-save leaves the old file whole."""
-    path = Path(path)
     text = dumps(g)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with atomic_path(path) as tmp:
+            tmp.write_text(text, encoding="utf-8", newline="\n")
     except OSError as e:
         raise GraphFileError(path, f"cannot write: {e.strerror or e}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o644)
-        os.replace(tmp, path)
-    except OSError as e:
-        Path(tmp).unlink(missing_ok=True)
-        raise GraphFileError(path, f"cannot write: {e.strerror or e}") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

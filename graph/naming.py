@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Container
 
-#: Letters, digits, '_', '.', '-', starting with a letter or '_'. Keras itself only
-#: forbids '/', but these names also become Python identifiers and ONNX names.
-_VALID = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,254}")
+#: Letters, digits, '_' and '-', starting with a letter or '_'. Keras itself only
+#: forbids '/', but torch refuses '.' in the names of a layer's weights, and these
+#: names also become Python identifiers and ONNX names.
+_VALID = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]{0,254}")
 
 
 def name_problem(name: object) -> str | None:
@@ -15,7 +16,7 @@ def name_problem(name: object) -> str | None:
     if not isinstance(name, str) or not _VALID.fullmatch(name):
         return (
             "must start with a letter or '_' and contain only letters, digits, "
-            f"'_', '.' and '-' (at most 255 characters). Received: name={name!r}"
+            f"'_' and '-' (at most 255 characters). Received: name={name!r}"
         )
     return None
 

@@ -132,3 +132,9 @@ def test_events_announce_changes_once_and_only_real_ones():
         ("edge_removed", a, b, "input"),
         ("node_removed", a),
     ]
+
+
+def test_names_with_dots_are_refused_as_torch_refuses_them_in_weight_names():
+    g = ModelGraph()
+    with pytest.raises(LayerNameError, match="only letters, digits, '_' and '-'"):
+        g.add_node("Dense", name="block1.dense")

@@ -1,0 +1,162 @@
+"""`kgs compile`: graph files to .keras, ONNX and Python source, many at a time.
+
+For a graph named NAME the targets are DIR/NAME.keras, DIR/NAME.onnx,
+DIR/NAME_functional.py and DIR/NAME_subclass.py. The .keras and ONNX files of one
+graph come from one built model, so they hold the same weights. A failing file is
+reported with its name and the batch goes on; the exit status is 1 if any failed.
+With -j N, files compile in N worker processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import glob
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+
+from graph import GraphError, load
+from kgs.exits import EXIT_INVALID, EXIT_OK
+
+#: Targets in the order they are written, with their file names.
+TARGETS = {
+    "keras": "{name}.keras",
+    "onnx": "{name}.onnx",
+    "functional": "{name}_functional.py",
+    "subclass": "{name}_subclass.py",
+}
+
+
+@dataclass
+class Job:
+    """One graph file to compile, with everything a worker process needs."""
+
+    path: str
+    targets: tuple[str, ...]
+    out_dir: str
+    seed: int | None
+    check: bool
+
+
+@dataclass
+class Outcome:
+    path: str
+    written: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+def expand(patterns: list[str]) -> list[str]:
+    """Files named or matched by glob patterns, in order, each once.
+
+    A pattern that names no file and matches nothing is kept, so that it is reported
+    as unreadable rather than silently skipped.
+    """
+    files: list[str] = []
+    for pattern in patterns:
+        matches = [pattern] if os.path.exists(pattern) else sorted(glob.glob(pattern))
+        for path in matches or [pattern]:
+            if path not in files:
+                files.append(path)
+    return files
+
+
+def compile_file(job: Job) -> Outcome:
+    """Compile one graph file to every target of `job`; errors go into the outcome."""
+    outcome = Outcome(job.path)
+    try:
+        _compile(job, outcome)
+    except GraphError as e:
+        outcome.error = str(e)
+    except Exception as e:  # noqa: BLE001 - one broken file must not stop the batch
+        outcome.error = f"{type(e).__name__}: {e}"
+    return outcome
+
+
+def _compile(job: Job, outcome: Outcome) -> None:
+    g = load(job.path)
+    out_dir = Path(job.out_dir)
+    model = None
+    if {"keras", "onnx"} & set(job.targets):
+        from codegen.build import build_model
+        from codegen.keras_env import import_keras
+
+        if job.seed is not None:
+            import_keras().utils.set_random_seed(job.seed)
+        model = build_model(g)
+    for target in TARGETS:
+        if target not in job.targets:
+            continue
+        path = out_dir / TARGETS[target].format(name=g.name)
+        if target == "keras":
+            from codegen.export import save_keras
+
+            save_keras(model, path)
+        elif target == "onnx":
+            from codegen.export import export_onnx
+
+            parity = export_onnx(model, g, path, check=job.check)
+            if parity is not None:
+                outcome.notes.append(f"ONNX parity: {parity}")
+        else:
+            from codegen.pysource import to_python
+            from graph.atomicfile import atomic_path
+
+            text = to_python(g, target)
+            with atomic_path(path) as tmp:
+                tmp.write_text(text, encoding="utf-8")
+        outcome.written.append(str(path))
+
+
+def _graph_names(files: list[str]) -> dict[str, str]:
+    """file -> graph name, for files that load (the others fail later, in order)."""
+    names = {}
+    for path in files:
+        with contextlib.suppress(GraphError):
+            names[path] = load(path).name
+    return names
+
+
+def run(args: argparse.Namespace) -> int:
+    files = expand(args.files)
+    out_dir = Path(args.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    targets = tuple(dict.fromkeys(args.to))
+    jobs, outcomes = [], {}
+    first_with_name: dict[str, str] = {}
+    for path, name in _graph_names(files).items():
+        if name in first_with_name:
+            outcomes[path] = Outcome(
+                path,
+                error=f"graph name '{name}' is also the name of {first_with_name[name]}; "
+                "their outputs would overwrite each other (rename one graph)",
+            )
+        else:
+            first_with_name[name] = path
+    for path in files:
+        if path not in outcomes:
+            jobs.append(Job(path, targets, str(out_dir), args.seed, args.check))
+    if args.jobs > 1 and len(jobs) > 1:
+        # spawn, not fork: torch and Keras do not survive a fork once initialised.
+        with ProcessPoolExecutor(args.jobs, mp_context=get_context("spawn")) as pool:
+            results = pool.map(compile_file, jobs)
+            outcomes.update((o.path, o) for o in results)
+    else:
+        outcomes.update((job.path, compile_file(job)) for job in jobs)
+    failed = 0
+    for path in files:
+        outcome = outcomes[path]
+        if outcome.error:
+            failed += 1
+            print(f"{path}: {outcome.error}", file=sys.stderr)
+            continue
+        print(f"{path}: wrote {', '.join(outcome.written)}")
+        for note in outcome.notes:
+            print(f"{path}: {note}")
+    if failed:
+        print(f"{failed} of {len(files)} file(s) failed", file=sys.stderr)
+    return EXIT_INVALID if failed else EXIT_OK

@@ -1,0 +1,7 @@
+"""Exit codes shared by the kgs commands."""
+
+EXIT_OK = 0
+#: A graph is invalid, or some file of a batch failed.
+EXIT_INVALID = 1
+#: A file could not be read as a graph at all.
+EXIT_UNREADABLE = 2

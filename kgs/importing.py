@@ -1,0 +1,28 @@
+"""`kgs import`: a Functional .keras model into an editable graph file.
+
+The model file is checked before Keras loads it: a Lambda layer or a custom class is
+refused with a message naming it (exit 1), and no code from the file ever runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from graph import GraphError, save
+from kgs.exits import EXIT_INVALID, EXIT_OK
+
+
+def run(args: argparse.Namespace) -> int:
+    from codegen.importer import import_keras_model
+
+    try:
+        g, notes = import_keras_model(args.model)
+        save(g, args.out)
+    except GraphError as e:
+        print(f"{args.model}: {e}", file=sys.stderr)
+        return EXIT_INVALID
+    for note in notes:
+        print(f"{args.model}: note: {note}", file=sys.stderr)
+    print(f"{args.model}: wrote {args.out} ({len(g)} nodes)")
+    return EXIT_OK
