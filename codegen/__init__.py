@@ -5,7 +5,21 @@ package stays cheap; nothing here imports Qt.
 """
 
 from codegen import generic_spec
+from codegen.build import build_model
+from codegen.export import check_onnx_parity, export_onnx, save_keras
+from codegen.importer import from_keras, import_keras_model
+from codegen.pysource import to_python
 
 # Built-in Keras layers without a hand-written spec validate through Keras itself;
 # keras is imported only when such a type is first looked up.
 generic_spec.install()
+
+__all__ = [
+    "build_model",
+    "check_onnx_parity",
+    "export_onnx",
+    "from_keras",
+    "import_keras_model",
+    "save_keras",
+    "to_python",
+]

@@ -8,8 +8,8 @@ declared dynamic, exported every architecture we measured to within 4e-7 of Kera
 onnxruntime on request (`check_onnx_parity`), since that, not the exporter's success,
 is what proves the file right.
 
-Files are written atomically (a temporary file in the target's folder, then
-`os.replace`), so a failed export never leaves a truncated file behind.
+Files are written atomically (into a temporary folder beside the target, then moved
+with `os.replace`), so a failed export never leaves a truncated file behind.
 
 torch, onnx and onnxruntime are imported inside the functions that need them.
 """

@@ -150,8 +150,6 @@ class KerasBackedSpec(LayerSpec):
         if base is not None:
             self.ports, self.call_style = base.ports, base.call_style
         self._doc = (inspect.getdoc(cls) or layer_type).strip().splitlines()[0]
-        #: Per params key: the input shapes Keras last accepted with those params.
-        self._accepted_shapes: dict[str, tuple[Shape, ...]] = {}
         super().__init__()
 
     @property
@@ -167,27 +165,18 @@ class KerasBackedSpec(LayerSpec):
         outcome = _evaluate(self, key, inputs, tuple(dtypes))
         if isinstance(outcome, str):
             raise ShapeError(outcome)
-        self._remember(key, inputs)
         return outcome
 
+    def infer(
+        self, shapes: list[Shape], dtypes: list[str], p: Params
+    ) -> tuple[Shape, str, int, int]:
+        """Shape, dtype and weight counts from one Keras build on these inputs."""
+        outcome = self.evaluate(shapes, dtypes, p)
+        return outcome.shape, outcome.dtype, outcome.trainable, outcome.non_trainable
+
     def output_shape(self, shapes: list[Shape], p: Params) -> Shape:
-        """Keras's output shape, computed on float inputs: the input dtypes are not
-        given here (`output_dtype` builds again with them where they are not float)."""
+        """Keras's output shape on float inputs (`infer` passes the real dtypes)."""
         return self.evaluate(shapes, [FLOATX] * len(shapes), p).shape
-
-    def output_dtype(self, dtypes: list[str], p: Params) -> str:
-        """Keras's output dtype for `dtypes`.
-
-        Keras needs input shapes to build the layer, and this rule is given none;
-        the output dtype of a layer does not depend on its inputs' shapes, so the
-        shapes Keras last accepted with these params stand in (graph.infer asks for
-        the output shape first, so they are the node's own). Without any, float32,
-        the dtype Keras layers compute in.
-        """
-        shapes = self._accepted_shapes.get(_params_key(p))
-        if shapes is None:
-            return FLOATX
-        return self.evaluate(list(shapes), dtypes, p).dtype
 
     def weights(self, shapes: list[Shape], p: Params) -> tuple[int, int]:
         outcome = self.evaluate(shapes, [FLOATX] * len(shapes), p)
@@ -196,12 +185,6 @@ class KerasBackedSpec(LayerSpec):
     def weight_signature(self, shapes: list[Shape], p: Params) -> tuple[Any, ...]:
         """The weights' shapes: call sites of a shared layer must build the same ones."""
         return self.evaluate(shapes, [FLOATX] * len(shapes), p).weight_shapes
-
-    def _remember(self, key: str, shapes: tuple[Shape, ...]) -> None:
-        self._accepted_shapes.pop(key, None)
-        self._accepted_shapes[key] = shapes
-        if len(self._accepted_shapes) > _CACHE_SIZE:
-            self._accepted_shapes.pop(next(iter(self._accepted_shapes)), None)
 
 
 def _params_key(p: Params) -> str:

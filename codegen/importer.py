@@ -3,12 +3,9 @@
     graph, notes = import_keras_model("model.keras")   # or a keras.Model object
     graph = from_keras(model)                           # the same, notes dropped
 
-Safety first: a `.keras` file is a zip whose `config.json` is read and checked as plain
-data before Keras sees the file. A Lambda layer, a custom (non-Keras) class or
-function, or any other object that would run or import code is refused, naming every
-one, and only a clean file is loaded, with `safe_mode=True, compile=False` (so the
-training config, which may name custom losses, is never deserialized). A model object
-is checked the same way, layer by layer.
+Safety first: a model that carries code (a Lambda layer, a custom class or function)
+is refused before any of it runs; a `.keras` file is checked before Keras loads it
+(see `codegen.keras_safety`).
 
 Structure: every layer call becomes a node named after its layer, a shared layer one
 layer with several call sites; inputs keep the model's order, shape (batch axis
@@ -16,60 +13,34 @@ excluded), dtype and names, and outputs their order. Nested Sequential and Funct
 models are flattened into the outer graph: their layers become nodes under their own
 names (prefixed with the sub-model's name on a clash).
 
-Params: from each layer's `get_config()`, only those its spec declares, and only
-where they differ from the spec's default. Initializers and regularizers become the
-spec's names; one that has no name (EfficientNet's VarianceScaling with mode
-"fan_out", an L2 with its own factor) becomes the closest name, with a note. Whatever
-else the graph cannot hold (a constraint, a frozen layer, a dtype policy, a call made
-with `training=...`) is left out with a note. Nothing is silently wrong: the imported
-graph is validated, and its inferred shapes and weight counts must equal Keras's own,
-or the import is refused naming the layers that differ.
+Params: from each layer's config, by its spec, with a note for whatever the graph
+cannot hold exactly (see `codegen.keras_params`). A frozen layer, a dtype policy and
+a call made with `training=...` are left out with a note too. Nothing is silently
+wrong: the imported graph is validated, and its inferred shapes and weight counts must
+equal Keras's own, or the import is refused naming the layers that differ.
 """
 
 from __future__ import annotations
 
 import inspect
-import json
-import math
 import os
 import re
-import zipfile
-from collections.abc import Mapping
 from functools import cache
-from itertools import pairwise
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 from codegen.keras_env import allow_depth, import_keras
+from codegen.keras_params import ImportNotes, ParamConverter, plain
+from codegen.keras_safety import ImportRefused, code_in_layer, load_checked
 from codegen.layout import layered_layout
-from graph import GraphError, GraphFileError, ModelGraph, ParamError, validate
-from graph.layers.common import INITIALIZERS, REGULARIZERS, VECTOR_INITIALIZERS
+from graph import ModelGraph, ParamError, validate
 from graph.naming import name_problem
-from graph.params import Choice, Param, freeze
 from graph.shapes import fmt
 from graph.spec import LayerSpec, get_spec
 
+__all__ = ["ImportRefused", "Notes", "from_keras", "import_keras_model"]
+
 Notes = list[str]
-
-
-class _Notes:
-    """What an import could not hold exactly: each text once, with the layers it
-    concerns (EfficientNet has one kind of initializer note for 81 layers)."""
-
-    def __init__(self) -> None:
-        self._layers: dict[str, list[str]] = {}
-
-    def add(self, label: str, text: str) -> None:
-        self._layers.setdefault(text, []).append(label)
-
-    def lines(self) -> Notes:
-        return [f"{', '.join(labels)}: {text}" for text, labels in self._layers.items()]
-
-
-class ImportRefused(GraphError):
-    """A model cannot become a graph: it carries code, or holds something the graph
-    cannot express. The message names every offending layer."""
 
 
 def from_keras(model_or_path: Any) -> ModelGraph:
@@ -81,132 +52,16 @@ def import_keras_model(model_or_path: Any) -> tuple[ModelGraph, Notes]:
     """(graph, notes) for a keras.Model object or the path of a `.keras` file.
 
     The notes say what the graph could not hold exactly, one line per kind of
-    difference naming the layers it concerns (see the module docstring). Raises
-    ImportRefused when the model carries code or cannot be expressed, GraphFileError
-    when the file cannot be read.
+    difference naming the layers it concerns (see the module docstring and
+    `codegen.keras_params`). Raises ImportRefused when the model carries code or
+    cannot be expressed, GraphFileError when the file cannot be read.
     """
     keras = import_keras()
     if isinstance(model_or_path, (str, os.PathLike)):
-        model = _load_checked(keras, Path(model_or_path))
+        model = load_checked(keras, Path(model_or_path))
     else:
         model = model_or_path
     return _Importer(keras).run(model)
-
-
-# ------------------------------------------------------------ code in configs
-
-#: Built-in layers whose config holds code (or a pickle), with what they hold.
-_CODE_LAYERS = {
-    "Lambda": "a Lambda layer holds a Python function",
-    "TorchModuleWrapper": "it holds a pickled torch module",
-    "JaxLayer": "it holds Python functions",
-    "FlaxLayer": "it holds a Flax module",
-}
-#: Serialized plain data: tensors, arrays, bytes, slices.
-_DATA_OBJECTS = {
-    "__keras_tensor__",
-    "__tensor__",
-    "__numpy__",
-    "__bytes__",
-    "__slice__",
-    "__ellipsis__",
-}
-
-
-def code_in_config(config: Any, where: str) -> list[str]:
-    """Every object in a serialized Keras config that would run or import code when
-    deserialized, as "Class 'name': why" (objects without a name are placed in the
-    nearest named one around them, or in `where`).
-
-    Keras imports the module a serialized object names, and takes registered
-    ("package>Name") objects from the running process first, so only Keras's own
-    modules and names are let through.
-    """
-    found: list[str] = []
-    _find_code(config, where, found)
-    return found
-
-
-def _find_code(value: Any, where: str, found: list[str]) -> None:
-    if isinstance(value, list):
-        for item in value:
-            _find_code(item, where, found)
-        return
-    if not isinstance(value, dict):
-        return
-    class_name = value.get("class_name")
-    if isinstance(class_name, str):
-        inner = value.get("config")
-        name = inner.get("name") if isinstance(inner, dict) else None
-        here = f"{class_name} '{name}'" if isinstance(name, str) else where
-        reason = _code_reason(value, class_name)
-        if reason is not None:
-            found.append(f"{here}: {reason}")
-        where = here
-    for item in value.values():
-        _find_code(item, where, found)
-
-
-def _code_reason(obj: Mapping[str, Any], class_name: str) -> str | None:
-    """Why the serialized object `obj` would run or import code, or None."""
-    if class_name in _DATA_OBJECTS:
-        return None
-    if class_name == "__lambda__":
-        return "a Python lambda"
-    module = obj.get("module")
-    keras_module = isinstance(module, str) and (module == "keras" or module.startswith("keras."))
-    if class_name == "function":
-        if keras_module or module == "builtins":  # Keras looks builtins up in its own modules
-            return None
-        return f"a Python function {obj.get('config')!r} from module {module!r}"
-    if not keras_module:
-        return f"a custom class from module {module!r}"
-    registered = obj.get("registered_name")
-    if registered is not None and registered != class_name:
-        return f"a custom class registered as {registered!r}"
-    return _CODE_LAYERS.get(class_name)
-
-
-def _refusal(subject: str, found: list[str]) -> ImportRefused:
-    return ImportRefused(
-        f"{subject}: refused: the model carries code that loading or running it would "
-        "execute. Expected built-in Keras layers only. Received: " + "; ".join(found)
-    )
-
-
-def _load_checked(keras: Any, path: Path) -> Any:
-    """The model in the `.keras` file at `path`, loaded only after its config.json
-    was checked to hold no code."""
-    config = _read_config(path)
-    found = code_in_config(config, f"model {config.get('class_name')!r}")
-    if found:
-        raise _refusal(str(path), found)
-    allow_depth(json.dumps(config).count('"class_name"'))
-    try:
-        return keras.models.load_model(path, safe_mode=True, compile=False)
-    except Exception as e:  # Keras raises many kinds; the user needs the file named
-        raise GraphFileError(path, f"Keras could not load the model: {e}") from e
-
-
-def _read_config(path: Path) -> dict[str, Any]:
-    expected = "Expected a .keras file (a zip archive holding config.json)"
-    try:
-        with zipfile.ZipFile(path) as archive:
-            text = archive.read("config.json")
-    except FileNotFoundError:
-        raise GraphFileError(path, "no such file") from None
-    except (zipfile.BadZipFile, KeyError, IsADirectoryError) as e:
-        raise GraphFileError(path, f"not a Keras model file. {expected}. Received: {e}") from e
-    try:
-        config = json.loads(text)
-    except ValueError as e:
-        raise GraphFileError(path, f"config.json is not valid JSON: {e}") from e
-    if not isinstance(config, dict):
-        raise GraphFileError(path, f"config.json is not a model config. {expected}")
-    return config
-
-
-# ------------------------------------------------------------- the import walk
 
 
 class _Importer:
@@ -222,7 +77,7 @@ class _Importer:
         self.keras = keras
         self.models = (Functional, keras.Sequential)
         self.g = ModelGraph()
-        self.notes = _Notes()
+        self.notes = ImportNotes()
         self.refused: list[str] = []
         #: id(keras layer) -> the node of its first call site; -> its spec (None: refused).
         self.first_site: dict[int, str] = {}
@@ -236,7 +91,7 @@ class _Importer:
         self.reserved: set[str] = set()
         #: The graph's layer names so far (asking the graph each time costs O(n)).
         self.taken: set[str] = set()
-        self.params = _ParamConverter(keras, self.notes, self.refused)
+        self.params = ParamConverter(keras, self.notes, self.refused)
 
     def run(self, model: Any) -> tuple[ModelGraph, Notes]:
         functional = self.functional(model, f"model '{getattr(model, 'name', model)}'")
@@ -291,7 +146,9 @@ class _Importer:
             return model._functional
         return model
 
-    def walk(self, functional: Any, tensors: dict[int, str], prefix: str | None) -> list[str]:
+    def walk(
+        self, functional: Any, tensors: dict[int, str], prefix: str | None
+    ) -> list[str | None]:
         """Add the layer calls of `functional`, whose input tensors are the nodes in
         `tensors` (by id); returns the nodes of its outputs (None where refused)."""
         for call in _calls(functional):
@@ -425,7 +282,7 @@ class _Importer:
                 if value:
                     self.refused.append(f"{label}: called with extra arguments {value!r}")
                     ok = False
-            elif _plain(value) != _plain(parameter.default):
+            elif plain(value) != plain(parameter.default):
                 self.refused.append(
                     f"{label}: called with {name}={value!r}, which the graph cannot express. "
                     f"Expected the default, {name}={parameter.default!r}"
@@ -524,18 +381,15 @@ class _Importer:
         return self.specs[key]
 
     def checked_spec(self, label: str, op: Any) -> LayerSpec | None:
-        cls = type(op)
-        if getattr(self.keras.layers, cls.__name__, None) is not cls:
-            self.refused.append(f"{label}: a custom class from module {cls.__module__!r}")
-            return None
-        found = code_in_config(self.keras.saving.serialize_keras_object(op), label)
+        found = code_in_layer(self.keras, label, op)
         if found:
             self.refused.extend(found)
             return None
-        spec = get_spec(cls.__name__)
+        layer_type = type(op).__name__
+        spec = get_spec(layer_type)
         if spec is None:
             self.refused.append(
-                f"{label}: the graph has no layer spec for {cls.__name__}. Expected a layer "
+                f"{label}: the graph has no layer spec for {layer_type}. Expected a layer "
                 "type the graph knows"
             )
         return spec
@@ -600,7 +454,11 @@ class _Importer:
 
 def _calls(functional: Any) -> list[Any]:
     """The Keras nodes (layer calls) of `functional` in a topological order: by depth
-    from the outputs, then in the model's operation order, then by call."""
+    from the outputs, then in the model's operation order, then by call.
+
+    Keras has no public API for a model's calls: this reads the Function's
+    `_nodes_by_depth` and each operation's `_inbound_nodes` (keras/src/ops/function.py).
+    """
     index = {id(op): i for i, op in enumerate(functional.operations)}
     by_depth = functional._nodes_by_depth
     calls = []
@@ -620,229 +478,8 @@ def _valid_name(name: str) -> str:
     return name if re.match(r"[A-Za-z_]", name) else f"_{name}"[:255]
 
 
-# ------------------------------------------------------------------ params
-
-
-class _ParamConverter:
-    """A Keras layer config -> graph params, by the layer's spec."""
-
-    def __init__(self, keras: Any, notes: _Notes, refused: list[str]) -> None:
-        self.keras = keras
-        self.notes = notes
-        self.refused = refused
-        self.candidates: dict[tuple[str, Any], tuple[str, dict] | None] = {}
-
-    def from_config(
-        self, label: str, spec: LayerSpec, cls: type, config: Mapping[str, Any]
-    ) -> dict[str, Any] | None:
-        """The params of a layer of `spec` from its config; None when refused."""
-        params: dict[str, Any] = {}
-        ok = True
-        for param in spec.params:
-            if param.name not in config:
-                continue
-            value = self.value(label, param, config[param.name])
-            if value is _REFUSED:
-                ok = False
-            elif param.required or not _is_default(param, value):
-                params[param.name] = value
-        self.note_unexpressed(label, spec, cls, config)
-        return params if ok else None
-
-    def value(self, label: str, param: Param, raw: Any) -> Any:
-        kind = param.kind
-        if isinstance(kind, Choice) and kind.values in (INITIALIZERS, VECTOR_INITIALIZERS):
-            return self.named(label, param, raw, "initializers")
-        if isinstance(kind, Choice) and kind.values == REGULARIZERS:
-            return None if raw is None else self.named(label, param, raw, "regularizers")
-        if _is_serialized_layer(raw):
-            return self.nested_layer(f"{label} (its {param.name})", raw)
-        value = freeze(_plain(raw))
-        reason = kind.problem(value)
-        if reason is not None:
-            self.refused.append(f"{label}: {param.name} {reason}. Received: {param.name}={raw!r}")
-            return _REFUSED
-        return value
-
-    def nested_layer(self, label: str, raw: Mapping[str, Any]) -> Any:
-        """A wrapped layer (Bidirectional's) as {"type": ..., "params": {...}}."""
-        layer_type = raw["class_name"]
-        spec = get_spec(layer_type)
-        cls = getattr(self.keras.layers, layer_type, None)
-        if spec is None or cls is None:
-            self.refused.append(f"{label}: the graph has no layer spec for {layer_type}")
-            return _REFUSED
-        params = self.from_config(label, spec, cls, raw["config"])
-        return _REFUSED if params is None else freeze({"type": layer_type, "params": params})
-
-    def named(self, label: str, param: Param, raw: Any, module: str) -> Any:
-        """The spec's name for an initializer or regularizer: the one Keras makes
-        exactly the same object from, else the closest (with a note)."""
-        choices = [c for c in dict.fromkeys((param.default, *param.kind.values)) if c]
-        if isinstance(raw, str) and raw in choices:
-            return raw
-        obj = getattr(self.keras, module).get(raw)
-        family, attrs = _fingerprint(obj)
-        best, best_distance = None, math.inf
-        for name in choices:
-            candidate = self.candidate(module, name)
-            if candidate is None or candidate[0] != family:
-                continue
-            distance = sum(
-                not _close(attrs.get(k), candidate[1].get(k)) for k in {*attrs, *candidate[1]}
-            )
-            if distance < best_distance:
-                best, best_distance = name, distance
-        shown = f"{family}({', '.join(f'{k}={v!r}' for k, v in attrs.items() if v is not None)})"
-        if best is None:
-            self.notes.add(
-                label,
-                f"{param.name} {shown} has no counterpart in the graph; imported as the "
-                f"default, {param.default!r}",
-            )
-            return param.default
-        if best_distance:
-            self.notes.add(
-                label,
-                f"{param.name} {shown} has no name in the graph; imported as the closest, {best!r}",
-            )
-        seed = raw.get("config", {}).get("seed") if isinstance(raw, dict) else None
-        if seed is not None:
-            self.notes.add(label, f"{param.name} seed {seed!r} is not kept")
-        return best
-
-    def candidate(self, module: str, name: str) -> tuple[str, dict] | None:
-        """The fingerprint of Keras's object for `name`, once per import."""
-        key = (module, name)
-        if key not in self.candidates:
-            try:
-                obj = getattr(self.keras, module).get(name)
-            except ValueError:
-                obj = None  # a spec choice this Keras lacks
-            self.candidates[key] = None if obj is None else _fingerprint(obj)
-        return self.candidates[key]
-
-    def note_unexpressed(
-        self, label: str, spec: LayerSpec, cls: type, config: Mapping[str, Any]
-    ) -> None:
-        """Note each config entry the spec lacks whose value is not Keras's default."""
-        defaults = _constructor_defaults(cls)
-        for key, value in config.items():
-            if key in spec.param_by_name or key in _LAYER_BASICS:
-                continue
-            derived = _DERIVED.get((spec.type, key))
-            if derived is not None and derived(config):
-                continue
-            default = defaults.get(key)
-            value = _plain(value)
-            if default is inspect.Parameter.empty or value is None or value == _plain(default):
-                continue
-            if value == self.keras.saving.serialize_keras_object(default):
-                continue
-            self.notes.add(
-                label, f"{key}={_short(value)} is not kept (the graph has no such parameter)"
-            )
-
-
 @cache
 def _call_signature(cls: type) -> inspect.Signature:
     """The signature of `cls.call` as a bound method (without self)."""
     signature = inspect.signature(cls.call)
     return signature.replace(parameters=list(signature.parameters.values())[1:])
-
-
-@cache
-def _constructor_defaults(cls: type) -> Mapping[str, Any]:
-    """Keras's default for each constructor argument of `cls`, its base classes'
-    included (arguments passed on through **kwargs, like RNN's)."""
-    defaults: dict[str, Any] = {}
-    for klass in cls.__mro__:
-        init = klass.__dict__.get("__init__")
-        if init is None:
-            continue
-        for name, parameter in inspect.signature(init).parameters.items():
-            if parameter.kind not in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
-                defaults.setdefault(name, parameter.default)
-    return MappingProxyType(defaults)
-
-
-#: Config entries every layer has, handled apart (name, frozen state, dtype policy).
-_LAYER_BASICS = {"name", "trainable", "dtype"}
-
-
-def _mirrors_forward(config: Mapping[str, Any]) -> bool:
-    """Whether Bidirectional's backward layer is the copy Keras makes of the forward
-    one (going the other way), not one the user gave."""
-    forward, backward = config["layer"]["config"], config["backward_layer"]["config"]
-    differing = {k for k in {*forward, *backward} if forward.get(k) != backward.get(k)}
-    return differing <= {"name", "go_backwards"}
-
-
-#: Entries Keras derives from others; each maps to a check that it was derived.
-_DERIVED = {("Bidirectional", "backward_layer"): _mirrors_forward}
-
-#: A value that could not be converted (its refusal is recorded).
-_REFUSED = object()
-
-
-#: What Keras writes in configs where the graph's None means the same: no activation,
-#: and the channels-last layout (the graph reads a None data_format as channels_last).
-_NONE_SPELLINGS = ("linear", "channels_last")
-
-
-def _is_default(param: Param, value: Any) -> bool:
-    """Whether `value` means the param's default."""
-    if value == param.default:
-        return True
-    return (
-        param.default is None
-        and value in _NONE_SPELLINGS
-        and param.kind.problem(None) is None
-        and param.kind.problem(value) is None
-    )
-
-
-def _is_serialized_layer(value: Any) -> bool:
-    return (
-        isinstance(value, Mapping)
-        and isinstance(value.get("config"), Mapping)
-        and value.get("module") == "keras.layers"
-    )
-
-
-def _plain(value: Any) -> Any:
-    """Config values as plain Python: numpy arrays and scalars to lists and numbers."""
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _fingerprint(obj: Any) -> tuple[str, dict]:
-    """(family, settings) of a Keras initializer or regularizer, seed left out.
-
-    The family is the class just below Keras's base classes, so HeNormal and a
-    VarianceScaling with the same scale, mode and distribution compare equal.
-    """
-    mro = type(obj).__mro__
-    bases = ("Initializer", "RandomInitializer", "Regularizer")
-    family = next(cls for cls, parent in pairwise(mro) if parent.__name__ in bases)
-    settings = family.get_config(obj)
-    settings.pop("seed", None)
-    return family.__name__, settings
-
-
-def _close(a: Any, b: Any) -> bool:
-    if isinstance(a, float) or isinstance(b, float):
-        return (
-            isinstance(a, (int, float))
-            and isinstance(b, (int, float))
-            and math.isclose(a, b, rel_tol=1e-6)
-        )
-    return a == b
-
-
-def _short(value: Any, limit: int = 80) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -65,6 +65,4 @@ def infer(
     spec: LayerSpec, p: Mapping[str, Any], shapes: list[Shape], dtypes: list[str]
 ) -> Inferred:
     """Apply `spec`'s rules to resolved params `p`; raises ShapeError."""
-    shape = spec.output_shape(shapes, p)
-    trainable, non_trainable = spec.weights(shapes, p)
-    return Inferred(shape, spec.output_dtype(dtypes, p), trainable, non_trainable)
+    return Inferred(*spec.infer(shapes, dtypes, p))

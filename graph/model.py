@@ -76,6 +76,8 @@ class ModelGraph:
         self._g = nx.MultiDiGraph()
         self._layers: dict[int, Layer] = {}
         self._sites: dict[int, list[str]] = {}
+        #: layer name -> how many layers use it (more than one only in loaded files)
+        self._name_counts: dict[str, int] = {}
         self._outputs: list[str] = []
         self._name = name
         self._next_layer = 0
@@ -177,7 +179,8 @@ class ModelGraph:
         return list(self._sites[layer_id])
 
     def names(self) -> set[str]:
-        return {layer.name for layer in self._layers.values()}
+        """Every layer name in use."""
+        return set(self._name_counts)
 
     def _tables(self) -> _Tables:
         """The graph's own dicts, for fast read-only walks by graph's own modules."""
@@ -219,7 +222,7 @@ class ModelGraph:
         if spec is None:
             raise GraphEditError(f"unknown layer type {layer_type!r}")
         if name is None:
-            name = fresh_name(layer_type, self.names())
+            name = fresh_name(layer_type, self._name_counts)
         else:
             self._check_name(name)
         params = spec.initial_params() if params is None else dict(params)
@@ -254,7 +257,7 @@ class ModelGraph:
         sites.remove(node_id)
         if not sites:
             del self._sites[node.layer_id]
-            del self._layers[node.layer_id]
+            self._count_name(self._layers.pop(node.layer_id).name, -1)
         self.events.node_removed.emit(node_id)
 
     def connect(self, src: str, dst: str, port: str) -> None:
@@ -355,6 +358,7 @@ class ModelGraph:
         self._next_layer += 1
         self._layers[layer_id] = layer
         self._sites[layer_id] = []
+        self._count_name(layer.name, +1)
         return layer_id
 
     def _add_call_site(self, node_id: str, layer_id: int, pos: Position) -> str:
@@ -384,7 +388,7 @@ class ModelGraph:
         problem = name_problem(name)
         if problem is not None:
             raise LayerNameError(f"layer name {problem}")
-        if name in self.names():
+        if name in self._name_counts:
             raise LayerNameError(f"layer name {name!r} is already taken")
 
     @staticmethod
@@ -397,7 +401,16 @@ class ModelGraph:
             if reason is not None:
                 raise ParamError(f"{label}: {name} {reason}. Received: {name}={shown(value)}")
 
+    def _count_name(self, name: str, change: int) -> None:
+        count = self._name_counts.get(name, 0) + change
+        if count:
+            self._name_counts[name] = count
+        else:
+            del self._name_counts[name]
+
     def _replace_layer(self, node_id: str, layer: Layer) -> None:
         layer_id = self.node(node_id).layer_id
+        self._count_name(self._layers[layer_id].name, -1)
+        self._count_name(layer.name, +1)
         self._layers[layer_id] = layer
         self.events.layer_changed.emit(tuple(self._sites[layer_id]))

@@ -124,6 +124,18 @@ class LayerSpec:
 
     # Rules. Subclasses override what applies to them.
 
+    def infer(
+        self, shapes: list[Shape], dtypes: list[str], p: Params
+    ) -> tuple[Shape, str, int, int]:
+        """(output shape, output dtype, trainable, non-trainable) on these inputs.
+
+        Applies the three rules below; a spec that gets all four at once (one backed
+        by Keras itself) overrides this instead.
+        """
+        shape = self.output_shape(shapes, p)
+        trainable, non_trainable = self.weights(shapes, p)
+        return shape, self.output_dtype(dtypes, p), trainable, non_trainable
+
     def check_params(self, p: Params) -> Iterator[tuple[str, str]]:
         """Cross-parameter rules: yields (param name, reason) for each violation."""
         return iter(())

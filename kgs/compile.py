@@ -14,6 +14,7 @@ import contextlib
 import glob
 import os
 import sys
+import warnings
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -99,9 +100,11 @@ def _compile(job: Job, outcome: Outcome) -> None:
         elif target == "onnx":
             from codegen.export import export_onnx
 
-            parity = export_onnx(model, g, path, check=job.check)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # torch.export's internal deprecations
+                parity = export_onnx(model, g, path, check=job.check)
             if parity is not None:
-                outcome.notes.append(f"ONNX parity: {parity}")
+                outcome.notes.append(str(parity))
         else:
             from codegen.pysource import to_python
             from graph.atomicfile import atomic_path

@@ -20,7 +20,7 @@ def run(args: argparse.Namespace) -> int:
         g, notes = import_keras_model(args.model)
         save(g, args.out)
     except GraphError as e:
-        print(f"{args.model}: {e}", file=sys.stderr)
+        print(e, file=sys.stderr)  # the message names the file or the layers
         return EXIT_INVALID
     for note in notes:
         print(f"{args.model}: note: {note}", file=sys.stderr)

@@ -46,3 +46,26 @@ def residual(blocks: int, width: int = 16) -> ModelGraph:
         prev = add
     g.set_output(prev)
     return g
+
+
+def siamese_text() -> ModelGraph:
+    """A shared Embedding and a shared pooling over two integer inputs of other lengths."""
+    g = ModelGraph("siamese_text")
+    left = g.add_node("Input", params={"shape": [10], "dtype": "int32"})
+    right = g.add_node("Input", params={"shape": [7], "dtype": "int32"})
+    embed = g.add_node("Embedding", params={"input_dim": 20, "output_dim": 4})
+    embed_again = g.call_again(embed)
+    pool = g.add_node("GlobalAveragePooling1D")
+    pool_again = g.call_again(pool)
+    distance = g.add_node("Subtract")
+    for src, dst, port in [
+        (left, embed, "input"),
+        (right, embed_again, "input"),
+        (embed, pool, "input"),
+        (embed_again, pool_again, "input"),
+        (pool, distance, "input_0"),
+        (pool_again, distance, "input_1"),
+    ]:
+        g.connect(src, dst, port)
+    g.set_output(distance)
+    return g

@@ -1,14 +1,13 @@
 """`kgs validate` and `kgs summary`: output, exit codes, and no heavy imports."""
 
 import json
-import subprocess
-import sys
 
 import pytest
 
 from graph import save
 from kgs.cli import main
 from tests.graphs import chain
+from tests.processes import python_output
 
 
 @pytest.fixture
@@ -60,6 +59,4 @@ def test_cli_imports_no_keras_torch_or_qt(files):
         "heavy = [m for m in ('keras', 'torch', 'PySide6') if m in sys.modules]; "
         "print(heavy); sys.exit(rc)"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().endswith("[]")
+    assert python_output(code) == "[]"

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from codegen.build import build_model
 from graph import ModelGraph, load, validate
+from tests.graphs import siamese_text
 
 TEMPLATES = sorted(Path(__file__).parents[1].joinpath("resources", "templates").glob("*.json"))
 
@@ -98,25 +99,7 @@ def test_random_graphs_match_keras(g):
 
 
 def test_shared_embedding_over_two_sequence_lengths_matches_keras():
-    g = ModelGraph("siamese_text")
-    left = g.add_node("Input", params={"shape": [10], "dtype": "int32"})
-    right = g.add_node("Input", params={"shape": [20], "dtype": "int32"})
-    embed = g.add_node("Embedding", params={"input_dim": 100, "output_dim": 8})
-    embed_again = g.call_again(embed)
-    pool = g.add_node("GlobalAveragePooling1D")
-    pool_again = g.call_again(pool)
-    distance = g.add_node("Subtract")
-    for src, dst, port in [
-        (left, embed, "input"),
-        (right, embed_again, "input"),
-        (embed, pool, "input"),
-        (embed_again, pool_again, "input"),
-        (pool, distance, "input_0"),
-        (pool_again, distance, "input_1"),
-    ]:
-        g.connect(src, dst, port)
-    g.set_output(distance)
-    assert_matches_keras(g)
+    assert_matches_keras(siamese_text())
 
 
 def test_shared_dense_on_other_feature_sizes_fails_in_keras_too():

@@ -1,9 +1,8 @@
 """graph never imports keras, torch or Qt; codegen never imports Qt."""
 
-import subprocess
-import sys
-
 import pytest
+
+from tests.processes import python_output
 
 
 @pytest.mark.parametrize(
@@ -17,6 +16,4 @@ def test_package_does_not_pull_in(package, forbidden):
         "    importlib.import_module(m.name)\n"
         f"print([m for m in {forbidden!r} if m in sys.modules])"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
+    assert python_output(code) == "[]"

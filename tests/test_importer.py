@@ -4,6 +4,7 @@ compute the same outputs with the same weights; code in a model is refused unrun
 import numpy as np
 import pytest
 
+from codegen import importer, layout
 from codegen.build import build_model
 from codegen.importer import ImportRefused, from_keras, import_keras_model
 from codegen.keras_env import import_keras
@@ -243,8 +244,27 @@ def test_positions_read_left_to_right_and_are_deterministic():
     x = {n: first.node(n).pos[0] for n in first.node_ids()}
     assert x["title"] == x["text_body"] == x["tags"] < x["dense_features"] < x["priority"]
     assert x["priority"] == x["department"]
-    ys = [first.node(n).pos[1] for n in first.inputs]
-    assert len(set(ys)) == 3
+    y = {n: first.node(n).pos[1] for n in first.node_ids()}
+    assert y["title"] < y["text_body"] < y["tags"]
+    # Sugiyama's placement centres a merge on its inputs and spreads a fork around it.
+    (merge,) = (n for n in first.node_ids() if first.layer(n).type == "Concatenate")
+    assert y[merge] == y["dense_features"] == y["text_body"]
+    assert y["priority"] - y["dense_features"] == y["dense_features"] - y["department"] != 0
+
+
+def test_large_graphs_get_columns_by_generation(monkeypatch):
+    monkeypatch.setattr(layout, "SUGIYAMA_LIMIT", 0)
+    model, _ = ticket_model()
+    g = from_keras(model)
+    assert [g.node(n).pos for n in g.node_ids()] == [
+        (0.0, 0.0),  # title
+        (0.0, 120.0),  # text_body
+        (0.0, 240.0),  # tags
+        (240.0, 0.0),  # concatenate
+        (480.0, 0.0),  # dense_features
+        (720.0, 0.0),  # priority
+        (720.0, 120.0),  # department
+    ]
 
 
 # ------------------------------------------------------------------ params and notes
@@ -304,6 +324,35 @@ def test_a_call_in_training_mode_is_noted():
     ]
 
 
+def test_layers_without_a_hand_written_spec_import_through_keras_backed_specs():
+    x = keras.Input((6, 4), name="x")
+    y = layers.EinsumDense("abc,cd->abd", output_shape=(None, 5), bias_axes="d", name="proj")(x)
+    model = keras.Model(x, layers.Identity(name="same")(y))
+    g, notes = import_keras_model(model)
+    assert notes == []
+    assert dict(g.layer("proj").params) == {
+        "equation": "abc,cd->abd",
+        "output_shape": (None, 5),
+        "bias_axes": "d",
+    }
+    assert_same_model(model, g)
+
+
+def test_a_layer_type_without_a_spec_is_refused_naming_it(monkeypatch):
+    known = importer.get_spec
+    monkeypatch.setattr(importer, "get_spec", lambda t: None if t == "Dense" else known(t))
+    x = keras.Input((4,), name="x")
+    with pytest.raises(ImportRefused, match="Dense 'head': the graph has no layer spec for Dense"):
+        from_keras(keras.Model(x, layers.Dense(2, name="head")(x)))
+
+
+def test_names_the_graph_refuses_are_made_valid():
+    x = keras.Input((4,), name="x")
+    g, notes = import_keras_model(keras.Model(x, layers.Dense(2, name="my head")(x)))
+    assert layer_names(g) == ["x", "my_head"]
+    assert notes == ["Dense 'my head': renamed 'my_head' (its name is taken or invalid)"]
+
+
 def test_a_layer_with_several_outputs_is_refused():
     x = keras.Input((4, 3), name="x")
     _, state_h, _ = layers.LSTM(2, return_state=True, name="encoder")(x)
@@ -338,17 +387,22 @@ def lambda_model(marker):
     return keras.Model(x, layers.Dense(2, name="dense")(scaled))
 
 
-def test_a_keras_file_with_a_lambda_is_refused_without_running_it(tmp_path, monkeypatch):
-    marker = tmp_path / "ran"
-    path = tmp_path / "lambda.keras"
-    lambda_model(marker).save(path)
-    marker.unlink()  # the function ran while the model was built; it must not run again
+@pytest.fixture
+def keras_never_loads(monkeypatch):
+    """Fail the test if Keras is asked to load a model file."""
 
     def no_loading(*args, **kwargs):
         raise AssertionError("Keras was asked to load a file that carries code")
 
     monkeypatch.setattr(keras.models, "load_model", no_loading)
     monkeypatch.setattr(keras.saving, "load_model", no_loading)
+
+
+def test_a_keras_file_with_a_lambda_is_refused_without_running_it(tmp_path, keras_never_loads):
+    marker = tmp_path / "ran"
+    path = tmp_path / "lambda.keras"
+    lambda_model(marker).save(path)
+    marker.unlink()  # the function ran while the model was built; it must not run again
     with pytest.raises(ImportRefused) as refused:
         from_keras(path)
     assert "Lambda 'scale': a Lambda layer holds a Python function" in str(refused.value)
@@ -357,22 +411,29 @@ def test_a_keras_file_with_a_lambda_is_refused_without_running_it(tmp_path, monk
 
 
 def test_a_lambda_model_object_is_refused_naming_it(tmp_path):
-    with pytest.raises(ImportRefused, match="Lambda 'scale'"):
+    with pytest.raises(ImportRefused, match="Lambda 'scale': a Lambda layer holds a Python"):
         from_keras(lambda_model(tmp_path / "ran"))
+
+
+@keras.saving.register_keras_serializable(package="kgs_tests")
+def cube(x):
+    """A custom activation: a function the file names."""
+    return x**3
 
 
 def custom_model():
     x = keras.Input((3,), name="x")
-    return keras.Model(x, layers.Dense(2, name="dense")(Scale(name="doubled")(x)))
+    return keras.Model(x, layers.Dense(2, activation=cube, name="dense")(Scale(name="doubled")(x)))
 
 
-def test_a_keras_file_with_a_custom_class_is_refused_naming_it(tmp_path):
+def test_a_keras_file_with_a_custom_class_is_refused_naming_it(tmp_path, keras_never_loads):
     path = tmp_path / "custom.keras"
     custom_model().save(path)
     with pytest.raises(ImportRefused) as refused:
         from_keras(path)
     message = str(refused.value)
-    assert "Scale 'doubled': a custom class from module 'tests.test_importer'" in message
+    assert "Scale 'doubled': a custom class registered as 'kgs_tests>Scale'" in message
+    assert "Dense 'dense': a custom Python function 'kgs_tests>cube'" in message
 
 
 def test_a_custom_class_model_object_is_refused_naming_it():

@@ -27,7 +27,7 @@ from codegen.identifiers import Namespace, identifier_stem
 from codegen.keras_env import import_keras
 from codegen.pysource import to_python
 from graph import GraphError, ModelGraph, load, validate
-from tests.graphs import chain, residual, shared_dense
+from tests.graphs import chain, residual, shared_dense, siamese_text
 from tests.test_graph_vs_keras import random_graphs
 
 ROOT = Path(__file__).parents[1]
@@ -157,29 +157,6 @@ def conv_net() -> ModelGraph:
         input_shape=(12, 12, 3),
         name="conv_net",
     )
-
-
-def siamese_text() -> ModelGraph:
-    """A shared Embedding and a shared pooling, over two integer inputs."""
-    g = ModelGraph("siamese_text")
-    left = g.add_node("Input", params={"shape": [10], "dtype": "int32"})
-    right = g.add_node("Input", params={"shape": [7], "dtype": "int32"})
-    embed = g.add_node("Embedding", params={"input_dim": 20, "output_dim": 4})
-    embed_again = g.call_again(embed)
-    pool = g.add_node("GlobalAveragePooling1D")
-    pool_again = g.call_again(pool)
-    distance = g.add_node("Subtract")
-    for src, dst, port in [
-        (left, embed, "input"),
-        (right, embed_again, "input"),
-        (embed, pool, "input"),
-        (embed_again, pool_again, "input"),
-        (pool, distance, "input_0"),
-        (pool_again, distance, "input_1"),
-    ]:
-        g.connect(src, dst, port)
-    g.set_output(distance)
-    return g
 
 
 #: Layer names that are keywords, builtins, names the module defines, keras.Model

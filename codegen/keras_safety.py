@@ -1,0 +1,151 @@
+"""Refusing Keras models that carry code, before anything of them is run.
+
+A `.keras` file is a zip whose `config.json` is read and checked as plain data before
+Keras sees the file. A Lambda layer, a custom (non-Keras) class or function, or any
+other object that would run or import code is refused, naming every one, and only a
+clean file is loaded, with `safe_mode=True, compile=False` (so the training config,
+which may name custom losses, is never deserialized). A model object is checked the
+same way, layer by layer (`code_in_layer`).
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from codegen.keras_env import allow_depth
+from graph import GraphError, GraphFileError
+
+
+class ImportRefused(GraphError):
+    """A model cannot become a graph: it carries code, or holds something the graph
+    cannot express. The message names every offending layer."""
+
+
+def load_checked(keras: Any, path: Path) -> Any:
+    """The model in the `.keras` file at `path`, loaded only after its config.json
+    was checked to hold no code.
+
+    Raises ImportRefused naming every object that carries code, GraphFileError when
+    the file cannot be read or Keras cannot load it.
+    """
+    config = _read_config(path)
+    found: list[str] = []
+    objects = _code_in_config(config, "the model", found)
+    if found:
+        raise _refusal(str(path), found)
+    allow_depth(objects)  # Keras rebuilds the model recursively, about a level per layer
+    try:
+        return keras.models.load_model(path, safe_mode=True, compile=False)
+    except Exception as e:  # Keras raises many kinds; the user needs the file named
+        raise GraphFileError(path, f"Keras could not load the model: {e}") from e
+
+
+def code_in_layer(keras: Any, label: str, layer: Any) -> list[str]:
+    """What in the built layer `layer` (shown as `label`) would run or import code,
+    as "Class 'name': why" lines; empty for a built-in Keras layer holding none."""
+    cls = type(layer)
+    if getattr(keras.layers, cls.__name__, None) is not cls:
+        return [f"{label}: a custom class from module {cls.__module__!r}"]
+    found: list[str] = []
+    _code_in_config(keras.saving.serialize_keras_object(layer), label, found)
+    return found
+
+
+#: Built-in layers whose config holds code (or a pickle), with what they hold.
+_CODE_LAYERS = {
+    "Lambda": "a Lambda layer holds a Python function",
+    "TorchModuleWrapper": "it holds a pickled torch module",
+    "JaxLayer": "it holds Python functions",
+    "FlaxLayer": "it holds a Flax module",
+}
+#: Serialized plain data: tensors, arrays, bytes, slices.
+_DATA_OBJECTS = {
+    "__keras_tensor__",
+    "__tensor__",
+    "__numpy__",
+    "__bytes__",
+    "__slice__",
+    "__ellipsis__",
+}
+
+
+def _code_in_config(config: Any, where: str, found: list[str]) -> int:
+    """Append to `found` every object in a serialized Keras config that would run or
+    import code when deserialized, as "Class 'name': why" (objects without a name are
+    placed in the nearest named one around them, or in `where`); returns the number
+    of serialized objects seen.
+
+    Keras imports the module a serialized object names, and takes registered
+    ("package>Name") objects from the running process first, so only Keras's own
+    modules and names are let through.
+    """
+    if isinstance(config, list):
+        return sum(_code_in_config(item, where, found) for item in config)
+    if not isinstance(config, dict):
+        return 0
+    seen = 0
+    class_name = config.get("class_name")
+    if isinstance(class_name, str):
+        inner = config.get("config")
+        name = inner.get("name") if isinstance(inner, dict) else None
+        where = f"{class_name} '{name}'" if isinstance(name, str) else where
+        reason = _code_reason(config, class_name)
+        if reason is not None:
+            found.append(f"{where}: {reason}")
+            return 1  # what it holds is part of the same problem
+        seen = 1
+    return seen + sum(_code_in_config(item, where, found) for item in config.values())
+
+
+def _code_reason(obj: Mapping[str, Any], class_name: str) -> str | None:
+    """Why the serialized object `obj` would run or import code, or None."""
+    if class_name in _DATA_OBJECTS:
+        return None
+    if class_name == "__lambda__":
+        return "a Python lambda"
+    module = obj.get("module")
+    keras_module = isinstance(module, str) and (module == "keras" or module.startswith("keras."))
+    if class_name == "function":
+        # Keras looks "builtins" functions up in its own modules; a "package>name" is
+        # a function registered by the user's code.
+        name = obj.get("config")
+        if (keras_module or module == "builtins") and isinstance(name, str) and ">" not in name:
+            return None
+        return f"a custom Python function {name!r} (module {module!r})"
+    registered = obj.get("registered_name")
+    if registered is not None and registered != class_name:
+        return f"a custom class registered as {registered!r}"
+    if not keras_module:
+        return f"a custom class from module {module!r}"
+    return _CODE_LAYERS.get(class_name)
+
+
+def _refusal(subject: str, found: list[str]) -> ImportRefused:
+    return ImportRefused(
+        f"{subject}: refused: the model carries code that loading or running it would "
+        "execute. Expected built-in Keras layers only. Received: " + "; ".join(found)
+    )
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    expected = "Expected a .keras file (a zip archive holding config.json)"
+    try:
+        with zipfile.ZipFile(path) as archive:
+            text = archive.read("config.json")
+    except FileNotFoundError:
+        raise GraphFileError(path, "no such file") from None
+    except (zipfile.BadZipFile, KeyError, IsADirectoryError) as e:
+        raise GraphFileError(path, f"not a Keras model file. {expected}. Received: {e}") from e
+    except OSError as e:
+        raise GraphFileError(path, f"cannot be read: {e.strerror or e}") from e
+    try:
+        config = json.loads(text)
+    except ValueError as e:
+        raise GraphFileError(path, f"config.json is not valid JSON: {e}") from e
+    if not isinstance(config, dict):
+        raise GraphFileError(path, f"config.json is not a model config. {expected}")
+    return config

@@ -1,0 +1,42 @@
+"""`kgs import`: a .keras model becomes a graph file; code in a file is refused, not run."""
+
+from pathlib import Path
+
+from codegen.build import build_model
+from codegen.keras_env import import_keras
+from graph import load, validate
+from kgs.cli import main
+
+TEMPLATE = Path(__file__).parents[1] / "resources" / "templates" / "customer_tickets.graph.json"
+
+
+def test_import_writes_a_graph_that_compiles_back_equal(tmp_path, capsys):
+    model = build_model(load(TEMPLATE))
+    model_path = tmp_path / "tickets.keras"
+    model.save(model_path)
+    out = tmp_path / "tickets.graph.json"
+    assert main(["import", str(model_path), "-o", str(out)]) == 0
+    assert f"wrote {out}" in capsys.readouterr().out
+    g = load(out)
+    report = validate(g)
+    assert report.valid
+    assert [g.layer(n).name for n in g.inputs] == ["title", "text_body", "tags"]
+    assert [g.layer(n).name for n in g.outputs] == ["priority", "department"]
+    assert build_model(g).count_params() == model.count_params()
+
+
+def test_a_lambda_is_refused_with_its_name_and_never_runs(tmp_path, capsys):
+    keras = import_keras()
+    marker = tmp_path / "ran"
+    inputs = keras.Input((3,), name="x")
+    outputs = keras.layers.Lambda(
+        lambda t, path=str(marker): (open(path, "w").close(), t)[1], name="sneaky"
+    )(inputs)
+    model_path = tmp_path / "lambda.keras"
+    keras.Model(inputs, outputs).save(model_path)
+    marker.unlink()  # it ran while the model was built here
+    out = tmp_path / "lambda.graph.json"
+    assert main(["import", str(model_path), "-o", str(out)]) == 1
+    assert "Lambda 'sneaky'" in capsys.readouterr().err
+    assert not marker.exists()
+    assert not out.exists()
