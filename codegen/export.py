@@ -8,21 +8,18 @@ declared dynamic, exported every architecture we measured to within 4e-7 of Kera
 onnxruntime on request (`check_onnx_parity`), since that, not the exporter's success,
 is what proves the file right.
 
-Files are written atomically (into a temporary folder beside the target, then moved
-with `os.replace`), so a failed export never leaves a truncated file behind.
+Files are written atomically (`graph.atomicfile.atomic_path`), so a failed export
+never leaves a truncated file behind.
 
 torch, onnx and onnxruntime are imported inside the functions that need them.
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import re
-import shutil
-import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +29,7 @@ import numpy as np
 from codegen.keras_env import allow_depth, import_keras
 from codegen.onnx_readiness import onnx_problems
 from graph import GraphError, ModelGraph
+from graph.atomicfile import atomic_path
 
 #: Batch size of the example the exporter traces (0 and 1 would be specialised).
 EXPORT_BATCH = 2
@@ -96,7 +94,7 @@ def save_keras(model: Any, path: str | os.PathLike) -> None:
     if path.suffix != ".keras":
         raise GraphError(f"a Keras model file must end in .keras. Received: path={str(path)!r}")
     allow_depth(len(model.layers))
-    with _atomic_path(path) as tmp:
+    with atomic_path(path) as tmp:
         model.save(tmp)
 
 
@@ -318,7 +316,7 @@ def _export(model: Any, path: Path, input_names: list[str], output_names: list[s
     was_training = model.training
     model.eval()
     try:
-        with _atomic_path(path) as tmp:
+        with atomic_path(path) as tmp:
             try:
                 program = torch.onnx.export(
                     model,
@@ -381,23 +379,3 @@ def _failing_layer(chain: list[BaseException]) -> Any | None:
                 return owner
             tb = tb.tb_next
     return None
-
-
-@contextlib.contextmanager
-def _atomic_path(path: Path) -> Iterator[str]:
-    """A path to write to, whose file is moved onto `path` if the block succeeds.
-
-    It lies in a fresh temporary folder beside `path` (same file system, so the move
-    is atomic) and has `path`'s name (Keras insists on the `.keras` suffix), so the
-    file is created with the usual permissions. Files written beside it (an ONNX
-    model over 2 GB keeps its weights in `<name>.data`) are moved too, `path` last;
-    the folder is removed either way.
-    """
-    folder = tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.")
-    tmp = os.path.join(folder, path.name)
-    try:
-        yield tmp
-        for name in sorted(os.listdir(folder), key=lambda name: name == path.name):
-            os.replace(os.path.join(folder, name), path.parent / name)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
