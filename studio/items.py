@@ -1,0 +1,314 @@
+"""Canvas items: a node (one call site of a layer) and an edge (one connection).
+
+Items never see the graph. The scene hands each node a `NodeView` (plain values:
+what to show) and each edge its label; items only lay out and paint that. Moving a
+node item moves its edges, but never the graph: the scene reports drags so that the
+controller can turn them into an undoable edit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QPainter, QPainterPath, QPainterPathStroker
+from PySide6.QtWidgets import QGraphicsItem, QStyle, QStyleOptionGraphicsItem, QWidget
+
+from studio.style import Style
+
+#: Below this scale (screen pixels per scene unit) text is not drawn: unreadable
+#: anyway, and the most expensive part of a frame on large graphs.
+TEXT_LOD = 0.45
+
+NODE_WIDTH = 180.0
+HEADER = 22.0
+ROW = 16.0
+PAD = 6.0
+PORT_RADIUS = 4.5
+CORNER = 6.0
+#: How far outside its rect a node paints (ports, the widest pen).
+MARGIN = PORT_RADIUS + 2.0
+#: The rows of text under a node's header: name, output shape, param count.
+TEXT_ROWS = 3
+
+
+@dataclass(frozen=True)
+class NodeView:
+    """What a node item shows; the scene builds it from the graph and its report."""
+
+    type: str
+    name: str
+    #: The inferred output shape, e.g. "(None, 64)", or "" when unknown.
+    shape: str
+    #: e.g. "4,160 params", or "" when unknown.
+    params: str
+    #: The input ports drawn on the left, top to bottom.
+    ports: tuple[str, ...]
+    output: bool = False
+    #: How many call sites the layer has (more than one: a shared layer).
+    shared: int = 1
+    #: "error", "warning" or None, from the worst of `messages`.
+    severity: str | None = None
+    messages: tuple[str, ...] = ()
+
+
+def _lod(painter: QPainter, option: QStyleOptionGraphicsItem) -> float:
+    return option.levelOfDetailFromTransform(painter.worldTransform())
+
+
+class NodeItem(QGraphicsItem):
+    """A rounded box: header with the layer type and badges, then name, shape and
+    params; named input ports on the left, the output port on the right."""
+
+    def __init__(self, node_id: str, view: NodeView, style: Style) -> None:
+        super().__init__()
+        self.node_id = node_id
+        self._style = style
+        self._edges: list[EdgeItem] = []
+        self._port_y: dict[str, float] = {}
+        self._rect = QRectF()
+        self._outline = self._header = QPainterPath()
+        self._title = ""
+        self._rows: list[str] = []
+        self._badges: list[tuple[QRectF, str]] = []
+        self.view: NodeView | None = None
+        flag = QGraphicsItem.GraphicsItemFlag
+        self.setFlags(flag.ItemIsMovable | flag.ItemIsSelectable | flag.ItemSendsGeometryChanges)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.setZValue(1.0)
+        self.set_view(view)
+
+    # ------------------------------------------------------------------ state
+
+    def set_view(self, view: NodeView) -> None:
+        """Show `view`; a no-op when nothing changed (the scene calls this often)."""
+        if view == self.view:
+            return
+        relayout = self.view is None or view.ports != self.view.ports
+        if relayout:
+            self.prepareGeometryChange()
+            self._layout(view.ports)
+        self.view = view
+        self._prepare_text(view)
+        self.setToolTip("\n".join(view.messages))
+        self.update()
+        if relayout:
+            for edge in self._edges:
+                edge.adjust()
+
+    def _layout(self, ports: tuple[str, ...]) -> None:
+        """Size the box for its ports: named ports get a labelled row each, a lone
+        "input" port sits unlabelled at mid-height."""
+        text_bottom = HEADER + PAD + TEXT_ROWS * ROW
+        if self._labelled(ports):
+            self._port_y = {p: text_bottom + (i + 0.5) * ROW for i, p in enumerate(ports)}
+            height = text_bottom + len(ports) * ROW + PAD
+        else:
+            height = text_bottom + PAD
+            self._port_y = {p: height / 2 for p in ports}
+        self._rect = QRectF(0.0, 0.0, NODE_WIDTH, height)
+        self._outline = QPainterPath()
+        self._outline.addRoundedRect(self._rect, CORNER, CORNER)
+        band = QPainterPath()
+        band.addRect(QRectF(0.0, 0.0, NODE_WIDTH, HEADER))
+        self._header = self._outline.intersected(band)
+
+    @staticmethod
+    def _labelled(ports: tuple[str, ...]) -> bool:
+        return bool(ports) and ports != ("input",)
+
+    def _prepare_text(self, view: NodeView) -> None:
+        """Elide texts and place badges once per change, not once per paint."""
+        s = self._style
+        badges = ([f"x{view.shared}"] if view.shared > 1 else []) + (
+            ["output"] if view.output else []
+        )
+        right = NODE_WIDTH - PAD
+        self._badges = []
+        for text in badges:
+            width = s.small_metrics.horizontalAdvance(text) + 8.0
+            right -= width
+            self._badges.append((QRectF(right, 4.0, width, HEADER - 8.0), text))
+            right -= 4.0
+        elide = Qt.TextElideMode.ElideRight
+        self._title = s.title_metrics.elidedText(view.type, elide, right - PAD)
+        inner = NODE_WIDTH - 2 * PAD
+        self._rows = [
+            s.text_metrics.elidedText(text, elide, inner)
+            for text in (view.name, view.shape or "shape unknown", view.params)
+        ]
+
+    def add_edge(self, edge: EdgeItem) -> None:
+        self._edges.append(edge)
+
+    def remove_edge(self, edge: EdgeItem) -> None:
+        self._edges.remove(edge)
+
+    def input_port_pos(self, port: str) -> QPointF:
+        """Where an edge into `port` ends, in scene coordinates."""
+        return self.mapToScene(0.0, self._port_y.get(port, self._rect.height() / 2))
+
+    def output_port_pos(self) -> QPointF:
+        """Where edges out of this node start, in scene coordinates."""
+        return self.mapToScene(self._output_port())
+
+    def _output_port(self) -> QPointF:
+        return QPointF(NODE_WIDTH, self._rect.height() / 2)
+
+    # -------------------------------------------------------------- QGraphicsItem
+
+    def boundingRect(self) -> QRectF:
+        return self._rect.adjusted(-MARGIN, -MARGIN, MARGIN, MARGIN)
+
+    def shape(self) -> QPainterPath:
+        return self._outline
+
+    def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: object) -> object:
+        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
+            for edge in self._edges:
+                edge.adjust()
+        return super().itemChange(change, value)
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionGraphicsItem,
+        widget: QWidget | None = None,
+    ) -> None:
+        s, view = self._style, self.view
+        if option.state & QStyle.StateFlag.State_Selected:
+            border = s.selected_pen
+        elif view.severity == "error":
+            border = s.error_pen
+        elif view.severity == "warning":
+            border = s.warning_pen
+        elif view.output:
+            border = s.output_pen
+        else:
+            border = s.node_pen
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(s.error_brush if view.severity == "error" else s.node_brush)
+        painter.drawPath(self._outline)
+        painter.setBrush(s.header_brush)
+        painter.drawPath(self._header)
+        painter.setPen(border)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPath(self._outline)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(s.port_brush)
+        for y in self._port_y.values():
+            painter.drawEllipse(QPointF(0.0, y), PORT_RADIUS, PORT_RADIUS)
+        painter.drawEllipse(self._output_port(), PORT_RADIUS, PORT_RADIUS)
+        if _lod(painter, option) < TEXT_LOD:
+            return
+        self._paint_text(painter)
+
+    def _paint_text(self, painter: QPainter) -> None:
+        s = self._style
+        left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        center = Qt.AlignmentFlag.AlignCenter
+        painter.setPen(s.text_pen)
+        painter.setFont(s.title_font)
+        painter.drawText(QRectF(PAD, 0.0, NODE_WIDTH - 2 * PAD, HEADER), left, self._title)
+        painter.setFont(s.small_font)
+        for rect, text in self._badges:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(s.badge_brush)
+            painter.drawRoundedRect(rect, 3.0, 3.0)
+            painter.setPen(s.text_pen)
+            painter.drawText(rect, center, text)
+        painter.setFont(s.text_font)
+        for i, text in enumerate(self._rows):
+            painter.setPen(s.text_pen if i == 0 else s.dim_text_pen)
+            y = HEADER + PAD + i * ROW
+            painter.drawText(QRectF(PAD, y, NODE_WIDTH - 2 * PAD, ROW), left, text)
+        if self._labelled(self.view.ports):
+            painter.setFont(s.small_font)
+            painter.setPen(s.dim_text_pen)
+            for port, y in self._port_y.items():
+                rect = QRectF(PORT_RADIUS + 3.0, y - ROW / 2, NODE_WIDTH / 2, ROW)
+                painter.drawText(rect, left, port)
+
+
+class EdgeItem(QGraphicsItem):
+    """A cubic curve from a node's output port to another's input port, labelled
+    with the tensor shape that flows along it."""
+
+    def __init__(self, src: NodeItem, dst: NodeItem, port: str, style: Style) -> None:
+        super().__init__()
+        self.src, self.dst, self.port = src, dst, port
+        self._style = style
+        self.label = ""
+        self.bad = False
+        self._path = QPainterPath()
+        self._label_rect = QRectF()
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
+        self.setZValue(0.0)
+        src.add_edge(self)
+        dst.add_edge(self)
+        self.adjust()
+
+    def detach(self) -> None:
+        """Forget both ends (before the edge leaves the scene)."""
+        self.src.remove_edge(self)
+        self.dst.remove_edge(self)
+
+    def set_view(self, label: str, bad: bool) -> None:
+        """Show `label` (a shape, or "" when unknown); `bad` draws the edge in red."""
+        if (label, bad) == (self.label, self.bad):
+            return
+        relabel = label != self.label
+        self.label, self.bad = label, bad
+        if relabel:
+            self.adjust()
+        else:
+            self.update()
+
+    def adjust(self) -> None:
+        """Recompute the curve from the ends' current port positions."""
+        self.prepareGeometryChange()
+        start = self.src.output_port_pos()
+        end = self.dst.input_port_pos(self.port)
+        reach = max(40.0, abs(end.x() - start.x()) / 2)
+        path = QPainterPath(start)
+        path.cubicTo(start + QPointF(reach, 0.0), end - QPointF(reach, 0.0), end)
+        self._path = path
+        if self.label:
+            metrics = self._style.small_metrics
+            width = metrics.horizontalAdvance(self.label) + 6.0
+            height = metrics.height() + 2.0
+            mid = path.pointAtPercent(0.5)
+            self._label_rect = QRectF(mid.x() - width / 2, mid.y() - height - 2, width, height)
+        else:
+            self._label_rect = QRectF()
+
+    def boundingRect(self) -> QRectF:
+        rect = self._path.boundingRect().adjusted(-3.0, -3.0, 3.0, 3.0)
+        return rect.united(self._label_rect) if self.label else rect
+
+    def shape(self) -> QPainterPath:
+        stroker = QPainterPathStroker()
+        stroker.setWidth(8.0)
+        return stroker.createStroke(self._path)
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionGraphicsItem,
+        widget: QWidget | None = None,
+    ) -> None:
+        s = self._style
+        if option.state & QStyle.StateFlag.State_Selected:
+            painter.setPen(s.edge_selected_pen)
+        else:
+            painter.setPen(s.edge_error_pen if self.bad else s.edge_pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPath(self._path)
+        if not self.label or _lod(painter, option) < TEXT_LOD:
+            return
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(s.label_brush)
+        painter.drawRoundedRect(self._label_rect, 3.0, 3.0)
+        painter.setPen(s.text_pen if not self.bad else s.edge_error_pen)
+        painter.setFont(s.small_font)
+        painter.drawText(self._label_rect, Qt.AlignmentFlag.AlignCenter, self.label)
