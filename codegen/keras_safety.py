@@ -18,6 +18,7 @@ from typing import Any
 
 from codegen.keras_env import allow_depth
 from graph import GraphError, GraphFileError
+from graph.jsontext import too_deep
 
 
 class ImportRefused(GraphError):
@@ -142,6 +143,13 @@ def _read_config(path: Path) -> dict[str, Any]:
         raise GraphFileError(path, f"not a Keras model file. {expected}. Received: {e}") from e
     except OSError as e:
         raise GraphFileError(path, f"cannot be read: {e.strerror or e}") from e
+    try:
+        text = text.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise GraphFileError(path, f"config.json is not UTF-8 text (byte {e.start})") from e
+    reason = too_deep(text)
+    if reason is not None:
+        raise GraphFileError(path, f"config.json is not a model config: {reason}")
     try:
         config = json.loads(text)
     except ValueError as e:

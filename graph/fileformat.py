@@ -34,6 +34,7 @@ from typing import Any
 
 from graph.atomicfile import atomic_path
 from graph.errors import GraphFileError
+from graph.jsontext import too_deep
 from graph.model import Layer, ModelGraph
 from graph.params import freeze, thaw
 
@@ -199,19 +200,17 @@ def _no_constant(name: str) -> None:
 
 def loads(text: str, source: str = "<string>") -> ModelGraph:
     """Parse a graph from its JSON text; `source` names it in error messages."""
+    reason = too_deep(text)
+    if reason is not None:
+        raise GraphFileError(source, f"not a graph file: {reason}")
     try:
         doc = json.loads(text, parse_float=_finite, parse_constant=_no_constant)
     except json.JSONDecodeError as e:
         where = f"line {e.lineno} column {e.colno}"
         raise GraphFileError(source, f"not valid JSON: {e.msg} at {where}") from None
-    except RecursionError:
-        raise GraphFileError(source, "not a graph file: values are nested too deeply") from None
     except ValueError as e:  # e.g. an integer with more digits than Python converts
         raise GraphFileError(source, f"not valid JSON: {e}") from None
-    try:
-        return _Reader(source).graph(doc)
-    except RecursionError:
-        raise GraphFileError(source, "params are nested too deeply") from None
+    return _Reader(source).graph(doc)
 
 
 def load(path: str | os.PathLike) -> ModelGraph:

@@ -2,6 +2,7 @@
 
 import json
 import os
+import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -203,6 +204,18 @@ def test_fuzzed_bytes_load_or_fail_cleanly(tmp_path_factory, data):
     except GraphFileError:
         return
     validate(g)
+
+
+def test_deep_nesting_is_refused_even_with_a_raised_recursion_limit():
+    # Deep Keras models need the limit raised; json's C recursion would then overflow
+    # the C stack (a crash, not a RecursionError) unless nesting is checked first.
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(1_000_000)
+    try:
+        with pytest.raises(GraphFileError, match="nested too deeply"):
+            loads("[" * 1_000_000 + "]" * 1_000_000)
+    finally:
+        sys.setrecursionlimit(old)
 
 
 @pytest.mark.parametrize("depth", [50, 400, 950, 5000])

@@ -453,3 +453,13 @@ def test_a_file_that_is_not_a_keras_model_is_named(tmp_path):
     path.write_text("not a zip")
     with pytest.raises(GraphFileError, match="model.keras: not a Keras model file"):
         from_keras(path)
+
+
+def test_a_keras_file_nested_too_deeply_is_refused_without_parsing_it(tmp_path):
+    import zipfile
+
+    path = tmp_path / "deep.keras"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("config.json", "[" * 200_000 + "]" * 200_000)
+    with pytest.raises(GraphFileError, match="nested too deeply"):
+        from_keras(path)
