@@ -171,6 +171,12 @@ def last_axes(shapes: list[Shape]) -> tuple[Any, ...]:
     return tuple(s[-1] if s else None for s in shapes)
 
 
+def same_shape(shapes: list[Shape], p: Params) -> Shape:
+    """Output shape rule of layers that map each value to one value (activations,
+    dropout, rescaling): the output has the input's shape."""
+    return shapes[0]
+
+
 def preserve_dtype(dtypes: list[str], p: Params) -> str:
     """Output dtype rule of layers that move values without computing on them."""
     return dtypes[0]

@@ -10,7 +10,7 @@ from graph.errors import ShapeError
 from graph.layers.common import VECTOR_INITIALIZERS, regularizer
 from graph.params import Axes, Choice, Float, Optional, Param
 from graph.shapes import fmt
-from graph.spec import LayerSpec, register
+from graph.spec import LayerSpec, register, same_shape
 
 
 class ElementwiseActivation(LayerSpec):
@@ -18,8 +18,7 @@ class ElementwiseActivation(LayerSpec):
 
     category = "Activations"
 
-    def output_shape(self, shapes, p):
-        return shapes[0]
+    output_shape = staticmethod(same_shape)
 
 
 @register

@@ -13,7 +13,7 @@ from graph.layers.common import (
 )
 from graph.params import Bool, Choice, Int, IntTuple, Optional, Param
 from graph.shapes import fmt
-from graph.spec import FLOATX, LayerSpec, Ports, expect_min_rank, last_axes, register
+from graph.spec import FLOATX, LayerSpec, Ports, expect_min_rank, last_axes, register, same_shape
 
 DTYPES = (
     None, "float32", "float16", "bfloat16", "float64", "int32", "int64", "uint8", "bool",
@@ -90,8 +90,7 @@ class Activation(LayerSpec):
         ),
     )
 
-    def output_shape(self, shapes, p):
-        return shapes[0]
+    output_shape = staticmethod(same_shape)
 
 
 @register

@@ -9,7 +9,7 @@ from __future__ import annotations
 from graph.errors import ShapeError
 from graph.params import Axes, Bool, Floats, Optional, Param
 from graph.shapes import fmt
-from graph.spec import LayerSpec, register
+from graph.spec import LayerSpec, register, same_shape
 
 
 @register
@@ -28,8 +28,7 @@ class Rescaling(LayerSpec):
         Param("offset", Floats(), 0.0, "Value added after scaling (a number, or one per channel)."),
     )
 
-    def output_shape(self, shapes, p):
-        return shapes[0]
+    output_shape = staticmethod(same_shape)
 
 
 def _rank(value) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from graph.layers.common import data_format
 from graph.params import Float, IntTuple, Optional, Param
-from graph.spec import LayerSpec, expect_rank, register
+from graph.spec import LayerSpec, expect_rank, register, same_shape
 
 
 def rate(what: str) -> Param:
@@ -31,8 +31,7 @@ class Regularization(LayerSpec):
 
     category = "Regularization"
 
-    def output_shape(self, shapes, p):
-        return shapes[0]
+    output_shape = staticmethod(same_shape)
 
 
 @register
