@@ -5,6 +5,12 @@ from __future__ import annotations
 from graph import ModelGraph
 
 
+def wire(g: ModelGraph, *edges: tuple[str, str, str]) -> None:
+    """Connect each (source, destination, port)."""
+    for src, dst, port in edges:
+        g.connect(src, dst, port)
+
+
 def chain(*layers: tuple[str, dict], input_shape=(8,), name: str = "model") -> ModelGraph:
     """Input -> layer -> layer ... with the last one marked as output."""
     g = ModelGraph(name)
@@ -33,16 +39,20 @@ def shared_dense(width: int = 8, units: int = 4) -> tuple[ModelGraph, list[str]]
     return g, [a, b, dense, again]
 
 
-def residual(blocks: int, width: int = 16) -> ModelGraph:
-    """Input, then `blocks` times Dense + Add(previous, dense): 2 * blocks + 1 nodes."""
-    g = ModelGraph("residual")
+def residual(
+    blocks: int, width: int = 16, dense: dict | None = None, name: str = "residual"
+) -> ModelGraph:
+    """Input, then `blocks` times Dense + Add(previous, dense): 2 * blocks + 1 nodes.
+
+    The Dense layers have `width` units and the params in `dense` (default: relu).
+    """
+    g = ModelGraph(name)
     prev = g.add_node("Input", params={"shape": [width]})
+    dense_params = {"units": width, **(dense or {"activation": "relu"})}
     for _ in range(blocks):
-        dense = g.add_node("Dense", params={"units": width, "activation": "relu"})
+        dense_node = g.add_node("Dense", params=dense_params)
         add = g.add_node("Add")
-        g.connect(prev, dense, "input")
-        g.connect(prev, add, "input_0")
-        g.connect(dense, add, "input_1")
+        wire(g, (prev, dense_node, "input"), (prev, add, "input_0"), (dense_node, add, "input_1"))
         prev = add
     g.set_output(prev)
     return g
@@ -58,15 +68,15 @@ def siamese_text() -> ModelGraph:
     pool = g.add_node("GlobalAveragePooling1D")
     pool_again = g.call_again(pool)
     distance = g.add_node("Subtract")
-    for src, dst, port in [
+    wire(
+        g,
         (left, embed, "input"),
         (right, embed_again, "input"),
         (embed, pool, "input"),
         (embed_again, pool_again, "input"),
         (pool, distance, "input_0"),
         (pool_again, distance, "input_1"),
-    ]:
-        g.connect(src, dst, port)
+    )
     g.set_output(distance)
     return g
 
@@ -79,20 +89,9 @@ def bounded_residual(blocks: int, width: int = 8) -> ModelGraph:
     block's weights still count. Random residual nets do not allow that: relu ones
     overflow after a few hundred blocks, tanh or normalised ones turn chaotic (a 1e-7
     rounding difference grows past 1e-4)."""
-    g = ModelGraph("bounded_residual")
-    prev = g.add_node("Input", params={"shape": [width]})
-    dense_params = {
-        "units": width,
+    dense = {
         "activation": "tanh",
         "kernel_initializer": "zeros",
         "bias_initializer": "random_normal",
     }
-    for _ in range(blocks):
-        dense = g.add_node("Dense", params=dense_params)
-        add = g.add_node("Add")
-        g.connect(prev, dense, "input")
-        g.connect(prev, add, "input_0")
-        g.connect(dense, add, "input_1")
-        prev = add
-    g.set_output(prev)
-    return g
+    return residual(blocks, width, dense, name="bounded_residual")

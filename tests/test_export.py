@@ -16,14 +16,9 @@ from codegen.export import check_onnx_parity, export_onnx, onnx_output_names, sa
 from codegen.keras_env import allow_depth, import_keras
 from codegen.onnx_readiness import onnx_problems
 from graph import GraphError, ModelGraph, load
-from tests.graphs import chain, residual, shared_dense
+from tests.graphs import chain, residual, shared_dense, wire
 
 TEMPLATES = Path(__file__).parents[1].joinpath("resources", "templates")
-
-
-def wire(g: ModelGraph, *edges: tuple[str, str, str]) -> None:
-    for src, dst, port in edges:
-        g.connect(src, dst, port)
 
 
 def three_in_three_out() -> ModelGraph:

@@ -27,7 +27,7 @@ from codegen.identifiers import Namespace, identifier_stem
 from codegen.keras_env import import_keras
 from codegen.pysource import to_python
 from graph import GraphError, ModelGraph, load, validate
-from tests.graphs import chain, residual, shared_dense, siamese_text
+from tests.graphs import chain, residual, shared_dense, siamese_text, wire
 from tests.test_graph_vs_keras import random_graphs
 
 ROOT = Path(__file__).parents[1]
@@ -110,14 +110,14 @@ def multi_io() -> ModelGraph:
     hidden = g.add_node("Dense", name="hidden", params={"units": 5, "activation": "relu"})
     head = g.add_node("Dense", name="score", params={"units": 1, "activation": "sigmoid"})
     other = g.add_node("Dense", name="classes", params={"units": 3, "activation": "softmax"})
-    for src, dst, port in [
+    wire(
+        g,
         (a, joined, "input_0"),
         (b, joined, "input_1"),
         (joined, hidden, "input"),
         (hidden, head, "input"),
         (hidden, other, "input"),
-    ]:
-        g.connect(src, dst, port)
+    )
     g.set_outputs([head, hidden, other])
     return g
 
@@ -205,7 +205,8 @@ def long_names(length: int) -> ModelGraph:
     seq = g.add_node("Reshape", params={"target_shape": [4, 2]})
     rnn = g.add_node("Bidirectional", name="r" * length, params={"layer": lstm})
     mha = g.add_node("MultiHeadAttention", params={"num_heads": 1, "key_dim": 2})
-    for src, dst, port in [
+    wire(
+        g,
         (a, join, "input_0"),
         (b, join, "input_1"),
         (a, dense, "input"),
@@ -214,8 +215,7 @@ def long_names(length: int) -> ModelGraph:
         (seq, rnn, "input"),
         (rnn, mha, "query"),
         (rnn, mha, "value"),
-    ]:
-        g.connect(src, dst, port)
+    )
     g.set_outputs([dense, again, mha])
     return g
 
