@@ -1,6 +1,9 @@
 """`kgs validate` and `kgs summary`: output, exit codes, and no heavy imports."""
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -60,3 +63,11 @@ def test_cli_imports_no_keras_torch_or_qt(files):
         "print(heavy); sys.exit(rc)"
     )
     assert python_output(code) == "[]"
+
+
+def test_the_installed_kgs_command_runs(files):
+    good, _, _ = files
+    kgs = Path(sys.executable).with_name("kgs")
+    result = subprocess.run([str(kgs), "validate", str(good)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "valid (3 nodes" in result.stdout

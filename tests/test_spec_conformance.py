@@ -84,3 +84,64 @@ def test_every_spec_explains_itself_for_the_palette():
         assert spec.category, spec.type
         for param in spec.params:
             assert param.help, (spec.type, param.name)
+
+
+#: The layer types issue 2 asks for by name; each must have a hand-written spec.
+REQUIRED_TYPES = [
+    "Input",
+    "Dense",
+    "Activation",
+    "ReLU",
+    "LeakyReLU",
+    "Softmax",
+    "Dropout",
+    "Flatten",
+    "Reshape",
+    "Permute",
+    "RepeatVector",
+    "Conv1D",
+    "Conv2D",
+    "Conv3D",
+    "Conv1DTranspose",
+    "Conv2DTranspose",
+    "DepthwiseConv2D",
+    "SeparableConv2D",
+    "MaxPooling1D",
+    "MaxPooling2D",
+    "AveragePooling1D",
+    "AveragePooling2D",
+    "GlobalAveragePooling1D",
+    "GlobalAveragePooling2D",
+    "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D",
+    "UpSampling1D",
+    "UpSampling2D",
+    "ZeroPadding1D",
+    "ZeroPadding2D",
+    "Cropping1D",
+    "Cropping2D",
+    "BatchNormalization",
+    "LayerNormalization",
+    "Rescaling",
+    "Normalization",
+    "Embedding",
+    "LSTM",
+    "GRU",
+    "SimpleRNN",
+    "Bidirectional",
+    "MultiHeadAttention",
+    "Attention",
+    "Add",
+    "Subtract",
+    "Multiply",
+    "Average",
+    "Maximum",
+    "Minimum",
+    "Concatenate",
+    "Dot",
+]
+
+
+def test_every_layer_type_the_issue_names_has_a_hand_written_spec():
+    hand_written = {spec.type for spec in SPECS}
+    assert [t for t in REQUIRED_TYPES if t not in hand_written] == []
