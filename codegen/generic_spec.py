@@ -337,6 +337,26 @@ def keras_backed_spec(layer_type: str) -> KerasBackedSpec | None:
     return KerasBackedSpec(layer_type, cls, package)
 
 
+def keras_backed_specs() -> list[KerasBackedSpec]:
+    """The Keras-backed spec of every built-in Keras layer a graph can express and no
+    hand-written spec covers, sorted by type: what the studio's palette offers beside
+    `graph.builtin_specs()`. Aliases (MaxPool2D for MaxPooling2D) are left out.
+
+    Imports keras (about 2 s the first time); each spec is built once (`keras_backed_spec`).
+    """
+    layers = import_keras().layers
+    hand_written = {spec.type for spec in builtin_specs()}
+    specs = []
+    for name in sorted(dir(layers)):
+        cls = getattr(layers, name)
+        if name in hand_written or getattr(cls, "__name__", None) != name:
+            continue
+        spec = keras_backed_spec(name)
+        if spec is not None:
+            specs.append(spec)
+    return specs
+
+
 def install() -> None:
     """Let graph's `get_spec` fall back on Keras-backed specs (idempotent).
 

@@ -1,0 +1,219 @@
+"""The inspector edits the selected node's layer through undo commands: typed editors
+from the spec's params, refusals shown with the graph's reason and reverted, undo and
+edits elsewhere shown back, shared layers edited from any call site."""
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QUndoStack
+
+import graph
+from graph import validate
+from studio.inspector import Inspector
+from studio.param_editors import (
+    BoolEditor,
+    ChoiceEditor,
+    FloatEditor,
+    IntEditor,
+    LiteralEditor,
+    OptionalEditor,
+    SizesEditor,
+)
+from studio.scene import GraphScene
+
+TEMPLATES = Path(__file__).parent.parent / "resources" / "templates"
+ARTIFACTS = Path("/tmp/kgs_artifacts")
+
+
+@pytest.fixture
+def mnist():
+    return graph.load(TEMPLATES / "mnist_mlp.graph.json")
+
+
+@pytest.fixture
+def stack():
+    return QUndoStack()
+
+
+@pytest.fixture
+def inspector(qtbot, mnist, stack):
+    """An inspector on the MNIST graph, fed the reports of a scene on it."""
+    scene = GraphScene(mnist)
+    widget = Inspector(stack)
+    qtbot.addWidget(widget)
+    widget.set_graph(mnist)
+    scene.validated.connect(widget.show_report)
+    widget.show_report(scene.report)
+    widget.resize(380, 640)
+    widget.show()
+    yield widget
+    widget.set_graph(None)
+    scene.detach()
+
+
+def click_check(qtbot, check):
+    """Click a checkbox on its box (a wide checkbox's middle may lie past its text)."""
+    qtbot.mouseClick(check, Qt.MouseButton.LeftButton, pos=QPoint(6, check.height() // 2))
+
+
+def type_into(qtbot, line_edit, text):
+    """Replace a line edit's text as a user would, and press Enter."""
+    line_edit.selectAll()
+    qtbot.keyClicks(line_edit, text)
+    qtbot.keyClick(line_edit, Qt.Key.Key_Return)
+
+
+def test_editors_are_typed_from_the_params(qtbot, inspector, mnist):
+    inspector.show_node("dense")
+    assert inspector.title.text() == "Dense"
+    assert inspector.name_edit.text() == "dense"
+    assert isinstance(inspector.fields["units"].editor, IntEditor)
+    assert inspector.fields["units"].editor.spin.minimum() == 1
+    assert isinstance(inspector.fields["activation"].editor, ChoiceEditor)
+    assert inspector.fields["activation"].editor.combo.currentText() == "relu"
+    assert isinstance(inspector.fields["use_bias"].editor, BoolEditor)
+    assert inspector.inferred.text().startswith("Output (None, 512)")
+    inspector.show_node("dropout")
+    rate = inspector.fields["rate"].editor
+    assert isinstance(rate, FloatEditor) and rate.spin.maximum() == 1.0
+    assert rate.spin.text() == "0.5"
+    inspector.show_node("digits")
+    assert isinstance(inspector.fields["shape"].editor, LiteralEditor)
+    assert inspector.fields["shape"].editor.line.text() == "[784]"
+    assert isinstance(inspector.fields["batch_size"].editor, OptionalEditor)
+    assert not inspector.call_again.isEnabled()  # an Input cannot be called again
+    inspector.grab().save(str(ARTIFACTS / "inspector_input.png"))
+
+
+def test_editing_units_with_the_spin_box_changes_graph_and_shape(qtbot, inspector, mnist, stack):
+    inspector.show_node("dense")
+    editor = inspector.fields["units"].editor
+    type_into(qtbot, editor.spin.lineEdit(), "128")
+    assert mnist.layer("dense").params["units"] == 128
+    report = validate(mnist)
+    assert report.nodes["dense"].shape == (None, 128)
+    assert report.nodes["dense"].params == 784 * 128 + 128
+    assert inspector.inferred.text() == f"Output (None, 128)  ·  {784 * 128 + 128:,} params"
+    assert stack.count() == 1
+    assert inspector.fields["units"].editor is editor  # written back, not rebuilt
+    ARTIFACTS.mkdir(exist_ok=True)
+    inspector.grab().save(str(ARTIFACTS / "inspector_dense_edited.png"))
+
+
+def test_undo_restores_the_graph_and_the_editor(qtbot, inspector, mnist, stack):
+    before = graph.dumps(mnist)
+    inspector.show_node("dense")
+    spin = inspector.fields["units"].editor.spin
+    type_into(qtbot, spin.lineEdit(), "64")
+    combo = inspector.fields["activation"].editor.combo
+    combo.setCurrentIndex(combo.findText("tanh"))
+    combo.activated.emit(combo.currentIndex())  # what a user's pick in the list sends
+    assert mnist.layer("dense").params == {"units": 64, "activation": "tanh"}
+    stack.undo()
+    assert combo.currentText() == "relu"
+    stack.undo()
+    assert graph.dumps(mnist) == before
+    assert spin.value() == 512
+    assert inspector.inferred.text().startswith("Output (None, 512)")
+
+
+def test_refused_value_shows_the_reason_and_reverts(qtbot, inspector, mnist, stack):
+    before = graph.dumps(mnist)
+    inspector.show_node("digits")
+    field = inspector.fields["shape"]
+    type_into(qtbot, field.editor.line, "0, 28")
+    assert "must be a list of up to 8 integers >= 1 or None" in field.error.text()
+    assert field.error.isVisibleTo(inspector)
+    assert field.editor.line.text() == "[784]"
+    type_into(qtbot, field.editor.line, "[28, (")
+    assert field.error.text().startswith("cannot read '[28, ('")
+    assert graph.dumps(mnist) == before and stack.count() == 0
+    type_into(qtbot, field.editor.line, "28, 28")
+    assert mnist.layer("digits").params["shape"] == (28, 28)
+    assert not field.error.isVisibleTo(inspector)
+
+
+def test_rename_checked_by_the_graph(qtbot, inspector, mnist, stack):
+    inspector.show_node("dropout")
+    type_into(qtbot, inspector.name_edit, "dense")
+    assert inspector.name_field.error.text() == "layer name 'dense' is already taken"
+    assert inspector.name_edit.text() == "dropout"
+    type_into(qtbot, inspector.name_edit, "2bad")
+    assert "layer name" in inspector.name_field.error.text()
+    assert mnist.layer("dropout").name == "dropout" and stack.count() == 0
+    type_into(qtbot, inspector.name_edit, "drop_half")
+    assert mnist.layer("dropout").name == "drop_half"
+    assert not inspector.name_field.error.isVisibleTo(inspector)
+    stack.undo()
+    assert inspector.name_edit.text() == "dropout"
+
+
+def test_shared_layer_edited_from_any_call_site(qtbot, inspector, mnist, stack):
+    inspector.show_node("predictions")
+    assert not inspector.shared.isVisibleTo(inspector)
+    qtbot.mouseClick(inspector.call_again, Qt.MouseButton.LeftButton)
+    sites = mnist.call_sites("predictions")
+    assert len(sites) == 2
+    assert inspector.shared.text() == "Shared by 2 call sites (this is call 1)"
+    second = sites[1]
+    inspector.show_node(second)
+    assert inspector.shared.text() == "Shared by 2 call sites (this is call 2)"
+    type_into(qtbot, inspector.fields["units"].editor.spin.lineEdit(), "7")
+    assert mnist.layer("predictions").params["units"] == 7
+    assert mnist.layer(second) is mnist.layer("predictions")
+    inspector.show_node("predictions")
+    assert inspector.fields["units"].editor.spin.value() == 7
+    stack.undo()  # the edit
+    stack.undo()  # the call site
+    assert len(mnist.call_sites("predictions")) == 1
+    assert not inspector.shared.isVisibleTo(inspector)
+
+
+def test_output_mark_and_removal_follow_the_graph(qtbot, inspector, mnist, stack):
+    inspector.show_node("dropout")
+    assert not inspector.output_check.isChecked()
+    click_check(qtbot, inspector.output_check)
+    assert mnist.outputs == ["predictions", "dropout"]
+    stack.undo()
+    assert mnist.outputs == ["predictions"] and not inspector.output_check.isChecked()
+    mnist.remove_node("dropout")
+    assert inspector.node_id is None and inspector.empty.isVisibleTo(inspector)
+
+
+def test_optional_and_tuple_editors_commit_their_values(qtbot, inspector, mnist):
+    inspector.show_node("digits")
+    optional = inspector.fields["batch_size"].editor
+    click_check(qtbot, optional.check)
+    assert mnist.layer("digits").params["batch_size"] == 1
+    type_into(qtbot, optional.inner.spin.lineEdit(), "32")
+    assert mnist.layer("digits").params["batch_size"] == 32
+    click_check(qtbot, optional.check)
+    assert mnist.layer("digits").params["batch_size"] is None
+    conv = mnist.add_node("Conv2D", params={"filters": 8, "kernel_size": 3})
+    inspector.show_node(conv)
+    sizes = inspector.fields["kernel_size"].editor
+    assert isinstance(sizes, SizesEditor)
+    assert [s.value() for s in sizes.spins] == [3, 3]
+    type_into(qtbot, sizes.spins[1].lineEdit(), "5")
+    assert mnist.layer(conv).params["kernel_size"] == (3, 5)
+
+
+def test_keras_backed_layers_get_the_same_typed_editors(qtbot, inspector, mnist):
+    from studio.layer_search import keras_backed_layers
+
+    keras_backed_layers()  # lists them, and lets the graph resolve their types
+    masking = mnist.add_node("Masking")
+    inspector.show_node(masking)
+    editor = inspector.fields["mask_value"].editor
+    assert isinstance(editor, FloatEditor)
+    type_into(qtbot, editor.spin.lineEdit(), "0.5")
+    assert mnist.layer(masking).params == {"mask_value": 0.5}
+    einsum = mnist.add_node(
+        "EinsumDense", params={"equation": "ab,bc->ac", "output_shape": 4, "bias_axes": "c"}
+    )
+    inspector.show_node(einsum)
+    equation = inspector.fields["equation"].editor
+    assert isinstance(equation, LiteralEditor) and equation.line.text() == "ab,bc->ac"
+    type_into(qtbot, inspector.fields["output_shape"].editor.line, "16")
+    assert mnist.layer(einsum).params["output_shape"] == 16
