@@ -9,6 +9,7 @@ controller can turn them into an undoable edit.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QPainter, QPainterPath, QPainterPathStroker
@@ -30,6 +31,8 @@ CORNER = 6.0
 MARGIN = PORT_RADIUS + 2.0
 #: The rows of text under a node's header: name, output shape, param count.
 TEXT_ROWS = 3
+#: How far from a port's centre a press or release still hits it (scene units).
+PORT_HIT = 9.0
 
 
 @dataclass(frozen=True)
@@ -50,10 +53,27 @@ class NodeView:
     #: "error", "warning" or None, from the worst of `messages`.
     severity: str | None = None
     messages: tuple[str, ...] = ()
+    #: Why the node cannot go to ONNX and what would fix it (from an export check).
+    export_issues: tuple[str, ...] = ()
+
+
+class Follower(Protocol):
+    """An item drawn from a node's position (an edge, a shared link)."""
+
+    def adjust(self) -> None:
+        """Recompute the geometry from the nodes' current positions."""
 
 
 def _lod(painter: QPainter, option: QStyleOptionGraphicsItem) -> float:
     return option.levelOfDetailFromTransform(painter.worldTransform())
+
+
+def edge_path(start: QPointF, end: QPointF) -> QPainterPath:
+    """The curve of a connection: leaves the output rightwards, enters the port from the left."""
+    reach = max(40.0, abs(end.x() - start.x()) / 2)
+    path = QPainterPath(start)
+    path.cubicTo(start + QPointF(reach, 0.0), end - QPointF(reach, 0.0), end)
+    return path
 
 
 class NodeItem(QGraphicsItem):
@@ -64,7 +84,11 @@ class NodeItem(QGraphicsItem):
         super().__init__()
         self.node_id = node_id
         self._style = style
-        self._edges: list[EdgeItem] = []
+        #: Items drawn between this node and another (edges, shared links): they
+        #: follow the node through `adjust()`.
+        self._followers: list[Follower] = []
+        #: Drawn as a call site of the selected node's layer.
+        self.linked = False
         self._port_y: dict[str, float] = {}
         self._rect = QRectF()
         self._outline = self._header = QPainterPath()
@@ -90,11 +114,24 @@ class NodeItem(QGraphicsItem):
             self._layout(view.ports)
         self.view = view
         self._prepare_text(view)
-        self.setToolTip("\n".join(view.messages))
+        self.setToolTip("\n".join(view.messages + view.export_issues))
         self.update()
         if relayout:
-            for edge in self._edges:
-                edge.adjust()
+            for item in self._followers:
+                item.adjust()
+
+    def set_style(self, style: Style) -> None:
+        """Paint with `style` from now on (a theme switch)."""
+        self._style = style
+        if self.view is not None:
+            self._prepare_text(self.view)
+        self.update()
+
+    def set_linked(self, linked: bool) -> None:
+        """Outline the node as a fellow call site of the selected node's layer."""
+        if linked != self.linked:
+            self.linked = linked
+            self.update()
 
     def _layout(self, ports: tuple[str, ...]) -> None:
         """Size the box for its ports: named ports get a labelled row each, a lone
@@ -120,8 +157,10 @@ class NodeItem(QGraphicsItem):
     def _prepare_text(self, view: NodeView) -> None:
         """Elide texts and place badges once per change, not once per paint."""
         s = self._style
-        badges = ([f"x{view.shared}"] if view.shared > 1 else []) + (
-            ["output"] if view.output else []
+        badges = (
+            ([f"x{view.shared}"] if view.shared > 1 else [])
+            + (["output"] if view.output else [])
+            + (["ONNX"] if view.export_issues else [])
         )
         right = NODE_WIDTH - PAD
         self._badges = []
@@ -138,11 +177,12 @@ class NodeItem(QGraphicsItem):
             for text in (view.name, view.shape or "shape unknown", view.params)
         ]
 
-    def add_edge(self, edge: EdgeItem) -> None:
-        self._edges.append(edge)
+    def add_follower(self, item: Follower) -> None:
+        """Let `item` follow this node: its `adjust()` runs when the node moves."""
+        self._followers.append(item)
 
-    def remove_edge(self, edge: EdgeItem) -> None:
-        self._edges.remove(edge)
+    def remove_follower(self, item: Follower) -> None:
+        self._followers.remove(item)
 
     def input_port_pos(self, port: str) -> QPointF:
         """Where an edge into `port` ends, in scene coordinates."""
@@ -155,6 +195,23 @@ class NodeItem(QGraphicsItem):
     def _output_port(self) -> QPointF:
         return QPointF(NODE_WIDTH, self._rect.height() / 2)
 
+    def center(self) -> QPointF:
+        """The middle of the box, in scene coordinates."""
+        return self.mapToScene(self._rect.center())
+
+    def output_port_hit(self, scene_pos: QPointF) -> bool:
+        """Whether `scene_pos` is on the output port (within PORT_HIT)."""
+        offset = self.mapFromScene(scene_pos) - self._output_port()
+        return abs(offset.x()) <= PORT_HIT and abs(offset.y()) <= PORT_HIT
+
+    def input_port_at(self, scene_pos: QPointF) -> str | None:
+        """The input port at `scene_pos` (within PORT_HIT across, half a row along), or None."""
+        pos = self.mapFromScene(scene_pos)
+        if abs(pos.x()) > PORT_HIT:
+            return None
+        reach = min(ROW / 2, PORT_HIT)
+        return next((p for p, y in self._port_y.items() if abs(pos.y() - y) <= reach), None)
+
     # -------------------------------------------------------------- QGraphicsItem
 
     def boundingRect(self) -> QRectF:
@@ -165,8 +222,8 @@ class NodeItem(QGraphicsItem):
 
     def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: object) -> object:
         if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
-            for edge in self._edges:
-                edge.adjust()
+            for item in self._followers:
+                item.adjust()
         return super().itemChange(change, value)
 
     def paint(
@@ -180,6 +237,10 @@ class NodeItem(QGraphicsItem):
             border = s.selected_pen
         elif view.severity == "error":
             border = s.error_pen
+        elif view.export_issues:
+            border = s.mark_pen
+        elif self.linked:
+            border = s.link_pen
         elif view.severity == "warning":
             border = s.warning_pen
         elif view.output:
@@ -213,7 +274,7 @@ class NodeItem(QGraphicsItem):
         painter.setFont(s.small_font)
         for rect, text in self._badges:
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(s.badge_brush)
+            painter.setBrush(s.mark_brush if text == "ONNX" else s.badge_brush)
             painter.drawRoundedRect(rect, 3.0, 3.0)
             painter.setPen(s.text_pen)
             painter.drawText(rect, center, text)
@@ -244,14 +305,19 @@ class EdgeItem(QGraphicsItem):
         self._label_rect = QRectF()
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.setZValue(0.0)
-        src.add_edge(self)
-        dst.add_edge(self)
+        src.add_follower(self)
+        dst.add_follower(self)
         self.adjust()
 
     def detach(self) -> None:
         """Forget both ends (before the edge leaves the scene)."""
-        self.src.remove_edge(self)
-        self.dst.remove_edge(self)
+        self.src.remove_follower(self)
+        self.dst.remove_follower(self)
+
+    def set_style(self, style: Style) -> None:
+        """Paint with `style` from now on (a theme switch)."""
+        self._style = style
+        self.adjust()
 
     def set_view(self, label: str, bad: bool) -> None:
         """Show `label` (a shape, or "" when unknown); `bad` draws the edge in red."""
@@ -267,12 +333,8 @@ class EdgeItem(QGraphicsItem):
     def adjust(self) -> None:
         """Recompute the curve from the ends' current port positions."""
         self.prepareGeometryChange()
-        start = self.src.output_port_pos()
-        end = self.dst.input_port_pos(self.port)
-        reach = max(40.0, abs(end.x() - start.x()) / 2)
-        path = QPainterPath(start)
-        path.cubicTo(start + QPointF(reach, 0.0), end - QPointF(reach, 0.0), end)
-        self._path = path
+        start, end = self.src.output_port_pos(), self.dst.input_port_pos(self.port)
+        path = self._path = edge_path(start, end)
         if self.label:
             metrics = self._style.small_metrics
             width = metrics.horizontalAdvance(self.label) + 6.0

@@ -6,25 +6,40 @@ graph's events (never the other way round), and after each change re-runs
 counts, problems. Edits come from undo commands calling ModelGraph methods; even a
 drag only moves items, and is reported through `nodes_dragged` for the controller
 to turn into one undoable move.
+
+Besides the graph, the scene shows two transient things: the links between call
+sites of the selected node's layer, and the nodes an ONNX export check marked (until
+the next edit). Bulk edits run inside `batch()`, so that a paste of a hundred nodes
+validates once, not once per event.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import NamedTuple
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, QPointF, QRectF, QSignalBlocker, QSizeF, Qt, Signal
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent
 
 from graph import LayerSpec, ModelGraph, Problem, Report, validate
 from graph.shapes import fmt
 from graph.validate import ERROR
-from studio.items import EdgeItem, NodeItem, NodeView
+from studio.items import PORT_HIT, EdgeItem, NodeItem, NodeView
+from studio.overlays import SharedLinkItem
 from studio.style import Style
 
 #: Problem codes about what flows into a node: its incoming edges are drawn red.
 CONNECTION_CODES = frozenset({"surplus-input", "shape", "shared-mismatch", "cycle"})
 
 EdgeKey = tuple[str, str, str]
+
+
+class PortRef(NamedTuple):
+    """A port on the canvas: a node's input port by name, or its output (port None)."""
+
+    node: str
+    port: str | None = None
 
 
 def shown_ports(spec: LayerSpec | None, connected: Iterable[str]) -> tuple[str, ...]:
@@ -74,6 +89,12 @@ class GraphScene(QGraphicsScene):
         #: node id -> layer id, to find a removed node's fellow call sites.
         self._layer_of: dict[str, int] = {}
         self._edges: dict[EdgeKey, EdgeItem] = {}
+        #: node id -> the ONNX export check's messages, shown until the next edit.
+        self._marks: dict[str, tuple[str, ...]] = {}
+        self._links: list[SharedLinkItem] = []
+        #: Nesting depth of `batch()`, and the nodes touched meanwhile.
+        self._batching = 0
+        self._deferred: set[str] = set()
         for node_id in graph.node_ids():
             self._add_node_item(node_id)
         for src, dst, port in graph.edges():
@@ -90,6 +111,7 @@ class GraphScene(QGraphicsScene):
         )
         for event, handler in self._subscriptions:
             event.connect(handler)
+        self.selectionChanged.connect(self._show_links)
         self._revalidate(self._nodes)
 
     def detach(self) -> None:
@@ -97,6 +119,30 @@ class GraphScene(QGraphicsScene):
         for event, handler in self._subscriptions:
             event.disconnect(handler)
         self._subscriptions = ()
+
+    @property
+    def style(self) -> Style:
+        return self._style
+
+    def set_style(self, style: Style) -> None:
+        """Repaint every item with `style` (a theme switch on a live scene)."""
+        self._style = style
+        self.setBackgroundBrush(style.background)
+        for item in [*self._nodes.values(), *self._edges.values()]:
+            item.set_style(style)
+        self._show_links()
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Validate once at the end of the block instead of after each graph event."""
+        self._batching += 1
+        try:
+            yield
+        finally:
+            self._batching -= 1
+            if not self._batching:
+                touched, self._deferred = self._deferred, set()
+                self._revalidate(touched)
 
     # ---------------------------------------------------------------- lookups
 
@@ -112,17 +158,76 @@ class GraphScene(QGraphicsScene):
     def edge_items(self) -> list[EdgeItem]:
         return list(self._edges.values())
 
+    def link_items(self) -> list[SharedLinkItem]:
+        """The links drawn between the selected nodes and their layers' other call sites."""
+        return list(self._links)
+
+    def selected_node_ids(self) -> list[str]:
+        """The selected nodes, in graph order."""
+        chosen = {i.node_id for i in self.selectedItems() if isinstance(i, NodeItem)}
+        return [n for n in self._nodes if n in chosen]
+
+    def selected_edges(self) -> list[EdgeKey]:
+        """The selected connections as (source, destination, port), in graph order."""
+        chosen = {id(i) for i in self.selectedItems() if isinstance(i, EdgeItem)}
+        return [key for key, item in self._edges.items() if id(item) in chosen]
+
+    def select_nodes(self, node_ids: Iterable[str]) -> None:
+        """Select exactly these nodes, announcing the change once (not once per node)."""
+        with QSignalBlocker(self):
+            self.clearSelection()
+            for node_id in node_ids:
+                self._nodes[node_id].setSelected(True)
+        self.selectionChanged.emit()
+
+    def port_at(self, scene_pos: QPointF) -> PortRef | None:
+        """The port at `scene_pos` on the topmost node there, or None."""
+        reach = QPointF(PORT_HIT, PORT_HIT)
+        area = QRectF(scene_pos - reach, QSizeF(2 * PORT_HIT, 2 * PORT_HIT))
+        for item in self.items(area, Qt.ItemSelectionMode.IntersectsItemBoundingRect):
+            if not isinstance(item, NodeItem):
+                continue
+            if item.output_port_hit(scene_pos):
+                return PortRef(item.node_id)
+            port = item.input_port_at(scene_pos)
+            if port is not None:
+                return PortRef(item.node_id, port)
+        return None
+
+    # ------------------------------------------------------------ export marks
+
+    def mark_export_problems(self, messages: Mapping[str, Iterable[str]]) -> None:
+        """Mark nodes that cannot go to ONNX, with why and the fix, until the next edit."""
+        self.clear_marks()
+        self._marks = {n: tuple(m) for n, m in messages.items() if n in self._nodes}
+        for node_id in self._marks:
+            self._nodes[node_id].set_view(self._node_view(node_id))
+
+    def clear_marks(self) -> None:
+        marked, self._marks = self._marks, {}
+        for node_id in marked.keys() & self._nodes.keys():
+            self._nodes[node_id].set_view(self._node_view(node_id))
+
+    def marked_node_ids(self) -> list[str]:
+        return list(self._marks)
+
     # ------------------------------------------------------------ graph events
 
     def _on_node_added(self, node_id: str) -> None:
         self._add_node_item(node_id)
         self._revalidate(self.graph.call_sites(node_id))
+        if self._links or self.selectedItems():
+            self._show_links()
 
     def _on_node_removed(self, node_id: str) -> None:
         # The graph removes a node's connections (with their events) first.
-        self.removeItem(self._nodes.pop(node_id))
+        item = self._nodes.pop(node_id)
+        item.setSelected(False)
+        self.removeItem(item)
         layer_id = self._layer_of.pop(node_id)
-        self._revalidate(n for n, other in self._layer_of.items() if other == layer_id)
+        self._revalidate([n for n, other in self._layer_of.items() if other == layer_id])
+        if self._links:
+            self._show_links()
 
     def _on_edge_added(self, src: str, dst: str, port: str) -> None:
         self._add_edge_item(src, dst, port)
@@ -165,6 +270,13 @@ class GraphScene(QGraphicsScene):
         shapes and problems that moved elsewhere are found by comparing reports,
         so one edit on a large graph repaints only what it affected.
         """
+        touched = set(touched)
+        if self._marks:  # an edit: the export check's marks may be out of date
+            touched |= self._marks.keys()
+            self._marks = {}
+        if self._batching:
+            self._deferred |= touched
+            return
         old, old_problems = self.report, self._problems
         report = self.report = validate(self.graph)
         self._outputs = set(self.graph.outputs)
@@ -212,7 +324,35 @@ class GraphScene(QGraphicsScene):
             shared=len(g.call_sites(node_id)),
             severity=severity,
             messages=tuple(p.message for p in mine),
+            export_issues=self._marks.get(node_id, ()),
         )
+
+    # ------------------------------------------------------------ shared links
+
+    def _show_links(self) -> None:
+        """Link each selected node to the other call sites of its layer."""
+        for link in self._links:
+            link.detach()
+            self.removeItem(link)
+            for node in link.ends:
+                node.set_linked(False)
+        self._links = []
+        selected = self.selected_node_ids()
+        if not selected:
+            return
+        drawn: set[frozenset[str]] = set()
+        for node_id in selected:
+            for other in self.graph.call_sites(node_id):
+                pair = frozenset((node_id, other))
+                if other == node_id or pair in drawn:
+                    continue
+                drawn.add(pair)
+                link = SharedLinkItem(self._nodes[node_id], self._nodes[other], self._style)
+                self._links.append(link)
+                self.addItem(link)
+        for link in self._links:
+            for node in link.ends:
+                node.set_linked(True)
 
     # ------------------------------------------------------------------ mouse
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPen
 
 
@@ -31,6 +32,14 @@ class Style:
     edge_pen: QPen
     edge_error_pen: QPen
     edge_selected_pen: QPen
+    #: A connection being dragged, and one that would be refused where it hovers.
+    draft_pen: QPen
+    refused_pen: QPen
+    #: The dashed link between call sites of a shared layer, shown on selection.
+    link_pen: QPen
+    #: Nodes marked by the ONNX export check: outline and badge.
+    mark_pen: QPen
+    mark_brush: QBrush
     text_pen: QPen
     dim_text_pen: QPen
     title_font: QFont
@@ -58,14 +67,38 @@ class Style:
             edge="#7b8794",
             text="#1f2933",
             dim_text="#52606d",
+            link="#8e24aa",
+            mark="#ef6c00",
+        )
+
+    @classmethod
+    def dark(cls) -> Style:
+        """The dark theme (needs a QGuiApplication, for the font metrics)."""
+        return cls.from_colors(
+            background="#1e2127",
+            node="#2b2f37",
+            header="#373d48",
+            error_fill="#4a2528",
+            badge="#3d4f73",
+            port="#aab4c3",
+            border="#5c6573",
+            output="#66bb6a",
+            warning="#f0b429",
+            error="#ef5350",
+            selected="#4fa3f7",
+            edge="#8a94a3",
+            text="#e6e9ef",
+            dim_text="#a3acb9",
+            link="#ce93d8",
+            mark="#ffa726",
         )
 
     @classmethod
     def from_colors(cls, **c: str) -> Style:
         """A style from a palette of named colours (see `light` for the names)."""
 
-        def pen(color: str, width: float) -> QPen:
-            return QPen(QColor(color), width)
+        def pen(color: str, width: float, line: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:
+            return QPen(QColor(color), width, line)
 
         def font(size: float, bold: bool = False) -> QFont:
             f = QFont()
@@ -90,6 +123,11 @@ class Style:
             edge_pen=pen(c["edge"], 1.6),
             edge_error_pen=pen(c["error"], 2.2),
             edge_selected_pen=pen(c["selected"], 2.4),
+            draft_pen=pen(c["selected"], 2.0, Qt.PenStyle.DashLine),
+            refused_pen=pen(c["error"], 2.4, Qt.PenStyle.DashLine),
+            link_pen=pen(c["link"], 2.0, Qt.PenStyle.DashLine),
+            mark_pen=pen(c["mark"], 2.6, Qt.PenStyle.DashLine),
+            mark_brush=QBrush(QColor(c["mark"])),
             text_pen=pen(c["text"], 1.0),
             dim_text_pen=pen(c["dim_text"], 1.0),
             title_font=title,

@@ -1,0 +1,285 @@
+"""CanvasController: the canvas's gestures and actions, turned into undo commands.
+
+The main window binds its actions and shortcuts to the public methods here; the
+view's signals (drops) and the scene's (drags) and the connect gesture land here
+too. Every edit goes on the stack as one step, and the graph's events bring the
+canvas up to date. A refused edit changes nothing and emits `refused` with the
+graph's reason, for the status bar.
+"""
+
+from __future__ import annotations
+
+import re
+
+from PySide6.QtCore import QObject, QPointF, Signal
+from PySide6.QtGui import QGuiApplication, QUndoStack
+
+from codegen.layout import layered_layout
+from codegen.onnx_readiness import OnnxProblem, onnx_problems
+from graph import GraphEditError, GraphError, ModelGraph
+from studio.clipboard import nodes_mime_data, pasted_nodes, subgraph
+from studio.commands import (
+    AddNode,
+    CallAgain,
+    Connect,
+    Disconnect,
+    GraphCommand,
+    MoveNodes,
+    RemoveNodes,
+    SetOutput,
+    push_checked,
+)
+from studio.compound import CompoundEdit
+from studio.connect_gesture import ConnectGesture
+from studio.items import HEADER, NODE_WIDTH
+from studio.scene import EdgeKey, GraphScene
+from studio.view import GraphView
+
+#: How far a paste or duplicate lands from the copied nodes (scene units), per paste.
+PASTE_OFFSET = (40.0, 40.0)
+#: Gap between a node and the call site "Call again" puts below it.
+CALL_AGAIN_GAP = 30.0
+
+
+class CanvasController(QObject):
+    """Edits `scene.graph` through `stack` in answer to the canvas's gestures and actions."""
+
+    #: Why an edit was refused (cycle, port taken, bad name, ...).
+    refused = Signal(str)
+
+    def __init__(self, scene: GraphScene, view: GraphView, stack: QUndoStack) -> None:
+        # Owned by the scene: a view outlives its documents, and when a document's
+        # scene goes, its controller and gesture go with it (and their connections).
+        super().__init__(scene)
+        self.scene, self.view, self.stack = scene, view, stack
+        #: How many times the clipboard's nodes were pasted (each lands further off).
+        self._pastes = 0
+        scene.nodes_dragged.connect(self._moved)
+        view.layer_dropped.connect(self._dropped)
+        self.connect_gesture = ConnectGesture(self)
+
+    @property
+    def graph(self) -> ModelGraph:
+        return self.scene.graph
+
+    # ------------------------------------------------------------ edit helpers
+
+    def _push(self, command: GraphCommand) -> bool:
+        """Do and push `command`; on refusal emit `refused` and return False."""
+        try:
+            push_checked(self.stack, command)
+        except GraphEditError as e:
+            self.refused.emit(str(e))
+            return False
+        return True
+
+    def _compound(self, text: str) -> CompoundEdit:
+        return CompoundEdit(self.graph, text, self.scene.batch)
+
+    # ------------------------------------------------------------------ nodes
+
+    def add_node(self, layer_type: str, scene_pos: QPointF) -> str | None:
+        """Add a `layer_type` node whose header is centred on `scene_pos`; returns its
+        id, or None if refused (an unknown type)."""
+        pos = (scene_pos.x() - NODE_WIDTH / 2, scene_pos.y() - HEADER / 2)
+        command = AddNode(self.graph, layer_type, pos=pos)
+        if not self._push(command):
+            return None
+        self.scene.select_nodes([command.node_id])
+        return command.node_id
+
+    def _dropped(self, layer_type: str, scene_pos: QPointF) -> None:
+        if self.active():
+            self.add_node(layer_type, scene_pos)
+
+    def active(self) -> bool:
+        """Whether the view shows this controller's scene (a replaced one stays quiet)."""
+        return self.view.scene() is self.scene
+
+    def delete_selection(self) -> None:
+        """Delete the selected nodes (with their connections) and selected connections,
+        as one step."""
+        nodes = self.scene.selected_node_ids()
+        removed = set(nodes)
+        edges = [e for e in self.scene.selected_edges() if not removed & {e[0], e[1]}]
+        if not nodes and not edges:
+            return
+        g = self.graph
+        edit = self._compound("Delete selection")
+        with self.scene.batch():
+            for edge in edges:
+                edit.run(Disconnect(g, *edge))
+            if nodes:
+                edit.run(RemoveNodes(g, nodes))
+        edit.push_to(self.stack)
+
+    def select_all(self) -> None:
+        self.scene.select_nodes(self.graph.node_ids())
+
+    def call_again(self) -> str | None:
+        """Add a call site of the selected node's layer below it; returns its id."""
+        selected = self.scene.selected_node_ids()
+        if len(selected) != 1:
+            self.refused.emit("select one node to call its layer again")
+            return None
+        [node_id] = selected
+        box = self.scene.node_item(node_id).sceneBoundingRect()
+        pos = (self.graph.node(node_id).pos[0], box.bottom() + CALL_AGAIN_GAP)
+        command = CallAgain(self.graph, node_id, pos)
+        if not self._push(command):
+            return None
+        self.scene.select_nodes([node_id, command.node_id])
+        return command.node_id
+
+    def toggle_output(self) -> None:
+        """Mark the selected nodes as model outputs, or unmark them if all are outputs."""
+        selected = self.scene.selected_node_ids()
+        if not selected:
+            return
+        outputs = set(self.graph.outputs)
+        mark = not all(n in outputs for n in selected)
+        changing = [n for n in selected if (n in outputs) != mark]
+        if len(changing) == 1:
+            self._push(SetOutput(self.graph, changing[0], mark))
+            return
+        edit = self._compound(f"{'Mark' if mark else 'Unmark'} {len(changing)} outputs")
+        for node_id in changing:
+            edit.run(SetOutput(self.graph, node_id, mark))
+        edit.push_to(self.stack)
+
+    # ------------------------------------------------------------ connections
+
+    def connect(self, src: str, dst: str, port: str) -> bool:
+        """Connect src's output to dst's `port`; False (and `refused`) if refused."""
+        return self._push(Connect(self.graph, src, dst, port))
+
+    def disconnect(self, edge: EdgeKey) -> bool:
+        return self._push(Disconnect(self.graph, *edge))
+
+    def move_connection(self, edge: EdgeKey, dst: str, port: str) -> bool:
+        """Move the connection `edge` to dst's `port`, as one step."""
+        g = self.graph
+        src = edge[0]
+        edit = self._compound(f"Reconnect {g.layer(src).name} -> {g.layer(dst).name}")
+        try:
+            edit.run(Disconnect(g, *edge))
+            edit.run(Connect(g, src, dst, port))
+        except GraphEditError as e:
+            self.refused.emit(str(e))
+            return False
+        edit.push_to(self.stack)
+        return True
+
+    # -------------------------------------------------------------- clipboard
+
+    def copy(self) -> bool:
+        """Put the selected nodes, with the connections among them, on the clipboard."""
+        nodes = self.scene.selected_node_ids()
+        if not nodes:
+            return False
+        try:
+            part = subgraph(self.graph, nodes)
+        except GraphEditError as e:
+            self.refused.emit(f"cannot copy: {e}")
+            return False
+        QGuiApplication.clipboard().setMimeData(nodes_mime_data(part))
+        self._pastes = 0
+        return True
+
+    def paste(self) -> list[str]:
+        """Add the clipboard's nodes as new layers, offset, and select them."""
+        try:
+            part = pasted_nodes(QGuiApplication.clipboard().mimeData())
+        except GraphError as e:
+            self.refused.emit(f"cannot paste: {e}")
+            return []
+        if part is None:
+            return []
+        self._pastes += 1
+        return self._insert(part, self._pastes)
+
+    def duplicate(self) -> list[str]:
+        """Paste a copy of the selection beside it, leaving the clipboard alone."""
+        nodes = self.scene.selected_node_ids()
+        if not nodes:
+            return []
+        try:
+            part = subgraph(self.graph, nodes)
+        except GraphEditError as e:
+            self.refused.emit(f"cannot duplicate: {e}")
+            return []
+        return self._insert(part, 1)
+
+    def _insert(self, part: ModelGraph, times: int) -> list[str]:
+        """Add `part`'s nodes and connections to the graph, `times` offsets away.
+
+        Each layer of `part` becomes a new layer (its name kept if free, else with a
+        number); call sites of one layer in `part` become call sites of one new layer.
+        """
+        g = self.graph
+        dx, dy = (times * d for d in PASTE_OFFSET)
+        edit = self._compound(f"Paste {len(part)} node{'s' if len(part) > 1 else ''}")
+        new: dict[str, str] = {}
+        try:
+            with self.scene.batch():
+                for node_id in part.node_ids():
+                    x, y = part.node(node_id).pos
+                    first = part.call_sites(node_id)[0]
+                    if first != node_id:
+                        step = edit.run(CallAgain(g, new[first], (x + dx, y + dy)))
+                    else:
+                        layer = part.layer(node_id)
+                        name = free_name(layer.name, g.names())
+                        step = edit.run(
+                            AddNode(g, layer.type, layer.params, (x + dx, y + dy), name)
+                        )
+                    new[node_id] = step.node_id
+                for src, dst, port in part.edges():
+                    edit.run(Connect(g, new[src], new[dst], port))
+        except GraphEditError as e:
+            self.refused.emit(f"cannot paste: {e}")
+            return []
+        edit.push_to(self.stack)
+        pasted = list(new.values())
+        self.scene.select_nodes(pasted)
+        return pasted
+
+    # ---------------------------------------------------------------- placing
+
+    def _moved(self, positions: dict[str, tuple[float, float]]) -> None:
+        self._push(MoveNodes(self.graph, positions))
+
+    def auto_layout(self) -> None:
+        """Lay the graph out left to right (codegen.layout), as one move."""
+        g = self.graph
+        moved = {n: p for n, p in layered_layout(g).items() if p != g.node(n).pos}
+        if moved:
+            self._push(MoveNodes(g, moved))
+
+    # ---------------------------------------------------------------- export
+
+    def check_export(self) -> list[OnnxProblem]:
+        """Mark the nodes that cannot go to ONNX as they stand (until the next edit)."""
+        problems = onnx_problems(self.graph)
+        messages: dict[str, list[str]] = {}
+        for problem in problems:
+            messages.setdefault(problem.node, []).append(
+                f"ONNX: {problem.reason}. Fix: {problem.fix}"
+            )
+        self.scene.mark_export_problems(messages)
+        return problems
+
+    def clear_marks(self) -> None:
+        self.scene.clear_marks()
+
+
+def free_name(name: str, taken: set[str]) -> str:
+    """`name` if not taken, else the first free of stem_1, stem_2, ... where stem is
+    `name` without a trailing _<number> (so a copy of dense_1 becomes dense_2)."""
+    if name not in taken:
+        return name
+    stem = re.sub(r"_\d+$", "", name) or name
+    i = 1
+    while f"{stem}_{i}" in taken:
+        i += 1
+    return f"{stem}_{i}"

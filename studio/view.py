@@ -1,0 +1,223 @@
+"""GraphView: the window onto a GraphScene, with the canvas's navigation.
+
+Wheel zoom around the cursor (within MIN_ZOOM..MAX_ZOOM), pan with the middle button
+or space + left drag, rubber-band selection with a left drag on empty canvas, and
+`fit()` to see every node. The view edits nothing: a dropped palette layer and a
+request for quick-add (Tab, or a double-click on empty canvas) are signals with a
+scene position, which the controller and the main window turn into edits.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QCursor,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QGraphicsView, QWidget
+
+from studio.mime import dropped_layer_type
+from studio.scene import GraphScene
+
+MIN_ZOOM = 0.05
+MAX_ZOOM = 4.0
+#: Zoom factor per wheel notch (120 units of angle delta).
+WHEEL_STEP = 1.2
+#: Space left around the nodes by `fit()`, in screen pixels.
+FIT_MARGIN = 40
+#: Half the side of the square of scene the view can scroll over: far beyond any
+#: graph (1,500 nodes in one chain laid out are 360,000 units wide), and still within
+#: the scroll bars' int range at MAX_ZOOM.
+EXTENT = 5_000_000.0
+
+
+class GraphView(QGraphicsView):
+    """Shows a GraphScene; navigation here, edits through the controller."""
+
+    #: A palette layer type was dropped at a scene position.
+    layer_dropped = Signal(str, QPointF)
+    #: The user asked to add a node here (Tab, or a double-click on empty canvas).
+    quick_add_requested = Signal(QPointF)
+
+    def __init__(self, scene: GraphScene | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(scene, parent)
+        self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+        self.setSceneRect(QRectF(-EXTENT, -EXTENT, 2 * EXTENT, 2 * EXTENT))
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # zoom_by keeps its own anchor: Qt's AnchorUnderMouse reads the global cursor.
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.MinimalViewportUpdate)
+        self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontSavePainterState)
+        self.setFrameShape(QGraphicsView.Shape.NoFrame)
+        self.setAcceptDrops(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        #: Where the last pan move was, while panning.
+        self._pan_from: QPoint | None = None
+        self._space_down = False
+
+    # ---------------------------------------------------------------- zooming
+
+    def zoom(self) -> float:
+        """Screen pixels per scene unit."""
+        return self.transform().m11()
+
+    def zoom_by(self, factor: float, anchor: QPoint | None = None) -> None:
+        """Zoom by `factor` (clamped to MIN_ZOOM..MAX_ZOOM), keeping the scene point
+        under `anchor` (viewport pixels; default the centre) in place."""
+        target = min(MAX_ZOOM, max(MIN_ZOOM, self.zoom() * factor))
+        factor = target / self.zoom()
+        if factor == 1.0:
+            return
+        anchor = self.viewport().rect().center() if anchor is None else anchor
+        fixed = self.mapToScene(anchor)
+        self.scale(factor, factor)
+        shift = self.mapFromScene(fixed) - anchor
+        self._scroll(shift.x(), shift.y())
+
+    def fit(self) -> None:
+        """Zoom and scroll to show every node, FIT_MARGIN pixels from the edges."""
+        scene = self.scene()
+        nodes = scene.node_items() if isinstance(scene, GraphScene) else []
+        if not nodes:
+            self.resetTransform()
+            self.centerOn(0.0, 0.0)
+            return
+        rect = QRectF()
+        for item in nodes:
+            rect |= item.sceneBoundingRect()
+        port = self.viewport().rect().adjusted(FIT_MARGIN, FIT_MARGIN, -FIT_MARGIN, -FIT_MARGIN)
+        scale = min(port.width() / rect.width(), port.height() / rect.height())
+        scale = min(MAX_ZOOM, max(MIN_ZOOM, scale, 1e-9))
+        self.resetTransform()
+        self.scale(scale, scale)
+        self.centerOn(rect.center())
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        delta = event.angleDelta().y()
+        if delta:
+            self.zoom_by(WHEEL_STEP ** (delta / 120), event.position().toPoint())
+        event.accept()
+
+    # ---------------------------------------------------------------- panning
+
+    def _scroll(self, dx: float, dy: float) -> None:
+        h, v = self.horizontalScrollBar(), self.verticalScrollBar()
+        h.setValue(h.value() + round(dx))
+        v.setValue(v.value() + round(dy))
+
+    def pan_armed(self) -> bool:
+        """Whether a left drag pans now (space is held), instead of selecting or connecting."""
+        return self._space_down
+
+    def _pans(self, event: QMouseEvent) -> bool:
+        button = event.button()
+        return button == Qt.MouseButton.MiddleButton or (
+            button == Qt.MouseButton.LeftButton and self._space_down
+        )
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if self._pans(event):
+            self._pan_from = event.position().toPoint()
+            self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._pan_from is not None:
+            here = event.position().toPoint()
+            moved = self._pan_from - here
+            self._pan_from = here
+            self._scroll(moved.x(), moved.y())
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self._pan_from is not None and self._pans(event):
+            self._pan_from = None
+            self._show_space_cursor()
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+    def _show_space_cursor(self) -> None:
+        if self._space_down:
+            self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+        else:
+            self.viewport().unsetCursor()
+
+    # -------------------------------------------------------------- keyboard
+
+    def event(self, event: QEvent) -> bool:
+        # Tab would move the focus away before keyPressEvent sees it.
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and event.key() == Qt.Key.Key_Tab
+            and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        ):
+            self.quick_add_requested.emit(self.mapToScene(self._cursor_or_centre()))
+            return True
+        return super().event(event)
+
+    def _cursor_or_centre(self) -> QPoint:
+        """The cursor in viewport pixels if it is over the view, else the middle."""
+        here = self.viewport().mapFromGlobal(QCursor.pos())
+        return here if self.viewport().rect().contains(here) else self.viewport().rect().center()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if not self._space_key(event, down=True):
+            super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:
+        if not self._space_key(event, down=False):
+            super().keyReleaseEvent(event)
+
+    def _space_key(self, event: QKeyEvent, down: bool) -> bool:
+        """Arm or disarm space + drag panning; whether `event` was the space bar."""
+        if event.key() != Qt.Key.Key_Space or event.isAutoRepeat():
+            return False
+        self._space_down = down
+        self._show_space_cursor()
+        event.accept()
+        return True
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        on_empty = self.itemAt(event.position().toPoint()) is None
+        if event.button() == Qt.MouseButton.LeftButton and on_empty:
+            self.quick_add_requested.emit(self.mapToScene(event.position().toPoint()))
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
+
+    # ----------------------------------------------------------------- drops
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        self._accept_layer(event)
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        self._accept_layer(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        layer_type = dropped_layer_type(event.mimeData())
+        if layer_type is None:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.layer_dropped.emit(layer_type, self.mapToScene(event.position().toPoint()))
+
+    @staticmethod
+    def _accept_layer(event: QDragMoveEvent) -> None:
+        if dropped_layer_type(event.mimeData()) is None:
+            event.ignore()
+        else:
+            event.acceptProposedAction()
