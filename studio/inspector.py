@@ -173,7 +173,7 @@ class Inspector(QWidget):
             label.setToolTip(tip)
             editor.setToolTip(tip)
             editor.committed.connect(lambda value, n=param.name: self._on_param_committed(n, value))
-            editor.unreadable.connect(field.show_error)
+            editor.unreadable.connect(lambda reason, n=param.name: self._refuse(n, reason))
             self.form.addRow(label, field)
             self.fields[param.name] = field
             self._params[param.name] = param
@@ -233,14 +233,23 @@ class Inspector(QWidget):
     def _on_param_committed(self, name: str, value: Any) -> None:
         g, node_id = self.graph, self.node_id
         layer = g.layer(node_id)
-        current = g.spec(node_id).resolve(layer.params).get(name)
         field = self.fields[name]
-        if value == current and (name in layer.params or not self._params[name].required):
+        if value == self._value(name) and (name in layer.params or not self._params[name].required):
             # no change (an explicit default is not written into the layer's params)
             field.show_error(None)
             return
         if not self._push(SetParams.one(g, node_id, name, value), field, name):
-            field.editor.set_value(current)
+            field.editor.set_value(self._value(name))
+
+    def _refuse(self, name: str, reason: str) -> None:
+        """Text that is no value at all: say why, and show the graph's value again."""
+        self.fields[name].show_error(reason)
+        self.fields[name].editor.set_value(self._value(name))
+
+    def _value(self, name: str) -> Any:
+        """The graph's value of param `name` of the node (Keras's default if unset)."""
+        layer = self.graph.layer(self.node_id)
+        return self.graph.spec(self.node_id).resolve(layer.params).get(name)
 
     def _on_name_edited(self) -> None:
         name = self.name_edit.text()

@@ -18,8 +18,8 @@ import ast
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QValidator
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QValidator, QWheelEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -102,7 +102,30 @@ class IntEditor(ParamEditor):
             self.spin.setValue(value)
 
 
-class _NumberSpin(QDoubleSpinBox):
+class _FocusedWheel:
+    """Spin boxes and combos take wheel turns only once focused: scrolling the
+    inspector past one must not edit its param (each edit is an undo command)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # a wheel turn gives no focus
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if self.hasFocus():
+            super().wheelEvent(event)
+        else:
+            event.ignore()  # the scroll area behind scrolls instead
+
+
+class _IntSpin(_FocusedWheel, QSpinBox):
+    pass
+
+
+class _Combo(_FocusedWheel, QComboBox):
+    pass
+
+
+class _NumberSpin(_FocusedWheel, QDoubleSpinBox):
     """A double spin box that shows numbers as written (0.001, 1e-07), not padded."""
 
     def textFromValue(self, value: float) -> str:
@@ -161,7 +184,7 @@ class ChoiceEditor(ParamEditor):
 
     def __init__(self, kind: Choice, parent: QWidget | None = None) -> None:
         super().__init__(kind, parent)
-        self.combo = QComboBox()
+        self.combo = _Combo()
         for choice in kind.values:
             self.combo.addItem("None" if choice is None else str(choice), choice)
         self.combo.activated.connect(self._commit)
@@ -284,7 +307,7 @@ class OptionalEditor(ParamEditor):
 
 
 def _int_spin(low: int | None, high: int | None) -> QSpinBox:
-    spin = QSpinBox()
+    spin = _IntSpin()
     spin.setRange(-_INT_LIMIT if low is None else low, _INT_LIMIT if high is None else high)
     spin.setKeyboardTracking(False)
     return spin

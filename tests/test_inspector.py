@@ -5,8 +5,9 @@ edits elsewhere shown back, shared layers edited from any call site."""
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QUndoStack
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QUndoStack, QWheelEvent
+from PySide6.QtWidgets import QApplication
 
 import graph
 from graph import validate
@@ -128,6 +129,7 @@ def test_refused_value_shows_the_reason_and_reverts(qtbot, inspector, mnist, sta
     assert field.editor.line.text() == "[784]"
     type_into(qtbot, field.editor.line, "[28, (")
     assert field.error.text().startswith("cannot read '[28, ('")
+    assert field.editor.line.text() == "[784]"
     assert graph.dumps(mnist) == before and stack.count() == 0
     type_into(qtbot, field.editor.line, "28, 28")
     assert mnist.layer("digits").params["shape"] == (28, 28)
@@ -217,3 +219,33 @@ def test_keras_backed_layers_get_the_same_typed_editors(qtbot, inspector, mnist)
     assert isinstance(equation, LiteralEditor) and equation.line.text() == "ab,bc->ac"
     type_into(qtbot, inspector.fields["output_shape"].editor.line, "16")
     assert mnist.layer(einsum).params["output_shape"] == 16
+
+
+def test_wheel_edits_only_a_focused_spin_box(qtbot, inspector, mnist):
+    """Scrolling the inspector past a spin box must not edit its param."""
+    inspector.show_node("dense")
+    spin = inspector.fields["units"].editor.spin
+
+    def turn_wheel():
+        center = QPointF(spin.rect().center())
+        QApplication.sendEvent(
+            spin,
+            QWheelEvent(
+                center,
+                QPointF(spin.mapToGlobal(center)),
+                QPoint(),
+                QPoint(0, 120),
+                Qt.MouseButton.NoButton,
+                Qt.KeyboardModifier.NoModifier,
+                Qt.ScrollPhase.NoScrollPhase,
+                False,
+            ),
+        )
+
+    turn_wheel()
+    assert mnist.layer("dense").params["units"] == 512
+    inspector.activateWindow()
+    spin.setFocus()
+    qtbot.waitUntil(spin.hasFocus)
+    turn_wheel()
+    assert mnist.layer("dense").params["units"] == 513
