@@ -64,7 +64,7 @@ class _Field(QWidget):
 class Inspector(QWidget):
     """Shows and edits one node: its layer's name and params, output mark, call sites."""
 
-    def __init__(self, stack: QUndoStack, parent: QWidget | None = None) -> None:
+    def __init__(self, stack: QUndoStack | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.stack = stack
         self.graph: ModelGraph | None = None
@@ -118,6 +118,10 @@ class Inspector(QWidget):
 
     # ------------------------------------------------------------------ public
 
+    def set_stack(self, stack: QUndoStack) -> None:
+        """Push later edits onto `stack` (a newly opened document's)."""
+        self.stack = stack
+
     def set_graph(self, g: ModelGraph | None) -> None:
         """Follow `g` (None: no graph); shows no node until `show_node`."""
         if self.graph is not None:
@@ -130,11 +134,13 @@ class Inspector(QWidget):
         self.show_node(None)
 
     def show_node(self, node_id: str | None) -> None:
-        """Inspect `node_id` (None: nothing); builds its editors."""
+        """Inspect `node_id` (None: nothing); builds its editors, unless it is the node
+        shown already (a selection signal repeated mid-edit keeps the editors)."""
         if node_id is not None and (self.graph is None or node_id not in self.graph):
             node_id = None
-        self.node_id = node_id
-        self._build_fields()
+        if node_id != self.node_id:
+            self.node_id = node_id
+            self._build_fields()
         self.empty.setVisible(node_id is None)
         self._scroll.setVisible(node_id is not None)
         if node_id is not None:

@@ -98,6 +98,8 @@ def test_editing_units_with_the_spin_box_changes_graph_and_shape(qtbot, inspecto
     assert inspector.inferred.text() == f"Output (None, 128)  ·  {784 * 128 + 128:,} params"
     assert stack.count() == 1
     assert inspector.fields["units"].editor is editor  # written back, not rebuilt
+    inspector.show_node("dense")  # the same node again (a repeated selection signal)
+    assert inspector.fields["units"].editor is editor
     ARTIFACTS.mkdir(exist_ok=True)
     inspector.grab().save(str(ARTIFACTS / "inspector_dense_edited.png"))
 
@@ -249,3 +251,13 @@ def test_wheel_edits_only_a_focused_spin_box(qtbot, inspector, mnist):
     qtbot.waitUntil(spin.hasFocus)
     turn_wheel()
     assert mnist.layer("dense").params["units"] == 513
+
+
+def test_edits_go_to_the_stack_set_last(qtbot, inspector, mnist, stack):
+    other = QUndoStack()
+    inspector.set_stack(other)
+    inspector.show_node("dense")
+    type_into(qtbot, inspector.fields["units"].editor.spin.lineEdit(), "10")
+    assert (stack.count(), other.count()) == (0, 1)
+    other.undo()
+    assert mnist.layer("dense").params["units"] == 512
