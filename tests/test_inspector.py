@@ -53,6 +53,13 @@ def inspector(qtbot, mnist, stack):
     scene.detach()
 
 
+def snapshot(widget, name):
+    """Save what `widget` looks like (after the queued showing of new editors)."""
+    QApplication.processEvents()
+    ARTIFACTS.mkdir(exist_ok=True)
+    widget.grab().save(str(ARTIFACTS / name))
+
+
 def click_check(qtbot, check):
     """Click a checkbox on its box (a wide checkbox's middle may lie past its text)."""
     qtbot.mouseClick(check, Qt.MouseButton.LeftButton, pos=QPoint(6, check.height() // 2))
@@ -84,7 +91,7 @@ def test_editors_are_typed_from_the_params(qtbot, inspector, mnist):
     assert inspector.fields["shape"].editor.line.text() == "[784]"
     assert isinstance(inspector.fields["batch_size"].editor, OptionalEditor)
     assert not inspector.call_again.isEnabled()  # an Input cannot be called again
-    inspector.grab().save(str(ARTIFACTS / "inspector_input.png"))
+    snapshot(inspector, "inspector_input.png")
 
 
 def test_editing_units_with_the_spin_box_changes_graph_and_shape(qtbot, inspector, mnist, stack):
@@ -100,8 +107,7 @@ def test_editing_units_with_the_spin_box_changes_graph_and_shape(qtbot, inspecto
     assert inspector.fields["units"].editor is editor  # written back, not rebuilt
     inspector.show_node("dense")  # the same node again (a repeated selection signal)
     assert inspector.fields["units"].editor is editor
-    ARTIFACTS.mkdir(exist_ok=True)
-    inspector.grab().save(str(ARTIFACTS / "inspector_dense_edited.png"))
+    snapshot(inspector, "inspector_dense_edited.png")
 
 
 def test_undo_restores_the_graph_and_the_editor(qtbot, inspector, mnist, stack):
@@ -129,6 +135,7 @@ def test_refused_value_shows_the_reason_and_reverts(qtbot, inspector, mnist, sta
     assert "must be a list of up to 8 integers >= 1 or None" in field.error.text()
     assert field.error.isVisibleTo(inspector)
     assert field.editor.line.text() == "[784]"
+    snapshot(inspector, "inspector_refused.png")
     type_into(qtbot, field.editor.line, "[28, (")
     assert field.error.text().startswith("cannot read '[28, ('")
     assert field.editor.line.text() == "[784]"
@@ -163,6 +170,7 @@ def test_shared_layer_edited_from_any_call_site(qtbot, inspector, mnist, stack):
     second = sites[1]
     inspector.show_node(second)
     assert inspector.shared.text() == "Shared by 2 call sites (this is call 2)"
+    snapshot(inspector, "inspector_shared.png")
     type_into(qtbot, inspector.fields["units"].editor.spin.lineEdit(), "7")
     assert mnist.layer("predictions").params["units"] == 7
     assert mnist.layer(second) is mnist.layer("predictions")
@@ -221,6 +229,7 @@ def test_keras_backed_layers_get_the_same_typed_editors(qtbot, inspector, mnist)
     assert isinstance(equation, LiteralEditor) and equation.line.text() == "ab,bc->ac"
     type_into(qtbot, inspector.fields["output_shape"].editor.line, "16")
     assert mnist.layer(einsum).params["output_shape"] == 16
+    snapshot(inspector, "inspector_keras_backed.png")
 
 
 def test_wheel_edits_only_a_focused_spin_box(qtbot, inspector, mnist):
