@@ -56,6 +56,7 @@ class GraphEvents:
         self.node_moved = Event("node_moved")  # (node_id)
         self.outputs_changed = Event("outputs_changed")  # ()
         self.name_changed = Event("name_changed")  # ()
+        self.training_changed = Event("training_changed")  # ()
 
     def all(self) -> list[Event]:
         return [v for v in vars(self).values() if isinstance(v, Event)]

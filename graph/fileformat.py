@@ -18,10 +18,12 @@ Semantic problems (unknown types, bad params, cycles) load fine and are left to
       "edges": [
         {"from": "n1", "to": "n2", "port": "input"}
       ],
-      "outputs": ["n2"]
+      "outputs": ["n2"],
+      "training": {...}
     }
 
-A node with "shares" is another call site of the earlier node's layer.
+A node with "shares" is another call site of the earlier node's layer. The optional
+"training" object is the graph's training setup (graph.trainingfile).
 """
 
 from __future__ import annotations
@@ -37,13 +39,14 @@ from graph.errors import GraphFileError
 from graph.jsontext import too_deep
 from graph.model import Layer, ModelGraph
 from graph.params import freeze, thaw
+from graph.trainingfile import read_training, training_json
 
 FORMAT = "keras-graph-studio.graph"
 VERSION = 1
 MAX_BYTES = 64 * 1024 * 1024
 _MAX_COORD = 1e9
 
-_TOP_KEYS = ("format", "version", "name", "nodes", "edges", "outputs")
+_TOP_KEYS = ("format", "version", "name", "nodes", "edges", "outputs", "training")
 _LAYER_NODE_KEYS = {"id", "type", "name", "params", "pos"}
 _SHARED_NODE_KEYS = {"id", "shares", "pos"}
 _EDGE_KEYS = {"from", "to", "port"}
@@ -112,6 +115,8 @@ class _Reader:
             self.nodes(g, self.array(doc["nodes"], "nodes"))
             self.edges(g, self.array(doc.get("edges", []), "edges"))
             self.outputs(g, self.array(doc.get("outputs", []), "outputs"))
+            if doc.get("training") is not None:
+                g.training = read_training(self, doc["training"])
         return g
 
     def nodes(self, g: ModelGraph, nodes: list) -> None:
@@ -257,6 +262,14 @@ def dumps(g: ModelGraph) -> str:
             return "[]"
         return "[\n" + ",\n".join("    " + _line(item) for item in items) + "\n  ]"
 
+    training = ""
+    if g.training is not None:
+        fields = training_json(g.training).items()
+        training = (
+            ',\n  "training": {\n'
+            + ",\n".join(f"    {_line(key)}: {_line(value)}" for key, value in fields)
+            + "\n  }"
+        )
     return (
         "{\n"
         f'  "format": {_line(FORMAT)},\n'
@@ -264,7 +277,7 @@ def dumps(g: ModelGraph) -> str:
         f'  "name": {_line(g.name)},\n'
         f'  "nodes": {block(nodes)},\n'
         f'  "edges": {block(edges)},\n'
-        f'  "outputs": {_line(g.outputs)}\n'
+        f'  "outputs": {_line(g.outputs)}{training}\n'
         "}\n"
     )
 

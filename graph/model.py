@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import networkx as nx
 
@@ -33,6 +33,9 @@ from graph.infer import shown
 from graph.naming import fresh_name, name_problem
 from graph.params import freeze
 from graph.spec import LayerSpec, get_spec
+
+if TYPE_CHECKING:
+    from graph.training import TrainingSetup
 
 Position = tuple[float, float]
 
@@ -80,6 +83,7 @@ class ModelGraph:
         self._name_counts: dict[str, int] = {}
         self._outputs: list[str] = []
         self._name = name
+        self._training: TrainingSetup | None = None
         self._next_layer = 0
         self.events = GraphEvents()
         #: graph.validate's memo of per-layer and per-node results from its last run,
@@ -101,6 +105,17 @@ class ModelGraph:
         if value != self._name:
             self._name = value
             self.events.name_changed.emit()
+
+    @property
+    def training(self) -> TrainingSetup | None:
+        """The training setup saved with the graph (graph.training), or None."""
+        return self._training
+
+    @training.setter
+    def training(self, value: TrainingSetup | None) -> None:
+        if value != self._training:
+            self._training = value
+            self.events.training_changed.emit()
 
     def __len__(self) -> int:
         return len(self._g)

@@ -1,0 +1,177 @@
+"""Trainer: compile, fit and evaluate a graph on checked data, stoppable from any thread.
+
+A Trainer is made in one thread (the studio's GUI thread) and `run()` in another
+(its worker), or both in one (`kgs train`). Everything Keras keeps per thread (the
+random seed, the dtype policy) is set inside `run()`, so it holds where training
+runs. Progress goes to a `TrainingListener` as plain floats, from the training
+thread: a GUI must hand it over to its own thread. `stop()` may be called at any
+moment from any thread; the batch running then is the last one.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from codegen.keras_env import allow_depth, import_keras
+from codegen.training.data import TrainingData, load_data
+from graph import ModelGraph
+from graph.training import TrainingSetup, TrainingSetupError, check_setup
+
+
+class TrainingListener:
+    """What a Trainer reports, as plain Python values, in the training thread.
+
+    Epochs and batches count from 0, as Keras counts them. Batch logs are Keras's
+    running means over the epoch so far ("loss", per-output losses and metrics);
+    epoch logs add the validation values ("val_loss", ...). Subclass and override
+    what you need; every method does nothing here.
+    """
+
+    def training_started(self, epochs: int, steps_per_epoch: int) -> None:
+        """fit() begins: `epochs` epochs of `steps_per_epoch` batches."""
+
+    def batch_finished(self, epoch: int, batch: int, logs: dict[str, float]) -> None:
+        """A training batch is done."""
+
+    def epoch_finished(self, epoch: int, logs: dict[str, float]) -> None:
+        """An epoch is done (also one cut short by a stop), validation included."""
+
+    def evaluated(self, logs: dict[str, float]) -> None:
+        """The trained model was evaluated on the validation data."""
+
+
+@dataclass(frozen=True)
+class TrainingResult:
+    """What a run produced. `evaluation` is None without validation data or after a stop."""
+
+    model: Any
+    history: dict[str, list[float]]
+    evaluation: dict[str, float] | None
+    #: True when stop() ended the run early (EarlyStopping is a normal end).
+    stopped: bool
+    #: Training batches run, over all epochs.
+    batches: int
+    setup: TrainingSetup
+    validation: TrainingData | None
+
+
+class Trainer:
+    """One training run of a graph, with its setup and data.
+
+    `setup` defaults to the graph's own (`g.training`), else to the defaults; unset
+    losses and metrics are inferred from the outputs. `data` and `validation` are
+    checked arrays, or None to read the files the setup names (`setup.data`,
+    `setup.validation_data`; relative paths are relative to `base`). Without
+    validation data, the last `validation_split` of the data validates.
+    """
+
+    def __init__(
+        self,
+        g: ModelGraph,
+        setup: TrainingSetup | None = None,
+        *,
+        data: TrainingData | None = None,
+        validation: TrainingData | None = None,
+        base: str | Path = ".",
+        listener: TrainingListener | None = None,
+    ) -> None:
+        self.graph = g
+        self.setup = setup or g.training or TrainingSetup()
+        self.base = Path(base)
+        self.listener = listener or TrainingListener()
+        self._data = data
+        self._validation = validation
+        self._prepared: tuple[TrainingSetup, TrainingData, TrainingData | None] | None = None
+        self._stop = threading.Event()
+
+    # --------------------------------------------------------- any thread
+
+    def stop(self) -> None:
+        """Ask the run to stop after the batch in progress; safe from any thread."""
+        self._stop.set()
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
+    # ---------------------------------------------------- training thread
+
+    def prepare(self) -> tuple[TrainingSetup, TrainingData, TrainingData | None]:
+        """(resolved setup, training data, validation data), all checked.
+
+        Raises TrainingSetupError or DataError (codegen.training.errors) with every
+        problem found; `run()` calls it first, a caller may call it earlier to report
+        bad data before starting a thread.
+        """
+        if self._prepared is None:
+            setup = check_setup(self.graph, self.setup)
+            data = self._data
+            if data is None:
+                if setup.data is None:
+                    raise TrainingSetupError(
+                        f"graph '{self.graph.name}': no training data given "
+                        "(set training.data or pass data)"
+                    )
+                data = load_data(setup.data, self.graph, setup, self.base)
+            validation = self._validation
+            if validation is None and setup.validation_data is not None:
+                validation = load_data(setup.validation_data, self.graph, setup, self.base)
+            if validation is None and setup.validation_split > 0:
+                data, validation = data.split(setup.validation_split)
+            self._prepared = (setup, data, validation)
+        return self._prepared
+
+    def run(self) -> TrainingResult:
+        """Build, compile, fit and evaluate; call in the thread that trains.
+
+        Raises TrainingSetupError, DataError, GraphError (an invalid graph), or
+        NonFiniteLossError when the loss becomes NaN or infinite.
+        """
+        setup, data, validation = self.prepare()
+        keras = import_keras()
+        keras.config.set_dtype_policy("float32")
+        if setup.seed is not None:
+            keras.utils.set_random_seed(setup.seed)
+        allow_depth(len(self.graph))
+
+        from codegen.build import build_model
+        from codegen.training.compiling import compile_arguments, make_callbacks
+        from codegen.training.monitor import RunMonitor
+
+        model = build_model(self.graph)
+        model.compile(**compile_arguments(setup))
+        monitor = RunMonitor(self._stop, self.listener)
+        callbacks = [monitor, *make_callbacks(setup, self.base)]
+        history: dict[str, list[float]] = {}
+        if not self._stop.is_set():
+            fitted = model.fit(
+                data.x(),
+                data.y(),
+                batch_size=setup.batch_size,
+                epochs=setup.epochs,
+                validation_data=None if validation is None else (validation.x(), validation.y()),
+                callbacks=callbacks,
+                verbose=0,
+            )
+            history = {k: [float(v) for v in values] for k, values in fitted.history.items()}
+        evaluation = None
+        if validation is not None and not self._stop.is_set():
+            logs = model.evaluate(
+                validation.x(),
+                validation.y(),
+                batch_size=setup.batch_size,
+                callbacks=[monitor],
+                verbose=0,
+                return_dict=True,
+            )
+            evaluation = {k: float(v) for k, v in logs.items()}
+            if not self._stop.is_set():
+                self.listener.evaluated(evaluation)
+            else:
+                evaluation = None
+        return TrainingResult(
+            model, history, evaluation, self._stop.is_set(), monitor.batches, setup, validation
+        )

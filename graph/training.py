@@ -1,0 +1,422 @@
+"""The training setup of a graph: optimizer, losses and metrics per output, data, callbacks.
+
+Plain immutable data, free of Keras, so the graph file, the studio's form, `kgs train`
+and generated training scripts all read one description. Names are Keras's own
+(loss, metric and optimizer identifiers, callback arguments), so turning a setup into
+`model.compile(...)` and `model.fit(...)` arguments is a lookup, not a translation.
+
+An output's loss or metrics left unset (None) are inferred from its layer's
+activation (`default_output`), and `resolve` replaces every unset value by the
+inferred one, so what will be used can always be shown. `setup_problems` lists every
+semantic problem with the field it is about; the file reader only checks types, so a
+file with a bad setup still opens and can be fixed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import PurePath
+from types import MappingProxyType
+from typing import Any, ClassVar
+
+from graph.errors import GraphError
+from graph.model import ModelGraph
+from graph.spec import get_spec
+
+OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "adagrad", "adadelta", "adamax", "nadam", "lion")
+
+#: An output's loss when it is trained by the other outputs only.
+NO_LOSS = "none"
+
+LOSSES = (
+    "sparse_categorical_crossentropy",
+    "categorical_crossentropy",
+    "binary_crossentropy",
+    "binary_focal_crossentropy",
+    "categorical_focal_crossentropy",
+    "mean_squared_error",
+    "mean_absolute_error",
+    "mean_absolute_percentage_error",
+    "mean_squared_logarithmic_error",
+    "huber",
+    "log_cosh",
+    "kl_divergence",
+    "poisson",
+    "hinge",
+    "squared_hinge",
+    "categorical_hinge",
+    "cosine_similarity",
+    "mse",
+    "mae",
+    "mape",
+    "msle",
+)
+
+#: The book's custom metric (chapter 7): root mean squared error of softmax outputs
+#: against integer labels. codegen.training.custom_metrics implements it.
+SPARSE_RMSE = "sparse_rmse"
+
+METRICS = (
+    "accuracy",
+    "binary_accuracy",
+    "categorical_accuracy",
+    "sparse_categorical_accuracy",
+    "top_k_categorical_accuracy",
+    "sparse_top_k_categorical_accuracy",
+    "mae",
+    "mse",
+    "mape",
+    "msle",
+    "root_mean_squared_error",
+    "auc",
+    "precision",
+    "recall",
+    "binary_crossentropy",
+    "categorical_crossentropy",
+    "sparse_categorical_crossentropy",
+    "kl_divergence",
+    "poisson",
+    "cosine_similarity",
+    SPARSE_RMSE,
+)
+
+#: Losses whose targets are class indices rather than arrays shaped like the output.
+SPARSE_LOSSES = frozenset({"sparse_categorical_crossentropy"})
+
+DATA_SUFFIXES = (".npz", ".csv")
+
+
+class TrainingSetupError(GraphError):
+    """A training setup cannot be used; the message lists every problem with its field."""
+
+
+def _frozen_map(value: Mapping[str, Any]) -> MappingProxyType:
+    return MappingProxyType(dict(value))
+
+
+@dataclass(frozen=True)
+class OutputSetup:
+    """How one model output is trained. None means: inferred from the output layer."""
+
+    loss: str | None = None
+    metrics: tuple[str, ...] | None = None
+    loss_weight: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.metrics is not None:
+            object.__setattr__(self, "metrics", tuple(self.metrics))
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """Where arrays come from: an .npz or .csv file (`path`), or .npy files (`arrays`).
+
+    Arrays are named by the model's input and output layer names; a model with one
+    input and one output may call them `x` and `y`. `columns` maps those names to
+    the columns of a .csv file (by default a name takes the column of that name, and
+    a single input takes every column no output uses). Relative paths are relative
+    to the graph file's folder.
+    """
+
+    path: str | None = None
+    arrays: Mapping[str, str] = field(default_factory=dict)
+    columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "arrays", _frozen_map(self.arrays))
+        columns = {name: tuple(cols) for name, cols in self.columns.items()}
+        object.__setattr__(self, "columns", _frozen_map(columns))
+
+    @property
+    def kind(self) -> str:
+        """'npz', 'csv' or 'npy'."""
+        if self.path is None:
+            return "npy"
+        return PurePath(self.path).suffix.lower().lstrip(".")
+
+    def files(self) -> list[str]:
+        return [self.path] if self.path is not None else list(self.arrays.values())
+
+
+@dataclass(frozen=True)
+class Callback:
+    """Base of the callbacks a setup offers; fields are the Keras class's arguments."""
+
+    type: ClassVar[str]
+
+    def kwargs(self) -> dict[str, Any]:
+        """The Keras constructor arguments."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class EarlyStopping(Callback):
+    type: ClassVar[str] = "EarlyStopping"
+    monitor: str = "val_loss"
+    patience: int = 3
+    min_delta: float = 0.0
+    restore_best_weights: bool = True
+
+
+@dataclass(frozen=True)
+class ModelCheckpoint(Callback):
+    type: ClassVar[str] = "ModelCheckpoint"
+    filepath: str = "best.keras"
+    monitor: str = "val_loss"
+    save_best_only: bool = True
+
+
+@dataclass(frozen=True)
+class ReduceLROnPlateau(Callback):
+    type: ClassVar[str] = "ReduceLROnPlateau"
+    monitor: str = "val_loss"
+    factor: float = 0.5
+    patience: int = 2
+    min_lr: float = 0.0
+
+
+@dataclass(frozen=True)
+class CSVLogger(Callback):
+    type: ClassVar[str] = "CSVLogger"
+    filename: str = "training_log.csv"
+    append: bool = False
+
+
+CALLBACKS: Mapping[str, type[Callback]] = MappingProxyType(
+    {c.type: c for c in (EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, CSVLogger)}
+)
+
+
+@dataclass(frozen=True)
+class TrainingSetup:
+    """Everything `fit` needs besides the model. Edit with `dataclasses.replace`.
+
+    `outputs` is keyed by output layer name; an output missing from it is trained
+    with the inferred defaults. Validation uses `validation_data` when it is set,
+    else the last `validation_split` of the training data (as Keras does).
+    """
+
+    optimizer: str = "adam"
+    learning_rate: float = 0.001
+    outputs: Mapping[str, OutputSetup] = field(default_factory=dict)
+    batch_size: int = 32
+    epochs: int = 10
+    validation_split: float = 0.2
+    validation_data: DataSource | None = None
+    data: DataSource | None = None
+    seed: int | None = None
+    callbacks: tuple[Callback, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "outputs", _frozen_map(self.outputs))
+        object.__setattr__(self, "callbacks", tuple(self.callbacks))
+
+    def output(self, name: str) -> OutputSetup:
+        """The setup of output `name` as stored (unset fields stay None)."""
+        return self.outputs.get(name, OutputSetup())
+
+    def with_output(self, name: str, **changes: Any) -> TrainingSetup:
+        """A copy with output `name`'s setup changed, e.g. with_output("y", loss="mae")."""
+        outputs = dict(self.outputs)
+        outputs[name] = replace(self.output(name), **changes)
+        return replace(self, outputs=outputs)
+
+    @property
+    def has_validation(self) -> bool:
+        return self.validation_data is not None or self.validation_split > 0
+
+
+# ------------------------------------------------------------------ defaults
+
+
+def output_names(g: ModelGraph) -> list[str]:
+    """The model's output names (their layers' names), in output order."""
+    return [g.layer(node_id).name for node_id in g.outputs]
+
+
+def output_activation(g: ModelGraph, node_id: str) -> str:
+    """The activation that ends `node_id`'s layer: 'softmax', 'sigmoid', 'linear', ..."""
+    layer = g.layer(node_id)
+    if layer.type == "Softmax":
+        return "softmax"
+    spec = get_spec(layer.type)
+    params = spec.resolve(layer.params) if spec is not None else dict(layer.params)
+    activation = params.get("activation")
+    return activation if isinstance(activation, str) else "linear"
+
+
+#: Losses of classifiers, whose natural metric is accuracy.
+_CLASSIFICATION_LOSSES = frozenset(
+    {
+        "sparse_categorical_crossentropy",
+        "categorical_crossentropy",
+        "binary_crossentropy",
+        "binary_focal_crossentropy",
+        "categorical_focal_crossentropy",
+        "hinge",
+        "squared_hinge",
+        "categorical_hinge",
+    }
+)
+
+
+def default_loss(g: ModelGraph, node_id: str) -> str:
+    """The loss inferred for output `node_id` from its activation.
+
+    softmax: sparse_categorical_crossentropy (integer class targets); sigmoid:
+    binary_crossentropy; anything else: mse.
+    """
+    activation = output_activation(g, node_id)
+    if activation == "softmax":
+        return "sparse_categorical_crossentropy"
+    if activation == "sigmoid":
+        return "binary_crossentropy"
+    return "mse"
+
+
+def default_metrics(loss: str) -> tuple[str, ...]:
+    """The metrics inferred for an output trained with `loss`: accuracy for a
+    classifier's loss, mae for a regression's, none without a loss."""
+    if loss == NO_LOSS:
+        return ()
+    return ("accuracy",) if loss in _CLASSIFICATION_LOSSES else ("mae",)
+
+
+def default_output(g: ModelGraph, node_id: str) -> OutputSetup:
+    """The explicit setup inferred for output `node_id` (see default_loss)."""
+    loss = default_loss(g, node_id)
+    return OutputSetup(loss, default_metrics(loss))
+
+
+def resolve(g: ModelGraph, setup: TrainingSetup | None = None) -> TrainingSetup:
+    """`setup` (default: the graph's, else a fresh one) with every output explicit.
+
+    The result has exactly the model's outputs, in output order, each with its loss
+    and metrics set: the stored ones, else the loss inferred from the output's
+    activation and the metrics inferred from the loss. Entries for names that are
+    not outputs are dropped; `setup_problems` reports them.
+    """
+    setup = setup or g.training or TrainingSetup()
+    outputs = {}
+    for node_id in g.outputs:
+        name = g.layer(node_id).name
+        stored = setup.output(name)
+        loss = stored.loss if stored.loss is not None else default_loss(g, node_id)
+        metrics = stored.metrics if stored.metrics is not None else default_metrics(loss)
+        outputs[name] = OutputSetup(loss, metrics, stored.loss_weight)
+    return replace(setup, outputs=outputs)
+
+
+# ------------------------------------------------------------------ problems
+
+
+def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> str | None:
+    if value in allowed:
+        return None
+    return f"unknown {name} {value!r}. Expected one of: {', '.join(allowed)}"
+
+
+def _finite(value: float) -> bool:
+    return isinstance(value, (int, float)) and math.isfinite(value)
+
+
+def _data_problems(source: DataSource, where: str) -> list[str]:
+    if (source.path is None) == (not source.arrays):
+        return [f"{where}: give either a path (.npz or .csv) or .npy arrays by name"]
+    problems = []
+    if source.path is not None and source.kind not in ("npz", "csv"):
+        problems.append(f"{where}.path: must end with .npz or .csv. Received: path={source.path!r}")
+    for name, path in source.arrays.items():
+        if not path.lower().endswith(".npy"):
+            problems.append(f"{where}.arrays.{name}: must be a .npy file. Received: {path!r}")
+    if source.columns and source.kind != "csv":
+        problems.append(f"{where}.columns: only a .csv file has columns")
+    return problems
+
+
+def _output_problems(name: str, out: OutputSetup) -> list[str]:
+    where = f"training.outputs.{name}"
+    problems = []
+    if out.loss is not None and out.loss != NO_LOSS:
+        reason = _one_of("loss", out.loss, LOSSES)
+        if reason:
+            problems.append(f"{where}.loss: {reason} (or '{NO_LOSS}')")
+    for metric in out.metrics or ():
+        reason = _one_of("metric", metric, METRICS)
+        if reason:
+            problems.append(f"{where}.metrics: {reason}")
+    if not _finite(out.loss_weight) or out.loss_weight < 0:
+        problems.append(
+            f"{where}.loss_weight: must be a number >= 0. Received: {out.loss_weight!r}"
+        )
+    return problems
+
+
+def _callback_problems(setup: TrainingSetup) -> list[str]:
+    problems = []
+    seen = set()
+    for i, callback in enumerate(setup.callbacks):
+        where = f"training.callbacks[{i}] ({callback.type})"
+        if callback.type in seen:
+            problems.append(f"{where}: appears twice")
+        seen.add(callback.type)
+        monitor = getattr(callback, "monitor", "")
+        if monitor.startswith("val_") and not setup.has_validation:
+            problems.append(
+                f"{where}.monitor: {monitor!r} needs validation data "
+                "(set validation_split or validation_data)"
+            )
+        if getattr(callback, "patience", 0) < 0:
+            problems.append(f"{where}.patience: must be >= 0. Received: {callback.patience}")
+        if isinstance(callback, ReduceLROnPlateau) and not 0 < callback.factor < 1:
+            problems.append(
+                f"{where}.factor: must be between 0 and 1. Received: {callback.factor!r}"
+            )
+    return problems
+
+
+def setup_problems(g: ModelGraph, setup: TrainingSetup) -> list[str]:
+    """Every problem of `setup` for graph `g`, each naming its field or output."""
+    problems = []
+    reason = _one_of("optimizer", setup.optimizer, OPTIMIZERS)
+    if reason:
+        problems.append(f"training.optimizer: {reason}")
+    if not _finite(setup.learning_rate) or setup.learning_rate <= 0:
+        problems.append(
+            f"training.learning_rate: must be a number > 0. Received: {setup.learning_rate!r}"
+        )
+    for name in ("batch_size", "epochs"):
+        if getattr(setup, name) < 1:
+            problems.append(f"training.{name}: must be >= 1. Received: {getattr(setup, name)}")
+    if not _finite(setup.validation_split) or not 0 <= setup.validation_split < 1:
+        problems.append(
+            f"training.validation_split: must be >= 0 and < 1. Received: {setup.validation_split!r}"
+        )
+    names = output_names(g)
+    for name in setup.outputs:
+        if name not in names:
+            problems.append(
+                f"training.outputs.{name}: the model has no output named {name!r}. "
+                f"Outputs: {', '.join(names) or '(none)'}"
+            )
+    resolved = resolve(g, setup)
+    for name, out in resolved.outputs.items():
+        problems.extend(_output_problems(name, out))
+    if names and all(out.loss == NO_LOSS for out in resolved.outputs.values()):
+        problems.append("training.outputs: every output has loss 'none'; nothing to train")
+    for where, source in (("data", setup.data), ("validation_data", setup.validation_data)):
+        if source is not None:
+            problems.extend(_data_problems(source, f"training.{where}"))
+    problems.extend(_callback_problems(setup))
+    return problems
+
+
+def check_setup(g: ModelGraph, setup: TrainingSetup) -> TrainingSetup:
+    """`resolve(g, setup)`, or TrainingSetupError listing every problem."""
+    problems = setup_problems(g, setup)
+    if problems:
+        lines = "\n".join(f"  {p}" for p in problems)
+        raise TrainingSetupError(f"training setup of graph '{g.name}' is not usable:\n{lines}")
+    return resolve(g, setup)

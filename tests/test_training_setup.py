@@ -1,0 +1,257 @@
+"""The training setup: defaults inferred from outputs, problems by field, the graph file."""
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from graph import GraphFileError, ModelGraph, dumps, load, loads, save
+from graph.training import (
+    CALLBACKS,
+    LOSSES,
+    METRICS,
+    NO_LOSS,
+    OPTIMIZERS,
+    SPARSE_RMSE,
+    CSVLogger,
+    DataSource,
+    EarlyStopping,
+    ModelCheckpoint,
+    OutputSetup,
+    ReduceLROnPlateau,
+    TrainingSetup,
+    TrainingSetupError,
+    check_setup,
+    resolve,
+    setup_problems,
+)
+from tests.graphs import chain
+
+TEMPLATES = Path(__file__).parents[1] / "resources" / "templates"
+
+
+def tickets() -> ModelGraph:
+    return load(TEMPLATES / "customer_tickets.graph.json")
+
+
+def outputs_of(setup: TrainingSetup) -> dict:
+    return {name: (out.loss, out.metrics) for name, out in setup.outputs.items()}
+
+
+def test_defaults_are_inferred_from_each_output_activation():
+    assert outputs_of(resolve(tickets())) == {
+        "priority": ("binary_crossentropy", ("accuracy",)),
+        "department": ("sparse_categorical_crossentropy", ("accuracy",)),
+    }
+    linear = chain(("Dense", {"units": 3}), name="regression")
+    assert outputs_of(resolve(linear)) == {"dense": ("mse", ("mae",))}
+    softmax_layer = chain(("Dense", {"units": 3}), ("Softmax", {}))
+    assert outputs_of(resolve(softmax_layer)) == {
+        "softmax": ("sparse_categorical_crossentropy", ("accuracy",))
+    }
+    sigmoid_layer = chain(("Dense", {"units": 1}), ("Activation", {"activation": "sigmoid"}))
+    assert outputs_of(resolve(sigmoid_layer))["activation"][0] == "binary_crossentropy"
+
+
+def test_overrides_win_and_metrics_follow_an_overridden_loss():
+    g = tickets()
+    setup = TrainingSetup().with_output("priority", loss="mse")
+    setup = setup.with_output("department", metrics=("accuracy", SPARSE_RMSE), loss_weight=0.5)
+    resolved = resolve(g, setup)
+    assert outputs_of(resolved) == {
+        "priority": ("mse", ("mae",)),
+        "department": ("sparse_categorical_crossentropy", ("accuracy", SPARSE_RMSE)),
+    }
+    assert resolved.outputs["department"].loss_weight == 0.5
+    assert resolve(g, setup.with_output("priority", loss=NO_LOSS)).outputs["priority"] == (
+        OutputSetup(NO_LOSS, (), 1.0)
+    )
+    # The stored setup keeps unset values unset: the studio shows them as inferred.
+    assert setup.output("department").loss is None
+
+
+def test_resolve_uses_the_graphs_own_setup_and_keeps_output_order():
+    g = tickets()
+    g.training = TrainingSetup(epochs=3).with_output("department", loss="categorical_crossentropy")
+    resolved = resolve(g)
+    assert resolved.epochs == 3
+    assert list(resolved.outputs) == ["priority", "department"]
+    assert resolved.outputs["department"].loss == "categorical_crossentropy"
+
+
+def test_training_changed_is_emitted_only_on_change():
+    g = tickets()
+    seen = []
+    g.events.training_changed.connect(lambda: seen.append(g.training))
+    setup = TrainingSetup(epochs=4)
+    g.training = setup
+    g.training = TrainingSetup(epochs=4)  # equal: no event
+    g.training = None
+    assert seen == [setup, None]
+
+
+FULL = TrainingSetup(
+    optimizer="sgd",
+    learning_rate=0.05,
+    outputs={
+        "priority": OutputSetup(loss="mse", metrics=("mae", "mse"), loss_weight=2.0),
+        "department": OutputSetup(metrics=(SPARSE_RMSE,)),
+    },
+    batch_size=16,
+    epochs=7,
+    validation_split=0.0,
+    validation_data=DataSource(arrays={"title": "vt.npy", "priority": "vp.npy"}),
+    data=DataSource("tickets.csv", columns={"tags": ("t0", "t1")}),
+    seed=11,
+    callbacks=(
+        EarlyStopping(patience=5, restore_best_weights=False),
+        ModelCheckpoint(filepath="out/best.keras"),
+        ReduceLROnPlateau(factor=0.2),
+        CSVLogger(append=True),
+    ),
+)
+
+
+def test_setup_round_trips_through_the_graph_file(tmp_path):
+    g = tickets()
+    g.training = FULL
+    path = tmp_path / "t.graph.json"
+    save(g, path)
+    loaded = load(path)
+    assert loaded.training == FULL
+    assert dumps(loaded) == path.read_text()
+    assert '"training": {' in path.read_text()
+
+
+def test_files_without_a_setup_load_as_before():
+    g = tickets()
+    assert g.training is None
+    assert "training" not in dumps(g)
+    g.training = TrainingSetup()
+    g.training = None
+    assert dumps(g) == (TEMPLATES / "customer_tickets.graph.json").read_text()
+
+
+def with_training(training: dict) -> str:
+    import json
+
+    doc = json.loads(dumps(tickets()))
+    doc["training"] = training
+    return json.dumps(doc)
+
+
+@pytest.mark.parametrize(
+    ("training", "message"),
+    [
+        ([], "training: must be an object"),
+        ({"epochs": "ten"}, "training.epochs: must be a number"),
+        ({"epochs": 2.5}, "training.epochs: must be an integer"),
+        ({"learning_rate": True}, "training.learning_rate: must be a number"),
+        ({"optimiser": "adam"}, "training: unknown field 'optimiser'"),
+        ({"outputs": []}, "training.outputs: must be an object"),
+        ({"outputs": {"priority": {"loss": 3}}}, "training.outputs.priority.loss: must be a"),
+        ({"outputs": {"priority": {"metrics": "mae"}}}, "training.outputs.priority.metrics:"),
+        ({"data": {"path": ""}}, "training.data.path: must be a non-empty string"),
+        ({"callbacks": [{"type": "TensorBoard"}]}, "training.callbacks[0].type: must be one"),
+        (
+            {"callbacks": [{"type": "EarlyStopping", "patience": "3"}]},
+            "training.callbacks[0].patience: must be a number",
+        ),
+        (
+            {"callbacks": [{"type": "CSVLogger", "append": 1}]},
+            "training.callbacks[0].append: must be true or false",
+        ),
+    ],
+)
+def test_bad_training_fields_name_their_path(training, message):
+    with pytest.raises(GraphFileError) as e:
+        loads(with_training(training), "t.graph.json")
+    assert f"t.graph.json: {message}" in str(e.value)
+
+
+def test_semantic_problems_load_and_are_listed_by_field():
+    text = with_training({"optimizer": "adamm", "outputs": {"priority": {"loss": "msee"}}})
+    g = loads(text)
+    problems = setup_problems(g, g.training)
+    assert problems[0].startswith("training.optimizer: unknown optimizer 'adamm'")
+    assert problems[1].startswith("training.outputs.priority.loss: unknown loss 'msee'")
+
+
+def test_setup_problems_name_each_field():
+    g = tickets()
+    setup = TrainingSetup(
+        learning_rate=0.0,
+        batch_size=0,
+        validation_split=0.0,
+        outputs={
+            "priorty": OutputSetup(loss="mse"),
+            "department": OutputSetup(metrics=("acc",), loss_weight=-1.0),
+        },
+        data=DataSource("data.txt"),
+        callbacks=(EarlyStopping(), EarlyStopping(monitor="loss"), ReduceLROnPlateau(factor=2.0)),
+    )
+    problems = setup_problems(g, setup)
+    expected = [
+        "training.learning_rate: must be a number > 0",
+        "training.batch_size: must be >= 1",
+        "training.outputs.priorty: the model has no output named 'priorty'. "
+        "Outputs: priority, department",
+        "training.outputs.department.metrics: unknown metric 'acc'",
+        "training.outputs.department.loss_weight: must be a number >= 0",
+        "training.data.path: must end with .npz or .csv",
+        "training.callbacks[0] (EarlyStopping).monitor: 'val_loss' needs validation data",
+        "training.callbacks[1] (EarlyStopping): appears twice",
+        "training.callbacks[2] (ReduceLROnPlateau).monitor: 'val_loss' needs validation data",
+        "training.callbacks[2] (ReduceLROnPlateau).factor: must be between 0 and 1",
+    ]
+    assert len(problems) == len(expected)
+    for problem, start in zip(problems, expected, strict=True):
+        assert problem.startswith(start), problem
+    with pytest.raises(TrainingSetupError, match="graph 'customer_tickets'"):
+        check_setup(g, setup)
+
+
+def test_nothing_to_train_and_bad_data_sources_are_problems():
+    g = tickets()
+    none = TrainingSetup().with_output("priority", loss=NO_LOSS)
+    assert setup_problems(g, none) == []
+    none = none.with_output("department", loss=NO_LOSS)
+    assert setup_problems(g, none) == [
+        "training.outputs: every output has loss 'none'; nothing to train"
+    ]
+    both = DataSource("a.npz", arrays={"x": "x.npy"})
+    npy = DataSource(arrays={"title": "title.csv"}, columns={"title": ("a",)})
+    problems = setup_problems(g, TrainingSetup(data=both, validation_data=npy))
+    assert problems == [
+        "training.data: give either a path (.npz or .csv) or .npy arrays by name",
+        "training.validation_data.arrays.title: must be a .npy file. Received: 'title.csv'",
+        "training.validation_data.columns: only a .csv file has columns",
+    ]
+
+
+def test_a_full_setup_is_usable_and_equal_setups_compare_equal():
+    assert check_setup(tickets(), FULL).outputs["department"].loss == (
+        "sparse_categorical_crossentropy"
+    )
+    assert replace(FULL, seed=11) == FULL
+    assert replace(FULL, seed=12) != FULL
+
+
+def test_offered_names_are_keras_names():
+    """Every loss, metric, optimizer and callback offered is one Keras knows by that name."""
+    from codegen.keras_env import import_keras
+    from codegen.training.compiling import compile_arguments, make_callbacks
+
+    keras = import_keras()
+    for loss in LOSSES:
+        assert keras.losses.get(loss) is not None, loss
+    g = chain(("Dense", {"units": 3, "activation": "softmax"}))
+    for optimizer in OPTIMIZERS:
+        setup = resolve(g, TrainingSetup(optimizer=optimizer, learning_rate=0.01))
+        built = compile_arguments(setup)["optimizer"]
+        assert float(built.learning_rate) == pytest.approx(0.01), optimizer
+    callbacks = make_callbacks(TrainingSetup(callbacks=tuple(c() for c in CALLBACKS.values())))
+    assert [type(c).__name__ for c in callbacks] == list(CALLBACKS)
+    for metric in METRICS:
+        if metric != SPARSE_RMSE:
+            assert keras.metrics.get(metric) is not None, metric
