@@ -1,0 +1,98 @@
+"""The summary panel: the model.summary() table and the parameter totals.
+
+Rows come from graph.summary (the same table `kgs summary` prints), held in a
+table model that the view reads lazily: on a 1,500-node graph an edit costs one
+pass over the rows, not thousands of widget items.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+
+from graph import ModelGraph, Report
+from graph.summary import HEADERS, summary_rows
+
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+#: The "Param #" column, right-aligned like Keras's.
+_PARAMS_COLUMN = HEADERS.index("Param #")
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class SummaryTable(QAbstractTableModel):
+    """summary_rows() as a read-only table model."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: list[tuple[str, str, str, str]] = []
+
+    def set_rows(self, rows: list[tuple[str, str, str, str]]) -> None:
+        self.beginResetModel()
+        self._rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._rows[index.row()][index.column()]
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == _PARAMS_COLUMN:
+            return int(_RIGHT.value)
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return HEADERS[section]
+        return None
+
+
+def totals_text(report: Report) -> str:
+    """The totals line under the table, as Keras words them."""
+    text = (
+        f"Total params: {report.total_params:,}   "
+        f"Trainable params: {report.trainable_params:,}   "
+        f"Non-trainable params: {report.non_trainable_params:,}"
+    )
+    if not report.valid:
+        text += f"\nInvalid: {len(report.errors)} problem(s); shapes marked ? are unknown."
+    return text
+
+
+class SummaryPanel(QWidget):
+    """Shows a graph's summary table and parameter totals."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.table = SummaryTable()
+        self.view = QTableView(self)
+        self.view.setModel(self.table)
+        self.view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.view.setWordWrap(False)
+        self.view.setShowGrid(False)
+        self.view.setAlternatingRowColors(True)
+        self.view.verticalHeader().hide()
+        self.view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for column, width in enumerate((260, 160, 100)):
+            header.resizeSection(column, width)
+        self.totals = QLabel(self)
+        self.totals.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view)
+        layout.addWidget(self.totals)
+
+    def show_report(self, g: ModelGraph, report: Report) -> None:
+        """Show `g`'s summary as `report` (its latest validation) describes it."""
+        self.table.set_rows(summary_rows(g, report))
+        self.totals.setText(totals_text(report))
