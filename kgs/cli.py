@@ -16,6 +16,7 @@ COMMANDS = {
     "summary": ("kgs.check", "run_summary"),
     "compile": ("kgs.compile", "run"),
     "import": ("kgs.importing", "run"),
+    "plot": ("kgs.plot", "run"),
 }
 
 
@@ -55,6 +56,16 @@ def build_parser() -> argparse.ArgumentParser:
     import_ = commands.add_parser("import", help="turn a Functional .keras model into a graph")
     import_.add_argument("model", metavar="MODEL.keras")
     import_.add_argument("-o", "--out", required=True, metavar="FILE.graph.json")
+
+    plot = commands.add_parser("plot", help="draw a graph to a PNG or SVG image, headless")
+    plot.add_argument("file", metavar="FILE")
+    plot.add_argument("-o", "--out", required=True, metavar="OUT.png|OUT.svg")
+    plot.add_argument(
+        "--layout", action="store_true", help="lay the nodes out left to right first"
+    )
+    plot.add_argument(
+        "--scale", type=float, default=2.0, help="PNG pixels per canvas unit (default 2)"
+    )
     return parser
 
 
