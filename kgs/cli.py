@@ -16,6 +16,7 @@ COMMANDS = {
     "summary": ("kgs.check", "run_summary"),
     "compile": ("kgs.compile", "run"),
     "import": ("kgs.importing", "run"),
+    "train": ("kgs.train", "run"),
     "plot": ("kgs.plot", "run"),
 }
 
@@ -56,6 +57,25 @@ def build_parser() -> argparse.ArgumentParser:
     import_ = commands.add_parser("import", help="turn a Functional .keras model into a graph")
     import_.add_argument("model", metavar="MODEL.keras")
     import_.add_argument("-o", "--out", required=True, metavar="FILE.graph.json")
+
+    train = commands.add_parser("train", help="train a graph on data files, headless")
+    train.add_argument("file", metavar="FILE")
+    train.add_argument(
+        "--data",
+        action="append",
+        metavar="DATA",
+        help="an .npz or .csv file, or NAME=FILE.npy per input and output (repeat); "
+        "default: the file's training setup",
+    )
+    train.add_argument("--epochs", type=int, metavar="N")
+    train.add_argument("--batch-size", type=int, metavar="N")
+    train.add_argument(
+        "--loss", action="append", metavar="OUT=LOSS", help="an output's loss (repeat)"
+    )
+    train.add_argument("--seed", type=int, metavar="N", help="seed for weights and shuffling")
+    train.add_argument(
+        "-o", "--out", metavar="MODEL.keras", help="the trained model (default: NAME.keras)"
+    )
 
     plot = commands.add_parser("plot", help="draw a graph to a PNG or SVG image, headless")
     plot.add_argument("file", metavar="FILE")

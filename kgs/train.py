@@ -1,0 +1,152 @@
+"""`kgs train`: train a graph headless on data files and write the trained .keras model.
+
+The setup is the graph file's own ("training"), else the defaults inferred from the
+outputs; --epochs, --batch-size, --loss and --seed override it, --data replaces its
+data. Progress goes to stderr: a line per epoch, and a live batch line on a
+terminal. Ctrl-C stops after the running batch and still writes the model trained
+so far. Exit status: 0 trained, 1 invalid graph or the loss became NaN, 2 unreadable
+graph, unusable setup or data that does not fit the model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from graph import GraphError, load
+from graph.training import DataSource, TrainingSetup, TrainingSetupError
+from kgs.exits import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE
+
+
+class UsageError(ValueError):
+    """A command-line value is malformed."""
+
+
+def data_source(items: list[str]) -> DataSource:
+    """--data values: one .npz or .csv path, or NAME=FILE.npy for each array."""
+    pairs = [item.partition("=") for item in items]
+    if len(items) == 1 and not pairs[0][1]:
+        return DataSource(os.path.abspath(items[0]))
+    if not all(sep and name and path for name, sep, path in pairs):
+        raise UsageError(
+            "--data takes one .npz or .csv file, or NAME=FILE.npy for every input and "
+            f"output. Received: {' '.join(items)}"
+        )
+    return DataSource(arrays={name: os.path.abspath(path) for name, _, path in pairs})
+
+
+def overridden(setup: TrainingSetup, args: argparse.Namespace) -> TrainingSetup:
+    """`setup` with the command line's values put in."""
+    changes = {
+        key: getattr(args, key)
+        for key in ("epochs", "batch_size", "seed")
+        if getattr(args, key) is not None
+    }
+    if args.data:
+        changes["data"] = data_source(args.data)
+    setup = dataclasses.replace(setup, **changes)
+    for item in args.loss or ():
+        name, sep, loss = item.partition("=")
+        if not (sep and name and loss):
+            raise UsageError(f"--loss takes OUTPUT=LOSS. Received: {item}")
+        setup = setup.with_output(name, loss=loss)
+    return setup
+
+
+class Progress:
+    """A TrainingListener that prints progress to a stream (stderr)."""
+
+    def __init__(self, stream, live: bool) -> None:
+        self.stream = stream
+        self.live = live
+        self.epochs = self.steps = 0
+        self._started = self._drawn = 0.0
+
+    def training_started(self, epochs: int, steps_per_epoch: int) -> None:
+        self.epochs, self.steps = epochs, steps_per_epoch
+        self._started = time.monotonic()
+
+    def batch_finished(self, epoch: int, batch: int, logs: dict[str, float]) -> None:
+        now = time.monotonic()
+        if self.live and now - self._drawn >= 0.1:
+            self._drawn = now
+            line = f"epoch {epoch + 1}/{self.epochs}  batch {batch + 1}/{self.steps}"
+            self.stream.write(f"\r{line}  loss {logs.get('loss', 0.0):.4f}\x1b[K")
+            self.stream.flush()
+
+    def epoch_finished(self, epoch: int, logs: dict[str, float]) -> None:
+        now = time.monotonic()
+        values = " - ".join(f"{k} {v:.4f}" for k, v in logs.items())
+        clear = "\r\x1b[K" if self.live else ""
+        seconds = now - self._started
+        print(
+            f"{clear}epoch {epoch + 1}/{self.epochs}: {values} ({seconds:.1f} s)", file=self.stream
+        )
+        self._started = now
+
+    def evaluated(self, logs: dict[str, float]) -> None:
+        values = " - ".join(f"{k} {v:.4f}" for k, v in logs.items())
+        print(f"validation: {values}", file=self.stream)
+
+
+@contextmanager
+def ctrl_c_stops(stop) -> Iterator[None]:
+    """While inside, the first Ctrl-C calls `stop()`; a second one interrupts as usual."""
+
+    def handler(signum, frame) -> None:
+        print("\nstopping after this batch (Ctrl-C again to abort)", file=sys.stderr)
+        signal.signal(signal.SIGINT, previous)
+        stop()
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        g = load(args.file)
+    except GraphError as e:
+        print(e, file=sys.stderr)
+        return EXIT_UNREADABLE
+    try:
+        setup = overridden(g.training or TrainingSetup(), args)
+    except UsageError as e:
+        print(f"kgs train: {e}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    out = Path(args.out or f"{g.name}.keras")
+
+    from codegen.export import save_keras
+    from codegen.training import DataError, NonFiniteLossError, Trainer
+
+    trainer = Trainer(
+        g, setup, base=Path(args.file).parent, listener=Progress(sys.stderr, sys.stderr.isatty())
+    )
+    try:
+        trainer.prepare()
+    except (TrainingSetupError, DataError) as e:
+        print(f"{args.file}: {e}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    except GraphError as e:
+        print(e, file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        with ctrl_c_stops(trainer.stop):
+            result = trainer.run()
+    except NonFiniteLossError as e:
+        print(f"{args.file}: {e}", file=sys.stderr)
+        return EXIT_INVALID
+    if result.stopped:
+        print(f"stopped after {result.batches} batches", file=sys.stderr)
+    save_keras(result.model, out)
+    print(f"wrote {out}")
+    return EXIT_OK

@@ -1,0 +1,73 @@
+"""`kgs train`: trains headless with progress on stderr, writes the model, exit 2 on bad data."""
+
+from pathlib import Path
+
+import numpy as np
+
+from codegen.keras_env import import_keras
+from graph import load, save
+from graph.training import DataSource, TrainingSetup
+from kgs.cli import main
+
+ROOT = Path(__file__).parents[1]
+TEMPLATES = ROOT / "resources" / "templates"
+DATA = ROOT / "resources" / "data"
+MLP = TEMPLATES / "mnist_mlp.graph.json"
+TICKETS = TEMPLATES / "customer_tickets.graph.json"
+
+
+def test_trains_and_writes_a_model_that_reloads(tmp_path, capsys):
+    out = tmp_path / "mlp.keras"
+    argv = ["train", str(MLP), "--data", str(DATA / "digits_mlp.npz"), "--epochs", "1"]
+    assert main([*argv, "--batch-size", "64", "--seed", "2", "-o", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == f"wrote {out}\n"
+    assert "epoch 1/1: accuracy " in captured.err and "val_accuracy" in captured.err
+    assert "validation: accuracy " in captured.err
+    model = import_keras().models.load_model(out, safe_mode=True)
+    images = np.load(DATA / "digits_mlp.npz")["digits"][:3]
+    assert model.predict(images, verbose=0).shape == (3, 10)
+
+
+def test_setup_in_the_file_with_overrides(tmp_path, capsys):
+    """The file's setup is used (data relative to the file); --loss and --epochs win."""
+    g = load(TICKETS)
+    g.training = TrainingSetup(epochs=9, batch_size=128, data=DataSource("tickets.npz"))
+    path = tmp_path / "tickets.graph.json"
+    save(g, path)
+    (tmp_path / "tickets.npz").write_bytes((DATA / "tickets.npz").read_bytes())
+    argv = ["train", str(path), "--epochs", "1", "--loss", "priority=mse"]
+    assert main([*argv, "-o", str(tmp_path / "t.keras")]) == 0
+    err = capsys.readouterr().err
+    assert "epoch 1/1: " in err and "epoch 2/" not in err
+    assert "priority_mae" in err and "department_accuracy" in err
+
+
+def test_bad_data_is_reported_before_training_with_exit_2(tmp_path, capsys):
+    data = DATA / "digits_cnn.npz"
+    assert main(["train", str(MLP), "--data", str(data), "-o", str(tmp_path / "m.keras")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"{MLP}: the training data does not fit the model:\n")
+    assert f"{data}: no array for input 'digits'" in err
+    assert "epoch" not in err
+    assert not (tmp_path / "m.keras").exists()
+
+
+def test_npy_pairs_by_name(tmp_path, capsys):
+    arrays = np.load(DATA / "digits_mlp.npz")
+    np.save(tmp_path / "x.npy", arrays["digits"][:64])
+    np.save(tmp_path / "y.npy", arrays["predictions"][:50])
+    argv = ["train", str(MLP), "--data", f"x={tmp_path / 'x.npy'}", "--data"]
+    assert main([*argv, f"y={tmp_path / 'y.npy'}", "-o", str(tmp_path / "m.keras")]) == 2
+    assert "sample counts differ" in capsys.readouterr().err
+
+
+def test_bad_arguments_and_setup_give_exit_2(tmp_path, capsys):
+    data = str(DATA / "digits_mlp.npz")
+    assert main(["train", str(MLP), "--data", data, "--loss", "predictions"]) == 2
+    assert "--loss takes OUTPUT=LOSS. Received: predictions" in capsys.readouterr().err
+    assert main(["train", str(MLP), "--data", data, "--loss", "predictions=msee"]) == 2
+    assert "training.outputs.predictions.loss: unknown loss 'msee'" in capsys.readouterr().err
+    assert main(["train", str(MLP)]) == 2
+    assert "no training data given" in capsys.readouterr().err
+    assert main(["train", str(tmp_path / "missing.graph.json"), "--data", data]) == 2

@@ -1,0 +1,205 @@
+"""The Trainer: trains templates on the bundled data, stops within a batch when asked from
+another thread, reports progress as plain floats, and fails clearly on a NaN loss."""
+
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from codegen.keras_env import import_keras
+from codegen.training import NonFiniteLossError, Trainer, TrainingListener, load_data
+from graph import load
+from graph.training import (
+    NO_LOSS,
+    SPARSE_RMSE,
+    CSVLogger,
+    DataSource,
+    EarlyStopping,
+    ModelCheckpoint,
+    TrainingSetup,
+    resolve,
+)
+from tests.graphs import chain
+
+ROOT = Path(__file__).parents[1]
+TEMPLATES = ROOT / "resources" / "templates"
+DATA = ROOT / "resources" / "data"
+DIGITS = DataSource(str(DATA / "digits_mlp.npz"))
+TICKETS = DataSource(str(DATA / "tickets.npz"))
+
+
+class Recorder(TrainingListener):
+    """Records what a Trainer reports; optionally calls `on_batch(count)` after each batch."""
+
+    def __init__(self, on_batch=None) -> None:
+        self.started = None
+        self.batches: list[tuple[int, int, dict]] = []
+        self.epochs: list[tuple[int, dict]] = []
+        self.evaluation = None
+        self.on_batch = on_batch
+
+    def training_started(self, epochs, steps_per_epoch):
+        self.started = (epochs, steps_per_epoch)
+
+    def batch_finished(self, epoch, batch, logs):
+        self.batches.append((epoch, batch, logs))
+        if self.on_batch:
+            self.on_batch(len(self.batches))
+
+    def epoch_finished(self, epoch, logs):
+        self.epochs.append((epoch, logs))
+
+    def evaluated(self, logs):
+        self.evaluation = logs
+
+
+def mlp():
+    return load(TEMPLATES / "mnist_mlp.graph.json")
+
+
+def in_thread(function):
+    """Run `function` in a new thread (as the studio's worker does); return its result."""
+    out = {}
+    thread = threading.Thread(target=lambda: out.update(result=function()))
+    thread.start()
+    thread.join(timeout=120)
+    assert not thread.is_alive()
+    return out["result"]
+
+
+def test_mlp_template_learns_the_bundled_digits():
+    recorder = Recorder()
+    setup = TrainingSetup(epochs=2, batch_size=64, seed=0, data=DIGITS)
+    result = Trainer(mlp(), setup, listener=recorder).run()
+    assert result.evaluation["accuracy"] >= 0.9
+    assert result.history["val_accuracy"][-1] >= 0.9
+    assert not result.stopped
+    steps = -(-1437 // 64)
+    assert recorder.started == (2, steps)
+    assert result.batches == len(recorder.batches) == 2 * steps
+    assert [epoch for epoch, _ in recorder.epochs] == [0, 1]
+    epoch, batch, logs = recorder.batches[-1]
+    assert (epoch, batch) == (1, steps - 1)
+    assert all(type(v) is float for v in logs.values()) and "loss" in logs
+    assert set(recorder.epochs[-1][1]) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    # The evaluation is Keras's own on the last 20% of the data.
+    assert recorder.evaluation == result.evaluation
+    validation = result.validation
+    keras_eval = result.model.evaluate(
+        validation.x(), validation.y(), batch_size=64, verbose=0, return_dict=True
+    )
+    assert result.evaluation == pytest.approx(keras_eval)
+
+
+def test_stop_asked_from_another_thread_lands_within_one_batch():
+    asked = threading.Event()
+    seen_at_stop = []
+    recorder = Recorder(on_batch=lambda count: count >= 3 and asked.set())
+    setup = TrainingSetup(epochs=50, batch_size=8, data=DIGITS)
+    trainer = Trainer(mlp(), setup, listener=recorder)
+
+    def stopper():
+        asked.wait(timeout=60)
+        trainer.stop()
+        seen_at_stop.append(len(recorder.batches))
+
+    thread = threading.Thread(target=stopper)
+    thread.start()
+    result = in_thread(trainer.run)
+    thread.join()
+    assert result.stopped and trainer.stop_requested
+    assert result.batches <= seen_at_stop[0] + 1
+    assert result.batches < 1437 // 8  # well inside the first epoch
+    assert result.evaluation is None and recorder.evaluation is None
+
+
+def test_a_stop_during_a_batch_makes_it_the_last_one():
+    trainer = None
+
+    def stop_from_another_thread(count):
+        if count == 3:
+            helper = threading.Thread(target=trainer.stop)
+            helper.start()
+            helper.join()
+
+    recorder = Recorder(on_batch=stop_from_another_thread)
+    trainer = Trainer(mlp(), TrainingSetup(epochs=3, batch_size=32, data=DIGITS), listener=recorder)
+    result = trainer.run()
+    assert result.batches == len(recorder.batches) == 3
+    assert len(result.history["loss"]) == 1  # the cut-short epoch, then no other
+
+
+def test_a_stop_before_the_run_trains_nothing():
+    trainer = Trainer(mlp(), TrainingSetup(epochs=3, data=DIGITS))
+    trainer.stop()
+    result = trainer.run()
+    assert result.stopped and result.batches == 0 and result.history == {}
+    assert result.model is not None
+
+
+def test_seeded_runs_match_in_any_thread():
+    """The seed is set in the thread that trains: Keras keeps it per thread."""
+    g = load(TEMPLATES / "customer_tickets.graph.json")
+    setup = TrainingSetup(epochs=1, batch_size=64, seed=5, data=TICKETS)
+    first = in_thread(Trainer(g, setup).run)
+    second = in_thread(Trainer(g, setup).run)
+    here = Trainer(g, setup).run()
+    assert first.history == second.history == here.history
+    assert set(first.history) >= {"priority_loss", "department_accuracy", "val_loss"}
+
+
+def test_nan_loss_stops_with_a_clear_error(tmp_path):
+    g = chain(("Dense", {"units": 1}), input_shape=(2,))
+    path = tmp_path / "huge.npz"
+    np.savez(path, x=np.full((8, 2), 1e20, np.float32), y=np.zeros((8, 1), np.float32))
+    setup = TrainingSetup(epochs=1, batch_size=4, validation_split=0.0, data=DataSource(str(path)))
+    with pytest.raises(NonFiniteLossError, match=r"loss became (nan|inf) at epoch 1, batch 1"):
+        Trainer(g, setup).run()
+
+
+def test_custom_metric_is_the_books_rmse():
+    from codegen.training.custom_metrics import SparseRootMeanSquaredError
+
+    rng = np.random.default_rng(0)
+    metric = SparseRootMeanSquaredError()
+    batches = [(rng.integers(0, 4, 5), rng.dirichlet(np.ones(4), 5)) for _ in range(2)]
+    for labels, predictions in batches:
+        metric.update_state(labels, predictions.astype(np.float32))
+    labels = np.concatenate([b[0] for b in batches])
+    predictions = np.concatenate([b[1] for b in batches])
+    expected = np.sqrt(np.sum((np.eye(4)[labels] - predictions) ** 2) / len(labels))
+    assert float(metric.result()) == pytest.approx(expected, rel=1e-5)
+    assert metric.name == "rmse"
+    metric.reset_state()
+    assert float(metric.result()) == 0.0
+
+
+@pytest.mark.filterwarnings("ignore:Gradients do not exist:UserWarning")
+def test_outputs_without_loss_custom_metric_and_callbacks(tmp_path):
+    keras = import_keras()
+    g = load(TEMPLATES / "customer_tickets.graph.json")
+    setup = (
+        TrainingSetup(
+            epochs=2,
+            batch_size=64,
+            seed=1,
+            data=TICKETS,
+            callbacks=(EarlyStopping(patience=5), ModelCheckpoint(), CSVLogger()),
+        )
+        .with_output("priority", loss=NO_LOSS)
+        .with_output("department", metrics=("accuracy", SPARSE_RMSE))
+    )
+    result = Trainer(g, setup, base=tmp_path).run()
+    assert {"department_rmse", "val_department_rmse"} <= set(result.history)
+    assert not any(key.startswith("priority") for key in result.history)
+    assert (tmp_path / "best.keras").exists()
+    log = (tmp_path / "training_log.csv").read_text().splitlines()
+    assert len(log) == 3 and "val_department_rmse" in log[0]
+    saved = tmp_path / "trained.keras"
+    result.model.save(saved)
+    reloaded = keras.models.load_model(saved, safe_mode=True)
+    data = load_data(TICKETS, g, resolve(g, setup)).rows(0, 4)
+    expected = result.model.predict(data.x(), verbose=0)
+    for a, b in zip(reloaded.predict(data.x(), verbose=0), expected, strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-6)
