@@ -7,7 +7,7 @@ ones are the functional and subclass models of `codegen.to_python`; adding anoth
 Generating source walks the whole graph (and imports keras the first time), so it
 does not run per keystroke: `show_graph` only marks the tabs stale and restarts a
 debounce timer; when it fires, only the visible tab is generated, and a hidden tab
-catches up when it is shown.
+(or the whole panel, hidden) catches up when it is shown.
 
 An invalid graph has no code: the tab then says how many problems stand in the way
 instead of keeping the last good code, which would no longer match the canvas and
@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtGui import QAction, QFontDatabase, QGuiApplication
+from PySide6.QtGui import QAction, QFontDatabase, QGuiApplication, QShowEvent
 from PySide6.QtWidgets import QPlainTextEdit, QTabWidget, QToolButton, QVBoxLayout, QWidget
 
 from graph import GraphError, ModelGraph, Report
@@ -146,9 +146,13 @@ class CodePanel(QWidget):
         if view is not None and view.has_code:
             QGuiApplication.clipboard().setText(view.toPlainText())
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._refresh_current()
+
     def _refresh_current(self) -> None:
         view = self.current_view()
-        if view is None or self._graph is None:
+        if view is None or self._graph is None or not self.isVisible():
             return
         if view.stale:
             self._regenerate(view)

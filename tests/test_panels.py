@@ -14,7 +14,7 @@ from PySide6.QtTest import QTest
 from codegen.build import build_model
 from graph import ModelGraph, Report, load, validate
 from graph.summary import HEADERS, summary_rows
-from studio.code_panel import CodePanel, CodeTab
+from studio.code_panel import DEBOUNCE_MS, CodePanel, CodeTab
 from studio.highlighter import PythonHighlighter
 from studio.problems_panel import NO_PROBLEMS, ProblemsPanel
 from studio.scene import GraphScene
@@ -128,21 +128,34 @@ def test_summary_shows_the_table_and_keras_total(qtbot, follow):
     qtbot.addWidget(panel)
     follow(g, panel.show_report)
     panel.resize(800, 320)
+    panel.show()  # a panel shows what it was given when it appears
+    qtbot.waitExposed(panel)
     grab(panel, "summary_panel.png")
 
     table = panel.table
-    shown = [
-        tuple(table.data(table.index(r, c)) for c in range(table.columnCount()))
-        for r in range(table.rowCount())
-    ]
-    assert shown == summary_rows(g, validate(g))
+
+    def shown() -> list[tuple]:
+        return [
+            tuple(table.data(table.index(r, c)) for c in range(table.columnCount()))
+            for r in range(table.rowCount())
+        ]
+
+    assert shown() == summary_rows(g, validate(g))
     assert [table.headerData(c, Qt.Orientation.Horizontal) for c in range(4)] == list(HEADERS)
     total = build_model(g).count_params()
     assert f"Total params: {total:,}" in panel.totals.text()
 
-    g.set_param("digit", "units", 5)  # an edit: the panel follows the scene
-    assert f"Total params: {build_model(g).count_params():,}" in panel.totals.text()
-    assert "(None, 5)" in [table.data(table.index(r, 1)) for r in range(table.rowCount())]
+    g.set_param("digit", "units", 5)  # an edit: the panel follows once edits pause
+    assert f"Total params: {total:,}" in panel.totals.text()
+    new_total = build_model(g).count_params()
+    qtbot.waitUntil(lambda: f"Total params: {new_total:,}" in panel.totals.text())
+    assert shown() == summary_rows(g, validate(g))
+
+    panel.hide()  # a hidden panel does no work until shown again
+    g.set_param("digit", "units", 7)
+    assert not panel.timer.isActive() and f"{new_total:,}" in panel.totals.text()
+    panel.show()
+    assert shown() == summary_rows(g, validate(g)) and "(None, 7)" in shown()[-1]
 
 
 def test_summary_of_an_invalid_graph_says_so(qtbot):
@@ -150,6 +163,7 @@ def test_summary_of_an_invalid_graph_says_so(qtbot):
     panel = SummaryPanel()
     qtbot.addWidget(panel)
     panel.show_report(g, validate(g))
+    panel.refresh()
     assert "Invalid: 2 problem(s)" in panel.totals.text()
     assert panel.table.rowCount() == len(g)
 
@@ -220,6 +234,17 @@ def test_invalid_graph_shows_the_problem_count_and_disables_copy(qtbot, code_pan
     g.connect("stem", "residual_projection", "input")
     qtbot.waitUntil(lambda: functional.has_code)
     assert panel.copy_action.isEnabled()
+
+
+def test_a_hidden_panel_generates_when_shown(qtbot, code_panel):
+    g, panel = code_panel
+    functional = panel.view("Functional")
+    panel.hide()
+    g.set_param("classes", "units", 4)
+    qtbot.wait(2 * DEBOUNCE_MS)
+    assert functional.stale and "units=4" not in functional.toPlainText()
+    panel.show()
+    assert not functional.stale and "units=4" in functional.toPlainText()
 
 
 def test_a_tab_is_one_add_tab_call(qtbot, code_panel):
