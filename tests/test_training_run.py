@@ -203,3 +203,32 @@ def test_outputs_without_loss_custom_metric_and_callbacks(tmp_path):
     expected = result.model.predict(data.x(), verbose=0)
     for a, b in zip(reloaded.predict(data.x(), verbose=0), expected, strict=True):
         np.testing.assert_allclose(a, b, atol=1e-6)
+
+
+def test_a_stop_cuts_validation_short_too():
+    """fit() validates after a mid-epoch stop and evaluate() resets stop_evaluating: the
+    monitor stops both within one batch."""
+    keras = import_keras()
+    from codegen.training.monitor import RunMonitor
+
+    stop = threading.Event()
+    counts = {"train": 0, "test": 0}
+
+    class Counter(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            counts["train"] += 1
+            if counts["train"] == 2:
+                threading.Thread(target=stop.set).start()
+                stop.wait()
+
+        def on_test_batch_end(self, batch, logs=None):
+            counts["test"] += 1
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    x, y = np.zeros((64, 2), np.float32), np.zeros((64, 1), np.float32)
+    monitor = RunMonitor(stop, TrainingListener())
+    model.fit(x, y, batch_size=4, epochs=3, validation_data=(x, y), callbacks=[Counter(), monitor])
+    assert counts == {"train": 2, "test": 1}
+    model.evaluate(x, y, batch_size=4, callbacks=[Counter(), monitor], verbose=0)
+    assert counts == {"train": 2, "test": 2}
