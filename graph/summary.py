@@ -13,12 +13,13 @@ def summary_rows(g: ModelGraph, report: Report) -> list[tuple[str, str, str, str
     """One row per node (topological order, then nodes on cycles): name (type),
     output shape ("?" when unknown), weight count ("shared" for repeated calls),
     and the layers feeding it."""
-    ordered = report.order + [n for n in g.node_ids() if n not in set(report.order)]
+    in_order = set(report.order)
+    ordered = report.order + [n for n in g.node_ids() if n not in in_order]
     rows = []
     for node_id in ordered:
         layer = g.layer(node_id)
         call = g.call_index(node_id)
-        name = layer.name if call == 1 else f"{layer.name} (call {call})"
+        name = _source_name(g, node_id)
         result = report.nodes.get(node_id)
         shape = fmt(result.shape) if result else "?"
         if result is None:
