@@ -19,7 +19,7 @@ def summary_rows(g: ModelGraph, report: Report) -> list[tuple[str, str, str, str
     for node_id in ordered:
         layer = g.layer(node_id)
         call = g.call_index(node_id)
-        name = _source_name(g, node_id)
+        name = _call_name(g, node_id)
         result = report.nodes.get(node_id)
         shape = fmt(result.shape) if result else "?"
         if result is None:
@@ -28,12 +28,13 @@ def summary_rows(g: ModelGraph, report: Report) -> list[tuple[str, str, str, str
             count = "shared"
         else:
             count = f"{result.params:,}"
-        sources = [_source_name(g, src) for _, src in g.in_edges(node_id)]
+        sources = [_call_name(g, src) for _, src in g.in_edges(node_id)]
         rows.append((f"{name} ({layer.type})", shape, count, ", ".join(sources) or "-"))
     return rows
 
 
-def _source_name(g: ModelGraph, node_id: str) -> str:
+def _call_name(g: ModelGraph, node_id: str) -> str:
+    """A call site as the summary names it: the layer name, plus "(call k)" after the first."""
     call = g.call_index(node_id)
     name = g.layer(node_id).name
     return name if call == 1 else f"{name} (call {call})"
