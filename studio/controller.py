@@ -17,7 +17,7 @@ from PySide6.QtGui import QGuiApplication, QUndoStack
 from codegen.layout import layered_layout
 from codegen.onnx_readiness import OnnxProblem, onnx_problems
 from graph import GraphEditError, GraphError, ModelGraph
-from studio.clipboard import nodes_mime_data, pasted_nodes, subgraph
+from studio.clipboard import pasted_nodes, put_on_clipboard, subgraph
 from studio.commands import (
     AddNode,
     CallAgain,
@@ -182,7 +182,7 @@ class CanvasController(QObject):
         except GraphEditError as e:
             self.refused.emit(f"cannot copy: {e}")
             return False
-        QGuiApplication.clipboard().setMimeData(nodes_mime_data(part))
+        put_on_clipboard(part)
         self._pastes = 0
         return True
 

@@ -58,10 +58,16 @@ class NodeView:
 
 
 class Follower(Protocol):
-    """An item drawn from a node's position (an edge, a shared link)."""
+    """An item drawn between two nodes (an edge, a shared link), in scene
+    coordinates shifted by its own position."""
+
+    ends: tuple[NodeItem, NodeItem]
 
     def adjust(self) -> None:
         """Recompute the geometry from the nodes' current positions."""
+
+    def shift(self, delta: QPointF) -> None:
+        """Both ends moved by `delta`: move along without recomputing."""
 
 
 def _lod(painter: QPainter, option: QStyleOptionGraphicsItem) -> float:
@@ -92,12 +98,16 @@ class NodeItem(QGraphicsItem):
         self._port_y: dict[str, float] = {}
         self._rect = QRectF()
         self._outline = self._header = QPainterPath()
+        #: Elided texts and badge places, made at the first paint after a change
+        #: (most nodes of a large graph are off screen: they never need them).
+        self._text_ready = False
         self._title = ""
         self._rows: list[str] = []
         self._badges: list[tuple[QRectF, str]] = []
+        self._tip = ""
         self.view: NodeView | None = None
         flag = QGraphicsItem.GraphicsItemFlag
-        self.setFlags(flag.ItemIsMovable | flag.ItemIsSelectable | flag.ItemSendsGeometryChanges)
+        self.setFlags(flag.ItemIsMovable | flag.ItemIsSelectable)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.setZValue(1.0)
         self.set_view(view)
@@ -113,8 +123,11 @@ class NodeItem(QGraphicsItem):
             self.prepareGeometryChange()
             self._layout(view.ports)
         self.view = view
-        self._prepare_text(view)
-        self.setToolTip("\n".join(view.messages + view.export_issues))
+        self._text_ready = False
+        tip = "\n".join(view.messages + view.export_issues)
+        if tip != self._tip:
+            self._tip = tip
+            self.setToolTip(tip)
         self.update()
         if relayout:
             for item in self._followers:
@@ -123,8 +136,7 @@ class NodeItem(QGraphicsItem):
     def set_style(self, style: Style) -> None:
         """Paint with `style` from now on (a theme switch)."""
         self._style = style
-        if self.view is not None:
-            self._prepare_text(self.view)
+        self._text_ready = False
         self.update()
 
     def set_linked(self, linked: bool) -> None:
@@ -165,7 +177,7 @@ class NodeItem(QGraphicsItem):
         right = NODE_WIDTH - PAD
         self._badges = []
         for text in badges:
-            width = s.small_metrics.horizontalAdvance(text) + 8.0
+            width = s.small_width(text) + 8.0
             right -= width
             self._badges.append((QRectF(right, 4.0, width, HEADER - 8.0), text))
             right -= 4.0
@@ -220,11 +232,19 @@ class NodeItem(QGraphicsItem):
     def shape(self) -> QPainterPath:
         return self._outline
 
-    def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: object) -> object:
-        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
-            for item in self._followers:
-                item.adjust()
-        return super().itemChange(change, value)
+    def followers(self) -> list[Follower]:
+        return list(self._followers)
+
+    def moved(self) -> None:
+        """Bring the edges and links in line after the node moved.
+
+        Called by whoever moves the node (the scene, after a graph move or a mouse
+        drag), instead of from itemChange: a Python itemChange runs for every change
+        of every item (8 calls per node while a scene is built), which cost more
+        than a tenth of opening a 1,500-node graph.
+        """
+        for item in self._followers:
+            item.adjust()
 
     def paint(
         self,
@@ -265,6 +285,9 @@ class NodeItem(QGraphicsItem):
         self._paint_text(painter)
 
     def _paint_text(self, painter: QPainter) -> None:
+        if not self._text_ready:
+            self._prepare_text(self.view)
+            self._text_ready = True
         s = self._style
         left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
         center = Qt.AlignmentFlag.AlignCenter
@@ -295,12 +318,21 @@ class EdgeItem(QGraphicsItem):
     """A cubic curve from a node's output port to another's input port, labelled
     with the tensor shape that flows along it."""
 
-    def __init__(self, src: NodeItem, dst: NodeItem, port: str, style: Style) -> None:
+    def __init__(
+        self,
+        src: NodeItem,
+        dst: NodeItem,
+        port: str,
+        style: Style,
+        label: str = "",
+        bad: bool = False,
+    ) -> None:
         super().__init__()
         self.src, self.dst, self.port = src, dst, port
+        self.ends = (src, dst)
         self._style = style
-        self.label = ""
-        self.bad = False
+        self.label = label
+        self.bad = bad
         self._path = QPainterPath()
         self._label_rect = QRectF()
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
@@ -330,16 +362,20 @@ class EdgeItem(QGraphicsItem):
         else:
             self.update()
 
+    def shift(self, delta: QPointF) -> None:
+        self.moveBy(delta.x(), delta.y())
+
     def adjust(self) -> None:
         """Recompute the curve from the ends' current port positions."""
         self.prepareGeometryChange()
+        self.setPos(0.0, 0.0)  # undo any shift: the curve is in scene coordinates
         start, end = self.src.output_port_pos(), self.dst.input_port_pos(self.port)
-        path = self._path = edge_path(start, end)
+        self._path = edge_path(start, end)
         if self.label:
             metrics = self._style.small_metrics
-            width = metrics.horizontalAdvance(self.label) + 6.0
+            width = self._style.small_width(self.label) + 6.0
             height = metrics.height() + 2.0
-            mid = path.pointAtPercent(0.5)
+            mid = (start + end) / 2  # the curve's middle: its control points are symmetric
             self._label_rect = QRectF(mid.x() - width / 2, mid.y() - height - 2, width, height)
         else:
             self._label_rect = QRectF()

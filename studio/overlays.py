@@ -65,8 +65,12 @@ class SharedLinkItem(QGraphicsItem):
         for node in self.ends:
             node.remove_follower(self)
 
+    def shift(self, delta: QPointF) -> None:
+        self.moveBy(delta.x(), delta.y())
+
     def adjust(self) -> None:
         self.prepareGeometryChange()
+        self.setPos(0.0, 0.0)  # undo any shift: the line is in scene coordinates
         self._line = QLineF(self.ends[0].center(), self.ends[1].center())
 
     def boundingRect(self) -> QRectF:

@@ -77,9 +77,13 @@ class GraphScene(QGraphicsScene):
         super().__init__(parent)
         self.graph = graph
         self._style = style or Style.light()
-        # A BSP index costs more than it saves while items move (measured: 136 ms vs
-        # 52 ms a drag frame on 3,000 nodes).
-        self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
+        # Qt's BSP index: without one, every paint asks each item of the scene for its
+        # bounding rect (a Python call): 12 to 15 ms a frame for 1,500 nodes at any
+        # zoom, against 2 to 4 ms with it (bench/canvas_bench.py). Only a drag of
+        # the whole graph is slower with it (each moved item is re-filed). Switching
+        # to NoIndex for such drags was tried: every paint after the switch back
+        # stayed 4x slower (PySide6 6.11.3).
+        self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
         self.setBackgroundBrush(self._style.background)
         self.report = Report()
         #: The last report's problems by node, and the model outputs it saw.
@@ -95,6 +99,8 @@ class GraphScene(QGraphicsScene):
         #: Nesting depth of `batch()`, and the nodes touched meanwhile.
         self._batching = 0
         self._deferred: set[str] = set()
+        # Validate first, so each item is made once with what it shows.
+        self._take_report(validate(graph))
         for node_id in graph.node_ids():
             self._add_node_item(node_id)
         for src, dst, port in graph.edges():
@@ -112,7 +118,6 @@ class GraphScene(QGraphicsScene):
         for event, handler in self._subscriptions:
             event.connect(handler)
         self.selectionChanged.connect(self._show_links)
-        self._revalidate(self._nodes)
 
     def detach(self) -> None:
         """Stop following the graph (the graph's events no longer reach the scene)."""
@@ -247,7 +252,11 @@ class GraphScene(QGraphicsScene):
         self._revalidate(outputs ^ self._outputs)
 
     def _on_node_moved(self, node_id: str) -> None:
-        self._nodes[node_id].setPos(*self.graph.node(node_id).pos)
+        item = self._nodes[node_id]
+        pos = QPointF(*self.graph.node(node_id).pos)
+        if item.pos() != pos:  # else a drag put it there already, edges and all
+            item.setPos(pos)
+            item.moved()
 
     # ------------------------------------------------------------------ items
 
@@ -259,7 +268,8 @@ class GraphScene(QGraphicsScene):
         self.addItem(item)
 
     def _add_edge_item(self, src: str, dst: str, port: str) -> None:
-        edge = EdgeItem(self._nodes[src], self._nodes[dst], port, self._style)
+        label, bad = self._edge_view(src, dst)
+        edge = EdgeItem(self._nodes[src], self._nodes[dst], port, self._style, label, bad)
         self._edges[(src, dst, port)] = edge
         self.addItem(edge)
 
@@ -278,13 +288,8 @@ class GraphScene(QGraphicsScene):
             self._deferred |= touched
             return
         old, old_problems = self.report, self._problems
-        report = self.report = validate(self.graph)
-        self._outputs = set(self.graph.outputs)
-        problems: dict[str, tuple[Problem, ...]] = {}
-        for problem in report.problems:
-            if problem.node is not None:
-                problems[problem.node] = (*problems.get(problem.node, ()), problem)
-        self._problems = problems
+        report = validate(self.graph)
+        problems = self._take_report(report)
         dirty = {n for n in touched if n in self._nodes}
         for node_id in problems.keys() | old_problems.keys():
             if problems.get(node_id) != old_problems.get(node_id):
@@ -299,10 +304,25 @@ class GraphScene(QGraphicsScene):
             self._nodes[node_id].set_view(self._node_view(node_id))
         for (src, dst, _), edge in self._edges.items():
             if src in dirty or dst in dirty:
-                inferred = new_shapes.get(src)
-                bad = any(p.code in CONNECTION_CODES for p in problems.get(dst, ()))
-                edge.set_view(fmt(inferred.shape) if inferred else "", bad)
+                edge.set_view(*self._edge_view(src, dst))
         self.validated.emit(report)
+
+    def _take_report(self, report: Report) -> dict[str, tuple[Problem, ...]]:
+        """Make `report` the one items show; returns its problems by node."""
+        self.report = report
+        self._outputs = set(self.graph.outputs)
+        problems: dict[str, tuple[Problem, ...]] = {}
+        for problem in report.problems:
+            if problem.node is not None:
+                problems[problem.node] = (*problems.get(problem.node, ()), problem)
+        self._problems = problems
+        return problems
+
+    def _edge_view(self, src: str, dst: str) -> tuple[str, bool]:
+        """An edge's label (the source's shape) and whether it is drawn as bad."""
+        inferred = self.report.nodes.get(src)
+        bad = any(p.code in CONNECTION_CODES for p in self._problems.get(dst, ()))
+        return (fmt(inferred.shape) if inferred else "", bad)
 
     def _node_view(self, node_id: str) -> NodeView:
         """What `node_id`'s item shows, from the graph and the last report."""
@@ -355,6 +375,28 @@ class GraphScene(QGraphicsScene):
                 node.set_linked(True)
 
     # ------------------------------------------------------------------ mouse
+
+    def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        dragging = event.buttons() & Qt.MouseButton.LeftButton and isinstance(
+            self.mouseGrabberItem(), NodeItem
+        )
+        if not dragging:
+            super().mouseMoveEvent(event)
+            return
+        # Qt moves the selected nodes; their edges and links follow here. A curve
+        # whose two ends moved alike is only shifted (dragging a whole part of a
+        # large graph would otherwise recompute thousands of curves per frame).
+        nodes = [i for i in self.selectedItems() if isinstance(i, NodeItem)]
+        before = [node.pos() for node in nodes]
+        super().mouseMoveEvent(event)
+        moved = {id(node): node.pos() - pos for node, pos in zip(nodes, before, strict=True)}
+        followers = {id(f): f for node in nodes for f in node.followers()}
+        for follower in followers.values():
+            a, b = (moved.get(id(end)) for end in follower.ends)
+            if a is not None and a == b:
+                follower.shift(a)
+            else:
+                follower.adjust()
 
     def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         super().mouseReleaseEvent(event)

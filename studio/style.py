@@ -7,7 +7,7 @@ thousands of nodes, so items read them from one `Style`. A scene owns its style
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPen
@@ -48,6 +48,15 @@ class Style:
     title_metrics: QFontMetricsF
     text_metrics: QFontMetricsF
     small_metrics: QFontMetricsF
+    #: Widths of small texts measured so far: edge labels repeat ("(None, 64)").
+    _small_widths: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
+
+    def small_width(self, text: str) -> float:
+        """The width of `text` in the small font (memoised)."""
+        width = self._small_widths.get(text)
+        if width is None:
+            width = self._small_widths[text] = self.small_metrics.horizontalAdvance(text)
+        return width
 
     @classmethod
     def light(cls) -> Style:

@@ -193,3 +193,93 @@ def test_text_is_skipped_when_zoomed_far_out(scene, monkeypatch):
     monkeypatch.setattr(items, "TEXT_LOD", 0.0)  # text at every zoom level
     assert render(scene, 0.3) != far
     assert render(scene, 1.0) == near
+
+
+def test_a_batch_validates_once_at_its_end(scene, tickets):
+    g = tickets
+    reports = []
+    scene.validated.connect(reports.append)
+    with scene.batch():
+        added = []
+        for i in range(30):
+            added.append(g.add_node("Dense", params={"units": 8}, pos=(960.0, 100.0 * i)))
+            g.connect(added[-2] if i else "priority", added[-1], "input")
+        previous = added[-1]
+        with scene.batch():  # nested: still one validation, at the outer end
+            g.set_param("dense_features", "units", 32)
+        assert reports == []
+        assert view_of(scene, previous).shape == ""  # not validated yet
+    assert len(reports) == 1 and reports[0] is scene.report
+    assert view_of(scene, previous).shape == "(None, 8)"
+    assert view_of(scene, added[0]).params == "16 params"
+    assert scene.edge_item("dense_features", "priority", "input").label == "(None, 32)"
+    assert scene.edge_item(added[0], added[1], "input").label == "(None, 8)"
+
+
+def test_port_at_finds_output_and_named_input_ports(scene):
+    from studio.scene import PortRef
+
+    concat = scene.node_item("concatenate")
+    assert scene.port_at(concat.output_port_pos()) == PortRef("concatenate")
+    near = concat.input_port_pos("input_2") + QPointF(-4.0, 3.0)
+    assert scene.port_at(near) == PortRef("concatenate", "input_2")
+    assert scene.port_at(concat.sceneBoundingRect().center()) is None
+    assert scene.port_at(QPointF(-500.0, -500.0)) is None
+
+
+def test_selecting_a_call_site_links_the_others_until_it_goes(scene, tickets):
+    g = tickets
+    again = g.call_again("dense_features", pos=(480.0, 300.0))
+    third = g.call_again("dense_features", pos=(480.0, 420.0))
+    assert scene.link_items() == []
+    scene.select_nodes(["dense_features"])
+    ends = [{n.node_id for n in link.ends} for link in scene.link_items()]
+    assert ends == [{"dense_features", again}, {"dense_features", third}]
+    assert scene.node_item(again).linked and not scene.node_item("priority").linked
+    link = scene.link_items()[0]
+    g.move(again, (600.0, 500.0))
+    assert link.boundingRect().contains(scene.node_item(again).center())
+    g.remove_node(third)
+    assert [{n.node_id for n in x.ends} for x in scene.link_items()] == [{"dense_features", again}]
+    scene.clearSelection()
+    assert scene.link_items() == [] and not scene.node_item(again).linked
+
+
+def test_set_style_repaints_a_live_scene(scene):
+    from studio.style import Style
+
+    light = render(scene)
+    scene.set_style(Style.dark())
+    dark = render(scene)
+    assert dark.pixelColor(2, 2) == Style.dark().background.color()
+    assert light.pixelColor(2, 2) == Style.light().background.color()
+    node_fill = Style.dark().node_brush.color().rgb()
+    assert node_fill in colours(dark) and node_fill not in colours(light)
+
+
+def test_dragging_a_large_selection_keeps_every_edge_on_its_ports(qtbot, qapp):
+    from tests.graphs import residual
+
+    g = residual(150, width=4)
+    for i, node_id in enumerate(g.node_ids()):
+        g.move(node_id, (i * 200.0, (i % 2) * 100.0))
+    extra = g.add_node("Dense", params={"units": 2}, pos=(0.0, 400.0))
+    g.connect(g.node_ids()[0], extra, "input")  # one edge with only one end moving
+    scene = GraphScene(g)
+    view = QGraphicsView(scene)
+    qtbot.addWidget(view)
+    view.resize(800, 500)
+    view.show()
+    qtbot.waitExposed(view)
+    scene.select_nodes([n for n in g.node_ids() if n != extra])
+    start = view.mapFromScene(scene.node_item("n1").mapToScene(QPointF(90.0, 40.0)))
+    QTest.mousePress(view.viewport(), Qt.MouseButton.LeftButton, pos=start)
+    for step in range(1, 6):
+        QTest.mouseMove(view.viewport(), start + QPoint(12 * step, 9 * step))
+    QTest.mouseRelease(view.viewport(), Qt.MouseButton.LeftButton, pos=start + QPoint(60, 45))
+    assert scene.node_item("n1").pos() != QPointF(0.0, 0.0)
+    for edge in scene.edge_items():
+        shape = edge.mapToScene(edge.shape())
+        assert shape.contains(edge.src.output_port_pos()), (edge.src.node_id, edge.dst.node_id)
+        assert shape.contains(edge.dst.input_port_pos(edge.port))
+    scene.detach()

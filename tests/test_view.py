@@ -8,14 +8,13 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
-from PySide6.QtGui import QWheelEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
 
 import graph
 from studio.scene import GraphScene
 from studio.style import Style
 from studio.view import MAX_ZOOM, MIN_ZOOM, GraphView
+from tests.canvas_events import wheel
 
 TEMPLATES = Path(__file__).parent.parent / "resources" / "templates"
 ARTIFACTS = Path("/tmp/kgs_artifacts")
@@ -38,20 +37,6 @@ def view(qtbot, scene):
     qtbot.waitExposed(view)
     view.fit()
     return view
-
-
-def wheel(view: GraphView, at: QPoint, notches: float) -> None:
-    event = QWheelEvent(
-        QPointF(at),
-        QPointF(view.viewport().mapToGlobal(at)),
-        QPoint(),
-        QPoint(0, round(120 * notches)),
-        Qt.MouseButton.NoButton,
-        Qt.KeyboardModifier.NoModifier,
-        Qt.ScrollPhase.NoScrollPhase,
-        False,
-    )
-    QApplication.sendEvent(view.viewport(), event)
 
 
 def visible(view: GraphView) -> QRectF:
