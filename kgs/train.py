@@ -105,7 +105,8 @@ def ctrl_c_stops(stop) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
         stop()
 
-    previous = signal.signal(signal.SIGINT, handler)
+    previous = signal.getsignal(signal.SIGINT) or signal.SIG_DFL
+    signal.signal(signal.SIGINT, handler)
     try:
         yield
     finally:

@@ -79,8 +79,8 @@ def test_missing_keys_are_named_with_what_was_found():
     assert problems(template("mnist_mlp"), wrong) == [
         f"{wrong.path}: no array for input 'digits' (looked for 'digits' or 'x'; "
         "found 'image', 'digit')",
-        f"{wrong.path}: no array for output 'predictions' (its loss is "
-        "sparse_categorical_crossentropy) (looked for 'predictions' or 'y'; "
+        f"{wrong.path}: no array for output 'predictions', needed by its loss "
+        "sparse_categorical_crossentropy (looked for 'predictions' or 'y'; "
         "found 'image', 'digit')",
     ]
 
@@ -216,3 +216,5 @@ def test_split_keeps_the_last_fraction_for_validation():
     train, validation = arrays.split(0.2)
     assert (train.samples, validation.samples) == (1437, 360)
     np.testing.assert_array_equal(validation.y(), arrays.targets["predictions"][1437:])
+    with pytest.raises(DataError, match=r"too few samples \(1\) to keep 0.2 of them"):
+        arrays.rows(0, 1).split(0.2)

@@ -63,6 +63,10 @@ class TrainingData:
         """(training, validation): the last `fraction` of the samples validate, as
         Keras's `validation_split` takes them (no shuffling)."""
         cut = int(self.samples * (1 - fraction))
+        if not 0 < cut < self.samples:
+            raise DataError(
+                [f"too few samples ({self.samples}) to keep {fraction:g} of them for validation"]
+            )
         return self.rows(0, cut), self.rows(cut)
 
 
@@ -148,11 +152,10 @@ class _Checker:
         item = self.lookup(name, ALIASES[1])
         if item is None:
             if out.loss != NO_LOSS:
-                self.missing("output", name, ALIASES[1], f" (its loss is {out.loss})")
+                self.missing("output", name, ALIASES[1], f", needed by its loss {out.loss}")
             elif out.metrics:
-                self.missing(
-                    "output", name, ALIASES[1], f" (its metrics: {', '.join(out.metrics)})"
-                )
+                needs = f", needed by its metrics {', '.join(out.metrics)}"
+                self.missing("output", name, ALIASES[1], needs)
             return None
         if not self.numeric(item) or not self.finite(item, item.array):
             return None
@@ -168,7 +171,11 @@ class _Checker:
                 f"(loss {out.loss}); expected {_expected(shape)}"
             )
             return None
-        if out.loss == "binary_crossentropy" and (array.min() < 0 or array.max() > 1):
+        if (
+            out.loss == "binary_crossentropy"
+            and array.size
+            and (array.min() < 0 or array.max() > 1)
+        ):
             self.problems.append(
                 f"{item.origin}: binary_crossentropy needs targets from 0 to 1; "
                 f"found {array.min():g} to {array.max():g}"
