@@ -23,9 +23,9 @@ from graph import ModelGraph
 
 Position = tuple[float, float]
 
-#: Distance between columns (x), and between neighbouring nodes in a column (y),
-#: as in the project's templates.
-COLUMN = 240.0
+#: Distance between columns (x), and between neighbouring nodes in a column (y):
+#: a column is a 180-wide node plus room for the shape label on the edges between.
+COLUMN = 320.0
 ROW = 120.0
 #: Above this many nodes, columns by topological generation (grandalf would be slow).
 SUGIYAMA_LIMIT = 2_000

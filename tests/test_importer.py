@@ -260,10 +260,10 @@ def test_large_graphs_get_columns_by_generation(monkeypatch):
         (0.0, 0.0),  # title
         (0.0, 120.0),  # text_body
         (0.0, 240.0),  # tags
-        (240.0, 0.0),  # concatenate
-        (480.0, 0.0),  # dense_features
-        (720.0, 0.0),  # priority
-        (720.0, 120.0),  # department
+        (320.0, 0.0),  # concatenate
+        (640.0, 0.0),  # dense_features
+        (960.0, 0.0),  # priority
+        (960.0, 120.0),  # department
     ]
 
 
