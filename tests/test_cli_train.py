@@ -1,13 +1,18 @@
 """`kgs train`: trains headless with progress on stderr, writes the model, exit 2 on bad data."""
 
+import io
+import os
+import signal
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from codegen.keras_env import import_keras
 from graph import load, save
 from graph.training import DataSource, TrainingSetup
 from kgs.cli import main
+from kgs.train import Progress, ctrl_c_stops
 
 ROOT = Path(__file__).parents[1]
 TEMPLATES = ROOT / "resources" / "templates"
@@ -71,3 +76,25 @@ def test_bad_arguments_and_setup_give_exit_2(tmp_path, capsys):
     assert main(["train", str(MLP)]) == 2
     assert "no training data given" in capsys.readouterr().err
     assert main(["train", str(tmp_path / "missing.graph.json"), "--data", data]) == 2
+
+
+def test_first_ctrl_c_asks_the_trainer_to_stop_and_the_second_interrupts():
+    asked = []
+    before = signal.getsignal(signal.SIGINT)
+    with ctrl_c_stops(lambda: asked.append(True)):
+        os.kill(os.getpid(), signal.SIGINT)
+        assert asked == [True]
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGINT)
+    assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_progress_on_a_terminal_redraws_one_batch_line():
+    stream = io.StringIO()
+    progress = Progress(stream, live=True)
+    progress.training_started(2, 10)
+    progress.batch_finished(0, 4, {"loss": 0.5})
+    progress.epoch_finished(0, {"loss": 0.25, "val_loss": 0.5})
+    lines = stream.getvalue().split("\r")
+    assert lines[1] == "epoch 1/2  batch 5/10  loss 0.5000\x1b[K"
+    assert lines[2].startswith("\x1b[Kepoch 1/2: loss 0.2500 - val_loss 0.5000 (")
