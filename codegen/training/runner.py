@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from codegen.keras_env import allow_depth, import_keras
+from codegen.keras_env import import_keras
 from codegen.training.data import TrainingData, load_data
 from graph import ModelGraph
 from graph.training import TrainingSetup, TrainingSetupError, check_setup
@@ -135,7 +135,6 @@ class Trainer:
         keras.config.set_dtype_policy("float32")
         if setup.seed is not None:
             keras.utils.set_random_seed(setup.seed)
-        allow_depth(len(self.graph))
 
         from codegen.build import build_model
         from codegen.training.compiling import compile_arguments, make_callbacks
