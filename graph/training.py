@@ -309,6 +309,31 @@ def resolve(g: ModelGraph, setup: TrainingSetup | None = None) -> TrainingSetup:
     return replace(setup, outputs=outputs)
 
 
+#: The log name of a metric whose identifier is not its name.
+_METRIC_LOG_NAMES = {SPARSE_RMSE: "rmse"}
+
+
+def log_names(g: ModelGraph, setup: TrainingSetup | None = None) -> list[str]:
+    """The names Keras logs for `g` trained with `setup` (history keys, monitors).
+
+    "loss"; "<output>_loss" per output with a loss when two or more have one; each
+    metric by its name, prefixed "<output>_" when the model has several outputs;
+    then all of them again prefixed "val_" when the setup validates.
+    """
+    resolved = resolve(g, setup)
+    outputs = resolved.outputs
+    with_loss = [name for name, out in outputs.items() if out.loss != NO_LOSS]
+    names = ["loss"]
+    if len(with_loss) > 1:
+        names += [f"{name}_loss" for name in with_loss]
+    for name, out in outputs.items():
+        prefix = f"{name}_" if len(outputs) > 1 else ""
+        names += [prefix + _METRIC_LOG_NAMES.get(m, m) for m in out.metrics]
+    if resolved.has_validation:
+        names += [f"val_{name}" for name in names]
+    return names
+
+
 # ------------------------------------------------------------------ problems
 
 
@@ -354,20 +379,22 @@ def _output_problems(name: str, out: OutputSetup) -> list[str]:
     return problems
 
 
-def _callback_problems(setup: TrainingSetup) -> list[str]:
+def _callback_problems(g: ModelGraph, setup: TrainingSetup) -> list[str]:
     problems = []
     seen = set()
+    logged = log_names(g, setup)
     for i, callback in enumerate(setup.callbacks):
         where = f"training.callbacks[{i}] ({callback.type})"
         if callback.type in seen:
             problems.append(f"{where}: appears twice")
         seen.add(callback.type)
-        monitor = getattr(callback, "monitor", "")
-        if monitor.startswith("val_") and not setup.has_validation:
-            problems.append(
-                f"{where}.monitor: {monitor!r} needs validation data "
-                "(set validation_split or validation_data)"
-            )
+        monitor = getattr(callback, "monitor", None)
+        if monitor is not None and monitor not in logged:
+            if monitor.startswith("val_") and not setup.has_validation:
+                reason = "needs validation data (set validation_split or validation_data)"
+            else:
+                reason = f"is not logged. Expected one of: {', '.join(logged)}"
+            problems.append(f"{where}.monitor: {monitor!r} {reason}")
         if getattr(callback, "patience", 0) < 0:
             problems.append(f"{where}.patience: must be >= 0. Received: {callback.patience}")
         if isinstance(callback, ReduceLROnPlateau) and not 0 < callback.factor < 1:
@@ -409,7 +436,7 @@ def setup_problems(g: ModelGraph, setup: TrainingSetup) -> list[str]:
     for where, source in (("data", setup.data), ("validation_data", setup.validation_data)):
         if source is not None:
             problems.extend(_data_problems(source, f"training.{where}"))
-    problems.extend(_callback_problems(setup))
+    problems.extend(_callback_problems(g, setup))
     return problems
 
 

@@ -22,6 +22,7 @@ from graph.training import (
     TrainingSetup,
     TrainingSetupError,
     check_setup,
+    log_names,
     resolve,
     setup_problems,
 )
@@ -209,6 +210,30 @@ def test_setup_problems_name_each_field():
         assert problem.startswith(start), problem
     with pytest.raises(TrainingSetupError, match="graph 'customer_tickets'"):
         check_setup(g, setup)
+
+
+def test_log_names_follow_keras_naming():
+    g = tickets()
+    assert log_names(g, TrainingSetup(validation_split=0.0)) == [
+        "loss",
+        "priority_loss",
+        "department_loss",
+        "priority_accuracy",
+        "department_accuracy",
+    ]
+    one_loss = TrainingSetup().with_output("priority", loss=NO_LOSS)
+    one_loss = one_loss.with_output("department", metrics=(SPARSE_RMSE,))
+    assert log_names(g, one_loss) == ["loss", "department_rmse", "val_loss", "val_department_rmse"]
+    single = chain(("Dense", {"units": 1}))
+    assert log_names(single) == ["loss", "mae", "val_loss", "val_mae"]
+
+
+def test_a_monitor_must_be_logged():
+    setup = TrainingSetup(callbacks=(EarlyStopping(monitor="val_acc"),))
+    assert setup_problems(tickets(), setup) == [
+        "training.callbacks[0] (EarlyStopping).monitor: 'val_acc' is not logged. Expected one "
+        "of: " + ", ".join(log_names(tickets(), setup))
+    ]
 
 
 def test_nothing_to_train_and_bad_data_sources_are_problems():
