@@ -5,19 +5,20 @@ port to connect; anywhere else cancels. Press on an input port that has a
 connection to pick that connection up: release on another port moves it there,
 anywhere else removes it. While dragging, a port that would refuse the connection
 (same node, port taken, a cycle) turns the curve red; releasing there reports the
-graph's reason and changes nothing.
+graph's reason and changes nothing. Escape cancels. The cursor turns into a cross
+over a port where a drag can start.
 
-The gesture watches the view's viewport (an event filter, ahead of the view and the
-scene, so a press on a port neither moves nor selects the node) and asks the
-controller for every edit.
+The view offers the gesture its mouse events before its own handling (so a press
+on a port neither moves nor selects the node); the gesture asks the controller for
+every edit.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QPointF, Qt
-from PySide6.QtGui import QMouseEvent
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QKeyEvent, QMouseEvent
 
 from graph import ModelGraph
 from studio.overlays import DraftEdgeItem
@@ -34,11 +35,11 @@ def refuses(g: ModelGraph, src: str, dst: str, port: str, moving: EdgeKey | None
     return taken or g.creates_cycle(src, dst)
 
 
-class ConnectGesture(QObject):
-    """Turns port drags on `controller`'s view into connect, move and disconnect edits."""
+class ConnectGesture:
+    """Turns port drags on `controller`'s view into connect, move and disconnect edits
+    (a `studio.view.Gesture`)."""
 
     def __init__(self, controller: CanvasController) -> None:
-        super().__init__(controller)
         self._controller = controller
         self._view = controller.view
         self._scene: GraphScene = controller.scene
@@ -46,21 +47,34 @@ class ConnectGesture(QObject):
         self._src: str | None = None
         self._draft: DraftEdgeItem | None = None
         self._moving: EdgeKey | None = None
-        self._view.viewport().installEventFilter(self)
+        self._view.viewport().setMouseTracking(True)  # moves without a button: the cursor
 
     def dragging(self) -> bool:
         return self._draft is not None
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        kind = event.type()
-        if kind == QEvent.Type.MouseButtonPress and self._controller.active():
-            return self._press(event)
-        if kind == QEvent.Type.MouseMove and self.dragging():
+    def press(self, event: QMouseEvent) -> bool:
+        return self._controller.active() and self._press(event)
+
+    def move(self, event: QMouseEvent) -> bool:
+        if not self._controller.active():
+            return False
+        if self.dragging():
             self._follow(self._scene_pos(event))
             return True
-        if kind == QEvent.Type.MouseButtonRelease and self.dragging():
-            if event.button() == Qt.MouseButton.LeftButton:
-                self._release(self._scene_pos(event))
+        if not event.buttons():
+            self._hover(self._scene_pos(event))
+        return False
+
+    def release(self, event: QMouseEvent) -> bool:
+        if not self.dragging():
+            return False
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._release(self._scene_pos(event))
+        return True
+
+    def key(self, event: QKeyEvent) -> bool:
+        if self.dragging() and event.key() == Qt.Key.Key_Escape:
+            self._end()
             return True
         return False
 
@@ -70,7 +84,7 @@ class ConnectGesture(QObject):
     # ------------------------------------------------------------------ steps
 
     def _press(self, event: QMouseEvent) -> bool:
-        if event.button() != Qt.MouseButton.LeftButton or self._view.pan_armed():
+        if event.button() != Qt.MouseButton.LeftButton:
             return False
         pos = self._scene_pos(event)
         ref = self._scene.port_at(pos)
@@ -94,6 +108,18 @@ class ConnectGesture(QObject):
         self._draft = DraftEdgeItem(start, self._scene.style)
         self._scene.addItem(self._draft)
         self._follow(pos)
+
+    def _hover(self, pos: QPointF) -> None:
+        ref = self._scene.port_at(pos)
+        startable = ref is not None and (
+            ref.port is None or any(p == ref.port for p, _ in self._scene.graph.in_edges(ref.node))
+        )
+        port = self._view.viewport()
+        crossed = port.cursor().shape() == Qt.CursorShape.CrossCursor
+        if startable and not crossed:
+            port.setCursor(Qt.CursorShape.CrossCursor)
+        elif crossed and not startable:
+            port.unsetCursor()
 
     def _target(self, pos: QPointF) -> PortRef | None:
         ref = self._scene.port_at(pos)

@@ -56,7 +56,7 @@ class CanvasController(QObject):
         self._pastes = 0
         scene.nodes_dragged.connect(self._moved)
         view.layer_dropped.connect(self._dropped)
-        self.connect_gesture = ConnectGesture(self)
+        self.connect_gesture = view.gesture = ConnectGesture(self)
 
     @property
     def graph(self) -> ModelGraph:

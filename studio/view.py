@@ -9,6 +9,8 @@ scene position, which the controller and the main window turn into edits.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QCursor,
@@ -37,6 +39,24 @@ FIT_MARGIN = 40
 EXTENT = 5_000_000.0
 
 
+class Gesture(Protocol):
+    """A mouse gesture the view offers its events to first (e.g. drag-to-connect);
+    each method returns whether it took the event.
+
+    Gestures are called from the view's own event handlers, not installed as Qt
+    event filters: a Python event filter still attached when the process exits is
+    called while the widgets are destroyed, and crashes it (PySide6 6.11.3).
+    """
+
+    def press(self, event: QMouseEvent) -> bool: ...
+
+    def move(self, event: QMouseEvent) -> bool: ...
+
+    def release(self, event: QMouseEvent) -> bool: ...
+
+    def key(self, event: QKeyEvent) -> bool: ...
+
+
 class GraphView(QGraphicsView):
     """Shows a GraphScene; navigation here, edits through the controller."""
 
@@ -63,6 +83,9 @@ class GraphView(QGraphicsView):
         #: Where the last pan move was, while panning.
         self._pan_from: QPoint | None = None
         self._space_down = False
+        #: Offered mouse and key events before the view's own handling (one at a
+        #: time: the controller of the scene shown sets it).
+        self.gesture: Gesture | None = None
 
     # ---------------------------------------------------------------- zooming
 
@@ -114,10 +137,6 @@ class GraphView(QGraphicsView):
         h.setValue(h.value() + round(dx))
         v.setValue(v.value() + round(dy))
 
-    def pan_armed(self) -> bool:
-        """Whether a left drag pans now (space is held), instead of selecting or connecting."""
-        return self._space_down
-
     def _pans(self, event: QMouseEvent) -> bool:
         button = event.button()
         return button == Qt.MouseButton.MiddleButton or (
@@ -129,8 +148,10 @@ class GraphView(QGraphicsView):
             self._pan_from = event.position().toPoint()
             self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
             event.accept()
-            return
-        super().mousePressEvent(event)
+        elif self.gesture is not None and self.gesture.press(event):
+            event.accept()
+        else:
+            super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         if self._pan_from is not None:
@@ -139,16 +160,20 @@ class GraphView(QGraphicsView):
             self._pan_from = here
             self._scroll(moved.x(), moved.y())
             event.accept()
-            return
-        super().mouseMoveEvent(event)
+        elif self.gesture is not None and self.gesture.move(event):
+            event.accept()
+        else:
+            super().mouseMoveEvent(event)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if self._pan_from is not None and self._pans(event):
             self._pan_from = None
             self._show_space_cursor()
             event.accept()
-            return
-        super().mouseReleaseEvent(event)
+        elif self.gesture is not None and self.gesture.release(event):
+            event.accept()
+        else:
+            super().mouseReleaseEvent(event)
 
     def _show_space_cursor(self) -> None:
         if self._space_down:
@@ -175,8 +200,12 @@ class GraphView(QGraphicsView):
         return here if self.viewport().rect().contains(here) else self.viewport().rect().center()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        if not self._space_key(event, down=True):
-            super().keyPressEvent(event)
+        if self._space_key(event, down=True):
+            return
+        if self.gesture is not None and self.gesture.key(event):
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def keyReleaseEvent(self, event: QKeyEvent) -> None:
         if not self._space_key(event, down=False):

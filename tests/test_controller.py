@@ -245,9 +245,14 @@ def test_copy_paste_adds_new_layers_with_their_edges_and_undo_takes_them_away(ca
     assert sorted(c.scene.selected_node_ids()) == sorted(pasted)
     second = c.controller.paste()
     assert g.node(second[3]).pos == (480.0, 80.0)
+    after = dumps(g)
     c.stack.undo()
     c.stack.undo()
     assert dumps(g) == before
+    c.stack.redo()
+    c.stack.redo()
+    assert dumps(g) == after
+    assert len(c.scene.node_items()) == len(g) and len(c.scene.edge_items()) == len(g.edges())
 
 
 def test_duplicate_leaves_the_clipboard_alone(loose):
@@ -343,3 +348,20 @@ def test_free_names_count_on_from_the_copied_name():
     assert free_name("encoder", {"dense"}) == "encoder"
     assert free_name("encoder", {"encoder"}) == "encoder_1"
     assert free_name("dense_1", {"dense", "dense_1"}) == "dense_2"
+
+
+def test_escape_cancels_a_connection_drag_and_ports_show_a_cross(loose):
+    c = loose
+    port = c.view.viewport()
+    QTest.mouseMove(port, c.at(c.out("n2")))
+    assert port.cursor().shape() == Qt.CursorShape.CrossCursor
+    QTest.mouseMove(port, c.at(c.out("n2") + QPointF(-90.0, 30.0)))
+    assert port.cursor().shape() != Qt.CursorShape.CrossCursor
+    start, end = c.at(c.out("n2")), c.at(c.into("n3", "input"))
+    QTest.mousePress(port, LEFT, pos=start)
+    QTest.mouseMove(port, end)
+    assert len(c.drafts()) == 1
+    QTest.keyClick(c.view, Qt.Key.Key_Escape)
+    assert c.drafts() == []
+    QTest.mouseRelease(port, LEFT, pos=end)
+    assert ("n2", "n3", "input") not in c.g.edges() and c.stack.count() == 0
