@@ -2,7 +2,8 @@
 
 The setup is the graph file's own ("training"), else the defaults inferred from the
 outputs; --epochs, --batch-size, --loss and --seed override it, --data replaces its
-data. Progress goes to stderr: a line per epoch, and a live batch line on a
+data. Without any data, a bundled sample file with the graph's array names is used
+(the templates have one). Progress goes to stderr: a line per epoch, and a live batch line on a
 terminal. Ctrl-C stops after the running batch and still writes the model trained
 so far. Exit status: 0 trained, 1 invalid graph or the loss became NaN, 2 unreadable
 graph, unusable setup or data that does not fit the model.
@@ -128,6 +129,11 @@ def run(args: argparse.Namespace) -> int:
 
     from codegen.export import save_keras
     from codegen.training import DataError, NonFiniteLossError, Trainer
+    from codegen.training.samples import sample_data_for
+
+    if setup.data is None and (sample := sample_data_for(g)) is not None:
+        print(f"training on the bundled sample data {sample.path}", file=sys.stderr)
+        setup = dataclasses.replace(setup, data=sample)
 
     trainer = Trainer(
         g, setup, base=Path(args.file).parent, listener=Progress(sys.stderr, sys.stderr.isatty())

@@ -13,6 +13,7 @@ from graph import load, save
 from graph.training import DataSource, TrainingSetup
 from kgs.cli import main
 from kgs.train import Progress, ctrl_c_stops
+from tests.graphs import chain
 
 ROOT = Path(__file__).parents[1]
 TEMPLATES = ROOT / "resources" / "templates"
@@ -21,12 +22,13 @@ MLP = TEMPLATES / "mnist_mlp.graph.json"
 TICKETS = TEMPLATES / "customer_tickets.graph.json"
 
 
-def test_trains_and_writes_a_model_that_reloads(tmp_path, capsys):
+def test_a_template_trains_on_its_bundled_data_and_the_model_reloads(tmp_path, capsys):
     out = tmp_path / "mlp.keras"
-    argv = ["train", str(MLP), "--data", str(DATA / "digits_mlp.npz"), "--epochs", "1"]
-    assert main([*argv, "--batch-size", "64", "--seed", "2", "-o", str(out)]) == 0
+    argv = ["train", str(MLP), "--epochs", "1", "--batch-size", "64", "--seed", "2"]
+    assert main([*argv, "-o", str(out)]) == 0
     captured = capsys.readouterr()
     assert captured.out == f"wrote {out}\n"
+    assert captured.err.startswith("training on the bundled sample data ")
     assert "epoch 1/1: accuracy " in captured.err and "val_accuracy" in captured.err
     assert "validation: accuracy " in captured.err
     model = import_keras().models.load_model(out, safe_mode=True)
@@ -73,7 +75,9 @@ def test_bad_arguments_and_setup_give_exit_2(tmp_path, capsys):
     assert "--loss takes OUTPUT=LOSS. Received: predictions" in capsys.readouterr().err
     assert main(["train", str(MLP), "--data", data, "--loss", "predictions=msee"]) == 2
     assert "training.outputs.predictions.loss: unknown loss 'msee'" in capsys.readouterr().err
-    assert main(["train", str(MLP)]) == 2
+    plain = tmp_path / "plain.graph.json"
+    save(chain(("Dense", {"units": 2})), plain)
+    assert main(["train", str(plain)]) == 2
     assert "no training data given" in capsys.readouterr().err
     assert main(["train", str(tmp_path / "missing.graph.json"), "--data", data]) == 2
 

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from codegen.training import DataError, load_data
+from codegen.training.samples import sample_data_for
 from graph import ModelGraph, load
 from graph.training import DataSource, TrainingSetup, resolve
 from tests.graphs import chain
@@ -218,3 +219,15 @@ def test_split_keeps_the_last_fraction_for_validation():
     np.testing.assert_array_equal(validation.y(), arrays.targets["predictions"][1437:])
     with pytest.raises(DataError, match=r"too few samples \(1\) to keep 0.2 of them"):
         arrays.rows(0, 1).split(0.2)
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [("mnist_mlp", "digits_mlp"), ("small_cnn", "digits_cnn"), ("customer_tickets", "tickets")],
+)
+def test_templates_find_their_bundled_data(name, data):
+    assert sample_data_for(template(name)) == DataSource(str(DATA / f"{data}.npz"))
+
+
+def test_other_graphs_have_no_bundled_data():
+    assert sample_data_for(chain(("Dense", {"units": 2}))) is None
