@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import shiboken6
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QKeyEvent, QMouseEvent
 
@@ -52,11 +53,15 @@ class ConnectGesture:
     def dragging(self) -> bool:
         return self._draft is not None
 
+    def _live(self) -> bool:
+        """Whether the controller still exists and its scene is the one shown."""
+        return shiboken6.isValid(self._controller) and self._controller.active()
+
     def press(self, event: QMouseEvent) -> bool:
-        return self._controller.active() and self._press(event)
+        return self._live() and self._press(event)
 
     def move(self, event: QMouseEvent) -> bool:
-        if not self._controller.active():
+        if not self._live():
             return False
         if self.dragging():
             self._follow(self._scene_pos(event))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import shiboken6
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QUndoStack
 from PySide6.QtTest import QTest
@@ -365,3 +366,46 @@ def test_escape_cancels_a_connection_drag_and_ports_show_a_cross(loose):
     assert c.drafts() == []
     QTest.mouseRelease(port, LEFT, pos=end)
     assert ("n2", "n3", "input") not in c.g.edges() and c.stack.count() == 0
+
+
+def test_a_view_outlives_its_scenes_controllers(qtbot):
+    """The main window keeps one view and makes a scene and controller per document."""
+    first, second = chain(("Dense", {"units": 4})), chain(("Dense", {"units": 3}))
+    second.move("n2", (240.0, 0.0))
+    view = GraphView()
+    qtbot.addWidget(view)
+    view.resize(800, 400)
+    view.show()
+    qtbot.waitExposed(view)
+    old_scene = GraphScene(first)
+    view.setScene(old_scene)
+    old = CanvasController(old_scene, view, QUndoStack())
+    scene = GraphScene(second)
+    stack = QUndoStack()
+    controller = CanvasController(scene, view, stack)
+    view.setScene(scene)
+    old_scene.detach()
+    old_scene.deleteLater()
+    qtbot.wait(10)
+    assert not shiboken6.isValid(old)  # went with its scene
+    data = layer_mime_data("Dropout")
+    target = QPoint(400, 300)
+    no_key = Qt.KeyboardModifier(0)
+    QApplication.sendEvent(
+        view.viewport(), QDragEnterEvent(target, Qt.DropAction.CopyAction, data, LEFT, no_key)
+    )
+    QApplication.sendEvent(
+        view.viewport(),
+        QDropEvent(QPointF(target), Qt.DropAction.CopyAction, data, LEFT, no_key),
+    )
+    assert [second.layer(n).type for n in second.node_ids()] == ["Input", "Dense", "Dropout"]
+    assert len(first) == 2 and stack.count() == 1
+    second.disconnect("n1", "n2", "input")
+    start = view.mapFromScene(scene.node_item("n1").output_port_pos())
+    end = view.mapFromScene(scene.node_item("n2").input_port_pos("input"))
+    QTest.mousePress(view.viewport(), LEFT, pos=start)
+    QTest.mouseMove(view.viewport(), end)
+    QTest.mouseRelease(view.viewport(), LEFT, pos=end)
+    assert ("n1", "n2", "input") in second.edges()
+    assert controller.active()
+    scene.detach()
