@@ -138,12 +138,11 @@ class Trainer:
 
         from codegen.build import build_model
         from codegen.training.compiling import compile_arguments, make_callbacks
-        from codegen.training.monitor import RunMonitor
+        from codegen.training.monitor import RunMonitor, plain
 
         model = build_model(self.graph)
         model.compile(**compile_arguments(setup))
         monitor = RunMonitor(self._stop, self.listener)
-        callbacks = [monitor, *make_callbacks(setup, self.base)]
         history: dict[str, list[float]] = {}
         if not self._stop.is_set():
             fitted = model.fit(
@@ -152,7 +151,7 @@ class Trainer:
                 batch_size=setup.batch_size,
                 epochs=setup.epochs,
                 validation_data=None if validation is None else (validation.x(), validation.y()),
-                callbacks=callbacks,
+                callbacks=[monitor, *make_callbacks(setup, self.base)],
                 verbose=0,
             )
             history = {k: [float(v) for v in values] for k, values in fitted.history.items()}
@@ -166,11 +165,9 @@ class Trainer:
                 verbose=0,
                 return_dict=True,
             )
-            evaluation = {k: float(v) for k, v in logs.items()}
-            if not self._stop.is_set():
+            if not self._stop.is_set():  # else a stop cut the evaluation short
+                evaluation = plain(logs)
                 self.listener.evaluated(evaluation)
-            else:
-                evaluation = None
         return TrainingResult(
             model, history, evaluation, self._stop.is_set(), monitor.batches, setup, validation
         )
