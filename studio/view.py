@@ -33,6 +33,8 @@ MAX_ZOOM = 4.0
 WHEEL_STEP = 1.2
 #: Space left around the nodes by `fit()`, in screen pixels.
 FIT_MARGIN = 40
+#: `fit()` shrinks a large graph but shows a small one at its natural size.
+FIT_MAX_ZOOM = 1.0
 #: Half the side of the square of scene the view can scroll over: far beyond any
 #: graph (1,500 nodes in one chain laid out are 360,000 units wide), and still within
 #: the scroll bars' int range at MAX_ZOOM.
@@ -107,7 +109,8 @@ class GraphView(QGraphicsView):
         self._scroll(shift.x(), shift.y())
 
     def fit(self) -> None:
-        """Zoom and scroll to show every node, FIT_MARGIN pixels from the edges."""
+        """Zoom and scroll to show every node, FIT_MARGIN pixels from the edges (at
+        most at FIT_MAX_ZOOM: a lone node is not blown up to fill the window)."""
         scene = self.scene()
         nodes = scene.node_items() if isinstance(scene, GraphScene) else []
         if not nodes:
@@ -119,7 +122,7 @@ class GraphView(QGraphicsView):
             rect |= item.sceneBoundingRect()
         port = self.viewport().rect().adjusted(FIT_MARGIN, FIT_MARGIN, -FIT_MARGIN, -FIT_MARGIN)
         scale = min(port.width() / rect.width(), port.height() / rect.height())
-        scale = min(MAX_ZOOM, max(MIN_ZOOM, scale, 1e-9))
+        scale = min(FIT_MAX_ZOOM, max(MIN_ZOOM, scale))
         self.resetTransform()
         self.scale(scale, scale)
         self.centerOn(rect.center())

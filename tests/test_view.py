@@ -53,6 +53,17 @@ def test_fit_shows_every_node(view, scene):
     assert all(visible(view).contains(i.sceneBoundingRect()) for i in scene.node_items())
 
 
+def test_fit_shows_a_small_graph_at_its_natural_size(qtbot, view):
+    small = GraphScene(graph.ModelGraph())
+    small.graph.add_node("Dense", pos=(500.0, 300.0))
+    view.setScene(small)
+    view.fit()
+    assert view.zoom() == 1.0
+    offset = visible(view).center() - small.node_items()[0].sceneBoundingRect().center()
+    assert abs(offset.x()) <= 1.0 and abs(offset.y()) <= 1.0
+    small.detach()
+
+
 def test_wheel_zooms_around_the_cursor_within_limits(view):
     at = QPoint(200, 150)
     under = view.mapToScene(at)
