@@ -20,6 +20,9 @@ from studio.style import Style
 #: Below this scale (screen pixels per scene unit) text is not drawn: unreadable
 #: anyway, and the most expensive part of a frame on large graphs.
 TEXT_LOD = 0.45
+#: From this scale up to TEXT_LOD, a node shows only its layer name, large enough to
+#: read: a fitted view of a long model is mostly at these scales.
+NAME_LOD = 0.15
 
 NODE_WIDTH = 180.0
 HEADER = 22.0
@@ -101,7 +104,7 @@ class NodeItem(QGraphicsItem):
         #: Elided texts and badge places, made at the first paint after a change
         #: (most nodes of a large graph are off screen: they never need them).
         self._text_ready = False
-        self._title = ""
+        self._title = self._far_name = ""
         self._rows: list[str] = []
         self._badges: list[tuple[QRectF, str]] = []
         self._tip = ""
@@ -184,6 +187,7 @@ class NodeItem(QGraphicsItem):
         elide = Qt.TextElideMode.ElideRight
         self._title = s.title_metrics.elidedText(view.type, elide, right - PAD)
         inner = NODE_WIDTH - 2 * PAD
+        self._far_name = s.far_metrics.elidedText(view.name, elide, inner)
         self._rows = [
             s.text_metrics.elidedText(text, elide, inner)
             for text in (view.name, view.shape or "shape unknown", view.params)
@@ -280,14 +284,19 @@ class NodeItem(QGraphicsItem):
         for y in self._port_y.values():
             painter.drawEllipse(QPointF(0.0, y), PORT_RADIUS, PORT_RADIUS)
         painter.drawEllipse(self._output_port(), PORT_RADIUS, PORT_RADIUS)
-        if _lod(painter, option) < TEXT_LOD:
-            return
-        self._paint_text(painter)
-
-    def _paint_text(self, painter: QPainter) -> None:
-        if not self._text_ready:
+        lod = _lod(painter, option)
+        if lod >= NAME_LOD and not self._text_ready:
             self._prepare_text(self.view)
             self._text_ready = True
+        if lod >= TEXT_LOD:
+            self._paint_text(painter)
+        elif lod >= NAME_LOD:
+            painter.setPen(s.text_pen)
+            painter.setFont(s.far_font)
+            body = QRectF(PAD, HEADER, NODE_WIDTH - 2 * PAD, self._rect.height() - HEADER)
+            painter.drawText(body, Qt.AlignmentFlag.AlignCenter, self._far_name)
+
+    def _paint_text(self, painter: QPainter) -> None:
         s = self._style
         left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
         center = Qt.AlignmentFlag.AlignCenter

@@ -45,9 +45,12 @@ class Style:
     title_font: QFont
     text_font: QFont
     small_font: QFont
+    #: The layer name alone, when zoomed out too far for the other texts.
+    far_font: QFont
     title_metrics: QFontMetricsF
     text_metrics: QFontMetricsF
     small_metrics: QFontMetricsF
+    far_metrics: QFontMetricsF
     #: Widths of small texts measured so far: edge labels repeat ("(None, 64)").
     _small_widths: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
 
@@ -116,6 +119,7 @@ class Style:
             return f
 
         title, text, small = font(9.0, bold=True), font(8.0), font(7.0)
+        far = font(20.0, bold=True)
         return cls(
             background=QBrush(QColor(c["background"])),
             node_brush=QBrush(QColor(c["node"])),
@@ -142,7 +146,9 @@ class Style:
             title_font=title,
             text_font=text,
             small_font=small,
+            far_font=far,
             title_metrics=QFontMetricsF(title),
             text_metrics=QFontMetricsF(text),
             small_metrics=QFontMetricsF(small),
+            far_metrics=QFontMetricsF(far),
         )

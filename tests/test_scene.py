@@ -188,9 +188,13 @@ def test_renders_offscreen_to_a_png(scene, tickets, tmp_path):
 
 
 def test_text_is_skipped_when_zoomed_far_out(scene, monkeypatch):
-    """Far out, items draw only boxes, ports and curves; close up, text as well."""
-    far, near = render(scene, 0.3), render(scene, 1.0)
-    monkeypatch.setattr(items, "TEXT_LOD", 0.0)  # text at every zoom level
+    """Far out, items draw only boxes, ports and curves; further in, the layer names;
+    close up, all their text."""
+    farthest, far, near = render(scene, 0.1), render(scene, 0.3), render(scene, 1.0)
+    monkeypatch.setattr(items, "NAME_LOD", 1.0)  # no names alone
+    assert render(scene, 0.3) != far
+    assert render(scene, 0.1) == farthest
+    monkeypatch.setattr(items, "TEXT_LOD", 0.0)  # all text at every zoom level
     assert render(scene, 0.3) != far
     assert render(scene, 1.0) == near
 
