@@ -183,6 +183,12 @@ def test_picking_up_a_connection_moves_or_removes_it(canvas_of):
     c.drag(c.into("n3", "input_1"), c.into("n3", "input_2"))
     assert ("n2", "n3", "input_2") in g.edges() and ("n2", "n3", "input_1") not in g.edges()
     assert c.stack.count() == 1
+    # drop it on a taken port: refused, and the connection is back in view
+    moved = dumps(g)
+    c.drag(c.into("n3", "input_2"), c.into("n3", "input_0"))
+    assert dumps(g) == moved and c.stack.count() == 1
+    assert "already connected" in c.refusals[-1]
+    assert c.scene.edge_item("n2", "n3", "input_2").isVisible()
     # drop it on empty canvas: removed
     c.drag(c.into("n3", "input_2"), c.into("n3", "input_2") + QPointF(-120.0, 300.0))
     assert [e for e in g.edges() if e[0] == "n2"] == []
