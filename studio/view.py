@@ -36,7 +36,7 @@ FIT_MARGIN = 40
 #: `fit()` shrinks a large graph but shows a small one at its natural size.
 FIT_MAX_ZOOM = 1.0
 #: Half the side of the square of scene the view can scroll over: far beyond any
-#: graph (1,500 nodes in one chain laid out are 360,000 units wide), and still within
+#: graph (a 1,500-node chain laid out is under 500,000 units wide), and still within
 #: the scroll bars' int range at MAX_ZOOM.
 EXTENT = 5_000_000.0
 
