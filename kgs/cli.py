@@ -17,6 +17,7 @@ COMMANDS = {
     "compile": ("kgs.compile", "run"),
     "import": ("kgs.importing", "run"),
     "train": ("kgs.train", "run"),
+    "studio": ("kgs.studio", "run"),
     "plot": ("kgs.plot", "run"),
 }
 
@@ -80,11 +81,16 @@ def build_parser() -> argparse.ArgumentParser:
     plot = commands.add_parser("plot", help="draw a graph to a PNG or SVG image, headless")
     plot.add_argument("file", metavar="FILE")
     plot.add_argument("-o", "--out", required=True, metavar="OUT.png|OUT.svg")
-    plot.add_argument(
-        "--layout", action="store_true", help="lay the nodes out left to right first"
-    )
+    plot.add_argument("--layout", action="store_true", help="lay the nodes out left to right first")
     plot.add_argument(
         "--scale", type=float, default=2.0, help="PNG pixels per canvas unit (default 2)"
+    )
+    studio = commands.add_parser("studio", help="open the desktop app")
+    studio.add_argument("file", nargs="?", metavar="FILE", help="a graph file to open")
+    studio.add_argument(
+        "--screenshot",
+        metavar="PNG",
+        help="draw the window once, save it to PNG and quit (a headless start-up check)",
     )
     return parser
 

@@ -7,7 +7,9 @@ layer where the popup was opened.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal
+from collections.abc import Callable
+
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QFrame, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
@@ -15,6 +17,22 @@ from studio.layer_search import all_layers, search
 
 #: How many rows the list shows before it scrolls.
 _ROWS = 12
+
+
+class _SearchLine(QLineEdit):
+    """The search line; list keys (Up/Down/Enter/Escape) go to `handle_key` first.
+
+    A subclass rather than an event filter: a Python event filter still installed
+    when the process exits crashes PySide6 6.11.
+    """
+
+    def __init__(self, handle_key: Callable[[QKeyEvent], bool]) -> None:
+        super().__init__()
+        self._handle_key = handle_key
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if not self._handle_key(event):
+            super().keyPressEvent(event)
 
 
 class QuickAdd(QFrame):
@@ -26,7 +44,7 @@ class QuickAdd(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Popup | Qt.WindowType.FramelessWindowHint)
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.line = QLineEdit()
+        self.line = _SearchLine(self._key)
         self.line.setPlaceholderText("Add layer...")
         self.list = QListWidget()
         self.list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -36,7 +54,6 @@ class QuickAdd(QFrame):
         layout.addWidget(self.list)
         self._docs: dict[str, str] = {}
         self.line.textChanged.connect(self._filter)
-        self.line.installEventFilter(self)
         self.list.itemClicked.connect(lambda item: self._choose(item))
 
     def popup_at(self, global_pos: QPoint) -> None:
@@ -53,11 +70,6 @@ class QuickAdd(QFrame):
     def shown_types(self) -> list[str]:
         """The layer types listed now, best match first."""
         return [self.list.item(i).text() for i in range(self.list.count())]
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.line and event.type() == QEvent.Type.KeyPress:
-            return self._key(event)
-        return super().eventFilter(watched, event)
 
     def _key(self, event: QKeyEvent) -> bool:
         key = event.key()

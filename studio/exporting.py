@@ -1,0 +1,61 @@
+"""What File > Export writes: a graph to .keras, ONNX (checked against Keras) or Python.
+
+Each export is one function of a graph copy and a path that returns a line for the
+status bar; the window runs it as a background Job. Canvas pictures (PNG/SVG) are
+drawn on the GUI thread by studio/render.py instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from graph import ModelGraph
+from graph.atomicfile import atomic_path
+
+
+@dataclass(frozen=True)
+class ExportTarget:
+    """One export format: its menu text, file-dialog filter and file suffix."""
+
+    title: str
+    file_filter: str
+    suffix: str
+
+
+TARGETS = {
+    "keras": ExportTarget("Keras model (.keras)", "Keras model (*.keras)", ".keras"),
+    "onnx": ExportTarget("ONNX (checked against Keras)", "ONNX model (*.onnx)", ".onnx"),
+    "functional": ExportTarget("Python, functional", "Python source (*.py)", ".py"),
+    "subclass": ExportTarget("Python, keras.Model subclass", "Python source (*.py)", ".py"),
+}
+
+
+def with_suffix(path: Path, target: str) -> Path:
+    """`path` ending in the target's suffix (a dialog may return it without)."""
+    suffix = TARGETS[target].suffix
+    return path if path.name.endswith(suffix) else path.with_name(path.name + suffix)
+
+
+def export_graph(g: ModelGraph, path: Path, target: str) -> str:
+    """Write `g` to `path` as `target`; return what was done, for the status bar.
+
+    Raises GraphError (invalid graph, a node ONNX cannot express, a parity
+    mismatch) with a message naming the nodes; the file is then not written.
+    """
+    from codegen import build_model, export_onnx, save_keras, to_python
+
+    if target in ("functional", "subclass"):
+        source = to_python(g, target)
+        with atomic_path(path) as tmp:
+            tmp.write_text(source, encoding="utf-8")
+        return f"Wrote {path.name}: {target} Python source"
+    model = build_model(g)
+    if target == "keras":
+        save_keras(model, path)
+        return f"Wrote {path.name}: Keras model, {model.count_params():,} params"
+    if target == "onnx":
+        with atomic_path(path) as tmp:
+            report = export_onnx(model, g, tmp)
+        return f"Wrote {path.name}: ONNX, matches Keras (worst difference {report.worst:.1e})"
+    raise ValueError(f"unknown export target {target!r}; expected one of {', '.join(TARGETS)}")

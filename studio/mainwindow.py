@@ -1,0 +1,382 @@
+"""MainWindow: the studio's window, holding one Document at a time.
+
+The window wires the parts together and owns the document's life (new, open,
+save, close, autosave, recovery); it edits nothing itself. The canvas
+(GraphScene + GraphView + CanvasController), the palette, the inspector and the
+panels each do one job, and all of them reach the graph through the document's
+undo stack or by listening to the scene's `validated` report.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QPointF, QSettings, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QCursor, QUndoGroup
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QWidget
+
+from graph import GraphError, ModelGraph, Report, load
+from graph.fileformat import dumps, loads
+from studio import render
+from studio.autosave import orphans
+from studio.code_panel import CodePanel
+from studio.controller import CanvasController
+from studio.document import Document
+from studio.exporting import TARGETS, export_graph, with_suffix
+from studio.icons import icon
+from studio.inspector import Inspector
+from studio.items import NodeItem
+from studio.jobs import Job
+from studio.menus import install_menus
+from studio.palette import LayerPalette
+from studio.problems_panel import ProblemsPanel
+from studio.prompts import CANCEL, GRAPH_FILTER, SAVE, Prompts
+from studio.quick_add import QuickAdd
+from studio.scene import GraphScene
+from studio.summary_panel import SummaryPanel
+from studio.theme import apply_theme
+from studio.view import GraphView
+
+APP_NAME = "Keras Graph Studio"
+MAX_RECENT = 8
+AUTOSAVE_MS = 30_000
+
+
+class MainWindow(QMainWindow):
+    """The studio window. `settings` keeps the dock layout, theme and recent files."""
+
+    def __init__(
+        self,
+        settings: QSettings | None = None,
+        autosave_folder: Path | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.settings = settings or QSettings()
+        self.autosave_folder = autosave_folder
+        self.prompts = Prompts(self)
+        self.setWindowIcon(icon("app"))
+        self.undo_group = QUndoGroup(self)
+        self.jobs: list[Job] = []
+        self.document: Document | None = None
+        self.scene: GraphScene | None = None
+        self.controller: CanvasController | None = None
+        self.report = Report()
+        self.theme = str(self.settings.value("theme", "light"))
+        self.style_ = apply_theme(QApplication.instance(), self.theme)
+
+        self.view = GraphView()
+        self.setCentralWidget(self.view)
+        self.palette_ = LayerPalette()
+        self.inspector = Inspector(None)
+        self.problems = ProblemsPanel()
+        self.summary = SummaryPanel()
+        self.code = CodePanel()
+        self.quick_add = QuickAdd(self)
+        self._quick_add_at = QPointF()
+        self.docks = {
+            "palette": self._dock("Layers", self.palette_, Qt.DockWidgetArea.LeftDockWidgetArea),
+            "inspector": self._dock(
+                "Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea
+            ),
+            "problems": self._dock(
+                "Problems", self.problems, Qt.DockWidgetArea.BottomDockWidgetArea
+            ),
+            "summary": self._dock("Summary", self.summary, Qt.DockWidgetArea.BottomDockWidgetArea),
+            "code": self._dock("Code", self.code, Qt.DockWidgetArea.BottomDockWidgetArea),
+        }
+        self.tabifyDockWidget(self.docks["problems"], self.docks["summary"])
+        self.tabifyDockWidget(self.docks["summary"], self.docks["code"])
+        self.docks["problems"].raise_()
+        self.validity = QLabel()
+        self.statusBar().addPermanentWidget(self.validity)
+        self.actions_ = install_menus(self)
+
+        self.view.quick_add_requested.connect(self._open_quick_add)
+        self.quick_add.chosen.connect(self._quick_add_chosen)
+        self.palette_.layer_chosen.connect(self._add_at_view_centre)
+        self.problems.node_activated.connect(self.focus_node)
+
+        self._autosave_timer = QTimer(self)
+        self._autosave_timer.setInterval(AUTOSAVE_MS)
+        self._autosave_timer.timeout.connect(self.autosave)
+        self._autosave_timer.start()
+
+        self.set_document(Document(ModelGraph(), None, autosave_folder))
+        self._restore_layout()
+
+    # ----------------------------------------------------------------- parts
+
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock-{title.lower()}")  # saveState() finds docks by name
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def set_document(self, document: Document) -> None:
+        """Show `document`: a fresh scene and controller; panels follow its reports."""
+        old, old_scene = self.document, self.scene
+        self.document = document
+        self.scene = GraphScene(document.graph, self.style_)
+        self.controller = CanvasController(self.scene, self.view, document.stack)
+        self.controller.refused.connect(self.show_refusal)
+        self.scene.validated.connect(self._on_validated)
+        self.scene.selectionChanged.connect(self._on_selection_changed)
+        self.view.setScene(self.scene)
+        self.undo_group.addStack(document.stack)
+        self.undo_group.setActiveStack(document.stack)
+        self.inspector.set_stack(document.stack)
+        self.inspector.set_graph(document.graph)
+        document.state_changed.connect(self._update_title)
+        self._on_validated(self.scene.report)
+        self._update_title()
+        if old is not None:
+            self.undo_group.removeStack(old.stack)
+            old.close()
+            old.deleteLater()
+        if old_scene is not None:
+            old_scene.detach()
+            old_scene.deleteLater()
+        self.view.fit()
+        QTimer.singleShot(0, self.view.fit)  # again once the window has its final size
+
+    def _on_validated(self, report: Report) -> None:
+        self.report = report
+        g = self.document.graph
+        self.problems.show_report(g, report)
+        self.summary.show_report(g, report)
+        self.code.show_graph(g, report)
+        self.inspector.show_report(report)
+        errors = sum(1 for p in report.problems if p.severity == "error")
+        if not len(g):
+            text = "Empty graph: drag a layer from the palette, or press Tab"
+        elif errors:
+            text = f"Invalid: {errors} problem{'s' * (errors != 1)}"
+        else:
+            text = f"Valid: {len(g)} nodes, {report.total_params:,} params"
+        self.validity.setText(text)
+
+    def _on_selection_changed(self) -> None:
+        nodes = [i for i in self.scene.selectedItems() if isinstance(i, NodeItem)]
+        self.inspector.show_node(nodes[0].node_id if len(nodes) == 1 else None)
+
+    def _update_title(self) -> None:
+        self.setWindowTitle(f"{self.document.title()} - {APP_NAME}")
+        self.setWindowModified(self.document.unsaved)
+
+    def show_refusal(self, reason: str) -> None:
+        self.statusBar().showMessage(reason, 8000)
+
+    def focus_node(self, node_id: str) -> None:
+        """Select `node_id` alone and bring it into view (a problems-panel click)."""
+        item = self.scene.node_item(node_id)
+        self.scene.clearSelection()
+        item.setSelected(True)
+        self.view.centerOn(item)
+
+    # -------------------------------------------------------------- adding
+
+    def _open_quick_add(self, scene_pos: QPointF) -> None:
+        self._quick_add_at = scene_pos
+        self.quick_add.popup_at(QCursor.pos())
+
+    def _quick_add_chosen(self, layer_type: str) -> None:
+        self.controller.add_node(layer_type, self._quick_add_at)
+
+    def _add_at_view_centre(self, layer_type: str) -> None:
+        centre = self.view.mapToScene(self.view.viewport().rect().center())
+        self.controller.add_node(layer_type, centre)
+
+    # --------------------------------------------------------------- files
+
+    def maybe_save(self) -> bool:
+        """True when the current work may be dropped (saved, discarded or unchanged)."""
+        if not self.document.unsaved:
+            return True
+        answer = self.prompts.save_changes(self.document.display_name())
+        if answer == CANCEL:
+            return False
+        return self.save() if answer == SAVE else True
+
+    def new_document(self, g: ModelGraph | None = None) -> bool:
+        if not self.maybe_save():
+            return False
+        self.set_document(Document(g or ModelGraph(), None, self.autosave_folder))
+        return True
+
+    def new_from_template(self, path: Path) -> bool:
+        """An untitled document with a copy of the template `path`."""
+        try:
+            g = load(path)
+        except GraphError as e:
+            self.prompts.error("Cannot open the template", str(e))
+            return False
+        return self.new_document(g)
+
+    def open_file(self, path: Path | None = None) -> bool:
+        path = path or self.prompts.open_path("Open graph", GRAPH_FILTER)
+        if path is None or not self.maybe_save():
+            return False
+        try:
+            document = Document.open(path, self.autosave_folder)
+        except GraphError as e:
+            self.prompts.error("Cannot open the file", str(e))
+            return False
+        self.set_document(document)
+        self._remember_recent(path)
+        return True
+
+    def save(self) -> bool:
+        if self.document.path is None:
+            return self.save_as()
+        return self._save_to(self.document.path)
+
+    def save_as(self) -> bool:
+        suggested = f"{self.document.graph.name}.graph.json"
+        path = self.prompts.save_path("Save graph as", GRAPH_FILTER, suggested)
+        if path is None:
+            return False
+        if not path.name.endswith(".graph.json"):
+            path = path.with_name(path.name + ".graph.json")
+        return self._save_to(path)
+
+    def _save_to(self, path: Path) -> bool:
+        try:
+            self.document.save(path)
+        except GraphError as e:
+            self.prompts.error("Cannot save", str(e))
+            return False
+        self._remember_recent(path)
+        self.statusBar().showMessage(f"Saved {path}", 5000)
+        return True
+
+    def recent_files(self) -> list[Path]:
+        return [Path(p) for p in self.settings.value("recent_files", [], list) if p]
+
+    def _remember_recent(self, path: Path) -> None:
+        path = Path(path).resolve()
+        paths = [path, *(p for p in self.recent_files() if p != path)][:MAX_RECENT]
+        self.settings.setValue("recent_files", [str(p) for p in paths])
+
+    def autosave(self) -> None:
+        try:
+            self.document.autosave()
+        except GraphError as e:  # a full disk must not take the session down
+            self.statusBar().showMessage(f"Autosave failed: {e}", 8000)
+
+    def offer_recovery(self) -> bool:
+        """Offer back work left by a crashed session; True if a document was recovered."""
+        if self.autosave_folder is None:
+            return False
+        for autosaved in orphans(self.autosave_folder):
+            if not self.prompts.recover(autosaved):
+                autosaved.discard()
+                continue
+            try:
+                g = autosaved.load()
+            except GraphError as e:
+                self.prompts.error("Cannot recover", str(e))
+                continue
+            document = Document(g, autosaved.original, self.autosave_folder)
+            self.set_document(document)
+            document.mark_recovered()
+            autosaved.discard()
+            return True
+        return False
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.maybe_save():
+            event.ignore()
+            return
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("window_state", self.saveState())
+        self.settings.setValue("theme", self.theme)
+        self._autosave_timer.stop()
+        for job in self.jobs:
+            job.wait()
+        self.document.close()
+        self.scene.detach()
+        event.accept()
+
+    def _restore_layout(self) -> None:
+        geometry = self.settings.value("geometry")
+        state = self.settings.value("window_state")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1400, 860)
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        else:
+            vertical, horizontal = Qt.Orientation.Vertical, Qt.Orientation.Horizontal
+            self.resizeDocks([self.docks["problems"]], [200], vertical)
+            self.resizeDocks(
+                [self.docks["palette"], self.docks["inspector"]], [220, 300], horizontal
+            )
+
+    # -------------------------------------------------------- import/export
+
+    def import_keras(self, path: Path | None = None) -> bool:
+        """A `.keras` model as a new untitled graph (checked before Keras loads it)."""
+        path = path or self.prompts.open_path("Import a Keras model", "Keras model (*.keras)")
+        if path is None:
+            return False
+        from codegen import import_keras_model
+
+        try:
+            g, notes = import_keras_model(path)
+        except GraphError as e:
+            self.prompts.error("Cannot import", str(e))
+            return False
+        if not self.new_document(g):
+            return False
+        if notes:
+            self.prompts.info("Imported with notes", "\n".join(notes))
+        return True
+
+    def export(self, target: str, path: Path | None = None) -> Job | None:
+        """Export to `target` (see studio.exporting.TARGETS) in the background."""
+        spec = TARGETS[target]
+        g = self.document.graph
+        path = path or self.prompts.save_path(f"Export {spec.title}", spec.file_filter, g.name)
+        if path is None:
+            return None
+        path = with_suffix(path, target)
+        if target == "onnx" and self.controller.check_export():
+            self.prompts.error(
+                "Cannot export to ONNX", "The marked nodes cannot go to ONNX as they stand."
+            )
+            return None
+        snapshot = loads(dumps(g))
+        job = Job(f"Export to {spec.title}", lambda: export_graph(snapshot, path, target), self)
+        job.succeeded.connect(lambda message: self.statusBar().showMessage(message, 10000))
+        job.failed.connect(lambda message: self.prompts.error("Export failed", message))
+        job.finished.connect(lambda: self.jobs.remove(job))
+        self.jobs.append(job)
+        self.statusBar().showMessage(f"{job.title}...")
+        job.start()
+        return job
+
+    def export_image(self, path: Path | None = None) -> bool:
+        """The canvas as PNG or SVG (by the file's suffix)."""
+        file_filter = "PNG image (*.png);;SVG drawing (*.svg)"
+        path = path or self.prompts.save_path(
+            "Export canvas", file_filter, self.document.graph.name
+        )
+        if path is None:
+            return False
+        if path.suffix.lower() not in (".png", ".svg"):
+            path = path.with_name(path.name + ".png")
+        draw = render.render_svg if path.suffix.lower() == ".svg" else render.render_png
+        draw(self.scene, path)
+        self.statusBar().showMessage(f"Wrote {path}", 5000)
+        return True
+
+    # --------------------------------------------------------------- view
+
+    def set_theme(self, name: str) -> None:
+        self.theme = name
+        self.style_ = apply_theme(QApplication.instance(), name)
+        self.scene.set_style(self.style_)
+        self.settings.setValue("theme", name)

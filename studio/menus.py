@@ -1,0 +1,157 @@
+"""The window's menus, toolbar and keyboard shortcuts, from one table per menu.
+
+Each entry names what the user sees (text, icon, shortcut) and what it calls, so
+the full list of shortcuts reads in one place. Canvas commands go to the
+window's current controller at the time they run (documents come and go).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QMenu
+
+from studio.exporting import TARGETS
+from studio.icons import icon
+from studio.templates import TEMPLATES
+from studio.theme import THEMES
+
+if TYPE_CHECKING:
+    from studio.mainwindow import MainWindow
+
+Keys = QKeySequence.StandardKey
+
+
+def install_menus(w: MainWindow) -> dict[str, QAction]:
+    """Build the menu bar and toolbar of `w`; return its actions by name."""
+    actions: dict[str, QAction] = {}
+
+    def add(menu: QMenu, name: str, text: str, slot: Callable[[], object], keys=(), icon_name=None):
+        action = QAction(text, w)
+        if icon_name:
+            action.setIcon(icon(icon_name))
+        if keys:
+            action.setShortcuts([QKeySequence(k) for k in keys])
+        action.triggered.connect(lambda _checked=False: slot())
+        menu.addAction(action)
+        actions[name] = action
+        return action
+
+    def canvas(method: str) -> Callable[[], object]:
+        return lambda: getattr(w.controller, method)()
+
+    file = w.menuBar().addMenu("&File")
+    add(file, "new", "&New", w.new_document, [Keys.New], "new")
+    templates = file.addMenu("New from &template")
+    for template in TEMPLATES:
+        add(
+            templates,
+            "template:" + template.path.name.removesuffix(".graph.json"),
+            template.title,
+            partial(w.new_from_template, template.path),
+        )
+    add(file, "open", "&Open...", w.open_file, [Keys.Open], "open")
+    recent = file.addMenu("Open &recent")
+    recent.aboutToShow.connect(partial(_fill_recent, w, recent))
+    add(file, "save", "&Save", w.save, [Keys.Save], "save")
+    add(file, "save_as", "Save &as...", w.save_as, [Keys.SaveAs])
+    file.addSeparator()
+    add(file, "import", "&Import Keras model...", w.import_keras, ["Ctrl+I"], "import")
+    export = file.addMenu(icon("export"), "&Export")
+    for target, spec in TARGETS.items():
+        add(export, f"export:{target}", spec.title + "...", partial(w.export, target))
+    add(export, "export:image", "Canvas as PNG or SVG...", w.export_image, ["Ctrl+E"])
+    file.addSeparator()
+    add(file, "quit", "&Quit", w.close, [Keys.Quit])
+
+    edit = w.menuBar().addMenu("&Edit")
+    undo = w.undo_group.createUndoAction(w, "&Undo")
+    redo = w.undo_group.createRedoAction(w, "&Redo")
+    undo.setShortcuts([QKeySequence(Keys.Undo)])
+    redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+    undo.setIcon(icon("undo"))
+    redo.setIcon(icon("redo"))
+    edit.addActions([undo, redo])
+    actions.update(undo=undo, redo=redo)
+    edit.addSeparator()
+    add(edit, "copy", "&Copy", canvas("copy"), [Keys.Copy], "copy")
+    add(edit, "paste", "&Paste", canvas("paste"), [Keys.Paste], "paste")
+    add(edit, "duplicate", "D&uplicate", canvas("duplicate"), ["Ctrl+D"])
+    add(edit, "delete", "&Delete", canvas("delete_selection"), ["Delete", "Backspace"], "delete")
+    add(edit, "select_all", "Select &all", canvas("select_all"), [Keys.SelectAll])
+
+    model = w.menuBar().addMenu("&Model")
+    add(
+        model,
+        "call_again",
+        "&Call again (shared layer)",
+        canvas("call_again"),
+        ["Ctrl+Shift+D"],
+        "call_again",
+    )
+    add(
+        model,
+        "toggle_output",
+        "Toggle model &output",
+        canvas("toggle_output"),
+        ["Ctrl+Shift+O"],
+        "output",
+    )
+    add(
+        model,
+        "check_export",
+        "Check &ONNX export readiness",
+        canvas("check_export"),
+        ["Ctrl+Shift+E"],
+        "check",
+    )
+
+    view = w.menuBar().addMenu("&View")
+    add(view, "fit", "Zoom to &fit", lambda: w.view.fit(), ["Ctrl+0"], "fit")
+    add(view, "layout", "Auto &layout", canvas("auto_layout"), ["Ctrl+Shift+L"], "layout")
+    view.addSeparator()
+    themes = view.addMenu("&Theme")
+    group = QActionGroup(w)
+    for name in THEMES:
+        action = add(themes, f"theme:{name}", name.capitalize(), partial(w.set_theme, name))
+        action.setCheckable(True)
+        action.setChecked(name == w.theme)
+        group.addAction(action)
+    view.addSeparator()
+    for dock in w.docks.values():
+        view.addAction(dock.toggleViewAction())
+
+    toolbar = w.addToolBar("Main")
+    toolbar.setObjectName("toolbar-main")
+    for name in (
+        "new",
+        "open",
+        "save",
+        "undo",
+        "redo",
+        "delete",
+        "fit",
+        "layout",
+        "call_again",
+        "check_export",
+    ):
+        toolbar.addAction(actions[name])
+    return actions
+
+
+def _fill_recent(w: MainWindow, menu: QMenu) -> None:
+    menu.clear()
+    paths = w.recent_files()
+    for path in paths:
+        action = menu.addAction(str(path))
+        action.triggered.connect(partial(_open_recent, w, path))
+    if not paths:
+        menu.addAction("No recent files").setEnabled(False)
+
+
+def _open_recent(w: MainWindow, path: Path) -> None:
+    w.open_file(path)

@@ -1,0 +1,61 @@
+"""The questions the window asks the user, behind one small object.
+
+Every modal dialog (file choosers, "save changes?", errors) goes through `Prompts`,
+so tests replace it with scripted answers and drive the real window without a
+dialog blocking the event loop.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from studio.autosave import Autosaved
+
+SAVE, DISCARD, CANCEL = "save", "discard", "cancel"
+
+GRAPH_FILTER = "Keras Graph Studio graph (*.graph.json)"
+
+
+class Prompts:
+    """Modal dialogs over `parent`."""
+
+    def __init__(self, parent: QWidget) -> None:
+        self.parent = parent
+
+    def save_changes(self, name: str) -> str:
+        """SAVE, DISCARD or CANCEL for unsaved changes to `name`."""
+        buttons = QMessageBox.StandardButton
+        answer = QMessageBox.question(
+            self.parent,
+            "Unsaved changes",
+            f"Save the changes to {name} before closing it?",
+            buttons.Save | buttons.Discard | buttons.Cancel,
+            buttons.Save,
+        )
+        return {buttons.Save: SAVE, buttons.Discard: DISCARD}.get(answer, CANCEL)
+
+    def recover(self, autosaved: Autosaved) -> bool:
+        """Whether to reopen work a crashed session left unsaved."""
+        name = autosaved.original.name if autosaved.original else "an untitled graph"
+        answer = QMessageBox.question(
+            self.parent,
+            "Recover unsaved work",
+            f"Keras Graph Studio closed without saving {name}. Recover the unsaved work?",
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def open_path(self, title: str, file_filter: str) -> Path | None:
+        path, _ = QFileDialog.getOpenFileName(self.parent, title, "", file_filter)
+        return Path(path) if path else None
+
+    def save_path(self, title: str, file_filter: str, suggested: str = "") -> Path | None:
+        path, _ = QFileDialog.getSaveFileName(self.parent, title, suggested, file_filter)
+        return Path(path) if path else None
+
+    def error(self, title: str, message: str) -> None:
+        QMessageBox.critical(self.parent, title, message)
+
+    def info(self, title: str, message: str) -> None:
+        QMessageBox.information(self.parent, title, message)
