@@ -136,10 +136,16 @@ class MainWindow(QMainWindow):
             old.close()
             old.deleteLater()
         if old_scene is not None:
-            old_scene.detach()
+            self._release(old_scene)
             old_scene.deleteLater()
         self.view.fit()
         QTimer.singleShot(0, self.view.fit)  # again once the window has its final size
+
+    def _release(self, scene: GraphScene) -> None:
+        """Stop listening to `scene` (it clears its selection as it is destroyed)."""
+        scene.validated.disconnect(self._on_validated)
+        scene.selectionChanged.disconnect(self._on_selection_changed)
+        scene.detach()
 
     def _on_validated(self, report: Report) -> None:
         self.report = report
@@ -296,7 +302,8 @@ class MainWindow(QMainWindow):
         for job in self.jobs:
             job.wait()
         self.document.close()
-        self.scene.detach()
+        self.inspector.set_graph(None)
+        self._release(self.scene)
         event.accept()
 
     def _restore_layout(self) -> None:

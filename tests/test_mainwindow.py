@@ -224,3 +224,35 @@ def test_keyboard_shortcuts_reach_the_canvas(window, tickets, qtbot):
     assert "priority" not in window.document.graph
     QTest.keyClick(window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert "priority" in window.document.graph
+
+
+def test_call_again_makes_a_shared_layer_that_compiles_to_one_keras_layer(window, tmp_path):
+    g = graph.ModelGraph("siamese")
+    left = g.add_node("Input", name="left", params={"shape": (8,)}, pos=(0.0, 0.0))
+    right = g.add_node("Input", name="right", params={"shape": (8,)}, pos=(0.0, 160.0))
+    encoder = g.add_node("Dense", name="encoder", params={"units": 4}, pos=(320.0, 0.0))
+    g.connect(left, encoder, "input")
+    g.set_output(encoder)
+    path = tmp_path / "siamese.graph.json"
+    graph.save(g, path)
+    window.open_file(path)
+    g = window.document.graph
+    window.focus_node(encoder)
+    window.actions_["call_again"].trigger()
+    [again] = [n for n in g.node_ids() if n not in (left, right, encoder)]
+    assert g.call_sites(encoder) == [encoder, again]
+    assert window.controller.connect(right, again, "input")
+    window.focus_node(again)
+    window.actions_["toggle_output"].trigger()
+    assert g.outputs == [encoder, again] and window.validity.text().startswith("Valid")
+
+    import numpy as np
+
+    from codegen import build_model
+
+    model = build_model(g)
+    [shared] = [layer for layer in model.layers if layer.name == "encoder"]
+    assert len(shared._inbound_nodes) == 2 and len(model.weights) == 2
+    x = np.random.default_rng(0).normal(size=(3, 8)).astype("float32")
+    a, b = model.predict([x, x], verbose=0)
+    np.testing.assert_array_equal(a, b)  # one set of weights behind both call sites
