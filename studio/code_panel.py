@@ -97,11 +97,11 @@ class CodePanel(QWidget):
         self._graph: ModelGraph | None = None
         self._report: Report | None = None
         self.tabs = QTabWidget(self)
-        self.tabs.currentChanged.connect(self._refresh_current)
+        self.tabs.currentChanged.connect(self.refresh)
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.setInterval(DEBOUNCE_MS)
-        self.timer.timeout.connect(self._refresh_current)
+        self.timer.timeout.connect(self.refresh)
         self.copy_action = QAction("Copy", self)
         # No shortcut: Ctrl+C belongs to the canvas; in the editor it copies a selection.
         self.copy_action.setToolTip("Copy all the code of this tab")
@@ -148,9 +148,10 @@ class CodePanel(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        self._refresh_current()
+        self.refresh()
 
-    def _refresh_current(self) -> None:
+    def refresh(self) -> None:
+        """Regenerate the visible tab now if the graph changed since (what the timer does)."""
         view = self.current_view()
         if view is None or self._graph is None or not self.isVisible():
             return

@@ -350,11 +350,12 @@ class MainWindow(QMainWindow):
         if path is None:
             return None
         path = with_suffix(path, target)
-        if target == "onnx" and self.controller.check_export():
-            self.prompts.error(
-                "Cannot export to ONNX", "The marked nodes cannot go to ONNX as they stand."
-            )
-            return None
+        if target == "onnx":
+            problems = self.controller.check_export()  # marks the nodes on the canvas
+            if problems:
+                reasons = "\n".join(p.message for p in problems)
+                self.prompts.error("Cannot export to ONNX", f"Marked on the canvas:\n{reasons}")
+                return None
         snapshot = loads(dumps(g))
         job = Job(f"Export to {spec.title}", lambda: export_graph(snapshot, path, target), self)
         job.succeeded.connect(lambda message: self.statusBar().showMessage(message, 10000))

@@ -256,3 +256,37 @@ def test_call_again_makes_a_shared_layer_that_compiles_to_one_keras_layer(window
     x = np.random.default_rng(0).normal(size=(3, 8)).astype("float32")
     a, b = model.predict([x, x], verbose=0)
     np.testing.assert_array_equal(a, b)  # one set of weights behind both call sites
+
+
+def test_import_a_keras_model_as_an_untitled_graph(window, tickets, tmp_path):
+    from codegen import build_model, save_keras
+
+    model_path = tmp_path / "tickets.keras"
+    save_keras(build_model(graph.load(tickets)), model_path)
+    assert window.import_keras(model_path)
+    g = window.document.graph
+    assert window.document.path is None and len(g) == 7
+    assert sorted(g.layer(n).name for n in g.outputs) == ["department", "priority"]
+    assert window.validity.text().startswith("Valid: 7 nodes")
+
+
+def test_onnx_export_checks_parity_and_refuses_what_onnx_cannot_express(window, tmp_path, qtbot):
+    window.new_from_template(TEMPLATES / "mnist_mlp.graph.json")
+    target = tmp_path / "mlp.onnx"
+    job = window.export("onnx", target)
+    with qtbot.waitSignal(job.finished, timeout=180_000):
+        pass
+    assert target.is_file(), window.prompts.asked
+    assert "matches Keras" in window.statusBar().currentMessage()
+
+    g = graph.ModelGraph("free_time")
+    tokens = g.add_node("Input", name="tokens", params={"shape": (None, 4)})
+    lstm = g.add_node("LSTM", name="encoder", params={"units": 3}, pos=(320.0, 0.0))
+    g.connect(tokens, lstm, "input")
+    g.set_output(lstm)
+    window.new_document(g)
+    assert window.export("onnx", tmp_path / "lstm.onnx") is None
+    kind, text = window.prompts.asked[-1]
+    assert kind == "error" and "LSTM 'encoder'" in text and "Fix:" in text
+    assert window.scene.marked_node_ids() == [lstm]
+    assert not (tmp_path / "lstm.onnx").exists()
