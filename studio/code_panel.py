@@ -16,7 +16,7 @@ could be copied by mistake. Copy is disabled while there is no code.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from PySide6.QtCore import QTimer, Signal
@@ -24,7 +24,7 @@ from PySide6.QtGui import QAction, QFontDatabase, QGuiApplication, QShowEvent
 from PySide6.QtWidgets import QPlainTextEdit, QTabWidget, QToolButton, QVBoxLayout, QWidget
 
 from graph import GraphError, ModelGraph, Report
-from studio.highlighter import PythonHighlighter
+from studio.highlighter import LIGHT, PythonHighlighter
 
 #: How long the graph must stay unchanged before code is regenerated.
 DEBOUNCE_MS = 250
@@ -96,6 +96,7 @@ class CodePanel(QWidget):
         super().__init__(parent)
         self._graph: ModelGraph | None = None
         self._report: Report | None = None
+        self._colors: Mapping[str, str] = LIGHT
         self.tabs = QTabWidget(self)
         self.tabs.currentChanged.connect(self.refresh)
         self.timer = QTimer(self)
@@ -119,8 +120,15 @@ class CodePanel(QWidget):
     def add_tab(self, tab: CodeTab) -> CodeView:
         """Add a tab after the others; it follows the graph like the built-in ones."""
         view = CodeView(tab, self.tabs)
+        view.highlighter.set_colors(self._colors)
         self.tabs.addTab(view, tab.title)
         return view
+
+    def set_colors(self, colors: Mapping[str, str]) -> None:
+        """Highlight every tab with `colors` (highlighter.LIGHT or DARK, for the theme)."""
+        self._colors = colors
+        for i in range(self.tabs.count()):
+            self.tabs.widget(i).highlighter.set_colors(colors)
 
     def view(self, title: str) -> CodeView:
         """The tab called `title`."""

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QW
 
 from graph import GraphError, ModelGraph, Report, load
 from graph.fileformat import dumps, loads
-from studio import render
+from studio import highlighter, render
 from studio.autosave import orphans
 from studio.code_panel import CodePanel
 from studio.controller import CanvasController
@@ -38,6 +38,8 @@ from studio.theme import apply_theme
 from studio.view import GraphView
 
 APP_NAME = "Keras Graph Studio"
+#: Code highlighting per theme.
+CODE_COLORS = {"light": highlighter.LIGHT, "dark": highlighter.DARK}
 MAX_RECENT = 8
 AUTOSAVE_MS = 30_000
 
@@ -72,6 +74,7 @@ class MainWindow(QMainWindow):
         self.problems = ProblemsPanel()
         self.summary = SummaryPanel()
         self.code = CodePanel()
+        self.code.set_colors(CODE_COLORS[self.theme])
         self.quick_add = QuickAdd(self)
         self._quick_add_at = QPointF()
         self.docks = {
@@ -387,4 +390,5 @@ class MainWindow(QMainWindow):
         self.theme = name
         self.style_ = apply_theme(QApplication.instance(), name)
         self.scene.set_style(self.style_)
+        self.code.set_colors(CODE_COLORS[name])
         self.settings.setValue("theme", name)

@@ -277,3 +277,18 @@ def test_highlighter_colours_keywords_strings_and_docstrings(qapp):
     assert color_at(3, 4) == colors["keyword"]  # return
     assert color_at(3, 12) == colors["string"]
     assert color_at(3, 16) == colors["comment"]
+
+
+def test_code_panel_follows_the_theme_in_every_tab(qtbot):
+    from studio.code_panel import CodePanel, CodeTab
+    from studio.highlighter import DARK
+
+    panel = CodePanel()
+    qtbot.addWidget(panel)
+    panel.set_colors(DARK)
+    later = panel.add_tab(CodeTab("Later", lambda g: "x = 1\n"))
+    views = [panel.tabs.widget(i) for i in range(panel.tabs.count())]
+    assert later in views
+    for view in views:
+        keyword = view.highlighter.formats["keyword"].foreground().color().name()
+        assert keyword == DARK["keyword"]
