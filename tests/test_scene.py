@@ -45,7 +45,7 @@ def test_one_item_per_node_and_edge_with_shapes_and_params(scene, tickets):
     assert features.params == "1,286,464 params"  # 20100 * 64 + 64
     assert scene.edge_item("concatenate", "dense_features", "input").label == "(None, 20100)"
     assert scene.node_item("title").pos() == QPointF(0.0, 120.0 * 0)
-    assert scene.node_item("priority").pos() == QPointF(720.0, 40.0)
+    assert scene.node_item("priority").pos() == QPointF(960.0, 40.0)
     assert view_of(scene, "priority").output and not features.output
     assert features.severity is None and scene.node_item("dense_features").toolTip() == ""
 
