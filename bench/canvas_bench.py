@@ -66,11 +66,17 @@ def open_and_paint(path: Path) -> tuple[GraphScene, GraphView, float]:
     return scene, view, time.perf_counter() - start
 
 
-def main() -> None:
-    QApplication.instance() or QApplication([])
+def laid_out_graph() -> graph.ModelGraph:
+    """The benchmark graph: Input + BLOCKS residual Dense/Add blocks, laid out."""
     g = residual(BLOCKS, width=32)
     for node_id, pos in layered_layout(g).items():
         g.move(node_id, pos)
+    return g
+
+
+def main() -> None:
+    QApplication.instance() or QApplication([])
+    g = laid_out_graph()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "residual.graph.json"
         graph.save(g, path)

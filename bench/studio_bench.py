@@ -32,11 +32,9 @@ from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 import graph  # noqa: E402
-from bench.canvas_bench import BLOCKS, median_ms  # noqa: E402
-from codegen.layout import layered_layout  # noqa: E402
+from bench.canvas_bench import laid_out_graph, median_ms  # noqa: E402
 from studio.commands import SetParams, push_checked  # noqa: E402
 from studio.mainwindow import MainWindow  # noqa: E402
-from tests.graphs import residual  # noqa: E402
 
 WINDOW = (1600, 1000)
 
@@ -54,9 +52,7 @@ def open_window(path: Path, settings: QSettings) -> tuple[MainWindow, float]:
 
 def main() -> None:
     app = QApplication.instance() or QApplication([])
-    g = residual(BLOCKS, width=32)
-    for node_id, pos in layered_layout(g).items():
-        g.move(node_id, pos)
+    g = laid_out_graph()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "residual.graph.json"
         graph.save(g, path)
