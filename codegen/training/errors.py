@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
+# DataError lives with the self-contained data checks that generated scripts carry.
+from codegen.training.arrays import DataError
 
-class DataError(Exception):
-    """Training data cannot be used; the message lists every problem with file and key."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = list(problems)
-        lines = "\n".join(f"  {p}" for p in self.problems)
-        super().__init__(f"the training data does not fit the model:\n{lines}")
+__all__ = ["DataError", "NonFiniteLossError"]
 
 
 class NonFiniteLossError(ArithmeticError):

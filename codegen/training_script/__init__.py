@@ -1,0 +1,12 @@
+"""Training scripts generated from a graph and its training setup: fit, loop, ddp.
+
+`to_training_script(g, setup, style)` writes one self-contained, ruff-clean Python
+file that builds the graph's model with the Functional API and trains it as the setup
+says: "fit" with Keras's compile/fit/evaluate, "loop" with the torch training loop
+of the Keras book's section 7.4, "ddp" with that loop under torch
+DistributedDataParallel, launched by torchrun. Generating imports no keras.
+"""
+
+from codegen.training_script.writer import STYLES, to_training_script
+
+__all__ = ["STYLES", "to_training_script"]

@@ -1,0 +1,292 @@
+"""A graph and its training setup -> the text of a training script, in one of three styles.
+
+The script is put together from the fixed blocks of `templates`, in a fixed order:
+docstring, imports, the setup's values, the data checks (`codegen.training.arrays`,
+copied), the custom metric if used (copied), the model (`to_python(g, "functional")`),
+compile arguments, callbacks, training, entry point. Every value comes from the
+resolved setup in the model's output order or the setup's callback order, so the same
+graph and setup always give the same bytes.
+"""
+
+from __future__ import annotations
+
+import re
+from string import Template
+from typing import Any
+
+from codegen.pysource import to_python
+from codegen.training.data import model_io
+from codegen.training_script import templates as t
+from codegen.training_script.embedded import embedded, import_block
+from codegen.training_script.literals import Call, Code, laid_out, literal
+from graph import ModelGraph
+from graph.training import (
+    NO_LOSS,
+    SPARSE_RMSE,
+    CSVLogger,
+    DataSource,
+    ModelCheckpoint,
+    TrainingSetup,
+    check_setup,
+)
+
+STYLES = ("fit", "loop", "ddp")
+
+#: Keras's optimizer classes by the setup's identifiers (checked against
+#: keras.optimizers.get in the tests).
+OPTIMIZER_CLASSES = {
+    "adam": "Adam",
+    "adamw": "AdamW",
+    "sgd": "SGD",
+    "rmsprop": "RMSprop",
+    "adagrad": "Adagrad",
+    "adadelta": "Adadelta",
+    "adamax": "Adamax",
+    "nadam": "Nadam",
+    "lion": "Lion",
+}
+
+#: Callbacks that write a file, and the argument naming it.
+_FILE_ARGUMENTS = {ModelCheckpoint: "filepath", CSVLogger: "filename"}
+
+#: Imports each style's own code needs (the copied modules add theirs).
+_IMPORTS = {
+    "fit": ["import argparse", "import os", "from pathlib import Path"],
+    "loop": [
+        "import argparse",
+        "import math",
+        "import os",
+        "from collections.abc import Iterator",
+        "from pathlib import Path",
+        "import numpy as np",
+    ],
+}
+_IMPORTS["ddp"] = _IMPORTS["loop"]
+
+_LATE_IMPORTS = {
+    "fit": ["import keras  # noqa: E402"],
+    "loop": ["import keras  # noqa: E402", "import torch  # noqa: E402"],
+    "ddp": [
+        "import keras  # noqa: E402",
+        "import torch  # noqa: E402",
+        "import torch.distributed as dist  # noqa: E402",
+        "from torch.nn.parallel import DistributedDataParallel  # noqa: E402",
+        "from torch.utils.data import DistributedSampler  # noqa: E402",
+    ],
+}
+
+_DOCS = {"fit": t.FIT_DOC, "loop": t.LOOP_DOC, "ddp": t.DDP_DOC}
+
+
+def _display(name: str) -> str:
+    """The graph's name as docstrings show it: printable, no quotes or backslashes, short."""
+    shown = "".join(c if c.isprintable() and c not in "\\\"'" else "?" for c in name)
+    return shown if len(shown) <= 24 else shown[:21] + "..."
+
+
+# ------------------------------------------------------------------ blocks
+
+
+def _data_items(source: DataSource | None) -> list[str] | None:
+    """A DataSource as the command line names it: [FILE] or [NAME=FILE.npy, ...]."""
+    if source is None:
+        return None
+    if source.path is not None:
+        return [source.path]
+    return [f"{name}={path}" for name, path in source.arrays.items()]
+
+
+def _setup_block(g: ModelGraph, setup: TrainingSetup) -> list[str]:
+    data, validation = setup.data, setup.validation_data
+    return [
+        "#: The training setup, as exported. The command line overrides the first five.",
+        f"EPOCHS = {setup.epochs}",
+        f"BATCH_SIZE = {setup.batch_size}",
+        f"SEED = {setup.seed!r}",
+        *laid_out("OUT = ", f"{g.name}.keras"),
+        "#: Training data: one .npz or .csv file, or NAME=FILE.npy per input and output",
+        "#: (relative to this script's folder); None: --data must name it.",
+        *laid_out("DATA = ", _data_items(data)),
+        *laid_out("DATA_COLUMNS = ", dict(data.columns) if data else {}),
+        *laid_out("VALIDATION_DATA = ", _data_items(validation)),
+        *laid_out("VALIDATION_COLUMNS = ", dict(validation.columns) if validation else {}),
+        "#: Without validation data, this last fraction of the training data validates.",
+        f"VALIDATION_SPLIT = {setup.validation_split!r}",
+        "",
+        "HERE = Path(__file__).resolve().parent",
+    ]
+
+
+def _model_io_block(g: ModelGraph, setup: TrainingSetup) -> list[str]:
+    inputs, outputs = model_io(g, setup)
+    input_calls = tuple(Call("ModelInput", (i.name, i.shape, i.dtype)) for i in inputs)
+    output_calls = tuple(
+        Call("ModelOutput", (o.name, o.shape, o.loss, o.metrics, o.sparse)) for o in outputs
+    )
+    return [
+        "#: The model's inputs and outputs, as its data must fit them.",
+        *laid_out("INPUTS = ", input_calls),
+        *laid_out("OUTPUTS = ", output_calls),
+    ]
+
+
+def _metric(name: str) -> Any:
+    return Code("SparseRootMeanSquaredError()") if name == SPARSE_RMSE else name
+
+
+def _compile_block(setup: TrainingSetup) -> str:
+    outputs = setup.outputs
+    optimizer = f"keras.optimizers.{OPTIMIZER_CLASSES[setup.optimizer]}"
+    arguments = [
+        f"        optimizer={optimizer}(learning_rate={setup.learning_rate!r}),",
+        *laid_out(
+            "loss=",
+            {name: None if o.loss == NO_LOSS else o.loss for name, o in outputs.items()},
+            8,
+            ",",
+        ),
+        *laid_out("loss_weights=", {name: o.loss_weight for name, o in outputs.items()}, 8, ","),
+        *laid_out(
+            "metrics=",
+            {name: [_metric(m) for m in o.metrics] for name, o in outputs.items()},
+            8,
+            ",",
+        ),
+    ]
+    return Template(t.COMPILE).substitute(arguments="\n".join(arguments))
+
+
+def _callback_lines(callback: Any, indent: int) -> list[str]:
+    pad = " " * indent
+    lines = [f"{pad}keras.callbacks.{callback.type}("]
+    file_argument = _FILE_ARGUMENTS.get(type(callback))
+    for name, value in callback.kwargs().items():
+        text = literal(value)
+        if name == file_argument:
+            text = f"str(folder / {text})"
+        lines.append(f"{pad}    {name}={text},")
+    return [*lines, f"{pad}),"]
+
+
+def _callbacks_block(setup: TrainingSetup, style: str) -> list[str]:
+    """make_callbacks(): the setup's callbacks in its order. Under ddp, only a process
+    that writes files makes those that write files."""
+    writers = [c for c in setup.callbacks if type(c) in _FILE_ARGUMENTS]
+    if style != "ddp":
+        writers = []
+    every = [c for c in setup.callbacks if c not in writers]
+    lines = [t.DDP_CALLBACKS_HEAD if style == "ddp" else t.CALLBACKS_HEAD]
+    if not writers:
+        if not every:
+            return [*lines, "    return []"]
+        return [
+            *lines,
+            "    return [",
+            *[line for c in every for line in _callback_lines(c, 8)],
+            "    ]",
+        ]
+    lines.append("    callbacks = [")
+    lines += [line for c in every for line in _callback_lines(c, 8)]
+    lines += ["    ]", "    if writes_files:", "        callbacks += ["]
+    lines += [line for c in writers for line in _callback_lines(c, 12)]
+    return [*lines, "        ]", "    return callbacks"]
+
+
+def _find_unused(setup: TrainingSetup) -> tuple[str, str]:
+    """DDP's find_unused_parameters, and why: True when an output has no loss (its
+    layers then get no gradient, which DDP would otherwise wait for)."""
+    if any(o.loss == NO_LOSS for o in setup.outputs.values()):
+        return "True", "# An output has no loss: DDP must not wait for its layers' gradients."
+    return "False", "# Every output has a loss: every trainable layer gets gradients."
+
+
+def _section(title: str) -> list[str]:
+    rule = "# " + "-" * 90
+    return ["", "", rule, f"# {title}", rule, "", ""]
+
+
+def _build_model_code(g: ModelGraph) -> str:
+    """The functional source's build_model(), without that module's header."""
+    source = to_python(g, "functional")
+    return source[source.index("def build_model():") :].rstrip("\n")
+
+
+def to_training_script(g: ModelGraph, setup: TrainingSetup | None, style: str) -> str:
+    """The source of a training script for `g` trained with `setup` in `style`.
+
+    `setup` defaults to the graph's own, else the defaults; unset losses and metrics
+    are inferred from the outputs. Raises ValueError for an unknown style,
+    TrainingSetupError for an unusable setup and GraphError for an invalid graph.
+    The same graph and setup always give the same text.
+    """
+    if style not in STYLES:
+        raise ValueError(
+            f"unknown training script style. Expected one of: {', '.join(STYLES)}. "
+            f"Received: style={style!r}"
+        )
+    setup = check_setup(g, setup or g.training or TrainingSetup())
+    data_code = embedded("codegen.training.arrays")
+    uses_metric = any(SPARSE_RMSE in o.metrics for o in setup.outputs.values())
+    metric_code = embedded("codegen.training.custom_metrics", drop=("keras",))
+    model_code = _build_model_code(g)
+    imports = [*_IMPORTS[style], *data_code.imports]
+    if uses_metric:
+        imports += metric_code.imports
+    if re.search(r"\bsys\.", model_code):
+        imports.append("import sys")
+    values = {
+        "name": _display(g.name),
+        "epochs": setup.epochs,
+        "out": f"{g.name}.keras",
+        "data_hint": " --data DATA" if setup.data is None else "",
+        "rdzv_id": re.sub(r"[^A-Za-z0-9_-]", "_", g.name)[:32] or "train",
+    }
+    values["find_unused"], values["unused_note"] = _find_unused(setup)
+    lines = [
+        Template(_DOCS[style]).substitute(values),
+        "",
+        "from __future__ import annotations",
+        "",
+        *import_block(imports),
+        "",
+        t.BACKEND,
+        "",
+        *_LATE_IMPORTS[style],
+        "",
+        *_setup_block(g, setup),
+        *_section("Training data, read and checked as `kgs train` checks it (the same code)"),
+        data_code.body,
+        "",
+        "",
+        *_model_io_block(g, setup),
+        "",
+        "",
+        t.READ_DATA,
+    ]
+    if uses_metric:
+        lines += [*_section("The Keras book's custom metric (chapter 7)"), metric_code.body]
+    lines += [
+        *_section("The model"),
+        model_code,
+        "",
+        "",
+        _compile_block(setup),
+        "",
+        "",
+        *_callbacks_block(setup, style),
+        *_section("Training"),
+        t.FORMAT_LOGS,
+        "",
+        "",
+    ]
+    if style == "fit":
+        lines.append(t.FIT_TRAIN)
+    else:
+        lines += [t.BATCHES, "", ""]
+        if style == "ddp":
+            lines += [t.DDP_PROCESSES, "", "", Template(t.DDP_RESULTS).substitute(values)]
+        else:
+            lines.append(t.LOOP_RESULTS)
+    main = t.DDP_MAIN if style == "ddp" else t.MAIN
+    lines += ["", "", t.ARGUMENTS, "", "", main]
+    return "\n".join(lines) + "\n"
