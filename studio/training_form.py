@@ -1,0 +1,420 @@
+"""The training setup form: optimizer, epochs, losses and metrics per output, callbacks, data.
+
+The form shows the *resolved* setup (graph.training.resolve), so the losses and
+metrics inferred from each output layer are visible and can be overridden. Every
+change is one `SetTraining` undo command on the stored setup (an output left unset
+stays unset until the user picks something for it); the form follows the graph's
+`training_changed` event, so undo and redo update it. Other graph edits (an output
+renamed, an activation changed) refresh it once they pause.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields, replace
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QAction, QDoubleValidator, QUndoStack
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPushButton,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from codegen.training.samples import sample_data_for
+from graph.model import ModelGraph
+from graph.training import (
+    CALLBACKS,
+    LOSSES,
+    METRICS,
+    NO_LOSS,
+    OPTIMIZERS,
+    Callback,
+    DataSource,
+    TrainingSetup,
+    log_names,
+    output_names,
+    resolve,
+)
+from studio.commands import push_checked
+from studio.training_commands import SetTraining
+
+#: How long other graph edits must pause before the form catches up.
+REFRESH_MS = 100
+
+
+class FloatEdit(QLineEdit):
+    """A number typed in full (1e-4 and 0.0001 alike); `committed(value)` on Enter or focus out."""
+
+    committed = Signal(float)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setValidator(QDoubleValidator(self))
+        self._value = 0.0
+        self.editingFinished.connect(self._commit)
+
+    def set_value(self, value: float) -> None:
+        self._value = float(value)
+        self.setText(f"{value:.10g}")
+
+    def _commit(self) -> None:
+        try:
+            value = float(self.text())
+        except ValueError:
+            self.set_value(self._value)
+            return
+        if value != self._value:
+            self._value = value
+            self.committed.emit(value)
+
+
+def _set_items(combo: QComboBox, items: list[str], current: str) -> None:
+    """Give `combo` these items (plus `current` when missing: a file's odd value) and select."""
+    wanted = items if current in items else [*items, current]
+    if [combo.itemText(i) for i in range(combo.count())] != wanted:
+        combo.clear()
+        combo.addItems(wanted)
+    combo.setCurrentText(current)
+
+
+class MetricsButton(QToolButton):
+    """Picks any number of metrics from a menu of checkable entries."""
+
+    picked = Signal(tuple)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self)
+        self.actions_by_name: dict[str, QAction] = {}
+        for name in METRICS:
+            action = menu.addAction(name)
+            action.setCheckable(True)
+            action.toggled.connect(self._toggled)
+            self.actions_by_name[name] = action
+        self.setMenu(menu)
+        self._updating = False
+
+    def set_metrics(self, metrics: tuple[str, ...]) -> None:
+        self._updating = True
+        for name, action in self.actions_by_name.items():
+            action.setChecked(name in metrics)
+        self._updating = False
+        self.setText(", ".join(metrics) or "(none)")
+
+    def metrics(self) -> tuple[str, ...]:
+        return tuple(n for n, a in self.actions_by_name.items() if a.isChecked())
+
+    def _toggled(self) -> None:
+        if not self._updating:
+            self.picked.emit(self.metrics())
+
+
+class OutputRow:
+    """The loss combo and metrics button of one model output."""
+
+    def __init__(self, form: TrainingForm, name: str) -> None:
+        self.name = name
+        self.loss = QComboBox()
+        self.loss.addItems([*LOSSES, NO_LOSS])
+        self.loss.currentTextChanged.connect(
+            lambda text: form.edit(f"loss of {name}", form.stored().with_output(name, loss=text))
+        )
+        self.metrics = MetricsButton()
+        self.metrics.picked.connect(
+            lambda metrics: form.edit(
+                f"metrics of {name}", form.stored().with_output(name, metrics=metrics)
+            )
+        )
+
+
+class CallbackRow:
+    """A checkbox turning one callback on, and an editor per argument of its class."""
+
+    def __init__(self, form: TrainingForm, kind: type[Callback]) -> None:
+        self.form = form
+        self.kind = kind
+        self.check = QCheckBox(kind.type)
+        self.check.toggled.connect(self._toggled)
+        self.params = QWidget()
+        layout = QFormLayout(self.params)
+        layout.setContentsMargins(20, 0, 0, 4)
+        self.editors: dict[str, QWidget] = {}
+        for f in fields(kind):
+            editor = self._editor(f.name, f.default)
+            self.editors[f.name] = editor
+            layout.addRow(f.name, editor)
+
+    def _editor(self, name: str, default: Any) -> QWidget:
+        def changed(value: Any) -> None:
+            self._param_changed(name, value)
+
+        if name == "monitor":
+            editor = QComboBox()
+            editor.currentTextChanged.connect(changed)
+        elif isinstance(default, bool):
+            editor = QCheckBox()
+            editor.toggled.connect(changed)
+        elif isinstance(default, int):
+            editor = QSpinBox()
+            editor.setRange(0, 100_000)
+            editor.valueChanged.connect(changed)
+        elif isinstance(default, float):
+            editor = FloatEdit()
+            editor.committed.connect(changed)
+        else:
+            editor = QLineEdit()
+            editor.editingFinished.connect(lambda: changed(editor.text()))
+        return editor
+
+    def current(self) -> Callback | None:
+        """This callback as the stored setup has it, or None when off."""
+        return next((c for c in self.form.stored().callbacks if c.type == self.kind.type), None)
+
+    def show(self, monitors: list[str]) -> None:
+        callback = self.current()
+        self.check.setChecked(callback is not None)
+        self.params.setEnabled(callback is not None)
+        shown = callback or self.kind()
+        for name, editor in self.editors.items():
+            value = getattr(shown, name)
+            if isinstance(editor, QComboBox):
+                _set_items(editor, monitors, value)
+            elif isinstance(editor, QCheckBox):
+                editor.setChecked(value)
+            elif isinstance(editor, QSpinBox):
+                editor.setValue(value)
+            elif isinstance(editor, FloatEdit):
+                editor.set_value(value)
+            else:
+                editor.setText(value)
+
+    def _toggled(self, on: bool) -> None:
+        setup = self.form.stored()
+        others = tuple(c for c in setup.callbacks if c.type != self.kind.type)
+        callbacks = (*others, self.kind()) if on else others
+        self.form.edit(self.kind.type, replace(setup, callbacks=callbacks))
+
+    def _param_changed(self, name: str, value: Any) -> None:
+        callback = self.current()
+        if callback is None or getattr(callback, name) == value:
+            return
+        setup = self.form.stored()
+        callbacks = tuple(
+            replace(c, **{name: value}) if c is callback else c for c in setup.callbacks
+        )
+        self.form.edit(f"{self.kind.type} {name}", replace(setup, callbacks=callbacks))
+
+
+class TrainingForm(QWidget):
+    """Edits one graph's training setup through undo commands."""
+
+    #: The output rows were rebuilt (the form's width may have changed).
+    rows_changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.g: ModelGraph | None = None
+        self.stack: QUndoStack | None = None
+        self.base: Path | None = None
+        self.sample: DataSource | None = None
+        self._updating = False
+        self._shown: TrainingSetup | None = None
+        self._data_text = ""
+        self._later = QTimer(self)
+        self._later.setSingleShot(True)
+        self._later.setInterval(REFRESH_MS)
+        self._later.timeout.connect(self.refresh)
+
+        self.optimizer = QComboBox()
+        self.optimizer.addItems(OPTIMIZERS)
+        self.optimizer.currentTextChanged.connect(
+            lambda text: self.edit("optimizer", replace(self.stored(), optimizer=text))
+        )
+        self.learning_rate = FloatEdit()
+        self.learning_rate.committed.connect(
+            lambda v: self.edit("learning rate", replace(self.stored(), learning_rate=v))
+        )
+        self.epochs = QSpinBox()
+        self.epochs.setRange(1, 100_000)
+        self.epochs.valueChanged.connect(
+            lambda v: self.edit("epochs", replace(self.stored(), epochs=v))
+        )
+        self.batch_size = QSpinBox()
+        self.batch_size.setRange(1, 1_000_000)
+        self.batch_size.valueChanged.connect(
+            lambda v: self.edit("batch size", replace(self.stored(), batch_size=v))
+        )
+        self.validation_split = QDoubleSpinBox()
+        self.validation_split.setRange(0.0, 0.95)
+        self.validation_split.setSingleStep(0.05)
+        self.validation_split.valueChanged.connect(
+            lambda v: self.edit("validation split", replace(self.stored(), validation_split=v))
+        )
+        self.data_path = QLineEdit()
+        self.data_path.editingFinished.connect(self._data_typed)
+        self.browse_button = QPushButton("Browse...")
+        self.browse_button.clicked.connect(self._browse)
+        data_row = QHBoxLayout()
+        data_row.addWidget(self.data_path, 1)
+        data_row.addWidget(self.browse_button)
+
+        general = QFormLayout()
+        general.addRow("Data", data_row)
+        general.addRow("Optimizer", self.optimizer)
+        general.addRow("Learning rate", self.learning_rate)
+        general.addRow("Epochs", self.epochs)
+        general.addRow("Batch size", self.batch_size)
+        general.addRow("Validation split", self.validation_split)
+
+        self.outputs_box = QGroupBox("Outputs: loss and metrics")
+        self.outputs_layout = QFormLayout(self.outputs_box)
+        self.output_rows: dict[str, OutputRow] = {}
+
+        callbacks_box = QGroupBox("Callbacks")
+        callbacks_layout = QVBoxLayout(callbacks_box)
+        self.callback_rows = {kind.type: CallbackRow(self, kind) for kind in CALLBACKS.values()}
+        for row in self.callback_rows.values():
+            callbacks_layout.addWidget(row.check)
+            callbacks_layout.addWidget(row.params)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(general)
+        layout.addWidget(self.outputs_box)
+        layout.addWidget(callbacks_box)
+        layout.addStretch(1)
+        self.setEnabled(False)
+
+    # ------------------------------------------------------------ document
+
+    def set_document(self, g: ModelGraph | None, stack: QUndoStack | None, base: Path | None):
+        """Edit `g`'s setup on `stack`; `base` is the graph file's folder (None: untitled)."""
+        if self.g is not None:
+            for event in self.g.events.all():
+                event.disconnect(self._graph_changed)
+        self.g, self.stack, self.base = g, stack, base
+        if g is not None:
+            for event in g.events.all():
+                event.connect(self._graph_changed)
+        self.setEnabled(g is not None)
+        self.refresh()
+
+    def _graph_changed(self, *args: object) -> None:
+        if self.g is not None and self.g.training is not self._shown:
+            self.refresh()  # the setup itself: show it at once (undo, redo, a load)
+        else:
+            self._later.start()
+
+    def stored(self) -> TrainingSetup:
+        """The setup as the graph stores it (defaults where it has none)."""
+        return self.g.training or TrainingSetup()
+
+    def data_source(self) -> DataSource | None:
+        """The data to train on: the setup's, else the bundled sample for this graph."""
+        return self.stored().data or self.sample
+
+    def edit(self, field: str, setup: TrainingSetup) -> None:
+        """Push the change of `field` as one undo step (nothing when unchanged)."""
+        if self._updating or self.g is None or setup == self.stored():
+            return
+        push_checked(self.stack, SetTraining(self.g, setup, field))
+
+    # ---------------------------------------------------------------- view
+
+    def refresh(self) -> None:
+        """Show the graph's resolved setup."""
+        self._later.stop()
+        if self.g is None:
+            return
+        self._updating = True
+        try:
+            self._show(self.g)
+        finally:
+            self._updating = False
+
+    def _show(self, g: ModelGraph) -> None:
+        self._shown = g.training
+        stored = self.stored()
+        setup = resolve(g, stored)
+        self.sample = sample_data_for(g)
+        self._show_data(stored.data)
+        _set_items(self.optimizer, list(OPTIMIZERS), setup.optimizer)
+        self.learning_rate.set_value(setup.learning_rate)
+        self.epochs.setValue(setup.epochs)
+        self.batch_size.setValue(setup.batch_size)
+        self.validation_split.setValue(setup.validation_split)
+        names = output_names(g)
+        if list(self.output_rows) != names:
+            self._rebuild_outputs(names)
+        for name, out in setup.outputs.items():
+            row = self.output_rows[name]
+            _set_items(row.loss, [*LOSSES, NO_LOSS], out.loss)
+            inferred = stored.output(name).loss is None
+            row.loss.setToolTip("inferred from the output layer" if inferred else "")
+            row.metrics.set_metrics(out.metrics)
+        monitors = log_names(g, stored)
+        for row in self.callback_rows.values():
+            row.show(monitors)
+
+    def _rebuild_outputs(self, names: list[str]) -> None:
+        while self.outputs_layout.rowCount():
+            self.outputs_layout.removeRow(0)
+        self.output_rows = {name: OutputRow(self, name) for name in names}
+        for name, row in self.output_rows.items():
+            line = QHBoxLayout()
+            line.addWidget(row.loss, 1)
+            line.addWidget(row.metrics, 1)
+            self.outputs_layout.addRow(QLabel(name), line)
+        self.rows_changed.emit()
+
+    # ---------------------------------------------------------------- data
+
+    def _show_data(self, data: DataSource | None) -> None:
+        if data is None:
+            self._data_text = ""
+        elif data.path is not None:
+            self._data_text = data.path
+        else:
+            self._data_text = ", ".join(f"{k}={v}" for k, v in data.arrays.items())
+        self.data_path.setText(self._data_text)
+        sample = f"bundled sample: {Path(self.sample.path).name}" if self.sample else "none"
+        self.data_path.setPlaceholderText(f".npz or .csv file ({sample})")
+
+    def _data_typed(self) -> None:
+        text = self.data_path.text().strip()
+        if text == self._data_text:
+            return  # unchanged (also: the .npy listing shown, not edited)
+        self._set_data(DataSource(text) if text else None)
+
+    def _set_data(self, data: DataSource | None) -> None:
+        self.edit("data", replace(self.stored(), data=data))
+
+    def _browse(self) -> None:
+        path = self.ask_data_path()
+        if path is None:
+            return
+        if self.base is not None and path.is_relative_to(self.base):
+            path = path.relative_to(self.base)
+        self._set_data(DataSource(str(path)))
+
+    def ask_data_path(self) -> Path | None:
+        """The data file the user picks (tests override this)."""
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Training data", str(self.base or ""), "Data (*.npz *.csv)"
+        )
+        return Path(path) if path else None

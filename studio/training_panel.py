@@ -1,0 +1,345 @@
+"""The training panel: set up, start and stop training, watch it live, keep the result.
+
+Start copies the graph (the user keeps editing while it trains) and runs a Trainer
+in a background Job. The trainer reports into a TrainingFeed; a timer on the GUI
+thread drains it at DRAIN_HZ into the progress bar and the plots, so widgets are
+touched only here and the event loop never sees one signal per batch. Stop asks the
+trainer to stop after the batch in progress. Every failure (bad data, a NaN loss, a
+setup problem, an exception inside a layer) lands in the message area; the graph is
+never touched by a run. After a run: the evaluation, a few predictions, and exports
+of the trained model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QShowEvent, QUndoStack
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from codegen.training import Trainer
+from codegen.training.runner import TrainingResult
+from graph import ModelGraph, dumps, loads
+from graph.atomicfile import atomic_path
+from graph.training import log_names
+from studio.exporting import TARGETS, with_suffix
+from studio.jobs import Job
+from studio.training_form import TrainingForm
+from studio.training_plots import TrainingPlots
+from studio.training_results import ResultsView
+from studio.training_run import FeedUpdate, RunOutcome, TrainingFeed, train
+
+#: How often the plots and progress catch up with the training thread.
+DRAIN_HZ = 15
+
+
+def export_trained(model: Any, g: ModelGraph, path: Path, target: str) -> str:
+    """Write a trained `model` (built from `g`) as .keras or ONNX; return what was done."""
+    from codegen import export_onnx, save_keras
+
+    if target == "keras":
+        save_keras(model, path)
+        return f"Wrote {path.name}: the trained Keras model"
+    with atomic_path(path) as tmp:
+        report = export_onnx(model, g, tmp)
+    return f"Wrote {path.name}: the trained model as ONNX, matches Keras ({report.worst:.1e})"
+
+
+def duration_text(seconds: float) -> str:
+    seconds = round(seconds)
+    return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
+
+
+class FormScroll(QScrollArea):
+    """A vertical scroll area as wide as its form needs (the rows follow the outputs).
+
+    A widget's size hints are only right once it is shown, so the width is fitted
+    after each show and after the form rebuilds its rows.
+    """
+
+    def fit(self) -> None:
+        QTimer.singleShot(0, self._fit)
+
+    def _fit(self) -> None:
+        scrollbar = self.verticalScrollBar().sizeHint().width()
+        width = self.widget().minimumSizeHint().width() + scrollbar + 2 * self.frameWidth()
+        self.setMinimumWidth(width)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.fit()
+
+
+class TrainingPanel(QWidget):
+    """Trains the current document's graph in the background, with live plots."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.g: ModelGraph | None = None
+        self.base: Path | None = None
+        self.result: TrainingResult | None = None
+        self._trained_graph: ModelGraph | None = None
+        self._trainer: Trainer | None = None
+        self._feed: TrainingFeed | None = None
+        self._job: Job | None = None
+        self._exports: list[Job] = []
+        self._plan: tuple[int, int] | None = None
+        self._epoch_seconds: list[float] = []
+        self.message_is_error = False
+        self.timer = QTimer(self)
+        self.timer.setInterval(1000 // DRAIN_HZ)
+        self.timer.timeout.connect(self._drain)
+
+        self.form = TrainingForm()
+        scroll = FormScroll()
+        scroll.setWidget(self.form)
+        scroll.setWidgetResizable(True)
+        self.form.rows_changed.connect(scroll.fit)
+        self.start_button = QPushButton("Start")
+        self.start_button.clicked.connect(self.start)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.clicked.connect(self.stop)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.start_button)
+        buttons.addWidget(self.stop_button)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(scroll, 1)
+        left_layout.addLayout(buttons)
+
+        self.progress = QProgressBar()
+        self.progress.setFormat("%v / %m batches")
+        self.eta = QLabel()
+        self.message = QPlainTextEdit()
+        self.message.setReadOnly(True)
+        self.message.setMaximumHeight(90)
+        self.plots = TrainingPlots()
+        self.results = ResultsView()
+        self.export_keras_button = QPushButton("Export trained model (.keras)")
+        self.export_keras_button.clicked.connect(lambda: self.export_model("keras"))
+        self.export_onnx_button = QPushButton("Export trained model (ONNX)")
+        self.export_onnx_button.clicked.connect(lambda: self.export_model("onnx"))
+        exports = QHBoxLayout()
+        exports.addWidget(self.export_keras_button)
+        exports.addWidget(self.export_onnx_button)
+        exports.addStretch(1)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.progress)
+        right_layout.addWidget(self.eta)
+        right_layout.addWidget(self.message)
+        right_layout.addWidget(self.plots, 3)
+        right_layout.addWidget(self.results, 1)
+        right_layout.addLayout(exports)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(1, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
+        self._set_running(False)
+
+    # ------------------------------------------------------------ document
+
+    def set_document(self, g: ModelGraph, stack: QUndoStack, base: Path | None) -> None:
+        """Show and train `g` (edits go on `stack`); `base`: the graph file's folder."""
+        self.shutdown()
+        self.g, self.base = g, base
+        self.form.set_document(g, stack, base)
+        self.result = self._trained_graph = None
+        self.plots.reset(log_names(g))
+        self.results.clear()
+        self.progress.reset()
+        self.eta.clear()
+        self.message.clear()
+        self._set_running(False)
+
+    def shutdown(self) -> None:
+        """Stop a run and wait for every thread of this panel (window close, document switch)."""
+        if self._trainer is not None:
+            self._trainer.stop()
+        for job in [self._job, *self._exports]:
+            if job is not None:
+                job.wait()
+        self.timer.stop()
+        self._job = self._trainer = None
+        self._exports = []
+        self._set_running(False)
+
+    @property
+    def running(self) -> bool:
+        return self._job is not None
+
+    # ------------------------------------------------------------ training
+
+    def start(self) -> None:
+        """Train a copy of the graph with its setup, in the background."""
+        if self.g is None or self.running:
+            return
+        data = self.form.data_source()
+        if data is None:
+            self.show_message(
+                "No training data: choose a .npz or .csv file whose arrays are named after "
+                "the model's inputs and outputs.",
+                error=True,
+            )
+            return
+        snapshot = loads(dumps(self.g))
+        setup = replace(self.form.stored(), data=data)
+        self._feed = TrainingFeed()
+        self._trainer = Trainer(snapshot, setup, base=self.base or Path.cwd(), listener=self._feed)
+        self._trained_graph = snapshot
+        self.result = None
+        self._plan = None
+        self._epoch_seconds = []
+        self.plots.reset(log_names(snapshot, setup))
+        self.results.clear()
+        self.progress.reset()
+        self.eta.setText("Starting...")
+        self.show_message(f"Training '{snapshot.name}' on {Path(data.files()[0]).name}...")
+        job = Job("Training", partial(train, self._trainer), self)
+        job.succeeded.connect(self._succeeded)
+        job.failed.connect(self._failed)
+        job.finished.connect(self._job_finished)
+        self._job = job
+        self._set_running(True)
+        self.timer.start()
+        job.start()
+
+    def stop(self) -> None:
+        """Ask the run to end after the batch in progress."""
+        if self._trainer is not None:
+            self._trainer.stop()
+            self.eta.setText("Stopping...")
+
+    def _succeeded(self, outcome: RunOutcome) -> None:
+        if self.sender() is not self._job:
+            return  # a run abandoned by shutdown()
+        self._drain()
+        if outcome.error is not None:
+            self.show_message(outcome.error, error=True)
+            return
+        result = outcome.result
+        self.result = result
+        if result.stopped:
+            self.show_message(f"Stopped after {result.batches} batches.")
+        else:
+            epochs = len(next(iter(result.history.values()), []))
+            self.show_message(f"Training finished: {epochs} epochs, {result.batches} batches.")
+        self.results.show_result(result.evaluation, outcome.predictions, result.setup)
+
+    def _failed(self, message: str) -> None:
+        if self.sender() is self._job:
+            self._drain()
+            self.show_message(message, error=True)
+
+    def _job_finished(self) -> None:
+        if self.sender() is not self._job:
+            return
+        self.timer.stop()
+        self._job = self._trainer = None
+        if self.eta.text() in ("Starting...", "Stopping..."):
+            self.eta.clear()
+        self._set_running(False)
+
+    def _drain(self) -> None:
+        if self._feed is None:
+            return
+        update = self._feed.drain()
+        if update.plan is not None:
+            self._plan = update.plan
+            epochs, steps = update.plan
+            self.progress.setRange(0, epochs * steps)
+        self.plots.add_batches(update.batches)
+        for epoch, logs in update.epochs:
+            self.plots.add_epoch(epoch, logs)
+        self._epoch_seconds += update.epoch_seconds
+        if update.position is not None and self._plan is not None:
+            self.progress.setValue(update.done)
+            self.eta.setText(self._progress_text(update))
+
+    def _progress_text(self, update: FeedUpdate) -> str:
+        epochs, steps = self._plan
+        epoch, batch = update.position
+        text = f"epoch {epoch + 1}/{epochs}, batch {batch + 1}/{steps}"
+        if self._epoch_seconds:
+            text += f", {self._epoch_seconds[-1]:.2f} s per epoch"
+        remaining = epochs * steps - update.done
+        if remaining and update.done:
+            text += f", about {duration_text(update.elapsed / update.done * remaining)} left"
+        return text
+
+    @property
+    def epoch_seconds(self) -> list[float]:
+        """How long each epoch of the latest run took, validation included."""
+        return list(self._epoch_seconds)
+
+    # ------------------------------------------------------------- exports
+
+    def export_model(self, target: str, path: Path | None = None) -> Job | None:
+        """Write the trained model as 'keras' or 'onnx' in the background."""
+        if self.result is None:
+            return None
+        path = path or self.ask_export_path(target)
+        if path is None:
+            return None
+        path = with_suffix(path, target)
+        work = partial(export_trained, self.result.model, self._trained_graph, path, target)
+        job = Job(f"Export to {TARGETS[target].title}", work, self)
+        job.succeeded.connect(self.show_message)
+        job.failed.connect(lambda message: self.show_message(message, error=True))
+        job.finished.connect(self._export_finished)
+        self._exports.append(job)
+        self._set_running(self.running)
+        self.show_message(f"{job.title}...")
+        job.start()
+        return job
+
+    def _export_finished(self) -> None:
+        job = self.sender()
+        if job in self._exports:
+            self._exports.remove(job)
+        self._set_running(self.running)
+
+    def ask_export_path(self, target: str) -> Path | None:
+        """The file to export to (tests override this)."""
+        spec = TARGETS[target]
+        name = self._trained_graph.name if self._trained_graph else ""
+        path, _ = QFileDialog.getSaveFileName(self, f"Export {spec.title}", name, spec.file_filter)
+        return Path(path) if path else None
+
+    # ---------------------------------------------------------------- view
+
+    def show_message(self, text: str, error: bool = False) -> None:
+        """Show `text` in the message area (errors in the error colour)."""
+        self.message.setPlainText(text)
+        self.message.setStyleSheet("color: #c0392b;" if error else "")
+        self.message_is_error = error
+
+    def _set_running(self, running: bool) -> None:
+        ready = self.g is not None
+        exporting = bool(self._exports)
+        self.start_button.setEnabled(ready and not running)
+        self.stop_button.setEnabled(running)
+        can_export = self.result is not None and not running and not exporting
+        self.export_keras_button.setEnabled(can_export)
+        self.export_onnx_button.setEnabled(can_export)
