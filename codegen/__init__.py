@@ -9,6 +9,7 @@ from codegen.build import build_model
 from codegen.export import check_onnx_parity, export_onnx, save_keras
 from codegen.importer import from_keras, import_keras_model
 from codegen.pysource import to_python
+from codegen.training_script import to_training_script
 
 # Built-in Keras layers without a hand-written spec validate through Keras itself;
 # keras is imported only when such a type is first looked up.
@@ -22,4 +23,5 @@ __all__ = [
     "import_keras_model",
     "save_keras",
     "to_python",
+    "to_training_script",
 ]

@@ -17,6 +17,7 @@ COMMANDS = {
     "compile": ("kgs.compile", "run"),
     "import": ("kgs.importing", "run"),
     "train": ("kgs.train", "run"),
+    "export-training": ("kgs.export_training", "run"),
     "studio": ("kgs.studio", "run"),
     "plot": ("kgs.plot", "run"),
 }
@@ -77,6 +78,18 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "-o", "--out", metavar="MODEL.keras", help="the trained model (default: NAME.keras)"
     )
+
+    export_training = commands.add_parser(
+        "export-training", help="write a graph's training as a Python script (fit, loop, ddp)"
+    )
+    export_training.add_argument("file", metavar="FILE")
+    export_training.add_argument(
+        "--style",
+        required=True,
+        choices=("fit", "loop", "ddp"),
+        help="Keras fit(), a torch training loop, or that loop under torchrun DDP",
+    )
+    export_training.add_argument("-o", "--out", required=True, metavar="TRAIN.py")
 
     plot = commands.add_parser("plot", help="draw a graph to a PNG or SVG image, headless")
     plot.add_argument("file", metavar="FILE")

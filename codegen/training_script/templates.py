@@ -112,7 +112,8 @@ def load_data(args: argparse.Namespace) -> tuple[TrainingData, TrainingData | No
     try:
         return read_all(args)
     except DataError as e:
-        raise SystemExit(str(e)) from None"""
+        print(e, file=sys.stderr)
+        raise SystemExit(2) from None"""
 
 COMPILE = """\
 def compile_model(model: keras.Model) -> None:

@@ -51,11 +51,12 @@ _FILE_ARGUMENTS = {ModelCheckpoint: "filepath", CSVLogger: "filename"}
 
 #: Imports each style's own code needs (the copied modules add theirs).
 _IMPORTS = {
-    "fit": ["import argparse", "import os", "from pathlib import Path"],
+    "fit": ["import argparse", "import os", "import sys", "from pathlib import Path"],
     "loop": [
         "import argparse",
         "import math",
         "import os",
+        "import sys",
         "from collections.abc import Iterator",
         "from pathlib import Path",
         "import numpy as np",
@@ -185,9 +186,13 @@ def _callbacks_block(setup: TrainingSetup, style: str) -> list[str]:
             *[line for c in every for line in _callback_lines(c, 8)],
             "    ]",
         ]
-    lines.append("    callbacks = [")
-    lines += [line for c in every for line in _callback_lines(c, 8)]
-    lines += ["    ]", "    if writes_files:", "        callbacks += ["]
+    if every:
+        lines.append("    callbacks = [")
+        lines += [line for c in every for line in _callback_lines(c, 8)]
+        lines.append("    ]")
+    else:
+        lines.append("    callbacks = []")
+    lines += ["    if writes_files:", "        callbacks += ["]
     lines += [line for c in writers for line in _callback_lines(c, 12)]
     return [*lines, "        ]", "    return callbacks"]
 
@@ -232,8 +237,6 @@ def to_training_script(g: ModelGraph, setup: TrainingSetup | None, style: str) -
     imports = [*_IMPORTS[style], *data_code.imports]
     if uses_metric:
         imports += metric_code.imports
-    if re.search(r"\bsys\.", model_code):
-        imports.append("import sys")
     values = {
         "name": _display(g.name),
         "epochs": setup.epochs,
