@@ -174,6 +174,12 @@ def test_the_data_checks_and_custom_metric_are_the_projects_code_copied():
     assert "import_keras" not in text
 
 
+def test_the_copied_checks_name_the_loss_free_output_as_the_setup_does():
+    from codegen.training import arrays
+
+    assert arrays.NO_LOSS == NO_LOSS
+
+
 def test_every_optimizer_of_the_setup_has_its_keras_class():
     keras = import_keras()
     assert sorted(OPTIMIZER_CLASSES) == sorted(OPTIMIZERS)

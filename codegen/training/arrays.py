@@ -25,6 +25,8 @@ import numpy as np
 
 #: What a single-input, single-output model's arrays may also be called.
 ALIASES = ("x", "y")
+#: The loss of an output trained by the other outputs only (graph.training.NO_LOSS).
+NO_LOSS = "none"
 
 
 class DataError(Exception):
@@ -48,12 +50,12 @@ class ModelInput:
 
 @dataclass(frozen=True)
 class ModelOutput:
-    """A model output as its targets must fit it. `loss` is None for an output
-    trained by the others only; `sparse` when the loss takes class indices."""
+    """A model output as its targets must fit it: its loss (NO_LOSS for an output
+    trained by the others only) and metrics; `sparse` when the loss takes class indices."""
 
     name: str
     shape: tuple[int | None, ...]
-    loss: str | None
+    loss: str
     metrics: tuple[str, ...]
     sparse: bool
 
@@ -335,7 +337,7 @@ class _Checker:
         name, shape = out.name, out.shape
         item = self.lookup(name, ALIASES[1])
         if item is None:
-            if out.loss is not None:
+            if out.loss != NO_LOSS:
                 self.missing("output", name, ALIASES[1], f", needed by its loss {out.loss}")
             elif out.metrics:
                 needs = f", needed by its metrics {', '.join(out.metrics)}"

@@ -23,7 +23,7 @@ from codegen.training.arrays import (
     read_arrays,
 )
 from graph import ModelGraph
-from graph.training import NO_LOSS, SPARSE_LOSSES, DataSource, TrainingSetup
+from graph.training import SPARSE_LOSSES, DataSource, TrainingSetup
 
 __all__ = ["TrainingData", "check_arrays", "load_data", "model_io"]
 
@@ -42,9 +42,9 @@ def model_io(
     for node_id in g.outputs:
         name = g.layer(node_id).name
         out = setup.outputs[name]
-        loss = None if out.loss == NO_LOSS else out.loss
         shape = tuple(report.nodes[node_id].shape)
-        outputs.append(ModelOutput(name, shape, loss, out.metrics, out.loss in SPARSE_LOSSES))
+        sparse = out.loss in SPARSE_LOSSES
+        outputs.append(ModelOutput(name, shape, out.loss, out.metrics, sparse))
     return inputs, tuple(outputs)
 
 

@@ -1,0 +1,207 @@
+"""Generated training scripts run as their users run them, in fresh processes: each
+style trains the ticket template on the bundled data to the loss the Trainer (what
+`kgs train` runs) reaches with the same seed, epochs and batch size, and writes a model
+that reloads in safe mode. The ddp script runs under torchrun with 2 processes on the
+CPU: both end with the same weights (BatchNormalization's moving statistics included),
+stop on the same epoch, and an output without a loss does not break DDP."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from codegen import to_training_script
+from codegen.keras_env import import_keras
+from codegen.training import Trainer
+from graph import ModelGraph, load
+from graph.training import (
+    NO_LOSS,
+    SPARSE_RMSE,
+    CSVLogger,
+    DataSource,
+    EarlyStopping,
+    ModelCheckpoint,
+    TrainingSetup,
+)
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.filterwarnings("ignore:Gradients do not exist:UserWarning"),
+]
+
+ROOT = Path(__file__).parents[1]
+TICKETS = ROOT / "resources" / "templates" / "customer_tickets.graph.json"
+TICKET_DATA = ROOT / "resources" / "data" / "tickets.npz"
+#: Bounds every training process: a hang fails the test instead of stalling the suite.
+TIMEOUT = 240
+
+#: The ticket template's setup for every run: the book's custom metric and callbacks
+#: that write files or may stop (patience long enough not to).
+SETUP = TrainingSetup(
+    epochs=2,
+    batch_size=64,
+    seed=3,
+    data=DataSource(str(TICKET_DATA)),
+    callbacks=(EarlyStopping(patience=5), ModelCheckpoint(), CSVLogger()),
+).with_output("department", metrics=("accuracy", SPARSE_RMSE))
+
+#: Run by torchrun in place of the script: it trains through the script's main(), then
+#: each process leaves its weights and epoch count for the test to compare.
+RANK_DUMP = """\
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import train  # noqa: E402
+
+model = train.main(sys.argv[1:])
+weights = {v.path: np.asarray(v.numpy()) for v in model.weights}
+np.savez(f"rank{os.environ['RANK']}.npz", epochs=len(model.history.epoch), **weights)
+"""
+
+
+def logged(output: str, line: str) -> dict[str, float]:
+    """The logs a script printed on its `line` ("trained", "validation") line."""
+    text = re.search(rf"^{line}: (.*)$", output, re.M).group(1)
+    return {name: float(value) for name, value in (item.split(" ") for item in text.split(" - "))}
+
+
+@pytest.fixture(scope="module")
+def reference_loss(tmp_path_factory) -> float:
+    """The last epoch's training loss of the Trainer on SETUP."""
+    result = Trainer(load(TICKETS), SETUP, base=tmp_path_factory.mktemp("trainer")).run()
+    return result.history["loss"][-1]
+
+
+def write_script(folder: Path, g: ModelGraph, setup: TrainingSetup, style: str) -> Path:
+    path = folder / "train.py"
+    path.write_text(to_training_script(g, setup, style))
+    return path
+
+
+def run_ddp(folder: Path, processes: int, *args: str) -> subprocess.CompletedProcess:
+    """torchrun with `processes` CPU processes on the script in `folder`, through
+    RANK_DUMP; fails the test if it does not finish in TIMEOUT."""
+    (folder / "rank_dump.py").write_text(RANK_DUMP)
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        f"--nproc_per_node={processes}",
+        "rank_dump.py",
+        *args,
+    ]
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
+    result = subprocess.run(
+        command, cwd=folder, capture_output=True, text=True, timeout=TIMEOUT, env=env
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+def rank_weights(folder: Path, rank: int) -> dict[str, np.ndarray]:
+    with np.load(folder / f"rank{rank}.npz") as dump:
+        return {key: dump[key] for key in dump.files}
+
+
+def reloads_and_predicts(path: Path) -> list[np.ndarray]:
+    """The saved model, reloaded in safe mode, on three ticket samples."""
+    import codegen.training.custom_metrics  # noqa: F401  (registers the metric's class)
+
+    model = import_keras().models.load_model(path, safe_mode=True)
+    with np.load(TICKET_DATA) as data:
+        x = [data[name][:3].astype(np.float32) for name in ("title", "text_body", "tags")]
+    return model.predict(x, verbose=0)
+
+
+@pytest.mark.parametrize("style", ["fit", "loop"])
+def test_fit_and_loop_scripts_train_as_the_trainer_does(tmp_path, reference_loss, style):
+    script = write_script(tmp_path, load(TICKETS), SETUP, style)
+    result = subprocess.run(
+        [sys.executable, str(script), "--out", "model.keras"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    trained = logged(result.stdout, "trained")
+    assert trained["loss"] == pytest.approx(reference_loss, rel=0.1)
+    assert 0 < trained["val_department_rmse"] < 1.5
+    assert "department_rmse" in logged(result.stdout, "validation")
+    assert (tmp_path / "best.keras").exists()
+    assert len((tmp_path / "training_log.csv").read_text().splitlines()) == 3
+    priority, department = reloads_and_predicts(tmp_path / "model.keras")
+    assert priority.shape == (3, 1) and department.shape == (3, 4)
+    np.testing.assert_allclose(department.sum(axis=1), 1, rtol=1e-5)
+
+
+def test_ddp_script_on_two_processes_keeps_replicas_equal(tmp_path, reference_loss):
+    write_script(tmp_path, load(TICKETS), SETUP, "ddp")
+    result = run_ddp(tmp_path, 2, "--out", "model.keras")
+    first, second = rank_weights(tmp_path, 0), rank_weights(tmp_path, 1)
+    assert first.keys() == second.keys()
+    for key in first:
+        np.testing.assert_array_equal(first[key], second[key], err_msg=key)
+    assert first["epochs"] == 2
+    # Only rank 0 prints and writes; the logs are those of all the samples.
+    assert result.stdout.count("trained: ") == 1 and result.stdout.count("wrote ") == 1
+    assert logged(result.stdout, "trained")["loss"] == pytest.approx(reference_loss, rel=0.1)
+    assert (tmp_path / "best.keras").exists()
+    priority, department = reloads_and_predicts(tmp_path / "model.keras")
+    assert priority.shape == (3, 1) and department.shape == (3, 4)
+
+
+def batch_norm_graph() -> ModelGraph:
+    """x -> Dense -> BatchNormalization -> two heads: 'score' (trained) and 'kind'."""
+    g = ModelGraph("bn_heads")
+    x = g.add_node("Input", name="x", params={"shape": [6]})
+    hidden = g.add_node("Dense", name="hidden", params={"units": 16, "activation": "relu"})
+    norm = g.add_node("BatchNormalization", name="norm")
+    score = g.add_node("Dense", name="score", params={"units": 1})
+    kind = g.add_node("Dense", name="kind", params={"units": 3, "activation": "softmax"})
+    for src, dst in ((x, hidden), (hidden, norm), (norm, score), (norm, kind)):
+        g.connect(src, dst, "input")
+    g.set_outputs([score, kind])
+    return g
+
+
+def test_ddp_with_batch_norm_an_output_without_loss_and_early_stopping(tmp_path):
+    """BatchNormalization's moving statistics end equal on both processes; the head
+    without a loss gets no gradient (DDP must not wait for it); EarlyStopping stops
+    both processes after the same epoch, long before the last, with no hang."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(3.0, 2.0, (128, 6)).astype(np.float32)
+    np.savez(
+        tmp_path / "data.npz",
+        x=x,
+        score=x.sum(axis=1, keepdims=True),
+        kind=np.eye(3)[rng.integers(0, 3, 128)],
+    )
+    # Nothing improves by 1e9: the first epoch sets the best value, the second stops.
+    stop = EarlyStopping(monitor="val_loss", patience=1, min_delta=1e9)
+    setup = TrainingSetup(
+        epochs=8,
+        batch_size=16,
+        seed=1,
+        validation_split=0.25,
+        data=DataSource("data.npz"),
+        callbacks=(stop,),
+    ).with_output("kind", loss=NO_LOSS, metrics=("accuracy",))
+    script = write_script(tmp_path, batch_norm_graph(), setup, "ddp")
+    assert "find_unused_parameters=True," in script.read_text()
+    run_ddp(tmp_path, 2)
+    first, second = rank_weights(tmp_path, 0), rank_weights(tmp_path, 1)
+    assert int(first["epochs"]) == int(second["epochs"]) == 2
+    for key in first:
+        np.testing.assert_array_equal(first[key], second[key], err_msg=key)
+    # The statistics moved towards the data (the hidden layer's mean activation).
+    assert np.abs(first["norm/moving_mean"]).max() > 0.1
+    assert (tmp_path / "bn_heads.keras").exists()
