@@ -1,0 +1,78 @@
+"""`kgs export-training`: writes the script of a style, with the setup's data paths
+rewritten for the script's folder; refuses bad files and setups with exit 2."""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+from codegen import to_training_script
+from graph import load, save
+from graph.training import DataSource, EarlyStopping, TrainingSetup
+from kgs.cli import main
+from tests.graphs import chain
+
+ROOT = Path(__file__).parents[1]
+TICKETS = ROOT / "resources" / "templates" / "customer_tickets.graph.json"
+DATA = ROOT / "resources" / "data"
+
+
+def import_script(path: Path, monkeypatch):
+    """The written script as a module (its main() is not run)."""
+    spec = importlib.util.spec_from_file_location("exported_script", path)
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, module)  # dataclasses look it up there
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("style", ["fit", "loop", "ddp"])
+def test_writes_the_script_of_the_style(tmp_path, capsys, style):
+    out = tmp_path / "train.py"
+    assert main(["export-training", str(TICKETS), "--style", style, "-o", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == f"wrote {out}\n"
+    # The template has no data in its setup: the bundled sample data is named, as in kgs train.
+    assert captured.err == f"training on the bundled sample data {DATA / 'tickets.npz'}\n"
+    setup = TrainingSetup(data=DataSource(str(DATA / "tickets.npz")))
+    assert out.read_text() == to_training_script(load(TICKETS), setup, style)
+
+
+def test_relative_data_paths_follow_the_script(tmp_path, capsys, monkeypatch):
+    """The setup's paths are relative to the graph file; the script's to its own folder."""
+    graphs, scripts = tmp_path / "graphs", tmp_path / "scripts"
+    graphs.mkdir()
+    scripts.mkdir()
+    g = load(TICKETS)
+    g.training = TrainingSetup(data=DataSource("tickets.npz"), epochs=1)
+    save(g, graphs / "tickets.graph.json")
+    (graphs / "tickets.npz").write_bytes((DATA / "tickets.npz").read_bytes())
+    out = scripts / "train.py"
+    argv = ["export-training", str(graphs / "tickets.graph.json"), "--style", "fit"]
+    assert main([*argv, "-o", str(out)]) == 0
+    assert capsys.readouterr().err == ""
+    text = out.read_text()
+    assert '\nDATA = ["../graphs/tickets.npz"]\n' in text
+    script = import_script(out, monkeypatch)
+    data, validation = script.load_data(script.parse_arguments([]))
+    assert (data.samples, validation.samples) == (819, 205)
+
+
+def test_unreadable_graph_bad_setup_and_bad_style(tmp_path, capsys):
+    out = tmp_path / "train.py"
+    missing = tmp_path / "missing.graph.json"
+    assert main(["export-training", str(missing), "--style", "fit", "-o", str(out)]) == 2
+    assert str(missing) in capsys.readouterr().err
+    g = chain(("Dense", {"units": 1}))
+    g.training = TrainingSetup(callbacks=(EarlyStopping(monitor="accuracy"),))
+    path = tmp_path / "bad.graph.json"
+    save(g, path)
+    assert main(["export-training", str(path), "--style", "loop", "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"{path}: training setup of graph 'model' is not usable:\n")
+    assert "monitor: 'accuracy' is not logged" in err
+    assert not out.exists()
+    with pytest.raises(SystemExit):
+        main(["export-training", str(TICKETS), "--style", "jax", "-o", str(out)])
+    assert "invalid choice: 'jax'" in capsys.readouterr().err
