@@ -441,11 +441,7 @@ def main(argv: list[str] | None = None) -> keras.Model:
         print(f"validation: {format_logs(evaluate(model, validation, args.batch_size))}")
     model.save(args.out)
     print(f"wrote {args.out}")
-    return model
-
-
-if __name__ == "__main__":
-    main()"""
+    return model"""
 
 DDP_MAIN = """\
 def main(argv: list[str] | None = None) -> keras.Model:
@@ -469,8 +465,8 @@ def main(argv: list[str] | None = None) -> keras.Model:
             print(f"wrote {args.out}")
     finally:
         dist.destroy_process_group()
-    return model
+    return model"""
 
-
+ENTRY = """\
 if __name__ == "__main__":
     main()"""

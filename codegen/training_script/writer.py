@@ -78,6 +78,13 @@ _LATE_IMPORTS = {
 
 _DOCS = {"fit": t.FIT_DOC, "loop": t.LOOP_DOC, "ddp": t.DDP_DOC}
 
+#: The training code of each style, in order.
+_TRAINING = {
+    "fit": [t.FIT_TRAIN],
+    "loop": [t.BATCHES, t.LOOP_RESULTS],
+    "ddp": [t.BATCHES, t.DDP_PROCESSES, t.DDP_RESULTS],
+}
+
 
 def _display(name: str) -> str:
     """The graph's name as docstrings show it: printable, no quotes or backslashes, short."""
@@ -100,7 +107,7 @@ def _data_items(source: DataSource | None) -> list[str] | None:
 def _setup_block(g: ModelGraph, setup: TrainingSetup) -> list[str]:
     data, validation = setup.data, setup.validation_data
     return [
-        "#: The training setup, as exported. The command line overrides the first five.",
+        "#: The training setup, as exported; the command line's options override these.",
         f"EPOCHS = {setup.epochs}",
         f"BATCH_SIZE = {setup.batch_size}",
         f"SEED = {setup.seed!r}",
@@ -205,9 +212,9 @@ def _find_unused(setup: TrainingSetup) -> tuple[str, str]:
     return "False", "# Every output has a loss: every trainable layer gets gradients."
 
 
-def _section(title: str) -> list[str]:
+def _section(title: str) -> str:
     rule = "# " + "-" * 90
-    return ["", "", rule, f"# {title}", rule, "", ""]
+    return f"{rule}\n# {title}\n{rule}"
 
 
 def _build_model_code(g: ModelGraph) -> str:
@@ -245,7 +252,7 @@ def to_training_script(g: ModelGraph, setup: TrainingSetup | None, style: str) -
         "rdzv_id": re.sub(r"[^A-Za-z0-9_-]", "_", g.name)[:32] or "train",
     }
     values["find_unused"], values["unused_note"] = _find_unused(setup)
-    lines = [
+    head = [
         Template(_DOCS[style]).substitute(values),
         "",
         "from __future__ import annotations",
@@ -257,39 +264,25 @@ def to_training_script(g: ModelGraph, setup: TrainingSetup | None, style: str) -
         *_LATE_IMPORTS[style],
         "",
         *_setup_block(g, setup),
-        *_section("Training data, read and checked as `kgs train` checks it (the same code)"),
+    ]
+    blocks = [
+        "\n".join(head),
+        _section("The model"),
+        model_code,
+        _compile_block(setup),
+        "\n".join(_callbacks_block(setup, style)),
+        _section("Training"),
+        t.FORMAT_LOGS,
+        *(Template(block).substitute(values) for block in _TRAINING[style]),
+        _section("Command line"),
+        t.ARGUMENTS,
+        t.DDP_MAIN if style == "ddp" else t.MAIN,
+        _section("Training data, read and checked as `kgs train` checks it (the same code)"),
         data_code.body,
-        "",
-        "",
-        *_model_io_block(g, setup),
-        "",
-        "",
+        "\n".join(_model_io_block(g, setup)),
         t.READ_DATA,
     ]
     if uses_metric:
-        lines += [*_section("The Keras book's custom metric (chapter 7)"), metric_code.body]
-    lines += [
-        *_section("The model"),
-        model_code,
-        "",
-        "",
-        _compile_block(setup),
-        "",
-        "",
-        *_callbacks_block(setup, style),
-        *_section("Training"),
-        t.FORMAT_LOGS,
-        "",
-        "",
-    ]
-    if style == "fit":
-        lines.append(t.FIT_TRAIN)
-    else:
-        lines += [t.BATCHES, "", ""]
-        if style == "ddp":
-            lines += [t.DDP_PROCESSES, "", "", Template(t.DDP_RESULTS).substitute(values)]
-        else:
-            lines.append(t.LOOP_RESULTS)
-    main = t.DDP_MAIN if style == "ddp" else t.MAIN
-    lines += ["", "", t.ARGUMENTS, "", "", main]
-    return "\n".join(lines) + "\n"
+        blocks += [_section("The Keras book's custom metric (chapter 7)"), metric_code.body]
+    blocks.append(t.ENTRY)
+    return "\n\n\n".join(blocks) + "\n"
