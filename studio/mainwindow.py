@@ -35,6 +35,7 @@ from studio.quick_add import QuickAdd
 from studio.scene import GraphScene
 from studio.summary_panel import SummaryPanel
 from studio.theme import apply_theme
+from studio.training_panel import TrainingPanel
 from studio.view import GraphView
 
 APP_NAME = "Keras Graph Studio"
@@ -74,6 +75,7 @@ class MainWindow(QMainWindow):
         self.problems = ProblemsPanel()
         self.summary = SummaryPanel()
         self.code = CodePanel()
+        self.training = TrainingPanel()
         self.code.set_colors(CODE_COLORS[self.theme])
         self.quick_add = QuickAdd(self)
         self._quick_add_at = QPointF()
@@ -87,9 +89,13 @@ class MainWindow(QMainWindow):
             ),
             "summary": self._dock("Summary", self.summary, Qt.DockWidgetArea.BottomDockWidgetArea),
             "code": self._dock("Code", self.code, Qt.DockWidgetArea.BottomDockWidgetArea),
+            "training": self._dock(
+                "Training", self.training, Qt.DockWidgetArea.BottomDockWidgetArea
+            ),
         }
         self.tabifyDockWidget(self.docks["problems"], self.docks["summary"])
         self.tabifyDockWidget(self.docks["summary"], self.docks["code"])
+        self.tabifyDockWidget(self.docks["code"], self.docks["training"])
         self.docks["problems"].raise_()
         self.validity = QLabel()
         self.statusBar().addPermanentWidget(self.validity)
@@ -131,6 +137,7 @@ class MainWindow(QMainWindow):
         self.undo_group.setActiveStack(document.stack)
         self.inspector.set_stack(document.stack)
         self.inspector.set_graph(document.graph)
+        self.training.set_document(document.graph, document.stack, self._base_folder())
         document.state_changed.connect(self._update_title)
         self._on_validated(self.scene.report)
         self._update_title()
@@ -149,6 +156,18 @@ class MainWindow(QMainWindow):
         scene.validated.disconnect(self._on_validated)
         scene.selectionChanged.disconnect(self._on_selection_changed)
         scene.detach()
+
+    def _base_folder(self) -> Path | None:
+        """Where relative data paths of the training setup start: the file's folder."""
+        return self.document.path.parent if self.document.path else None
+
+    def show_training(self) -> None:
+        """Bring the training panel up, tall enough for its form and plots."""
+        dock = self.docks["training"]
+        dock.show()
+        dock.raise_()
+        if dock.height() < self.height() // 2:
+            self.resizeDocks([dock], [self.height() * 3 // 5], Qt.Orientation.Vertical)
 
     def _on_validated(self, report: Report) -> None:
         self.report = report
@@ -302,6 +321,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window_state", self.saveState())
         self.settings.setValue("theme", self.theme)
         self._autosave_timer.stop()
+        self.training.shutdown()
         for job in self.jobs:
             job.wait()
         self.document.close()

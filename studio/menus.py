@@ -109,6 +109,8 @@ def install_menus(w: MainWindow) -> dict[str, QAction]:
         ["Ctrl+Shift+E"],
         "check",
     )
+    model.addSeparator()
+    add(model, "train", "&Train...", w.show_training, ["Ctrl+T"])
 
     view = w.menuBar().addMenu("&View")
     add(view, "fit", "Zoom to &fit", lambda: w.view.fit(), ["Ctrl+0"], "fit")

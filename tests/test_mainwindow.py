@@ -290,3 +290,21 @@ def test_onnx_export_checks_parity_and_refuses_what_onnx_cannot_express(window, 
     assert kind == "error" and "LSTM 'encoder'" in text and "Fix:" in text
     assert window.scene.marked_node_ids() == [lstm]
     assert not (tmp_path / "lstm.onnx").exists()
+
+
+def test_closing_the_window_mid_training_stops_the_run_and_keeps_the_graph(make_window, qtbot):
+    window = make_window()
+    window.new_from_template(TEMPLATES / "mnist_mlp.graph.json")
+    window.actions_["train"].trigger()
+    assert window.docks["training"].isVisible()
+    panel = window.training
+    panel.form.epochs.setValue(1000)  # an undoable setup edit: the document is unsaved
+    assert window.document.graph.training.epochs == 1000 and window.document.unsaved
+    panel.start_button.click()
+    qtbot.waitUntil(lambda: len(panel.plots.batch_x) >= 2, timeout=60_000)
+    screenshot(window, "main_window_training.png")
+    window.prompts.answers["save_changes"] = CANCEL
+    assert not window.close() and panel.running  # the user kept the window: training goes on
+    window.prompts.answers["save_changes"] = DISCARD
+    assert window.close()
+    assert not panel.running
