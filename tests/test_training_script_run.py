@@ -111,11 +111,17 @@ def rank_weights(folder: Path, rank: int) -> dict[str, np.ndarray]:
         return {key: dump[key] for key in dump.files}
 
 
+def reloaded(path: Path):
+    """A model a script saved, loaded in safe mode where the custom metric's class is
+    registered (as in kgs and the studio)."""
+    import codegen.training.custom_metrics  # noqa: F401
+
+    return import_keras().models.load_model(path, safe_mode=True)
+
+
 def reloads_and_predicts(path: Path) -> list[np.ndarray]:
     """The saved model, reloaded in safe mode, on three ticket samples."""
-    import codegen.training.custom_metrics  # noqa: F401  (registers the metric's class)
-
-    model = import_keras().models.load_model(path, safe_mode=True)
+    model = reloaded(path)
     with np.load(TICKET_DATA) as data:
         x = [data[name][:3].astype(np.float32) for name in ("title", "text_body", "tags")]
     return model.predict(x, verbose=0)
@@ -207,3 +213,35 @@ def test_ddp_with_batch_norm_an_output_without_loss_and_early_stopping(tmp_path)
     # The statistics moved towards the data (the hidden layer's mean activation).
     assert np.abs(first["norm/moving_mean"]).max() > 0.1
     assert (tmp_path / "bn_heads.keras").exists()
+
+
+@pytest.mark.parametrize("style", ["fit", "loop", "ddp"])
+def test_single_input_and_output_on_csv_data(tmp_path, style):
+    """A one-input, one-output model on a .csv file in the setup (its columns mapped),
+    with the custom metric; the ddp script run with plain python is a group of one."""
+    g = ModelGraph("tiny")
+    x = g.add_node("Input", name="features", params={"shape": [4]})
+    out = g.add_node("Dense", name="label", params={"units": 3, "activation": "softmax"})
+    g.connect(x, out, "input")
+    g.set_output(out)
+    rng = np.random.default_rng(0)
+    rows = [",".join(f"{v:.4f}" for v in rng.normal(size=4)) + f",{i % 3}" for i in range(40)]
+    (tmp_path / "table.csv").write_text("a,b,c,d,class\n" + "\n".join(rows) + "\n")
+    source = DataSource("table.csv", columns={"label": ("class",)})
+    setup = TrainingSetup(epochs=2, batch_size=8, seed=0, data=source).with_output(
+        "label", metrics=("accuracy", SPARSE_RMSE)
+    )
+    script = write_script(tmp_path, g, setup, style)
+    result = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        env={**os.environ, "CUDA_VISIBLE_DEVICES": ""},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    trained = logged(result.stdout, "trained")
+    assert sorted(trained) == ["accuracy", "loss", "rmse", "val_accuracy", "val_loss", "val_rmse"]
+    model = reloaded(tmp_path / "tiny.keras")
+    assert model.predict(np.zeros((2, 4), np.float32), verbose=0).shape == (2, 3)

@@ -89,15 +89,11 @@ class TrainingData:
         arrays = list(self.inputs.values())
         return arrays[0] if len(arrays) == 1 else arrays
 
-    def named_targets(self) -> dict[str, np.ndarray]:
-        """The targets by output name; an output without targets gets a placeholder
+    def y(self) -> np.ndarray | list[np.ndarray]:
+        """The targets in output order; an output without targets gets a placeholder
         (its loss is None, so Keras never reads it)."""
         placeholder = np.zeros((self.samples, 1), np.float32)
-        return {k: placeholder if a is None else a for k, a in self.targets.items()}
-
-    def y(self) -> np.ndarray | list[np.ndarray]:
-        """The targets (see `named_targets`) in output order."""
-        arrays = list(self.named_targets().values())
+        arrays = [placeholder if a is None else a for a in self.targets.values()]
         return arrays[0] if len(arrays) == 1 else arrays
 
     def rows(self, start: int, stop: int | None = None) -> TrainingData:

@@ -156,10 +156,10 @@ def train(
     \"\"\"Fit with the setup's callbacks; return the last epoch's logs.\"\"\"
     validation_data = None
     if validation is not None:
-        validation_data = (validation.inputs, validation.named_targets())
+        validation_data = (validation.x(), validation.y())
     history = model.fit(
-        data.inputs,
-        data.named_targets(),
+        data.x(),
+        data.y(),
         batch_size=args.batch_size,
         epochs=args.epochs,
         validation_data=validation_data,
@@ -171,19 +171,23 @@ def train(
 
 def evaluate(model: keras.Model, data: TrainingData, batch_size: int) -> dict[str, float]:
     \"\"\"The loss and metrics over `data`.\"\"\"
-    return model.evaluate(
-        data.inputs, data.named_targets(), batch_size=batch_size, verbose=0, return_dict=True
-    )"""
+    return model.evaluate(data.x(), data.y(), batch_size=batch_size, verbose=0, return_dict=True)"""
 
 BATCHES = """\
+def tensors(arrays: np.ndarray | list[np.ndarray], rows: np.ndarray):
+    \"\"\"`arrays` (one array, or a list of them) at `rows`, as tensors on Keras's device.\"\"\"
+    if isinstance(arrays, list):
+        return [keras.ops.convert_to_tensor(a[rows]) for a in arrays]
+    return keras.ops.convert_to_tensor(arrays[rows])
+
+
 def batches(data: TrainingData, rows: np.ndarray, batch_size: int) -> Iterator[tuple]:
-    \"\"\"(inputs, targets, size) of each batch of `rows`, as tensors by name.\"\"\"
-    targets = data.named_targets()
+    \"\"\"(inputs, targets, size) of each batch of `rows`, in the model's input and output
+    order, as the model takes them.\"\"\"
+    x, y = data.x(), data.y()
     for start in range(0, len(rows), batch_size):
         picked = rows[start : start + batch_size]
-        x = {name: keras.ops.convert_to_tensor(a[picked]) for name, a in data.inputs.items()}
-        y = {name: keras.ops.convert_to_tensor(a[picked]) for name, a in targets.items()}
-        yield x, y, len(picked)
+        yield tensors(x, picked), tensors(y, picked), len(picked)
 
 
 def train_step(
