@@ -17,7 +17,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent, QUndoStack
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -87,6 +87,9 @@ class FormScroll(QScrollArea):
 
 class TrainingPanel(QWidget):
     """Trains the current document's graph in the background, with live plots."""
+
+    #: A run ended (finished, stopped or failed); the panel shows how.
+    run_finished = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -260,6 +263,7 @@ class TrainingPanel(QWidget):
         if self.eta.text() in ("Starting...", "Stopping..."):
             self.eta.clear()
         self._set_running(False)
+        self.run_finished.emit()
 
     def _drain(self) -> None:
         if self._feed is None:
@@ -269,6 +273,7 @@ class TrainingPanel(QWidget):
             self._plan = update.plan
             epochs, steps = update.plan
             self.progress.setRange(0, epochs * steps)
+            self.plots.set_plan(epochs, steps)
         self.plots.add_batches(update.batches)
         for epoch, logs in update.epochs:
             self.plots.add_epoch(epoch, logs)

@@ -38,8 +38,8 @@ def cell_text(value: np.ndarray, as_class: bool, probability: bool) -> str:
     if as_class and value.ndim == 1 and value.size > 1:
         k = int(np.argmax(value))
         return f"{k} ({value[k]:.2f})" if probability else str(k)
-    if value.ndim == 0:
-        return _number(value[()])
+    if value.size == 1:
+        return _number(value.ravel()[0])
     flat = value.ravel()
     text = ", ".join(_number(v) for v in flat[:SHOWN])
     return f"[{text}{', ...' if flat.size > SHOWN else ''}]"

@@ -164,3 +164,39 @@ def test_an_exception_inside_training_shows_and_the_panel_stays_usable(qtbot, pa
     )
     assert panel.message_is_error and panel.start_button.isEnabled()
     assert dumps(panel.g) == before
+
+
+def test_the_batch_plot_axes_move_rarely_and_always_hold_the_data(qtbot):
+    from studio.training_plots import TrainingPlots
+
+    plots = TrainingPlots()
+    qtbot.addWidget(plots)
+    plots.reset(["loss", "accuracy", "val_loss", "val_accuracy"])
+    plots.set_plan(epochs=2, steps_per_epoch=500)
+    follower = plots.followers[" batch"]
+    ranges = []
+    losses = 2.5 * np.exp(-np.linspace(0, 3, 1000)) + 0.05
+    for start in range(0, 1000, 7):
+        chunk = losses[start : start + 7]
+        plots.add_batches([(start + i + 1, float(v)) for i, v in enumerate(chunk)])
+        low, high = follower.y
+        assert low <= chunk.min() and chunk.max() <= high
+        ranges.append((follower.x, follower.y))
+    assert follower.x == (0, 1000)
+    assert len(set(ranges)) <= 20  # of 143 updates
+
+
+@pytest.mark.parametrize(
+    ("value", "as_class", "probability", "text"),
+    [
+        (np.array([0.1, 0.7, 0.2]), True, True, "1 (0.70)"),
+        (np.array([0.0, 0.0, 1.0]), True, False, "2"),
+        (np.int32(3), True, False, "3"),
+        (np.array([0.3951]), False, True, "0.395"),
+        (np.arange(6, dtype=np.int64), False, True, "[0, 1, 2, 3, ...]"),
+    ],
+)
+def test_prediction_cells(value, as_class, probability, text):
+    from studio.training_results import cell_text
+
+    assert cell_text(value, as_class, probability) == text

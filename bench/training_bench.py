@@ -1,0 +1,175 @@
+"""Training in the studio's background thread against plain `model.fit`, and GUI latency.
+
+Trains the MNIST MLP template on the bundled digits twice per round: once with
+`model.fit` called directly in this process, once through the TrainingPanel (its
+QThread, TrainingFeed and 15 Hz drain into pyqtgraph plots, offscreen, the panel
+shown). Prints the median epoch time of each (the first epoch of a run is left out:
+it pays for warm-up) and their ratio (goal <= 1.05), and, while the studio trains,
+how late a 10 ms single-shot timer chain fires on the GUI thread (goal: p99 < 50 ms).
+
+Run: QT_QPA_PLATFORM=offscreen .venv/bin/python bench/training_bench.py [--epochs N] [--rounds R]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer  # noqa: E402
+from PySide6.QtGui import QUndoStack  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from codegen.training import load_data  # noqa: E402
+from codegen.training.samples import sample_data_for  # noqa: E402
+from graph import load  # noqa: E402
+from graph.training import TrainingSetup, resolve  # noqa: E402
+from studio.training_panel import TrainingPanel  # noqa: E402
+
+TEMPLATE = Path(__file__).resolve().parents[1] / "resources" / "templates" / "mnist_mlp.graph.json"
+#: The GUI probe's period.
+PROBE_MS = 10
+STUDIO = "studio background (panel)"
+
+
+def plain_fit(g, setup) -> list[float]:
+    """Epoch times of `model.fit` on the same model, data and setup, in this thread."""
+    from codegen.build import build_model
+    from codegen.keras_env import import_keras
+    from codegen.training.compiling import compile_arguments
+
+    keras = import_keras()
+    data = load_data(setup.data, g, setup)
+    train, validation = data.split(setup.validation_split)
+
+    class EpochTimer(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.seconds = []
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.began = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.seconds.append(time.perf_counter() - self.began)
+
+    keras.utils.set_random_seed(setup.seed)
+    model = build_model(g)
+    model.compile(**compile_arguments(setup))
+    timer = EpochTimer()
+    model.fit(
+        train.x(),
+        train.y(),
+        batch_size=setup.batch_size,
+        epochs=setup.epochs,
+        validation_data=(validation.x(), validation.y()),
+        callbacks=[timer],
+        verbose=0,
+    )
+    return timer.seconds
+
+
+def plain_fit_in_thread(g, setup) -> list[float]:
+    """plain_fit in a Python thread: training off the main thread, without the studio."""
+    seconds: list[float] = []
+    worker = threading.Thread(target=lambda: seconds.extend(plain_fit(g, setup)))
+    worker.start()
+    worker.join()
+    return seconds
+
+
+def studio_fit(g, setup) -> tuple[list[float], list[float]]:
+    """Epoch times of a panel run, and the GUI timer's lateness (ms) while it ran."""
+    g.training = setup
+    panel = TrainingPanel()
+    panel.resize(1200, 800)
+    panel.set_document(g, QUndoStack(), TEMPLATE.parent)
+    panel.show()
+    lateness: list[float] = []
+    clock = QElapsedTimer()
+    probe = QTimer()
+    probe.setSingleShot(True)
+    probe.setTimerType(Qt.TimerType.PreciseTimer)
+
+    def tick() -> None:
+        if panel.running:
+            lateness.append(clock.nsecsElapsed() / 1e6 - PROBE_MS)
+        clock.start()
+        probe.start(PROBE_MS)
+
+    probe.timeout.connect(tick)
+    loop = QEventLoop()
+    panel.run_finished.connect(loop.quit)
+    panel.start()
+    clock.start()
+    probe.start(PROBE_MS)
+    loop.exec()
+    probe.stop()
+    seconds = panel.epoch_seconds
+    if panel.message_is_error or panel.result is None or panel.result.stopped:
+        raise SystemExit(f"the studio run failed: {panel.message.toPlainText()}")
+    panel.shutdown()
+    panel.close()
+    return seconds, lateness
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    import torch
+
+    QApplication.instance() or QApplication([])
+    g = load(TEMPLATE)
+    setup = replace(TrainingSetup(), epochs=args.epochs, batch_size=32, seed=1)
+    setup = resolve(g, replace(setup, data=sample_data_for(g)))
+    runs = {
+        "plain model.fit, main thread": plain_fit,
+        "plain model.fit, Python thread": plain_fit_in_thread,
+    }
+    medians: dict[str, list[float]] = {what: [] for what in [*runs, STUDIO]}
+    lateness: list[float] = []
+    for _ in range(args.rounds):  # interleaved, so a busy spell of the machine hits all
+        for what, fit in runs.items():
+            medians[what].append(statistics.median(fit(g, setup)[1:]))
+        seconds, late = studio_fit(g, setup)
+        medians[STUDIO].append(statistics.median(seconds[1:]))
+        lateness += late
+    steps = -(-int(1797 * (1 - setup.validation_split)) // setup.batch_size)
+    print(f"model: {g.name}, digits 1797 samples (validation 20%), batch 32, {steps} steps/epoch")
+    print(
+        f"torch threads: {torch.get_num_threads()}; {args.rounds} rounds of "
+        f"{args.epochs - 1} timed epochs (the first epoch of each run is warm-up)"
+    )
+    print("median epoch time per round, ms:")
+    for what, values in medians.items():
+        print(f"  {what:34} " + " ".join(f"{v * 1000:7.1f}" for v in values))
+    for what in runs:
+        ratios = [s / p for s, p in zip(medians[STUDIO], medians[what], strict=True)]
+        print(
+            f"ratio studio / {what}: {statistics.median(ratios):.3f} median of rounds "
+            f"({' '.join(f'{r:.2f}' for r in ratios)})   (goal <= 1.05)"
+        )
+    print(
+        f"GUI timer lateness while training ({len(lateness)} ticks of {PROBE_MS} ms): "
+        f"p50 {percentile(lateness, 50):.1f} ms, p99 {percentile(lateness, 99):.1f} ms, "
+        f"max {max(lateness):.1f} ms   (goal p99 < 50 ms)"
+    )
+
+
+if __name__ == "__main__":
+    main()
