@@ -144,6 +144,7 @@ def make_callbacks(folder: Path, writes_files: bool) -> list[keras.callbacks.Cal
 
 FORMAT_LOGS = """\
 def format_logs(logs: dict[str, float]) -> str:
+    \"\"\"Logs on one line: "loss 0.6931 - accuracy 0.5000".\"\"\"
     return " - ".join(f"{name} {float(value):.4f}" for name, value in logs.items())"""
 
 FIT_TRAIN = """\
@@ -195,7 +196,8 @@ def train_step(
 ) -> None:
     \"\"\"One step of the book's torch training step (section 7.4): forward pass in training
     mode, the compiled loss, gradients by backward(), the optimizer applied without
-    recording gradients, gradients cleared; then the loss and metrics updated.\"\"\"
+    recording gradients, gradients cleared; then the loss and metrics updated.
+    `forward` runs the forward pass: the model itself, or the DDP wrapper around it.\"\"\"
     y_pred = forward(x, training=True)
     loss = model.compute_loss(x, y, y_pred)
     loss.backward()
@@ -418,6 +420,7 @@ def train(
 
 ARGUMENTS = """\
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
+    \"\"\"The command line's options; their defaults are the setup's, above.\"\"\"
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     data_help = "an .npz or .csv file, or NAME=FILE.npy for each input and output"
     parser.add_argument("--data", nargs="+", metavar="DATA", help=f"{data_help} (default: DATA)")

@@ -179,9 +179,8 @@ def _callback_lines(callback: Any, indent: int) -> list[str]:
 def _callbacks_block(setup: TrainingSetup, style: str) -> list[str]:
     """make_callbacks(): the setup's callbacks in its order. Under ddp, only a process
     that writes files makes those that write files."""
-    writers = [c for c in setup.callbacks if type(c) in _FILE_ARGUMENTS]
-    if style != "ddp":
-        writers = []
+    split = style == "ddp"
+    writers = [c for c in setup.callbacks if split and type(c) in _FILE_ARGUMENTS]
     every = [c for c in setup.callbacks if c not in writers]
     lines = [t.DDP_CALLBACKS_HEAD if style == "ddp" else t.CALLBACKS_HEAD]
     if not writers:
