@@ -15,32 +15,13 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
 import sys
 from pathlib import Path
 
 from graph import GraphError, load
 from graph.atomicfile import atomic_path
-from graph.training import DataSource, TrainingSetup, TrainingSetupError
+from graph.training import TrainingSetup, TrainingSetupError
 from kgs.exits import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE
-
-
-def _moved(path: str, old_base: Path, new_base: Path) -> str:
-    """`path`, relative to `old_base` unless absolute, as seen from `new_base`."""
-    if os.path.isabs(path):
-        return path
-    return os.path.relpath(os.path.abspath(old_base / path), os.path.abspath(new_base))
-
-
-def relocated(source: DataSource | None, old_base: Path, new_base: Path) -> DataSource | None:
-    """`source` with its relative paths rewritten from `old_base` to `new_base`."""
-    if source is None:
-        return None
-    return dataclasses.replace(
-        source,
-        path=None if source.path is None else _moved(source.path, old_base, new_base),
-        arrays={name: _moved(p, old_base, new_base) for name, p in source.arrays.items()},
-    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -50,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
         print(e, file=sys.stderr)
         return EXIT_UNREADABLE
     from codegen.training.samples import sample_data_for
-    from codegen.training_script import to_training_script
+    from codegen.training_script import relocated, to_training_script
 
     out = Path(args.out)
     graph_folder = Path(args.file).parent
@@ -58,11 +39,7 @@ def run(args: argparse.Namespace) -> int:
     if setup.data is None and (sample := sample_data_for(g)) is not None:
         print(f"training on the bundled sample data {sample.path}", file=sys.stderr)
         setup = dataclasses.replace(setup, data=sample)
-    setup = dataclasses.replace(
-        setup,
-        data=relocated(setup.data, graph_folder, out.parent),
-        validation_data=relocated(setup.validation_data, graph_folder, out.parent),
-    )
+    setup = relocated(setup, graph_folder, out.parent)
     try:
         text = to_training_script(g, setup, args.style)
     except TrainingSetupError as e:

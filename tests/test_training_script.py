@@ -14,7 +14,7 @@ import pytest
 from codegen import to_training_script
 from codegen.keras_env import import_keras
 from codegen.training import DataError, load_data
-from codegen.training_script import STYLES
+from codegen.training_script import STYLES, relocated
 from codegen.training_script.embedded import embedded
 from codegen.training_script.literals import Call, laid_out
 from codegen.training_script.writer import OPTIMIZER_CLASSES
@@ -245,3 +245,15 @@ def test_bad_style_setup_or_graph_are_refused():
     broken.add_node("Dense", params={"units": 2})
     with pytest.raises(GraphError):
         to_training_script(broken, None, "loop")
+
+
+def test_relocated_rewrites_relative_data_paths_for_the_scripts_folder(tmp_path):
+    setup = TrainingSetup(
+        data=DataSource(arrays={"x": "data/x.npy", "y": str(tmp_path / "y.npy")}),
+        validation_data=DataSource("val.csv", columns={"x": ("a",)}),
+    )
+    moved = relocated(setup, tmp_path / "graphs", tmp_path / "scripts" / "deep")
+    assert dict(moved.data.arrays) == {"x": "../../graphs/data/x.npy", "y": str(tmp_path / "y.npy")}
+    assert moved.validation_data.path == "../../graphs/val.csv"
+    assert dict(moved.validation_data.columns) == {"x": ("a",)}
+    assert relocated(TrainingSetup(), tmp_path, tmp_path / "elsewhere") == TrainingSetup()

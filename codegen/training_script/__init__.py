@@ -5,8 +5,13 @@ file that builds the graph's model with the Functional API and trains it as the 
 says: "fit" with Keras's compile/fit/evaluate, "loop" with the torch training loop
 of the Keras book's section 7.4, "ddp" with that loop under torch
 DistributedDataParallel, launched by torchrun. Generating imports no keras.
+
+A script takes the setup's relative data paths relative to its own folder: before
+writing one away from the graph file, rewrite them with `relocated(setup, graph_folder,
+script_folder)`.
 """
 
+from codegen.training_script.paths import relocated
 from codegen.training_script.writer import STYLES, to_training_script
 
-__all__ = ["STYLES", "to_training_script"]
+__all__ = ["STYLES", "relocated", "to_training_script"]

@@ -1,0 +1,44 @@
+"""Data paths of a training setup, moved from the graph file's folder to a script's.
+
+A setup's relative data paths are relative to the graph file; a generated script takes
+them relative to its own folder. Whoever writes a script somewhere (`kgs
+export-training`, the studio's "Export script") rewrites them for that place first.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+from graph.training import DataSource, TrainingSetup
+
+
+def _moved(path: str, old_base: Path, new_base: Path) -> str:
+    """`path`, relative to `old_base` unless absolute, as seen from `new_base`."""
+    if os.path.isabs(path):
+        return path
+    return os.path.relpath(os.path.abspath(old_base / path), os.path.abspath(new_base))
+
+
+def _relocated(source: DataSource | None, old_base: Path, new_base: Path) -> DataSource | None:
+    if source is None:
+        return None
+    return dataclasses.replace(
+        source,
+        path=None if source.path is None else _moved(source.path, old_base, new_base),
+        arrays={name: _moved(p, old_base, new_base) for name, p in source.arrays.items()},
+    )
+
+
+def relocated(
+    setup: TrainingSetup, graph_folder: str | os.PathLike, script_folder: str | os.PathLike
+) -> TrainingSetup:
+    """`setup` with its relative data paths (training and validation) rewritten from
+    `graph_folder` to `script_folder`; absolute paths stay as they are."""
+    old, new = Path(graph_folder), Path(script_folder)
+    return dataclasses.replace(
+        setup,
+        data=_relocated(setup.data, old, new),
+        validation_data=_relocated(setup.validation_data, old, new),
+    )
