@@ -77,9 +77,8 @@ def ruff(*args: str) -> subprocess.CompletedProcess:
 def test_scripts_are_ruff_clean_and_ruff_formatted(tmp_path, style):
     for name, setup in (("default", None), ("full", full_setup())):
         (tmp_path / f"{name}_{style}.py").write_text(to_training_script(tickets(), setup, style))
-    (tmp_path / f"mlp_{style}.py").write_text(
-        to_training_script(chain(("Dense", {"units": 3, "activation": "softmax"})), None, style)
-    )
+    odd = chain(("Dense", {"units": 3, "activation": "softmax"}), name='an "odd" \\ näme')
+    (tmp_path / f"odd_{style}.py").write_text(to_training_script(odd, None, style))
     check = ruff("check", "--no-cache", str(tmp_path))
     assert check.returncode == 0, check.stdout
     formatted = ruff("format", "--check", "--diff", "--no-cache", str(tmp_path))

@@ -8,12 +8,13 @@ project's line length (100) and splits it as ruff does when not, so the scripts 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+# pysource's string literals are quoted and escaped as ruff format writes them.
 from codegen.pysource import WIDTH
+from codegen.pysource import _string as string_literal
 
 _STEP = 4
 
@@ -34,14 +35,14 @@ class Call:
 
 
 def literal(value: Any) -> str:
-    """`value` as a one-line Python expression: strings double-quoted (JSON's escapes
-    are Python's), containers in their own order."""
+    """`value` as a one-line Python expression: strings quoted as ruff quotes them,
+    containers in their own order."""
     if isinstance(value, Code):
         return value.text
     if isinstance(value, Call):
         return f"{value.callee}({', '.join(literal(v) for v in value.args)})"
     if isinstance(value, str):
-        return json.dumps(value)
+        return string_literal(value)
     if isinstance(value, tuple):
         inner = ", ".join(literal(v) for v in value)
         return f"({inner},)" if len(value) == 1 else f"({inner})"

@@ -243,12 +243,14 @@ def to_training_script(g: ModelGraph, setup: TrainingSetup | None, style: str) -
     imports = [*_IMPORTS[style], *data_code.imports]
     if uses_metric:
         imports += metric_code.imports
+    # In docstrings, as command-line words: no quotes, spaces or backslashes.
+    word = re.sub(r"[^A-Za-z0-9_-]", "_", g.name)[:32] or "model"
     values = {
         "name": _display(g.name),
         "epochs": setup.epochs,
-        "out": f"{g.name}.keras",
+        "out": f"{word}.keras",
         "data_hint": " --data DATA" if setup.data is None else "",
-        "rdzv_id": re.sub(r"[^A-Za-z0-9_-]", "_", g.name)[:32] or "train",
+        "rdzv_id": word,
     }
     values["find_unused"], values["unused_note"] = _find_unused(setup)
     head = [
