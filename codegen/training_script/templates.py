@@ -210,6 +210,23 @@ def train_step(
     model.compute_metrics(x, y, y_pred)
 
 
+def train_epoch(
+    model: keras.Model,
+    forward: torch.nn.Module,
+    loss_tracker: keras.metrics.Mean,
+    callbacks: keras.callbacks.CallbackList,
+    batches_of_epoch: Iterator[tuple],
+) -> None:
+    \"\"\"One epoch of training steps, the metrics started afresh, the callbacks called
+    around every batch.\"\"\"
+    model.reset_metrics()
+    loss_tracker.reset_state()
+    for step, (x, y, size) in enumerate(batches_of_epoch):
+        callbacks.on_train_batch_begin(step)
+        train_step(model, forward, loss_tracker, x, y, size)
+        callbacks.on_train_batch_end(step)
+
+
 def evaluate_rows(
     model: keras.Model,
     loss_tracker: keras.metrics.Mean,
@@ -266,14 +283,9 @@ def train(
     model.stop_training = False
     callbacks.on_train_begin()
     for epoch in range(args.epochs):
-        model.reset_metrics()
-        loss_tracker.reset_state()
         callbacks.on_epoch_begin(epoch)
         rows = rng.permutation(data.samples)
-        for step, (x, y, size) in enumerate(batches(data, rows, args.batch_size)):
-            callbacks.on_train_batch_begin(step)
-            train_step(model, model, loss_tracker, x, y, size)
-            callbacks.on_train_batch_end(step)
+        train_epoch(model, model, loss_tracker, callbacks, batches(data, rows, args.batch_size))
         logs = results(model, loss_tracker)
         if validation is not None:
             val_logs = evaluate(model, validation, args.batch_size)
@@ -394,15 +406,10 @@ def train(
     model.stop_training = False
     callbacks.on_train_begin()
     for epoch in range(args.epochs):
-        model.reset_metrics()
-        loss_tracker.reset_state()
         callbacks.on_epoch_begin(epoch)
         sampler.set_epoch(epoch)
         rows = np.fromiter(sampler, dtype=np.int64)
-        for step, (x, y, size) in enumerate(batches(data, rows, per_process)):
-            callbacks.on_train_batch_begin(step)
-            train_step(model, ddp, loss_tracker, x, y, size)
-            callbacks.on_train_batch_end(step)
+        train_epoch(model, ddp, loss_tracker, callbacks, batches(data, rows, per_process))
         logs = results(model, loss_tracker)
         average_moving_statistics(model, world)
         if validation is not None:
