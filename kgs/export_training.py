@@ -14,13 +14,12 @@ setup.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 from pathlib import Path
 
 from graph import GraphError, load
 from graph.atomicfile import atomic_path
-from graph.training import TrainingSetup, TrainingSetupError
+from graph.training import TrainingSetupError
 from kgs.exits import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE
 
 
@@ -30,17 +29,13 @@ def run(args: argparse.Namespace) -> int:
     except GraphError as e:
         print(e, file=sys.stderr)
         return EXIT_UNREADABLE
-    from codegen.training.samples import sample_data_for
-    from codegen.training_script import relocated, to_training_script
+    from codegen.training_script import setup_for_script, to_training_script
 
     out = Path(args.out)
-    graph_folder = Path(args.file).parent
-    setup = g.training or TrainingSetup()
-    if setup.data is None and (sample := sample_data_for(g)) is not None:
-        print(f"training on the bundled sample data {sample.path}", file=sys.stderr)
-        setup = dataclasses.replace(setup, data=sample)
-    setup = relocated(setup, graph_folder, out.parent)
     try:
+        setup, note = setup_for_script(g, Path(args.file).parent, out.parent)
+        if note:
+            print(note, file=sys.stderr)
         text = to_training_script(g, setup, args.style)
     except TrainingSetupError as e:
         print(f"{args.file}: {e}", file=sys.stderr)

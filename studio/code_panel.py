@@ -47,10 +47,21 @@ def _python(style: str) -> Callable[[ModelGraph], str]:
     return generate
 
 
-#: The tabs every code panel starts with.
+def _training_script(style: str) -> Callable[[ModelGraph], str]:
+    def generate(g: ModelGraph) -> str:
+        from codegen.training_script import to_training_script
+
+        # As if written beside the graph file: data paths stay as the setup has them.
+        return to_training_script(g, None, style)
+
+    return generate
+
+
+#: The tabs every code panel starts with: the model, then its training as a script.
 DEFAULT_TABS = (
     CodeTab("Functional", _python("functional")),
     CodeTab("Subclass", _python("subclass")),
+    *(CodeTab(f"Training: {style}", _training_script(style)) for style in ("fit", "loop", "ddp")),
 )
 
 

@@ -28,6 +28,9 @@ TARGETS = {
     "onnx": ExportTarget("ONNX (checked against Keras)", "ONNX model (*.onnx)", ".onnx"),
     "functional": ExportTarget("Python, functional", "Python source (*.py)", ".py"),
     "subclass": ExportTarget("Python, keras.Model subclass", "Python source (*.py)", ".py"),
+    "training:fit": ExportTarget("Training script, fit()", "Python source (*.py)", ".py"),
+    "training:loop": ExportTarget("Training script, torch loop", "Python source (*.py)", ".py"),
+    "training:ddp": ExportTarget("Training script, torchrun DDP", "Python source (*.py)", ".py"),
 }
 
 
@@ -37,19 +40,27 @@ def with_suffix(path: Path, target: str) -> Path:
     return path if path.name.endswith(suffix) else path.with_name(path.name + suffix)
 
 
-def export_graph(g: ModelGraph, path: Path, target: str) -> str:
+def export_graph(g: ModelGraph, path: Path, target: str, graph_folder: Path | None = None) -> str:
     """Write `g` to `path` as `target`; return what was done, for the status bar.
 
-    Raises GraphError (invalid graph, a node ONNX cannot express, a parity
-    mismatch) with a message naming the nodes; the file is then not written.
+    `graph_folder`: where the graph file is (its training setup's relative data
+    paths start there; None for an untitled graph: the script's folder). Raises
+    GraphError (invalid graph, a node ONNX cannot express, a parity mismatch, an
+    unusable training setup) with a message naming the nodes or fields; the file is
+    then not written.
     """
     from codegen import build_model, export_onnx, save_keras, to_python
 
     if target in ("functional", "subclass"):
-        source = to_python(g, target)
-        with atomic_path(path) as tmp:
-            tmp.write_text(source, encoding="utf-8")
+        _write_text(path, to_python(g, target))
         return f"Wrote {path.name}: {target} Python source"
+    if target.startswith("training:"):
+        from codegen.training_script import setup_for_script, to_training_script
+
+        style = target.removeprefix("training:")
+        setup, note = setup_for_script(g, graph_folder or path.parent, path.parent)
+        _write_text(path, to_training_script(g, setup, style))
+        return f"Wrote {path.name}: {style} training script" + (f"; {note}" if note else "")
     model = build_model(g)
     if target == "keras":
         save_keras(model, path)
@@ -59,3 +70,8 @@ def export_graph(g: ModelGraph, path: Path, target: str) -> str:
             report = export_onnx(model, g, tmp)
         return f"Wrote {path.name}: ONNX, matches Keras (worst difference {report.worst:.1e})"
     raise ValueError(f"unknown export target {target!r}; expected one of {', '.join(TARGETS)}")
+
+
+def _write_text(path: Path, text: str) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")

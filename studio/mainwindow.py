@@ -138,6 +138,7 @@ class MainWindow(QMainWindow):
         self.inspector.set_stack(document.stack)
         self.inspector.set_graph(document.graph)
         self.training.set_document(document.graph, document.stack, self._base_folder())
+        document.graph.events.training_changed.connect(self._on_training_changed)
         document.state_changed.connect(self._update_title)
         self._on_validated(self.scene.report)
         self._update_title()
@@ -155,7 +156,12 @@ class MainWindow(QMainWindow):
         """Stop listening to `scene` (it clears its selection as it is destroyed)."""
         scene.validated.disconnect(self._on_validated)
         scene.selectionChanged.disconnect(self._on_selection_changed)
+        scene.graph.events.training_changed.disconnect(self._on_training_changed)
         scene.detach()
+
+    def _on_training_changed(self) -> None:
+        """The training setup is no part of validation, but the training scripts show it."""
+        self.code.show_graph(self.document.graph, self.report)
 
     def _base_folder(self) -> Path | None:
         """Where relative data paths of the training setup start: the file's folder."""
@@ -379,8 +385,10 @@ class MainWindow(QMainWindow):
                 reasons = "\n".join(p.message for p in problems)
                 self.prompts.error("Cannot export to ONNX", f"Marked on the canvas:\n{reasons}")
                 return None
-        snapshot = loads(dumps(g))
-        job = Job(f"Export to {spec.title}", lambda: export_graph(snapshot, path, target), self)
+        snapshot, folder = loads(dumps(g)), self._base_folder()
+        job = Job(
+            f"Export to {spec.title}", lambda: export_graph(snapshot, path, target, folder), self
+        )
         job.succeeded.connect(lambda message: self.statusBar().showMessage(message, 10000))
         job.failed.connect(lambda message: self.prompts.error("Export failed", message))
         job.finished.connect(lambda: self.jobs.remove(job))

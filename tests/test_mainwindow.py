@@ -308,3 +308,24 @@ def test_closing_the_window_mid_training_stops_the_run_and_keeps_the_graph(make_
     window.prompts.answers["save_changes"] = DISCARD
     assert window.close()
     assert not panel.running
+
+
+def test_training_scripts_follow_the_setup_in_the_code_panel_and_export(window, tmp_path, qtbot):
+    window.new_from_template(TEMPLATES / "mnist_mlp.graph.json")
+    code = window.code
+    window.docks["code"].raise_()
+    code.tabs.setCurrentWidget(code.view("Training: loop"))
+    window.training.form.epochs.setValue(3)  # a setup edit: no graph validation runs
+    qtbot.waitUntil(lambda: "EPOCHS = 3" in code.view("Training: loop").toPlainText())
+    assert "loss.backward()" in code.view("Training: loop").toPlainText()
+
+    target = tmp_path / "scripts" / "train"
+    target.parent.mkdir()
+    job = window.export("training:fit", target)
+    with qtbot.waitSignal(job.finished, timeout=60_000):
+        pass
+    script = (tmp_path / "scripts" / "train.py").read_text()
+    compile(script, "train.py", "exec")
+    assert "EPOCHS = 3" in script and ".fit(" in script
+    assert "digits_mlp.npz" in script  # the bundled sample data, as kgs train would use
+    assert "bundled sample data" in window.statusBar().currentMessage()

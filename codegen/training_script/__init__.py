@@ -8,10 +8,11 @@ DistributedDataParallel, launched by torchrun. Generating imports no keras.
 
 A script takes the setup's relative data paths relative to its own folder: before
 writing one away from the graph file, rewrite them with `relocated(setup, graph_folder,
-script_folder)`.
+script_folder)`, or take `setup_for_script(g, graph_folder, script_folder)`, which also
+falls back to bundled sample data.
 """
 
-from codegen.training_script.paths import relocated
+from codegen.training_script.paths import relocated, setup_for_script
 from codegen.training_script.writer import STYLES, to_training_script
 
-__all__ = ["STYLES", "relocated", "to_training_script"]
+__all__ = ["STYLES", "relocated", "setup_for_script", "to_training_script"]

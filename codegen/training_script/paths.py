@@ -11,6 +11,7 @@ import dataclasses
 import os
 from pathlib import Path
 
+from graph import ModelGraph
 from graph.training import DataSource, TrainingSetup
 
 
@@ -42,3 +43,22 @@ def relocated(
         data=_relocated(setup.data, old, new),
         validation_data=_relocated(setup.validation_data, old, new),
     )
+
+
+def setup_for_script(
+    g: ModelGraph, graph_folder: str | os.PathLike, script_folder: str | os.PathLike
+) -> tuple[TrainingSetup, str | None]:
+    """The setup a script written in `script_folder` trains with, and a note for the user.
+
+    The graph's own setup (else the defaults), its data paths rewritten for the
+    script's folder; without data in the setup, a bundled sample file holding the
+    graph's arrays (the note says which), as `kgs train` does.
+    """
+    from codegen.training.samples import sample_data_for
+
+    setup = g.training or TrainingSetup()
+    note = None
+    if setup.data is None and (sample := sample_data_for(g)) is not None:
+        note = f"training on the bundled sample data {sample.path}"
+        setup = dataclasses.replace(setup, data=sample)
+    return relocated(setup, graph_folder, script_folder), note
