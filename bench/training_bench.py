@@ -7,7 +7,11 @@ shown). Prints the median epoch time of each (the first epoch of a run is left o
 it pays for warm-up) and their ratio (goal <= 1.05), and, while the studio trains,
 how late a 10 ms single-shot timer chain fires on the GUI thread (goal: p99 < 50 ms).
 
-Run: QT_QPA_PLATFORM=offscreen .venv/bin/python bench/training_bench.py [--epochs N] [--rounds R]
+Torch runs on one thread by default (`--threads`): with one thread per core, OpenMP
+threads wait on each other whenever anything else runs (the GUI thread, other
+processes), and epoch times then swing by 10x between runs (see bench/RESULTS.md).
+
+Run: .venv/bin/python bench/training_bench.py [--epochs N] [--rounds R] [--threads T]
 """
 
 from __future__ import annotations
@@ -86,8 +90,9 @@ def plain_fit_in_thread(g, setup) -> list[float]:
     return seconds
 
 
-def studio_fit(g, setup) -> tuple[list[float], list[float]]:
-    """Epoch times of a panel run, and the GUI timer's lateness (ms) while it ran."""
+def studio_fit(g, setup) -> tuple[list[float], list[float], float]:
+    """Epoch times of a panel run, the GUI timer's lateness (ms) while it ran, and the
+    share of the run's wall time the GUI thread spent on the CPU (probe included)."""
     g.training = setup
     panel = TrainingPanel()
     panel.resize(1200, 800)
@@ -111,14 +116,16 @@ def studio_fit(g, setup) -> tuple[list[float], list[float]]:
     panel.start()
     clock.start()
     probe.start(PROBE_MS)
+    cpu, wall = time.thread_time(), time.perf_counter()
     loop.exec()
+    gui_share = (time.thread_time() - cpu) / (time.perf_counter() - wall)
     probe.stop()
     seconds = panel.epoch_seconds
     if panel.message_is_error or panel.result is None or panel.result.stopped:
         raise SystemExit(f"the studio run failed: {panel.message.toPlainText()}")
     panel.shutdown()
     panel.close()
-    return seconds, lateness
+    return seconds, lateness, gui_share
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -130,8 +137,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch threads (OMP_NUM_THREADS); 0 keeps torch's default of one per core",
+    )
     args = parser.parse_args()
-    import torch
+    if args.threads:
+        os.environ["OMP_NUM_THREADS"] = str(args.threads)
+    import torch  # after OMP_NUM_THREADS: torch reads it once, at import
 
     QApplication.instance() or QApplication([])
     g = load(TEMPLATE)
@@ -143,10 +158,12 @@ def main() -> None:
     }
     medians: dict[str, list[float]] = {what: [] for what in [*runs, STUDIO]}
     lateness: list[float] = []
+    gui: list[float] = []
     for _ in range(args.rounds):  # interleaved, so a busy spell of the machine hits all
         for what, fit in runs.items():
             medians[what].append(statistics.median(fit(g, setup)[1:]))
-        seconds, late = studio_fit(g, setup)
+        seconds, late, gui_share = studio_fit(g, setup)
+        gui.append(gui_share)
         medians[STUDIO].append(statistics.median(seconds[1:]))
         lateness += late
     steps = -(-int(1797 * (1 - setup.validation_split)) // setup.batch_size)
@@ -164,6 +181,8 @@ def main() -> None:
             f"ratio studio / {what}: {statistics.median(ratios):.3f} median of rounds "
             f"({' '.join(f'{r:.2f}' for r in ratios)})   (goal <= 1.05)"
         )
+    shares = " ".join(f"{share:.1%}" for share in gui)
+    print(f"GUI thread CPU while the studio trains, share of wall time per round: {shares}")
     print(
         f"GUI timer lateness while training ({len(lateness)} ticks of {PROBE_MS} ms): "
         f"p50 {percentile(lateness, 50):.1f} ms, p99 {percentile(lateness, 99):.1f} ms, "

@@ -18,6 +18,9 @@ COLUMNS = 3
 TRAIN_PEN = pg.mkPen("#1f77b4", width=2)
 VALIDATION_PEN = pg.mkPen("#ff7f0e", width=2)
 VALIDATION = "val_"
+#: Width of the y axes, fixed: an axis that widens for longer tick labels re-lays out
+#: every plot of the canvas, and each relaid plot redraws its ticks.
+AXIS_WIDTH = 44
 #: The key of the batch-loss plot among the views.
 BATCH = " batch"
 
@@ -88,10 +91,12 @@ class TrainingPlots(pg.GraphicsLayoutWidget):
         batch.setClipToView(True)
         batch.setDownsampling(auto=True, mode="peak")
         self.batch_curve = batch.plot(pen=TRAIN_PEN)
+        batch.getAxis("left").setWidth(AXIS_WIDTH)
         self.views[BATCH] = batch.getViewBox()
         for i, quantity in enumerate(quantities(names)):
             plot = self.addPlot(row=1 + i // COLUMNS, col=i % COLUMNS, title=quantity)
             plot.setLabel("bottom", "epoch")
+            plot.getAxis("left").setWidth(AXIS_WIDTH)
             self.views[quantity] = plot.getViewBox()
             legend = plot.addLegend(offset=(-5, 5))
             legend.setLabelTextSize("7pt")
