@@ -200,3 +200,26 @@ def test_prediction_cells(value, as_class, probability, text):
     from studio.training_results import cell_text
 
     assert cell_text(value, as_class, probability) == text
+
+
+def test_the_form_follows_edits_of_the_outputs(qtbot, panel):
+    g, form = panel.g, panel.form
+    g.rename("predictions", "digit")
+    qtbot.waitUntil(lambda: list(form.output_rows) == ["digit"], timeout=2_000)
+    g.set_params("predictions", {**g.layer("predictions").params, "activation": "sigmoid"})
+    qtbot.waitUntil(
+        lambda: form.output_rows["digit"].loss.currentText() == "binary_crossentropy",
+        timeout=2_000,
+    )
+    assert g.training is None  # inferred, not stored
+
+
+def test_shutdown_mid_run_waits_for_the_thread(qtbot, panel):
+    panel.form.epochs.setValue(1000)
+    panel.start_button.click()
+    job = panel._job
+    qtbot.waitUntil(lambda: len(panel.plots.batch_x) > 0, timeout=30_000)
+    panel.shutdown()
+    assert job.isFinished() and not panel.running
+    qtbot.wait(50)  # the run's queued signals arrive after shutdown and are ignored
+    assert panel.start_button.isEnabled() and panel.result is None
