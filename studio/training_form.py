@@ -302,7 +302,9 @@ class TrainingForm(QWidget):
 
     # ------------------------------------------------------------ document
 
-    def set_document(self, g: ModelGraph | None, stack: QUndoStack | None, base: Path | None):
+    def set_document(
+        self, g: ModelGraph | None, stack: QUndoStack | None, base: Path | None
+    ) -> None:
         """Edit `g`'s setup on `stack`; `base` is the graph file's folder (None: untitled)."""
         if self.g is not None:
             for event in self.g.events.all():
@@ -321,8 +323,8 @@ class TrainingForm(QWidget):
             self._later.start()
 
     def stored(self) -> TrainingSetup:
-        """The setup as the graph stores it (defaults where it has none)."""
-        return self.g.training or TrainingSetup()
+        """The setup as the graph stores it (defaults where it has none, or no graph)."""
+        return (self.g.training if self.g is not None else None) or TrainingSetup()
 
     def data_source(self) -> DataSource | None:
         """The data to train on: the setup's, else the bundled sample for this graph."""

@@ -73,7 +73,7 @@ class FormScroll(QScrollArea):
     """
 
     def fit(self) -> None:
-        QTimer.singleShot(0, self._fit)
+        QTimer.singleShot(0, self, self._fit)
 
     def _fit(self) -> None:
         scrollbar = self.verticalScrollBar().sizeHint().width()
