@@ -61,7 +61,10 @@ def export_trained(model: Any, g: ModelGraph, path: Path, target: str) -> str:
 
 
 def duration_text(seconds: float) -> str:
+    """'42 s', '3 min 05 s', '10 h 45 min'."""
     seconds = round(seconds)
+    if seconds >= 3600:
+        return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
     return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
 
 

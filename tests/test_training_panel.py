@@ -25,6 +25,7 @@ def panel(qtbot):
     qtbot.addWidget(panel)
     panel.resize(1200, 800)
     panel.set_document(g, stack, TEMPLATES)
+    panel.show()
     panel.stack = stack
     yield panel
     panel.shutdown()
@@ -77,6 +78,7 @@ def test_start_plots_batches_and_stop_ends_the_run(qtbot, panel):
     )
     assert panel.progress.maximum() == 1000 * 180  # 1,437 training samples in batches of 8
     assert panel.eta.text().startswith("epoch 1/1000, batch ")
+    assert panel.eta.text().endswith(" min left")  # hours and minutes
     grab(panel, "running")
     panel.stop_button.click()
     finish(qtbot, panel, timeout=5_000)
@@ -223,3 +225,12 @@ def test_shutdown_mid_run_waits_for_the_thread(qtbot, panel):
     assert job.isFinished() and not panel.running
     qtbot.wait(50)  # the run's queued signals arrive after shutdown and are ignored
     assert panel.start_button.isEnabled() and panel.result is None
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"), [(41.6, "42 s"), (185, "3 min 05 s"), (38_700, "10 h 45 min")]
+)
+def test_durations(seconds, text):
+    from studio.training_panel import duration_text
+
+    assert duration_text(seconds) == text
