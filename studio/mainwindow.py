@@ -105,6 +105,7 @@ class MainWindow(QMainWindow):
         self.quick_add.chosen.connect(self._quick_add_chosen)
         self.palette_.layer_chosen.connect(self._add_at_view_centre)
         self.problems.node_activated.connect(self.focus_node)
+        self.training.script_requested.connect(lambda style: self.export(f"training:{style}"))
 
         self._autosave_timer = QTimer(self)
         self._autosave_timer.setInterval(AUTOSAVE_MS)

@@ -23,11 +23,13 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QScrollArea,
     QSplitter,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -88,11 +90,21 @@ class FormScroll(QScrollArea):
         self.fit()
 
 
+#: The training script styles offered by "Export script", with their menu text.
+SCRIPT_STYLES = (
+    ("fit", "fit() script..."),
+    ("loop", "torch training loop script..."),
+    ("ddp", "torchrun DDP script..."),
+)
+
+
 class TrainingPanel(QWidget):
     """Trains the current document's graph in the background, with live plots."""
 
     #: A run ended (finished, stopped or failed); the panel shows how.
     run_finished = Signal()
+    #: "Export script" chose a style (fit, loop, ddp); the window writes the script.
+    script_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -120,9 +132,19 @@ class TrainingPanel(QWidget):
         self.start_button.clicked.connect(self.start)
         self.stop_button = QPushButton("Stop")
         self.stop_button.clicked.connect(self.stop)
+        self.script_button = QToolButton()
+        self.script_button.setText("Export script")
+        self.script_button.setToolTip("This training as a Python script to keep or run elsewhere")
+        self.script_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        scripts = QMenu(self.script_button)
+        for style, title in SCRIPT_STYLES:
+            action = scripts.addAction(title)
+            action.triggered.connect(lambda _checked=False, s=style: self.script_requested.emit(s))
+        self.script_button.setMenu(scripts)
         buttons = QHBoxLayout()
         buttons.addWidget(self.start_button)
         buttons.addWidget(self.stop_button)
+        buttons.addWidget(self.script_button)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)

@@ -321,7 +321,10 @@ def test_training_scripts_follow_the_setup_in_the_code_panel_and_export(window, 
 
     target = tmp_path / "scripts" / "train"
     target.parent.mkdir()
-    job = window.export("training:fit", target)
+    window.prompts.answers["save_path"] = target
+    [fit_script, *_] = window.training.script_button.menu().actions()
+    fit_script.trigger()  # the training panel's Export script > fit()
+    [job] = window.jobs
     with qtbot.waitSignal(job.finished, timeout=60_000):
         pass
     script = (tmp_path / "scripts" / "train.py").read_text()
