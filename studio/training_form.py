@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
-    QPushButton,
     QSpinBox,
     QToolButton,
     QVBoxLayout,
@@ -51,6 +50,7 @@ from graph.training import (
 )
 from studio.commands import push_checked
 from studio.training_commands import SetTraining
+from studio.training_data_field import DataFileField
 
 #: How long other graph edits must pause before the form catches up.
 REFRESH_MS = 100
@@ -234,7 +234,6 @@ class TrainingForm(QWidget):
         self.sample: DataSource | None = None
         self._updating = False
         self._shown: TrainingSetup | None = None
-        self._data_text = ""
         self._later = QTimer(self)
         self._later.setSingleShot(True)
         self._later.setInterval(REFRESH_MS)
@@ -265,21 +264,17 @@ class TrainingForm(QWidget):
         self.validation_split.valueChanged.connect(
             lambda v: self.edit("validation split", replace(self.stored(), validation_split=v))
         )
-        self.data_path = QLineEdit()
-        self.data_path.editingFinished.connect(self._data_typed)
-        self.browse_button = QPushButton("Browse...")
-        self.browse_button.clicked.connect(self._browse)
-        data_row = QHBoxLayout()
-        data_row.addWidget(self.data_path, 1)
-        data_row.addWidget(self.browse_button)
+        self.data = DataFileField(self, "data", "Training data")
+        self.validation_data = DataFileField(self, "validation_data", "Validation data")
 
         general = QFormLayout()
-        general.addRow("Data", data_row)
+        general.addRow("Data", self.data)
         general.addRow("Optimizer", self.optimizer)
         general.addRow("Learning rate", self.learning_rate)
         general.addRow("Epochs", self.epochs)
         general.addRow("Batch size", self.batch_size)
         general.addRow("Validation split", self.validation_split)
+        general.addRow("Validation data", self.validation_data)
 
         self.outputs_box = QGroupBox("Outputs: loss and metrics")
         self.outputs_layout = QFormLayout(self.outputs_box)
@@ -354,7 +349,12 @@ class TrainingForm(QWidget):
         stored = self.stored()
         setup = resolve(g, stored)
         self.sample = sample_data_for(g)
-        self._show_data(stored.data)
+        sample = f"bundled sample: {Path(self.sample.path).name}" if self.sample else "none"
+        self.data.show_source(stored.data, f".npz or .csv file ({sample})")
+        self.validation_data.show_source(
+            stored.validation_data, "optional .npz or .csv file (else the split above)"
+        )
+        self.validation_split.setEnabled(stored.validation_data is None)
         _set_items(self.optimizer, list(OPTIMIZERS), setup.optimizer)
         self.learning_rate.set_value(setup.learning_rate)
         self.epochs.setValue(setup.epochs)
@@ -386,37 +386,9 @@ class TrainingForm(QWidget):
 
     # ---------------------------------------------------------------- data
 
-    def _show_data(self, data: DataSource | None) -> None:
-        if data is None:
-            self._data_text = ""
-        elif data.path is not None:
-            self._data_text = data.path
-        else:
-            self._data_text = ", ".join(f"{k}={v}" for k, v in data.arrays.items())
-        self.data_path.setText(self._data_text)
-        sample = f"bundled sample: {Path(self.sample.path).name}" if self.sample else "none"
-        self.data_path.setPlaceholderText(f".npz or .csv file ({sample})")
-
-    def _data_typed(self) -> None:
-        text = self.data_path.text().strip()
-        if text == self._data_text:
-            return  # unchanged (also: the .npy listing shown, not edited)
-        self._set_data(DataSource(text) if text else None)
-
-    def _set_data(self, data: DataSource | None) -> None:
-        self.edit("data", replace(self.stored(), data=data))
-
-    def _browse(self) -> None:
-        path = self.ask_data_path()
-        if path is None:
-            return
-        if self.base is not None and path.is_relative_to(self.base):
-            path = path.relative_to(self.base)
-        self._set_data(DataSource(str(path)))
-
-    def ask_data_path(self) -> Path | None:
-        """The data file the user picks (tests override this)."""
+    def ask_data_path(self, title: str) -> Path | None:
+        """The data file the user picks for `title` (tests override this)."""
         path, _ = QFileDialog.getOpenFileName(
-            self, "Training data", str(self.base or ""), "Data (*.npz *.csv)"
+            self, title, str(self.base or ""), "Data (*.npz *.csv)"
         )
         return Path(path) if path else None

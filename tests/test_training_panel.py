@@ -46,7 +46,7 @@ def test_form_edits_are_undoable_and_follow_undo(panel):
     assert form.epochs.value() == 10  # the defaults are shown
     assert form.output_rows["predictions"].loss.currentText() == "sparse_categorical_crossentropy"
     assert form.output_rows["predictions"].metrics.metrics() == ("accuracy",)
-    assert form.data_path.placeholderText().endswith("digits_mlp.npz)")
+    assert form.data.line.placeholderText().endswith("digits_mlp.npz)")
 
     form.epochs.setValue(2)
     assert g.training.epochs == 2
@@ -127,8 +127,8 @@ def test_a_full_run_shows_evaluation_predictions_and_exports(qtbot, panel, tmp_p
 def test_bad_data_shows_the_data_error_and_start_works_again(qtbot, panel, tmp_path):
     bad = tmp_path / "bad.npz"
     np.savez(bad, digits=np.zeros((10, 784), np.float32))
-    panel.form.ask_data_path = lambda: bad
-    panel.form.browse_button.click()
+    panel.form.ask_data_path = lambda title: bad
+    panel.form.data.browse_button.click()
     assert panel.g.training.data.path == str(bad)
     panel.start_button.click()
     finish(qtbot, panel)
@@ -234,3 +234,25 @@ def test_durations(seconds, text):
     from studio.training_panel import duration_text
 
     assert duration_text(seconds) == text
+
+
+def test_a_validation_file_replaces_the_split(qtbot, panel, tmp_path):
+    with np.load(ROOT / "resources" / "data" / "digits_mlp.npz") as digits:
+        arrays = {name: digits[name] for name in digits.files}
+    np.savez(tmp_path / "train.npz", **{k: v[:200] for k, v in arrays.items()})
+    np.savez(tmp_path / "val.npz", **{k: v[200:250] for k, v in arrays.items()})
+    form = panel.form
+    form.ask_data_path = lambda title: tmp_path / ("val.npz" if "Valid" in title else "train.npz")
+    form.data.browse_button.click()
+    form.validation_data.browse_button.click()
+    assert panel.g.training.validation_data.path == str(tmp_path / "val.npz")
+    assert not form.validation_split.isEnabled()
+    form.epochs.setValue(1)
+    panel.start_button.click()
+    finish(qtbot, panel)
+    assert not panel.message_is_error, panel.message.toPlainText()
+    assert panel.result.validation.samples == 50
+    assert "val_loss" in panel.result.history
+    for _ in range(2):  # epochs, then the validation file
+        panel.stack.undo()
+    assert panel.g.training.validation_data is None and form.validation_split.isEnabled()
