@@ -70,6 +70,8 @@ class _Tables(NamedTuple):
     sites: dict[int, list[str]]
     #: node id -> a stamp that changes whenever the node's incoming connections change
     wiring_stamp: dict[str, int]
+    #: a stamp that changes whenever any connection changes
+    last_stamp: int
 
 
 class ModelGraph:
@@ -206,6 +208,7 @@ class ModelGraph:
             self._layers,
             self._sites,
             self._wiring_stamp,
+            self._stamps,
         )
 
     @property

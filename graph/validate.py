@@ -92,6 +92,7 @@ class _Validation:
         self.old_layers = g._validation_memo.get("layers", {})
         self.old_nodes = g._validation_memo.get("nodes", {})
         self.old_wiring = g._validation_memo.get("wiring", {})
+        self.old_structure = g._validation_memo.get("structure")
         self.new_layers: dict[int, tuple] = {}
         self.new_nodes: dict[str, tuple] = {}
         self.new_wiring: dict[str, tuple] = {}
@@ -163,7 +164,25 @@ class _Validation:
                 self.usable[layer_id] = (spec, resolved)
 
     def topological_order(self) -> list[str]:
-        """A stable topological order (Kahn's, ties by graph order); reports cycles."""
+        """A stable topological order (Kahn's, ties by graph order); reports cycles.
+
+        The order depends only on the nodes (in graph order) and their connections, so
+        it is kept between runs while neither changed (a param edit, a rename, a move).
+        """
+        structure = (self.t.last_stamp, tuple(self.t.nodes))
+        memo = self.old_structure
+        if memo is not None and memo[0] == structure:
+            order, stuck = memo[1], memo[2]
+        else:
+            order, stuck = self._kahn()
+        self.g._validation_memo["structure"] = (structure, order, stuck)
+        if stuck:
+            self.report_cycles(stuck)
+        return list(order)  # the report's own copy: the memo's must not change
+
+    def _kahn(self) -> tuple[list[str], set[str]]:
+        """Kahn's order (ties by graph order), and the nodes it could not order: those on
+        or downstream of a cycle."""
         pred, succ = self.t.pred, self.t.succ
         nodes = list(self.t.nodes)
         position = {n: i for i, n in enumerate(nodes)}
@@ -179,9 +198,7 @@ class _Validation:
                 indegree[dst] -= 1
                 if not indegree[dst]:
                     heapq.heappush(heap, position[dst])
-        if len(order) < len(nodes):
-            self.report_cycles(set(nodes) - set(order))
-        return order
+        return order, set(nodes) - set(order) if len(order) < len(nodes) else set()
 
     def report_cycles(self, stuck: set[str]) -> None:
         g = self.g
