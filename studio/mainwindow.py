@@ -198,7 +198,6 @@ class MainWindow(QMainWindow):
 
     def _update_title(self) -> None:
         self.setWindowTitle(f"{self.document.title()} - {APP_NAME}")
-        self.setWindowModified(self.document.unsaved)
 
     def show_refusal(self, reason: str) -> None:
         self.statusBar().showMessage(reason, 8000)
