@@ -1,0 +1,1 @@
+"""Benchmarks: each script prints its figures; the latest are in bench/RESULTS.md."""
