@@ -2,6 +2,7 @@
 another thread, reports progress as plain floats, and fails clearly on a NaN loss."""
 
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ from graph.training import (
     DataSource,
     EarlyStopping,
     ModelCheckpoint,
+    OutputSetup,
     TrainingSetup,
     log_names,
     resolve,
@@ -57,6 +59,30 @@ class Recorder(TrainingListener):
 
 def mlp():
     return load(TEMPLATES / "mnist_mlp.graph.json")
+
+
+def line(tmp_path, **changes):
+    """(graph, setup): one weight, from zero and without bias, learning y = x by full-batch
+    SGD and validated on y = x / 2, so val_loss falls for two epochs (the weight nears
+    1/2) and rises from then on (it passes 1/2 on its way to 1). Files in `tmp_path`."""
+    g = chain(
+        ("Dense", {"units": 1, "use_bias": False, "kernel_initializer": "zeros"}),
+        input_shape=(1,),
+    )
+    x = np.linspace(-1, 1, 16, dtype=np.float32)[:, None]
+    np.savez(tmp_path / "train.npz", input=x, dense=x)
+    np.savez(tmp_path / "val.npz", input=x, dense=x / 2)
+    setup = TrainingSetup(
+        optimizer="sgd",
+        learning_rate=0.5,
+        batch_size=16,
+        epochs=6,
+        validation_split=0.0,
+        data=DataSource(str(tmp_path / "train.npz")),
+        validation_data=DataSource(str(tmp_path / "val.npz")),
+        outputs={"dense": OutputSetup(loss="mse", metrics=())},
+    )
+    return g, replace(setup, **changes)
 
 
 def in_thread(function):
@@ -137,6 +163,102 @@ def test_a_stop_before_the_run_trains_nothing():
     result = trainer.run()
     assert result.stopped and result.batches == 0 and result.history == {}
     assert result.model is not None
+
+
+def test_a_stop_between_the_checks_and_fit_trains_nothing(tmp_path, monkeypatch):
+    """fit() runs its first batch whatever stop_training says: a stop that lands after
+    the Trainer's last check and before that batch must still train nothing."""
+    keras = import_keras()
+    g, setup = line(tmp_path, callbacks=(CSVLogger(),))
+    recorder = Recorder()
+    trainer = Trainer(g, setup, base=tmp_path, listener=recorder)
+    fit, before = keras.Model.fit, []
+
+    def stop_then_fit(model, *args, **kwargs):
+        before.extend(w.copy() for w in model.get_weights())
+        helper = threading.Thread(target=trainer.stop)
+        helper.start()
+        helper.join()
+        return fit(model, *args, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "fit", stop_then_fit)
+    result = trainer.run()
+    assert before, "fit was not reached"
+    assert result.stopped and result.batches == 0 and result.history == {}
+    assert recorder.batches == [] and recorder.epochs == [] and result.evaluation is None
+    for after, start in zip(result.model.get_weights(), before, strict=True):
+        np.testing.assert_array_equal(after, start)
+    # The callbacks were ended as fit() ends them: the CSV log is closed, header-less.
+    assert (tmp_path / "training_log.csv").read_text() == ""
+
+
+def in_thread_or_here(where, function):
+    return in_thread(function) if where == "worker thread" else function()
+
+
+@pytest.mark.parametrize("where", ["this thread", "worker thread"])
+@pytest.mark.parametrize("policy", ["mixed_float16", "float64"])
+def test_a_run_builds_float32_whatever_policy_its_thread_has(tmp_path, where, policy):
+    keras = import_keras()
+    g, setup = line(tmp_path, epochs=1)
+    main_policy = keras.config.dtype_policy().name
+
+    def run_under_policy():
+        own = keras.config.dtype_policy()
+        keras.config.set_dtype_policy(policy)
+        try:
+            result = Trainer(g, setup).run()
+            return result, keras.config.dtype_policy().name
+        finally:
+            keras.config.set_dtype_policy(own)
+
+    result, after = in_thread_or_here(where, run_under_policy)
+    assert after == policy  # the thread's own policy is back after the run
+    assert keras.config.dtype_policy().name == main_policy
+    assert {v.dtype for v in result.model.weights} == {"float32"}
+    assert {layer.compute_dtype for layer in result.model.layers} == {"float32"}
+    prediction = result.model.predict(np.ones((2, 1), np.float32), verbose=0)
+    assert prediction.dtype == np.float32
+
+
+@pytest.mark.parametrize("where", ["this thread", "worker thread"])
+def test_loads_inside_a_run_are_safe_mode_whatever_its_thread_allows(tmp_path, where):
+    keras = import_keras()
+    from keras.src.backend.common import global_state
+    from keras.src.saving.serialization_lib import in_safe_mode
+
+    unsafe = keras.Sequential([keras.Input((1,)), keras.layers.Lambda(lambda t: t * 2)])
+    unsafe.save(tmp_path / "lambda.keras")
+    g, setup = line(tmp_path, epochs=1)
+
+    class Loader(TrainingListener):
+        """Loads the Lambda model from inside fit(), in the training thread."""
+
+        def __init__(self):
+            self.refusals = []
+
+        def training_started(self, epochs, steps_per_epoch):
+            for kwargs in ({}, {"safe_mode": False}):
+                try:
+                    keras.models.load_model(tmp_path / "lambda.keras", **kwargs)
+                except ValueError as e:
+                    self.refusals.append(str(e))
+
+    def run_with_unsafe_deserialization():
+        own = in_safe_mode()
+        keras.config.enable_unsafe_deserialization()
+        try:
+            keras.models.load_model(tmp_path / "lambda.keras")  # this thread allows it
+            loader = Loader()
+            Trainer(g, setup, listener=loader).run()
+            return loader.refusals, in_safe_mode()
+        finally:
+            global_state.set_global_attribute("safe_mode_saving", own)
+
+    refusals, after = in_thread_or_here(where, run_with_unsafe_deserialization)
+    assert len(refusals) == 2
+    assert all("deserialization of a `Lambda` layer" in text for text in refusals)
+    assert after is False  # the thread's own setting is back after the run
 
 
 def test_seeded_runs_match_in_any_thread():

@@ -21,13 +21,20 @@ def plain(logs: dict[str, Any] | None) -> dict[str, float]:
     return {key: float(value) for key, value in (logs or {}).items()}
 
 
+class StoppedBeforeTraining(Exception):
+    """A stop came after fit() started and before its first batch: fit() is abandoned."""
+
+
 class RunMonitor(keras.callbacks.Callback):
     """Reports progress to a listener and honours a stop request within one batch.
 
     A stop can be asked at any moment from any thread (`stop_event`). `fit()` resets
     `stop_training` when it starts and `evaluate()` resets `stop_evaluating`, so the
     flags are set again at every hook: the batch running when the stop comes is the
-    last one, in training and in validation alike.
+    last one, in training and in validation alike. `fit()` looks at `stop_training`
+    only after a batch, so a stop that is already there when the first batch begins
+    raises StoppedBeforeTraining instead: nothing is trained. Put the monitor first
+    among fit()'s callbacks, so that the others never see that batch begin.
     """
 
     def __init__(self, stop_event: threading.Event, listener: Any) -> None:
@@ -51,6 +58,8 @@ class RunMonitor(keras.callbacks.Callback):
         self._halt()
 
     def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
+        if self.batches == 0 and self.stop_event.is_set():
+            raise StoppedBeforeTraining
         self._halt()
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:

@@ -2,15 +2,19 @@
 
 A Trainer is made in one thread (the studio's GUI thread) and `run()` in another
 (its worker), or both in one (`kgs train`). Everything Keras keeps per thread (the
-random seed, the dtype policy) is set inside `run()`, so it holds where training
-runs. Progress goes to a `TrainingListener` as plain floats, from the training
-thread: a GUI must hand it over to its own thread. `stop()` may be called at any
-moment from any thread; the batch running then is the last one.
+random seed, the dtype policy, safe mode) is set inside `run()`, so it holds where
+training runs: float32 and safe-mode deserialization, whatever the calling thread had
+(its own settings are back when `run()` returns). Progress goes to a
+`TrainingListener` as plain floats, from the training thread: a GUI must hand it
+over to its own thread. `stop()` may be called at any moment from any thread; the
+batch running then is the last one, and a stop before the first batch trains nothing.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -132,29 +136,46 @@ class Trainer:
         """
         setup, data, validation = self.prepare()
         keras = import_keras()
-        keras.config.set_dtype_policy("float32")
+        with thread_settings(keras):
+            return self._run(keras, setup, data, validation)
+
+    def _run(
+        self,
+        keras: Any,
+        setup: TrainingSetup,
+        data: TrainingData,
+        validation: TrainingData | None,
+    ) -> TrainingResult:
         if setup.seed is not None:
             keras.utils.set_random_seed(setup.seed)
 
         from codegen.build import build_model
         from codegen.training.compiling import compile_arguments, make_callbacks
-        from codegen.training.monitor import RunMonitor, plain
+        from codegen.training.monitor import RunMonitor, StoppedBeforeTraining, plain
 
         model = build_model(self.graph)
         model.compile(**compile_arguments(setup))
         monitor = RunMonitor(self._stop, self.listener)
         history: dict[str, list[float]] = {}
         if not self._stop.is_set():
-            fitted = model.fit(
-                data.x(),
-                data.y(),
-                batch_size=setup.batch_size,
-                epochs=setup.epochs,
-                validation_data=None if validation is None else (validation.x(), validation.y()),
-                callbacks=[monitor, *make_callbacks(setup, self.base)],
-                verbose=0,
-            )
-            history = {k: [float(v) for v in values] for k, values in fitted.history.items()}
+            callbacks = make_callbacks(setup, self.base)
+            try:
+                fitted = model.fit(
+                    data.x(),
+                    data.y(),
+                    batch_size=setup.batch_size,
+                    epochs=setup.epochs,
+                    validation_data=(
+                        None if validation is None else (validation.x(), validation.y())
+                    ),
+                    callbacks=[monitor, *callbacks],
+                    verbose=0,
+                )
+            except StoppedBeforeTraining:
+                for callback in callbacks:  # end them as fit() would have (CSVLogger closes)
+                    callback.on_train_end()
+            else:
+                history = {k: [float(v) for v in values] for k, values in fitted.history.items()}
         evaluation = None
         if validation is not None and not self._stop.is_set():
             logs = model.evaluate(
@@ -171,3 +192,24 @@ class Trainer:
         return TrainingResult(
             model, history, evaluation, self._stop.is_set(), monitor.batches, setup, validation
         )
+
+
+@contextmanager
+def thread_settings(keras: Any) -> Iterator[None]:
+    """In this thread, for the block: the float32 dtype policy and safe mode on.
+
+    Keras keeps both per thread. Safe mode has no public switch on (only
+    `keras.config.enable_unsafe_deserialization()`, off), so this uses the scope
+    `keras.saving.load_model` itself enters; while it is on, every deserialization in
+    the thread refuses lambdas and other code, even one asking `safe_mode=False`.
+    The thread's own policy and safe mode are back afterwards.
+    """
+    from keras.src.saving.serialization_lib import SafeModeScope
+
+    policy = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("float32")
+    try:
+        with SafeModeScope(True):
+            yield
+    finally:
+        keras.config.set_dtype_policy(policy)
