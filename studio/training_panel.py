@@ -12,6 +12,7 @@ of the trained model.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -48,6 +49,8 @@ from studio.training_run import FeedUpdate, RunOutcome, TrainingFeed, train
 
 #: How often the plots and progress catch up with the training thread.
 DRAIN_HZ = 15
+#: Terminal colour codes, which Keras puts in the messages of errors inside layers.
+ANSI_CODES = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def export_trained(model: Any, g: ModelGraph, path: Path, target: str) -> str:
@@ -361,7 +364,7 @@ class TrainingPanel(QWidget):
 
     def show_message(self, text: str, error: bool = False) -> None:
         """Show `text` in the message area (errors in the error colour)."""
-        self.message.setPlainText(text)
+        self.message.setPlainText(ANSI_CODES.sub("", text))
         self.message.setStyleSheet("color: #c0392b;" if error else "")
         self.message_is_error = error
 

@@ -2,6 +2,10 @@
 trains in the background with live plots, Stop ends it, results and exports follow,
 and bad data or a bad setup shows its message with the panel ready again."""
 
+import functools
+import re
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +18,10 @@ from studio.training_panel import TrainingPanel
 
 ROOT = Path(__file__).parents[1]
 TEMPLATES = ROOT / "resources" / "templates"
+DIGITS = ROOT / "resources" / "data" / "digits_mlp.npz"
 ARTIFACTS = Path("/tmp/kgs_artifacts")
+#: duration_text's formats: '42 s', '3 min 05 s', '10 h 45 min'.
+DURATION = r"\d+ s|\d+ min \d\d s|\d+ h \d\d min"
 
 
 @pytest.fixture
@@ -38,6 +45,34 @@ def grab(panel, name):
 
 def finish(qtbot, panel, timeout=30_000):
     qtbot.waitUntil(lambda: not panel.running, timeout=timeout)
+
+
+def digits(path, start=0, stop=100):
+    """Write samples start:stop of the bundled digits to `path`; return it."""
+    with np.load(DIGITS) as arrays:
+        np.savez(path, **{name: arrays[name][start:stop] for name in arrays.files})
+    return path
+
+
+def use_data(panel, path, validation=None):
+    """Choose `path` (and `validation`) in the form, as its browse buttons do."""
+    form = panel.form
+    form.ask_data_path = lambda title: validation if "Valid" in title else path
+    form.data.browse_button.click()
+    if validation is not None:
+        form.validation_data.browse_button.click()
+
+
+def assert_trains_again(qtbot, panel, tmp_path):
+    """After a failed run: Start is enabled, and a run on good data finishes."""
+    assert panel.start_button.isEnabled() and not panel.running and panel.result is None
+    use_data(panel, digits(tmp_path / "good.npz"))
+    panel.form.epochs.setValue(1)
+    panel.start_button.click()
+    finish(qtbot, panel)
+    assert not panel.message_is_error, panel.message.toPlainText()
+    assert panel.result is not None and not panel.result.stopped
+    assert panel.message.toPlainText().startswith("Training finished: 1 epochs")
 
 
 def test_form_edits_are_undoable_and_follow_undo(panel):
@@ -77,8 +112,9 @@ def test_start_plots_batches_and_stop_ends_the_run(qtbot, panel):
         lambda: len(panel.plots.batch_x) >= 5 and panel.progress.value() >= 5, timeout=30_000
     )
     assert panel.progress.maximum() == 1000 * 180  # 1,437 training samples in batches of 8
-    assert panel.eta.text().startswith("epoch 1/1000, batch ")
-    assert panel.eta.text().endswith(" min left")  # hours and minutes
+    # Whatever the machine's speed: the position, maybe the epoch time, then the ETA.
+    progress = rf"epoch \d+/1000, batch \d+/180(, \d+\.\d\d s per epoch)?, about ({DURATION}) left"
+    assert re.fullmatch(progress, panel.eta.text()), panel.eta.text()
     grab(panel, "running")
     panel.stop_button.click()
     finish(qtbot, panel, timeout=5_000)
@@ -106,6 +142,10 @@ def test_a_full_run_shows_evaluation_predictions_and_exports(qtbot, panel, tmp_p
     assert (table.rowCount(), table.columnCount()) == (5, 3)
     targets = result.validation.targets["predictions"][:5]
     assert [table.item(r, 1).text() for r in range(5)] == [str(t) for t in targets]
+    # Each prediction as "class (its probability)", from Keras's own predict.
+    probabilities = result.model.predict(result.validation.x()[:5], verbose=0)
+    guesses = [f"{p.argmax()} ({p.max():.2f})" for p in probabilities]
+    assert [table.item(r, 2).text() for r in range(5)] == guesses
     assert before != dumps(panel.g)
 
     panel.ask_export_path = lambda target: tmp_path / "trained"
@@ -127,8 +167,7 @@ def test_a_full_run_shows_evaluation_predictions_and_exports(qtbot, panel, tmp_p
 def test_bad_data_shows_the_data_error_and_start_works_again(qtbot, panel, tmp_path):
     bad = tmp_path / "bad.npz"
     np.savez(bad, digits=np.zeros((10, 784), np.float32))
-    panel.form.ask_data_path = lambda title: bad
-    panel.form.data.browse_button.click()
+    use_data(panel, bad)
     assert panel.g.training.data.path == str(bad)
     panel.start_button.click()
     finish(qtbot, panel)
@@ -150,22 +189,167 @@ def test_a_setup_problem_shows_with_its_field(qtbot, panel):
     assert panel.start_button.isEnabled()
 
 
-def test_an_exception_inside_training_shows_and_the_panel_stays_usable(qtbot, panel, monkeypatch):
-    from codegen.training import Trainer
+def test_an_exception_inside_a_layer_shows_and_the_panel_stays_usable(
+    qtbot, panel, tmp_path, monkeypatch
+):
+    """A layer that fails only when fit() calls it (the model builds): the panel shows
+    Keras's message, without its terminal colour codes, and trains again after."""
+    from codegen.keras_env import import_keras
 
-    def broken_layer(self):
-        raise RuntimeError("mat1 and mat2 shapes cannot be multiplied (32x784 and 10x512)")
+    dense = import_keras().layers.Dense
+    call = dense.call
 
-    monkeypatch.setattr(Trainer, "run", broken_layer)
+    def fails_in_training(self, inputs, training=None):
+        if training:
+            raise RuntimeError("mat1 and mat2 shapes cannot be multiplied (32x784 and 10x512)")
+        return call(self, inputs, training=training)
+
+    monkeypatch.setattr(dense, "call", fails_in_training)
+    use_data(panel, digits(tmp_path / "few.npz"))
     before = dumps(panel.g)
     panel.start_button.click()
     finish(qtbot, panel)
-    assert panel.message.toPlainText() == (
-        "Training failed: RuntimeError: mat1 and mat2 shapes cannot be multiplied "
-        "(32x784 and 10x512)"
+    text = panel.message.toPlainText()
+    assert panel.message_is_error
+    assert text.startswith("Training failed: RuntimeError: ")
+    assert "mat1 and mat2 shapes cannot be multiplied (32x784 and 10x512)" in text
+    assert "\x1b" not in text
+    assert panel.plots.batch_x == [] and dumps(panel.g) == before
+    monkeypatch.undo()
+    assert_trains_again(qtbot, panel, tmp_path)
+
+
+def test_a_nan_loss_shows_and_the_panel_stays_usable(qtbot, panel, tmp_path):
+    huge = tmp_path / "huge.npz"
+    np.savez(huge, digits=np.full((40, 784), 1e38, np.float32), predictions=np.zeros(40, np.int32))
+    use_data(panel, huge)
+    before = dumps(panel.g)
+    panel.start_button.click()
+    finish(qtbot, panel)
+    text = panel.message.toPlainText()
+    assert panel.message_is_error
+    assert re.match(
+        r"the training loss became (nan|inf) at epoch 1, batch 1; training stopped", text
     )
-    assert panel.message_is_error and panel.start_button.isEnabled()
-    assert dumps(panel.g) == before
+    assert panel.result is None and dumps(panel.g) == before
+    assert_trains_again(qtbot, panel, tmp_path)
+
+
+def test_a_multi_output_run_plots_each_outputs_losses_and_metrics(qtbot, panel):
+    stack = QUndoStack()
+    panel.set_document(load(TEMPLATES / "customer_tickets.graph.json"), stack, TEMPLATES)
+    panel.form.epochs.setValue(2)
+    panel.form.batch_size.setValue(256)  # 4 batches an epoch, of 819 training samples
+    panel.start_button.click()
+    finish(qtbot, panel)
+    assert not panel.message_is_error, panel.message.toPlainText()
+    history = panel.result.history  # as Keras returned it
+    for name in ("priority_loss", "department_loss", "val_department_accuracy"):
+        assert name in history
+    assert sorted(panel.plots.curves) == sorted(history)
+    for name, values in history.items():
+        xs, ys = panel.plots.curves[name].getData()
+        assert list(xs) == [1, 2] and list(ys) == pytest.approx(values), name
+    quantities = [name for name in history if not name.startswith("val_")]
+    titles = [
+        panel.plots.getItem(1 + i // 3, i % 3).titleLabel.text for i in range(len(quantities))
+    ]
+    assert sorted(titles) == sorted(quantities)
+
+
+def record_calls(monkeypatch, cls, names, calls):
+    """Wrap methods `names` of `cls` to append (qualified name, thread, args) to `calls`.
+
+    functools.wraps keeps each a slot to PySide (else sender() is None inside it)."""
+    for name in names:
+        method = getattr(cls, name)
+
+        @functools.wraps(method)
+        def wrapper(self, *args, _method=method, _name=f"{cls.__name__}.{name}"):
+            calls.append((_name, threading.current_thread(), args))
+            return _method(self, *args)
+
+        monkeypatch.setattr(cls, name, wrapper)
+
+
+def new_panel(qtbot, g=None):
+    panel = TrainingPanel()
+    qtbot.addWidget(panel)
+    panel.set_document(g or load(TEMPLATES / "mnist_mlp.graph.json"), QUndoStack(), TEMPLATES)
+    panel.show()
+    return panel
+
+
+def test_plots_follow_a_timer_not_the_batches(qtbot, monkeypatch):
+    """3,000 batches fed as fast as a thread can: every point arrives, in a few drains."""
+    from codegen.training.runner import TrainingResult
+    from studio import training_panel
+    from studio.training_plots import TrainingPlots
+    from studio.training_run import RunOutcome
+
+    losses = [1 / (1 + i) for i in range(3000)]
+    timing = {}
+
+    def fast_run(trainer):
+        feed = trainer.listener
+        timing["start"] = time.perf_counter()
+        feed.training_started(2, 1500)
+        for i, loss in enumerate(losses):
+            feed.batch_finished(i // 1500, i % 1500, {"loss": loss})
+            time.sleep(0.0003)
+            if i % 1500 == 1499:
+                feed.epoch_finished(i // 1500, {"loss": loss, "accuracy": 0.5})
+        timing["end"] = time.perf_counter()
+        history = {"loss": [losses[1499], losses[-1]], "accuracy": [0.5, 0.5]}
+        return RunOutcome(TrainingResult(None, history, None, False, 3000, trainer.setup, None))
+
+    calls = []
+    monkeypatch.setattr(training_panel, "train", fast_run)
+    record_calls(monkeypatch, TrainingPanel, ["_drain"], calls)
+    record_calls(monkeypatch, TrainingPlots, ["add_batches"], calls)
+    panel = new_panel(qtbot)
+    assert 50 <= panel.timer.interval() <= 100
+    panel.start_button.click()
+    finish(qtbot, panel)
+    assert panel.message.toPlainText() == "Training finished: 2 epochs, 3000 batches."
+    assert panel.plots.batch_x == list(range(1, 3001)) and panel.plots.batch_y == losses
+    assert panel.progress.value() == 3000
+    drains = [c for c in calls if c[0] == "TrainingPanel._drain"]
+    redraws = [c for c in calls if c[0] == "TrainingPlots.add_batches" and c[2][0]]
+    ticks = (timing["end"] - timing["start"]) / (panel.timer.interval() / 1000)
+    assert len(redraws) <= len(drains) <= ticks + 3  # one per tick, and the final one
+    assert len(redraws) <= 3000 / 20
+
+
+def test_widgets_are_updated_on_the_gui_thread_only(qtbot, monkeypatch, tmp_path):
+    from studio.training_plots import TrainingPlots
+    from studio.training_results import ResultsView
+    from studio.training_run import TrainingFeed
+
+    calls = []
+    panel_methods = ["_drain", "_succeeded", "_job_finished", "show_message", "_set_running"]
+    record_calls(monkeypatch, TrainingPanel, [*panel_methods, "_progress_text"], calls)
+    record_calls(monkeypatch, TrainingPlots, ["set_plan", "add_batches", "add_epoch"], calls)
+    record_calls(monkeypatch, ResultsView, ["show_result", "clear"], calls)
+    record_calls(monkeypatch, TrainingFeed, ["batch_finished"], calls)
+    panel = new_panel(qtbot)
+    use_data(panel, digits(tmp_path / "few.npz"))
+    panel.form.epochs.setValue(2)
+    panel.form.batch_size.setValue(8)
+    panel.start_button.click()
+    finish(qtbot, panel)
+    assert not panel.message_is_error, panel.message.toPlainText()
+    assert len(panel.plots.batch_x) == panel.result.batches == 20
+    names = {name for name, _, _ in calls}
+    assert {"TrainingPlots.add_epoch", "ResultsView.show_result", "TrainingPanel._succeeded"} <= (
+        names
+    )
+    gui = threading.main_thread()
+    fed = [thread for name, thread, _ in calls if name == "TrainingFeed.batch_finished"]
+    assert len(fed) == 20 and gui not in fed  # the run trained in the background
+    assert [
+        (n, t) for n, t, _ in calls if n != "TrainingFeed.batch_finished" and t is not gui
+    ] == []
 
 
 def test_the_batch_plot_axes_move_rarely_and_always_hold_the_data(qtbot):
@@ -237,14 +421,8 @@ def test_durations(seconds, text):
 
 
 def test_a_validation_file_replaces_the_split(qtbot, panel, tmp_path):
-    with np.load(ROOT / "resources" / "data" / "digits_mlp.npz") as digits:
-        arrays = {name: digits[name] for name in digits.files}
-    np.savez(tmp_path / "train.npz", **{k: v[:200] for k, v in arrays.items()})
-    np.savez(tmp_path / "val.npz", **{k: v[200:250] for k, v in arrays.items()})
+    use_data(panel, digits(tmp_path / "train.npz", 0, 200), digits(tmp_path / "val.npz", 200, 250))
     form = panel.form
-    form.ask_data_path = lambda title: tmp_path / ("val.npz" if "Valid" in title else "train.npz")
-    form.data.browse_button.click()
-    form.validation_data.browse_button.click()
     assert panel.g.training.validation_data.path == str(tmp_path / "val.npz")
     assert not form.validation_split.isEnabled()
     form.epochs.setValue(1)
