@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from codegen.keras_env import allow_depth, import_keras
+from codegen.keras_errors import exception_chain, failing_layer, plain_text
 from codegen.onnx_readiness import onnx_problems
 from graph import GraphError, ModelGraph
 from graph.atomicfile import atomic_path
@@ -337,45 +337,14 @@ def _export(model: Any, path: Path, input_names: list[str], output_names: list[s
 
 def _export_failure(model: Any, error: BaseException) -> GraphError:
     """A GraphError for an exporter failure: the model, the layer if known, the causes."""
-    chain = _exception_chain(error)
-    layer = _failing_layer(chain)
+    chain = exception_chain(error)
+    layer = failing_layer(chain)
     where = f" in {type(layer).__name__} '{layer.name}'" if layer is not None else ""
     causes = []
     for exc in chain:
-        text = _ANSI.sub("", str(exc)).strip()
+        text = plain_text(str(exc)).strip()
         line = f"{type(exc).__name__}: {text.splitlines()[0]}" if text else ""
         if line and line not in causes:
             causes.append(line)
     details = "\n".join(f"  {line}" for line in causes) or f"  {type(error).__name__}"
     return GraphError(f"ONNX export of model '{model.name}' failed{where}:\n{details}")
-
-
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-def _exception_chain(error: BaseException) -> list[BaseException]:
-    """`error`, then what caused it, and so on (outermost first)."""
-    chain: list[BaseException] = []
-    exc: BaseException | None = error
-    while exc is not None and exc not in chain:
-        chain.append(exc)
-        exc = exc.__cause__ or exc.__context__
-    return chain
-
-
-def _failing_layer(chain: list[BaseException]) -> Any | None:
-    """The model's layer that was running when the innermost traced error was raised.
-
-    The exporter runs the Keras model's Python code, so the traceback of the root
-    cause passes through the failing layer's methods; the outermost layer frame that
-    is not a Model is the graph's layer (not, say, a Bidirectional's inner LSTM).
-    """
-    keras = import_keras()
-    for exc in reversed(chain):
-        tb = exc.__traceback__
-        while tb is not None:
-            owner = tb.tb_frame.f_locals.get("self")
-            if isinstance(owner, keras.layers.Layer) and not isinstance(owner, keras.Model):
-                return owner
-            tb = tb.tb_next
-    return None

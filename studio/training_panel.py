@@ -12,7 +12,6 @@ of the trained model.
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -35,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from codegen.keras_errors import plain_text
 from codegen.training import Trainer
 from codegen.training.runner import TrainingResult
 from graph import ModelGraph, dumps, loads
@@ -49,8 +49,6 @@ from studio.training_run import FeedUpdate, RunOutcome, TrainingFeed, train
 
 #: How often the plots and progress catch up with the training thread.
 DRAIN_HZ = 15
-#: Terminal colour codes, which Keras puts in the messages of errors inside layers.
-ANSI_CODES = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def export_trained(model: Any, g: ModelGraph, path: Path, target: str) -> str:
@@ -364,7 +362,7 @@ class TrainingPanel(QWidget):
 
     def show_message(self, text: str, error: bool = False) -> None:
         """Show `text` in the message area (errors in the error colour)."""
-        self.message.setPlainText(ANSI_CODES.sub("", text))
+        self.message.setPlainText(plain_text(text))  # Keras colours errors from layers
         self.message.setStyleSheet("color: #c0392b;" if error else "")
         self.message_is_error = error
 
