@@ -195,7 +195,9 @@ class TrainingSetup:
 
     `outputs` is keyed by output layer name; an output missing from it is trained
     with the inferred defaults. Validation uses `validation_data` when it is set,
-    else the last `validation_split` of the training data (as Keras does).
+    else the last `validation_split` of the training data (as Keras does). With
+    `export_onnx`, the trained model is also written as ONNX beside the `.keras` file
+    (by `kgs train -o` and by generated training scripts).
     """
 
     optimizer: str = "adam"
@@ -208,6 +210,7 @@ class TrainingSetup:
     data: DataSource | None = None
     seed: int | None = None
     callbacks: tuple[Callback, ...] = ()
+    export_onnx: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "outputs", _frozen_map(self.outputs))

@@ -2,14 +2,15 @@
 
     "training": {
       "optimizer": "adam", "learning_rate": 0.001, "batch_size": 32, "epochs": 10,
-      "validation_split": 0.2, "seed": 1,
+      "validation_split": 0.2, "seed": 1, "export_onnx": true,
       "data": {"path": "digits.npz"},
       "outputs": {"predictions": {"loss": "sparse_categorical_crossentropy",
                                   "metrics": ["accuracy"], "loss_weight": 1.0}},
       "callbacks": [{"type": "EarlyStopping", "monitor": "val_loss", "patience": 3}]
     }
 
-Unset values (an output's inferred loss or metrics, no seed, no data) are left out.
+Unset values (an output's inferred loss or metrics, no seed, no data) are left out,
+and so is `export_onnx` when false (files from before it existed read as before).
 Reading checks structure and types only, with errors naming the field's path
 (`training.outputs.priority.loss: ...`); names and ranges are `setup_problems`'s job,
 so a file with a bad setup still opens.
@@ -38,7 +39,10 @@ _SCALARS = {
     "epochs": int,
     "validation_split": float,
     "seed": int,
+    "export_onnx": bool,
 }
+#: Scalars written only when they differ from these (None: unset).
+_LEFT_OUT = {"seed": None, "export_onnx": False}
 _TRAINING_KEYS = {*_SCALARS, "outputs", "data", "validation_data", "callbacks"}
 _OUTPUT_KEYS = {"loss", "metrics", "loss_weight"}
 _DATA_KEYS = {"path", "arrays", "columns"}
@@ -164,9 +168,11 @@ def _output_json(out: OutputSetup) -> dict:
 
 def training_json(setup: TrainingSetup) -> dict[str, Any]:
     """`setup` as the JSON object `read_training` reads back to an equal setup."""
-    doc: dict[str, Any] = {k: getattr(setup, k) for k in _SCALARS if k != "seed"}
-    if setup.seed is not None:
-        doc["seed"] = setup.seed
+    doc: dict[str, Any] = {
+        k: getattr(setup, k)
+        for k in _SCALARS
+        if k not in _LEFT_OUT or getattr(setup, k) != _LEFT_OUT[k]
+    }
     for key in ("data", "validation_data"):
         source = getattr(setup, key)
         if source is not None:

@@ -6,9 +6,11 @@ the defaults inferred from the outputs) in one of three styles: `fit` (Keras's f
 under torch DistributedDataParallel, launched with torchrun). The setup's data paths
 are relative to the graph file; the script takes them relative to its own folder, so
 they are rewritten for where it is written. Without data in the setup, a bundled
-sample file with the graph's array names is used, as `kgs train` does. Keras is not
-imported. Exit status: 0 written, 1 invalid graph, 2 unreadable graph or unusable
-setup.
+sample file with the graph's array names is used, as `kgs train` does. When the setup
+asks for ONNX (`export_onnx`), the script also writes the trained model as ONNX; a
+graph that cannot go to ONNX is then refused, its nodes named. Keras is not imported.
+Exit status: 0 written, 1 invalid graph, 2 unreadable graph or unusable setup (ONNX
+asked of a graph that cannot go to ONNX included).
 """
 
 from __future__ import annotations

@@ -76,3 +76,16 @@ def test_unreadable_graph_bad_setup_and_bad_style(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["export-training", str(TICKETS), "--style", "jax", "-o", str(out)])
     assert "invalid choice: 'jax'" in capsys.readouterr().err
+
+
+def test_onnx_asked_of_a_graph_that_cannot_go_to_onnx_gives_exit_2(tmp_path, capsys):
+    g = chain(("LSTM", {"units": 4}), ("Dense", {"units": 1}), input_shape=(None, 3))
+    g.training = TrainingSetup(data=DataSource("data.npz"), export_onnx=True)
+    path = tmp_path / "lstm.graph.json"
+    save(g, path)
+    out = tmp_path / "train.py"
+    assert main(["export-training", str(path), "--style", "fit", "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"{path}: training setup of graph 'model' asks for an ONNX file")
+    assert "training.export_onnx: LSTM 'lstm': runs over a free time axis" in err
+    assert not out.exists()

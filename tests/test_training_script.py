@@ -6,6 +6,7 @@ import ast
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -45,7 +46,7 @@ def tickets() -> ModelGraph:
 
 def full_setup() -> TrainingSetup:
     """Every kind of value a setup holds: callbacks, a loss-free output, the custom
-    metric, weights, .npy arrays and a .csv validation file with columns."""
+    metric, weights, .npy arrays, a .csv validation file with columns, ONNX asked for."""
     return (
         TrainingSetup(
             optimizer="rmsprop",
@@ -61,6 +62,7 @@ def full_setup() -> TrainingSetup:
                 ReduceLROnPlateau(),
                 CSVLogger(filename="log.csv"),
             ),
+            export_onnx=True,
         )
         .with_output("priority", loss=NO_LOSS, metrics=())
         .with_output("department", metrics=("accuracy", SPARSE_RMSE), loss_weight=0.5)
@@ -232,6 +234,37 @@ def test_long_values_are_split_as_ruff_splits_them():
         f'    "{"z" * 50}",',
         "]",
     ]
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_onnx_is_written_after_the_keras_file_only_when_the_setup_asks(style):
+    asked = to_training_script(tickets(), full_setup(), style)
+    plain = to_training_script(tickets(), replace(full_setup(), export_onnx=False), style)
+    assert "onnx" not in plain.lower()
+    assert '\nONNX_OUTPUTS = ["priority", "department"]\n' in asked
+    assert "\ndef export_onnx(model: keras.Model, data: TrainingData, out: str) -> Path:\n" in asked
+    assert "dynamic_shapes=((dynamic,),)," in asked and "model.eval()\n" in asked
+    assert "The trained model is also written as ONNX, beside the .keras file" in asked
+    assert asked.index("The trained model is also written as ONNX") < asked.index('"""', 10)
+    main = asked[asked.index("\ndef main(") :]
+    pad = " " * (12 if style == "ddp" else 4)
+    saved = f'{pad}model.save(args.out)\n{pad}print(f"wrote {{args.out}}")\n'
+    assert f'{saved}{pad}print(f"wrote {{export_onnx(model, data, args.out)}}")\n' in main
+    if style == "ddp":  # rank 0 writes it, as it writes every file
+        assert main.index("if rank == 0:") < main.index("export_onnx(")
+    if style == "fit":  # the fit script needs torch only for the export
+        assert "import torch  # noqa: E402" in asked and "import torch" not in plain
+
+
+def test_onnx_of_a_graph_that_cannot_go_to_onnx_is_refused_naming_the_node():
+    g = chain(("LSTM", {"units": 4}), ("Dense", {"units": 1}), input_shape=(None, 3))
+    assert to_training_script(g, None, "fit")  # without ONNX the graph trains
+    with pytest.raises(TrainingSetupError) as e:
+        to_training_script(g, TrainingSetup(export_onnx=True), "loop")
+    message = str(e.value)
+    assert message.startswith("training setup of graph 'model' asks for an ONNX file, but ")
+    assert "\n  training.export_onnx: LSTM 'lstm': runs over a free time axis" in message
+    assert "Fix: set a fixed number of time steps on input 'input'" in message
 
 
 def test_bad_style_setup_or_graph_are_refused():

@@ -3,8 +3,12 @@ style trains the ticket template on the bundled data to the loss the Trainer (wh
 `kgs train` runs) reaches with the same seed, epochs and batch size, and writes a model
 that reloads in safe mode. The ddp script runs under torchrun with 2 processes on the
 CPU: both end with the same weights (BatchNormalization's moving statistics included),
-stop on the same epoch, and an output without a loss does not break DDP."""
+stop on the same epoch, and an output without a loss does not break DDP. When the setup
+asks, each style also writes an ONNX file that onnxruntime runs as Keras runs the saved
+model. --epochs, --batch-size and --seed act as they say."""
 
+import csv
+import dataclasses
 import os
 import re
 import subprocess
@@ -119,6 +123,36 @@ def reloaded(path: Path):
     return import_keras().models.load_model(path, safe_mode=True)
 
 
+def onnx_matches_keras(
+    keras_path: Path, onnx_path: Path, inputs: list[np.ndarray], batch_sizes=(3, 7)
+) -> None:
+    """The ONNX file, run by onnxruntime, gives what the .keras file, reloaded, predicts:
+    on the first rows of `inputs` (one array per model input) at each batch size."""
+    import onnxruntime
+
+    model = reloaded(keras_path)
+    session = onnxruntime.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    assert [i.name for i in session.get_inputs()] == [t.name for t in model.inputs]
+    assert [o.name for o in session.get_outputs()] == list(model.output_names)
+    for batch in batch_sizes:
+        x = [a[:batch] for a in inputs]
+        assert all(len(a) == batch for a in x)
+        expected = model.predict(x[0] if len(x) == 1 else x, verbose=0)
+        expected = expected if isinstance(expected, list) else [expected]
+        received = session.run(
+            None, {i.name: a for i, a in zip(session.get_inputs(), x, strict=True)}
+        )
+        assert len(received) == len(expected)
+        for want, got in zip(expected, received, strict=True):
+            assert got.shape == want.shape
+            np.testing.assert_allclose(got, want, rtol=0, atol=1e-4)
+
+
+def ticket_inputs() -> list[np.ndarray]:
+    with np.load(TICKET_DATA) as data:
+        return [data[name][:10].astype(np.float32) for name in ("title", "text_body", "tags")]
+
+
 def reloads_and_predicts(path: Path) -> list[np.ndarray]:
     """The saved model, reloaded in safe mode, on three ticket samples."""
     model = reloaded(path)
@@ -150,7 +184,7 @@ def test_fit_and_loop_scripts_train_as_the_trainer_does(tmp_path, reference_loss
 
 
 def test_ddp_script_on_two_processes_keeps_replicas_equal(tmp_path, reference_loss):
-    write_script(tmp_path, load(TICKETS), SETUP, "ddp")
+    write_script(tmp_path, load(TICKETS), dataclasses.replace(SETUP, export_onnx=True), "ddp")
     result = run_ddp(tmp_path, 2, "--out", "model.keras")
     first, second = rank_weights(tmp_path, 0), rank_weights(tmp_path, 1)
     assert first.keys() == second.keys()
@@ -158,7 +192,10 @@ def test_ddp_script_on_two_processes_keeps_replicas_equal(tmp_path, reference_lo
         np.testing.assert_array_equal(first[key], second[key], err_msg=key)
     assert first["epochs"] == 2
     # Only rank 0 prints and writes; the logs are those of all the samples.
-    assert result.stdout.count("trained: ") == 1 and result.stdout.count("wrote ") == 1
+    assert result.stdout.count("trained: ") == 1
+    assert result.stdout.count("wrote model.keras\n") == result.stdout.count("wrote ") - 1 == 1
+    assert result.stdout.count("wrote model.onnx\n") == 1
+    onnx_matches_keras(tmp_path / "model.keras", tmp_path / "model.onnx", ticket_inputs())
     trained = logged(result.stdout, "trained")
     assert trained["loss"] == pytest.approx(reference_loss, rel=0.1)
     assert 0 < trained["val_department_rmse"] < 1.5
@@ -218,7 +255,8 @@ def test_ddp_with_batch_norm_an_output_without_loss_and_early_stopping(tmp_path)
 @pytest.mark.parametrize("style", ["fit", "loop", "ddp"])
 def test_single_input_and_output_on_csv_data(tmp_path, style):
     """A one-input, one-output model on a .csv file in the setup (its columns mapped),
-    with the custom metric; the ddp script run with plain python is a group of one."""
+    with the custom metric and an ONNX file; the ddp script run with plain python is a
+    group of one."""
     g = ModelGraph("tiny")
     x = g.add_node("Input", name="features", params={"shape": [4]})
     out = g.add_node("Dense", name="label", params={"units": 3, "activation": "softmax"})
@@ -228,9 +266,9 @@ def test_single_input_and_output_on_csv_data(tmp_path, style):
     rows = [",".join(f"{v:.4f}" for v in rng.normal(size=4)) + f",{i % 3}" for i in range(40)]
     (tmp_path / "table.csv").write_text("a,b,c,d,class\n" + "\n".join(rows) + "\n")
     source = DataSource("table.csv", columns={"label": ("class",)})
-    setup = TrainingSetup(epochs=2, batch_size=8, seed=0, data=source).with_output(
-        "label", metrics=("accuracy", SPARSE_RMSE)
-    )
+    setup = TrainingSetup(
+        epochs=2, batch_size=8, seed=0, data=source, export_onnx=True
+    ).with_output("label", metrics=("accuracy", SPARSE_RMSE))
     script = write_script(tmp_path, g, setup, style)
     result = subprocess.run(
         [sys.executable, str(script)],
@@ -245,3 +283,84 @@ def test_single_input_and_output_on_csv_data(tmp_path, style):
     assert sorted(trained) == ["accuracy", "loss", "rmse", "val_accuracy", "val_loss", "val_rmse"]
     model = reloaded(tmp_path / "tiny.keras")
     assert model.predict(np.zeros((2, 4), np.float32), verbose=0).shape == (2, 3)
+    # One input: the exporter's example and dynamic shapes are the input itself.
+    assert result.stdout.endswith("wrote tiny.keras\nwrote tiny.onnx\n")
+    features = np.random.default_rng(1).normal(size=(7, 4)).astype(np.float32)
+    onnx_matches_keras(tmp_path / "tiny.keras", tmp_path / "tiny.onnx", [features])
+
+
+def test_fit_script_with_onnx_matches_keras_at_two_batch_sizes(tmp_path):
+    """The ticket template (three inputs, two outputs) on its bundled data, one epoch:
+    the ONNX file runs in onnxruntime as the reloaded .keras model predicts."""
+    setup = TrainingSetup(batch_size=64, seed=1, data=DataSource(str(TICKET_DATA)))
+    script = write_script(
+        tmp_path, load(TICKETS), dataclasses.replace(setup, export_onnx=True), "fit"
+    )
+    result = subprocess.run(
+        [sys.executable, str(script), "--epochs", "1", "--out", "model.keras"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.endswith("wrote model.keras\nwrote model.onnx\n")
+    onnx_matches_keras(tmp_path / "model.keras", tmp_path / "model.onnx", ticket_inputs())
+
+
+def csv_losses(path: Path) -> tuple[list[int], list[float]]:
+    """(epochs, losses) of a CSVLogger file."""
+    with path.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    return [int(r["epoch"]) for r in rows], [float(r["loss"]) for r in rows]
+
+
+def test_epochs_batch_size_and_seed_arguments_act_as_they_say(tmp_path):
+    """--epochs 2 runs two epochs, --batch-size 16 takes 16 samples a step, --seed 3
+    twice gives the same losses to the last bit, --seed 4 others."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(60, 4)).astype(np.float32)
+    np.savez(tmp_path / "data.npz", x=x, y=x @ rng.normal(size=(4, 1)).astype(np.float32))
+    g = ModelGraph("seeded")
+    features = g.add_node("Input", name="x", params={"shape": [4]})
+    hidden = g.add_node("Dense", name="hidden", params={"units": 8, "activation": "relu"})
+    out = g.add_node("Dense", name="y", params={"units": 1})
+    g.connect(features, hidden, "input")
+    g.connect(hidden, out, "input")
+    g.set_output(out)
+    # The setup's own values differ from the command line's, so only those can act.
+    setup = TrainingSetup(
+        epochs=5, batch_size=4, seed=None, data=DataSource("data.npz"), callbacks=(CSVLogger(),)
+    )
+    script = write_script(tmp_path, g, setup, "fit")
+
+    def run(seed: int) -> tuple[list[int], list[float], str]:
+        result = subprocess.run(
+            [
+                sys.executable,
+                str(script),
+                "--epochs",
+                "2",
+                "--batch-size",
+                "16",
+                "--seed",
+                str(seed),
+            ],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+        return (*csv_losses(tmp_path / "training_log.csv"), result.stdout)
+
+    epochs, losses, output = run(3)
+    assert epochs == [0, 1]
+    # 48 training samples (the last 0.2 validate) in steps of 16: 3 steps an epoch.
+    assert re.findall(r"^Epoch (\d)/(\d)$", output, re.M) == [("1", "2"), ("2", "2")]
+    assert len(re.findall(r"^3/3 - ", output, re.M)) == 2
+    assert logged(output, "trained")["loss"] == pytest.approx(losses[-1], abs=1e-4)
+    again = run(3)
+    assert again[:2] == (epochs, losses)
+    other = run(4)
+    assert other[0] == epochs and other[1][-1] != losses[-1]

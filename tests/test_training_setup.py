@@ -110,6 +110,7 @@ FULL = TrainingSetup(
         ReduceLROnPlateau(factor=0.2),
         CSVLogger(append=True),
     ),
+    export_onnx=True,
 )
 
 
@@ -122,6 +123,17 @@ def test_setup_round_trips_through_the_graph_file(tmp_path):
     assert loaded.training == FULL
     assert dumps(loaded) == path.read_text()
     assert '"training": {' in path.read_text()
+
+
+def test_export_onnx_is_written_only_when_asked_and_files_without_it_read_as_before():
+    g = tickets()
+    g.training = TrainingSetup(epochs=3)
+    text = dumps(g)
+    assert "export_onnx" not in text  # a file of before the field: the same bytes
+    assert loads(text).training.export_onnx is False
+    g.training = TrainingSetup(epochs=3, export_onnx=True)
+    assert '"export_onnx": true' in dumps(g)
+    assert loads(dumps(g)).training == TrainingSetup(epochs=3, export_onnx=True)
 
 
 def test_files_without_a_setup_load_as_before():
@@ -148,6 +160,8 @@ def with_training(training: dict) -> str:
         ({"epochs": "ten"}, "training.epochs: must be a number"),
         ({"epochs": 2.5}, "training.epochs: must be an integer"),
         ({"learning_rate": True}, "training.learning_rate: must be a number"),
+        ({"export_onnx": 1}, "training.export_onnx: must be true or false. Received: 1"),
+        ({"export_onnx": "yes"}, "training.export_onnx: must be true or false"),
         ({"optimiser": "adam"}, "training: unknown field 'optimiser'"),
         ({"outputs": []}, "training.outputs: must be an object"),
         ({"outputs": {"priority": {"loss": 3}}}, "training.outputs.priority.loss: must be a"),

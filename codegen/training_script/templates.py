@@ -21,7 +21,7 @@ validation data and saved.
 
 The setup's data files are relative to this script's folder; --data names others
 (one .npz or .csv file, or NAME=FILE.npy for each input and output). Callback files
-(checkpoints, CSV logs) go to the trained model's folder.
+(checkpoints, CSV logs) go to the trained model's folder.$onnx_doc
 """'''
 
 LOOP_DOC = '''"""Train the model '$name' with a training loop written out (torch backend).
@@ -36,7 +36,7 @@ batch and reported each epoch; the setup's callbacks driven through a CallbackLi
 
 The setup's data files are relative to this script's folder; --data names others
 (one .npz or .csv file, or NAME=FILE.npy for each input and output). Callback files
-(checkpoints, CSV logs) go to the trained model's folder.
+(checkpoints, CSV logs) go to the trained model's folder.$onnx_doc
 """'''
 
 DDP_DOC = '''r"""Train the model '$name' on several processes with torch DDP.
@@ -63,7 +63,7 @@ an address of one of them that the others can reach:
 `python train.py` alone runs one process. The setup's data files are relative to
 this script's folder (every machine needs them); --data names others (one .npz or
 .csv file, or NAME=FILE.npy for each input and output). Callback files (checkpoints,
-CSV logs) go to the trained model's folder.
+CSV logs) go to the trained model's folder.$onnx_doc
 """'''
 
 BACKEND = 'os.environ["KERAS_BACKEND"] = "torch"  # before keras is imported'
@@ -423,6 +423,52 @@ def train(
     callbacks.on_train_end(logs)
     return logs"""
 
+# ---------------------------------------------------------------- ONNX
+
+#: The docstring's paragraph on the ONNX file, when the setup asks for one.
+ONNX_DOC = """
+
+The trained model is also written as ONNX, beside the .keras file (--out with the
+suffix .onnx), by torch's dynamo exporter (it needs the onnx and onnxscript packages):
+traced in inference mode, with a dynamic batch axis, its inputs and outputs named as
+the model's."""
+
+EXPORT_ONNX = """\
+def export_onnx(model: keras.Model, data: TrainingData, out: str) -> Path:
+    \"\"\"Write `model` as an ONNX file beside `out` (`out` with the suffix .onnx) and
+    return its path. torch's dynamo exporter traces the model in inference mode on two
+    rows of `data`; the batch axis (and any other free axis of an input) stays dynamic.\"\"\"
+    path = Path(out).with_suffix(".onnx")
+    rows = [row % data.samples for row in range(2)]  # a batch of 1 would be fixed
+    examples = [keras.ops.convert_to_tensor(data.inputs[i.name][rows]) for i in INPUTS]
+    batch = torch.export.Dim("batch", min=1, max=4096)
+    dynamic = [
+        {axis: batch if axis == 0 else torch.export.Dim.DYNAMIC for axis in free_axes(i.shape)}
+        for i in INPUTS
+    ]
+    # A Keras model's forward takes *args: the example and the dynamic shapes describe
+    # that args tuple, whose one element is the input (or the list of inputs).
+    if len(INPUTS) == 1:
+        examples, dynamic = examples[0], dynamic[0]
+    model.eval()
+    program = torch.onnx.export(
+        model,
+        (examples,),
+        dynamo=True,
+        verbose=False,
+        input_names=[i.name for i in INPUTS],
+        output_names=ONNX_OUTPUTS,
+        dynamic_shapes=((dynamic,),),
+    )
+    program.optimize()
+    program.save(str(path))
+    return path
+
+
+def free_axes(shape: tuple[int | None, ...]) -> list[int]:
+    \"\"\"The axes of `shape` without a fixed size.\"\"\"
+    return [axis for axis, size in enumerate(shape) if size is None]"""
+
 # ---------------------------------------------------------------- entry point
 
 ARGUMENTS = """\
@@ -454,7 +500,7 @@ def main(argv: list[str] | None = None) -> keras.Model:
     if validation is not None:
         print(f"validation: {format_logs(evaluate(model, validation, args.batch_size))}")
     model.save(args.out)
-    print(f"wrote {args.out}")
+    print(f"wrote {args.out}")$write_onnx
     return model"""
 
 DDP_MAIN = """\
@@ -476,7 +522,7 @@ def main(argv: list[str] | None = None) -> keras.Model:
             if val_logs is not None:
                 print(f"validation: {format_logs(val_logs)}")
             model.save(args.out)
-            print(f"wrote {args.out}")
+            print(f"wrote {args.out}")$write_onnx
     finally:
         dist.destroy_process_group()
     return model"""

@@ -3,9 +3,10 @@
 The script is put together from the fixed blocks of `templates`, in a fixed order:
 docstring, imports, the setup's values, the data checks (`codegen.training.arrays`,
 copied), the custom metric if used (copied), the model (`to_python(g, "functional")`),
-compile arguments, callbacks, training, entry point. Every value comes from the
-resolved setup in the model's output order or the setup's callback order, so the same
-graph and setup always give the same bytes.
+compile arguments, callbacks, training, the ONNX export if the setup asks for it
+(`export_onnx`), entry point. Every value comes from the resolved setup in the model's
+output order or the setup's callback order, so the same graph and setup always give
+the same bytes.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import re
 from string import Template
 from typing import Any
 
+from codegen.export import onnx_output_names
+from codegen.onnx_readiness import onnx_problems
 from codegen.pysource import to_python
 from codegen.training.data import model_io
 from codegen.training_script import templates as t
@@ -27,6 +30,7 @@ from graph.training import (
     DataSource,
     ModelCheckpoint,
     TrainingSetup,
+    TrainingSetupError,
     check_setup,
 )
 
@@ -112,6 +116,7 @@ def _setup_block(g: ModelGraph, setup: TrainingSetup) -> list[str]:
         f"BATCH_SIZE = {setup.batch_size}",
         f"SEED = {setup.seed!r}",
         *laid_out("OUT = ", f"{g.name}.keras"),
+        *_onnx_outputs_lines(g, setup),
         "#: Training data: one .npz or .csv file, or NAME=FILE.npy per input and output",
         "#: (relative to this script's folder); None: --data must name it.",
         *laid_out("DATA = ", _data_items(data)),
@@ -122,6 +127,16 @@ def _setup_block(g: ModelGraph, setup: TrainingSetup) -> list[str]:
         f"VALIDATION_SPLIT = {setup.validation_split!r}",
         "",
         "HERE = Path(__file__).resolve().parent",
+    ]
+
+
+def _onnx_outputs_lines(g: ModelGraph, setup: TrainingSetup) -> list[str]:
+    if not setup.export_onnx:
+        return []
+    return [
+        "#: The trained model is also written as ONNX (OUT with the suffix .onnx), its",
+        "#: inputs named as the model's and its outputs so:",
+        *laid_out("ONNX_OUTPUTS = ", onnx_output_names(g)),
     ]
 
 
@@ -222,13 +237,32 @@ def _build_model_code(g: ModelGraph) -> str:
     return source[source.index("def build_model():") :].rstrip("\n")
 
 
+def check_onnx_setup(g: ModelGraph, setup: TrainingSetup) -> None:
+    """When `setup` asks for an ONNX file (`export_onnx`), TrainingSetupError naming
+    every node of `g` that cannot go to ONNX (codegen.onnx_readiness), with its fix."""
+    problems = onnx_problems(g) if setup.export_onnx else []
+    if problems:
+        lines = "\n".join(f"  training.export_onnx: {p.message}" for p in problems)
+        raise TrainingSetupError(
+            f"training setup of graph '{g.name}' asks for an ONNX file, but the model "
+            f"cannot be exported to ONNX:\n{lines}"
+        )
+
+
+def _write_onnx(style: str) -> str:
+    """The line of main() that writes the ONNX file (rank 0's block under ddp)."""
+    pad = " " * (12 if style == "ddp" else 4)
+    return f'\n{pad}print(f"wrote {{export_onnx(model, data, args.out)}}")'
+
+
 def to_training_script(g: ModelGraph, setup: TrainingSetup | None, style: str) -> str:
     """The source of a training script for `g` trained with `setup` in `style`.
 
     `setup` defaults to the graph's own, else the defaults; unset losses and metrics
     are inferred from the outputs. Raises ValueError for an unknown style,
-    TrainingSetupError for an unusable setup and GraphError for an invalid graph.
-    The same graph and setup always give the same text.
+    TrainingSetupError for an unusable setup (one asking for ONNX of a graph that
+    cannot go to ONNX included) and GraphError for an invalid graph. The same graph
+    and setup always give the same text.
     """
     if style not in STYLES:
         raise ValueError(
@@ -236,11 +270,16 @@ def to_training_script(g: ModelGraph, setup: TrainingSetup | None, style: str) -
             f"Received: style={style!r}"
         )
     setup = check_setup(g, setup or g.training or TrainingSetup())
+    check_onnx_setup(g, setup)
+    onnx = setup.export_onnx
     data_code = embedded("codegen.training.arrays")
     uses_metric = any(SPARSE_RMSE in o.metrics for o in setup.outputs.values())
     metric_code = embedded("codegen.training.custom_metrics", drop=("keras",))
     model_code = _build_model_code(g)
     imports = [*_IMPORTS[style], *data_code.imports]
+    late_imports = _LATE_IMPORTS[style]
+    if onnx and style == "fit":
+        late_imports = [*late_imports, "import torch  # noqa: E402"]
     if uses_metric:
         imports += metric_code.imports
     # In docstrings, as command-line words: no quotes, spaces or backslashes.
@@ -251,6 +290,8 @@ def to_training_script(g: ModelGraph, setup: TrainingSetup | None, style: str) -
         "out": f"{word}.keras",
         "data_hint": " --data DATA" if setup.data is None else "",
         "rdzv_id": word,
+        "onnx_doc": t.ONNX_DOC if onnx else "",
+        "write_onnx": _write_onnx(style) if onnx else "",
     }
     values["find_unused"], values["unused_note"] = _find_unused(setup)
     head = [
@@ -262,7 +303,7 @@ def to_training_script(g: ModelGraph, setup: TrainingSetup | None, style: str) -
         "",
         t.BACKEND,
         "",
-        *_LATE_IMPORTS[style],
+        *late_imports,
         "",
         *_setup_block(g, setup),
     ]
@@ -275,9 +316,10 @@ def to_training_script(g: ModelGraph, setup: TrainingSetup | None, style: str) -
         _section("Training"),
         t.FORMAT_LOGS,
         *(Template(block).substitute(values) for block in _TRAINING[style]),
+        *([_section("ONNX export"), t.EXPORT_ONNX] if onnx else []),
         _section("Command line"),
         t.ARGUMENTS,
-        t.DDP_MAIN if style == "ddp" else t.MAIN,
+        Template(t.DDP_MAIN if style == "ddp" else t.MAIN).substitute(values),
         _section("Training data, read and checked as `kgs train` checks it (the same code)"),
         data_code.body,
         "\n".join(_model_io_block(g, setup)),
