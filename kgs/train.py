@@ -5,8 +5,12 @@ outputs; --epochs, --batch-size, --loss and --seed override it, --data replaces 
 data. Without any data, a bundled sample file with the graph's array names is used
 (the templates have one). Progress goes to stderr: a line per epoch, and a live batch line on a
 terminal. Ctrl-C stops after the running batch and still writes the model trained
-so far. Exit status: 0 trained, 1 invalid graph or the loss became NaN, 2 unreadable
-graph, unusable setup or data that does not fit the model.
+so far. When the setup asks for ONNX (`export_onnx`), the model is also written as
+ONNX beside the .keras file (MODEL.onnx), checked against Keras with onnxruntime.
+Exit status: 0 trained, 1 invalid graph, the loss became NaN, an error raised while
+training (one line naming the graph file) or a failed ONNX export, 2 unreadable
+graph, unusable setup (ONNX asked of a graph that cannot go to ONNX included) or
+data that does not fit the model.
 """
 
 from __future__ import annotations
@@ -20,8 +24,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from graph import GraphError, load
+from graph import GraphError, ModelGraph, load
 from graph.training import DataSource, TrainingSetup, TrainingSetupError
 from kgs.exits import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE
 
@@ -130,6 +135,7 @@ def run(args: argparse.Namespace) -> int:
     from codegen.export import save_keras
     from codegen.training import DataError, NonFiniteLossError, Trainer
     from codegen.training.samples import sample_data_for
+    from codegen.training_script import check_onnx_setup
 
     if setup.data is None and (sample := sample_data_for(g)) is not None:
         print(f"training on the bundled sample data {sample.path}", file=sys.stderr)
@@ -139,7 +145,8 @@ def run(args: argparse.Namespace) -> int:
         g, setup, base=Path(args.file).parent, listener=Progress(sys.stderr, sys.stderr.isatty())
     )
     try:
-        trainer.prepare()
+        checked, _, _ = trainer.prepare()
+        check_onnx_setup(g, checked)
     except (TrainingSetupError, DataError) as e:
         print(f"{args.file}: {e}", file=sys.stderr)
         return EXIT_UNREADABLE
@@ -152,8 +159,49 @@ def run(args: argparse.Namespace) -> int:
     except NonFiniteLossError as e:
         print(f"{args.file}: {e}", file=sys.stderr)
         return EXIT_INVALID
+    except GraphError as e:
+        print(e, file=sys.stderr)
+        return EXIT_INVALID
+    except Exception as e:  # raised inside a layer, the optimizer, a callback: not a crash
+        print(f"{args.file}: {training_failure(e)}", file=sys.stderr)
+        return EXIT_INVALID
     if result.stopped:
         print(f"stopped after {result.batches} batches", file=sys.stderr)
     save_keras(result.model, out)
     print(f"wrote {out}")
+    if setup.export_onnx:
+        return write_onnx(result.model, g, out.with_suffix(".onnx"), args.file)
+    return EXIT_OK
+
+
+def training_failure(error: Exception) -> str:
+    """One line on an exception raised while training: the layer it came from when
+    known, its type and the first line of its message.
+
+    Keras re-raises an exception from inside a layer as a new one of its type, its
+    message wrapped in the layer's class and arguments (`_keras_call_info_injected`);
+    the original, that one's context, is what is shown.
+    """
+    from codegen.keras_errors import failing_layer, plain_text
+
+    while getattr(error, "_keras_call_info_injected", False) and error.__context__ is not None:
+        error = error.__context__
+    layer = failing_layer([error])
+    where = f" in {type(layer).__name__} '{layer.name}'" if layer is not None else ""
+    lines = plain_text(str(error)).strip().splitlines()
+    message = f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
+    return f"training failed{where}: {message}"
+
+
+def write_onnx(model: Any, g: ModelGraph, path: Path, file: str) -> int:
+    """Write the trained `model` as ONNX at `path`, checked against Keras; the exit status."""
+    from codegen.export import export_onnx
+
+    try:
+        report = export_onnx(model, g, path)
+    except GraphError as e:  # the export failed, or its outputs differ from Keras's
+        print(f"{file}: {e}", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"ONNX outputs match Keras within {report.worst:.1e}", file=sys.stderr)
+    print(f"wrote {path}")
     return EXIT_OK

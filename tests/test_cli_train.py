@@ -1,7 +1,9 @@
-"""`kgs train`: trains headless with progress on stderr, writes the model, exit 2 on bad data."""
+"""`kgs train`: trains headless with progress on stderr, writes the model (and ONNX when the
+setup asks), exit 2 on bad data, exit 1 with one line on a NaN loss or an error in a layer."""
 
 import io
 import os
+import re
 import signal
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from graph.training import DataSource, TrainingSetup
 from kgs.cli import main
 from kgs.train import Progress, ctrl_c_stops
 from tests.graphs import chain
+from tests.test_training_script_run import onnx_matches_keras
 
 ROOT = Path(__file__).parents[1]
 TEMPLATES = ROOT / "resources" / "templates"
@@ -102,3 +105,82 @@ def test_progress_on_a_terminal_redraws_one_batch_line():
     lines = stream.getvalue().split("\r")
     assert lines[1] == "epoch 1/2  batch 5/10  loss 0.5000\x1b[K"
     assert lines[2].startswith("\x1b[Kepoch 1/2: loss 0.2500 - val_loss 0.5000 (")
+
+
+def test_onnx_is_written_beside_the_model_when_the_setup_asks(tmp_path, capsys):
+    g = load(MLP)
+    g.training = TrainingSetup(export_onnx=True)
+    path = tmp_path / "mlp.graph.json"
+    save(g, path)
+    out = tmp_path / "mlp.keras"
+    argv = ["train", str(path), "--epochs", "1", "--batch-size", "64", "--seed", "2"]
+    assert main([*argv, "-o", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == f"wrote {out}\nwrote {tmp_path / 'mlp.onnx'}\n"
+    assert "ONNX outputs match Keras within " in captured.err
+    images = np.load(DATA / "digits_mlp.npz")["digits"][:7]
+    onnx_matches_keras(out, tmp_path / "mlp.onnx", [images])
+
+
+def test_onnx_asked_of_a_graph_that_cannot_go_to_onnx_stops_before_training(tmp_path, capsys):
+    g = chain(("LSTM", {"units": 4}), ("Dense", {"units": 1}), input_shape=(None, 3))
+    np.savez(tmp_path / "seq.npz", x=np.zeros((8, 5, 3), np.float32), y=np.zeros((8, 1)))
+    g.training = TrainingSetup(data=DataSource("seq.npz"), export_onnx=True)
+    path = tmp_path / "lstm.graph.json"
+    save(g, path)
+    assert main(["train", str(path), "-o", str(tmp_path / "m.keras")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"{path}: training setup of graph 'model' asks for an ONNX file")
+    assert "training.export_onnx: LSTM 'lstm': runs over a free time axis" in err
+    assert "epoch" not in err
+    assert not (tmp_path / "m.keras").exists()
+
+
+def failing_dense(monkeypatch, error: BaseException) -> None:
+    """Make every Dense layer raise `error` when called to train (not while built)."""
+    dense = import_keras().layers.Dense
+    call = dense.call
+
+    def failing(self, inputs, training=None):
+        if training:
+            raise error
+        return call(self, inputs, training=training)
+
+    monkeypatch.setattr(dense, "call", failing)
+
+
+def test_an_error_inside_a_layer_is_one_line_naming_the_file_and_layer(
+    tmp_path, capsys, monkeypatch
+):
+    failing_dense(monkeypatch, ValueError("no good\nsecond line"))
+    out = tmp_path / "m.keras"
+    assert main(["train", str(MLP), "--epochs", "1", "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1] == f"{MLP}: training failed in Dense 'dense': ValueError: no good"
+    assert "Traceback" not in err and "second line" not in err
+    assert not out.exists()
+
+
+def test_ctrl_c_still_interrupts_a_run(tmp_path, monkeypatch):
+    """KeyboardInterrupt (a second Ctrl-C) is not a training error: it goes through."""
+    failing_dense(monkeypatch, KeyboardInterrupt())
+    with pytest.raises(KeyboardInterrupt):
+        main(["train", str(MLP), "--epochs", "1", "-o", str(tmp_path / "m.keras")])
+    assert not (tmp_path / "m.keras").exists()
+
+
+def test_a_nan_loss_stops_with_exit_1_and_its_message(tmp_path, capsys):
+    g = chain(("Dense", {"units": 1}), input_shape=(2,))
+    np.savez(tmp_path / "huge.npz", x=np.full((8, 2), 1e20, np.float32), y=np.zeros((8, 1)))
+    g.training = TrainingSetup(batch_size=4, validation_split=0.0, data=DataSource("huge.npz"))
+    path = tmp_path / "huge.graph.json"
+    save(g, path)
+    assert main(["train", str(path), "--epochs", "1", "-o", str(tmp_path / "m.keras")]) == 1
+    err = capsys.readouterr().err
+    assert re.search(
+        rf"^{re.escape(str(path))}: the training loss became (nan|inf) at epoch 1, batch 1; "
+        "training stopped",
+        err,
+        re.M,
+    )
+    assert not (tmp_path / "m.keras").exists()
