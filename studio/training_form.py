@@ -1,4 +1,5 @@
-"""The training setup form: optimizer, epochs, losses and metrics per output, callbacks, data.
+"""The training setup form: optimizer, epochs, seed, losses, metrics and loss weights per
+output, callbacks, data, and whether the trained model is also written as ONNX.
 
 The form shows the *resolved* setup (graph.training.resolve), so the losses and
 metrics inferred from each output layer are visible and can be overridden. Every
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from codegen.onnx_readiness import onnx_problems
 from codegen.training.samples import sample_data_for
 from graph.model import ModelGraph
 from graph.training import (
@@ -54,6 +56,8 @@ from studio.training_data_field import DataFileField
 
 #: How long other graph edits must pause before the form catches up.
 REFRESH_MS = 100
+#: What the seed box shows for no seed (its lowest value).
+NO_SEED = "none (random)"
 
 
 class FloatEdit(QLineEdit):
@@ -125,7 +129,7 @@ class MetricsButton(QToolButton):
 
 
 class OutputRow:
-    """The loss combo and metrics button of one model output."""
+    """The loss combo, metrics button and loss weight of one model output."""
 
     def __init__(self, form: TrainingForm, name: str) -> None:
         self.name = name
@@ -138,6 +142,15 @@ class OutputRow:
         self.metrics.picked.connect(
             lambda metrics: form.edit(
                 f"metrics of {name}", form.stored().with_output(name, metrics=metrics)
+            )
+        )
+        self.weight = FloatEdit()
+        self.weight.validator().setBottom(0.0)
+        self.weight.setMaximumWidth(80)
+        self.weight.setToolTip(f"the weight of {name}'s loss in the total loss")
+        self.weight.committed.connect(
+            lambda v: form.edit(
+                f"loss weight of {name}", form.stored().with_output(name, loss_weight=v)
             )
         )
 
@@ -258,6 +271,14 @@ class TrainingForm(QWidget):
         self.batch_size.valueChanged.connect(
             lambda v: self.edit("batch size", replace(self.stored(), batch_size=v))
         )
+        # The lowest value, shown as NO_SEED, is None: weights drawn afresh each run.
+        self.seed = QSpinBox()
+        self.seed.setRange(-1, 2**31 - 1)
+        self.seed.setSpecialValueText(NO_SEED)
+        self.seed.setToolTip("seed for the initial weights and the shuffling")
+        self.seed.valueChanged.connect(
+            lambda v: self.edit("seed", replace(self.stored(), seed=None if v < 0 else v))
+        )
         self.validation_split = QDoubleSpinBox()
         self.validation_split.setRange(0.0, 0.95)
         self.validation_split.setSingleStep(0.05)
@@ -266,6 +287,16 @@ class TrainingForm(QWidget):
         )
         self.data = DataFileField(self, "data", "Training data")
         self.validation_data = DataFileField(self, "validation_data", "Validation data")
+        self.export_onnx = QCheckBox("also write the trained model as ONNX")
+        self.export_onnx.setToolTip(
+            "kgs train -o MODEL.keras and exported scripts then write MODEL.onnx beside it"
+        )
+        self.export_onnx.toggled.connect(
+            lambda on: self.edit("ONNX export", replace(self.stored(), export_onnx=on))
+        )
+        self.onnx_problems = QLabel()
+        self.onnx_problems.setWordWrap(True)
+        self.onnx_problems.setVisible(False)
 
         general = QFormLayout()
         general.addRow("Data", self.data)
@@ -273,10 +304,13 @@ class TrainingForm(QWidget):
         general.addRow("Learning rate", self.learning_rate)
         general.addRow("Epochs", self.epochs)
         general.addRow("Batch size", self.batch_size)
+        general.addRow("Seed", self.seed)
         general.addRow("Validation split", self.validation_split)
         general.addRow("Validation data", self.validation_data)
+        general.addRow("ONNX", self.export_onnx)
+        general.addRow("", self.onnx_problems)
 
-        self.outputs_box = QGroupBox("Outputs: loss and metrics")
+        self.outputs_box = QGroupBox("Outputs: loss, metrics and loss weight")
         self.outputs_layout = QFormLayout(self.outputs_box)
         self.output_rows: dict[str, OutputRow] = {}
 
@@ -359,7 +393,14 @@ class TrainingForm(QWidget):
         self.learning_rate.set_value(setup.learning_rate)
         self.epochs.setValue(setup.epochs)
         self.batch_size.setValue(setup.batch_size)
+        self.seed.setValue(-1 if setup.seed is None else setup.seed)
         self.validation_split.setValue(setup.validation_split)
+        self.export_onnx.setChecked(setup.export_onnx)
+        problems = onnx_problems(g) if setup.export_onnx else []
+        self.onnx_problems.setText(
+            "\n".join(["The model cannot go to ONNX:", *(p.message for p in problems)])
+        )
+        self.onnx_problems.setVisible(bool(problems))
         names = output_names(g)
         if list(self.output_rows) != names:
             self._rebuild_outputs(names)
@@ -369,6 +410,7 @@ class TrainingForm(QWidget):
             inferred = stored.output(name).loss is None
             row.loss.setToolTip("inferred from the output layer" if inferred else "")
             row.metrics.set_metrics(out.metrics)
+            row.weight.set_value(out.loss_weight)
         monitors = log_names(g, stored)
         for row in self.callback_rows.values():
             row.show(monitors)
@@ -381,6 +423,8 @@ class TrainingForm(QWidget):
             line = QHBoxLayout()
             line.addWidget(row.loss, 1)
             line.addWidget(row.metrics, 1)
+            line.addWidget(QLabel("weight"))
+            line.addWidget(row.weight)
             self.outputs_layout.addRow(QLabel(name), line)
         self.rows_changed.emit()
 

@@ -1,0 +1,136 @@
+"""The training form, driven offscreen through its widgets: each output's loss weight and
+loss, the seed (none by default) and the ONNX checkbox edit the graph's setup through
+one undoable step each, and the form follows undo and redo."""
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QUndoStack
+
+from codegen.training.compiling import compile_arguments
+from graph import dumps, load
+from graph.training import resolve
+from studio.training_form import NO_SEED, TrainingForm
+from tests.graphs import chain
+
+TEMPLATES = Path(__file__).parents[1] / "resources" / "templates"
+
+
+@pytest.fixture
+def form(qtbot):
+    """The form on the ticket template (outputs 'priority' and 'department'), shown."""
+    form = TrainingForm()
+    qtbot.addWidget(form)
+    form.stack = QUndoStack()
+    form.set_document(load(TEMPLATES / "customer_tickets.graph.json"), form.stack, TEMPLATES)
+    form.show()
+    return form
+
+
+def type_into(qtbot, edit, text: str) -> None:
+    """Replace `edit`'s text by typing `text`, then press Enter."""
+    edit.setFocus()
+    edit.selectAll()
+    qtbot.keyClicks(edit, text)
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+
+
+def test_an_outputs_loss_weight_is_typed_beside_its_loss_and_undone(qtbot, form):
+    g, stack = form.g, form.stack
+    weight = form.output_rows["department"].weight
+    assert weight.text() == "1"
+    saved = dumps(g)
+    type_into(qtbot, weight, "0.25")
+    assert g.training.output("department").loss_weight == 0.25
+    assert g.training.output("priority").loss_weight == 1.0
+    assert g.training.output("department").loss is None  # the loss stays inferred
+    assert compile_arguments(resolve(g))["loss_weights"] == [1.0, 0.25]
+    assert stack.count() == 1 and stack.undoText() == "Edit training loss weight of department"
+    stack.undo()
+    assert g.training is None and dumps(g) == saved
+    assert weight.text() == "1"
+    stack.redo()
+    assert g.training.output("department").loss_weight == 0.25 and weight.text() == "0.25"
+
+
+def test_a_negative_loss_weight_cannot_be_typed(qtbot, form):
+    weight = form.output_rows["priority"].weight
+    type_into(qtbot, weight, "-2")
+    assert weight.text() == "2"  # the minus sign was refused as it was typed
+    assert form.g.training.output("priority").loss_weight == 2.0
+
+
+def test_the_seed_is_none_until_set_and_none_again_at_its_lowest_value(qtbot, form):
+    g, stack, seed = form.g, form.stack, form.seed
+    assert seed.text() == NO_SEED and resolve(g).seed is None
+    seed.setValue(7)
+    assert g.training.seed == 7
+    form.epochs.setValue(3)  # another field: the next seed edit is a step of its own
+    seed.setValue(seed.minimum())
+    assert g.training.seed is None and g.training.epochs == 3
+    assert seed.text() == NO_SEED
+    stack.undo()
+    assert g.training.seed == 7 and seed.value() == 7
+    stack.undo()
+    stack.undo()
+    assert g.training is None and seed.text() == NO_SEED
+    stack.redo()
+    assert g.training.seed == 7 and seed.text() == "7"
+
+
+def test_the_seed_box_steps_merge_into_one_undo_step(qtbot, form):
+    seed = form.seed
+    seed.setFocus()
+    for _ in range(3):
+        qtbot.keyClick(seed, Qt.Key.Key_Up)
+    assert form.g.training.seed == 2  # from none (-1): 0, 1, 2
+    assert form.stack.count() == 1
+    form.stack.undo()
+    assert form.g.training is None and seed.text() == NO_SEED
+
+
+def test_the_onnx_checkbox_is_undoable(qtbot, form):
+    g, stack, box = form.g, form.stack, form.export_onnx
+    assert not box.isChecked()
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton)
+    assert g.training.export_onnx is True
+    assert '"export_onnx": true' in dumps(g)
+    assert form.onnx_problems.isHidden()  # the ticket model can go to ONNX
+    stack.undo()
+    assert g.training is None and not box.isChecked()
+    stack.redo()
+    assert g.training.export_onnx is True and box.isChecked()
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton)
+    assert g.training.export_onnx is False
+
+
+def test_the_onnx_checkbox_shows_what_stops_a_graph_going_to_onnx(qtbot):
+    form = TrainingForm()
+    qtbot.addWidget(form)
+    stack = QUndoStack()
+    g = chain(("LSTM", {"units": 4}), ("Dense", {"units": 1}), input_shape=(None, 3))
+    form.set_document(g, stack, None)
+    assert form.onnx_problems.isHidden()
+    form.export_onnx.setChecked(True)
+    assert g.training.export_onnx is True
+    assert not form.onnx_problems.isHidden()
+    assert "LSTM 'lstm': runs over a free time axis" in form.onnx_problems.text()
+    stack.undo()
+    assert form.onnx_problems.isHidden()
+
+
+def test_a_loss_picked_in_the_combo_reaches_the_compile_arguments(qtbot, form):
+    g, stack = form.g, form.stack
+    combo = form.output_rows["priority"].loss
+    assert combo.currentText() == "binary_crossentropy"  # inferred from the sigmoid
+    combo.setCurrentText("mean_squared_error")
+    assert g.training.output("priority").loss == "mean_squared_error"
+    arguments = compile_arguments(resolve(g))
+    assert arguments["loss"] == ["mean_squared_error", "sparse_categorical_crossentropy"]
+    # The metrics follow the loss: a regression's, once the loss is one.
+    assert arguments["metrics"] == [["mae"], ["accuracy"]]
+    assert form.output_rows["priority"].metrics.metrics() == ("mae",)
+    stack.undo()
+    assert g.training is None and combo.currentText() == "binary_crossentropy"
+    assert compile_arguments(resolve(g))["loss"][0] == "binary_crossentropy"
