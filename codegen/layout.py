@@ -44,12 +44,45 @@ def layered_layout(g: ModelGraph) -> dict[str, Position]:
     digraph = nx.DiGraph()
     digraph.add_nodes_from(g.node_ids())
     digraph.add_edges_from((src, dst) for src, dst, _ in g.edges())
+    digraph.remove_edges_from(back_edges(digraph))
     if len(digraph) <= SUGIYAMA_LIMIT:
         try:
             return _sugiyama(digraph)
         except Exception:  # a cosmetic layout must never fail an import
             pass
     return _generations(digraph)
+
+
+def back_edges(digraph: nx.DiGraph) -> list[tuple[str, str]]:
+    """Edges whose removal leaves `digraph` acyclic: those a depth-first search meets
+    going back to a node still on its path (self-loops included).
+
+    The search starts from the sources, then any node not yet reached, each in graph
+    order, so on a graph that flows from its inputs the edges closing a loop are the
+    ones found. Iterative: a long chain must not hit Python's recursion limit.
+    """
+    on_path: set[str] = set()
+    done: set[str] = set()
+    found: list[tuple[str, str]] = []
+    starts = [n for n in digraph if not digraph.in_degree(n)] + list(digraph)
+    for start in starts:
+        if start in done:
+            continue
+        on_path.add(start)
+        stack = [(start, iter(digraph.succ[start]))]
+        while stack:
+            node, successors = stack[-1]
+            child = next(successors, None)
+            if child is None:
+                stack.pop()
+                on_path.discard(node)
+                done.add(node)
+            elif child in on_path:
+                found.append((node, child))
+            elif child not in done:
+                on_path.add(child)
+                stack.append((child, iter(digraph.succ[child])))
+    return found
 
 
 def _sugiyama(digraph: nx.DiGraph) -> dict[str, Position]:

@@ -10,7 +10,7 @@ from PySide6.QtGui import QColor, QImage
 
 from graph import load, save
 from kgs.cli import main
-from kgs.plot import needs_layout
+from kgs.plot import lay_out, needs_layout
 from studio.render import MARGIN, picture_rect, render_image, render_png, render_svg
 from studio.scene import GraphScene
 from tests.graphs import chain
@@ -18,7 +18,6 @@ from tests.processes import python_output
 
 TEMPLATES = Path(__file__).parents[1] / "resources" / "templates"
 UNET = TEMPLATES / "small_unet.graph.json"
-ARTIFACTS = Path("/tmp/kgs_artifacts")
 
 
 def distinct_colours(image: QImage, step: int = 4) -> set[int]:
@@ -29,7 +28,7 @@ def distinct_colours(image: QImage, step: int = 4) -> set[int]:
     }
 
 
-def test_png_of_a_template(qapp, tmp_path, capsys):
+def test_png_of_a_template(qapp, tmp_path, capsys, artifacts):
     out = tmp_path / "unet.png"
     assert main(["plot", str(UNET), "-o", str(out)]) == 0
     assert f"drawn to {out}" in capsys.readouterr().out
@@ -42,8 +41,7 @@ def test_png_of_a_template(qapp, tmp_path, capsys):
     assert (image.width(), image.height()) == (round(rect.width() * 2), round(rect.height() * 2))
     assert 2000 < image.width() < 10_000 and 200 < image.height() < 2000
     assert len(distinct_colours(image)) > 20  # boxes, text, curves, not a blank page
-    ARTIFACTS.mkdir(exist_ok=True)
-    image.save(str(ARTIFACTS / "plot_small_unet.png"))
+    image.save(str(artifacts / "plot_small_unet.png"))
 
 
 def test_svg_holds_every_layer_name_and_shape_as_text(qapp, tmp_path):
@@ -82,6 +80,19 @@ def test_unplaced_graphs_are_laid_out_left_to_right(qapp, tmp_path):
     assert QImage(str(out)).height() > QImage(str(out)).width()
     assert main(["plot", str(tall), "-o", str(out), "--scale", "1", "--layout"]) == 0
     assert QImage(str(out)).width() > 3 * QImage(str(out)).height()
+
+
+def test_a_file_with_a_cycle_is_laid_out_and_drawn(qapp, tmp_path, cyclic_graph):
+    source = tmp_path / "cycle.graph.json"
+    save(cyclic_graph, source)
+    out = tmp_path / "cycle.png"
+    assert main(["plot", str(source), "-o", str(out), "--scale", "1", "--layout"]) == 0
+    image = QImage(str(out))
+    assert image.width() > 2 * image.height()  # three columns: the loop's back edge ignored
+    assert len(distinct_colours(image)) > 20
+    g = load(source)
+    lay_out(g)
+    assert g.node("n1").pos[0] < g.node("n2").pos[0] < g.node("n3").pos[0]
 
 
 def test_a_broken_file_exits_2_naming_it(tmp_path, capsys):

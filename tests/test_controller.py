@@ -298,6 +298,23 @@ def test_auto_layout_moves_nodes_left_to_right_and_undo_restores(canvas_of):
     assert dumps(g) == before
 
 
+def test_auto_layout_of_a_loaded_cycle_places_every_node_as_one_undo_step(canvas_of, cyclic_graph):
+    g = cyclic_graph
+    c = canvas_of(g)
+    before = dumps(g)
+    c.controller.auto_layout()  # the View menu's action calls this in a Qt slot
+    assert c.stack.count() == 1 and c.refusals == []
+    x = {n: g.node(n).pos[0] for n in g.node_ids()}
+    assert x["n1"] < x["n2"] < x["n3"]  # the closing add -> dense points back, alone
+    for node_id in g.node_ids():
+        item = c.scene.node_item(node_id)
+        assert (item.x(), item.y()) == g.node(node_id).pos
+    c.stack.undo()
+    assert dumps(g) == before
+    c.stack.redo()
+    assert g.node("n3").pos[0] == x["n3"]
+
+
 def test_call_again_adds_a_shared_call_site_below_and_links_it_on_selection(loose):
     c = loose
     c.scene.select_nodes(["n2"])
