@@ -20,6 +20,16 @@ def autosave_folder() -> Path:
     return Path(base) / "autosave"
 
 
+def start(window: MainWindow, path: Path | None) -> bool:
+    """Show `window` on `path`, or with no path offer back the work a crashed session
+    left (asking through `window.prompts`); False if `path` could not be opened."""
+    window.show()
+    if path:
+        return window.open_file(path)
+    window.offer_recovery()
+    return True
+
+
 def run(path: Path | None = None, screenshot: Path | None = None) -> int:
     """Open the studio (on `path` if given) and run until the window closes.
 
@@ -31,9 +41,7 @@ def run(path: Path | None = None, screenshot: Path | None = None) -> int:
     app.setApplicationName(APP_NAME)
     app.setWindowIcon(icon("app"))
     window = MainWindow(autosave_folder=autosave_folder())
-    window.show()
-    opened = window.open_file(path) if path else window.offer_recovery()
-    if path and not opened:
+    if not start(window, path):
         return 2
     if screenshot:
 

@@ -169,17 +169,22 @@ class NodeItem(QGraphicsItem):
     def _labelled(ports: tuple[str, ...]) -> bool:
         return bool(ports) and ports != ("input",)
 
-    def _prepare_text(self, view: NodeView) -> None:
-        """Elide texts and place badges once per change, not once per paint."""
-        s = self._style
-        badges = (
+    def badges(self) -> list[str]:
+        """The badges drawn in the header, right to left: "x2" on each call site of
+        a layer called twice, "output", "ONNX" (an export check's mark)."""
+        view = self.view
+        return (
             ([f"x{view.shared}"] if view.shared > 1 else [])
             + (["output"] if view.output else [])
             + (["ONNX"] if view.export_issues else [])
         )
+
+    def _prepare_text(self, view: NodeView) -> None:
+        """Elide texts and place badges once per change, not once per paint."""
+        s = self._style
         right = NODE_WIDTH - PAD
         self._badges = []
-        for text in badges:
+        for text in self.badges():
             width = s.small_width(text) + 8.0
             right -= width
             self._badges.append((QRectF(right, 4.0, width, HEADER - 8.0), text))
@@ -334,21 +339,33 @@ class EdgeItem(QGraphicsItem):
         port: str,
         style: Style,
         label: str = "",
-        bad: bool = False,
+        problem: str = "",
     ) -> None:
         super().__init__()
         self.src, self.dst, self.port = src, dst, port
         self.ends = (src, dst)
         self._style = style
         self.label = label
-        self.bad = bad
+        #: What is wrong with what flows along the edge ("" if nothing): drawn red,
+        #: and shown as the tooltip.
+        self.problem = ""
         self._path = QPainterPath()
         self._label_rect = QRectF()
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.setZValue(0.0)
         src.add_follower(self)
         dst.add_follower(self)
+        self._set_problem(problem)
         self.adjust()
+
+    @property
+    def bad(self) -> bool:
+        """Whether the edge is drawn in red."""
+        return bool(self.problem)
+
+    def _set_problem(self, problem: str) -> None:
+        self.problem = problem
+        self.setToolTip(problem)
 
     def detach(self) -> None:
         """Forget both ends (before the edge leaves the scene)."""
@@ -360,12 +377,15 @@ class EdgeItem(QGraphicsItem):
         self._style = style
         self.adjust()
 
-    def set_view(self, label: str, bad: bool) -> None:
-        """Show `label` (a shape, or "" when unknown); `bad` draws the edge in red."""
-        if (label, bad) == (self.label, self.bad):
+    def set_view(self, label: str, problem: str) -> None:
+        """Show `label` (a shape, or "" when unknown); a `problem` draws the edge in
+        red with the problem as tooltip ("": none)."""
+        if (label, problem) == (self.label, self.problem):
             return
         relabel = label != self.label
-        self.label, self.bad = label, bad
+        self.label = label
+        if problem != self.problem:
+            self._set_problem(problem)
         if relabel:
             self.adjust()
         else:

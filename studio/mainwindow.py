@@ -12,8 +12,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QPointF, QSettings, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QCursor, QUndoGroup
-from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QWidget
+from PySide6.QtGui import QCloseEvent, QUndoGroup
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFrame,
+    QLabel,
+    QMainWindow,
+    QScrollArea,
+    QWidget,
+)
 
 from graph import GraphError, ModelGraph, Report, load
 from graph.fileformat import dumps, loads
@@ -43,6 +51,15 @@ APP_NAME = "Keras Graph Studio"
 CODE_COLORS = {"light": highlighter.LIGHT, "dark": highlighter.DARK}
 MAX_RECENT = 8
 AUTOSAVE_MS = 30_000
+
+
+def scrolled(widget: QWidget) -> QScrollArea:
+    """`widget` in a scroll area, so that a dock holding it may be smaller than it."""
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidget(widget)
+    return area
 
 
 class MainWindow(QMainWindow):
@@ -89,8 +106,10 @@ class MainWindow(QMainWindow):
             ),
             "summary": self._dock("Summary", self.summary, Qt.DockWidgetArea.BottomDockWidgetArea),
             "code": self._dock("Code", self.code, Qt.DockWidgetArea.BottomDockWidgetArea),
+            # Scrolled: the panel's form and plots need 330 px, more than the bottom
+            # docks get by default (the canvas comes first); Train makes room for it.
             "training": self._dock(
-                "Training", self.training, Qt.DockWidgetArea.BottomDockWidgetArea
+                "Training", scrolled(self.training), Qt.DockWidgetArea.BottomDockWidgetArea
             ),
         }
         self.tabifyDockWidget(self.docks["problems"], self.docks["summary"])
@@ -212,8 +231,11 @@ class MainWindow(QMainWindow):
     # -------------------------------------------------------------- adding
 
     def _open_quick_add(self, scene_pos: QPointF) -> None:
+        """Open the popup where the node will go: at the cursor over the canvas, or
+        at the canvas's middle when Tab came with the cursor elsewhere."""
         self._quick_add_at = scene_pos
-        self.quick_add.popup_at(QCursor.pos())
+        corner = self.view.viewport().mapToGlobal(self.view.mapFromScene(scene_pos))
+        self.quick_add.popup_at(corner)
 
     def _quick_add_chosen(self, layer_type: str) -> None:
         self.controller.add_node(layer_type, self._quick_add_at)

@@ -1,7 +1,7 @@
-"""The window's menus, toolbar and keyboard shortcuts, from one table per menu.
+"""The window's menus, toolbar and keyboard shortcuts.
 
-Each entry names what the user sees (text, icon, shortcut) and what it calls, so
-the full list of shortcuts reads in one place. Canvas commands go to the
+Each menu entry names what the user sees (text, icon) and what it calls; every
+shortcut is in one table, `SHORTCUTS`, by action name. Canvas commands go to the
 window's current controller at the time they run (documents come and go).
 """
 
@@ -25,17 +25,46 @@ if TYPE_CHECKING:
 
 Keys = QKeySequence.StandardKey
 
+#: Every keyboard shortcut, by action name (standard keys follow the platform).
+SHORTCUTS: dict[str, tuple[str | Keys, ...]] = {
+    "new": (Keys.New,),
+    "open": (Keys.Open,),
+    "save": (Keys.Save,),
+    "save_as": (Keys.SaveAs,),
+    "import": ("Ctrl+I",),
+    "export:image": ("Ctrl+E",),
+    # Not Keys.Quit: it is empty on Linux unless the desktop's theme defines it.
+    "quit": ("Ctrl+Q",),
+    "undo": (Keys.Undo,),
+    "redo": ("Ctrl+Shift+Z", "Ctrl+Y"),
+    "copy": (Keys.Copy,),
+    "paste": (Keys.Paste,),
+    "duplicate": ("Ctrl+D",),
+    "delete": ("Delete", "Backspace"),
+    "select_all": (Keys.SelectAll,),
+    "call_again": ("Ctrl+Shift+D",),
+    "toggle_output": ("Ctrl+Shift+O",),
+    "check_export": ("Ctrl+Shift+E",),
+    "train": ("Ctrl+T",),
+    "fit": ("Ctrl+0",),
+    "layout": ("Ctrl+Shift+L",),
+}
+
+
+def shortcuts_of(name: str) -> list[QKeySequence]:
+    """The key sequences of action `name` (none if it has no shortcut)."""
+    return [QKeySequence(k) for k in SHORTCUTS.get(name, ())]
+
 
 def install_menus(w: MainWindow) -> dict[str, QAction]:
     """Build the menu bar and toolbar of `w`; return its actions by name."""
     actions: dict[str, QAction] = {}
 
-    def add(menu: QMenu, name: str, text: str, slot: Callable[[], object], keys=(), icon_name=None):
+    def add(menu: QMenu, name: str, text: str, slot: Callable[[], object], icon_name=None):
         action = QAction(text, w)
         if icon_name:
             action.setIcon(icon(icon_name))
-        if keys:
-            action.setShortcuts([QKeySequence(k) for k in keys])
+        action.setShortcuts(shortcuts_of(name))
         action.triggered.connect(lambda _checked=False: slot())
         menu.addAction(action)
         actions[name] = action
@@ -45,7 +74,7 @@ def install_menus(w: MainWindow) -> dict[str, QAction]:
         return lambda: getattr(w.controller, method)()
 
     file = w.menuBar().addMenu("&File")
-    add(file, "new", "&New", w.new_document, [Keys.New], "new")
+    add(file, "new", "&New", w.new_document, "new")
     templates = file.addMenu("New from &template")
     for template in TEMPLATES:
         add(
@@ -54,67 +83,46 @@ def install_menus(w: MainWindow) -> dict[str, QAction]:
             template.title,
             partial(w.new_from_template, template.path),
         )
-    add(file, "open", "&Open...", w.open_file, [Keys.Open], "open")
+    add(file, "open", "&Open...", w.open_file, "open")
     recent = file.addMenu("Open &recent")
     recent.aboutToShow.connect(partial(_fill_recent, w, recent))
-    add(file, "save", "&Save", w.save, [Keys.Save], "save")
-    add(file, "save_as", "Save &as...", w.save_as, [Keys.SaveAs])
+    add(file, "save", "&Save", w.save, "save")
+    add(file, "save_as", "Save &as...", w.save_as)
     file.addSeparator()
-    add(file, "import", "&Import Keras model...", w.import_keras, ["Ctrl+I"], "import")
+    add(file, "import", "&Import Keras model...", w.import_keras, "import")
     export = file.addMenu(icon("export"), "&Export")
     for target, spec in TARGETS.items():
         add(export, f"export:{target}", spec.title + "...", partial(w.export, target))
-    add(export, "export:image", "Canvas as PNG or SVG...", w.export_image, ["Ctrl+E"])
+    add(export, "export:image", "Canvas as PNG or SVG...", w.export_image)
     file.addSeparator()
-    add(file, "quit", "&Quit", w.close, [Keys.Quit])
+    add(file, "quit", "&Quit", w.close)
 
     edit = w.menuBar().addMenu("&Edit")
     undo = w.undo_group.createUndoAction(w, "&Undo")
     redo = w.undo_group.createRedoAction(w, "&Redo")
-    undo.setShortcuts([QKeySequence(Keys.Undo)])
-    redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+    undo.setShortcuts(shortcuts_of("undo"))
+    redo.setShortcuts(shortcuts_of("redo"))
     undo.setIcon(icon("undo"))
     redo.setIcon(icon("redo"))
     edit.addActions([undo, redo])
     actions.update(undo=undo, redo=redo)
     edit.addSeparator()
-    add(edit, "copy", "&Copy", canvas("copy"), [Keys.Copy], "copy")
-    add(edit, "paste", "&Paste", canvas("paste"), [Keys.Paste], "paste")
-    add(edit, "duplicate", "D&uplicate", canvas("duplicate"), ["Ctrl+D"])
-    add(edit, "delete", "&Delete", canvas("delete_selection"), ["Delete", "Backspace"], "delete")
-    add(edit, "select_all", "Select &all", canvas("select_all"), [Keys.SelectAll])
+    add(edit, "copy", "&Copy", canvas("copy"), "copy")
+    add(edit, "paste", "&Paste", canvas("paste"), "paste")
+    add(edit, "duplicate", "D&uplicate", canvas("duplicate"))
+    add(edit, "delete", "&Delete", canvas("delete_selection"), "delete")
+    add(edit, "select_all", "Select &all", canvas("select_all"))
 
     model = w.menuBar().addMenu("&Model")
-    add(
-        model,
-        "call_again",
-        "&Call again (shared layer)",
-        canvas("call_again"),
-        ["Ctrl+Shift+D"],
-        "call_again",
-    )
-    add(
-        model,
-        "toggle_output",
-        "Toggle model &output",
-        canvas("toggle_output"),
-        ["Ctrl+Shift+O"],
-        "output",
-    )
-    add(
-        model,
-        "check_export",
-        "Check &ONNX export readiness",
-        canvas("check_export"),
-        ["Ctrl+Shift+E"],
-        "check",
-    )
+    add(model, "call_again", "&Call again (shared layer)", canvas("call_again"), "call_again")
+    add(model, "toggle_output", "Toggle model &output", canvas("toggle_output"), "output")
+    add(model, "check_export", "Check &ONNX export readiness", canvas("check_export"), "check")
     model.addSeparator()
-    add(model, "train", "&Train...", w.show_training, ["Ctrl+T"])
+    add(model, "train", "&Train...", w.show_training)
 
     view = w.menuBar().addMenu("&View")
-    add(view, "fit", "Zoom to &fit", lambda: w.view.fit(), ["Ctrl+0"], "fit")
-    add(view, "layout", "Auto &layout", canvas("auto_layout"), ["Ctrl+Shift+L"], "layout")
+    add(view, "fit", "Zoom to &fit", lambda: w.view.fit(), "fit")
+    add(view, "layout", "Auto &layout", canvas("auto_layout"), "layout")
     view.addSeparator()
     themes = view.addMenu("&Theme")
     group = QActionGroup(w)

@@ -268,8 +268,8 @@ class GraphScene(QGraphicsScene):
         self.addItem(item)
 
     def _add_edge_item(self, src: str, dst: str, port: str) -> None:
-        label, bad = self._edge_view(src, dst)
-        edge = EdgeItem(self._nodes[src], self._nodes[dst], port, self._style, label, bad)
+        label, problem = self._edge_view(src, dst)
+        edge = EdgeItem(self._nodes[src], self._nodes[dst], port, self._style, label, problem)
         self._edges[(src, dst, port)] = edge
         self.addItem(edge)
 
@@ -318,11 +318,13 @@ class GraphScene(QGraphicsScene):
         self._problems = problems
         return problems
 
-    def _edge_view(self, src: str, dst: str) -> tuple[str, bool]:
-        """An edge's label (the source's shape) and whether it is drawn as bad."""
+    def _edge_view(self, src: str, dst: str) -> tuple[str, str]:
+        """An edge's label (the source's shape) and its problem: the messages of the
+        destination's problems with what flows into it ("" if none)."""
         inferred = self.report.nodes.get(src)
-        bad = any(p.code in CONNECTION_CODES for p in self._problems.get(dst, ()))
-        return (fmt(inferred.shape) if inferred else "", bad)
+        problems = self._problems.get(dst, ())
+        problem = "\n".join(p.message for p in problems if p.code in CONNECTION_CODES)
+        return (fmt(inferred.shape) if inferred else "", problem)
 
     def _node_view(self, node_id: str) -> NodeView:
         """What `node_id`'s item shows, from the graph and the last report."""

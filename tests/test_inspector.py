@@ -24,7 +24,6 @@ from studio.param_editors import (
 from studio.scene import GraphScene
 
 TEMPLATES = Path(__file__).parent.parent / "resources" / "templates"
-ARTIFACTS = Path("/tmp/kgs_artifacts")
 
 
 @pytest.fixture
@@ -53,11 +52,15 @@ def inspector(qtbot, mnist, stack):
     scene.detach()
 
 
-def snapshot(widget, name):
-    """Save what `widget` looks like (after the queued showing of new editors)."""
-    QApplication.processEvents()
-    ARTIFACTS.mkdir(exist_ok=True)
-    widget.grab().save(str(ARTIFACTS / name))
+@pytest.fixture
+def snapshot(artifacts):
+    """Save what a widget looks like (after the queued showing of new editors)."""
+
+    def save(widget, name: str) -> None:
+        QApplication.processEvents()
+        assert widget.grab().save(str(artifacts / name))
+
+    return save
 
 
 def click_check(qtbot, check):
@@ -72,7 +75,7 @@ def type_into(qtbot, line_edit, text):
     qtbot.keyClick(line_edit, Qt.Key.Key_Return)
 
 
-def test_editors_are_typed_from_the_params(qtbot, inspector, mnist):
+def test_editors_are_typed_from_the_params(qtbot, inspector, mnist, snapshot):
     inspector.show_node("dense")
     assert inspector.title.text() == "Dense"
     assert inspector.name_edit.text() == "dense"
@@ -94,7 +97,9 @@ def test_editors_are_typed_from_the_params(qtbot, inspector, mnist):
     snapshot(inspector, "inspector_input.png")
 
 
-def test_editing_units_with_the_spin_box_changes_graph_and_shape(qtbot, inspector, mnist, stack):
+def test_editing_units_with_the_spin_box_changes_graph_and_shape(
+    qtbot, inspector, mnist, stack, snapshot
+):
     inspector.show_node("dense")
     editor = inspector.fields["units"].editor
     type_into(qtbot, editor.spin.lineEdit(), "128")
@@ -127,7 +132,7 @@ def test_undo_restores_the_graph_and_the_editor(qtbot, inspector, mnist, stack):
     assert inspector.inferred.text().startswith("Output (None, 512)")
 
 
-def test_refused_value_shows_the_reason_and_reverts(qtbot, inspector, mnist, stack):
+def test_refused_value_shows_the_reason_and_reverts(qtbot, inspector, mnist, stack, snapshot):
     before = graph.dumps(mnist)
     inspector.show_node("digits")
     field = inspector.fields["shape"]
@@ -160,7 +165,7 @@ def test_rename_checked_by_the_graph(qtbot, inspector, mnist, stack):
     assert inspector.name_edit.text() == "dropout"
 
 
-def test_shared_layer_edited_from_any_call_site(qtbot, inspector, mnist, stack):
+def test_shared_layer_edited_from_any_call_site(qtbot, inspector, mnist, stack, snapshot):
     inspector.show_node("predictions")
     assert not inspector.shared.isVisibleTo(inspector)
     qtbot.mouseClick(inspector.call_again, Qt.MouseButton.LeftButton)
@@ -211,7 +216,7 @@ def test_optional_and_tuple_editors_commit_their_values(qtbot, inspector, mnist)
     assert mnist.layer(conv).params["kernel_size"] == (3, 5)
 
 
-def test_keras_backed_layers_get_the_same_typed_editors(qtbot, inspector, mnist):
+def test_keras_backed_layers_get_the_same_typed_editors(qtbot, inspector, mnist, snapshot):
     from studio.layer_search import keras_backed_layers
 
     keras_backed_layers()  # lists them, and lets the graph resolve their types

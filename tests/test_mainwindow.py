@@ -1,27 +1,46 @@
 """The main window, driven for real offscreen: files, undo, docks, export, recovery.
 
 Dialogs go through `window.prompts`; tests replace it with scripted answers.
-Screenshots land in tests' artifacts folder (KGS_ARTIFACTS, default
-/tmp/kgs_artifacts) to be looked at.
+Screenshots land in the `artifacts` folder (KGS_ARTIFACTS, default /tmp/kgs_artifacts)
+to be looked at.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPointF, QSettings, Qt
+from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
+from PySide6.QtGui import (
+    QAction,
+    QCursor,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QImage,
+    QKeySequence,
+)
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 import graph
 from graph.fileformat import dumps
+from studio import app
+from studio.autosave import AutosaveSlot
+from studio.items import HEADER, NODE_WIDTH
 from studio.mainwindow import MainWindow
+from studio.menus import SHORTCUTS, shortcuts_of
+from studio.mime import LAYER_MIME
+from studio.palette import TYPE_ROLE
 from studio.prompts import CANCEL, DISCARD, SAVE
+from tests.processes import python_output
 
 TEMPLATES = Path(__file__).parent.parent / "resources" / "templates"
-ARTIFACTS = Path(os.environ.get("KGS_ARTIFACTS", "/tmp/kgs_artifacts"))
+LEFT = Qt.MouseButton.LeftButton
+CTRL, SHIFT = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
 
 
 class ScriptedPrompts:
@@ -90,24 +109,46 @@ def tickets(tmp_path):
     return path
 
 
-def screenshot(window, name):
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    assert window.grab().save(str(ARTIFACTS / name))
+@pytest.fixture
+def screenshot(artifacts):
+    def take(window, name):
+        QApplication.processEvents()  # pending layouts and the queued zoom to fit
+        assert window.grab().save(str(artifacts / name))
+
+    return take
 
 
-def test_opens_a_file_and_shows_it_everywhere(window, tickets, qtbot):
+def added_nodes(g, before):
+    """The node ids of `g` not in `before`."""
+    return [n for n in g.node_ids() if n not in before]
+
+
+def assert_header_centred_on(g, node_id, scene_pos):
+    """Where the controller puts a new node: its header centred on `scene_pos`."""
+    x, y = g.node(node_id).pos
+    assert (x, y) == pytest.approx((scene_pos.x() - NODE_WIDTH / 2, scene_pos.y() - HEADER / 2))
+
+
+def wait_for_job(window, qtbot):
+    """Wait for the one background job the window is running."""
+    [job] = window.jobs
+    with qtbot.waitSignal(job.finished, timeout=120_000):
+        pass
+
+
+def test_opens_a_file_and_shows_it_everywhere(window, tickets, qtbot, screenshot):
     assert window.open_file(tickets)
     g = window.document.graph
     assert {i.node_id for i in window.scene.node_items()} == set(g.node_ids())
     assert window.windowTitle().startswith("tickets.graph.json")
     assert window.validity.text().startswith("Valid: 7 nodes")
     assert window.recent_files() == [tickets.resolve()]
+    screenshot(window, "main_window_tickets.png")
     window.focus_node("department")
     assert [i.node_id for i in window.scene.selectedItems()] == ["department"]
-    screenshot(window, "main_window_tickets.png")
 
 
-def test_empty_window(window):
+def test_empty_window(window, screenshot):
     assert len(window.document.graph) == 0
     assert window.windowTitle().startswith("Untitled")
     screenshot(window, "main_window_empty.png")
@@ -164,15 +205,68 @@ def test_new_from_a_template_is_untitled_and_valid(window):
     assert window.validity.text().startswith("Valid")
 
 
-def test_an_invalid_graph_shows_red_and_lists_problems(window, tickets):
+def test_an_invalid_graph_shows_red_and_lists_problems(window, tickets, screenshot):
     window.open_file(tickets)
-    window.controller.add_node("Dense", QPointF(480.0, 330.0))
-    assert window.validity.text().startswith("Invalid")
+    add = window.controller.add_node("Add", QPointF(480.0, 330.0))
+    assert window.controller.connect("title", add, "input_0")
+    assert window.controller.connect("tags", add, "input_1")  # (None, 100) onto (None, 10000)
+    assert window.validity.text() == "Invalid: 1 problem"
+    shape = "Add 'add': expects inputs whose shapes broadcast together"
+    [error] = [p.message for p in window.report.problems if p.severity == "error"]
+    assert error.startswith(shape) and "(None, 10000), (None, 100)" in error
+    item = window.scene.node_item(add)
+    assert item.view.severity == "error"
+    assert item.toolTip() == f"{error}\nAdd 'add': does not lead to any model output"
+    for src, port in (("title", "input_0"), ("tags", "input_1")):
+        edge = window.scene.edge_item(src, add, port)
+        assert edge.bad and edge.toolTip() == error  # the shape problem, not the warning
+    assert not window.scene.edge_item("title", "concatenate", "input_0").bad
+    assert window.problems.rows() == [
+        ("Add 'add'", error.removeprefix("Add 'add': ")),
+        ("Add 'add'", "does not lead to any model output"),
+    ]
     window.docks["problems"].raise_()
     screenshot(window, "main_window_invalid.png")
 
+    window.actions_["undo"].trigger()  # the bad connection goes: so does the red
+    edge = window.scene.edge_item("title", add, "input_0")
+    assert not edge.bad and edge.toolTip() == ""
+    assert item.view.severity == "warning" and error not in item.toolTip()
+    assert window.validity.text().startswith("Valid")
+    assert error.removeprefix("Add 'add': ") not in [what for _, what in window.problems.rows()]
 
-def test_dock_layout_and_theme_are_remembered(make_window):
+
+def test_clicking_a_problem_selects_and_centres_its_node(window, tickets):
+    window.open_file(tickets)
+    stray = window.controller.add_node("Dense", QPointF(2400.0, 1400.0))  # unconnected
+    window.docks["problems"].raise_()
+    tree, view = window.problems.tree, window.view
+    row = tree.topLevelItem(0)
+    assert row.text(0) == "Dense 'dense'" and tree.topLevelItemCount() == 2  # error, warning
+    item = window.scene.node_item(stray)
+
+    def centred() -> bool:
+        offset = (
+            view.mapFromScene(item.sceneBoundingRect().center()) - view.viewport().rect().center()
+        )
+        return offset.manhattanLength() <= 2
+
+    for activate in ("click", "enter"):
+        window.scene.clearSelection()
+        view.centerOn(QPointF(-3000.0, -3000.0))
+        assert not centred()
+        if activate == "click":
+            QTest.mouseClick(tree.viewport(), LEFT, pos=tree.visualItemRect(row).center())
+        else:
+            tree.setCurrentItem(row)
+            tree.setFocus()
+            QTest.keyClick(tree, Qt.Key.Key_Return)
+        assert window.scene.selected_node_ids() == [stray], activate
+        assert centred(), activate
+        assert window.inspector.node_id == stray
+
+
+def test_dock_layout_and_theme_are_remembered(make_window, screenshot):
     first = make_window()
     first.docks["code"].hide()
     first.actions_["theme:dark"].trigger()
@@ -184,22 +278,112 @@ def test_dock_layout_and_theme_are_remembered(make_window):
     second.actions_["theme:light"].trigger()
 
 
-def test_recovers_work_left_by_a_crash(make_window, tickets, tmp_path):
-    from studio.autosave import AutosaveSlot
-
-    g = graph.load(tickets)
-    g.set_param("priority", "units", 2)
-    slot = AutosaveSlot(tmp_path / "autosave")
-    slot.write(g, tickets)
-    # Pretend the writer died: the record names a process that is not running.
+def leave_orphan(folder: Path, g: graph.ModelGraph, original: Path | None) -> AutosaveSlot:
+    """An autosave of `g` as a crashed session leaves it: its writer is gone."""
+    slot = AutosaveSlot(folder)
+    slot.write(g, original)
     record = slot.record_path.read_text().replace(f'"pid": {os.getpid()}', '"pid": 999999999')
     slot.record_path.write_text(record)
+    return slot
+
+
+def test_the_canvas_gets_most_of_a_fresh_window_and_the_layout_is_remembered(make_window):
+    first = make_window()
+    QApplication.processEvents()
+    bottom = first.docks["problems"]
+    assert first.view.height() > 0.6 * first.height()
+    assert bottom.height() < 0.3 * first.height()
+    first.resizeDocks([bottom], [400], Qt.Orientation.Vertical)
+    QApplication.processEvents()
+    tall = bottom.height()
+    assert tall > 300
+    first.close()
+    second = make_window()
+    QApplication.processEvents()
+    assert second.docks["problems"].height() == tall
+    second.actions_["train"].trigger()  # the training panel gets the room it needs
+    QApplication.processEvents()
+    training = second.docks["training"]
+    assert training.height() >= second.training.minimumSizeHint().height()
+
+
+def test_recovery_is_offered_at_startup(make_window, tickets, tmp_path):
+    g = graph.load(tickets)
+    g.set_param("priority", "units", 2)
+    slot = leave_orphan(tmp_path / "autosave", g, tickets)
     window = make_window()
     window.prompts.answers["recover"] = True
-    assert window.offer_recovery()
+    assert app.start(window, None)  # what `kgs studio` with no file runs
+    assert ("recover", str(tickets)) in window.prompts.asked
     assert window.document.path == tickets and window.document.unsaved
+    assert window.windowTitle().startswith("tickets.graph.json*")
     assert window.document.graph.layer("priority").params["units"] == 2
     assert not slot.graph_path.exists()
+
+
+def test_an_untitled_document_is_recovered_untitled(make_window, tmp_path):
+    g = graph.load(TEMPLATES / "mnist_mlp.graph.json")
+    slot = leave_orphan(tmp_path / "autosave", g, None)
+    window = make_window()
+    window.prompts.answers["recover"] = True
+    assert app.start(window, None)
+    assert window.document.path is None and window.document.unsaved
+    assert window.windowTitle().startswith("Untitled*")
+    assert dumps(window.document.graph) == dumps(g)
+    assert not slot.graph_path.exists() and not slot.record_path.exists()
+
+
+def test_declined_recovery_discards_and_a_file_argument_skips_it(make_window, tickets, tmp_path):
+    slot = leave_orphan(tmp_path / "autosave", graph.load(tickets), None)
+    window = make_window()
+    assert app.start(window, tickets)  # a file was asked for: no question
+    assert window.prompts.asked == [] and slot.graph_path.exists()
+    assert not app.start(window, tmp_path / "missing.graph.json")
+    window.prompts.asked.clear()
+    window.prompts.answers["recover"] = False
+    assert app.start(window, None)
+    assert [kind for kind, _ in window.prompts.asked] == ["recover"]
+    assert window.document.path == tickets and not window.document.unsaved
+    assert not slot.graph_path.exists()
+
+
+def test_file_new_from_the_menu_asks_about_unsaved_work(window, tickets):
+    window.open_file(tickets)
+    window.palette_.layer_chosen.emit("Dropout")
+    [file_menu] = [a.menu() for a in window.menuBar().actions() if a.text() == "&File"]
+    new = window.actions_["new"]
+    assert new in file_menu.actions()
+    window.prompts.answers["save_changes"] = CANCEL
+    new.trigger()
+    assert window.document.path == tickets and len(window.document.graph) == 8
+    window.prompts.answers["save_changes"] = DISCARD
+    new.trigger()
+    assert [k for k, _ in window.prompts.asked] == ["save_changes", "save_changes"]
+    assert window.document.path is None and len(window.document.graph) == 0
+    assert window.windowTitle().startswith("Untitled - ")
+    assert len(graph.load(tickets)) == 7  # discarded, not saved
+
+
+def test_open_recent_lists_the_files_newest_first_and_opens_one(window, tickets, tmp_path):
+    [file_menu] = [a.menu() for a in window.menuBar().actions() if a.text() == "&File"]
+    [recent] = [a.menu() for a in file_menu.actions() if a.text() == "Open &recent"]
+    recent.aboutToShow.emit()  # what opening the submenu sends
+    [placeholder] = recent.actions()
+    assert placeholder.text() == "No recent files" and not placeholder.isEnabled()
+
+    mlp = tmp_path / "mlp.graph.json"
+    shutil.copy(TEMPLATES / "mnist_mlp.graph.json", mlp)
+    window.open_file(tickets)
+    window.open_file(mlp)
+    window.new_document()
+    recent.aboutToShow.emit()
+    entries = recent.actions()
+    assert [a.text() for a in entries] == [str(mlp.resolve()), str(tickets.resolve())]
+    entries[1].trigger()
+    assert window.document.path.resolve() == tickets.resolve()
+    assert len(window.document.graph) == 7
+    recent.aboutToShow.emit()
+    assert [a.text() for a in recent.actions()] == [str(tickets.resolve()), str(mlp.resolve())]
 
 
 def test_export_keras_runs_in_the_background_and_reloads(window, tickets, tmp_path, qtbot):
@@ -226,7 +410,11 @@ def test_keyboard_shortcuts_reach_the_canvas(window, tickets, qtbot):
     assert "priority" in window.document.graph
 
 
-def test_call_again_makes_a_shared_layer_that_compiles_to_one_keras_layer(window, tmp_path):
+def siamese_called_again(window, tmp_path) -> tuple[str, str, str, str]:
+    """Open two Inputs and a Dense "encoder" on the left one, then Call again the
+    encoder from the menu and feed the right Input to the new call site.
+
+    Returns the node ids (left, right, encoder, again)."""
     g = graph.ModelGraph("siamese")
     left = g.add_node("Input", name="left", params={"shape": (8,)}, pos=(0.0, 0.0))
     right = g.add_node("Input", name="right", params={"shape": (8,)}, pos=(0.0, 160.0))
@@ -239,9 +427,15 @@ def test_call_again_makes_a_shared_layer_that_compiles_to_one_keras_layer(window
     g = window.document.graph
     window.focus_node(encoder)
     window.actions_["call_again"].trigger()
-    [again] = [n for n in g.node_ids() if n not in (left, right, encoder)]
+    [again] = added_nodes(g, (left, right, encoder))
     assert g.call_sites(encoder) == [encoder, again]
     assert window.controller.connect(right, again, "input")
+    return left, right, encoder, again
+
+
+def test_call_again_makes_a_shared_layer_that_compiles_to_one_keras_layer(window, tmp_path):
+    left, right, encoder, again = siamese_called_again(window, tmp_path)
+    g = window.document.graph
     window.focus_node(again)
     window.actions_["toggle_output"].trigger()
     assert g.outputs == [encoder, again] and window.validity.text().startswith("Valid")
@@ -292,7 +486,9 @@ def test_onnx_export_checks_parity_and_refuses_what_onnx_cannot_express(window, 
     assert not (tmp_path / "lstm.onnx").exists()
 
 
-def test_closing_the_window_mid_training_stops_the_run_and_keeps_the_graph(make_window, qtbot):
+def test_closing_the_window_mid_training_stops_the_run_and_keeps_the_graph(
+    make_window, qtbot, screenshot
+):
     window = make_window()
     window.new_from_template(TEMPLATES / "mnist_mlp.graph.json")
     window.actions_["train"].trigger()
@@ -332,3 +528,211 @@ def test_training_scripts_follow_the_setup_in_the_code_panel_and_export(window, 
     assert "EPOCHS = 3" in script and ".fit(" in script
     assert "digits_mlp.npz" in script  # the bundled sample data, as kgs train would use
     assert "bundled sample data" in window.statusBar().currentMessage()
+
+
+def test_an_inspector_edit_of_one_call_site_redraws_the_other(window, tmp_path, qtbot):
+    _, _, encoder, again = siamese_called_again(window, tmp_path)
+    scene = window.scene
+    for node_id in (encoder, again):
+        item = scene.node_item(node_id)
+        assert item.view.shared == 2 and item.badges()[0] == "x2"
+        assert item.view.params == f"{8 * 4 + 4:,} params"
+    window.focus_node(again)
+    assert window.inspector.node_id == again
+    units = window.inspector.fields["units"].editor.spin.lineEdit()
+    units.selectAll()
+    qtbot.keyClicks(units, "16")
+    qtbot.keyClick(units, Qt.Key.Key_Return)
+    assert window.document.graph.layer(encoder).params["units"] == 16
+    other = scene.node_item(encoder)  # the call site the inspector does not show
+    assert other.view.shape == "(None, 16)" and other.view.params == f"{8 * 16 + 16:,} params"
+    for node_id in (encoder, again):
+        assert scene.node_item(node_id).badges() == (
+            ["x2", "output"] if node_id == encoder else ["x2"]
+        )
+    window.actions_["undo"].trigger()
+    assert other.view.shape == "(None, 4)"
+
+
+# ------------------------------------------------------------ adding on the canvas
+
+
+def send_drag(view, data, at: QPoint) -> None:
+    """Deliver a drag of `data` to the canvas as Qt would: enter, move, drop at `at`."""
+    port, copy, none = view.viewport(), Qt.DropAction.CopyAction, Qt.KeyboardModifier(0)
+    for event in (
+        QDragEnterEvent(at, copy, data, LEFT, none),
+        QDragMoveEvent(at + QPoint(1, 1), copy, data, LEFT, none),
+        QDragMoveEvent(at, copy, data, LEFT, none),
+        QDropEvent(QPointF(at), copy, data, LEFT, none),
+    ):
+        QApplication.sendEvent(port, event)
+        assert event.isAccepted(), event.type()
+
+
+def test_a_layer_dragged_from_the_palette_lands_under_the_cursor(window, tickets):
+    window.open_file(tickets)
+    g = window.document.graph
+    before = dumps(g)
+    tree = window.palette_.tree
+    [dropout] = [i for i in tree.layer_items() if i.data(0, TYPE_ROLE) == "Dropout"]
+    tree.setCurrentItem(dropout)
+    # What QAbstractItemView.startDrag hands to QDrag: the model's data of the
+    # selected draggable rows (QDrag.exec itself would block offscreen).
+    model = tree.model()
+    rows = [i for i in tree.selectedIndexes() if model.flags(i) & Qt.ItemFlag.ItemIsDragEnabled]
+    data = model.mimeData(rows)
+    assert data.formats()[0] == LAYER_MIME
+    at = QPoint(window.view.viewport().width() // 3, window.view.viewport().height() - 60)
+    send_drag(window.view, data, at)
+    [added] = added_nodes(g, graph.loads(before).node_ids())
+    assert g.layer(added).type == "Dropout"
+    assert_header_centred_on(g, added, window.view.mapToScene(at))
+    assert window.scene.selected_node_ids() == [added]
+    window.actions_["undo"].trigger()
+    assert dumps(g) == before
+
+
+def choose_in_quick_add(window, text: str) -> None:
+    popup = window.quick_add
+    assert popup.isVisible()
+    QTest.keyClicks(popup.line, text)
+    assert popup.shown_types()[0] == text
+    QTest.keyClick(popup.line, Qt.Key.Key_Return)
+    assert not popup.isVisible()
+
+
+@pytest.mark.parametrize("how", ["tab", "double-click", "tab-outside"])
+def test_quick_add_adds_the_layer_where_its_popup_opened(window, tickets, how):
+    window.open_file(tickets)
+    g = window.document.graph
+    before = dumps(g)
+    view, port = window.view, window.view.viewport()
+    at = QPoint(port.width() - 40, port.height() - 40)  # empty canvas, off the middle
+    assert view.itemAt(at) is None
+    view.setFocus()
+    if how == "double-click":
+        QTest.mouseDClick(port, LEFT, pos=at)
+    else:
+        if how == "tab-outside":  # the cursor over the palette: the node goes mid-canvas
+            QCursor.setPos(window.palette_.mapToGlobal(QPoint(10, 10)))
+            at = port.rect().center()
+        else:
+            QCursor.setPos(port.mapToGlobal(at))
+        QTest.keyClick(view, Qt.Key.Key_Tab)
+    assert window.quick_add.pos() == port.mapToGlobal(at)  # the popup where the node goes
+    choose_in_quick_add(window, "Dropout")
+    [added] = added_nodes(g, graph.loads(before).node_ids())
+    assert g.layer(added).type == "Dropout"
+    assert_header_centred_on(g, added, view.mapToScene(at))
+    window.actions_["undo"].trigger()
+    assert dumps(g) == before
+
+
+# ------------------------------------------------------------------ exports
+
+
+def test_python_exports_from_the_menu_build_the_same_model(window, tickets, tmp_path, qtbot):
+    from codegen import build_model
+
+    window.open_file(tickets)
+    written = []
+    for target in ("functional", "subclass"):
+        window.prompts.answers["save_path"] = tmp_path / f"tickets_{target}"  # no suffix
+        window.actions_[f"export:{target}"].trigger()
+        wait_for_job(window, qtbot)
+        path = tmp_path / f"tickets_{target}.py"
+        assert path.is_file(), window.prompts.asked
+        compile(path.read_text(encoding="utf-8"), str(path), "exec")
+        assert f"Wrote {path.name}: {target} Python source" in window.statusBar().currentMessage()
+        written.append(str(path))
+    code = (
+        "import runpy\n"
+        f"print(*(runpy.run_path(p)['build_model']().count_params() for p in {written!r}))"
+    )
+    expected = build_model(window.document.graph).count_params()
+    assert python_output(code) == f"{expected} {expected}"  # run in a fresh process
+
+
+def test_canvas_images_from_the_menu_get_their_suffix(window, tickets, tmp_path):
+    window.open_file(tickets)
+    action = window.actions_["export:image"]
+    window.prompts.answers["save_path"] = tmp_path / "canvas"  # no suffix: PNG
+    action.trigger()
+    image = QImage(str(tmp_path / "canvas.png"))
+    assert not image.isNull() and image.width() > 500 and image.height() > 200
+    assert "Wrote" in window.statusBar().currentMessage()
+    window.prompts.answers["save_path"] = tmp_path / "canvas.svg"
+    action.trigger()
+    text = (tmp_path / "canvas.svg").read_text(encoding="utf-8")
+    assert ElementTree.fromstring(text).tag.endswith("svg")
+    g = window.document.graph
+    assert all(f">{g.layer(n).name}<" in text for n in g.node_ids())
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("canvas")) == [
+        "canvas.png",
+        "canvas.svg",
+    ]
+
+
+# ---------------------------------------------------------------- shortcuts
+
+#: The shortcuts everyone expects, by action (as Qt spells them on Linux).
+COMMON_SHORTCUTS = {
+    "undo": "Ctrl+Z",
+    "redo": "Ctrl+Shift+Z",
+    "copy": "Ctrl+C",
+    "paste": "Ctrl+V",
+    "duplicate": "Ctrl+D",
+    "delete": "Del",
+    "select_all": "Ctrl+A",
+    "fit": "Ctrl+0",
+    "new": "Ctrl+N",
+    "open": "Ctrl+O",
+    "save": "Ctrl+S",
+    "save_as": "Ctrl+Shift+S",
+    "quit": "Ctrl+Q",
+}
+
+
+def test_every_shortcut_is_bound_once_to_an_enabled_action(window, tickets):
+    window.open_file(tickets)
+    window.palette_.layer_chosen.emit("Dropout")
+    window.palette_.layer_chosen.emit("Dropout")
+    window.actions_["undo"].trigger()  # something to undo and something to redo
+    for name, keys in COMMON_SHORTCUTS.items():
+        action = window.actions_[name]
+        assert QKeySequence(keys) in action.shortcuts(), name
+        assert action.isEnabled(), name
+    for name in SHORTCUTS:
+        keys = window.actions_[name].shortcuts()
+        assert keys == shortcuts_of(name) and all(not k.isEmpty() for k in keys), name
+    bound: dict[str, str] = {}
+    for action in window.findChildren(QAction):
+        for keys in action.shortcuts():
+            text = keys.toString()
+            assert text not in bound, f"{text}: {bound.get(text)} and {action.text()}"
+            bound[text] = action.text()
+
+
+def test_shortcuts_pressed_on_the_canvas_edit_the_graph(window, tickets):
+    window.open_file(tickets)
+    g = window.document.graph
+    view = window.view
+    window.focus_node("priority")
+    view.setFocus()
+    QTest.keyClick(view, Qt.Key.Key_C, CTRL)
+    QTest.keyClick(view, Qt.Key.Key_V, CTRL)
+    [pasted] = added_nodes(g, graph.load(tickets).node_ids())
+    assert g.layer(pasted).name == "priority_1"
+    assert g.layer(pasted).params == g.layer("priority").params
+    assert window.scene.selected_node_ids() == [pasted]
+    QTest.keyClick(view, Qt.Key.Key_D, CTRL)
+    [_, duplicate] = added_nodes(g, graph.load(tickets).node_ids())
+    assert g.layer(duplicate).name == "priority_2"
+    QTest.keyClick(view, Qt.Key.Key_Z, CTRL)
+    assert duplicate not in g and pasted in g
+    QTest.keyClick(view, Qt.Key.Key_Z, CTRL | SHIFT)
+    assert duplicate in g and g.layer(duplicate).name == "priority_2"
+    QTest.keyClick(view, Qt.Key.Key_A, CTRL)
+    QTest.keyClick(view, Qt.Key.Key_Delete)
+    assert len(g) == 0

@@ -3,7 +3,6 @@ chooses with Enter or a double-click, and drags a layer with the canvas's payloa
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -12,8 +11,6 @@ from graph import builtin_specs, get_spec
 from studio.layer_search import keras_backed_layers, match_rank, search
 from studio.mime import dropped_layer_type
 from studio.palette import TYPE_ROLE, LayerPalette
-
-ARTIFACTS = Path("/tmp/kgs_artifacts")
 
 
 @pytest.fixture
@@ -38,7 +35,7 @@ def test_hand_written_layers_by_category_with_their_doc(palette):
     assert dense.toolTip(0) == get_spec("Dense").doc
 
 
-def test_keras_backed_layers_added_after_first_show(qtbot, palette):
+def test_keras_backed_layers_added_after_first_show(qtbot, palette, artifacts):
     palette.show()
     qtbot.waitUntil(lambda: "EinsumDense" in palette.visible_types(), timeout=30_000)
     keras_backed = [s.type for s in keras_backed_layers()]
@@ -49,11 +46,10 @@ def test_keras_backed_layers_added_after_first_show(qtbot, palette):
     assert all(get_spec(t) is not None and get_spec(t).type == t for t in keras_backed)
     assert "Loading Keras layers..." not in [c.text(0) for c in palette.tree.category_items()]
     assert item_of(palette, "EinsumDense").parent().text(0) == "Core"
-    ARTIFACTS.mkdir(exist_ok=True)
-    palette.grab().save(str(ARTIFACTS / "palette_all.png"))
+    palette.grab().save(str(artifacts / "palette_all.png"))
 
 
-def test_search_filters_by_name_keeping_category_headers(qtbot, palette):
+def test_search_filters_by_name_keeping_category_headers(qtbot, palette, artifacts):
     qtbot.keyClicks(palette.search, "POOLING2d")
     shown = palette.visible_types()
     assert shown == [
@@ -64,7 +60,7 @@ def test_search_filters_by_name_keeping_category_headers(qtbot, palette):
     ]
     headers = [c.text(0) for c in palette.tree.category_items() if not c.isHidden()]
     assert headers == ["Pooling", "Loading Keras layers..."]
-    palette.grab().save(str(ARTIFACTS / "palette_search.png"))
+    palette.grab().save(str(artifacts / "palette_search.png"))
     palette.search.clear()
     assert len(palette.visible_types()) == len(builtin_specs())
 

@@ -20,7 +20,6 @@ from studio.problems_panel import NO_PROBLEMS, ProblemsPanel
 from studio.scene import GraphScene
 from studio.summary_panel import SummaryPanel
 
-ARTIFACTS = Path("/tmp/kgs_artifacts")
 TEMPLATES = Path(__file__).parents[1] / "resources" / "templates"
 
 
@@ -47,9 +46,14 @@ def follow(qapp):
         scene.detach()
 
 
-def grab(widget, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    assert widget.grab().save(str(ARTIFACTS / name))
+@pytest.fixture
+def grab(artifacts):
+    """Save what a widget looks like, by name, in the artifacts folder."""
+
+    def save(widget, name: str) -> None:
+        assert widget.grab().save(str(artifacts / name))
+
+    return save
 
 
 def broken_tickets() -> tuple[ModelGraph, str, str]:
@@ -65,7 +69,7 @@ def broken_tickets() -> tuple[ModelGraph, str, str]:
 # ------------------------------------------------------------------- problems
 
 
-def test_problems_panel_lists_every_problem_errors_first(qtbot, follow):
+def test_problems_panel_lists_every_problem_errors_first(qtbot, follow, grab):
     g, add, orphan = broken_tickets()
     panel = ProblemsPanel()
     qtbot.addWidget(panel)
@@ -122,7 +126,7 @@ def test_no_problems_row_emits_nothing(qtbot):
 # -------------------------------------------------------------------- summary
 
 
-def test_summary_shows_the_table_and_keras_total(qtbot, follow):
+def test_summary_shows_the_table_and_keras_total(qtbot, follow, grab):
     g = template("small_cnn")
     panel = SummaryPanel()
     qtbot.addWidget(panel)
@@ -186,7 +190,7 @@ def code_panel(qtbot, follow):
     return g, panel
 
 
-def test_code_compiles_and_follows_edits_after_the_debounce(qtbot, code_panel):
+def test_code_compiles_and_follows_edits_after_the_debounce(qtbot, code_panel, grab):
     g, panel = code_panel
     functional = panel.view("Functional")
     text = functional.toPlainText()
@@ -217,7 +221,7 @@ def test_hidden_tabs_generate_when_shown(qtbot, code_panel):
     assert "class ResidualBlockModel(keras.Model)" in subclass.toPlainText()
 
 
-def test_invalid_graph_shows_the_problem_count_and_disables_copy(qtbot, code_panel):
+def test_invalid_graph_shows_the_problem_count_and_disables_copy(qtbot, code_panel, grab):
     g, panel = code_panel
     functional = panel.view("Functional")
     panel.copy()

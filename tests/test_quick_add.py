@@ -1,15 +1,11 @@
 """The quick-add popup: type to filter every layer type, Up/Down/Enter to choose,
 Escape to close without choosing."""
 
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
 from studio.layer_search import all_layers
 from studio.quick_add import QuickAdd
-
-ARTIFACTS = Path("/tmp/kgs_artifacts")
 
 
 @pytest.fixture
@@ -27,7 +23,7 @@ def test_opens_at_the_point_listing_every_layer(quick_add):
     assert quick_add.list.currentRow() == 0
 
 
-def test_typing_filters_best_match_first(qtbot, quick_add):
+def test_typing_filters_best_match_first(qtbot, quick_add, artifacts):
     qtbot.keyClicks(quick_add.line, "lstm")
     shown = quick_add.shown_types()
     assert shown[0] == "LSTM"
@@ -35,8 +31,7 @@ def test_typing_filters_best_match_first(qtbot, quick_add):
     assert quick_add.list.currentItem().toolTip() == next(
         s.doc for s in all_layers() if s.type == "LSTM"
     )
-    ARTIFACTS.mkdir(exist_ok=True)
-    quick_add.grab().save(str(ARTIFACTS / "quick_add.png"))
+    quick_add.grab().save(str(artifacts / "quick_add.png"))
 
 
 def test_up_down_enter_chooses(qtbot, quick_add):

@@ -109,13 +109,32 @@ def test_an_invalid_edit_turns_the_node_and_its_edges_red_until_fixed(scene, tic
     item = scene.node_item(add)
     assert item.view.severity == "error"
     assert message in item.toolTip()
-    assert scene.edge_item("title", add, "input_0").bad
-    assert not scene.edge_item("title", "concatenate", "input_0").bad
+    for port, src in (("input_0", "title"), ("input_1", "text_body")):
+        edge = scene.edge_item(src, add, port)
+        assert edge.bad and edge.toolTip() == edge.problem == message
+    good = scene.edge_item("title", "concatenate", "input_0")
+    assert not good.bad and good.toolTip() == ""
 
     g.set_param("text_body", "shape", (10000,))
     assert item.view.severity != "error"
     assert message not in item.toolTip()
-    assert not scene.edge_item("title", add, "input_0").bad
+    for port, src in (("input_0", "title"), ("input_1", "text_body")):
+        edge = scene.edge_item(src, add, port)
+        assert not edge.bad and edge.toolTip() == ""
+
+
+def test_edges_of_a_loaded_cycle_are_red_from_the_start_with_the_message(qapp, cyclic_graph):
+    scene = GraphScene(cyclic_graph)
+    try:
+        closing = scene.edge_item("n3", "n2", "input_1")
+        assert closing.bad
+        assert closing.toolTip() == "Dense 'dense': is on a cycle: add -> dense -> add"
+        # Every edge into a node on the cycle is red, with that node's message.
+        assert all(e.bad and "is on a cycle" in e.toolTip() for e in scene.edge_items())
+        cyclic_graph.disconnect("n3", "n2", "input_1")
+        assert [(e.bad, e.toolTip()) for e in scene.edge_items()] == [(False, "")] * 3
+    finally:
+        scene.detach()
 
 
 def test_detach_stops_following_the_graph(scene, tickets):

@@ -17,7 +17,6 @@ from studio.view import MAX_ZOOM, MIN_ZOOM, GraphView
 from tests.canvas_events import wheel
 
 TEMPLATES = Path(__file__).parent.parent / "resources" / "templates"
-ARTIFACTS = Path("/tmp/kgs_artifacts")
 LEFT, MIDDLE = Qt.MouseButton.LeftButton, Qt.MouseButton.MiddleButton
 
 
@@ -142,14 +141,13 @@ def test_double_click_on_empty_canvas_and_tab_ask_for_quick_add(qtbot, view, sce
     assert visible(view).contains(asked.args[0])
 
 
-def test_the_canvas_in_both_themes_to_png(view, scene):
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+def test_the_canvas_in_both_themes_to_png(view, scene, artifacts):
     scene.select_nodes(["dense_features"])
     light = view.grab().toImage()
-    assert light.save(str(ARTIFACTS / "canvas_light.png"))
+    assert light.save(str(artifacts / "canvas_light.png"))
     scene.set_style(Style.dark())
     dark = view.grab().toImage()
-    assert dark.save(str(ARTIFACTS / "canvas_dark.png"))
+    assert dark.save(str(artifacts / "canvas_dark.png"))
     corner = QPoint(3, 3)
     assert light.pixelColor(corner).lightness() > 200
     assert dark.pixelColor(corner).lightness() < 60
