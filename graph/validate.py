@@ -201,16 +201,31 @@ class _Validation:
         return order, set(nodes) - set(order) if len(order) < len(nodes) else set()
 
     def report_cycles(self, stuck: set[str]) -> None:
+        """Report each cycle among `stuck` once per node on it, starting from its first
+        node in graph order (sets iterate in a per-process order: messages must not)."""
         g = self.g
-        sub = g.nx.subgraph(stuck)
-        for component in nx.strongly_connected_components(sub):
-            first = next(iter(component))
+        sub = self._ordered_subgraph(stuck)
+        position = {n: i for i, n in enumerate(sub)}
+        components = sorted(
+            nx.strongly_connected_components(sub), key=lambda c: min(position[n] for n in c)
+        )
+        for component in components:
+            first = min(component, key=position.__getitem__)
             if len(component) == 1 and not sub.has_edge(first, first):
                 continue  # downstream of a cycle, not on one
-            cycle = [u for u, *_ in nx.find_cycle(sub.subgraph(component), first)]
+            cycle = [u for u, *_ in nx.find_cycle(self._ordered_subgraph(component), first)]
             names = " -> ".join(g.layer(n).name for n in [*cycle, cycle[0]])
             for node_id in cycle:
                 self.error("cycle", f"{g.label(node_id)}: is on a cycle: {names}", node_id)
+
+    def _ordered_subgraph(self, keep: set[str]) -> nx.DiGraph:
+        """The nodes `keep` and their connections, as a graph filled in graph order (a
+        networkx subgraph view iterates its node set, in a per-process order)."""
+        ordered = [n for n in self.t.nodes if n in keep]
+        sub = nx.DiGraph()
+        sub.add_nodes_from(ordered)
+        sub.add_edges_from((u, v) for u in ordered for v in self.t.succ[u] if v in keep)
+        return sub
 
     def port_sources(self, node_id: str, spec: LayerSpec) -> list[str] | None:
         """The node's input sources in port order, or None after reporting bad wiring."""

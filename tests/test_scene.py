@@ -128,7 +128,7 @@ def test_edges_of_a_loaded_cycle_are_red_from_the_start_with_the_message(qapp, c
     try:
         closing = scene.edge_item("n3", "n2", "input_1")
         assert closing.bad
-        assert closing.toolTip() == "Dense 'dense': is on a cycle: add -> dense -> add"
+        assert closing.toolTip() == "Dense 'dense': is on a cycle: dense -> add -> dense"
         # Every edge into a node on the cycle is red, with that node's message.
         assert all(e.bad and "is on a cycle" in e.toolTip() for e in scene.edge_items())
         cyclic_graph.disconnect("n3", "n2", "input_1")
