@@ -157,7 +157,8 @@ class TrainingPanel(QWidget):
         self.eta = QLabel()
         self.message = QPlainTextEdit()
         self.message.setReadOnly(True)
-        self.message.setMaximumHeight(90)
+        lines = self.message.fontMetrics().lineSpacing()
+        self.message.setMaximumHeight(4 * lines + 12)  # a few lines; the plots need the room
         self.plots = TrainingPlots()
         self.results = ResultsView()
         self.export_keras_button = QPushButton("Export trained model (.keras)")

@@ -21,6 +21,8 @@ VALIDATION = "val_"
 #: Width of the y axes, fixed: an axis that widens for longer tick labels re-lays out
 #: every plot of the canvas, and each relaid plot redraws its ticks.
 AXIS_WIDTH = 44
+#: The least height of a row of plots: below it a plot is all title and tick labels.
+ROW_HEIGHT = 120
 #: The key of the batch-loss plot among the views.
 BATCH = " batch"
 
@@ -93,7 +95,9 @@ class TrainingPlots(pg.GraphicsLayoutWidget):
         self.batch_curve = batch.plot(pen=TRAIN_PEN)
         batch.getAxis("left").setWidth(AXIS_WIDTH)
         self.views[BATCH] = batch.getViewBox()
-        for i, quantity in enumerate(quantities(names)):
+        shown = quantities(names)
+        self.setMinimumHeight(ROW_HEIGHT * (1 + -(-len(shown) // COLUMNS)))
+        for i, quantity in enumerate(shown):
             plot = self.addPlot(row=1 + i // COLUMNS, col=i % COLUMNS, title=quantity)
             plot.setLabel("bottom", "epoch")
             plot.getAxis("left").setWidth(AXIS_WIDTH)

@@ -69,6 +69,8 @@ class ResultsView(QWidget):
         self.clear()
 
     def clear(self) -> None:
+        """No results: hidden, so that the plots have the room while a run goes on."""
+        self.hide()
         self.evaluation.setText("")
         self.table.clear()
         self.table.setRowCount(0)
@@ -81,6 +83,7 @@ class ResultsView(QWidget):
         setup: TrainingSetup,
     ) -> None:
         self.evaluation.setText(evaluation_text(evaluation))
+        self.show()
         headers = ["sample"]
         for name in predictions:
             headers += [f"{name}: target", f"{name}: predicted"]
