@@ -19,7 +19,6 @@ from studio.training_panel import TrainingPanel
 ROOT = Path(__file__).parents[1]
 TEMPLATES = ROOT / "resources" / "templates"
 DIGITS = ROOT / "resources" / "data" / "digits_mlp.npz"
-ARTIFACTS = Path("/tmp/kgs_artifacts")
 #: duration_text's formats: '42 s', '3 min 05 s', '10 h 45 min'.
 DURATION = r"\d+ s|\d+ min \d\d s|\d+ h \d\d min"
 
@@ -38,9 +37,8 @@ def panel(qtbot):
     panel.shutdown()
 
 
-def grab(panel, name):
-    ARTIFACTS.mkdir(exist_ok=True)
-    panel.grab().save(str(ARTIFACTS / f"training_panel_{name}.png"))
+def grab(panel, folder, name):
+    panel.grab().save(str(folder / f"training_panel_{name}.png"))
 
 
 def finish(qtbot, panel, timeout=30_000):
@@ -103,7 +101,7 @@ def test_form_edits_are_undoable_and_follow_undo(panel):
     assert form.epochs.value() == 2
 
 
-def test_start_plots_batches_and_stop_ends_the_run(qtbot, panel):
+def test_start_plots_batches_and_stop_ends_the_run(qtbot, panel, artifacts):
     panel.form.epochs.setValue(1000)
     panel.form.batch_size.setValue(8)
     panel.start_button.click()
@@ -115,7 +113,7 @@ def test_start_plots_batches_and_stop_ends_the_run(qtbot, panel):
     # Whatever the machine's speed: the position, maybe the epoch time, then the ETA.
     progress = rf"epoch \d+/1000, batch \d+/180(, \d+\.\d\d s per epoch)?, about ({DURATION}) left"
     assert re.fullmatch(progress, panel.eta.text()), panel.eta.text()
-    grab(panel, "running")
+    grab(panel, artifacts, "running")
     panel.stop_button.click()
     finish(qtbot, panel, timeout=5_000)
     assert panel.result.stopped
@@ -124,7 +122,7 @@ def test_start_plots_batches_and_stop_ends_the_run(qtbot, panel):
     assert panel.g.training.epochs == 1000  # the graph is untouched by the run
 
 
-def test_a_full_run_shows_evaluation_predictions_and_exports(qtbot, panel, tmp_path):
+def test_a_full_run_shows_evaluation_predictions_and_exports(qtbot, panel, tmp_path, artifacts):
     from codegen.keras_env import import_keras
 
     panel.form.epochs.setValue(2)
@@ -132,7 +130,7 @@ def test_a_full_run_shows_evaluation_predictions_and_exports(qtbot, panel, tmp_p
     panel.start_button.click()
     panel.g.rename("dense", "hidden")  # the user keeps editing; the run trained a copy
     finish(qtbot, panel)
-    grab(panel, "finished")
+    grab(panel, artifacts, "finished")
     result = panel.result
     assert not result.stopped and not panel.message_is_error
     assert result.evaluation["accuracy"] > 0.6
