@@ -49,10 +49,12 @@ def _python(style: str) -> Callable[[ModelGraph], str]:
 
 def _training_script(style: str) -> Callable[[ModelGraph], str]:
     def generate(g: ModelGraph) -> str:
-        from codegen.training_script import to_training_script
+        from codegen.training_script import setup_for_script, to_training_script
 
-        # As if written beside the graph file: data paths stay as the setup has them.
-        return to_training_script(g, None, style)
+        # As if written beside the graph file (data paths stay as the setup has them),
+        # with the bundled sample data when the setup names none, as Export writes it.
+        setup, _ = setup_for_script(g, ".", ".")
+        return to_training_script(g, setup, style)
 
     return generate
 

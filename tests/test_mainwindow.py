@@ -528,6 +528,9 @@ def test_training_scripts_follow_the_setup_in_the_code_panel_and_export(window, 
     assert "EPOCHS = 3" in script and ".fit(" in script
     assert "digits_mlp.npz" in script  # the bundled sample data, as kgs train would use
     assert "bundled sample data" in window.statusBar().currentMessage()
+    # The tab shows what Export wrote (an untitled graph: the data path is absolute).
+    code.tabs.setCurrentWidget(code.view("Training: fit"))
+    qtbot.waitUntil(lambda: code.view("Training: fit").toPlainText() == script)
 
 
 def test_an_inspector_edit_of_one_call_site_redraws_the_other(window, tmp_path, qtbot):
