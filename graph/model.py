@@ -70,7 +70,7 @@ class _Tables(NamedTuple):
     sites: dict[int, list[str]]
     #: node id -> a stamp that changes whenever the node's incoming connections change
     wiring_stamp: dict[str, int]
-    #: a stamp that changes whenever any connection changes
+    #: a stamp that changes whenever a node or connection is added or removed
     last_stamp: int
 
 
@@ -88,11 +88,12 @@ class ModelGraph:
         self._training: TrainingSetup | None = None
         self._next_layer = 0
         self.events = GraphEvents()
-        #: graph.validate's memo of per-layer and per-node results from its last run,
-        #: keyed by the immutable Layer objects they came from; only validate uses it.
-        self._validation_memo: dict[str, dict] = {}
+        #: graph.validate's results from its last run, by the part of the graph they
+        #: came from, reused where that part is unchanged; only validate uses it.
+        self._validation_memo: Any = None
         #: Per node, a stamp that changes whenever its incoming connections change.
         self._wiring_stamp: dict[str, int] = {}
+        #: Bumped whenever a node or connection is added or removed (see _tables).
         self._stamps = 0
 
     # ----------------------------------------------------------------- queries
@@ -271,6 +272,7 @@ class ModelGraph:
             self.events.outputs_changed.emit()
         self._g.remove_node(node_id)
         self._wiring_stamp.pop(node_id, None)
+        self._stamps += 1
         sites = self._sites[node.layer_id]
         sites.remove(node_id)
         if not sites:
@@ -382,6 +384,7 @@ class ModelGraph:
     def _add_call_site(self, node_id: str, layer_id: int, pos: Position) -> str:
         self._g.add_node(node_id, node=Node(node_id, layer_id, (float(pos[0]), float(pos[1]))))
         self._sites[layer_id].append(node_id)
+        self._stamps += 1
         self.events.node_added.emit(node_id)
         return node_id
 

@@ -75,110 +75,210 @@ class Report:
         return [p for p in self.problems if p.node == node_id]
 
 
-class _Validation:
-    """One run of validate(): walks the graph's tables once, collecting problems.
+#: Codes of the problems a layer's name causes; they depend on every layer's name.
+_NAME_CODES = frozenset({"bad-name", "duplicate-name"})
 
-    Written for speed (validation runs on every edit, on graphs of thousands of
-    nodes): plain dict walks, one pass over layers, one over nodes in order.
+
+class _Validation:
+    """validate()'s work on one graph, kept on the graph between runs.
+
+    Problems are kept by the part of the graph they come from (per layer, per node,
+    ...), with the results they came from, so a run after an edit redoes only what
+    the edit can change (see run()) and the report is assembled from the parts in
+    the order a cold run finds them. Written for speed (validation runs on every
+    edit, on graphs of thousands of nodes): plain dict walks, one pass over layers,
+    one over nodes in order.
     """
 
     def __init__(self, g: ModelGraph) -> None:
         self.g = g
         self.t = g._tables()
-        # Results of the previous run, reused where their inputs are identical (the
-        # same immutable Layer and spec objects, equal input results): an edit then
-        # costs little more than walking the graph. Rebuilt each run, so it holds
-        # only what is still in the graph.
-        self.old_layers = g._validation_memo.get("layers", {})
-        self.old_nodes = g._validation_memo.get("nodes", {})
-        self.old_wiring = g._validation_memo.get("wiring", {})
-        self.old_structure = g._validation_memo.get("structure")
-        self.new_layers: dict[int, tuple] = {}
-        self.new_nodes: dict[str, tuple] = {}
-        self.new_wiring: dict[str, tuple] = {}
-        g._validation_memo = {
-            "layers": self.new_layers,
-            "nodes": self.new_nodes,
-            "wiring": self.new_wiring,
-        }
-        self.report = Report()
+        #: (structure stamp, outputs) of the last run: while they hold, so do the
+        #: nodes, their layer ids, connections, order, reachability and "no-..." problems.
+        self.key: tuple | None = None
+        #: Per layer type met: its spec (a resolver added later may change it).
+        self.specs: dict[str, LayerSpec | None] = {}
+        # Per layer (identical Layer object and spec), per node (same layer, spec, equal
+        # input results) and per node wiring (wiring stamp): results reused when their
+        # inputs are identical. A full run rebuilds them, so they hold only what is
+        # still in the graph; an update changes its entries in place.
+        self.layer_memo: dict[int, tuple] = {}
+        self.node_memo: dict[str, tuple] = {}
+        self.wiring_memo: dict[str, tuple] = {}
+        self.old_layers = self.old_nodes = self.old_wiring = {}
         #: Per layer id: its spec and resolved params, when both are usable.
         self.usable: dict[int, tuple[LayerSpec, dict]] = {}
-        self.sources = self.report.sources
+        #: The layers in the order of their first call sites in the graph: the order in
+        #: which a graph file lists them, so a reloaded graph reports alike.
+        self.layer_ids: list[int] = []
+        self.order: list[str] = []
+        #: Per node in `order`: its index there.
+        self.position: dict[str, int] = {}
+        self.stuck: set[str] = set()
+        self.unreachable: list[str] = []
+        # The report's parts, each filled in the order a cold run walks it.
+        self.head: list[Problem] = []
+        self.layer_problems: dict[int, list[Problem]] = {}
+        self.cycle_problems: list[Problem] = []
+        self.node_problems: dict[str, list[Problem]] = {}
+        self.shared_problems: dict[int, list[Problem]] = {}
+        self.unreachable_problems: list[Problem] = []
+        self.known: dict[str, Inferred] = {}
+        self.sources: dict[str, list[str]] = {}
+        #: Per layer counted: (trainable, non-trainable) weights of its first call.
+        self.weights: dict[int, tuple[int, int]] = {}
+        self.trainable = self.non_trainable = 0
+        #: Where error() and warn() put problems, until the part they belong to takes them.
+        self.sink: list[Problem] = []
 
     def error(self, code: str, message: str, node: str | None = None, param=None) -> None:
-        self.report.problems.append(Problem(ERROR, code, message, node, param))
+        self.sink.append(Problem(ERROR, code, message, node, param))
 
     def warn(self, code: str, message: str, node: str | None = None) -> None:
-        self.report.problems.append(Problem(WARNING, code, message, node))
+        self.sink.append(Problem(WARNING, code, message, node))
+
+    def take(self) -> list[Problem] | None:
+        """The problems found since the last take(), or None."""
+        problems = self.sink
+        if not problems:
+            return None
+        self.sink = []
+        return problems
 
     def run(self) -> Report:
-        g = self.g
-        if not g.inputs:
+        """Validate: an update when only layers' params changed since the last run, else
+        a full run (reusing per-layer and per-node results where their inputs match)."""
+        self.t = self.g._tables()
+        key = (self.t.last_stamp, tuple(self.g.outputs))
+        changed = self.changed_layers() if key == self.key else None
+        if changed is None:
+            self.full_run(key)
+        else:
+            self.update(changed)
+        return self.report()
+
+    def report(self) -> Report:
+        """A report of its own (callers keep and compare reports) from the parts."""
+        problems = [*self.head]
+        for part in self.layer_problems.values():
+            problems += part
+        problems += self.cycle_problems
+        for part in self.node_problems.values():
+            problems += part
+        for part in self.shared_problems.values():
+            problems += part
+        problems += self.unreachable_problems
+        return Report(
+            problems,
+            dict(self.known),
+            list(self.order),
+            dict(self.sources),
+            self.trainable,
+            self.non_trainable,
+        )
+
+    # ------------------------------------------------------------ full run
+
+    def full_run(self, key: tuple) -> None:
+        """Every check over every layer and node; the order and the unreachable nodes
+        are kept from the last run while the structure (and outputs) are the same."""
+        structure_kept = self.key is not None and key[0] == self.key[0]
+        outputs_kept = key == self.key
+        self.key = key
+        self.old_layers, self.layer_memo = self.layer_memo, {}
+        self.old_nodes, self.node_memo = self.node_memo, {}
+        self.old_wiring, self.wiring_memo = self.wiring_memo, {}
+        self.specs, self.usable = {}, {}
+        self.layer_problems, self.node_problems, self.shared_problems = {}, {}, {}
+        self.known, self.sources, self.weights = {}, {}, {}
+        self.trainable = self.non_trainable = 0
+        if not structure_kept:
+            nodes = self.t.nodes
+            self.layer_ids = list(dict.fromkeys(nodes[n]["node"].layer_id for n in nodes))
+        has_input = self.check_layers()
+        if not has_input:
             self.error("no-inputs", "the model has no Input node")
-        if not g.outputs:
+        if not self.g.outputs:
             self.error("no-outputs", "no node is marked as a model output")
-        self.check_layers()
-        self.report.order = self.topological_order()
-        for node_id in self.report.order:
-            self.infer_node(node_id)
-        self.check_shared_layers()
-        self.check_reachability()
-        return self.report
+        self.head = self.take() or []
+        self.topological_order(structure_kept)
+        for node_id in self.order:
+            sources, result = self.infer_node(node_id)
+            if sources is not None:
+                self.sources[node_id] = sources
+            if result is not None:
+                self.known[node_id] = result
+            _store(self.node_problems, node_id, self.take())
+        for layer_id in self.layer_ids:
+            self.check_shared_layer(layer_id, self.t.sites[layer_id])
+        self.check_reachability(outputs_kept)
+        self.old_layers = self.old_nodes = self.old_wiring = {}
 
-    def check_layers(self) -> None:
-        """Per layer, once: type known, name valid and unique, params acceptable."""
-        g = self.g
+    def check_layers(self) -> bool:
+        """Per layer, once: type known, name valid and unique, params acceptable.
+        Returns whether there is an Input node (a call site of an Input layer)."""
+        has_input = False
         first_by_name: dict[str, str] = {}
-        for layer_id, layer in self.t.layers.items():
-            sites = self.t.sites[layer_id]
-            if not sites:
-                continue
-            node_id = sites[0]
-            spec = get_spec(layer.type)
-            memo = self.old_layers.get(layer_id)
-            if memo is None or memo[0] is not layer or memo[1] is not spec:
-                problems, resolved = check_params(spec, layer.params) if spec else ([], None)
-                memo = (layer, spec, name_problem(layer.name), problems, resolved)
-            self.new_layers[layer_id] = memo
-            _, _, problem, problems, resolved = memo
-            if problem is not None:
-                self.error("bad-name", f"{g.label(node_id)}: name {problem}", node_id)
-            elif layer.name in first_by_name:
-                other = first_by_name[layer.name]
-                self.error(
-                    "duplicate-name",
-                    f"{g.label(node_id)}: name '{layer.name}' is already used by "
-                    f"{g.label(other)}; layer names must be unique",
-                    node_id,
-                )
-            else:
-                first_by_name[layer.name] = node_id
-            if spec is None:
-                message = f"{g.label(node_id)}: unknown layer type '{layer.type}'"
-                self.error("unknown-type", message, node_id)
-                continue
-            for param, reason in problems:
-                self.error("bad-param", f"{g.label(node_id)}: {param} {reason}", node_id, param)
-            if resolved is not None:
-                self.usable[layer_id] = (spec, resolved)
+        for layer_id in self.layer_ids:
+            layer, sites = self.t.layers[layer_id], self.t.sites[layer_id]
+            has_input = has_input or layer.type == "Input"
+            memo = self.layer_entry(layer_id, layer)
+            self.check_name(layer, sites[0], memo[2], first_by_name)
+            self.check_type_and_params(layer_id, sites[0], memo)
+            _store(self.layer_problems, layer_id, self.take())
+        return has_input
 
-    def topological_order(self) -> list[str]:
+    def layer_entry(self, layer_id: int, layer) -> tuple:
+        """(layer, spec, name problem, param problems, resolved params), from the memo
+        while the layer and its spec are the same objects."""
+        spec = self.specs[layer.type] = get_spec(layer.type)
+        memo = self.old_layers.get(layer_id)
+        if memo is None or memo[0] is not layer or memo[1] is not spec:
+            problems, resolved = check_params(spec, layer.params) if spec else ([], None)
+            memo = (layer, spec, name_problem(layer.name), problems, resolved)
+        self.layer_memo[layer_id] = memo
+        return memo
+
+    def check_name(self, layer, node_id: str, problem, first_by_name: dict) -> None:
+        g = self.g
+        if problem is not None:
+            self.error("bad-name", f"{g.label(node_id)}: name {problem}", node_id)
+        elif layer.name in first_by_name:
+            other = first_by_name[layer.name]
+            self.error(
+                "duplicate-name",
+                f"{g.label(node_id)}: name '{layer.name}' is already used by "
+                f"{g.label(other)}; layer names must be unique",
+                node_id,
+            )
+        else:
+            first_by_name[layer.name] = node_id
+
+    def check_type_and_params(self, layer_id: int, node_id: str, memo: tuple) -> None:
+        """Report an unknown type or bad params; record the layer as usable otherwise."""
+        layer, spec, _, problems, resolved = memo
+        if spec is None:
+            message = f"{self.g.label(node_id)}: unknown layer type '{layer.type}'"
+            self.error("unknown-type", message, node_id)
+        for param, reason in problems:
+            self.error("bad-param", f"{self.g.label(node_id)}: {param} {reason}", node_id, param)
+        if resolved is not None:
+            self.usable[layer_id] = (spec, resolved)
+        else:
+            self.usable.pop(layer_id, None)
+
+    def topological_order(self, structure_kept: bool) -> None:
         """A stable topological order (Kahn's, ties by graph order); reports cycles.
 
         The order depends only on the nodes (in graph order) and their connections, so
-        it is kept between runs while neither changed (a param edit, a rename, a move).
+        it is kept while neither changed (a param edit, a rename, a move, outputs).
         """
-        structure = (self.t.last_stamp, tuple(self.t.nodes))
-        memo = self.old_structure
-        if memo is not None and memo[0] == structure:
-            order, stuck = memo[1], memo[2]
-        else:
-            order, stuck = self._kahn()
-        self.g._validation_memo["structure"] = (structure, order, stuck)
-        if stuck:
-            self.report_cycles(stuck)
-        return list(order)  # the report's own copy: the memo's must not change
+        if not structure_kept:
+            self.order, self.stuck = self._kahn()
+            self.position = {n: i for i, n in enumerate(self.order)}
+        if self.stuck:
+            self.report_cycles(self.stuck)
+        self.cycle_problems = self.take() or []
 
     def _kahn(self) -> tuple[list[str], set[str]]:
         """Kahn's order (ties by graph order), and the nodes it could not order: those on
@@ -282,14 +382,16 @@ class _Validation:
                     bad = True
         return None if bad else [by_index[i][0] for i in order]
 
-    def infer_node(self, node_id: str) -> None:
+    def infer_node(self, node_id: str) -> tuple[list[str] | None, Inferred | None]:
+        """(sources, result): the node's inputs in port order, None when its layer is
+        unusable or it is badly wired; its result, None when it cannot be inferred."""
         layer_id = self.t.nodes[node_id]["node"].layer_id
         layer_spec = self.usable.get(layer_id)
         if layer_spec is None:  # unknown type (ports unknown too) or bad params
             spec = get_spec(self.t.layers[layer_id].type)
             if spec is not None:
                 self.port_sources(node_id, spec)
-            return
+            return None, None
         spec, p = layer_spec
         stamp = self.t.wiring_stamp.get(node_id)
         memo = self.old_wiring.get(node_id)
@@ -298,45 +400,47 @@ class _Validation:
         else:
             sources = self.port_sources(node_id, spec)
             if sources is None:
-                return
-        self.new_wiring[node_id] = (stamp, spec, sources)
-        self.sources[node_id] = sources
-        known = self.report.nodes
+                return None, None
+        self.wiring_memo[node_id] = (stamp, spec, sources)
+        known = self.known
         inputs = []
         for src in sources:
             result = known.get(src)
             if result is None:
-                return  # an upstream problem is reported where it is
+                return sources, None  # an upstream problem is reported where it is
             inputs.append(result)
         layer = self.t.layers[layer_id]
         memo = self.old_nodes.get(node_id)
         if memo is None or memo[0] is not layer or memo[1] is not spec or memo[2] != inputs:
             memo = (layer, spec, inputs, *_infer_node(spec, p, inputs))
-        self.new_nodes[node_id] = memo
+        self.node_memo[node_id] = memo
         _, _, _, result, messages = memo
         if result is None:
             self.error("shape", f"{self.g.label(node_id)}: {messages[0]}", node_id)
-            return
-        known[node_id] = result
+            return sources, None
         for warning in messages:
             self.warn("dtype", f"{self.g.label(node_id)}: {warning}", node_id)
+        return sources, result
 
-    def check_shared_layers(self) -> None:
-        """Call sites of one layer must fit one set of weights; count weights once."""
-        report = self.report
-        known = report.nodes
-        for layer_id, sites in self.t.sites.items():
-            if not sites or sites[0] not in known:
-                continue
+    def check_shared_layer(self, layer_id: int, sites: list[str]) -> bool:
+        """Call sites of one layer must fit one set of weights; count weights once.
+        Returns whether that adds the layer to `shared_problems` (see _store)."""
+        known = self.known
+        old = self.weights.pop(layer_id, (0, 0))
+        self.trainable -= old[0]
+        self.non_trainable -= old[1]
+        if sites and sites[0] in known:
             first = known[sites[0]]
-            report.trainable_params += first.trainable
-            report.non_trainable_params += first.non_trainable
+            self.weights[layer_id] = (first.trainable, first.non_trainable)
+            self.trainable += first.trainable
+            self.non_trainable += first.non_trainable
             if len(sites) > 1:
                 self.compare_call_sites(layer_id, [s for s in sites if s in known])
+        return _store(self.shared_problems, layer_id, self.take())
 
     def compare_call_sites(self, layer_id: int, sites: list[str]) -> None:
         spec, p = self.usable[layer_id]
-        known = self.report.nodes
+        known = self.known
         base_shapes = [known[s].shape for s in self.sources[sites[0]]]
         base = spec.weight_signature(base_shapes, p)
         for site in sites[1:]:
@@ -350,10 +454,23 @@ class _Validation:
                     site,
                 )
 
-    def check_reachability(self) -> None:
+    def check_reachability(self, outputs_kept: bool) -> None:
+        """Warn of nodes no output depends on; which they are is kept with the key."""
+        if not outputs_kept:
+            self.unreachable = self._unreachable()
+        for node_id in self.unreachable:
+            self.warn(
+                "unreachable",
+                f"{self.g.label(node_id)}: does not lead to any model output",
+                node_id,
+            )
+        self.unreachable_problems = self.take() or []
+
+    def _unreachable(self) -> list[str]:
+        """The nodes, in graph order, that lead to no output (none without outputs)."""
         outputs = self.g.outputs
         if not outputs:
-            return
+            return []
         pred = self.t.pred
         reached = set(outputs)
         stack = list(outputs)
@@ -362,13 +479,101 @@ class _Validation:
                 if src not in reached:
                     reached.add(src)
                     stack.append(src)
-        for node_id in self.t.nodes:
-            if node_id not in reached:
-                self.warn(
-                    "unreachable",
-                    f"{self.g.label(node_id)}: does not lead to any model output",
-                    node_id,
-                )
+        return [n for n in self.t.nodes if n not in reached]
+
+    # -------------------------------------------------------------- update
+
+    def changed_layers(self) -> list[int] | None:
+        """The layers whose params alone changed since the last run (same structure and
+        outputs), or None when anything else may have changed: a layer's name or type
+        (names depend on each other), or a spec (a resolver added since)."""
+        if any(get_spec(t) is not spec for t, spec in self.specs.items()):
+            return None
+        layers = self.t.layers
+        changed = []
+        for layer_id, memo in self.layer_memo.items():
+            layer = layers[layer_id]
+            if layer is not memo[0]:
+                old = memo[0]
+                if layer.name != old.name or layer.type != old.type:
+                    return None
+                changed.append(layer_id)
+        return changed
+
+    def update(self, changed: list[int]) -> None:
+        """Redo the last run's work only where `changed` layers' params reach: their
+        checks, the inference of their call sites and of what lies downstream while
+        results differ, and the shared-layer checks of the layers met on the way.
+
+        Each part is stored in place; a part that is new to its dict goes last there,
+        so the dicts a cold run fills in order are put back in that order.
+        """
+        self.old_layers, self.old_nodes = self.layer_memo, self.node_memo
+        self.old_wiring = self.wiring_memo
+        sites = self.t.sites
+        layers_mended = False
+        for layer_id in changed:
+            node_id = sites[layer_id][0]
+            memo = self.layer_entry(layer_id, self.t.layers[layer_id])
+            old = self.layer_problems.get(layer_id, ())
+            self.sink = [p for p in old if p.code in _NAME_CODES]
+            self.check_type_and_params(layer_id, node_id, memo)
+            layers_mended |= _store(self.layer_problems, layer_id, self.take())
+        if layers_mended:
+            self.layer_problems = _in_order(self.layer_problems, self.layer_ids)
+        touched = self.reinfer([n for layer_id in changed for n in sites[layer_id]])
+        shared_mended = False
+        for layer_id in touched:
+            shared_mended |= self.check_shared_layer(layer_id, sites[layer_id])
+        if shared_mended:
+            self.shared_problems = _in_order(self.shared_problems, self.layer_ids)
+        self.old_layers = self.old_nodes = self.old_wiring = {}
+
+    def reinfer(self, seeds: list[str]) -> set[int]:
+        """Infer `seeds` again, and in order each node downstream of one whose result
+        changed; returns the layers of the nodes inferred."""
+        position, succ, nodes = self.position, self.t.succ, self.t.nodes
+        heap = [position[n] for n in set(seeds) if n in position]
+        heapq.heapify(heap)
+        queued = set(heap)
+        touched: set[int] = set()
+        mended = False
+        while heap:
+            node_id = self.order[heapq.heappop(heap)]
+            touched.add(nodes[node_id]["node"].layer_id)
+            old = self.known.get(node_id)
+            sources, result = self.infer_node(node_id)
+            mended |= _store(self.sources, node_id, sources)
+            mended |= _store(self.known, node_id, result)
+            mended |= _store(self.node_problems, node_id, self.take())
+            if result == old:
+                continue
+            for dst in succ[node_id]:
+                i = position.get(dst)
+                if i is not None and i not in queued:
+                    queued.add(i)
+                    heapq.heappush(heap, i)
+        if mended:
+            self.sources = _in_order(self.sources, self.order)
+            self.known = _in_order(self.known, self.order)
+            self.node_problems = _in_order(self.node_problems, self.order)
+        return touched
+
+
+def _store(parts: dict, key, value) -> bool:
+    """Set `parts[key]` to `value`, or remove it when `value` is None. Returns whether
+    that added a key (it then goes last: the dict's order needs mending)."""
+    if value is None:
+        parts.pop(key, None)
+        return False
+    added = key not in parts
+    parts[key] = value
+    return added
+
+
+def _in_order(parts: dict, keys) -> dict:
+    """`parts` with its keys in the order of `keys`, as a cold run fills it."""
+    return {key: parts[key] for key in keys if key in parts}
 
 
 def _infer_node(
@@ -385,5 +590,15 @@ def _infer_node(
 
 
 def validate(g: ModelGraph) -> Report:
-    """Check `g` completely and infer every shape it can; never raises on bad graphs."""
-    return _Validation(g).run()
+    """Check `g` completely and infer every shape it can; never raises on bad graphs.
+
+    The graph keeps this run's work for the next one; until this run ends it keeps
+    none, so a run cut short by an exception leaves nothing half-done to reuse.
+    """
+    validation = g._validation_memo
+    g._validation_memo = None
+    if validation is None:
+        validation = _Validation(g)
+    report = validation.run()
+    g._validation_memo = validation
+    return report

@@ -2,11 +2,13 @@
 
 import json
 import os
+from dataclasses import replace
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from graph import GraphEditError, ModelGraph, dumps, loads, validate
+from graph.params import freeze
 from tests.graphs import chain, residual, shared_dense
 from tests.processes import python_output
 
@@ -158,6 +160,21 @@ def test_shared_layer_counts_weights_once_and_checks_inputs():
     assert "(None, 8)" in problem.message and "(None, 5)" in problem.message
 
 
+def test_problems_an_edit_brings_keep_the_order_of_a_cold_validation():
+    g = ModelGraph()
+    a, b, c = (g.add_node("Input", params={"shape": [4]}) for _ in range(3))
+    first, second = (g.add_node("Dense", params={"units": 2}) for _ in range(2))
+    first_again, second_again = g.call_again(first), g.call_again(second)
+    for src, dst in [(a, first), (b, first_again), (a, second), (c, second_again)]:
+        g.connect(src, dst, "input")
+    g.set_outputs([first, first_again, second, second_again])
+    g.set_params(c, {"shape": [5]})
+    assert [p.node for p in validate(g).errors] == [second_again]
+    g.set_params(b, {"shape": [5]})  # the first layer's problem comes first, as cold
+    assert [p.node for p in validate(g).errors] == [first_again, second_again]
+    assert validate(g).problems == validate(loads(dumps(g))).problems
+
+
 def test_intermediate_node_as_extra_output():
     g = chain(("Dense", {"units": 6}), ("Dense", {"units": 2}))
     hidden = g.node_ids()[1]
@@ -182,11 +199,37 @@ def test_deep_residual_graph_validates_without_recursion():
     assert len(report.nodes) == 3001
 
 
+#: A loaded file with what the edit methods refuse: a cycle, a duplicate name, a bad
+#: param and an unknown type, next to a well-formed part.
+FLAWED = doc(
+    [
+        ("i", "Input", "inp", {"shape": [4]}),
+        ("a", "Add", "a", {}),
+        ("d", "Dense", "d", {"units": 4}),
+        ("x", "Dense", "d", {"units": 0}),
+        ("y", "Frobnicate", "y", {}),
+        ("z", "Dense", "z", {"units": 3}),
+    ],
+    [("i", "a", "input_0"), ("a", "d", "input"), ("d", "a", "input_1"), ("i", "x", "input")]
+    + [("i", "z", "input"), ("i", "y", "input")],
+    ["d", "z"],
+)
+
+
+def start_graph(kind):
+    """The graph an edit script starts from: plain, with a shared layer, or flawed."""
+    if kind == 0:
+        return residual(3, width=4)
+    if kind == 1:
+        return shared_dense(width=4, units=2)[0]
+    return loads(FLAWED)
+
+
 @st.composite
 def edit_scripts(draw):
-    return draw(
+    return draw(st.integers(0, 2)), draw(
         st.lists(
-            st.tuples(st.integers(0, 6), st.integers(0, 10**6), st.integers(0, 10**6)),
+            st.tuples(st.integers(0, 11), st.integers(0, 10**6), st.integers(0, 10**6)),
             min_size=1,
             max_size=25,
         )
@@ -194,13 +237,15 @@ def edit_scripts(draw):
 
 
 def apply_edit(g, op, a, b):
-    """One random edit through the public API; refused edits are simply skipped."""
+    """One random edit through the public API, or as undo restores a layer (which may
+    bring back a bad param or a duplicate name); refused edits are simply skipped."""
     ids = g.node_ids()
     node, other = ids[a % len(ids)], ids[b % len(ids)]
+    layer = g.layer(node)
     try:
-        if op == 0 and g.layer(node).type == "Dense":
+        if op == 0 and layer.type == "Dense":
             g.set_param(node, "units", b % 5)
-        elif op == 1 and g.layer(node).type == "Input":
+        elif op == 1 and layer.type == "Input":
             g.set_params(node, {"shape": [b % 3 + 1]})
         elif op == 2:
             g.connect(other, g.add_node("Dense", params={"units": a % 4 + 1}), "input")
@@ -214,23 +259,41 @@ def apply_edit(g, op, a, b):
             g.remove_node(node)
         elif op == 6:
             g.rename(node, f"renamed_{b}")
+        elif op == 7:
+            g.call_again(node)
+        elif op == 8:
+            g.set_output(node, b % 2 == 0)
+        elif op == 9:
+            g._replace_layer(node, replace(layer, name=g.layer(other).name))
+        elif op == 10 and layer.type == "Dense":
+            g._replace_layer(node, replace(layer, params=freeze({"units": b % 3})))
+        elif op == 11 and layer.type == "Dense":
+            g.set_param(node, "activation", ["relu", "tanh"][b % 2])
     except GraphEditError:
         pass
 
 
 def outcome(report):
     return (
-        [(p.code, p.node, p.message) for p in report.problems],
-        report.nodes,
+        report.problems,
+        list(report.nodes.items()),
         report.order,
-        report.total_params,
+        list(report.sources.items()),
+        report.trainable_params,
+        report.non_trainable_params,
     )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(script=edit_scripts())
 def test_validation_after_edits_equals_validation_from_scratch(script):
-    g = residual(3, width=4)
-    for op, a, b in script:
+    kind, edits = script
+    g = start_graph(kind)
+    previous = validate(g)
+    kept = outcome(previous)
+    for op, a, b in edits:
         apply_edit(g, op, a, b)
-        assert outcome(validate(g)) == outcome(validate(loads(dumps(g))))
+        report = validate(g)
+        assert outcome(report) == outcome(validate(loads(dumps(g))))
+        assert outcome(previous) == kept  # a later run leaves earlier reports alone
+        previous, kept = report, outcome(report)
