@@ -116,6 +116,8 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.docks["summary"], self.docks["code"])
         self.tabifyDockWidget(self.docks["code"], self.docks["training"])
         self.docks["problems"].raise_()
+        # A dock behind a tab counts as visible to Qt: its raising is the cue instead.
+        self.docks["training"].visibilityChanged.connect(self._on_training_dock_shown)
         self.validity = QLabel()
         self.statusBar().addPermanentWidget(self.validity)
         self.actions_ = install_menus(self)
@@ -214,6 +216,10 @@ class MainWindow(QMainWindow):
     def _on_selection_changed(self) -> None:
         nodes = [i for i in self.scene.selectedItems() if isinstance(i, NodeItem)]
         self.inspector.show_node(nodes[0].node_id if len(nodes) == 1 else None)
+
+    def _on_training_dock_shown(self, visible: bool) -> None:
+        if visible:
+            self.training.catch_up()
 
     def _update_title(self) -> None:
         self.setWindowTitle(f"{self.document.title()} - {APP_NAME}")

@@ -739,3 +739,15 @@ def test_shortcuts_pressed_on_the_canvas_edit_the_graph(window, tickets):
     QTest.keyClick(view, Qt.Key.Key_A, CTRL)
     QTest.keyClick(view, Qt.Key.Key_Delete)
     assert len(g) == 0
+
+
+def test_the_training_plots_are_made_when_their_dock_is_first_seen(window, qtbot):
+    from graph.training import log_names
+
+    window.new_from_template(TEMPLATES / "mnist_mlp.graph.json")
+    plots = window.training.plots
+    # Behind the Problems tab: opening did not wait for the template's plots.
+    assert "accuracy" not in plots.epochs
+    window.docks["training"].raise_()
+    qtbot.waitUntil(lambda: list(plots.epochs) == log_names(window.document.graph))
+    assert plots.getItem(1, 0).titleLabel.text == "loss"
