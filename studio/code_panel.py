@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QPlainTextEdit, QTabWidget, QToolButton, QVBoxLayo
 
 from graph import GraphError, ModelGraph, Report
 from studio.highlighter import LIGHT, PythonHighlighter
+from studio.visibility import on_screen
 
 #: How long the graph must stay unchanged before code is regenerated.
 DEBOUNCE_MS = 250
@@ -174,7 +175,7 @@ class CodePanel(QWidget):
     def refresh(self) -> None:
         """Regenerate the visible tab now if the graph changed since (what the timer does)."""
         view = self.current_view()
-        if view is None or self._graph is None or not self.isVisible():
+        if view is None or self._graph is None or not on_screen(self):
             return
         if view.stale:
             self._regenerate(view)

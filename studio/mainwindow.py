@@ -9,6 +9,8 @@ undo stack or by listening to the scene's `validated` report.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QPointF, QSettings, Qt, QTimer
@@ -51,6 +53,12 @@ APP_NAME = "Keras Graph Studio"
 CODE_COLORS = {"light": highlighter.LIGHT, "dark": highlighter.DARK}
 MAX_RECENT = 8
 AUTOSAVE_MS = 30_000
+
+
+def _catch_up(refresh: Callable[[], None], visible: bool) -> None:
+    """A dock's visibilityChanged: its panel catches up once its tab is raised."""
+    if visible:
+        refresh()
 
 
 def scrolled(widget: QWidget) -> QScrollArea:
@@ -116,8 +124,11 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.docks["summary"], self.docks["code"])
         self.tabifyDockWidget(self.docks["code"], self.docks["training"])
         self.docks["problems"].raise_()
-        # A dock behind a tab counts as visible to Qt: its raising is the cue instead.
-        self.docks["training"].visibilityChanged.connect(self._on_training_dock_shown)
+        # Panels skip work while their dock is behind a tab (studio/visibility.py) and
+        # catch up when its tab is raised.
+        for name, panel in (("summary", self.summary), ("code", self.code)):
+            self.docks[name].visibilityChanged.connect(partial(_catch_up, panel.refresh))
+        self.docks["training"].visibilityChanged.connect(partial(_catch_up, self.training.catch_up))
         self.validity = QLabel()
         self.statusBar().addPermanentWidget(self.validity)
         self.actions_ = install_menus(self)
@@ -216,10 +227,6 @@ class MainWindow(QMainWindow):
     def _on_selection_changed(self) -> None:
         nodes = [i for i in self.scene.selectedItems() if isinstance(i, NodeItem)]
         self.inspector.show_node(nodes[0].node_id if len(nodes) == 1 else None)
-
-    def _on_training_dock_shown(self, visible: bool) -> None:
-        if visible:
-            self.training.catch_up()
 
     def _update_title(self) -> None:
         self.setWindowTitle(f"{self.document.title()} - {APP_NAME}")

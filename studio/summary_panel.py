@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QVBoxLayout, QWid
 
 from graph import ModelGraph, Report
 from graph.summary import HEADERS, summary_rows
+from studio.visibility import on_screen
 
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 #: The "Param #" column, right-aligned like Keras's.
@@ -105,7 +106,7 @@ class SummaryPanel(QWidget):
         """Show `g`'s summary as `report` (its latest validation) describes it, once
         edits pause (or when the panel is next shown)."""
         self._pending = (g, report)
-        if self.isVisible():
+        if on_screen(self):
             self.timer.start()
 
     def refresh(self) -> None:

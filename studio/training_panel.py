@@ -46,6 +46,7 @@ from studio.training_form import TrainingForm
 from studio.training_plots import TrainingPlots
 from studio.training_results import ResultsView
 from studio.training_run import FeedUpdate, RunOutcome, TrainingFeed, train
+from studio.visibility import on_screen
 
 #: How often the plots and progress catch up with the training thread.
 DRAIN_HZ = 15
@@ -201,7 +202,7 @@ class TrainingPanel(QWidget):
         # Empty plots for this graph's logs, drawn when the panel is first seen: making
         # pyqtgraph plots costs 0.1 to 0.3 s, which opening a file need not wait for.
         self._plots_due = True
-        if not self.visibleRegion().isEmpty():  # on screen (a dock behind a tab is not)
+        if on_screen(self):
             self.catch_up()
         self.results.clear()
         self.progress.reset()

@@ -751,3 +751,20 @@ def test_the_training_plots_are_made_when_their_dock_is_first_seen(window, qtbot
     window.docks["training"].raise_()
     qtbot.waitUntil(lambda: list(plots.epochs) == log_names(window.document.graph))
     assert plots.getItem(1, 0).titleLabel.text == "loss"
+
+
+def test_summary_and_code_wait_behind_their_tabs_and_catch_up_when_raised(window, qtbot):
+    from studio.code_panel import DEBOUNCE_MS
+
+    regenerated = []
+    window.code.regenerated.connect(regenerated.append)
+    window.new_from_template(TEMPLATES / "mnist_mlp.graph.json")
+    qtbot.wait(DEBOUNCE_MS * 3)
+    # Behind the Problems tab, though Qt calls them visible: no code made, no table.
+    assert window.code.isVisible() and regenerated == []
+    assert window.summary.table.rowCount() == 0
+    window.docks["code"].raise_()
+    qtbot.waitUntil(lambda: regenerated == ["Functional"])
+    assert "def build_model" in window.code.view("Functional").toPlainText()
+    window.docks["summary"].raise_()
+    qtbot.waitUntil(lambda: window.summary.table.rowCount() == 4)
