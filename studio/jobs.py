@@ -16,6 +16,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, Signal
 
 from graph import GraphError
+from studio.gc_guard import collect_on_gui_thread
 
 #: Stack size of job threads: deep Keras builds recurse once per layer.
 STACK_BYTES = 256 * 1024 * 1024
@@ -32,6 +33,7 @@ class Job(QThread):
         self.title = title
         self._work = work
         self.setStackSize(STACK_BYTES)
+        collect_on_gui_thread()  # never a collection in the job's thread
 
     def run(self) -> None:
         try:

@@ -1,10 +1,26 @@
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_on_the_main_thread():
+    """Once the studio collects garbage on the GUI thread only (studio/gc_guard.py), it
+    does so when the event loop runs; a test without one leaves its garbage to here."""
+    yield
+    guard = sys.modules.get("studio.gc_guard")
+    if guard is not None:
+        from PySide6.QtCore import QCoreApplication
+
+        app = QCoreApplication.instance()
+        collector = app.findChild(guard.GuiThreadCollector) if app is not None else None
+        if collector is not None:
+            collector.collect_due()
 
 
 @pytest.fixture(scope="session")
