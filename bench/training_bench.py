@@ -2,7 +2,7 @@
 
 Trains the MNIST MLP template on the bundled digits twice per round: once with
 `model.fit` called directly in this process, once through the TrainingPanel (its
-QThread, TrainingFeed and 15 Hz drain into pyqtgraph plots, offscreen, the panel
+QThread, TrainingFeed and its 10 Hz drain into pyqtgraph plots, offscreen, the panel
 shown). Prints the median epoch time of each (the first epoch of a run is left out:
 it pays for warm-up) and their ratio (goal <= 1.05), and, while the studio trains,
 how late a 10 ms single-shot timer chain fires on the GUI thread (goal: p99 < 50 ms).

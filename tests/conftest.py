@@ -14,13 +14,9 @@ def _collect_garbage_on_the_main_thread():
     does so when the event loop runs; a test without one leaves its garbage to here."""
     yield
     guard = sys.modules.get("studio.gc_guard")
-    if guard is not None:
-        from PySide6.QtCore import QCoreApplication
-
-        app = QCoreApplication.instance()
-        collector = app.findChild(guard.GuiThreadCollector) if app is not None else None
-        if collector is not None:
-            collector.collect_due()
+    collector = guard.running_collector() if guard is not None else None
+    if collector is not None:
+        collector.collect_due()
 
 
 @pytest.fixture(scope="session")

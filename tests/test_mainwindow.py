@@ -753,6 +753,23 @@ def test_the_training_plots_are_made_when_their_dock_is_first_seen(window, qtbot
     assert plots.getItem(1, 0).titleLabel.text == "loss"
 
 
+def test_a_window_shown_with_training_behind_a_tab_makes_its_plots_when_raised(
+    qtbot, settings, tmp_path
+):
+    window = MainWindow(settings=settings, autosave_folder=tmp_path / "autosave")
+    window.prompts = ScriptedPrompts()
+    qtbot.addWidget(window)
+    window.new_from_template(TEMPLATES / "mnist_mlp.graph.json")
+    window.show()
+    qtbot.waitExposed(window)
+    # Shown, so Qt calls the panel visible, but behind the Problems tab: no plots yet.
+    assert window.training.isVisible() and "accuracy" not in window.training.plots.epochs
+    window.docks["training"].raise_()
+    qtbot.waitUntil(lambda: "accuracy" in window.training.plots.epochs)
+    window.prompts.answers["save_changes"] = DISCARD
+    window.close()
+
+
 def test_summary_and_code_wait_behind_their_tabs_and_catch_up_when_raised(window, qtbot):
     from studio.code_panel import DEBOUNCE_MS
 
