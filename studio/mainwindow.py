@@ -39,7 +39,7 @@ from studio.items import NodeItem
 from studio.jobs import Job
 from studio.menus import install_menus
 from studio.palette import LayerPalette
-from studio.problems_panel import ProblemsPanel
+from studio.problems_panel import EMPTY_GRAPH, ProblemsPanel
 from studio.prompts import CANCEL, GRAPH_FILTER, SAVE, Prompts
 from studio.quick_add import QuickAdd
 from studio.scene import GraphScene
@@ -217,7 +217,7 @@ class MainWindow(QMainWindow):
         self.inspector.show_report(report)
         errors = sum(1 for p in report.problems if p.severity == "error")
         if not len(g):
-            text = "Empty graph: drag a layer from the palette, or press Tab"
+            text = EMPTY_GRAPH
         elif errors:
             text = f"Invalid: {errors} problem{'s' * (errors != 1)}"
         else:

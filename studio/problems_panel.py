@@ -23,6 +23,9 @@ _ICONS = {
 }
 NODE_ROLE = Qt.ItemDataRole.UserRole
 NO_PROBLEMS = "No problems"
+#: Shown for a graph with no nodes, instead of its "no Input" and "no output" errors:
+#: true, but a blank canvas is a start, not a mistake.
+EMPTY_GRAPH = "Empty graph: drag a layer from the palette, or press Tab"
 
 
 def sorted_problems(problems: list[Problem]) -> list[Problem]:
@@ -60,12 +63,13 @@ class ProblemsPanel(QWidget):
         layout.addWidget(self.tree)
 
     def show_report(self, g: ModelGraph, report: Report) -> None:
-        """Replace the rows with `report`'s problems (a "No problems" row if none)."""
+        """Replace the rows with `report`'s problems (a "No problems" row if none; one
+        plain hint for an empty graph)."""
         tree = self.tree
         tree.setUpdatesEnabled(False)
         tree.clear()
         rows = []
-        for problem in sorted_problems(report.problems):
+        for problem in sorted_problems(report.problems) if len(g) else []:
             where, what = problem_text(g, problem)
             item = QTreeWidgetItem([where, what])
             item.setIcon(0, self.style().standardIcon(_ICONS[problem.severity]))
@@ -74,7 +78,7 @@ class ProblemsPanel(QWidget):
             item.setData(0, NODE_ROLE, problem.node)
             rows.append(item)
         if not rows:
-            rows.append(QTreeWidgetItem(["", NO_PROBLEMS]))
+            rows.append(QTreeWidgetItem(["", NO_PROBLEMS if len(g) else EMPTY_GRAPH]))
         tree.addTopLevelItems(rows)
         tree.setUpdatesEnabled(True)
 

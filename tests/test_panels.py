@@ -16,7 +16,7 @@ from graph import ModelGraph, Report, load, validate
 from graph.summary import HEADERS, summary_rows
 from studio.code_panel import DEBOUNCE_MS, CodePanel, CodeTab
 from studio.highlighter import PythonHighlighter
-from studio.problems_panel import NO_PROBLEMS, ProblemsPanel
+from studio.problems_panel import EMPTY_GRAPH, NO_PROBLEMS, ProblemsPanel
 from studio.scene import GraphScene
 from studio.summary_panel import SummaryPanel
 
@@ -93,6 +93,19 @@ def test_problems_panel_lists_every_problem_errors_first(qtbot, follow, grab):
     assert [where for where, _ in panel.rows()] == ["Dense 'orphan'", "Dense 'orphan'"]
     g.remove_node(orphan)
     assert panel.rows() == [("", NO_PROBLEMS)]
+
+
+def test_an_empty_graph_gets_a_plain_hint_and_its_first_node_the_real_errors(qtbot, follow):
+    g = ModelGraph()
+    panel = ProblemsPanel()
+    qtbot.addWidget(panel)
+    follow(g, panel.show_report)
+    assert [p.code for p in validate(g).errors] == ["no-inputs", "no-outputs"]
+    assert panel.rows() == [("", EMPTY_GRAPH)]
+    assert panel.tree.topLevelItem(0).icon(0).isNull()  # no error icon
+    g.add_node("Dense", params={"units": 4})
+    assert len(panel.rows()) == len(validate(g).problems) >= 2
+    assert EMPTY_GRAPH not in dict(panel.rows()).values()
 
 
 def test_clicking_a_problem_emits_its_node(qtbot):
