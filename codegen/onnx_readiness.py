@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from graph import ModelGraph, validate
+from graph.report import Report
 from graph.shapes import fmt
-from graph.validate import Report
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,9 @@ from graph.errors import (
 )
 from graph.fileformat import dumps, load, loads, save
 from graph.model import Layer, ModelGraph, Node
+from graph.report import Problem, Report
 from graph.spec import LayerSpec, builtin_specs, get_spec
-from graph.validate import Problem, Report, validate
+from graph.validate import validate
 
 __all__ = [
     "CycleError",

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from graph.model import ModelGraph
+from graph.report import Report
 from graph.shapes import fmt
-from graph.validate import Report, validate
+from graph.validate import validate
 
 HEADERS = ("Layer (type)", "Output Shape", "Param #", "Connected to")
 

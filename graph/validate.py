@@ -10,7 +10,6 @@ reachability. The report is what the studio shows on every edit and what
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass, field
 
 import networkx as nx
 
@@ -18,62 +17,9 @@ from graph.errors import ShapeError
 from graph.infer import Inferred, check_params, infer
 from graph.model import ModelGraph
 from graph.naming import name_problem
+from graph.report import ERROR, WARNING, Problem, Report
 from graph.shapes import fmt
 from graph.spec import LayerSpec, get_spec
-
-ERROR = "error"
-WARNING = "warning"
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One problem: its severity, a stable code, the node (if any) and a message.
-
-    `message` is complete on its own: it names the node ("Add 'res1': inputs ...").
-    `param` names the offending parameter when there is one.
-    """
-
-    severity: str
-    code: str
-    message: str
-    node: str | None = None
-    param: str | None = None
-
-
-@dataclass
-class Report:
-    """What validate() found: problems, and per node what could be inferred."""
-
-    problems: list[Problem] = field(default_factory=list)
-    #: Output shape, dtype and weights of every node that could be inferred.
-    nodes: dict[str, Inferred] = field(default_factory=dict)
-    #: The nodes in a topological order (nodes on a cycle are left out).
-    order: list[str] = field(default_factory=list)
-    #: Per node whose ports are well wired: its input nodes in port order.
-    sources: dict[str, list[str]] = field(default_factory=dict)
-    trainable_params: int = 0
-    non_trainable_params: int = 0
-
-    @property
-    def total_params(self) -> int:
-        return self.trainable_params + self.non_trainable_params
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == ERROR]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == WARNING]
-
-    @property
-    def valid(self) -> bool:
-        """True when there is no error (warnings allowed)."""
-        return not self.errors
-
-    def problems_of(self, node_id: str) -> list[Problem]:
-        return [p for p in self.problems if p.node == node_id]
-
 
 #: Codes of the problems a layer's name causes; they depend on every layer's name.
 _NAME_CODES = frozenset({"bad-name", "duplicate-name"})

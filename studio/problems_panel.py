@@ -13,7 +13,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QStyle, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from graph import ModelGraph, Problem, Report
-from graph.validate import ERROR
+from graph.report import ERROR
 
 #: Text colour per severity; both read on light and dark backgrounds.
 COLORS = {"error": "#d32f2f", "warning": "#c77c02"}

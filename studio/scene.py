@@ -23,8 +23,8 @@ from PySide6.QtCore import QObject, QPointF, QRectF, QSignalBlocker, QSizeF, Qt,
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent
 
 from graph import LayerSpec, ModelGraph, Problem, Report, validate
+from graph.report import ERROR
 from graph.shapes import fmt
-from graph.validate import ERROR
 from studio.items import PORT_HIT, EdgeItem, NodeItem, NodeView
 from studio.overlays import SharedLinkItem
 from studio.style import Style
