@@ -65,22 +65,25 @@ class ProblemsPanel(QWidget):
     def show_report(self, g: ModelGraph, report: Report) -> None:
         """Replace the rows with `report`'s problems (a "No problems" row if none; one
         plain hint for an empty graph)."""
+        if len(g):
+            rows = [self._row(g, p) for p in sorted_problems(report.problems)]
+            rows = rows or [QTreeWidgetItem(["", NO_PROBLEMS])]
+        else:
+            rows = [QTreeWidgetItem(["", EMPTY_GRAPH])]
         tree = self.tree
         tree.setUpdatesEnabled(False)
         tree.clear()
-        rows = []
-        for problem in sorted_problems(report.problems) if len(g) else []:
-            where, what = problem_text(g, problem)
-            item = QTreeWidgetItem([where, what])
-            item.setIcon(0, self.style().standardIcon(_ICONS[problem.severity]))
-            item.setForeground(1, QColor(COLORS[problem.severity]))
-            item.setToolTip(1, problem.message)
-            item.setData(0, NODE_ROLE, problem.node)
-            rows.append(item)
-        if not rows:
-            rows.append(QTreeWidgetItem(["", NO_PROBLEMS if len(g) else EMPTY_GRAPH]))
         tree.addTopLevelItems(rows)
         tree.setUpdatesEnabled(True)
+
+    def _row(self, g: ModelGraph, problem: Problem) -> QTreeWidgetItem:
+        where, what = problem_text(g, problem)
+        item = QTreeWidgetItem([where, what])
+        item.setIcon(0, self.style().standardIcon(_ICONS[problem.severity]))
+        item.setForeground(1, QColor(COLORS[problem.severity]))
+        item.setToolTip(1, problem.message)
+        item.setData(0, NODE_ROLE, problem.node)
+        return item
 
     def rows(self) -> list[tuple[str, str]]:
         """The (node, problem) texts shown, top to bottom."""

@@ -204,8 +204,7 @@ class TrainingPanel(QWidget):
         # Empty plots for this graph's logs, drawn when the panel is first seen: making
         # pyqtgraph plots costs 0.1 to 0.3 s, which opening a file need not wait for.
         self._plots_due = True
-        if on_screen(self):
-            self.catch_up()
+        self.catch_up()
         self.results.clear()
         self.progress.reset()
         self.eta.clear()
