@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QPlainTextEdit,
-    QProgressBar,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -40,6 +39,7 @@ from codegen.training.runner import TrainingResult
 from graph import ModelGraph, dumps, loads
 from graph.atomicfile import atomic_path
 from graph.training import log_names
+from studio.deferred_progress import DeferredProgressBar
 from studio.exporting import TARGETS, with_suffix
 from studio.jobs import Job
 from studio.training_form import TrainingForm
@@ -157,7 +157,7 @@ class TrainingPanel(QWidget):
         left_layout.addWidget(scroll, 1)
         left_layout.addLayout(buttons)
 
-        self.progress = QProgressBar()
+        self.progress = DeferredProgressBar()
         self.progress.setFormat("%v / %m batches")
         self.eta = QLabel()
         self.message = QPlainTextEdit()
@@ -309,6 +309,7 @@ class TrainingPanel(QWidget):
             return
         self.timer.stop()
         self._job = self._trainer = None
+        self.plots.finish()
         if self.eta.text() in ("Starting...", "Stopping..."):
             self.eta.clear()
         self._set_running(False)
@@ -328,7 +329,7 @@ class TrainingPanel(QWidget):
             self.plots.add_epoch(epoch, logs)
         self._epoch_seconds += update.epoch_seconds
         if update.position is not None and self._plan is not None:
-            self.progress.setValue(update.done)
+            self.progress.show_value(update.done)
             self.eta.setText(self._progress_text(update))
 
     def _progress_text(self, update: FeedUpdate) -> str:

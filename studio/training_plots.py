@@ -2,7 +2,8 @@
 
 One pyqtgraph canvas holds a plot of the per-batch loss and one plot per logged
 quantity (the loss, each output's loss and each metric), with the training curve
-and, when the run validates, the validation curve. The plots only hold data: the
+and, when the run validates, the validation curve; one legend above them says
+which is which. The plots only hold data: the
 panel feeds them from its timer, many points at a time, so drawing never follows
 the pace of batches.
 """
@@ -16,6 +17,9 @@ from PySide6.QtWidgets import QWidget
 #: Plots per row of the epoch grid.
 COLUMNS = 3
 TRAIN_PEN = pg.mkPen("#1f77b4", width=2)
+#: The per-batch curve is thin: it redraws at every drain, and a one-pixel line is
+#: drawn by the fast path of Qt's raster engine (a third of the time a wider one takes).
+BATCH_PEN = pg.mkPen(TRAIN_PEN.color(), width=1)
 VALIDATION_PEN = pg.mkPen("#ff7f0e", width=2)
 VALIDATION = "val_"
 #: Width of the y axes, fixed: an axis that widens for longer tick labels re-lays out
@@ -25,11 +29,30 @@ AXIS_WIDTH = 44
 ROW_HEIGHT = 120
 #: The key of the batch-loss plot among the views.
 BATCH = " batch"
+#: The first row of epoch plots: the batch plot and the legend come before.
+EPOCH_ROW = 2
 
 
 def quantities(names: list[str]) -> list[str]:
     """The logged quantities, each once: ["loss", "accuracy"] for loss, accuracy, val_*."""
     return list(dict.fromkeys(n.removeprefix(VALIDATION) for n in names))
+
+
+def legend_html(names: list[str]) -> str:
+    """One legend for every epoch plot: the training line, and the validation line
+    when the run validates (drawn once, where a legend per plot repaints with it)."""
+    lines = [(TRAIN_PEN, "training")]
+    if any(n.startswith(VALIDATION) for n in names):
+        lines.append((VALIDATION_PEN, "validation"))
+    return "per epoch: " + " &nbsp; ".join(
+        f'<span style="color: {pen.color().name()}">&#9473;&#9473;</span> {label}'
+        for pen, label in lines
+    )
+
+
+def epoch_span(epochs: int) -> tuple[float, float]:
+    """The x range of an epoch plot showing epochs 1 to `epochs`."""
+    return 0.8, epochs + 0.2
 
 
 def widened(shown: tuple[float, float] | None, low: float, high: float) -> tuple[float, float]:
@@ -44,25 +67,31 @@ def widened(shown: tuple[float, float] | None, low: float, high: float) -> tuple
 
 
 class AxesFollower:
-    """Sets a plot's ranges by hand, changing them only when the data outgrows them.
+    """Sets a plot's ranges by hand: x once for the whole run, y only when the data
+    outgrows it.
 
     pyqtgraph's auto-range moves the axes with every new point, and an axis whose
     range moves regenerates its ticks: the costliest part of a repaint, paid on the
-    GUI thread while training competes for the interpreter. Here the x range changes
-    in steps the caller picks and the y range only grows, with room to spare.
+    GUI thread while training competes for the interpreter. Here the x axis spans
+    the planned run from the start (the curve fills it as a progress bar fills; see
+    TrainingPlots.finish for a run that ends early) and the y range only grows, with
+    room to spare.
     """
 
-    def __init__(self, view: pg.ViewBox) -> None:
+    def __init__(self, view: pg.ViewBox, x: tuple[float, float]) -> None:
         self.view = view
         view.disableAutoRange()
         self.x: tuple[float, float] | None = None
         self.y: tuple[float, float] | None = None
+        self.show_x(x)
 
-    def follow(self, x: tuple[float, float], values: list[float]) -> None:
-        """Show `x`; widen y to hold `values` when they leave it."""
+    def show_x(self, x: tuple[float, float]) -> None:
         if x != self.x:
             self.x = x
             self.view.setXRange(*x, padding=0)
+
+    def follow(self, values: list[float]) -> None:
+        """Widen y to hold `values` when they leave it."""
         shown = self.y
         low, high = min(values), max(values)
         if shown is None or low < shown[0] or high > shown[1]:
@@ -71,7 +100,7 @@ class AxesFollower:
 
 
 class TrainingPlots(pg.GraphicsLayoutWidget):
-    """The batch-loss plot and one epoch plot per logged quantity."""
+    """The batch-loss plot, a legend, and one epoch plot per logged quantity."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -87,36 +116,40 @@ class TrainingPlots(pg.GraphicsLayoutWidget):
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.views: dict[str, pg.ViewBox] = {}
         self.followers: dict[str, AxesFollower] = {}
-        self.plan: tuple[int, int] | None = None
-        batch = self.addPlot(row=0, col=0, colspan=COLUMNS, title="loss per batch")
-        batch.setLabel("bottom", "batch")
+        batch = self._plot(0, 0, "loss per batch", "batch", colspan=COLUMNS)
         batch.setClipToView(True)
         batch.setDownsampling(auto=True, mode="peak")
-        self.batch_curve = batch.plot(pen=TRAIN_PEN)
-        batch.getAxis("left").setWidth(AXIS_WIDTH)
+        self.batch_curve = batch.plot(pen=BATCH_PEN)
         self.views[BATCH] = batch.getViewBox()
         shown = quantities(names)
+        if shown:
+            self.addLabel(legend_html(names), row=1, col=0, colspan=COLUMNS, size="8pt")
         self.setMinimumHeight(ROW_HEIGHT * (1 + -(-len(shown) // COLUMNS)))
         for i, quantity in enumerate(shown):
-            plot = self.addPlot(row=1 + i // COLUMNS, col=i % COLUMNS, title=quantity)
-            plot.setLabel("bottom", "epoch")
-            plot.getAxis("left").setWidth(AXIS_WIDTH)
+            plot = self._plot(EPOCH_ROW + i // COLUMNS, i % COLUMNS, quantity, "epoch")
             self.views[quantity] = plot.getViewBox()
-            legend = plot.addLegend(offset=(-5, 5))
-            legend.setLabelTextSize("7pt")
-            for name, pen, label in (
-                (quantity, TRAIN_PEN, "training"),
-                (VALIDATION + quantity, VALIDATION_PEN, "validation"),
-            ):
+            for name, pen in ((quantity, TRAIN_PEN), (VALIDATION + quantity, VALIDATION_PEN)):
                 if name in self.epochs:
-                    self.curves[name] = plot.plot(pen=pen, symbol="o", symbolSize=5, name=label)
+                    self.curves[name] = plot.plot(pen=pen, symbol="o", symbolSize=5)
                     self.curves[name].setSymbolBrush(pen.color())
 
+    def _plot(self, row: int, col: int, title: str, x_label: str, colspan: int = 1) -> pg.PlotItem:
+        plot = self.addPlot(row=row, col=col, colspan=colspan, title=title)
+        plot.setLabel("bottom", x_label)
+        plot.getAxis("left").setWidth(AXIS_WIDTH)
+        for axis in ("left", "bottom", "right", "top"):
+            # Rescaling tick labels by SI prefixes (k, M, m) suits measured units, not
+            # batch counts or losses, and costs a relayout of the axis per range change.
+            plot.getAxis(axis).enableAutoSIPrefix(False)
+        return plot
+
     def set_plan(self, epochs: int, steps_per_epoch: int) -> None:
-        """From now on the axes follow the run by hand (see AxesFollower): the batch
-        plot's x axis grows one epoch at a time, the epoch plots' by doubling."""
-        self.plan = (epochs, max(1, steps_per_epoch))
-        self.followers = {name: AxesFollower(view) for name, view in self.views.items()}
+        """From now on the axes span the planned run (see AxesFollower)."""
+        batches = epochs * max(1, steps_per_epoch)
+        self.followers = {
+            name: AxesFollower(view, (0, batches) if name == BATCH else epoch_span(epochs))
+            for name, view in self.views.items()
+        }
 
     def add_batches(self, points: list[tuple[int, float]]) -> None:
         """Append (batch number over the run, loss) points."""
@@ -126,13 +159,8 @@ class TrainingPlots(pg.GraphicsLayoutWidget):
             self.batch_x.append(x)
             self.batch_y.append(y)
         self.batch_curve.setData(self.batch_x, self.batch_y, skipFiniteCheck=True)
-        if self.plan is not None:
-            self._follow_batches([y for _, y in points])
-
-    def _follow_batches(self, losses: list[float]) -> None:
-        steps = self.plan[1]
-        end = -(-self.batch_x[-1] // steps) * steps
-        self.followers[BATCH].follow((0, end), losses)
+        if self.followers:
+            self.followers[BATCH].follow([y for _, y in points])
 
     def add_epoch(self, epoch: int, logs: dict[str, float]) -> None:
         """Append one epoch's logged values (epochs count from 1 on the axis)."""
@@ -143,12 +171,23 @@ class TrainingPlots(pg.GraphicsLayoutWidget):
             xs.append(epoch + 1)
             ys.append(value)
             self.curves[name].setData(xs, ys)
-        if self.plan is not None:
-            end = min(self.plan[0], 2 ** (epoch + 1).bit_length())
+        if not self.followers:
+            return
+        for quantity in quantities(list(self.epochs)):
+            values = [v for n in (quantity, VALIDATION + quantity) for v in self._values(n)]
+            if values:
+                self.followers[quantity].follow(values)
+
+    def finish(self) -> None:
+        """The run ended: fit the x axes to what it did when it stopped before its
+        plan (the Stop button, EarlyStopping, an error)."""
+        if not self.followers or not self.batch_x:
+            return
+        self.followers[BATCH].show_x((0, self.batch_x[-1]))
+        done = max((len(xs) for xs, _ in self.epochs.values()), default=0)
+        if done:
             for quantity in quantities(list(self.epochs)):
-                values = [v for n in (quantity, VALIDATION + quantity) for v in self._values(n)]
-                if values:
-                    self.followers[quantity].follow((0.8, end + 0.2), values)
+                self.followers[quantity].show_x(epoch_span(done))
 
     def _values(self, name: str) -> list[float]:
         return self.epochs[name][1] if name in self.epochs else []

@@ -36,6 +36,7 @@ from studio.menus import SHORTCUTS, shortcuts_of
 from studio.mime import LAYER_MIME
 from studio.palette import TYPE_ROLE
 from studio.prompts import CANCEL, DISCARD, SAVE
+from studio.training_plots import EPOCH_ROW
 from tests.processes import python_output
 
 TEMPLATES = Path(__file__).parent.parent / "resources" / "templates"
@@ -750,7 +751,7 @@ def test_the_training_plots_are_made_when_their_dock_is_first_seen(window, qtbot
     assert "accuracy" not in plots.epochs
     window.docks["training"].raise_()
     qtbot.waitUntil(lambda: list(plots.epochs) == log_names(window.document.graph))
-    assert plots.getItem(1, 0).titleLabel.text == "loss"
+    assert plots.getItem(EPOCH_ROW, 0).titleLabel.text == "loss"
 
 
 def test_a_window_shown_with_training_behind_a_tab_makes_its_plots_when_raised(

@@ -15,6 +15,7 @@ from PySide6.QtGui import QUndoStack
 from graph import dumps, load
 from graph.training import EarlyStopping
 from studio.training_panel import TrainingPanel
+from studio.training_plots import BATCH, EPOCH_ROW, epoch_span
 
 ROOT = Path(__file__).parents[1]
 TEMPLATES = ROOT / "resources" / "templates"
@@ -110,6 +111,9 @@ def test_start_plots_batches_and_stop_ends_the_run(qtbot, panel, artifacts):
         lambda: len(panel.plots.batch_x) >= 5 and panel.progress.value() >= 5, timeout=30_000
     )
     assert panel.progress.maximum() == 1000 * 180  # 1,437 training samples in batches of 8
+    # The x axes span the planned run while it trains, the epoch plots the planned epochs.
+    assert panel.plots.followers[BATCH].x == (0, 1000 * 180)
+    assert panel.plots.followers["loss"].x == epoch_span(1000)
     # Whatever the machine's speed: the position, maybe the epoch time, then the ETA.
     progress = rf"epoch \d+/1000, batch \d+/180(, \d+\.\d\d s per epoch)?, about ({DURATION}) left"
     assert re.fullmatch(progress, panel.eta.text()), panel.eta.text()
@@ -119,6 +123,8 @@ def test_start_plots_batches_and_stop_ends_the_run(qtbot, panel, artifacts):
     assert panel.result.stopped
     assert panel.start_button.isEnabled() and not panel.stop_button.isEnabled()
     assert panel.message.toPlainText().startswith("Stopped after")
+    # Stopped long before its plan: the batch axis now fits the batches it ran.
+    assert panel.plots.followers[BATCH].x == (0, panel.result.batches)
     assert panel.g.training.epochs == 1000  # the graph is untouched by the run
 
 
@@ -250,7 +256,8 @@ def test_a_multi_output_run_plots_each_outputs_losses_and_metrics(qtbot, panel):
         assert list(xs) == [1, 2] and list(ys) == pytest.approx(values), name
     quantities = [name for name in history if not name.startswith("val_")]
     titles = [
-        panel.plots.getItem(1 + i // 3, i % 3).titleLabel.text for i in range(len(quantities))
+        panel.plots.getItem(EPOCH_ROW + i // 3, i % 3).titleLabel.text
+        for i in range(len(quantities))
     ]
     assert sorted(titles) == sorted(quantities)
 
@@ -368,6 +375,67 @@ def test_the_batch_plot_axes_move_rarely_and_always_hold_the_data(qtbot):
         ranges.append((follower.x, follower.y))
     assert follower.x == (0, 1000)
     assert len(set(ranges)) <= 20  # of 143 updates
+
+
+def test_the_x_axes_span_the_plan_and_fit_a_run_that_ended_early(qtbot):
+    from studio.training_plots import TrainingPlots
+
+    plots = TrainingPlots()
+    qtbot.addWidget(plots)
+    plots.reset(["loss", "accuracy", "val_loss", "val_accuracy"])
+    plots.set_plan(epochs=20, steps_per_epoch=10)
+    for epoch in range(3):
+        plots.add_batches([(epoch * 10 + i + 1, 1 / (epoch + 1)) for i in range(10)])
+        plots.add_epoch(epoch, {"loss": 0.5, "accuracy": 0.7, "val_loss": 0.6, "val_accuracy": 0.6})
+        assert plots.followers[BATCH].x == (0, 200)
+        assert plots.views["loss"].viewRange()[0] == pytest.approx(epoch_span(20))
+    plots.add_batches([(31, 0.2), (32, 0.2)])  # then EarlyStopping, say, ends the run
+    plots.finish()
+    assert plots.views[BATCH].viewRange()[0] == pytest.approx([0, 32])
+    for quantity in ("loss", "accuracy"):
+        assert plots.views[quantity].viewRange()[0] == pytest.approx(epoch_span(3))
+
+
+def test_one_legend_names_the_curves_the_run_draws(qtbot):
+    from studio.training_plots import TrainingPlots
+
+    plots = TrainingPlots()
+    qtbot.addWidget(plots)
+    plots.reset(["loss", "accuracy", "val_loss", "val_accuracy"])
+    legend = plots.getItem(1, 0)
+    assert "training" in legend.text and "validation" in legend.text
+    assert all(plots.getItem(EPOCH_ROW, col).legend is None for col in (0, 1))
+    plots.reset(["loss", "mae"])  # no validation
+    legend = plots.getItem(1, 0)
+    assert "training" in legend.text and "validation" not in legend.text
+
+
+def test_the_progress_bar_repaints_with_the_event_loop(qtbot):
+    from PySide6.QtCore import QEvent, QObject
+
+    from studio.deferred_progress import DeferredProgressBar
+
+    class Paints(QObject):
+        count = 0
+
+        def eventFilter(self, watched, event):
+            if event.type() == QEvent.Type.Paint:
+                self.count += 1
+            return False
+
+    bar = DeferredProgressBar()
+    qtbot.addWidget(bar)
+    bar.setRange(0, 100)
+    bar.show()
+    qtbot.waitExposed(bar)
+    qtbot.wait(50)  # its first paint
+    paints = Paints()
+    bar.installEventFilter(paints)
+    bar.setValue(10)
+    assert paints.count == 1  # QProgressBar paints inside setValue
+    bar.show_value(20)
+    assert bar.value() == 20 and paints.count == 1
+    qtbot.waitUntil(lambda: paints.count == 2)
 
 
 @pytest.mark.parametrize(
