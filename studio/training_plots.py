@@ -10,8 +10,9 @@ the pace of batches.
 
 from __future__ import annotations
 
+import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QPalette, QPen
 from PySide6.QtWidgets import QWidget
 
 #: Plots per row of the epoch grid.
@@ -99,6 +100,30 @@ class AxesFollower:
             self.view.setYRange(*self.y, padding=0)
 
 
+class EpochCurve:
+    """One logged quantity epoch by epoch: a line through its values and a dot on each.
+
+    pyqtgraph's two items fed directly: PlotDataItem, which wraps the same two, costs
+    five times as much per new point (it re-derives its whole dataset, then rebuilds
+    every dot), and its cost lands on the GUI thread at every epoch's end.
+    """
+
+    def __init__(self, plot: pg.PlotItem, pen: QPen) -> None:
+        self.line = pg.PlotCurveItem(pen=pen)
+        self.dots = pg.ScatterPlotItem(size=5, pen=pen, brush=pen.color())
+        plot.addItem(self.line)
+        plot.addItem(self.dots)
+
+    def extend(self, xs: list[float], ys: list[float]) -> None:
+        """Show `xs`, `ys`: the points shown before, and one more at the end."""
+        self.line.setData(xs, ys)
+        self.dots.addPoints([xs[-1]], [ys[-1]])
+
+    def getData(self) -> tuple[np.ndarray, np.ndarray]:
+        """The points shown, as pyqtgraph's items give them."""
+        return self.line.getData()
+
+
 class TrainingPlots(pg.GraphicsLayoutWidget):
     """The batch-loss plot, a legend, and one epoch plot per logged quantity."""
 
@@ -113,7 +138,7 @@ class TrainingPlots(pg.GraphicsLayoutWidget):
         self.batch_x: list[float] = []
         self.batch_y: list[float] = []
         self.epochs: dict[str, tuple[list[float], list[float]]] = {n: ([], []) for n in names}
-        self.curves: dict[str, pg.PlotDataItem] = {}
+        self.curves: dict[str, EpochCurve] = {}
         self.views: dict[str, pg.ViewBox] = {}
         self.followers: dict[str, AxesFollower] = {}
         batch = self._plot(0, 0, "loss per batch", "batch", colspan=COLUMNS)
@@ -130,8 +155,7 @@ class TrainingPlots(pg.GraphicsLayoutWidget):
             self.views[quantity] = plot.getViewBox()
             for name, pen in ((quantity, TRAIN_PEN), (VALIDATION + quantity, VALIDATION_PEN)):
                 if name in self.epochs:
-                    self.curves[name] = plot.plot(pen=pen, symbol="o", symbolSize=5)
-                    self.curves[name].setSymbolBrush(pen.color())
+                    self.curves[name] = EpochCurve(plot, pen)
 
     def _plot(self, row: int, col: int, title: str, x_label: str, colspan: int = 1) -> pg.PlotItem:
         plot = self.addPlot(row=row, col=col, colspan=colspan, title=title)
@@ -170,7 +194,7 @@ class TrainingPlots(pg.GraphicsLayoutWidget):
             xs, ys = self.epochs[name]
             xs.append(epoch + 1)
             ys.append(value)
-            self.curves[name].setData(xs, ys)
+            self.curves[name].extend(xs, ys)
         if not self.followers:
             return
         for quantity in quantities(list(self.epochs)):
