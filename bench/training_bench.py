@@ -8,8 +8,8 @@ shown for all rounds, as one window trains again and again). Prints the median e
 time of each (the first epoch of a run is left out: it pays for warm-up) and their
 ratio (goal <= 1.05), and, while the studio trains, how late a 10 ms single-shot
 timer chain fires on the GUI thread (goal: p99 < 50 ms).
-Rounds are interleaved and six by default: one round's ratio swings by +-15% with
-the machine, the median of six by a few percent.
+Rounds are interleaved and twelve by default: one round's ratio swings by 5-15%
+with the machine, the median of twelve by about 2%.
 
 Torch runs on one thread by default (`--threads`): with one thread per core, OpenMP
 threads wait on each other whenever anything else runs (the GUI thread, other
@@ -166,7 +166,7 @@ def percentile(values: list[float], q: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=5)
-    parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--rounds", type=int, default=12)
     parser.add_argument(
         "--template",
         default="mnist_mlp",

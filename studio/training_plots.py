@@ -57,14 +57,31 @@ def epoch_span(epochs: int) -> tuple[float, float]:
 
 
 def widened(shown: tuple[float, float] | None, low: float, high: float) -> tuple[float, float]:
-    """A y range holding `shown` and [low, high], with a quarter of the span to spare
-    beyond the new data, so that a falling loss re-scales the axis rarely (an axis whose
-    range changes redraws its ticks, the costliest part of a repaint)."""
-    if shown is not None:
-        low, high = min(low, shown[0]), max(high, shown[1])
-    margin = max(high - low, abs(high) * 0.01, 1e-6) / 4
-    bottom = max(0.0, low - margin) if low >= 0 else low - margin
-    return bottom, high + margin
+    """A y range holding `shown` and [low, high], changed as rarely as data allows.
+
+    An axis whose range changes redraws its ticks, the costliest part of a repaint,
+    so a range left by the data grows on that side by the whole span of everything
+    shown: a loss falling from 2 to 0.5 re-scales once or twice, not every epoch. The
+    first range is at least a tenth of the values' size wide. Data that has stayed
+    nonnegative never shows below 0, and data that has stayed within [0, 1]
+    (accuracies and other rates) never above 1.
+    """
+    floor = max(abs(low), abs(high)) / 10 or 1e-6
+    if shown is None:
+        span = max(high - low, floor)
+        bottom, top = low - span / 2, high + span / 2
+    else:
+        bottom, top = shown
+        span = max(max(high, top) - min(low, bottom), floor)
+        if low < bottom:
+            bottom = low - span
+        if high > top:
+            top = high + span
+    if low >= 0 and (shown is None or shown[0] >= 0):
+        bottom = max(bottom, 0.0)
+    if high <= 1 and (shown is None or shown[1] <= 1):
+        top = min(top, 1.0)
+    return bottom, top
 
 
 class AxesFollower:

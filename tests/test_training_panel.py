@@ -379,6 +379,35 @@ def test_the_batch_plot_axes_move_rarely_and_always_hold_the_data(qtbot):
     assert len(set(ranges)) <= 20  # of 143 updates
 
 
+@pytest.mark.parametrize(
+    "curves",
+    [
+        # a multi-output run's epochs (customer_tickets): losses, and rates within [0, 1]
+        ([2.02, 1.269, 0.716, 0.555, 0.522], [1.925, 1.672, 1.522, 1.471, 1.447]),
+        ([1.34, 0.673, 0.187, 0.053, 0.026], [1.257, 1.038, 0.911, 0.867, 0.846]),
+        ([0.377, 0.998, 1.0, 1.0, 1.0], [0.473, 0.668, 0.722, 0.712, 0.722]),
+        ([0.017, 0.022, 0.022, 0.022, 0.022], [0.02, 0.024, 0.024, 0.024, 0.024]),
+        ([-3.0, -1.0, 2.0, 5.0, 4.0], [-2.5, 0.0, 1.5, 6.0, 3.0]),  # a signed quantity
+    ],
+)
+def test_epoch_y_ranges_hold_the_values_and_change_at_most_twice(curves):
+    from studio.training_plots import widened
+
+    shown, ranges = None, []
+    for epoch in range(1, 6):
+        values = [v for curve in curves for v in curve[:epoch]]
+        low, high = min(values), max(values)
+        if shown is None or low < shown[0] or high > shown[1]:
+            shown = widened(shown, low, high)
+        assert shown[0] <= low and high <= shown[1] and shown[0] < shown[1]
+        ranges.append(shown)
+    assert len(set(ranges)) <= 3  # the first range and at most two changes
+    if min(values) >= 0:
+        assert shown[0] >= 0
+    if max(values) <= 1:
+        assert shown[1] <= 1
+
+
 def test_the_x_axes_span_the_plan_and_fit_a_run_that_ended_early(qtbot):
     from studio.training_plots import TrainingPlots
 
