@@ -120,21 +120,24 @@ class AxesFollower:
 class EpochCurve:
     """One logged quantity epoch by epoch: a line through its values and a dot on each.
 
-    pyqtgraph's two items fed directly: PlotDataItem, which wraps the same two, costs
-    five times as much per new point (it re-derives its whole dataset, then rebuilds
-    every dot), and its cost lands on the GUI thread at every epoch's end.
+    pyqtgraph's items fed directly: PlotDataItem, which wraps a line and a dots item,
+    costs five times as much per new point (it re-derives its whole dataset, then
+    rebuilds every dot), and its cost lands on the GUI thread at every epoch's end.
+    The curves of one plot share one dots item: each item costs a repaint several
+    calls into Python whatever its number of points.
     """
 
-    def __init__(self, plot: pg.PlotItem, pen: QPen) -> None:
+    def __init__(self, plot: pg.PlotItem, pen: QPen, dots: pg.ScatterPlotItem) -> None:
         self.line = pg.PlotCurveItem(pen=pen)
-        self.dots = pg.ScatterPlotItem(size=5, pen=pen, brush=pen.color())
         plot.addItem(self.line)
-        plot.addItem(self.dots)
+        self.dots = dots
+        self.pen = pen
+        self.brush = pg.mkBrush(pen.color())
 
     def extend(self, xs: list[float], ys: list[float]) -> None:
         """Show `xs`, `ys`: the points shown before, and one more at the end."""
         self.line.setData(xs, ys)
-        self.dots.addPoints([xs[-1]], [ys[-1]])
+        self.dots.addPoints([xs[-1]], [ys[-1]], pen=self.pen, brush=self.brush)
 
     def getData(self) -> tuple[np.ndarray, np.ndarray]:
         """The points shown, as pyqtgraph's items give them."""
@@ -170,9 +173,11 @@ class TrainingPlots(pg.GraphicsLayoutWidget):
         for i, quantity in enumerate(shown):
             plot = self._plot(EPOCH_ROW + i // COLUMNS, i % COLUMNS, quantity, "epoch")
             self.views[quantity] = plot.getViewBox()
+            dots = pg.ScatterPlotItem(size=5)
             for name, pen in ((quantity, TRAIN_PEN), (VALIDATION + quantity, VALIDATION_PEN)):
                 if name in self.epochs:
-                    self.curves[name] = EpochCurve(plot, pen)
+                    self.curves[name] = EpochCurve(plot, pen, dots)
+            plot.addItem(dots)  # over the lines
 
     def _plot(self, row: int, col: int, title: str, x_label: str, colspan: int = 1) -> pg.PlotItem:
         plot = self.addPlot(row=row, col=col, colspan=colspan, title=title)
