@@ -10,6 +10,8 @@ the pace of batches.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QPalette, QPen
@@ -54,6 +56,15 @@ def legend_html(names: list[str]) -> str:
 def epoch_span(epochs: int) -> tuple[float, float]:
     """The x range of an epoch plot showing epochs 1 to `epochs`."""
     return 0.8, epochs + 0.2
+
+
+def epoch_step(epochs: int) -> int:
+    """The spacing of an epoch axis's ticks: whole epochs (1, 2, 5, 10, 20, ...), at
+    most six of them (pyqtgraph's own ticks would mark epoch 1.5)."""
+    step, factors = 1, itertools.cycle((2, 2.5, 2))
+    while epochs > 6 * step:
+        step = round(step * next(factors))
+    return step
 
 
 def widened(shown: tuple[float, float] | None, low: float, high: float) -> tuple[float, float]:
@@ -161,6 +172,7 @@ class TrainingPlots(pg.GraphicsLayoutWidget):
         self.curves: dict[str, EpochCurve] = {}
         self.views: dict[str, pg.ViewBox] = {}
         self.followers: dict[str, AxesFollower] = {}
+        self.epoch_axes: list[pg.AxisItem] = []
         batch = self._plot(0, 0, "loss per batch", "batch", colspan=COLUMNS)
         batch.setClipToView(True)
         batch.setDownsampling(auto=True, mode="peak")
@@ -173,6 +185,7 @@ class TrainingPlots(pg.GraphicsLayoutWidget):
         for i, quantity in enumerate(shown):
             plot = self._plot(EPOCH_ROW + i // COLUMNS, i % COLUMNS, quantity, "epoch")
             self.views[quantity] = plot.getViewBox()
+            self.epoch_axes.append(plot.getAxis("bottom"))
             dots = pg.ScatterPlotItem(size=5)
             for name, pen in ((quantity, TRAIN_PEN), (VALIDATION + quantity, VALIDATION_PEN)):
                 if name in self.epochs:
@@ -196,6 +209,7 @@ class TrainingPlots(pg.GraphicsLayoutWidget):
             name: AxesFollower(view, (0, batches) if name == BATCH else epoch_span(epochs))
             for name, view in self.views.items()
         }
+        self._space_epoch_ticks(epochs)
 
     def add_batches(self, points: list[tuple[int, float]]) -> None:
         """Append (batch number over the run, loss) points."""
@@ -234,6 +248,12 @@ class TrainingPlots(pg.GraphicsLayoutWidget):
         if done:
             for quantity in quantities(list(self.epochs)):
                 self.followers[quantity].show_x(epoch_span(done))
+            self._space_epoch_ticks(done)
+
+    def _space_epoch_ticks(self, epochs: int) -> None:
+        step = epoch_step(epochs)
+        for axis in self.epoch_axes:
+            axis.setTickSpacing(levels=[(step, 0)])
 
     def _values(self, name: str) -> list[float]:
         return self.epochs[name][1] if name in self.epochs else []

@@ -429,6 +429,21 @@ def test_the_x_axes_span_the_plan_and_fit_a_run_that_ended_early(qtbot):
         assert plots.views[quantity].viewRange()[0] == pytest.approx(epoch_span(3))
 
 
+@pytest.mark.parametrize(
+    ("epochs", "ticks"), [(2, [1, 2]), (5, [1, 2, 3, 4, 5]), (30, [5, 10, 15, 20, 25, 30])]
+)
+def test_epoch_axes_tick_whole_epochs(qtbot, epochs, ticks):
+    from studio.training_plots import TrainingPlots
+
+    plots = TrainingPlots()
+    qtbot.addWidget(plots)
+    plots.reset(["loss"])
+    plots.set_plan(epochs=epochs, steps_per_epoch=10)
+    axis = plots.epoch_axes[0]
+    shown = [v for _, values in axis.tickValues(*epoch_span(epochs), 300) for v in values]
+    assert sorted(shown) == ticks
+
+
 def test_one_legend_names_the_curves_the_run_draws(qtbot):
     from studio.training_plots import TrainingPlots
 
