@@ -2,10 +2,12 @@
 
 One pyqtgraph canvas holds a plot of the per-batch loss and one plot per logged
 quantity (the loss, each output's loss and each metric), with the training curve
-and, when the run validates, the validation curve; one legend above them says
-which is which. The plots only hold data: the
-panel feeds them from its timer, many points at a time, so drawing never follows
-the pace of batches.
+and, when the run validates, the validation curve; one legend between the two
+kinds says which curve is which. The plots only hold data: the panel feeds them
+from its timer, many points at a time, so drawing never follows the pace of
+batches. Every repaint runs Python inside pyqtgraph while the training thread
+waits for the interpreter lock, so what is drawn, and how often an axis changes,
+is chosen for cost as much as for looks (bench/training_plots_bench.py).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from PySide6.QtWidgets import QWidget
 COLUMNS = 3
 TRAIN_PEN = pg.mkPen("#1f77b4", width=2)
 #: The per-batch curve is thin: it redraws at every drain, and a one-pixel line is
-#: drawn by the fast path of Qt's raster engine (a third of the time a wider one takes).
+#: drawn by the fast path of Qt's raster engine (a half to a third of a wider one's time).
 BATCH_PEN = pg.mkPen(TRAIN_PEN.color(), width=1)
 VALIDATION_PEN = pg.mkPen("#ff7f0e", width=2)
 VALIDATION = "val_"
