@@ -38,7 +38,8 @@ class _Validation:
 
     def __init__(self, g: ModelGraph) -> None:
         self.g = g
-        self.t = g._tables()
+        #: The graph's tables, fetched anew by every run().
+        self.t = None
         #: (structure stamp, outputs) of the last run: while they hold, so do the
         #: nodes, their layer ids, connections, order, reachability and "no-..." problems.
         self.key: tuple | None = None
