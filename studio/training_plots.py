@@ -34,6 +34,10 @@ AXIS_WIDTH = 44
 ROW_HEIGHT = 120
 #: The key of the batch-loss plot among the views.
 BATCH = " batch"
+#: The most batch points drawn, about three per pixel of a wide plot: a longer run
+#: draws every k-th batch (what Keras logs per batch is the epoch's running mean, so
+#: little is lost), and a repaint costs the same however long the run.
+BATCH_POINTS = 2000
 #: The first row of epoch plots: the batch plot and the legend come before.
 EPOCH_ROW = 2
 
@@ -41,6 +45,14 @@ EPOCH_ROW = 2
 def quantities(names: list[str]) -> list[str]:
     """The logged quantities, each once: ["loss", "accuracy"] for loss, accuracy, val_*."""
     return list(dict.fromkeys(n.removeprefix(VALIDATION) for n in names))
+
+
+def every(values: list[float], stride: int) -> list[float]:
+    """Every `stride`-th value from the first, and the last one."""
+    picked = values[::stride]
+    if (len(values) - 1) % stride:
+        picked.append(values[-1])
+    return picked
 
 
 def legend_html(names: list[str]) -> str:
@@ -176,9 +188,8 @@ class TrainingPlots(pg.GraphicsLayoutWidget):
         self.followers: dict[str, AxesFollower] = {}
         self.epoch_axes: list[pg.AxisItem] = []
         batch = self._plot(0, 0, "loss per batch", "batch", colspan=COLUMNS)
-        batch.setClipToView(True)
-        batch.setDownsampling(auto=True, mode="peak")
-        self.batch_curve = batch.plot(pen=BATCH_PEN)
+        self.batch_curve = pg.PlotCurveItem(pen=BATCH_PEN)  # not a PlotDataItem: as EpochCurve
+        batch.addItem(self.batch_curve)
         self.views[BATCH] = batch.getViewBox()
         shown = quantities(names)
         if shown:
@@ -220,7 +231,9 @@ class TrainingPlots(pg.GraphicsLayoutWidget):
         for x, y in points:
             self.batch_x.append(x)
             self.batch_y.append(y)
-        self.batch_curve.setData(self.batch_x, self.batch_y, skipFiniteCheck=True)
+        stride = -(-len(self.batch_x) // BATCH_POINTS)
+        xs, ys = every(self.batch_x, stride), every(self.batch_y, stride)
+        self.batch_curve.setData(xs, ys, skipFiniteCheck=True)
         if self.followers:
             self.followers[BATCH].follow([y for _, y in points])
 

@@ -410,6 +410,24 @@ def test_epoch_y_ranges_hold_the_values_and_change_at_most_twice(curves):
         assert shown[1] <= 1
 
 
+def test_a_long_run_draws_a_bounded_number_of_batch_points(qtbot):
+    from studio.training_plots import BATCH_POINTS, TrainingPlots
+
+    plots = TrainingPlots()
+    qtbot.addWidget(plots)
+    plots.reset(["loss"])
+    plots.set_plan(epochs=10, steps_per_epoch=2_345)
+    losses = 1 / (1 + np.arange(23_450) / 100)
+    for start in range(0, 23_450, 977):
+        chunk = losses[start : start + 977]
+        plots.add_batches([(start + i + 1, float(v)) for i, v in enumerate(chunk)])
+        xs, ys = plots.batch_curve.getData()
+        assert len(xs) <= BATCH_POINTS + 1
+        assert xs[0] == 1 and xs[-1] == start + len(chunk) and ys[-1] == chunk[-1]
+    assert len(plots.batch_x) == 23_450  # every point is kept, fewer are drawn
+    assert list(ys) == pytest.approx(losses[np.asarray(xs, dtype=int) - 1])
+
+
 def test_the_x_axes_span_the_plan_and_fit_a_run_that_ended_early(qtbot):
     from studio.training_plots import TrainingPlots
 
