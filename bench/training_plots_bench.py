@@ -36,6 +36,7 @@ from codegen.training.samples import sample_data_for  # noqa: E402
 from graph import load  # noqa: E402
 from graph.training import TrainingSetup, log_names, resolve  # noqa: E402
 from studio.training_panel import TrainingPanel  # noqa: E402
+from studio.training_plots import VALIDATION, quantities  # noqa: E402
 from studio.training_run import TrainingFeed  # noqa: E402
 
 #: Batches reported between two drains: 10 Hz with 6 ms batches.
@@ -47,7 +48,7 @@ def epoch_logs(names: list[str], epoch: int) -> dict[str, float]:
     logs = {}
     for name in names:
         value = 0.9 / (epoch + 1) if "loss" in name else min(1.0, 0.6 + 0.05 * epoch)
-        logs[name] = value * (1.1 if name.startswith("val_") else 1.0)
+        logs[name] = value * (1.1 if name.startswith(VALIDATION) else 1.0)
     return logs
 
 
@@ -96,9 +97,8 @@ def main() -> None:
     replay(panel, names, args.epochs, args.steps)  # untimed: first paints, caches
     runs = [replay(panel, names, args.epochs, args.steps) for _ in range(args.runs)]
     panel.close()
-    quantities = len({n.removeprefix("val_") for n in names})
     print(
-        f"model: {g.name}: {len(names)} logged values in {quantities} epoch plots; "
+        f"model: {g.name}: {len(names)} logged values in {len(quantities(names))} epoch plots; "
         f"{args.runs} replayed runs of {args.epochs} epochs x {args.steps} batches, "
         f"{BATCHES_PER_DRAIN} batches a drain"
     )
