@@ -4,8 +4,9 @@ QProgressBar.setValue repaints at once, so that a bar moves even while the GUI
 thread is busy and its event loop blocked. The training panel's event loop runs,
 and setValue is called from Python, so that immediate repaint runs with the
 interpreter lock held: a third of a millisecond per drain taken from a training
-thread that needs the lock for Keras's Python. Painted from the event loop instead
-(a plain Qt widget paints there without the lock), it costs the training nothing.
+thread that needs the lock for Keras's Python. Painted from the event loop instead,
+where a plain Qt widget paints without calling into Python, it should cost the
+training nothing (the difference is below what bench/training_bench.py can see).
 """
 
 from __future__ import annotations

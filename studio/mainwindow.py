@@ -215,7 +215,7 @@ class MainWindow(QMainWindow):
         self.summary.show_report(g, report)
         self.code.show_graph(g, report)
         self.inspector.show_report(report)
-        errors = sum(1 for p in report.problems if p.severity == "error")
+        errors = len(report.errors)
         if not len(g):
             text = EMPTY_GRAPH
         elif errors:
