@@ -142,9 +142,15 @@ class DataSource:
 
 @dataclass(frozen=True)
 class Callback:
-    """Base of the callbacks a setup offers; fields are the Keras class's arguments."""
+    """Base of the callbacks a setup offers; fields are the Keras class's arguments.
+
+    A field's default is Keras's own, so an argument a file leaves out means what it
+    means to Keras. An argument Keras requires is listed in `required`: a file must
+    give it, and its default here is only what a callback the studio adds starts with.
+    """
 
     type: ClassVar[str]
+    required: ClassVar[frozenset[str]] = frozenset()
 
     def kwargs(self) -> dict[str, Any]:
         """The Keras constructor arguments."""
@@ -155,31 +161,33 @@ class Callback:
 class EarlyStopping(Callback):
     type: ClassVar[str] = "EarlyStopping"
     monitor: str = "val_loss"
-    patience: int = 3
+    patience: int = 0
     min_delta: float = 0.0
-    restore_best_weights: bool = True
+    restore_best_weights: bool = False
 
 
 @dataclass(frozen=True)
 class ModelCheckpoint(Callback):
     type: ClassVar[str] = "ModelCheckpoint"
+    required: ClassVar[frozenset[str]] = frozenset({"filepath"})
     filepath: str = "best.keras"
     monitor: str = "val_loss"
-    save_best_only: bool = True
+    save_best_only: bool = False
 
 
 @dataclass(frozen=True)
 class ReduceLROnPlateau(Callback):
     type: ClassVar[str] = "ReduceLROnPlateau"
     monitor: str = "val_loss"
-    factor: float = 0.5
-    patience: int = 2
+    factor: float = 0.1
+    patience: int = 10
     min_lr: float = 0.0
 
 
 @dataclass(frozen=True)
 class CSVLogger(Callback):
     type: ClassVar[str] = "CSVLogger"
+    required: ClassVar[frozenset[str]] = frozenset({"filename"})
     filename: str = "training_log.csv"
     append: bool = False
 

@@ -118,7 +118,7 @@ def _callback(reader: Reader, value: Any, where: str) -> Callback:
         )
     cls = CALLBACKS[kind]
     names = {f.name: type(f.default) for f in fields(cls)}
-    value = reader.object(value, where, {"type", *names}, {"type"})
+    value = reader.object(value, where, {"type", *names}, {"type", *cls.required})
     return cls(**{k: _scalar(reader, v, names[k], f"{where}.{k}") for k, v in value.items()
                   if k != "type"})  # fmt: skip
 

@@ -71,7 +71,8 @@ def test_early_stopping_with_no_improvement_stops_after_patience_epochs(tmp_path
 
 
 def test_early_stopping_ends_the_run_and_restores_the_best_weights(tmp_path, spy):
-    g, setup = line(tmp_path, epochs=10, callbacks=(EarlyStopping(patience=2),))
+    stopping = EarlyStopping(patience=2, restore_best_weights=True)
+    g, setup = line(tmp_path, epochs=10, callbacks=(stopping,))
     result = Trainer(g, setup).run()
     val_loss = result.history["val_loss"]
     best = improvements(val_loss)[-1]
@@ -84,7 +85,7 @@ def test_early_stopping_ends_the_run_and_restores_the_best_weights(tmp_path, spy
 
 def test_model_checkpoint_saves_only_on_improvement(tmp_path, spy):
     keras = import_keras()
-    g, setup = line(tmp_path, callbacks=(ModelCheckpoint(filepath="best.keras"),))
+    g, setup = line(tmp_path, callbacks=(ModelCheckpoint("best.keras", save_best_only=True),))
     result = Trainer(g, setup, base=tmp_path).run()
     val_loss = result.history["val_loss"]
     saved = spy["checkpoint"]

@@ -173,7 +173,7 @@ def with_training(training: dict) -> str:
             "training.callbacks[0].patience: must be a number",
         ),
         (
-            {"callbacks": [{"type": "CSVLogger", "append": 1}]},
+            {"callbacks": [{"type": "CSVLogger", "filename": "log.csv", "append": 1}]},
             "training.callbacks[0].append: must be true or false",
         ),
     ],
@@ -294,3 +294,33 @@ def test_offered_names_are_keras_names():
     for metric in METRICS:
         if metric != SPARSE_RMSE:
             assert keras.metrics.get(metric) is not None, metric
+
+
+def test_callback_defaults_are_keras_own():
+    """A callback argument a file leaves out means what it means to Keras: the book's
+    EarlyStopping(monitor="val_accuracy", patience=1) restores nothing. An argument
+    Keras requires has no default there either, so a file must give it."""
+    import inspect
+    from dataclasses import MISSING, fields
+
+    from codegen.keras_env import import_keras
+
+    keras = import_keras()
+    for kind in CALLBACKS.values():
+        signature = inspect.signature(getattr(keras.callbacks, kind.type))
+        for f in fields(kind):
+            keras_default = signature.parameters[f.name].default
+            if keras_default is inspect.Parameter.empty:
+                assert f.name in kind.required, (kind.type, f.name)
+            else:
+                assert f.name not in kind.required, (kind.type, f.name)
+                assert f.default is not MISSING and f.default == keras_default, (kind.type, f.name)
+    book = loads(
+        with_training(
+            {"callbacks": [{"type": "EarlyStopping", "monitor": "val_accuracy", "patience": 1}]}
+        )
+    )
+    assert book.training.callbacks[0].restore_best_weights is False
+    with pytest.raises(GraphFileError) as e:
+        loads(with_training({"callbacks": [{"type": "ModelCheckpoint"}]}), "t.graph.json")
+    assert "t.graph.json: training.callbacks[0]: missing field 'filepath'" in str(e.value)
