@@ -162,7 +162,9 @@ class _Importer:
                 reason = f"{label}: a Keras operation, not a layer (a graph holds layers only)"
                 self.unusable.update({id(t): reason for t in call.outputs})
                 continue
-            is_model = isinstance(op, self.keras.Model)
+            # A Functional or Sequential model is flattened; a subclassed one has no
+            # graph to walk and is refused as the custom class it is (listing 7.15).
+            is_model = type(op) in self.models
             spec = None if is_model else self.spec_of(label, op)
             if not is_model and spec is None:
                 continue

@@ -463,3 +463,33 @@ def test_a_keras_file_nested_too_deeply_is_refused_without_parsing_it(tmp_path):
         archive.writestr("config.json", "[" * 200_000 + "]" * 200_000)
     with pytest.raises(GraphFileError, match="nested too deeply"):
         from_keras(path)
+
+
+@keras.saving.register_keras_serializable(package="kgs_tests")
+class Classifier(keras.Model):
+    """Listing 7.15's subclassed model, used as a layer of a Functional model."""
+
+    def __init__(self, num_classes=2, **kwargs):
+        super().__init__(**kwargs)
+        self.num_classes = num_classes
+        units, activation = (1, "sigmoid") if num_classes == 2 else (num_classes, "softmax")
+        self.dense = layers.Dense(units, activation=activation)
+
+    def call(self, inputs):
+        return self.dense(inputs)
+
+    def get_config(self):
+        return {**super().get_config(), "num_classes": self.num_classes}
+
+
+def test_a_subclassed_model_called_as_a_layer_is_refused_as_its_file_is(tmp_path):
+    inputs = keras.Input((3,))
+    features = layers.Dense(64, activation="relu")(inputs)
+    model = keras.Model(inputs, Classifier(num_classes=10, name="classifier")(features))
+    path = tmp_path / "listing_7_15.keras"
+    model.save(path)
+    reason = "Classifier 'classifier': a custom class"
+    for source in (model, path):
+        with pytest.raises(ImportRefused) as refused:
+            from_keras(source)
+        assert reason in str(refused.value), source
