@@ -21,11 +21,13 @@ def autosave_folder() -> Path:
 
 
 def start(window: MainWindow, path: Path | None) -> bool:
-    """Show `window` on `path`, or with no path offer back the work a crashed session
-    left (asking through `window.prompts`); False if `path` could not be opened."""
+    """Show `window` (on `path` if given), then offer back the work a crashed session
+    left, asking through `window.prompts`: a file on the command line is no reason to
+    lose it. Recovered work replaces the file just opened (which has no changes yet).
+    False if `path` could not be opened."""
     window.show()
-    if path:
-        return window.open_file(path)
+    if path and not window.open_file(path):
+        return False
     window.offer_recovery()
     return True
 

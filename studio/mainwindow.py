@@ -328,14 +328,21 @@ class MainWindow(QMainWindow):
         paths = [path, *(p for p in self.recent_files() if p != path)][:MAX_RECENT]
         self.settings.setValue("recent_files", [str(p) for p in paths])
 
-    def autosave(self) -> None:
+    def autosave(self) -> bool:
+        """Copy unsaved work aside; False (and a status message) when that failed."""
         try:
             self.document.autosave()
-        except GraphError as e:  # a full disk must not take the session down
+        except (GraphError, OSError) as e:  # a full disk must not take the session down
             self.statusBar().showMessage(f"Autosave failed: {e}", 8000)
+            return False
+        return True
 
     def offer_recovery(self) -> bool:
-        """Offer back work left by a crashed session; True if a document was recovered."""
+        """Offer back work left by a crashed session; True if a document was recovered.
+
+        A recovered document is autosaved at once, and the crashed copy removed only
+        once that copy is written: a second crash before the next timer tick must not
+        lose the work again."""
         if self.autosave_folder is None:
             return False
         for autosaved in orphans(self.autosave_folder):
@@ -350,7 +357,8 @@ class MainWindow(QMainWindow):
             document = Document(g, autosaved.original, self.autosave_folder)
             self.set_document(document)
             document.mark_recovered()
-            autosaved.discard()
+            if self.autosave():
+                autosaved.discard()
             return True
         return False
 

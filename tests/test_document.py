@@ -3,9 +3,8 @@ unsaved work aside, and a crashed process's copy is found and recovered."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import textwrap
+import json
+import os
 from pathlib import Path
 
 import pytest
@@ -15,9 +14,9 @@ from graph.fileformat import dumps
 from studio.autosave import orphans
 from studio.commands import AddNode, SetParams, push_checked
 from studio.document import Document
+from tests.crashes import leave_orphan, live_writer
 
 TEMPLATE = Path(__file__).parent.parent / "resources" / "templates" / "mnist_mlp.graph.json"
-ROOT = Path(__file__).parent.parent
 
 
 @pytest.fixture
@@ -92,27 +91,13 @@ def test_autosave_writes_only_unsaved_changes_and_save_removes_it(doc, tmp_path)
     assert list(folder.iterdir()) == []
 
 
-CRASHING_EDITOR = """
-import os, sys
-from pathlib import Path
-from graph import load
-from studio.autosave import AutosaveSlot
-g = load(sys.argv[1])
-g.set_param(next(n for n in g.node_ids() if g.layer(n).type == "Dense"), "units", 3)
-AutosaveSlot(Path(sys.argv[2])).write(g, Path(sys.argv[1]))
-os._exit(1)  # a crash: no cleanup runs
-"""
-
-
 def test_a_crashed_processs_autosave_is_recovered_as_unsaved_work(qapp, tmp_path):
     original = tmp_path / "mlp.graph.json"
     original.write_bytes(TEMPLATE.read_bytes())
     folder = tmp_path / "autosave"
-    code = textwrap.dedent(CRASHING_EDITOR)
-    done = subprocess.run(
-        [sys.executable, "-c", code, str(original), str(folder)], cwd=ROOT, capture_output=True
-    )
-    assert done.returncode == 1, done.stderr
+    g = graph.load(original)
+    g.set_param(next(n for n in g.node_ids() if g.layer(n).type == "Dense"), "units", 3)
+    leave_orphan(folder, g, original)
     [left] = orphans(folder)
     assert left.original == original
     recovered = Document(left.load(), left.original, folder)
@@ -123,6 +108,24 @@ def test_a_crashed_processs_autosave_is_recovered_as_unsaved_work(qapp, tmp_path
     left.discard()
     assert orphans(folder) == [] and list(folder.iterdir()) == []
     recovered.close()
+
+
+def test_a_running_writer_is_told_from_a_dead_one_whose_pid_was_reused(tmp_path):
+    """Alive means the writer itself still runs: a live process that happens to have
+    the crashed one's pid (here: this test's own parent) does not hide the work."""
+    folder = tmp_path / "autosave"
+    g = graph.load(TEMPLATE)
+    writer = live_writer(folder, g, None)
+    try:
+        assert orphans(folder) == []  # it is still running: not a crash
+    finally:
+        writer.communicate("crash\n")
+    [left] = orphans(folder)
+    assert dumps(left.load()) == dumps(g)
+    record = json.loads(left.record_path.read_text())
+    record["pid"] = os.getppid()  # what a studio before locks wrote, now a live pid
+    left.record_path.write_text(json.dumps(record))
+    assert [a.graph_path for a in orphans(folder)] == [left.graph_path]
 
 
 def test_damaged_autosave_records_are_ignored(tmp_path):

@@ -7,7 +7,6 @@ to be looked at.
 
 from __future__ import annotations
 
-import os
 import shutil
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
@@ -29,7 +28,7 @@ from PySide6.QtWidgets import QApplication
 import graph
 from graph.fileformat import dumps
 from studio import app
-from studio.autosave import AutosaveSlot
+from studio.autosave import orphans
 from studio.items import HEADER, NODE_WIDTH
 from studio.mainwindow import MainWindow
 from studio.menus import SHORTCUTS, shortcuts_of
@@ -37,6 +36,7 @@ from studio.mime import LAYER_MIME
 from studio.palette import TYPE_ROLE
 from studio.prompts import CANCEL, DISCARD, SAVE
 from studio.training_plots import EPOCH_ROW
+from tests.crashes import leave_orphan
 from tests.processes import python_output
 
 TEMPLATES = Path(__file__).parent.parent / "resources" / "templates"
@@ -279,15 +279,6 @@ def test_dock_layout_and_theme_are_remembered(make_window, screenshot):
     second.actions_["theme:light"].trigger()
 
 
-def leave_orphan(folder: Path, g: graph.ModelGraph, original: Path | None) -> AutosaveSlot:
-    """An autosave of `g` as a crashed session leaves it: its writer is gone."""
-    slot = AutosaveSlot(folder)
-    slot.write(g, original)
-    record = slot.record_path.read_text().replace(f'"pid": {os.getpid()}', '"pid": 999999999')
-    slot.record_path.write_text(record)
-    return slot
-
-
 def test_the_canvas_gets_most_of_a_fresh_window_and_the_layout_is_remembered(make_window):
     first = make_window()
     QApplication.processEvents()
@@ -308,10 +299,19 @@ def test_the_canvas_gets_most_of_a_fresh_window_and_the_layout_is_remembered(mak
     assert training.height() >= second.training.minimumSizeHint().height()
 
 
-def test_recovery_is_offered_at_startup(make_window, tickets, tmp_path):
+def autosaved_graphs(folder: Path) -> list[str]:
+    """The graphs autosaved in `folder`, as file text."""
+    return [p.read_text() for p in sorted(folder.glob("*.graph.json"))]
+
+
+def test_recovery_is_offered_at_startup_and_the_work_autosaved_at_once(
+    make_window, tickets, tmp_path
+):
+    folder = tmp_path / "autosave"
     g = graph.load(tickets)
     g.set_param("priority", "units", 2)
-    slot = leave_orphan(tmp_path / "autosave", g, tickets)
+    leave_orphan(folder, g, tickets)
+    [crashed] = orphans(folder)
     window = make_window()
     window.prompts.answers["recover"] = True
     assert app.start(window, None)  # what `kgs studio` with no file runs
@@ -319,33 +319,62 @@ def test_recovery_is_offered_at_startup(make_window, tickets, tmp_path):
     assert window.document.path == tickets and window.document.unsaved
     assert window.windowTitle().startswith("tickets.graph.json*")
     assert window.document.graph.layer("priority").params["units"] == 2
-    assert not slot.graph_path.exists()
+    # The crashed copy is gone only because the recovered document has its own already:
+    # a second crash before the autosave timer fires loses nothing.
+    assert not crashed.graph_path.exists()
+    assert autosaved_graphs(folder) == [dumps(g)]
 
 
 def test_an_untitled_document_is_recovered_untitled(make_window, tmp_path):
     g = graph.load(TEMPLATES / "mnist_mlp.graph.json")
-    slot = leave_orphan(tmp_path / "autosave", g, None)
+    leave_orphan(tmp_path / "autosave", g, None)
+    [crashed] = orphans(tmp_path / "autosave")
     window = make_window()
     window.prompts.answers["recover"] = True
     assert app.start(window, None)
     assert window.document.path is None and window.document.unsaved
     assert window.windowTitle().startswith("Untitled*")
     assert dumps(window.document.graph) == dumps(g)
-    assert not slot.graph_path.exists() and not slot.record_path.exists()
+    assert not crashed.graph_path.exists() and not crashed.record_path.exists()
 
 
-def test_declined_recovery_discards_and_a_file_argument_skips_it(make_window, tickets, tmp_path):
-    slot = leave_orphan(tmp_path / "autosave", graph.load(tickets), None)
+def test_recovery_is_offered_when_the_studio_starts_on_a_file(make_window, tickets, tmp_path):
+    """`kgs studio FILE` after a crash: the file opens, then the crashed work is offered."""
+    g = graph.load(tickets)
+    g.set_param("priority", "units", 4)
+    leave_orphan(tmp_path / "autosave", g, tickets)
     window = make_window()
-    assert app.start(window, tickets)  # a file was asked for: no question
-    assert window.prompts.asked == [] and slot.graph_path.exists()
+    window.prompts.answers["recover"] = True
+    assert app.start(window, tickets)
+    assert window.prompts.asked == [("recover", str(tickets))]
+    assert window.document.path == tickets and window.document.unsaved
+    assert window.document.graph.layer("priority").params["units"] == 4
+
+
+def test_declined_recovery_discards_and_an_unreadable_file_argument_keeps_it(
+    make_window, tickets, tmp_path
+):
+    leave_orphan(tmp_path / "autosave", graph.load(tickets), None)
+    [crashed] = orphans(tmp_path / "autosave")
+    window = make_window()
     assert not app.start(window, tmp_path / "missing.graph.json")
+    assert [kind for kind, _ in window.prompts.asked] == ["error"]  # no window to recover in
+    assert crashed.graph_path.exists()
     window.prompts.asked.clear()
     window.prompts.answers["recover"] = False
-    assert app.start(window, None)
+    assert app.start(window, tickets)
     assert [kind for kind, _ in window.prompts.asked] == ["recover"]
     assert window.document.path == tickets and not window.document.unsaved
-    assert not slot.graph_path.exists()
+    assert not crashed.graph_path.exists()
+
+
+def test_an_autosave_that_cannot_be_written_is_reported_not_raised(make_window, tmp_path):
+    blocked = tmp_path / "autosave"
+    blocked.write_text("a file where the autosave folder should be")
+    window = make_window()
+    window.palette_.layer_chosen.emit("Dense")
+    assert not window.autosave()
+    assert window.statusBar().currentMessage().startswith("Autosave failed:")
 
 
 def test_file_new_from_the_menu_asks_about_unsaved_work(window, tickets):
