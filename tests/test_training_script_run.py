@@ -89,17 +89,19 @@ def write_script(folder: Path, g: ModelGraph, setup: TrainingSetup, style: str) 
     return path
 
 
-def run_ddp(folder: Path, processes: int, *args: str) -> subprocess.CompletedProcess:
+def run_ddp(
+    folder: Path, processes: int, *args: str, runner: str = RANK_DUMP
+) -> subprocess.CompletedProcess:
     """torchrun with `processes` CPU processes on the script in `folder`, through
-    RANK_DUMP; fails the test if it does not finish in TIMEOUT."""
-    (folder / "rank_dump.py").write_text(RANK_DUMP)
+    `runner`; fails the test if it does not finish in TIMEOUT."""
+    (folder / "runner.py").write_text(runner)
     command = [
         sys.executable,
         "-m",
         "torch.distributed.run",
         "--standalone",
         f"--nproc_per_node={processes}",
-        "rank_dump.py",
+        "runner.py",
         *args,
     ]
     env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
@@ -364,3 +366,101 @@ def test_epochs_batch_size_and_seed_arguments_act_as_they_say(tmp_path):
     assert again[:2] == (epochs, losses)
     other = run(4)
     assert other[0] == epochs and other[1][-1] != losses[-1]
+
+
+#: Run in place of a script: it trains through the script's main() with two more
+#: callbacks: listing 7.20's, which keeps logs["loss"] of every batch, and one that
+#: records every hook called, with its logs. Both write what they saw to hooks.json.
+HOOK_RECORDER = """\
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import train  # noqa: E402
+
+keras = train.keras
+seen = []
+
+
+class PerBatchLossHistory(keras.callbacks.Callback):
+    def on_epoch_begin(self, epoch, logs=None):
+        self.per_batch_losses = []
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.per_batch_losses.append(logs["loss"])
+
+    def on_epoch_end(self, epoch, logs=None):
+        losses = {str(i): float(loss) for i, loss in enumerate(self.per_batch_losses)}
+        seen.append(["per_batch_losses", epoch, losses])
+
+
+def floats(logs):
+    return None if logs is None else {name: float(value) for name, value in logs.items()}
+
+
+def recording(name):
+    if name.startswith(("on_epoch", "on_train_batch", "on_test_batch")):
+        def hook(self, index, logs=None):
+            seen.append([name, index, floats(logs)])
+    else:
+        def hook(self, logs=None):
+            seen.append([name, None, floats(logs)])
+    return hook
+
+
+class Recorder(keras.callbacks.Callback):
+    pass
+
+
+for when in ("begin", "end"):
+    for hook in ("train", "epoch", "train_batch", "test", "test_batch"):
+        setattr(Recorder, f"on_{hook}_{when}", recording(f"on_{hook}_{when}"))
+
+made = train.make_callbacks
+train.make_callbacks = lambda *a, **k: [*made(*a, **k), PerBatchLossHistory(), Recorder()]
+train.main(sys.argv[1:])
+with open("hooks.json", "w") as f:
+    json.dump(seen, f)
+"""
+
+
+def test_loop_and_ddp_scripts_call_callbacks_with_the_logs_fit_gives(tmp_path):
+    """A user's callback (listing 7.20) reads logs["loss"] at every batch: the loop and
+    the ddp script (one process) call every hook fit() calls, in the same order, with
+    the same logs. One batch per epoch (so shuffling changes nothing) makes the values
+    comparable."""
+    import json
+
+    setup = TrainingSetup(epochs=2, batch_size=2048, seed=5, data=DataSource(str(TICKET_DATA)))
+    hooks = {}
+    for style in ("fit", "loop", "ddp"):
+        folder = tmp_path / style
+        folder.mkdir()
+        write_script(folder, load(TICKETS), setup, style)
+        if style == "ddp":
+            run_ddp(folder, 1, runner=HOOK_RECORDER)
+        else:
+            (folder / "runner.py").write_text(HOOK_RECORDER)
+            done = subprocess.run(
+                [sys.executable, "runner.py"],
+                cwd=folder,
+                capture_output=True,
+                text=True,
+                timeout=TIMEOUT,
+            )
+            assert done.returncode == 0, done.stderr[-3000:]
+        hooks[style] = json.loads((folder / "hooks.json").read_text())
+
+    def calls(style):
+        return [(name, index, logs and sorted(logs)) for name, index, logs in hooks[style]]
+
+    batch_ends = [logs for name, _, logs in hooks["fit"] if name == "on_train_batch_end"]
+    assert len(batch_ends) == 2 and all("loss" in logs for logs in batch_ends)
+    assert ("per_batch_losses", 1, ["0"]) in calls("fit")
+    assert {"on_test_batch_end", "on_test_end"} <= {name for name, _, _ in hooks["fit"]}
+    for style in ("loop", "ddp"):
+        assert calls(style) == calls("fit"), style
+        for (_, _, want), (_, _, got) in zip(hooks["fit"], hooks[style], strict=True):
+            if want is not None:
+                assert got == pytest.approx(want, rel=1e-4), style

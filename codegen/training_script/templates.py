@@ -191,13 +191,24 @@ def batches(data: TrainingData, rows: np.ndarray, batch_size: int) -> Iterator[t
         yield tensors(x, picked), tensors(y, picked), len(picked)
 
 
+def step_logs(model: keras.Model, loss_tracker: keras.metrics.Mean, x, y, y_pred) -> dict:
+    \"\"\"The metrics updated with one more batch, and the running loss: the logs fit()
+    gives the batch callbacks (a user's on_train_batch_end reads logs["loss"]).
+    compute_loss() does not feed the model's own loss tracker (fit() does that):
+    `loss_tracker` is ours. Tensors: CallbackList makes them floats when it calls.\"\"\"
+    logs = model.compute_metrics(x, y, y_pred)
+    logs["loss"] = loss_tracker.result()
+    return logs
+
+
 def train_step(
     model: keras.Model, forward: torch.nn.Module, loss_tracker: keras.metrics.Mean, x, y, size: int
-) -> None:
+) -> dict:
     \"\"\"One step of the book's torch training step (section 7.4): forward pass in training
     mode, the compiled loss, gradients by backward(), the optimizer applied without
-    recording gradients, gradients cleared; then the loss and metrics updated.
-    `forward` runs the forward pass: the model itself, or the DDP wrapper around it.\"\"\"
+    recording gradients, gradients cleared; then the loss and metrics updated and
+    returned as the batch's logs. `forward` runs the forward pass: the model itself,
+    or the DDP wrapper around it (whose logs are then this process's share).\"\"\"
     y_pred = forward(x, training=True)
     loss = model.compute_loss(x, y, y_pred)
     loss.backward()
@@ -207,7 +218,7 @@ def train_step(
         model.optimizer.apply(gradients, trainable)
     model.zero_grad()
     loss_tracker.update_state(loss, sample_weight=size)
-    model.compute_metrics(x, y, y_pred)
+    return step_logs(model, loss_tracker, x, y, y_pred)
 
 
 def train_epoch(
@@ -218,13 +229,12 @@ def train_epoch(
     batches_of_epoch: Iterator[tuple],
 ) -> None:
     \"\"\"One epoch of training steps, the metrics started afresh, the callbacks called
-    around every batch.\"\"\"
+    around every batch with the logs fit() gives them.\"\"\"
     model.reset_metrics()
     loss_tracker.reset_state()
     for step, (x, y, size) in enumerate(batches_of_epoch):
         callbacks.on_train_batch_begin(step)
-        train_step(model, forward, loss_tracker, x, y, size)
-        callbacks.on_train_batch_end(step)
+        callbacks.on_train_batch_end(step, train_step(model, forward, loss_tracker, x, y, size))
 
 
 def evaluate_rows(
@@ -233,16 +243,21 @@ def evaluate_rows(
     data: TrainingData,
     rows: np.ndarray,
     batch_size: int,
+    callbacks: keras.callbacks.CallbackList,
 ) -> None:
-    \"\"\"Update the loss and metrics over `rows` of `data`, in inference mode.\"\"\"
+    \"\"\"Update the loss and metrics over `rows` of `data`, in inference mode, calling
+    the callbacks' test hooks as fit() does while it validates (on_test_end is the
+    caller's: it gets the results).\"\"\"
     model.reset_metrics()
     loss_tracker.reset_state()
+    callbacks.on_test_begin()
     with torch.no_grad():
-        for x, y, size in batches(data, rows, batch_size):
+        for step, (x, y, size) in enumerate(batches(data, rows, batch_size)):
+            callbacks.on_test_batch_begin(step)
             y_pred = model(x, training=False)
             loss = model.compute_loss(x, y, y_pred, training=False)
             loss_tracker.update_state(loss, sample_weight=size)
-            model.compute_metrics(x, y, y_pred)"""
+            callbacks.on_test_batch_end(step, step_logs(model, loss_tracker, x, y, y_pred))"""
 
 LOOP_RESULTS = """\
 def results(model: keras.Model, loss_tracker: keras.metrics.Mean) -> dict[str, float]:
@@ -253,11 +268,20 @@ def results(model: keras.Model, loss_tracker: keras.metrics.Mean) -> dict[str, f
     return logs
 
 
-def evaluate(model: keras.Model, data: TrainingData, batch_size: int) -> dict[str, float]:
-    \"\"\"The loss and metrics over `data`.\"\"\"
+def evaluate(
+    model: keras.Model,
+    data: TrainingData,
+    batch_size: int,
+    callbacks: keras.callbacks.CallbackList | None = None,
+) -> dict[str, float]:
+    \"\"\"The loss and metrics over `data`; `callbacks` (validation during training) get
+    the test hooks fit() calls.\"\"\"
+    callbacks = callbacks or keras.callbacks.CallbackList()
     loss_tracker = keras.metrics.Mean(name="loss")
-    evaluate_rows(model, loss_tracker, data, np.arange(data.samples), batch_size)
-    return results(model, loss_tracker)
+    evaluate_rows(model, loss_tracker, data, np.arange(data.samples), batch_size, callbacks)
+    logs = results(model, loss_tracker)
+    callbacks.on_test_end(logs)
+    return logs
 
 
 def train(
@@ -288,7 +312,7 @@ def train(
         train_epoch(model, model, loss_tracker, callbacks, batches(data, rows, args.batch_size))
         logs = results(model, loss_tracker)
         if validation is not None:
-            val_logs = evaluate(model, validation, args.batch_size)
+            val_logs = evaluate(model, validation, args.batch_size, callbacks)
             logs.update({f"val_{name}": value for name, value in val_logs.items()})
         callbacks.on_epoch_end(epoch, logs)
         print(f"epoch {epoch + 1}/{args.epochs}: {format_logs(logs)}")
@@ -361,12 +385,22 @@ def results(model: keras.Model, loss_tracker: keras.metrics.Mean) -> dict[str, f
 
 
 def evaluate(
-    model: keras.Model, data: TrainingData, batch_size: int, rank: int, world: int
+    model: keras.Model,
+    data: TrainingData,
+    batch_size: int,
+    processes: tuple[int, int, torch.device],
+    callbacks: keras.callbacks.CallbackList | None = None,
 ) -> dict[str, float]:
-    \"\"\"The loss and metrics over `data`: each process takes every world-th sample.\"\"\"
+    \"\"\"The loss and metrics over `data`: each process takes every world-th sample;
+    `callbacks` (validation during training) get the test hooks fit() calls.\"\"\"
+    rank, world, _ = processes
+    callbacks = callbacks or keras.callbacks.CallbackList()
     loss_tracker = keras.metrics.Mean(name="loss")
-    evaluate_rows(model, loss_tracker, data, np.arange(rank, data.samples, world), batch_size)
-    return results(model, loss_tracker)
+    rows = np.arange(rank, data.samples, world)
+    evaluate_rows(model, loss_tracker, data, rows, batch_size, callbacks)
+    logs = results(model, loss_tracker)
+    callbacks.on_test_end(logs)
+    return logs
 
 
 def train(
@@ -413,7 +447,7 @@ def train(
         logs = results(model, loss_tracker)
         average_moving_statistics(model, world)
         if validation is not None:
-            val_logs = evaluate(model, validation, per_process, rank, world)
+            val_logs = evaluate(model, validation, per_process, processes, callbacks)
             logs.update({f"val_{name}": value for name, value in val_logs.items()})
         callbacks.on_epoch_end(epoch, logs)
         if rank == 0:
@@ -516,7 +550,7 @@ def main(argv: list[str] | None = None) -> keras.Model:
         logs = train(model, data, validation, args, processes)
         val_logs = None
         if validation is not None:
-            val_logs = evaluate(model, validation, args.batch_size // world, rank, world)
+            val_logs = evaluate(model, validation, args.batch_size // world, processes)
         if rank == 0:
             print(f"trained: {format_logs(logs)}")
             if val_logs is not None:
