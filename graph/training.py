@@ -6,8 +6,9 @@ and generated training scripts all read one description. Names are Keras's own
 `model.compile(...)` and `model.fit(...)` arguments is a lookup, not a translation.
 
 An output's loss or metrics left unset (None) are inferred from its layer's
-activation (`default_output`), and `resolve` replaces every unset value by the
-inferred one, so what will be used can always be shown. `setup_problems` lists every
+activation and, where the data is known, from what its targets look like
+(`default_output`); `resolve` replaces every unset value by the inferred one, so what
+will be used can always be shown. `setup_problems` lists every
 semantic problem with the field it is about; the file reader only checks types, so a
 file with a bad setup still opens and can be fixed.
 """
@@ -86,6 +87,14 @@ METRICS = (
 SPARSE_LOSSES = frozenset({"sparse_categorical_crossentropy"})
 
 DATA_SUFFIXES = (".npz", ".csv")
+
+#: What an output's targets look like (codegen.training.targets reads it from the
+#: data), so that a default loss fits the data and not only the activation.
+ZERO_ONE = "zero_one"  # every value 0 or 1: labels of a binary classifier
+ONE_HOT = "one_hot"  # rows of 0s with a single 1 along the last axis
+INTEGERS = "integers"  # whole numbers, not all 0 or 1: class indices
+CONTINUOUS = "continuous"  # anything else: values to regress
+TARGET_KINDS = (ZERO_ONE, ONE_HOT, INTEGERS, CONTINUOUS)
 
 
 class TrainingSetupError(GraphError):
@@ -273,16 +282,22 @@ _CLASSIFICATION_LOSSES = frozenset(
 )
 
 
-def default_loss(g: ModelGraph, node_id: str) -> str:
-    """The loss inferred for output `node_id` from its activation.
+def default_loss(g: ModelGraph, node_id: str, target: str | None = None) -> str:
+    """The loss inferred for output `node_id` from its activation and, when known, the
+    kind of its targets (one of TARGET_KINDS).
 
-    softmax: sparse_categorical_crossentropy (integer class targets); sigmoid:
-    binary_crossentropy; anything else: mse.
+    softmax: categorical_crossentropy for one-hot targets, else
+    sparse_categorical_crossentropy (integer class targets); sigmoid:
+    binary_crossentropy, unless the targets are values to regress (continuous, or
+    numbers beyond 0 and 1), which get mse as the book's ticket model's priority
+    does; anything else: mse.
     """
     activation = output_activation(g, node_id)
+    if activation == "softmax" and target == ONE_HOT:
+        return "categorical_crossentropy"
     if activation == "softmax":
         return "sparse_categorical_crossentropy"
-    if activation == "sigmoid":
+    if activation == "sigmoid" and target not in (CONTINUOUS, INTEGERS):
         return "binary_crossentropy"
     return "mse"
 
@@ -295,43 +310,66 @@ def default_metrics(loss: str) -> tuple[str, ...]:
     return ("accuracy",) if loss in _CLASSIFICATION_LOSSES else ("mae",)
 
 
-def default_output(g: ModelGraph, node_id: str) -> OutputSetup:
+def default_output(g: ModelGraph, node_id: str, target: str | None = None) -> OutputSetup:
     """The explicit setup inferred for output `node_id` (see default_loss)."""
-    loss = default_loss(g, node_id)
+    loss = default_loss(g, node_id, target)
     return OutputSetup(loss, default_metrics(loss))
 
 
-def resolve(g: ModelGraph, setup: TrainingSetup | None = None) -> TrainingSetup:
+def resolve(
+    g: ModelGraph, setup: TrainingSetup | None = None, targets: Mapping[str, str] | None = None
+) -> TrainingSetup:
     """`setup` (default: the graph's, else a fresh one) with every output explicit.
 
     The result has exactly the model's outputs, in output order, each with its loss
     and metrics set: the stored ones, else the loss inferred from the output's
-    activation and the metrics inferred from the loss. Entries for names that are
-    not outputs are dropped; `setup_problems` reports them.
+    activation and the kind of its targets in `targets` (by output name, where the
+    data is known; see default_loss) and the metrics inferred from the loss. Entries
+    for names that are not outputs are dropped; `setup_problems` reports them. The
+    result resolves to itself: resolved where the data is known, it can be handed on.
     """
     setup = setup or g.training or TrainingSetup()
+    targets = targets or {}
     outputs = {}
     for node_id in g.outputs:
         name = g.layer(node_id).name
         stored = setup.output(name)
-        loss = stored.loss if stored.loss is not None else default_loss(g, node_id)
+        loss = stored.loss
+        if loss is None:
+            loss = default_loss(g, node_id, targets.get(name))
         metrics = stored.metrics if stored.metrics is not None else default_metrics(loss)
         outputs[name] = OutputSetup(loss, metrics, stored.loss_weight)
     return replace(setup, outputs=outputs)
+
+
+def with_inferred_losses(
+    g: ModelGraph, setup: TrainingSetup, targets: Mapping[str, str]
+) -> TrainingSetup:
+    """`setup` with the loss of every output that has none set to the one inferred
+    with `targets` (see resolve), all else as stored: for a setup handed on where
+    the data is no longer known (a generated script)."""
+    for node_id in g.outputs:
+        name = g.layer(node_id).name
+        if setup.output(name).loss is None:
+            setup = setup.with_output(name, loss=default_loss(g, node_id, targets.get(name)))
+    return setup
 
 
 #: The log name of a metric whose identifier is not its name.
 _METRIC_LOG_NAMES = {SPARSE_RMSE: "rmse"}
 
 
-def log_names(g: ModelGraph, setup: TrainingSetup | None = None) -> list[str]:
-    """The names Keras logs for `g` trained with `setup` (history keys, monitors).
+def log_names(
+    g: ModelGraph, setup: TrainingSetup | None = None, targets: Mapping[str, str] | None = None
+) -> list[str]:
+    """The names Keras logs for `g` trained with `setup` (history keys, monitors), the
+    defaults inferred with the kinds of `targets` where known (see resolve).
 
     "loss"; "<output>_loss" per output with a loss when two or more have one; each
     metric by its name, prefixed "<output>_" when the model has several outputs;
     then all of them again prefixed "val_" when the setup validates.
     """
-    resolved = resolve(g, setup)
+    resolved = resolve(g, setup, targets)
     outputs = resolved.outputs
     with_loss = [name for name, out in outputs.items() if out.loss != NO_LOSS]
     names = ["loss"]
@@ -390,10 +428,12 @@ def _output_problems(name: str, out: OutputSetup) -> list[str]:
     return problems
 
 
-def _callback_problems(g: ModelGraph, setup: TrainingSetup) -> list[str]:
+def _callback_problems(
+    g: ModelGraph, setup: TrainingSetup, targets: Mapping[str, str] | None
+) -> list[str]:
     problems = []
     seen = set()
-    logged = log_names(g, setup)
+    logged = log_names(g, setup, targets)
     for i, callback in enumerate(setup.callbacks):
         where = f"training.callbacks[{i}] ({callback.type})"
         if callback.type in seen:
@@ -415,8 +455,11 @@ def _callback_problems(g: ModelGraph, setup: TrainingSetup) -> list[str]:
     return problems
 
 
-def setup_problems(g: ModelGraph, setup: TrainingSetup) -> list[str]:
-    """Every problem of `setup` for graph `g`, each naming its field or output."""
+def setup_problems(
+    g: ModelGraph, setup: TrainingSetup, targets: Mapping[str, str] | None = None
+) -> list[str]:
+    """Every problem of `setup` for graph `g`, each naming its field or output; the
+    defaults inferred with the kinds of `targets` where known (see resolve)."""
     problems = []
     reason = _one_of("optimizer", setup.optimizer, OPTIMIZERS)
     if reason:
@@ -439,7 +482,7 @@ def setup_problems(g: ModelGraph, setup: TrainingSetup) -> list[str]:
                 f"training.outputs.{name}: the model has no output named {name!r}. "
                 f"Outputs: {', '.join(names) or '(none)'}"
             )
-    resolved = resolve(g, setup)
+    resolved = resolve(g, setup, targets)
     for name, out in resolved.outputs.items():
         problems.extend(_output_problems(name, out))
     if names and all(out.loss == NO_LOSS for out in resolved.outputs.values()):
@@ -447,14 +490,16 @@ def setup_problems(g: ModelGraph, setup: TrainingSetup) -> list[str]:
     for where, source in (("data", setup.data), ("validation_data", setup.validation_data)):
         if source is not None:
             problems.extend(_data_problems(source, f"training.{where}"))
-    problems.extend(_callback_problems(g, setup))
+    problems.extend(_callback_problems(g, setup, targets))
     return problems
 
 
-def check_setup(g: ModelGraph, setup: TrainingSetup) -> TrainingSetup:
-    """`resolve(g, setup)`, or TrainingSetupError listing every problem."""
-    problems = setup_problems(g, setup)
+def check_setup(
+    g: ModelGraph, setup: TrainingSetup, targets: Mapping[str, str] | None = None
+) -> TrainingSetup:
+    """`resolve(g, setup, targets)`, or TrainingSetupError listing every problem."""
+    problems = setup_problems(g, setup, targets)
     if problems:
         lines = "\n".join(f"  {p}" for p in problems)
         raise TrainingSetupError(f"training setup of graph '{g.name}' is not usable:\n{lines}")
-    return resolve(g, setup)
+    return resolve(g, setup, targets)

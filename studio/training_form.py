@@ -2,7 +2,8 @@
 output, callbacks, data, and whether the trained model is also written as ONNX.
 
 The form shows the *resolved* setup (graph.training.resolve), so the losses and
-metrics inferred from each output layer are visible and can be overridden. Every
+metrics inferred from each output layer and the data it will train on (0/1 labels or
+values to regress, one-hot rows or class indices) are visible and can be overridden. Every
 change is one `SetTraining` undo command on the stored setup (an output left unset
 stays unset until the user picks something for it); the form follows the graph's
 `training_changed` event, so undo and redo update it. Other graph edits (an output
@@ -36,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from codegen.onnx_readiness import onnx_problems
 from codegen.training.samples import sample_data_for
+from codegen.training.targets import source_target_kinds
 from graph.model import ModelGraph
 from graph.training import (
     CALLBACKS,
@@ -84,6 +86,13 @@ class FloatEdit(QLineEdit):
         if value != self._value:
             self._value = value
             self.committed.emit(value)
+
+
+def _inferred_from(data_known: bool) -> str:
+    """The tooltip of a loss the user left unset."""
+    if data_known:
+        return "inferred from the output layer and its training data"
+    return "inferred from the output layer (no training data to look at)"
 
 
 def _set_items(combo: QComboBox, items: list[str], current: str) -> None:
@@ -359,6 +368,13 @@ class TrainingForm(QWidget):
         """The data to train on: the setup's, else the bundled sample for this graph."""
         return self.stored().data or self.sample
 
+    def targets(self) -> dict[str, str]:
+        """The kind of each output's targets in `data_source()` (empty where unknown):
+        the losses the form shows, and training uses, are inferred with them."""
+        if self.g is None:
+            return {}
+        return source_target_kinds(self.data_source(), self.g, self.base or Path.cwd())
+
     def edit(self, field: str, setup: TrainingSetup) -> None:
         """Push the change of `field` as one undo step (nothing when unchanged)."""
         if self._updating or self.g is None or setup == self.stored():
@@ -381,8 +397,9 @@ class TrainingForm(QWidget):
     def _show(self, g: ModelGraph) -> None:
         self._shown = g.training
         stored = self.stored()
-        setup = resolve(g, stored)
         self.sample = sample_data_for(g)
+        targets = self.targets()
+        setup = resolve(g, stored, targets)
         sample = f"bundled sample: {Path(self.sample.path).name}" if self.sample else "none"
         self.data.show_source(stored.data, f".npz or .csv file ({sample})")
         self.validation_data.show_source(
@@ -408,10 +425,10 @@ class TrainingForm(QWidget):
             row = self.output_rows[name]
             _set_items(row.loss, [*LOSSES, NO_LOSS], out.loss)
             inferred = stored.output(name).loss is None
-            row.loss.setToolTip("inferred from the output layer" if inferred else "")
+            row.loss.setToolTip(_inferred_from(name in targets) if inferred else "")
             row.metrics.set_metrics(out.metrics)
             row.weight.set_value(out.loss_weight)
-        monitors = log_names(g, stored)
+        monitors = log_names(g, stored, targets)
         for row in self.callback_rows.values():
             row.show(monitors)
 

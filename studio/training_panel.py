@@ -221,7 +221,7 @@ class TrainingPanel(QWidget):
         if not on_screen(self):
             return
         if self._plots_due and self.g is not None and not self.running:
-            self.plots.reset(log_names(self.g))
+            self.plots.reset(log_names(self.g, targets=self.form.targets()))
         self._plots_due = False
 
     def shutdown(self) -> None:
@@ -262,7 +262,7 @@ class TrainingPanel(QWidget):
         self.result = None
         self._plan = None
         self._epoch_seconds = []
-        self.plots.reset(log_names(snapshot, setup))
+        self.plots.reset(log_names(snapshot, setup, self.form.targets()))
         self._plots_due = False
         self.results.clear()
         self.progress.reset()

@@ -4,13 +4,14 @@ one undoable step each, and the form follows undo and redo."""
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QUndoStack
 
 from codegen.training.compiling import compile_arguments
 from graph import dumps, load
-from graph.training import resolve
+from graph.training import DataSource, TrainingSetup, resolve
 from studio.training_form import NO_SEED, TrainingForm
 from tests.graphs import chain
 
@@ -123,14 +124,34 @@ def test_the_onnx_checkbox_shows_what_stops_a_graph_going_to_onnx(qtbot):
 def test_a_loss_picked_in_the_combo_reaches_the_compile_arguments(qtbot, form):
     g, stack = form.g, form.stack
     combo = form.output_rows["priority"].loss
-    assert combo.currentText() == "binary_crossentropy"  # inferred from the sigmoid
-    combo.setCurrentText("mean_squared_error")
-    assert g.training.output("priority").loss == "mean_squared_error"
-    arguments = compile_arguments(resolve(g))
-    assert arguments["loss"] == ["mean_squared_error", "sparse_categorical_crossentropy"]
-    # The metrics follow the loss: a regression's, once the loss is one.
-    assert arguments["metrics"] == [["mae"], ["accuracy"]]
+    # Inferred from the sigmoid and the bundled data, whose priorities spread over
+    # [0, 1]: the book's regression loss, not binary cross-entropy.
+    assert combo.currentText() == "mse"
+    assert combo.toolTip() == "inferred from the output layer and its training data"
     assert form.output_rows["priority"].metrics.metrics() == ("mae",)
+    combo.setCurrentText("binary_crossentropy")
+    assert g.training.output("priority").loss == "binary_crossentropy"
+    arguments = compile_arguments(resolve(g))
+    assert arguments["loss"] == ["binary_crossentropy", "sparse_categorical_crossentropy"]
+    # The metrics follow the loss: a classifier's, once the loss is one.
+    assert arguments["metrics"] == [["accuracy"], ["accuracy"]]
+    assert form.output_rows["priority"].metrics.metrics() == ("accuracy",)
+    assert combo.toolTip() == ""
     stack.undo()
-    assert g.training is None and combo.currentText() == "binary_crossentropy"
-    assert compile_arguments(resolve(g))["loss"][0] == "binary_crossentropy"
+    assert g.training is None and combo.currentText() == "mse"
+    assert compile_arguments(resolve(g, targets=form.targets()))["loss"][0] == "mse"
+
+
+def test_the_losses_shown_follow_the_data_chosen(qtbot, form, tmp_path):
+    """0/1 priorities in another file: the sigmoid's binary cross-entropy again."""
+    with np.load(TEMPLATES.parent / "data" / "tickets.npz") as bundled:
+        arrays = {name: bundled[name] for name in bundled.files}
+    arrays["priority"] = (arrays["priority"] > 0.5).astype(np.float32)
+    np.savez(tmp_path / "labels.npz", **arrays)
+    form.g.training = TrainingSetup(data=DataSource(str(tmp_path / "labels.npz")))
+    assert form.output_rows["priority"].loss.currentText() == "binary_crossentropy"
+    assert form.output_rows["priority"].metrics.metrics() == ("accuracy",)
+    assert "val_priority_accuracy" in [
+        form.callback_rows["EarlyStopping"].editors["monitor"].itemText(i)
+        for i in range(form.callback_rows["EarlyStopping"].editors["monitor"].count())
+    ]

@@ -8,11 +8,15 @@ import pytest
 from graph import GraphFileError, ModelGraph, dumps, load, loads, save
 from graph.training import (
     CALLBACKS,
+    CONTINUOUS,
+    INTEGERS,
     LOSSES,
     METRICS,
     NO_LOSS,
+    ONE_HOT,
     OPTIMIZERS,
     SPARSE_RMSE,
+    ZERO_ONE,
     CSVLogger,
     DataSource,
     EarlyStopping,
@@ -52,6 +56,28 @@ def test_defaults_are_inferred_from_each_output_activation():
     }
     sigmoid_layer = chain(("Dense", {"units": 1}), ("Activation", {"activation": "sigmoid"}))
     assert outputs_of(resolve(sigmoid_layer))["activation"][0] == "binary_crossentropy"
+
+
+def test_defaults_follow_the_targets_where_the_data_is_known():
+    """The activation alone cannot tell a probability to regress from a 0/1 label, nor
+    one-hot rows from class indices: the kind of each output's targets decides."""
+    g = tickets()
+    assert outputs_of(resolve(g, targets={"priority": CONTINUOUS, "department": ONE_HOT})) == {
+        "priority": ("mse", ("mae",)),
+        "department": ("categorical_crossentropy", ("accuracy",)),
+    }
+    assert outputs_of(resolve(g, targets={"priority": ZERO_ONE, "department": INTEGERS})) == (
+        outputs_of(resolve(g))
+    )
+    stored = TrainingSetup().with_output("priority", loss="huber")
+    assert resolve(g, stored, {"priority": ZERO_ONE}).outputs["priority"].loss == "huber"
+    linear = chain(("Dense", {"units": 3}))
+    assert outputs_of(resolve(linear, targets={"dense": ONE_HOT})) == {"dense": ("mse", ("mae",))}
+    # Monitors and problems see the same names as training will log.
+    assert "val_priority_mae" in log_names(g, targets={"priority": CONTINUOUS})
+    book = TrainingSetup(callbacks=(EarlyStopping(monitor="val_priority_mae"),))
+    assert setup_problems(g, book, {"priority": CONTINUOUS}) == []
+    assert setup_problems(g, book) != []
 
 
 def test_overrides_win_and_metrics_follow_an_overridden_loss():

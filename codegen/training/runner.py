@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from codegen.keras_env import import_keras
-from codegen.training.data import TrainingData, load_data
+from codegen.training.data import TrainingData, check_arrays, load_data, read_source
+from codegen.training.targets import found_target_kinds, target_kinds
 from graph import ModelGraph
 from graph.training import TrainingSetup, TrainingSetupError, check_setup
 
@@ -66,10 +67,10 @@ class Trainer:
     """One training run of a graph, with its setup and data.
 
     `setup` defaults to the graph's own (`g.training`), else to the defaults; unset
-    losses and metrics are inferred from the outputs. `data` and `validation` are
-    checked arrays, or None to read the files the setup names (`setup.data`,
-    `setup.validation_data`; relative paths are relative to `base`). Without
-    validation data, the last `validation_split` of the data validates.
+    losses and metrics are inferred from the outputs and their training targets.
+    `data` and `validation` are checked arrays, or None to read the files the setup
+    names (`setup.data`, `setup.validation_data`; relative paths are relative to
+    `base`). Without validation data, the last `validation_split` of the data validates.
     """
 
     def __init__(
@@ -111,15 +112,23 @@ class Trainer:
         bad data before starting a thread.
         """
         if self._prepared is None:
-            setup = check_setup(self.graph, self.setup)
+            g = self.graph
+            setup = check_setup(g, self.setup)  # its own problems, before any data is read
             data = self._data
-            if data is None:
-                if setup.data is None:
-                    raise TrainingSetupError(
-                        f"graph '{self.graph.name}': no training data given "
-                        "(set training.data or pass data)"
-                    )
-                data = load_data(setup.data, self.graph, setup, self.base)
+            if data is not None:
+                setup = check_setup(g, self.setup, target_kinds(data.targets))
+            elif setup.data is None:
+                raise TrainingSetupError(
+                    f"graph '{g.name}': no training data given (set training.data or pass data)"
+                )
+            else:
+                # The defaults fit the targets (0/1 labels or values to regress), so the
+                # arrays are read first and checked against the setup they lead to.
+                inputs = [g.layer(n).name for n in g.inputs]
+                outputs = [g.layer(n).name for n in g.outputs]
+                found = read_source(setup.data, self.base, inputs, outputs)
+                setup = check_setup(g, self.setup, found_target_kinds(found, g))
+                data = check_arrays(found, g, setup, " + ".join(setup.data.files()))
             validation = self._validation
             if validation is None and setup.validation_data is not None:
                 validation = load_data(setup.validation_data, self.graph, setup, self.base)

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from graph import ModelGraph
-from graph.training import DataSource, TrainingSetup
+from graph.training import DataSource, TrainingSetup, with_inferred_losses
 
 
 def _moved(path: str, old_base: Path, new_base: Path) -> str:
@@ -52,13 +52,18 @@ def setup_for_script(
 
     The graph's own setup (else the defaults), its data paths rewritten for the
     script's folder; without data in the setup, a bundled sample file holding the
-    graph's arrays (the note says which), as `kgs train` does.
+    graph's arrays (the note says which), as `kgs train` does. Losses left unset are
+    set to those inferred from the data, when it can be read here, as `kgs train`
+    infers them: the script keeps them whatever data it is given later.
     """
     from codegen.training.samples import sample_data_for
+    from codegen.training.targets import source_target_kinds
 
     setup = g.training or TrainingSetup()
     note = None
     if setup.data is None and (sample := sample_data_for(g)) is not None:
         note = f"training on the bundled sample data {sample.path}"
         setup = dataclasses.replace(setup, data=sample)
+    targets = source_target_kinds(setup.data, g, Path(graph_folder))
+    setup = with_inferred_losses(g, setup, targets)
     return relocated(setup, graph_folder, script_folder), note
