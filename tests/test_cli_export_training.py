@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from codegen import to_training_script
+from codegen.training.targets import source_target_kinds
 from graph import load, save
-from graph.training import DataSource, EarlyStopping, TrainingSetup
+from graph.training import DataSource, EarlyStopping, TrainingSetup, with_inferred_losses
 from kgs.cli import main
 from tests.graphs import chain
 
@@ -35,8 +36,11 @@ def test_writes_the_script_of_the_style(tmp_path, capsys, style):
     assert captured.out == f"wrote {out}\n"
     # The template has no data in its setup: the bundled sample data is named, as in kgs train.
     assert captured.err == f"training on the bundled sample data {DATA / 'tickets.npz'}\n"
+    g = load(TICKETS)
+    # Losses left unset are those the data asks for, as kgs train infers them.
     setup = TrainingSetup(data=DataSource(str(DATA / "tickets.npz")))
-    assert out.read_text() == to_training_script(load(TICKETS), setup, style)
+    setup = with_inferred_losses(g, setup, source_target_kinds(setup.data, g, ROOT))
+    assert out.read_text() == to_training_script(g, setup, style)
 
 
 def test_relative_data_paths_follow_the_script(tmp_path, capsys, monkeypatch):

@@ -21,6 +21,7 @@ import pytest
 from codegen import to_training_script
 from codegen.keras_env import import_keras
 from codegen.training import Trainer
+from codegen.training.targets import source_target_kinds
 from graph import ModelGraph, load
 from graph.training import (
     NO_LOSS,
@@ -30,6 +31,7 @@ from graph.training import (
     EarlyStopping,
     ModelCheckpoint,
     TrainingSetup,
+    with_inferred_losses,
 )
 
 pytestmark = [
@@ -84,6 +86,9 @@ def reference_loss(tmp_path_factory) -> float:
 
 
 def write_script(folder: Path, g: ModelGraph, setup: TrainingSetup, style: str) -> Path:
+    """The script of `style` in `folder`, its unset losses inferred from the setup's
+    data as the exporters infer them (and the Trainer does)."""
+    setup = with_inferred_losses(g, setup, source_target_kinds(setup.data, g, ROOT))
     path = folder / "train.py"
     path.write_text(to_training_script(g, setup, style))
     return path
