@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import inspect
 import os
-import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -34,7 +33,7 @@ from codegen.keras_params import ImportNotes, ParamConverter, plain
 from codegen.keras_safety import ImportRefused, code_in_layer, load_checked
 from codegen.layout import layered_layout
 from graph import ModelGraph, ParamError, validate
-from graph.naming import name_problem
+from graph.naming import valid_name
 from graph.shapes import fmt
 from graph.spec import LayerSpec, get_spec
 
@@ -410,10 +409,10 @@ class _Importer:
         taken (or reserved by the outer model) gets its sub-model's name in front,
         then a number if still taken."""
         taken = self.taken
-        valid = name if name_problem(name) is None else _valid_name(name)
+        valid = valid_name(name)
         candidate = valid
         if prefix is not None and (candidate in taken or candidate in self.reserved):
-            candidate = _valid_name(f"{prefix}_{valid}")
+            candidate = valid_name(f"{prefix}_{valid}")
         stem, i = candidate, 0
         while candidate in taken:
             i += 1
@@ -472,12 +471,6 @@ def _calls(functional: Any) -> list[Any]:
             )
         )
     return calls
-
-
-def _valid_name(name: str) -> str:
-    """`name` with every character a graph name refuses replaced by '_'."""
-    name = re.sub(r"[^A-Za-z0-9_.\-]", "_", name)[:255]
-    return name if re.match(r"[A-Za-z_]", name) else f"_{name}"[:255]
 
 
 @cache

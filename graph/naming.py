@@ -9,6 +9,8 @@ from collections.abc import Container
 #: forbids '/', but torch refuses '.' in the names of a layer's weights, and these
 #: names also become Python identifiers and ONNX names.
 _VALID = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]{0,254}")
+#: A character no valid name holds.
+_INVALID_CHAR = re.compile(r"[^A-Za-z0-9_\-]")
 
 
 def name_problem(name: object) -> str | None:
@@ -19,6 +21,16 @@ def name_problem(name: object) -> str | None:
             f"'_' and '-' (at most 255 characters). Received: name={name!r}"
         )
     return None
+
+
+def valid_name(name: str) -> str:
+    """`name` made one that name_problem accepts: every character it refuses
+    replaced by '_', a leading '_' where it does not start with a letter or '_', and
+    cut to the length allowed. A valid name comes back as it is."""
+    name = _INVALID_CHAR.sub("_", name)
+    if not re.match(r"[A-Za-z_]", name):
+        name = f"_{name}"
+    return name[:255]
 
 
 def snake_case(type_name: str) -> str:

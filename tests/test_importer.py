@@ -9,6 +9,7 @@ from codegen.build import build_model
 from codegen.importer import ImportRefused, from_keras, import_keras_model
 from codegen.keras_env import import_keras
 from graph import GraphFileError, ModelGraph, dumps, validate
+from graph.naming import name_problem
 
 keras = import_keras()
 layers = keras.layers
@@ -351,6 +352,15 @@ def test_names_the_graph_refuses_are_made_valid():
     g, notes = import_keras_model(keras.Model(x, layers.Dense(2, name="my head")(x)))
     assert layer_names(g) == ["x", "my_head"]
     assert notes == ["Dense 'my head': renamed 'my_head' (its name is taken or invalid)"]
+
+
+@pytest.mark.parametrize("name", ["drop.v2", "1st", "é", "-x", "x" * 300])
+def test_every_name_the_graph_refuses_is_made_one_it_accepts(name):
+    """The importer's renaming follows graph/naming.py's rule, whatever Keras allowed."""
+    x = keras.Input((4,), name="x")
+    g, _ = import_keras_model(keras.Model(x, layers.Dropout(0.1, name=name)(x)))
+    renamed = layer_names(g)[1]
+    assert name_problem(renamed) is None
 
 
 def test_a_layer_with_several_outputs_is_refused():
