@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from pathlib import PurePath
+from pathlib import PurePath, PurePosixPath, PureWindowsPath
 from types import MappingProxyType
 from typing import Any, ClassVar
 
@@ -428,6 +428,22 @@ def _output_problems(name: str, out: OutputSetup) -> list[str]:
     return problems
 
 
+#: Callbacks that write a file, and the field naming it (relative to the run's folder).
+_WRITTEN_FILES = {"ModelCheckpoint": "filepath", "CSVLogger": "filename"}
+
+
+def _inside_folder(path: str) -> bool:
+    """Whether `path`, joined onto any folder, stays in it: relative on every
+    platform (no root, drive or share) and without a '..' part."""
+    if not path:
+        return False
+    for flavour in (PurePosixPath, PureWindowsPath):
+        pure = flavour(path)
+        if pure.anchor or ".." in pure.parts:
+            return False
+    return True
+
+
 def _callback_problems(
     g: ModelGraph, setup: TrainingSetup, targets: Mapping[str, str] | None
 ) -> list[str]:
@@ -446,6 +462,12 @@ def _callback_problems(
             else:
                 reason = f"is not logged. Expected one of: {', '.join(logged)}"
             problems.append(f"{where}.monitor: {monitor!r} {reason}")
+        field_name = _WRITTEN_FILES.get(callback.type)
+        if field_name is not None and not _inside_folder(path := getattr(callback, field_name)):
+            problems.append(
+                f"{where}.{field_name}: must be a path inside the run's folder "
+                f"(relative, without '..'). Received: {path!r}"
+            )
         if getattr(callback, "patience", 0) < 0:
             problems.append(f"{where}.patience: must be >= 0. Received: {callback.patience}")
         if isinstance(callback, ReduceLROnPlateau) and not 0 < callback.factor < 1:

@@ -276,6 +276,24 @@ def test_a_monitor_must_be_logged():
     ]
 
 
+@pytest.mark.parametrize(
+    "path",
+    ["/etc/passwd", "../up.csv", "logs/../../up.csv", "C:\\Windows\\x.csv", "\\\\host\\x", ""],
+)
+def test_callback_files_must_stay_in_the_run_folder(path):
+    """A graph file's callbacks write where they say, joined onto the run's folder: an
+    absolute or '..' path would overwrite any file when the graph is trained."""
+    setup = TrainingSetup(callbacks=(CSVLogger(filename=path), ModelCheckpoint(filepath=path)))
+    assert setup_problems(tickets(), setup) == [
+        f"training.callbacks[0] (CSVLogger).filename: must be a path inside the run's "
+        f"folder (relative, without '..'). Received: {path!r}",
+        f"training.callbacks[1] (ModelCheckpoint).filepath: must be a path inside the "
+        f"run's folder (relative, without '..'). Received: {path!r}",
+    ]
+    inside = TrainingSetup(callbacks=(CSVLogger(filename="logs/run.csv"),))
+    assert setup_problems(tickets(), inside) == []
+
+
 def test_nothing_to_train_and_bad_data_sources_are_problems():
     g = tickets()
     none = TrainingSetup().with_output("priority", loss=NO_LOSS)
