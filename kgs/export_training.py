@@ -6,7 +6,9 @@ the defaults inferred from the outputs) in one of three styles: `fit` (Keras's f
 under torch DistributedDataParallel, launched with torchrun). The setup's data paths
 are relative to the graph file; the script takes them relative to its own folder, so
 they are rewritten for where it is written. Without data in the setup, a bundled
-sample file with the graph's array names is used, as `kgs train` does. When the setup
+sample file with the graph's array names is used, as `kgs train` does: it is copied
+beside the script, which names it by its bare file name, so the script's folder can
+be moved anywhere (a different file of that name there is refused, exit 2). When the setup
 asks for ONNX (`export_onnx`), the script also writes the trained model as ONNX; a
 graph that cannot go to ONNX is then refused, its nodes named. Keras is not imported.
 Exit status: 0 written, 1 invalid graph, 2 unreadable graph or unusable setup (ONNX
@@ -20,7 +22,6 @@ import sys
 from pathlib import Path
 
 from graph import GraphError, load
-from graph.atomicfile import atomic_path
 from graph.training import TrainingSetupError
 from kgs.exits import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE
 
@@ -31,21 +32,18 @@ def run(args: argparse.Namespace) -> int:
     except GraphError as e:
         print(e, file=sys.stderr)
         return EXIT_UNREADABLE
-    from codegen.training_script import setup_for_script, to_training_script
+    from codegen.training_script import write_training_script
 
     out = Path(args.out)
     try:
-        setup, note = setup_for_script(g, Path(args.file).parent, out.parent)
-        if note:
-            print(note, file=sys.stderr)
-        text = to_training_script(g, setup, args.style)
+        sample = write_training_script(g, args.style, out, Path(args.file).parent)
     except TrainingSetupError as e:
         print(f"{args.file}: {e}", file=sys.stderr)
         return EXIT_UNREADABLE
     except GraphError as e:
         print(e, file=sys.stderr)
         return EXIT_INVALID
-    with atomic_path(out) as tmp:
-        tmp.write_text(text, encoding="utf-8")
     print(f"wrote {out}")
+    if sample is not None:
+        print(f"copied the bundled sample data {sample.name} beside it")
     return EXIT_OK

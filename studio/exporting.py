@@ -55,12 +55,12 @@ def export_graph(g: ModelGraph, path: Path, target: str, graph_folder: Path | No
         _write_text(path, to_python(g, target))
         return f"Wrote {path.name}: {target} Python source"
     if target.startswith("training:"):
-        from codegen.training_script import setup_for_script, to_training_script
+        from codegen.training_script import write_training_script
 
         style = target.removeprefix("training:")
-        setup, note = setup_for_script(g, graph_folder or path.parent, path.parent)
-        _write_text(path, to_training_script(g, setup, style))
-        return f"Wrote {path.name}: {style} training script" + (f"; {note}" if note else "")
+        sample = write_training_script(g, style, path, graph_folder or path.parent)
+        copied = f"; copied the bundled sample data {sample.name} beside it" if sample else ""
+        return f"Wrote {path.name}: {style} training script{copied}"
     model = build_model(g)
     if target == "keras":
         save_keras(model, path)

@@ -1,21 +1,25 @@
 """`kgs export-training`: writes the script of a style, with the setup's data paths
-rewritten for the script's folder; refuses bad files and setups with exit 2."""
+rewritten for the script's folder and the bundled sample copied beside it; refuses bad
+files and setups with exit 2."""
 
 import importlib.util
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 from codegen import to_training_script
-from codegen.training.targets import source_target_kinds
+from codegen.training_script import setup_for_script
 from graph import load, save
-from graph.training import DataSource, EarlyStopping, TrainingSetup, with_inferred_losses
+from graph.training import DataSource, EarlyStopping, TrainingSetup
 from kgs.cli import main
 from tests.graphs import chain
 
 ROOT = Path(__file__).parents[1]
 TICKETS = ROOT / "resources" / "templates" / "customer_tickets.graph.json"
+MLP = ROOT / "resources" / "templates" / "mnist_mlp.graph.json"
 DATA = ROOT / "resources" / "data"
 
 
@@ -33,14 +37,41 @@ def test_writes_the_script_of_the_style(tmp_path, capsys, style):
     out = tmp_path / "train.py"
     assert main(["export-training", str(TICKETS), "--style", style, "-o", str(out)]) == 0
     captured = capsys.readouterr()
-    assert captured.out == f"wrote {out}\n"
-    # The template has no data in its setup: the bundled sample data is named, as in kgs train.
-    assert captured.err == f"training on the bundled sample data {DATA / 'tickets.npz'}\n"
+    # The template has no data in its setup: the bundled sample, as in kgs train, is
+    # copied beside the script and named by its bare file name.
+    assert captured.out == (f"wrote {out}\ncopied the bundled sample data tickets.npz beside it\n")
+    assert captured.err == ""
     g = load(TICKETS)
-    # Losses left unset are those the data asks for, as kgs train infers them.
-    setup = TrainingSetup(data=DataSource(str(DATA / "tickets.npz")))
-    setup = with_inferred_losses(g, setup, source_target_kinds(setup.data, g, ROOT))
-    assert out.read_text() == to_training_script(g, setup, style)
+    setup, sample = setup_for_script(g, TICKETS.parent, tmp_path)
+    assert (setup.data, sample) == (DataSource("tickets.npz"), DATA / "tickets.npz")
+    text = out.read_text()
+    assert text == to_training_script(g, setup, style)
+    assert str(ROOT) not in text
+    assert (tmp_path / "tickets.npz").read_bytes() == (DATA / "tickets.npz").read_bytes()
+
+
+def test_the_script_on_the_sample_runs_after_its_folder_is_moved(tmp_path, capsys):
+    written, moved = tmp_path / "written", tmp_path / "elsewhere" / "moved"
+    written.mkdir()
+    assert main(["export-training", str(MLP), "--style", "fit", "-o", str(written / "t.py")]) == 0
+    capsys.readouterr()
+    moved.parent.mkdir()
+    shutil.move(written, moved)
+    assert sorted(p.name for p in moved.iterdir()) == ["digits_mlp.npz", "t.py"]
+    argv = [sys.executable, str(moved / "t.py"), "--epochs", "1", "--out", "m.keras"]
+    done = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "m.keras").is_file()
+
+
+def test_a_different_file_with_the_sample_name_is_not_overwritten(tmp_path, capsys):
+    (tmp_path / "tickets.npz").write_bytes(b"mine")
+    out = tmp_path / "train.py"
+    assert main(["export-training", str(TICKETS), "--style", "fit", "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'tickets.npz'} exists and is not the bundled sample data" in err
+    assert (tmp_path / "tickets.npz").read_bytes() == b"mine"
+    assert not out.exists()
 
 
 def test_relative_data_paths_follow_the_script(tmp_path, capsys, monkeypatch):

@@ -556,9 +556,11 @@ def test_training_scripts_follow_the_setup_in_the_code_panel_and_export(window, 
     script = (tmp_path / "scripts" / "train.py").read_text()
     compile(script, "train.py", "exec")
     assert "EPOCHS = 3" in script and ".fit(" in script
-    assert "digits_mlp.npz" in script  # the bundled sample data, as kgs train would use
-    assert "bundled sample data" in window.statusBar().currentMessage()
-    # The tab shows what Export wrote (an untitled graph: the data path is absolute).
+    # The bundled sample data, as kgs train would use, copied beside the script.
+    assert '\nDATA = ["digits_mlp.npz"]\n' in script
+    assert (tmp_path / "scripts" / "digits_mlp.npz").is_file()
+    assert "copied the bundled sample data digits_mlp.npz" in window.statusBar().currentMessage()
+    # The tab shows what Export wrote.
     code.tabs.setCurrentWidget(code.view("Training: fit"))
     qtbot.waitUntil(lambda: code.view("Training: fit").toPlainText() == script)
 

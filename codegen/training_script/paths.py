@@ -3,6 +3,9 @@
 A setup's relative data paths are relative to the graph file; a generated script takes
 them relative to its own folder. Whoever writes a script somewhere (`kgs
 export-training`, the studio's "Export script") rewrites them for that place first.
+The bundled sample data is named by its bare file name instead, and copied beside the
+script by `write_training_script` (codegen/training_script/export.py): a checkout's
+absolute path would tie the script to the machine it was written on.
 """
 
 from __future__ import annotations
@@ -47,23 +50,27 @@ def relocated(
 
 def setup_for_script(
     g: ModelGraph, graph_folder: str | os.PathLike, script_folder: str | os.PathLike
-) -> tuple[TrainingSetup, str | None]:
-    """The setup a script written in `script_folder` trains with, and a note for the user.
+) -> tuple[TrainingSetup, Path | None]:
+    """The setup a script written in `script_folder` trains with, and the sample it needs.
 
     The graph's own setup (else the defaults), its data paths rewritten for the
     script's folder; without data in the setup, a bundled sample file holding the
-    graph's arrays (the note says which), as `kgs train` does. Losses left unset are
-    set to those inferred from the data, when it can be read here, as `kgs train`
-    infers them: the script keeps them whatever data it is given later.
+    graph's arrays, as `kgs train` does: the setup names it by its bare file name and
+    it is returned, for whoever writes the script to copy beside it (else None).
+    Losses left unset are set to those inferred from the data, when it can be read
+    here, as `kgs train` infers them: the script keeps them whatever data it is given
+    later.
     """
     from codegen.training.samples import sample_data_for
     from codegen.training.targets import source_target_kinds
 
     setup = g.training or TrainingSetup()
-    note = None
-    if setup.data is None and (sample := sample_data_for(g)) is not None:
-        note = f"training on the bundled sample data {sample.path}"
-        setup = dataclasses.replace(setup, data=sample)
+    sample = None
+    if setup.data is None and (found := sample_data_for(g)) is not None:
+        sample = Path(found.path)
+        setup = dataclasses.replace(setup, data=found)
     targets = source_target_kinds(setup.data, g, Path(graph_folder))
-    setup = with_inferred_losses(g, setup, targets)
-    return relocated(setup, graph_folder, script_folder), note
+    setup = relocated(with_inferred_losses(g, setup, targets), graph_folder, script_folder)
+    if sample is not None:
+        setup = dataclasses.replace(setup, data=DataSource(sample.name))
+    return setup, sample

@@ -1,0 +1,53 @@
+"""Writing a training script to a file, with the bundled sample data it names beside it.
+
+`kgs export-training` and the studio's "Export script" both write through here, so a
+script trained on the bundled sample runs from its own folder wherever that folder
+is moved: the sample is copied next to it and named by its bare file name.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import shutil
+from pathlib import Path
+
+from codegen.training_script.paths import setup_for_script
+from codegen.training_script.writer import to_training_script
+from graph import ModelGraph
+from graph.atomicfile import atomic_path
+from graph.training import TrainingSetupError
+
+
+def write_training_script(
+    g: ModelGraph, style: str, path: str | os.PathLike, graph_folder: str | os.PathLike
+) -> Path | None:
+    """Write `g`'s training script of `style` to `path`; return the sample copied beside it.
+
+    `graph_folder` is where the setup's relative data paths start. The returned path is
+    the bundled sample file the script trains on (now beside it), or None when the
+    setup names its own data. Raises GraphError (invalid graph, unusable setup) before
+    anything is written; TrainingSetupError when a different file already has the
+    sample's name beside `path`, which is not overwritten.
+    """
+    path = Path(path)
+    setup, sample = setup_for_script(g, graph_folder, path.parent)
+    text = to_training_script(g, setup, style)
+    if sample is not None:
+        _copy_beside(sample, path.parent)
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return sample
+
+
+def _copy_beside(sample: Path, folder: Path) -> None:
+    target = folder / sample.name
+    if target.exists():
+        if filecmp.cmp(sample, target, shallow=False):
+            return  # already there (an earlier export, or the data folder itself)
+        raise TrainingSetupError(
+            f"{target} exists and is not the bundled sample data {sample.name}; "
+            "move it away or write the script to another folder"
+        )
+    with atomic_path(target) as tmp:
+        shutil.copyfile(sample, tmp)
