@@ -6,6 +6,7 @@ so what they prove is what validation does.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -59,6 +60,31 @@ def check_params(
     resolved = spec.resolve(params)
     problems.extend(spec.check_params(resolved))
     return problems, None if problems else resolved
+
+
+#: The most elements one tensor can hold: torch and ONNX index with 32-bit sizes in
+#: places, and no layer past it can be allocated on any machine this runs on.
+MAX_TENSOR_ELEMENTS = 2**31
+
+
+def _elements(shape: Shape) -> int:
+    """Elements of one sample of `shape` (its batch axis and unknown axes left out)."""
+    return math.prod(d for d in shape[1:] if isinstance(d, int))
+
+
+def size_problem(result: Inferred) -> str | None:
+    """Why a layer with `result` cannot exist (its weights or one sample of its
+    output past MAX_TENSOR_ELEMENTS), or None. Weights are counted all together: a
+    layer's largest tensor is most of them."""
+    if result.params > MAX_TENSOR_ELEMENTS:
+        return f"{result.params} weights, past the {MAX_TENSOR_ELEMENTS} elements a tensor can hold"
+    elements = _elements(result.shape)
+    if elements > MAX_TENSOR_ELEMENTS:
+        return (
+            f"an output of {elements} elements a sample, past the {MAX_TENSOR_ELEMENTS} "
+            "elements a tensor can hold"
+        )
+    return None
 
 
 def infer(

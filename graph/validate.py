@@ -14,7 +14,7 @@ import heapq
 import networkx as nx
 
 from graph.errors import ShapeError
-from graph.infer import Inferred, check_params, infer
+from graph.infer import Inferred, check_params, infer, size_problem
 from graph.model import ModelGraph
 from graph.naming import name_problem
 from graph.report import ERROR, WARNING, Problem, Report
@@ -364,6 +364,10 @@ class _Validation:
         _, _, _, result, messages = memo
         if result is None:
             self.error("shape", f"{self.g.label(node_id)}: {messages[0]}", node_id)
+            return sources, None
+        too_large = size_problem(result)
+        if too_large is not None:
+            self.error("size", f"{self.g.label(node_id)}: {too_large}", node_id)
             return sources, None
         for warning in messages:
             self.warn("dtype", f"{self.g.label(node_id)}: {warning}", node_id)

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from codegen.build import build_model
+from codegen.build import BuildError, build_model
 from codegen.export import check_onnx_parity, export_onnx, onnx_output_names, save_keras
 from codegen.keras_env import allow_depth, import_keras
 from codegen.onnx_readiness import onnx_problems
@@ -259,3 +259,22 @@ def test_a_2001_layer_residual_graph_saves_and_reloads(tmp_path):
     want = model.predict(x, verbose=0)
     assert np.isfinite(want).all() and np.abs(want - x).max() > 1
     np.testing.assert_array_equal(reloaded.predict(x, verbose=0), want)
+
+
+def test_a_layer_keras_fails_to_build_is_named(monkeypatch):
+    """Whatever Keras raises while creating a valid graph's layer (here the torch
+    allocator's error, as a too-large Dense gives) comes out naming the node."""
+    keras = import_keras()
+
+    def fail(self, input_shape):
+        raise RuntimeError("\x1b[1m[enforce fail at alloc_cpu.cpp:117] DefaultCPUAllocator\x1b[0m")
+
+    monkeypatch.setattr(keras.layers.Dense, "build", fail)
+    g = chain(("Dense", {"units": 3}))
+    with pytest.raises(BuildError) as raised:
+        build_model(g)
+    assert str(raised.value) == (
+        f"{g.label(g.outputs[0])}: Keras could not build it: RuntimeError: "
+        "[enforce fail at alloc_cpu.cpp:117] DefaultCPUAllocator"
+    )
+    assert isinstance(raised.value, GraphError)

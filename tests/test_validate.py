@@ -297,3 +297,28 @@ def test_validation_after_edits_equals_validation_from_scratch(script):
         assert outcome(report) == outcome(validate(loads(dumps(g))))
         assert outcome(previous) == kept  # a later run leaves earlier reports alone
         previous, kept = report, outcome(report)
+
+
+def test_a_layer_whose_weights_cannot_exist_is_an_error_naming_it():
+    """Dense(units=10**12) on 4 features: 5e12 weights, which no tensor can hold."""
+    g = chain(("Dense", {"units": 10**12}), input_shape=(4,))
+    dense = g.outputs[0]
+    report = validate(g)
+    assert not report.valid
+    [problem] = report.problems_of(dense)
+    assert problem.code == "size"
+    assert problem.message == (
+        f"{g.label(dense)}: 5000000000000 weights, past the 2147483648 elements a tensor can hold"
+    )
+
+
+def test_an_output_too_large_for_a_tensor_is_an_error_naming_it():
+    """UpSampling2D with no weights, its output per sample past 2**31 elements."""
+    g = chain(("UpSampling2D", {"size": [1000, 1000]}), input_shape=(100, 100, 3))
+    up = g.outputs[0]
+    [problem] = validate(g).problems_of(up)
+    assert problem.code == "size" and problem.message == (
+        f"{g.label(up)}: an output of 30000000000 elements a sample, past the "
+        "2147483648 elements a tensor can hold"
+    )
+    assert validate(chain(("UpSampling2D", {"size": [2, 2]}), input_shape=(100, 100, 3))).valid
