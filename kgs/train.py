@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from graph import GraphError, ModelGraph, load
+from graph.filenames import file_stem
 from graph.training import DataSource, TrainingSetup, TrainingSetupError
 from kgs.exits import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE
 
@@ -130,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
     except UsageError as e:
         print(f"kgs train: {e}", file=sys.stderr)
         return EXIT_UNREADABLE
-    out = Path(args.out or f"{g.name}.keras")
+    out = Path(args.out or f"{file_stem(g.name)}.keras")
 
     from codegen.export import save_keras
     from codegen.training import DataError, NonFiniteLossError, Trainer
