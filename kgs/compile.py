@@ -5,7 +5,8 @@ DIR/NAME_functional.py and DIR/NAME_subclass.py, NAME made a plain file name fir
 (graph.filenames.file_stem: a name like '../x' must not write outside DIR). The
 .keras and ONNX files of one graph come from one built model, so they hold the same
 weights. A failing file is reported with its name and the batch goes on; the exit
-status is 1 if any failed. With -j N, files compile in N worker processes.
+status is 1 if any failed, 2 (before any work) if the output folder cannot be
+created or written. With -j N, files compile in N worker processes.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from pathlib import Path
 
 from graph import GraphError, load
 from graph.filenames import file_stem
-from kgs.exits import EXIT_INVALID, EXIT_OK
+from kgs.exits import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE
+from kgs.outputs import OutputError, ensure_folder
 
 #: Targets in the order they are written, with their file names.
 TARGETS = {
@@ -129,7 +131,11 @@ def _graph_names(files: list[str]) -> dict[str, str]:
 def run(args: argparse.Namespace) -> int:
     files = expand(args.files)
     out_dir = Path(args.out)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        ensure_folder(out_dir)
+    except OutputError as e:
+        print(f"kgs compile: {e}", file=sys.stderr)
+        return EXIT_UNREADABLE
     targets = tuple(dict.fromkeys(args.to))
     jobs, outcomes = [], {}
     first_with_name: dict[str, str] = {}

@@ -2,6 +2,7 @@
 name; and a clear error, not a traceback, when that folder cannot be written."""
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,36 @@ def test_training_script_default_output_is_a_plain_file_name(tmp_path):
 
     g = load(graph_named(tmp_path, "/abs/ESCAPED"))
     assert '\nOUT = "ESCAPED.keras"\n' in to_training_script(g, None, "fit")
+
+
+def compile_to(out: Path) -> int:
+    return main(["compile", str(MLP), "--to", "functional", "-o", str(out)])
+
+
+def test_compile_to_a_file_instead_of_a_folder_is_exit_2_naming_it(tmp_path, capsys):
+    out = tmp_path / "taken"
+    out.write_text("not a folder")
+    assert compile_to(out) == 2
+    captured = capsys.readouterr()
+    assert captured.err == (
+        f"kgs compile: cannot use {out} as the output folder: {out} is a file, not a folder\n"
+    )
+    assert out.read_text() == "not a folder"
+
+
+def test_compile_beneath_a_file_is_exit_2_naming_the_file_in_the_way(tmp_path, capsys):
+    blocker = tmp_path / "taken"
+    blocker.write_text("not a folder")
+    out = blocker / "sub" / "dir"
+    assert compile_to(out) == 2
+    assert capsys.readouterr().err == (
+        f"kgs compile: cannot use {out} as the output folder: {blocker} is a file, not a folder\n"
+    )
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes in any folder")
+def test_compile_to_a_read_only_folder_is_exit_2_naming_it(tmp_path, capsys):
+    out = tmp_path / "locked"
+    out.mkdir(mode=0o500)
+    assert compile_to(out) == 2
+    assert str(out) in capsys.readouterr().err
