@@ -114,3 +114,31 @@ def test_compile_to_a_read_only_folder_is_exit_2_naming_it(tmp_path, capsys):
     out.mkdir(mode=0o500)
     assert compile_to(out) == 2
     assert str(out) in capsys.readouterr().err
+
+
+def test_train_checks_its_output_before_training(tmp_path, capsys):
+    blocker = tmp_path / "taken"
+    blocker.write_text("not a folder")
+    out = blocker / "sub" / "m.keras"
+    assert main(["train", str(MLP), "--epochs", "1", "-o", str(out)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == (
+        f"kgs train: cannot use {out.parent} as the output folder: "
+        f"{blocker} is a file, not a folder\n"
+    )
+    assert captured.out == ""
+
+
+def test_train_to_a_folder_is_exit_2_naming_it(tmp_path, capsys):
+    assert main(["train", str(MLP), "--epochs", "1", "-o", str(tmp_path)]) == 2
+    assert (
+        capsys.readouterr().err
+        == f"kgs train: cannot write {tmp_path}: it is a folder, not a file\n"
+    )
+
+
+def test_train_creates_a_missing_output_folder(tmp_path, capsys):
+    out = tmp_path / "new" / "m.keras"
+    argv = ["train", str(MLP), "--epochs", "1", "--batch-size", "256", "-o", str(out)]
+    assert main(argv) == 0
+    assert out.is_file()
