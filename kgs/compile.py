@@ -1,10 +1,12 @@
 """`kgs compile`: graph files to .keras, ONNX and Python source, many at a time.
 
 For a graph named NAME the targets are DIR/NAME.keras, DIR/NAME.onnx,
-DIR/NAME_functional.py and DIR/NAME_subclass.py. The .keras and ONNX files of one
-graph come from one built model, so they hold the same weights. A failing file is
-reported with its name and the batch goes on; the exit status is 1 if any failed.
-With -j N, files compile in N worker processes.
+DIR/NAME_functional.py and DIR/NAME_subclass.py, NAME made a plain file name first
+(graph.filenames.file_stem: a name like '../x' must not write outside DIR). The
+.keras and ONNX files of one graph come from one built model, so they hold the same
+weights. A failing file is reported with its name and the batch goes on; the exit
+status is 1 if any failed, 2 (before any work) if the output folder cannot be
+created or written. With -j N, files compile in N worker processes.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from graph import GraphError, load
-from kgs.exits import EXIT_INVALID, EXIT_OK
+from graph.filenames import file_stem
+from kgs.exits import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE
+from kgs.outputs import OutputError, ensure_folder
 
 #: Targets in the order they are written, with their file names.
 TARGETS = {
@@ -92,7 +96,7 @@ def _compile(job: Job, outcome: Outcome) -> None:
     for target in TARGETS:
         if target not in job.targets:
             continue
-        path = out_dir / TARGETS[target].format(name=g.name)
+        path = out_dir / TARGETS[target].format(name=file_stem(g.name))
         if target == "keras":
             from codegen.export import save_keras
 
@@ -127,19 +131,25 @@ def _graph_names(files: list[str]) -> dict[str, str]:
 def run(args: argparse.Namespace) -> int:
     files = expand(args.files)
     out_dir = Path(args.out)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        ensure_folder(out_dir)
+    except OutputError as e:
+        print(f"kgs compile: {e}", file=sys.stderr)
+        return EXIT_UNREADABLE
     targets = tuple(dict.fromkeys(args.to))
     jobs, outcomes = [], {}
     first_with_name: dict[str, str] = {}
     for path, name in _graph_names(files).items():
-        if name in first_with_name:
+        stem = file_stem(name)
+        if stem in first_with_name:
             outcomes[path] = Outcome(
                 path,
-                error=f"graph name '{name}' is also the name of {first_with_name[name]}; "
-                "their outputs would overwrite each other (rename one graph)",
+                error=f"graph name '{name}' gives the same file names as "
+                f"{first_with_name[stem]}; their outputs would overwrite each other "
+                "(rename one graph)",
             )
         else:
-            first_with_name[name] = path
+            first_with_name[stem] = path
     for path in files:
         if path not in outcomes:
             jobs.append(Job(path, targets, str(out_dir), args.seed, args.check))

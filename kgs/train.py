@@ -9,8 +9,9 @@ so far. When the setup asks for ONNX (`export_onnx`), the model is also written 
 ONNX beside the .keras file (MODEL.onnx), checked against Keras with onnxruntime.
 Exit status: 0 trained, 1 invalid graph, the loss became NaN, an error raised while
 training (one line naming the graph file) or a failed ONNX export, 2 unreadable
-graph, unusable setup (ONNX asked of a graph that cannot go to ONNX included) or
-data that does not fit the model.
+graph, unusable setup (ONNX asked of a graph that cannot go to ONNX included), data
+that does not fit the model or an output file that cannot be written (a missing
+folder for it is created); all of these are found before training starts.
 """
 
 from __future__ import annotations
@@ -27,8 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from graph import GraphError, ModelGraph, load
+from graph.filenames import file_stem
 from graph.training import DataSource, TrainingSetup, TrainingSetupError
 from kgs.exits import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE
+from kgs.outputs import OutputError, ensure_file_place
 
 
 class UsageError(ValueError):
@@ -130,7 +133,12 @@ def run(args: argparse.Namespace) -> int:
     except UsageError as e:
         print(f"kgs train: {e}", file=sys.stderr)
         return EXIT_UNREADABLE
-    out = Path(args.out or f"{g.name}.keras")
+    out = Path(args.out or f"{file_stem(g.name)}.keras")
+    try:
+        ensure_file_place(out)
+    except OutputError as e:
+        print(f"kgs train: {e}", file=sys.stderr)
+        return EXIT_UNREADABLE
 
     from codegen.export import save_keras
     from codegen.training import DataError, NonFiniteLossError, Trainer

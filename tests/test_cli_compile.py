@@ -82,7 +82,7 @@ def test_batch_goes_on_past_failures_and_names_them(tmp_path, capsys):
     assert f"{invalid}: graph 'invalid' is not valid" in err
     assert "units must be an integer >= 1" in err
     assert f"{tmp_path / 'missing.graph.json'}: cannot read" in err
-    assert "graph name 'good' is also the name of" in err
+    assert "graph name 'good' gives the same file names as" in err
     assert sorted(p.name for p in out.iterdir()) == ["good_functional.py"]
 
 

@@ -23,6 +23,7 @@ from codegen.training_script import templates as t
 from codegen.training_script.embedded import embedded, import_block
 from codegen.training_script.literals import Call, Code, laid_out, literal
 from graph import ModelGraph
+from graph.filenames import file_stem
 from graph.training import (
     NO_LOSS,
     SPARSE_RMSE,
@@ -115,7 +116,7 @@ def _setup_block(g: ModelGraph, setup: TrainingSetup) -> list[str]:
         f"EPOCHS = {setup.epochs}",
         f"BATCH_SIZE = {setup.batch_size}",
         f"SEED = {setup.seed!r}",
-        *laid_out("OUT = ", f"{g.name}.keras"),
+        *laid_out("OUT = ", f"{file_stem(g.name)}.keras"),
         *_onnx_outputs_lines(g, setup),
         "#: Training data: one .npz or .csv file, or NAME=FILE.npy per input and output",
         "#: (relative to this script's folder); None: --data must name it.",
