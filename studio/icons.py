@@ -4,11 +4,12 @@ on both the light and the dark theme)."""
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
 from PySide6.QtGui import QIcon
 
-ICON_FOLDER = Path(__file__).resolve().parent.parent / "resources" / "icons"
+from codegen.bundled import bundled_folder
+
+ICON_FOLDER = bundled_folder("icons")
 
 
 @cache

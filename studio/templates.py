@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from codegen.bundled import bundled_folder
 from graph import ModelGraph, load
 
-TEMPLATE_FOLDER = Path(__file__).resolve().parent.parent / "resources" / "templates"
+TEMPLATE_FOLDER = bundled_folder("templates")
 
 
 @dataclass(frozen=True)

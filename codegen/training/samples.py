@@ -12,10 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
+from codegen.bundled import bundled_folder
 from graph import ModelGraph
 from graph.training import DataSource
 
-DATA_FOLDER = Path(__file__).resolve().parents[2] / "resources" / "data"
+DATA_FOLDER = bundled_folder("data")
 
 
 def bundled_data() -> list[Path]:
