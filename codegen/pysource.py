@@ -339,6 +339,29 @@ def _class_name(graph_name: str) -> str:
     return stem if stem.endswith("Model") else stem + "Model"
 
 
+#: Layer types whose build() makes tensors that are not variables (Normalization: its
+#: mean and variance). A subclassed model builds its layers while Keras traces call()
+#: on torch's "meta" device, where such tensors are placeholders that later read as
+#: uninitialised memory; so these are built in __init__, on the real device.
+_BUILT_IN_INIT = frozenset({"Normalization"})
+
+
+def _build_in_init(attribute: str, shape: tuple[Any, ...]) -> list[str]:
+    """The lines of __init__ that build the layer `attribute` for inputs of `shape`."""
+    return [
+        "        # Built here: built while Keras traces call() on torch's meta device, the",
+        "        # tensors its build() makes would be uninitialised placeholders.",
+        *_layout((f"self.{attribute}.build", Bracket("(", (_literal(shape),), ")")), 2 * _STEP),
+    ]
+
+
+def _subclass_name(graph_name: str) -> str:
+    """The subclassed model's Keras name: the graph's, with '_' for each '.'. On torch a
+    subclassed model's name begins the path of every variable its layers make (a
+    Functional model's does not), and torch refuses a '.' in a parameter's name."""
+    return graph_name.replace(".", "_")
+
+
 def _subclass(plan: _Plan) -> list[str]:
     """The module of the subclass style: a keras.Model subclass, its layers made in
     __init__ (with their names) and its forward pass in call(); several inputs come
@@ -348,15 +371,22 @@ def _subclass(plan: _Plan) -> list[str]:
     Keras 3.15 with torch, that symbolic call builds every layer (real weights, on
     the real device: count_params() and set_weights() work) without computing
     anything, and it needs no sample data: free axes (None) and integer inputs need
-    no made-up sizes or values, which calling on zeros would.
+    no made-up sizes or values, which calling on zeros would. (The call traces on
+    torch's meta device, so layers whose build() makes tensors are built in __init__.)
     """
     g, names, step = plan.g, plan.names, _STEP
     cls = names.create_name(_class_name(g.name))
     attrs = Namespace(_model_attributes())
     attr: dict[int, str] = {}
-    init = [
-        "    def __init__(self, **kwargs):",
-        *_statement(2 * step, "", _call("kwargs.setdefault", [('"name"',), _literal(g.name)])),
+    name = _subclass_name(g.name)
+    init = ["    def __init__(self, **kwargs):"]
+    if name != g.name:
+        init += [
+            "        # The graph's name with '_' for '.': torch refuses a '.' in variable paths,",
+            "        # and a subclassed model's name begins them.",
+        ]
+    init += [
+        *_statement(2 * step, "", _call("kwargs.setdefault", [('"name"',), _literal(name)])),
         "        super().__init__(**kwargs)",
     ]
     graph_inputs = g.inputs
@@ -375,6 +405,9 @@ def _subclass(plan: _Plan) -> list[str]:
             attr[layer_id] = attrs.create_name(layer.name, _name_room(layer.type))
             make = _layer_expr(layer.type, layer.params, layer.name)
             init += _statement(2 * step, f"self.{attr[layer_id]}", make)
+            if layer.type in _BUILT_IN_INIT:
+                (source,) = plan.report.sources[node]
+                init += _build_in_init(attr[layer_id], plan.report.nodes[source].shape)
         args = _call_args(g.spec(node), plan.inputs(node))
         call += _statement(2 * step, plan.var[node], (f"self.{attr[layer_id]}", args))
     call += _layout(("return ", *_list_or_single([plan.var[n] for n in g.outputs])), 2 * step)
