@@ -370,11 +370,12 @@ def test_odd_names_become_legal_unshadowing_identifiers(style):
 @settings(max_examples=60, deadline=None)
 @given(name=st.text(max_size=40))
 def test_any_graph_name_is_written_as_an_escaped_string(name):
+    """As it is, but for a subclass's '.', which torch refuses in its variable paths."""
     g = chain(("Dense", {"units": 2}), name=name)
     for style in STYLES:
         tree = ast.parse(to_python(g, style))
         strings = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)]
-        assert name in strings
+        assert (name.replace(".", "_") if style == "subclass" else name) in strings
 
 
 def test_invalid_graph_is_refused_with_its_problems():
