@@ -48,7 +48,6 @@ ACTIVATIONS = {
 
 #: initializer name -> the class Keras makes of it (its config's class_name)
 INITIALIZERS = {
-    "Constant": "Constant",
     "GlorotNormal": "GlorotNormal",
     "GlorotUniform": "GlorotUniform",
     "HeNormal": "HeNormal",
@@ -67,7 +66,6 @@ INITIALIZERS = {
     "TruncatedNormal": "TruncatedNormal",
     "VarianceScaling": "VarianceScaling",
     "Zeros": "Zeros",
-    "constant": "Constant",
     "glorot_normal": "GlorotNormal",
     "glorot_uniform": "GlorotUniform",
     "he_normal": "HeNormal",
@@ -109,6 +107,11 @@ INITIALIZER_ARGS = {
     "Zeros": (),
 }
 
+#: initializer class -> the arguments its config must give
+INITIALIZER_NEEDS = {
+    "Constant": ("value",),
+}
+
 #: regularizer name -> the class Keras makes of it
 REGULARIZERS = {
     "L1": "L1",
@@ -129,6 +132,9 @@ REGULARIZER_ARGS = {
     "OrthogonalRegularizer": ("factor", "mode"),
 }
 
+#: regularizer class -> the arguments its config must give
+REGULARIZER_NEEDS = {}
+
 #: constraint name -> the class Keras makes of it
 CONSTRAINTS = {
     "MaxNorm": "MaxNorm",
@@ -148,6 +154,9 @@ CONSTRAINT_ARGS = {
     "NonNeg": (),
     "UnitNorm": ("axis",),
 }
+
+#: constraint class -> the arguments its config must give
+CONSTRAINT_NEEDS = {}
 
 #: padding modes of most layers
 PADDINGS = ("same", "valid")

@@ -9,9 +9,11 @@ installed Keras and fails when the committed file differs. After a Keras upgrade
 
 What is read: `ALL_OBJECTS_DICT` of keras.src.{activations, initializers,
 regularizers, constraints, losses, metrics} (every name `keras.<module>.get` resolves),
-less the abstract base classes and the classes with a required constructor argument
-(LossFunctionWrapper, IoU, ...), which `get` cannot make from a name, and metrics that do not take
-`(y_true, y_pred)` (Mean, Sum); the names `compile` adds itself ("acc", "crossentropy",
+less the abstract base classes and the names `get` cannot make an object of
+(LossFunctionWrapper and IoU need arguments, Constant its value), and metrics that do
+not take `(y_true, y_pred)` (Mean, Sum); per initializer, regularizer and constraint
+class a config may name (Constant too), its arguments and those a config must give
+(found by leaving each out); the names `compile` adds itself ("acc", "crossentropy",
 "ce"), each checked through Keras's compile utilities; and the padding modes from
 Keras's own refusal of an unknown one.
 """
@@ -77,26 +79,40 @@ def _usable_class(cls: type, base: type | None) -> bool:
     )
 
 
+def _made_from_name(module: Any, name: str) -> bool:
+    """Whether `keras.<module>.get(name)` makes an object. A constructor that needs an
+    optional package (STFT's scipy) counts as making one, so that the result does not
+    depend on what else is installed; Constant, which needs its value, does not."""
+    try:
+        return module.get(name) is not None
+    except ImportError:
+        return True
+    except Exception:
+        return False
+
+
 def _names(module: Any, base: type | None, usable: Callable[[Any], bool]) -> dict[str, str]:
-    """name -> canonical name of every usable entry of `module`'s registry, sorted."""
+    """name -> canonical name of every entry of `module`'s registry that Keras makes an
+    object of from the name alone and that is `usable`, sorted."""
     registry = module.ALL_OBJECTS_DICT
     names = {}
     for name in sorted(registry):
         obj = registry[name]
         if inspect.isclass(obj) and not _usable_class(obj, base):
             continue
-        if usable(obj):
+        if usable(obj) and _made_from_name(module, name):
             names[name] = _canonical(name, obj, registry)
     return names
 
 
-def _class_args(module: Any, names: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
-    """Per class name among `names`, its constructor's keyword arguments in order."""
+def _class_args(module: Any, base: type) -> dict[str, tuple[str, ...]]:
+    """Per class of `module`'s registry that a config can name (Constant included,
+    whose name alone makes nothing), its constructor's keyword arguments in order."""
     registry = module.ALL_OBJECTS_DICT
     args = {}
-    for name in sorted(names):
+    for name in sorted(registry):
         cls = registry[name]
-        if not inspect.isclass(cls) or cls.__name__ != name:
+        if not inspect.isclass(cls) or cls.__name__ != name or not _usable_class(cls, base):
             continue
         params = inspect.signature(cls.__init__).parameters.values()
         args[name] = tuple(
@@ -105,6 +121,27 @@ def _class_args(module: Any, names: Mapping[str, str]) -> dict[str, tuple[str, .
             if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
         )
     return args
+
+
+def _needed_args(module: Any, args: Mapping[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    """Per class, the arguments its config must give though its constructor has a
+    default (Constant's from_config reads config["value"]); only classes with some."""
+    needs = {}
+    for name, names in args.items():
+        cls = module.ALL_OBJECTS_DICT[name]
+        defaults = {p.name: p.default for p in inspect.signature(cls.__init__).parameters.values()}
+        needed = []
+        for arg in names:
+            config = {k: defaults[k] for k in names if k != arg}
+            try:
+                module.get({"class_name": name, "config": config})
+            except ImportError:
+                pass  # an optional package (STFT's scipy), not the config
+            except Exception:
+                needed.append(arg)
+        if needed:
+            needs[name] = tuple(needed)
+    return needs
 
 
 def _class_names(module: Any, names: Mapping[str, str]) -> dict[str, str]:
@@ -160,15 +197,21 @@ def tables() -> dict[str, Any]:
     loss_names.update(_compile_names(keras, True, _COMPILE_LOSSES))
     metric_names = _names(metrics, keras.metrics.Metric, _takes_targets)
     metric_names.update(_compile_names(keras, False, _COMPILE_METRICS))
+    init_args = _class_args(initializers, keras.initializers.Initializer)
+    reg_args = _class_args(regularizers, keras.regularizers.Regularizer)
+    con_args = _class_args(constraints, keras.constraints.Constraint)
     return {
         "KERAS_VERSION": keras.__version__,
         "ACTIVATIONS": _names(activations, None, anything),
         "INITIALIZERS": _class_names(initializers, init),
-        "INITIALIZER_ARGS": _class_args(initializers, init),
+        "INITIALIZER_ARGS": init_args,
+        "INITIALIZER_NEEDS": _needed_args(initializers, init_args),
         "REGULARIZERS": _class_names(regularizers, reg),
-        "REGULARIZER_ARGS": _class_args(regularizers, reg),
+        "REGULARIZER_ARGS": reg_args,
+        "REGULARIZER_NEEDS": _needed_args(regularizers, reg_args),
         "CONSTRAINTS": _class_names(constraints, con),
-        "CONSTRAINT_ARGS": _class_args(constraints, con),
+        "CONSTRAINT_ARGS": con_args,
+        "CONSTRAINT_NEEDS": _needed_args(constraints, con_args),
         "PADDINGS": _paddings(False),
         "CAUSAL_PADDINGS": _paddings(True),
         "LOSSES": dict(sorted(loss_names.items())),
@@ -184,6 +227,9 @@ _COMMENTS = {
     "REGULARIZER_ARGS": "regularizer class -> its constructor's arguments",
     "CONSTRAINTS": "constraint name -> the class Keras makes of it",
     "CONSTRAINT_ARGS": "constraint class -> its constructor's arguments",
+    "INITIALIZER_NEEDS": "initializer class -> the arguments its config must give",
+    "REGULARIZER_NEEDS": "regularizer class -> the arguments its config must give",
+    "CONSTRAINT_NEEDS": "constraint class -> the arguments its config must give",
     "PADDINGS": "padding modes of most layers",
     "CAUSAL_PADDINGS": "padding modes of 1-D convolutions",
     "LOSSES": "loss name -> the name shared by its aliases (mae, MAE, MeanAbsoluteError, ...)",
