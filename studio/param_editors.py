@@ -22,6 +22,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QValidator, QWheelEvent
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
@@ -310,8 +311,10 @@ class KerasObjectEditor(ParamEditor):
         self.line = QLineEdit()
         self.line.setPlaceholderText('{"class_name": ..., "config": {...}}')
         self.line.editingFinished.connect(self._commit_if_changed)
+        # The line under the combo, full width, and only for an object: JSON is long.
+        self._layout.setDirection(QBoxLayout.Direction.TopToBottom)
         self._layout.addWidget(self.combo)
-        self._layout.addWidget(self.line, 1)
+        self._layout.addWidget(self.line)
         self._shown = ""
         self._value: Any = None
 
@@ -337,7 +340,9 @@ class KerasObjectEditor(ParamEditor):
             self.combo.setCurrentIndex(self.combo.findData(value))
             self._shown = ""
         self.line.setText(self._shown)
-        self.line.setEnabled(isinstance(value, Mapping))
+        self.line.setCursorPosition(0)  # the class name first
+        self.line.setToolTip(self._shown)
+        self.line.setVisible(isinstance(value, Mapping))
 
     def _on_picked(self) -> None:
         if self.combo.currentData() != _WITH_ARGUMENTS:
@@ -345,7 +350,7 @@ class KerasObjectEditor(ParamEditor):
             return
         class_name = self.kind.class_of(self._value)
         if class_name is None:  # from None: nothing to start from, so wait for the text
-            self.line.setEnabled(True)
+            self.line.setVisible(True)
             self.line.setFocus()
             return
         self.set_value(freeze({"class_name": class_name, "config": {}}))
