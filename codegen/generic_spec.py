@@ -30,7 +30,8 @@ from codegen.keras_env import import_keras
 from codegen.keras_layers import call_layer, make_layer
 from graph.errors import ShapeError
 from graph.infer import check_params
-from graph.params import REQUIRED, Bool, Float, Int, Kind, Param, freeze, thaw
+from graph.layers import common
+from graph.params import REQUIRED, Bool, Choice, Float, Int, Kind, Param, freeze, thaw
 from graph.shapes import Shape
 from graph.spec import FLOATX, LayerSpec, Params, Ports, add_resolver, builtin_specs, get_spec
 
@@ -75,7 +76,7 @@ def _is_json_like(value: Any) -> bool:
 
 @dataclass(frozen=True)
 class Text(Kind):
-    """Any string: Keras's free-text arguments (modes, initializer names, equations)."""
+    """Any string: Keras's free-text arguments (modes, equations)."""
 
     def problem(self, value: Any) -> str | None:
         return None if isinstance(value, str) else f"must be {self.describe()}"
@@ -260,7 +261,7 @@ def _params_of(cls: type) -> tuple[Param, ...]:
         help_text = helps.get(arg.name, "")
         if arg.default is not arg.empty:
             if _is_json_like(arg.default):
-                kind = _kind_of(arg.default)
+                kind = _kind_of(arg.name, freeze(arg.default))
                 params.append(Param(arg.name, kind, freeze(arg.default), help_text))
         elif arg.name == _LAYER_ARG:
             params.append(
@@ -271,8 +272,24 @@ def _params_of(cls: type) -> tuple[Param, ...]:
     return tuple(params)
 
 
-def _kind_of(default: Any) -> Kind:
-    """The kind of a param, guessed from its Keras default (None says nothing)."""
+#: Kinds of arguments by the end of their name, as Keras names them across its layers:
+#: any initializer Keras has (the layer's build judges the weight's shape), regularizer,
+#: constraint or activation.
+_KINDS_BY_SUFFIX: tuple[tuple[str, Kind], ...] = (
+    ("_initializer", common.keras_object_kind("initializers")),
+    ("_regularizer", common.REGULARIZER),
+    ("_constraint", common.CONSTRAINT),
+    ("activation", Choice(common.ACTIVATIONS)),
+)
+
+
+def _kind_of(name: str, default: Any) -> Kind:
+    """The kind of a param: by its name where Keras's naming tells (an initializer, a
+    regularizer ...) and that kind takes the default, else guessed from its Keras
+    default (None says nothing)."""
+    for suffix, kind in _KINDS_BY_SUFFIX:
+        if name.endswith(suffix) and kind.problem(default) is None:
+            return kind
     if isinstance(default, bool):
         return Bool()
     if isinstance(default, int):

@@ -32,6 +32,7 @@ from codegen.keras_env import allow_depth, import_keras
 from codegen.keras_params import ImportNotes, ParamConverter, plain
 from codegen.keras_safety import ImportRefused, code_in_layer, load_checked
 from codegen.layout import layered_layout
+from codegen.scalar_ops import Rescaled, as_rescaling
 from graph import ModelGraph, ParamError, validate
 from graph.naming import valid_name
 from graph.shapes import fmt
@@ -156,7 +157,17 @@ class _Importer:
             op = call.operation
             label = f"{type(op).__name__} '{op.name}'"
             if not isinstance(op, self.keras.layers.Layer):
-                # A keras.ops operation: refused only if a layer takes its output (the
+                rescaled = as_rescaling(self.keras, op, call)
+                node = (
+                    None
+                    if rescaled is None
+                    else self.add_rescaling(label, op, rescaled, tensors, prefix)
+                )
+                if node is not None:
+                    self.keras_shapes[node] = tuple(call.outputs[0].shape)
+                    tensors[id(call.outputs[0])] = node
+                    continue
+                # Another keras.ops operation: refused only if a layer takes its output (the
                 # masks Keras computes itself, e.g. for Embedding(mask_zero=True), are not).
                 reason = f"{label}: a Keras operation, not a layer (a graph holds layers only)"
                 self.unusable.update({id(t): reason for t in call.outputs})
@@ -356,6 +367,31 @@ class _Importer:
             self.keras_layers[node] = op
         for port, src in sources:
             self.g.connect(src, node, port)
+        return node
+
+    def add_rescaling(
+        self,
+        label: str,
+        op: Any,
+        rescaled: Rescaled,
+        tensors: dict[int, str],
+        prefix: str | None,
+    ) -> str | None:
+        """The Rescaling node of a tensor-and-number operation (see codegen.scalar_ops),
+        or None if its input has no node (the refusal is recorded)."""
+        sources = self.nodes_of(tensors, [("input", rescaled.tensor)])
+        if sources is None:
+            return None
+        node = self.add_layer_node(label, "Rescaling", op, rescaled.params, prefix)
+        if node is None:
+            return None
+        self.g.connect(sources[0][1], node, "input")
+        shown = ", ".join(f"{k}={v!r}" for k, v in rescaled.params.items())
+        self.notes.add(
+            label,
+            f"the operation {rescaled.text} is imported as a Rescaling({shown}) layer, "
+            "which computes the same",
+        )
         return node
 
     def add_layer_node(

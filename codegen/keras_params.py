@@ -1,25 +1,22 @@
 """Keras layer configs -> graph params, noting what the graph cannot hold.
 
 Params come from each layer's `get_config()`: only those its spec declares, and only
-where they differ from the spec's default. Initializers and regularizers become the
-spec's names; one that has no name (EfficientNet's VarianceScaling with mode
-"fan_out", an L2 with its own factor) becomes the closest name, with a note. A config
-entry the spec lacks (a constraint, say) is left out with a note when its value is not
-Keras's default.
+where they differ from the spec's default. An initializer, regularizer or constraint
+becomes the name Keras makes exactly that object from, or else the object with all its
+arguments, as the config holds it (EfficientNet's VarianceScaling(scale=2.0,
+mode="fan_out", ...), an L2 with its own factor, a seeded initializer). A config entry
+the spec lacks is left out with a note when its value is not Keras's default.
 """
 
 from __future__ import annotations
 
 import inspect
-import math
 from collections.abc import Mapping
 from functools import cache
-from itertools import pairwise
 from types import MappingProxyType
 from typing import Any
 
-from graph.layers.common import INITIALIZERS, REGULARIZERS
-from graph.params import Param, freeze
+from graph.params import KerasObject, Param, freeze
 from graph.spec import LayerSpec, get_spec
 
 
@@ -44,7 +41,7 @@ class ParamConverter:
         self.keras = keras
         self.notes = notes
         self.refused = refused
-        self.candidates: dict[tuple[str, Any], tuple[str, dict] | None] = {}
+        self.candidates: dict[tuple[str, str], dict[str, Any]] = {}
 
     def from_config(
         self, label: str, spec: LayerSpec, cls: type, config: Mapping[str, Any]
@@ -65,8 +62,8 @@ class ParamConverter:
 
     def value(self, label: str, param: Param, raw: Any) -> Any:
         module = raw.get("module") if isinstance(raw, Mapping) else None
-        if module in _NAMED_OBJECTS:
-            return self.named(label, param, raw, module)
+        if module in _KERAS_OBJECTS:
+            return self.keras_object(label, param, raw, module)
         if module == "keras.layers":
             return self.nested_layer(f"{label} (its {param.name})", raw)
         value = freeze(plain(raw))
@@ -87,51 +84,39 @@ class ParamConverter:
         params = self.from_config(label, spec, cls, raw["config"])
         return _REFUSED if params is None else freeze({"type": layer_type, "params": params})
 
-    def named(self, label: str, param: Param, raw: Mapping[str, Any], module: str) -> Any:
-        """The name (among those the param accepts) of a serialized initializer or
-        regularizer: the one Keras makes exactly the same object from, else the
-        closest (with a note)."""
-        names = (param.default, *_NAMED_OBJECTS[module])
-        choices = [n for n in dict.fromkeys(names) if n and param.kind.problem(n) is None]
-        obj = self.keras.saving.deserialize_keras_object(raw)
-        family, attrs = _fingerprint(obj)
-        best, best_distance = None, math.inf
-        for name in choices:
-            candidate = self.candidate(module, name)
-            if candidate is None or candidate[0] != family:
-                continue
-            distance = sum(
-                not _close(attrs.get(k), candidate[1].get(k)) for k in {*attrs, *candidate[1]}
+    def keras_object(self, label: str, param: Param, raw: Mapping[str, Any], module: str) -> Any:
+        """A serialized initializer, regularizer or constraint as the param holds it:
+        the name Keras makes exactly this object from (the param's default first, so
+        that it is left out), else the object itself with all its arguments."""
+        kind = param.kind
+        if not isinstance(kind, KerasObject) or module != f"keras.{kind.family}":
+            self.refused.append(
+                f"{label}: {param.name} is a {module} object; the graph takes "
+                f"{kind.describe()} there. Received: {_short(raw)}"
             )
-            if distance < best_distance:
-                best, best_distance = name, distance
-        shown = f"{family}({', '.join(f'{k}={v!r}' for k, v in attrs.items() if v is not None)})"
-        if best is None:
-            self.notes.add(
-                label,
-                f"{param.name} {shown} has no counterpart in the graph; imported as the "
-                f"default, {param.default!r}",
-            )
-            return param.default
-        if best_distance:
-            self.notes.add(
-                label,
-                f"{param.name} {shown} has no name in the graph; imported as the closest, {best!r}",
-            )
-        seed = raw["config"].get("seed") if isinstance(raw.get("config"), Mapping) else None
-        if seed is not None:
-            self.notes.add(label, f"{param.name} seed {seed!r} is not kept")
-        return best
+            return _REFUSED
+        held = {"class_name": raw.get("class_name"), "config": plain(raw.get("config", {}))}
+        candidates = (param.default, *kind.offered)
+        for name in dict.fromkeys(n for n in candidates if isinstance(n, str)):
+            if kind.problem(name) is None and self.serialized(module, name) == held:
+                return name
+        value = freeze(held)
+        reason = kind.problem(value)
+        if reason is not None:
+            self.refused.append(f"{label}: {param.name} {reason}. Received: {_short(raw)}")
+            return _REFUSED
+        return value
 
-    def candidate(self, module: str, name: str) -> tuple[str, dict] | None:
-        """The fingerprint of Keras's object for `name`, once per import."""
+    def serialized(self, module: str, name: str) -> dict[str, Any] | None:
+        """{"class_name", "config"} of the object Keras makes from `name`, once per import."""
         key = (module, name)
         if key not in self.candidates:
-            try:
-                obj = getattr(self.keras, module.removeprefix("keras.")).get(name)
-            except ValueError:
-                obj = None  # a spec choice this Keras lacks
-            self.candidates[key] = None if obj is None else _fingerprint(obj)
+            family = getattr(self.keras, module.removeprefix("keras."))
+            config = self.keras.saving.serialize_keras_object(family.get(name))
+            self.candidates[key] = {
+                "class_name": config["class_name"],
+                "config": plain(config["config"]),
+            }
         return self.candidates[key]
 
     def note_unexpressed(
@@ -171,8 +156,8 @@ def _constructor_defaults(cls: type) -> Mapping[str, Any]:
     return MappingProxyType(defaults)
 
 
-#: Serialized objects that graph params hold by name: their module -> the names.
-_NAMED_OBJECTS = {"keras.initializers": INITIALIZERS, "keras.regularizers": REGULARIZERS}
+#: The modules of the serialized objects that graph params hold (see KerasObject).
+_KERAS_OBJECTS = frozenset({"keras.initializers", "keras.regularizers", "keras.constraints"})
 
 #: Config entries every layer has, handled apart (name, frozen state, dtype policy).
 _LAYER_BASICS = {"name", "trainable", "dtype"}
@@ -217,30 +202,6 @@ def plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
     return value
-
-
-def _fingerprint(obj: Any) -> tuple[str, dict]:
-    """(family, settings) of a Keras initializer or regularizer, seed left out.
-
-    The family is the class just below Keras's base classes, so HeNormal and a
-    VarianceScaling with the same scale, mode and distribution compare equal.
-    """
-    mro = type(obj).__mro__
-    bases = ("Initializer", "RandomInitializer", "Regularizer")
-    family = next((cls for cls, parent in pairwise(mro) if parent.__name__ in bases), type(obj))
-    settings = family.get_config(obj)
-    settings.pop("seed", None)
-    return family.__name__, settings
-
-
-def _close(a: Any, b: Any) -> bool:
-    if isinstance(a, float) or isinstance(b, float):
-        return (
-            isinstance(a, (int, float))
-            and isinstance(b, (int, float))
-            and math.isclose(a, b, rel_tol=1e-6)
-        )
-    return a == b
 
 
 def _short(value: Any, limit: int = 80) -> str:

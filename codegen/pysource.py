@@ -23,6 +23,7 @@ from codegen.build import checked_report
 from codegen.identifiers import MAX_STEM, Namespace
 from codegen.keras_env import import_keras, recursion_limit_for
 from graph import ModelGraph, Report, get_spec
+from graph.params import KerasObject, Param
 from graph.spec import LayerSpec
 
 #: The line length generated text is laid out for (the project's ruff setting).
@@ -166,10 +167,30 @@ def _kwarg(name: str, value: Expr) -> Expr:
     return (f"{name}=", *value)
 
 
+def _param_literal(param: Param, value: Any) -> Expr:
+    """A param's value as an expression: an initializer, regularizer or constraint with
+    arguments as the Keras object (`keras.initializers.VarianceScaling(scale=2.0)`),
+    anything else as a literal."""
+    if isinstance(param.kind, KerasObject) and isinstance(value, Mapping):
+        config = value.get("config", {})
+        args = [_kwarg(k, _json_literal(v)) for k, v in config.items()]
+        return _call(f"keras.{param.kind.family}.{value['class_name']}", args)
+    return _literal(value)
+
+
+def _json_literal(value: Any) -> Expr:
+    """A JSON value as Keras's configs hold it: lists stay lists (MaxNorm's axis)."""
+    if isinstance(value, tuple):
+        return (Bracket("[", tuple(_json_literal(v) for v in value), "]", explode=True),)
+    return _literal(value)
+
+
 def _layer_expr(layer_type: str, params: Mapping[str, Any], name: str | None = None) -> Expr:
     """`keras.layers.Type(param=..., name=...)`: the params set, in the spec's order."""
     spec = get_spec(layer_type)
-    args = [_kwarg(p.name, _literal(params[p.name])) for p in spec.params if p.name in params]
+    args = [
+        _kwarg(p.name, _param_literal(p, params[p.name])) for p in spec.params if p.name in params
+    ]
     if name is not None:
         args.append(_kwarg("name", (_string(name),)))
     callee = "keras.Input" if layer_type == "Input" else f"keras.layers.{layer_type}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
@@ -308,3 +309,107 @@ class Param:
     def problem(self, value: Any) -> str | None:
         """Why `value` is refused for this parameter, or None."""
         return self.kind.problem(value)
+
+
+def _is_plain_scalar(value: object) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return value is None or isinstance(value, (bool, int, str))
+
+
+def _is_plain_arg(value: object) -> bool:
+    """A JSON number, string, bool or null, or a list of them (an axis list)."""
+    if isinstance(value, tuple):
+        return all(_is_plain_scalar(v) for v in value)
+    return _is_plain_scalar(value)
+
+
+@dataclass(frozen=True)
+class KerasObject(Kind):
+    """A Keras initializer, regularizer or constraint, held as a layer's config holds it:
+    a name Keras knows ("he_normal"), or the object with its arguments,
+    {"class_name": "VarianceScaling", "config": {"scale": 2.0, "mode": "fan_out"}}.
+
+    `family` is Keras's module ("initializers"); `names` maps every accepted name to
+    its class, and `classes` each accepted class to its constructor's arguments (both
+    from graph.keras_names, possibly narrowed by the caller); a config may give any of
+    those arguments, as plain JSON values, and must give those in `needs` (Keras's
+    Constant reads its value from the config). `none`: None (no object) is accepted too.
+    """
+
+    family: str
+    names: tuple[tuple[str, str], ...]
+    classes: tuple[tuple[str, tuple[str, ...]], ...]
+    none: bool = False
+    needs: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @cached_property
+    def _class_by_name(self) -> dict[str, str]:
+        return dict(self.names)
+
+    @cached_property
+    def _args_by_class(self) -> dict[str, tuple[str, ...]]:
+        return dict(self.classes)
+
+    @property
+    def _single(self) -> str:
+        return self.family.removesuffix("s")
+
+    @property
+    def offered(self) -> tuple[str, ...]:
+        """The names to offer: Keras's lowercase ones (class names are accepted too)."""
+        return tuple(name for name, _ in self.names if name.islower())
+
+    def class_of(self, value: Any) -> str | None:
+        """The class a valid value makes (None for None)."""
+        if isinstance(value, str):
+            return self._class_by_name.get(value)
+        if isinstance(value, Mapping):
+            return value.get("class_name")
+        return None
+
+    def problem(self, value: Any) -> str | None:
+        if value is None:
+            return None if self.none else f"must be {self.describe()}"
+        if isinstance(value, str):
+            return None if value in self._class_by_name else f"must be {self.describe()}"
+        if not isinstance(value, Mapping):
+            return f"must be {self.describe()}"
+        return self._object_problem(value)
+
+    def _object_problem(self, value: Mapping[str, Any]) -> str | None:
+        keys = set(value)
+        if not keys <= {"class_name", "config"} or "class_name" not in keys:
+            return f"must be {self.describe()}. Received keys: {', '.join(sorted(keys))}"
+        class_name = value["class_name"]
+        args = self._args_by_class.get(class_name) if isinstance(class_name, str) else None
+        if args is None:
+            known = ", ".join(name for name, _ in self.classes)
+            return f"must name a Keras {self._single} class ({known}). Received: {class_name!r}"
+        config = value.get("config", {})
+        if not isinstance(config, Mapping):
+            return f"must have a config object of {class_name}'s arguments"
+        unknown = [k for k in config if k not in args]
+        if unknown:
+            return (
+                f"must give only {class_name}'s arguments ({', '.join(args) or 'none'}). "
+                f"Received: {', '.join(map(str, unknown))}"
+            )
+        missing = [k for k in dict(self.needs).get(class_name, ()) if k not in config]
+        if missing:
+            return f"must give {class_name}'s {', '.join(missing)} in its config"
+        bad = [k for k, v in config.items() if not _is_plain_arg(v)]
+        if bad:
+            return (
+                f"must give plain JSON values (numbers, strings, true/false, null or lists "
+                f"of them) to {class_name}'s {', '.join(bad)}"
+            )
+        return None
+
+    def describe(self) -> str:
+        single = self.family.removesuffix("s")
+        text = (
+            f"a Keras {single} name (e.g. {', '.join(self.offered[:3])}) or "
+            f'{{"class_name": ..., "config": {{...}}}}'
+        )
+        return f"None or {text}" if self.none else text

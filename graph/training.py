@@ -2,7 +2,8 @@
 
 Plain immutable data, free of Keras, so the graph file, the studio's form, `kgs train`
 and generated training scripts all read one description. Names are Keras's own
-(loss, metric and optimizer identifiers, callback arguments), so turning a setup into
+(loss, metric and optimizer identifiers, callback arguments; every loss and metric
+name Keras accepts, from `graph.keras_names`), so turning a setup into
 `model.compile(...)` and `model.fit(...)` arguments is a lookup, not a translation.
 
 An output's loss or metrics left unset (None) are inferred from its layer's
@@ -16,12 +17,13 @@ file with a bad setup still opens and can be fixed.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import PurePath, PurePosixPath, PureWindowsPath
 from types import MappingProxyType
 from typing import Any, ClassVar
 
+from graph import keras_names
 from graph.errors import GraphError
 from graph.model import ModelGraph
 from graph.spec import get_spec
@@ -31,60 +33,36 @@ OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "adagrad", "adadelta", "adamax"
 #: An output's loss when it is trained by the other outputs only.
 NO_LOSS = "none"
 
-LOSSES = (
-    "sparse_categorical_crossentropy",
-    "categorical_crossentropy",
-    "binary_crossentropy",
-    "binary_focal_crossentropy",
-    "categorical_focal_crossentropy",
-    "mean_squared_error",
-    "mean_absolute_error",
-    "mean_absolute_percentage_error",
-    "mean_squared_logarithmic_error",
-    "huber",
-    "log_cosh",
-    "kl_divergence",
-    "poisson",
-    "hinge",
-    "squared_hinge",
-    "categorical_hinge",
-    "cosine_similarity",
-    "mse",
-    "mae",
-    "mape",
-    "msle",
-)
+#: Every loss name Keras accepts, its aliases included (mae, MAE, MeanAbsoluteError).
+ACCEPTED_LOSSES: Mapping[str, str] = MappingProxyType(keras_names.LOSSES)
+
+#: The losses the studio offers: Keras's lowercase names (aliases like mae included,
+#: class names like MeanAbsoluteError left out, though accepted).
+LOSSES = tuple(name for name in ACCEPTED_LOSSES if name.islower())
 
 #: The book's custom metric (chapter 7): root mean squared error of softmax outputs
 #: against integer labels. codegen.training.custom_metrics implements it.
 SPARSE_RMSE = "sparse_rmse"
 
-METRICS = (
-    "accuracy",
-    "binary_accuracy",
-    "categorical_accuracy",
-    "sparse_categorical_accuracy",
-    "top_k_categorical_accuracy",
-    "sparse_top_k_categorical_accuracy",
-    "mae",
-    "mse",
-    "mape",
-    "msle",
-    "root_mean_squared_error",
-    "auc",
-    "precision",
-    "recall",
-    "binary_crossentropy",
-    "categorical_crossentropy",
-    "sparse_categorical_crossentropy",
-    "kl_divergence",
-    "poisson",
-    "cosine_similarity",
-    SPARSE_RMSE,
+#: Every metric name Keras accepts (aliases included), and the book's custom one.
+ACCEPTED_METRICS: Mapping[str, str] = MappingProxyType(
+    {**keras_names.METRICS, SPARSE_RMSE: SPARSE_RMSE}
 )
 
+#: The metrics the studio offers, as LOSSES.
+METRICS = tuple(name for name in ACCEPTED_METRICS if name.islower())
+
+
+def canonical_loss(name: str) -> str:
+    """The name that every alias of loss `name` shares ("mae" -> "mean_absolute_error");
+    `name` itself when Keras does not know it."""
+    return ACCEPTED_LOSSES.get(name, name)
+
+
 #: Losses whose targets are class indices rather than arrays shaped like the output.
-SPARSE_LOSSES = frozenset({"sparse_categorical_crossentropy"})
+SPARSE_LOSSES = frozenset(
+    name for name in ACCEPTED_LOSSES if canonical_loss(name) == "sparse_categorical_crossentropy"
+)
 
 DATA_SUFFIXES = (".npz", ".csv")
 
@@ -267,7 +245,7 @@ def output_activation(g: ModelGraph, node_id: str) -> str:
     return activation if isinstance(activation, str) else "linear"
 
 
-#: Losses of classifiers, whose natural metric is accuracy.
+#: Losses of classifiers (by canonical name), whose natural metric is accuracy.
 _CLASSIFICATION_LOSSES = frozenset(
     {
         "sparse_categorical_crossentropy",
@@ -278,6 +256,7 @@ _CLASSIFICATION_LOSSES = frozenset(
         "hinge",
         "squared_hinge",
         "categorical_hinge",
+        "crossentropy",
     }
 )
 
@@ -307,7 +286,7 @@ def default_metrics(loss: str) -> tuple[str, ...]:
     classifier's loss, mae for a regression's, none without a loss."""
     if loss == NO_LOSS:
         return ()
-    return ("accuracy",) if loss in _CLASSIFICATION_LOSSES else ("mae",)
+    return ("accuracy",) if canonical_loss(loss) in _CLASSIFICATION_LOSSES else ("mae",)
 
 
 def default_output(g: ModelGraph, node_id: str, target: str | None = None) -> OutputSetup:
@@ -386,10 +365,15 @@ def log_names(
 # ------------------------------------------------------------------ problems
 
 
-def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> str | None:
+def _one_of(
+    name: str, value: str, allowed: Collection[str], offered: Collection[str] | None = None
+) -> str | None:
+    """None when `value` is `allowed`, else why not, listing the `offered` names
+    (default: all allowed ones)."""
     if value in allowed:
         return None
-    return f"unknown {name} {value!r}. Expected one of: {', '.join(allowed)}"
+    shown = allowed if offered is None else offered
+    return f"unknown {name} {value!r}. Expected one of: {', '.join(shown)}"
 
 
 def _finite(value: float) -> bool:
@@ -414,11 +398,11 @@ def _output_problems(name: str, out: OutputSetup) -> list[str]:
     where = f"training.outputs.{name}"
     problems = []
     if out.loss is not None and out.loss != NO_LOSS:
-        reason = _one_of("loss", out.loss, LOSSES)
+        reason = _one_of("loss", out.loss, ACCEPTED_LOSSES, LOSSES)
         if reason:
             problems.append(f"{where}.loss: {reason} (or '{NO_LOSS}')")
     for metric in out.metrics or ():
-        reason = _one_of("metric", metric, METRICS)
+        reason = _one_of("metric", metric, ACCEPTED_METRICS, METRICS)
         if reason:
             problems.append(f"{where}.metrics: {reason}")
     if not _finite(out.loss_weight) or out.loss_weight < 0:

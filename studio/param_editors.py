@@ -15,12 +15,14 @@ editor's own bounds come from its kind, so spin boxes rarely propose a refused v
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QValidator, QWheelEvent
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
@@ -30,7 +32,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from graph.params import Bool, Choice, Float, Int, IntTuple, Kind, Optional, freeze, thaw
+from graph.params import (
+    Bool,
+    Choice,
+    Float,
+    Int,
+    IntTuple,
+    KerasObject,
+    Kind,
+    Optional,
+    freeze,
+    thaw,
+)
 
 #: Spin box limits where a kind sets none (QSpinBox holds a C int).
 _INT_LIMIT = 2**31 - 1
@@ -272,6 +285,95 @@ class LiteralEditor(ParamEditor):
             self._commit()
 
 
+#: The combo entry of a Keras object with arguments (its JSON is on the line beside).
+_WITH_ARGUMENTS = "(with arguments)"
+
+
+class KerasObjectEditor(ParamEditor):
+    """An initializer, regularizer or constraint: a combo of Keras's names (None where
+    accepted) and a line for the object with its arguments, as JSON:
+    {"class_name": "VarianceScaling", "config": {"scale": 2.0, "mode": "fan_out"}}.
+
+    Picking a name commits it; picking "(with arguments)" commits the current name's
+    class with no arguments (the same object), to be edited on the line. The line
+    commits on Enter or focus loss; text that is not JSON is reported as unreadable.
+    """
+
+    def __init__(self, kind: KerasObject, parent: QWidget | None = None) -> None:
+        super().__init__(kind, parent)
+        self.combo = _Combo()
+        if kind.none:
+            self.combo.addItem("None", None)
+        for name in kind.offered:
+            self.combo.addItem(name, name)
+        self.combo.addItem(_WITH_ARGUMENTS, _WITH_ARGUMENTS)
+        self.combo.activated.connect(self._on_picked)
+        self.line = QLineEdit()
+        self.line.setPlaceholderText('{"class_name": ..., "config": {...}}')
+        self.line.editingFinished.connect(self._commit_if_changed)
+        # The line under the combo, full width, and only for an object: JSON is long.
+        self._layout.setDirection(QBoxLayout.Direction.TopToBottom)
+        self._layout.addWidget(self.combo)
+        self._layout.addWidget(self.line)
+        self._shown = ""
+        self._value: Any = None
+
+    def value(self) -> Any:
+        text = self.line.text().strip()
+        if self.combo.currentData() != _WITH_ARGUMENTS:
+            return self.combo.currentData()
+        try:
+            if len(text) > _MAX_LITERAL:
+                raise ValueError
+            return freeze(json.loads(text))
+        except (ValueError, RecursionError):
+            raise ValueError(f"cannot read {text!r}: expected {self.kind.describe()}") from None
+
+    def _show(self, value: Any) -> None:
+        self._value = value
+        if isinstance(value, Mapping):
+            self.combo.setCurrentIndex(self.combo.findData(_WITH_ARGUMENTS))
+            self._shown = json.dumps(thaw(value))
+        else:
+            if self.combo.findData(value) < 0:  # an accepted name not offered (HeNormal)
+                self.combo.insertItem(self.combo.count() - 1, str(value), value)
+            self.combo.setCurrentIndex(self.combo.findData(value))
+            self._shown = ""
+        self.line.setText(self._shown)
+        self.line.setCursorPosition(0)  # the class name first
+        self.line.setToolTip(self._shown)
+        self.line.setVisible(isinstance(value, Mapping))
+
+    def _on_picked(self) -> None:
+        if self.combo.currentData() != _WITH_ARGUMENTS:
+            self._propose()
+            return
+        class_name = self.kind.class_of(self._value)
+        if class_name is None:  # from None: nothing to start from, so wait for the text
+            self.line.setVisible(True)
+            self.line.setFocus()
+            return
+        self.set_value(freeze({"class_name": class_name, "config": {}}))
+        self._propose()
+
+    def _commit_if_changed(self) -> None:
+        # editingFinished comes on Enter and again on focus loss: commit a change once.
+        if self.line.text() != self._shown:
+            self._shown = self.line.text()
+            self._propose()
+
+    def _propose(self) -> None:
+        """Commit the value shown, and keep it as the current one: the inspector does not
+        write back the value it is pushing (a refusal writes the graph's back)."""
+        try:
+            value = self.value()
+        except ValueError as error:
+            self.unreadable.emit(str(error))
+            return
+        self._value = value
+        self.committed.emit(value)
+
+
 class OptionalEditor(ParamEditor):
     """A checkbox (set or None) beside the wrapped kind's editor."""
 
@@ -330,6 +432,7 @@ _EDITORS: dict[type[Kind], Callable[[Any], ParamEditor]] = {
     Float: FloatEditor,
     Bool: BoolEditor,
     Choice: ChoiceEditor,
+    KerasObject: KerasObjectEditor,
     IntTuple: _sizes_or_literal,
     Optional: OptionalEditor,
 }

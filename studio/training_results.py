@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtWidgets import QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
-from graph.training import TrainingSetup
+from graph.training import TrainingSetup, canonical_loss
 
-#: Losses whose outputs are class probabilities along the last axis.
+#: Losses (by canonical name) whose outputs are class probabilities along the last axis.
 CLASS_LOSSES = frozenset(
     {
         "sparse_categorical_crossentropy",
@@ -95,7 +95,7 @@ class ResultsView(QWidget):
         for row in range(rows):
             self.table.setItem(row, 0, QTableWidgetItem(str(row + 1)))
             for i, (name, (target, predicted)) in enumerate(predictions.items()):
-                as_class = setup.outputs[name].loss in CLASS_LOSSES
+                as_class = canonical_loss(setup.outputs[name].loss) in CLASS_LOSSES
                 shown = "" if target is None else cell_text(target[row], as_class, False)
                 self.table.setItem(row, 1 + 2 * i, QTableWidgetItem(shown))
                 guess = cell_text(predicted[row], as_class, True)

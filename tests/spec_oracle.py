@@ -79,6 +79,11 @@ def kind_strategy(kind: P.Kind) -> st.SearchStrategy:
         return st.one_of(num, st.lists(num, min_size=1, max_size=4).map(tuple))
     if isinstance(kind, P.Optional):
         return st.one_of(st.none(), kind_strategy(kind.kind))
+    if isinstance(kind, P.KerasObject):
+        needs = dict(kind.needs)
+        objects = [{"class_name": c, "config": {}} for c, _ in kind.classes if c not in needs]
+        values = [name for name, _ in kind.names] + objects + ([None] if kind.none else [])
+        return st.sampled_from(values)
     raise TypeError(f"no strategy for param kind {kind!r}")
 
 

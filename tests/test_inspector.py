@@ -2,6 +2,7 @@
 from the spec's params, refusals shown with the graph's reason and reverted, undo and
 edits elsewhere shown back, shared layers edited from any call site."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -11,12 +12,14 @@ from PySide6.QtWidgets import QApplication
 
 import graph
 from graph import validate
+from graph.params import thaw
 from studio.inspector import Inspector
 from studio.param_editors import (
     BoolEditor,
     ChoiceEditor,
     FloatEditor,
     IntEditor,
+    KerasObjectEditor,
     LiteralEditor,
     OptionalEditor,
     SizesEditor,
@@ -275,3 +278,54 @@ def test_edits_go_to_the_stack_set_last(qtbot, inspector, mnist, stack):
     assert (stack.count(), other.count()) == (0, 1)
     other.undo()
     assert mnist.layer("dense").params["units"] == 512
+
+
+def pick(combo, text):
+    """Pick `text` in a combo as a user's pick in its list does."""
+    combo.setCurrentIndex(combo.findText(text))
+    combo.activated.emit(combo.currentIndex())
+
+
+def test_initializers_take_a_name_or_an_object_with_arguments(
+    qtbot, inspector, mnist, stack, snapshot
+):
+    before = graph.dumps(mnist)
+    inspector.show_node("dense")
+    editor = inspector.fields["kernel_initializer"].editor
+    assert isinstance(editor, KerasObjectEditor)
+    assert editor.combo.currentText() == "glorot_uniform" and editor.line.isHidden()
+    pick(editor.combo, "he_normal")
+    assert mnist.layer("dense").params["kernel_initializer"] == "he_normal"
+    pick(editor.combo, "(with arguments)")  # the same object, its arguments now editable
+    assert thaw(mnist.layer("dense").params["kernel_initializer"]) == {
+        "class_name": "HeNormal",
+        "config": {},
+    }
+    assert (
+        not editor.line.isHidden()
+        and editor.line.text() == '{"class_name": "HeNormal", "config": {}}'
+    )
+    scaled = {
+        "class_name": "VarianceScaling",
+        "config": {"scale": 2.0, "mode": "fan_out", "distribution": "truncated_normal"},
+    }
+    type_into(qtbot, editor.line, json.dumps(scaled))
+    assert thaw(mnist.layer("dense").params["kernel_initializer"]) == scaled
+    snapshot(inspector, "inspector_initializer_object.png")
+    assert stack.count() == 1  # edits of one param in a row are one undo step
+    field = inspector.fields["kernel_initializer"]
+    type_into(qtbot, editor.line, '{"class_name": "VarianceScaling", "config": {"scael": 2.0}}')
+    assert "must give only VarianceScaling's arguments" in field.error.text()
+    assert editor.line.text() == json.dumps(scaled)  # the graph's value again
+    type_into(qtbot, editor.line, '{"class_name": ')
+    assert "cannot read" in field.error.text() and stack.count() == 1
+    constraint = inspector.fields["kernel_constraint"].editor
+    assert constraint.combo.currentText() == "None"
+    pick(constraint.combo, "non_neg")
+    assert mnist.layer("dense").params["kernel_constraint"] == "non_neg"
+    stack.undo()
+    assert thaw(mnist.layer("dense").params["kernel_initializer"]) == scaled
+    assert editor.line.text() == json.dumps(scaled)
+    stack.undo()
+    assert graph.dumps(mnist) == before
+    assert editor.combo.currentText() == "glorot_uniform" and editor.line.isHidden()

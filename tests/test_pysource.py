@@ -427,3 +427,56 @@ def test_namespace_names_are_unique_identifiers(candidates):
     created = [names.create_name(c) for c in candidates]
     assert len(set(created)) == len(created)
     assert all(n.isidentifier() and n.isascii() for n in created)
+
+
+def keras_objects() -> ModelGraph:
+    """Initializers, regularizers and constraints with arguments, and by name."""
+    scaled = {
+        "class_name": "VarianceScaling",
+        "config": {"scale": 2.0, "mode": "fan_out", "distribution": "truncated_normal"},
+    }
+    return chain(
+        (
+            "Conv2D",
+            {
+                "filters": 4,
+                "kernel_size": 3,
+                "kernel_initializer": scaled,
+                "kernel_regularizer": {"class_name": "L1L2", "config": {"l1": 0.01, "l2": 0.001}},
+                "kernel_constraint": {"class_name": "MaxNorm", "config": {"axis": [0, 1, 2]}},
+                "bias_constraint": "non_neg",
+            },
+        ),
+        input_shape=(8, 8, 3),
+        name="keras_objects",
+    )
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_keras_objects_are_written_with_their_arguments(style, tmp_path):
+    g = keras_objects()
+    source = to_python(g, style)
+    call = next(
+        node
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call) and ast.unparse(node.func) == "keras.layers.Conv2D"
+    )
+    written = {k.arg: ast.unparse(k.value) for k in call.keywords}
+    assert written["kernel_initializer"] == (
+        "keras.initializers.VarianceScaling(scale=2.0, mode='fan_out', "
+        "distribution='truncated_normal')"
+    )
+    assert written["kernel_regularizer"] == "keras.regularizers.L1L2(l1=0.01, l2=0.001)"
+    assert written["kernel_constraint"] == "keras.constraints.MaxNorm(axis=[0, 1, 2])"
+    assert written["bias_constraint"] == "'non_neg'"
+    path = tmp_path / "objects.py"
+    path.write_text(source, encoding="utf-8")
+    check = ruff("check", "--no-cache", str(path))
+    assert check.returncode == 0, check.stdout + check.stderr
+    formatted = ruff("format", "--check", "--diff", "--no-cache", str(path))
+    assert formatted.returncode == 0, formatted.stdout + formatted.stderr
+    built = build_model(g).get_layer("conv2d").get_config()
+    generated = run_module(source, tmp_path).build_model().get_layer("conv2d").get_config()
+    assert generated == built
+    assert built["kernel_initializer"]["config"]["mode"] == "fan_out"
+    assert built["kernel_constraint"]["config"] == {"max_value": 2, "axis": [0, 1, 2]}

@@ -62,10 +62,38 @@ def test_choice_lists_name_real_keras_objects():
     keras = import_keras()
     for name in common.ACTIVATIONS:
         assert keras.activations.get(name) is not None
-    for name in common.INITIALIZERS:
-        assert keras.initializers.get(name) is not None
-    for name in common.REGULARIZERS:
-        keras.regularizers.get(name)
+    kinds = {
+        keras.initializers: (common.INITIALIZER, common.VECTOR_INITIALIZER),
+        keras.regularizers: (common.REGULARIZER,),
+        keras.constraints: (common.CONSTRAINT,),
+    }
+    for module, family in kinds.items():
+        for kind in family:
+            for name, class_name in kind.names:
+                assert type(module.get(name)).__name__ == class_name, name
+            for class_name, args in kind.classes:
+                needs = dict(kind.needs).get(class_name, ())
+                config = {"value": 1.0} if needs == ("value",) else {}
+                made = module.get({"class_name": class_name, "config": config})
+                assert set(made.get_config()) <= set(args), class_name
+
+
+def test_initializers_left_out_are_those_keras_cannot_build_there():
+    """Identity builds 2-D weights only (kernels of convolutions have more axes), and
+    Orthogonal no vector; every initializer offered builds kernels and vectors."""
+    keras = import_keras()
+    get = keras.initializers.get
+    with pytest.raises(ValueError):
+        get("identity")((3, 3, 2, 4))
+    with pytest.raises(ValueError):
+        get("orthogonal")((4,))
+    for kind, shapes in (
+        (common.INITIALIZER, [(4, 4), (3, 3, 2, 4)]),
+        (common.VECTOR_INITIALIZER, [(4,)]),
+    ):
+        for name in kind.offered:
+            for shape in shapes:
+                assert tuple(get(name)(shape).shape) == shape, (name, shape)
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.type)

@@ -23,6 +23,7 @@ from graph.training import (
     TrainingSetup,
     log_names,
     resolve,
+    setup_problems,
 )
 from tests.graphs import chain
 
@@ -358,3 +359,18 @@ def test_a_stop_cuts_validation_short_too():
     assert counts == {"train": 2, "test": 1}
     model.evaluate(x, y, batch_size=4, callbacks=[Counter(), monitor], verbose=0)
     assert counts == {"train": 2, "test": 2}
+
+
+def test_every_spelling_keras_accepts_trains_and_logs_as_keras_names_it(tmp_path):
+    """Keras's aliases and class names are accepted, and the history has the names
+    log_names predicts (Keras logs a metric by the string it was given)."""
+    g, setup = line(tmp_path, epochs=1)
+    setup = setup.with_output(
+        "dense",
+        loss="mean_absolute_error",
+        metrics=("mean_absolute_error", "MeanSquaredError", "mape", "r2_score"),
+    )
+    assert setup_problems(g, setup) == []
+    result = Trainer(g, setup).run()
+    assert sorted(result.history) == sorted(log_names(g, setup))
+    assert "val_MeanSquaredError" in result.history

@@ -7,6 +7,8 @@ import pytest
 
 from graph import GraphFileError, ModelGraph, dumps, load, loads, save
 from graph.training import (
+    ACCEPTED_LOSSES,
+    ACCEPTED_METRICS,
     CALLBACKS,
     CONTINUOUS,
     INTEGERS,
@@ -226,7 +228,7 @@ def test_setup_problems_name_each_field():
         validation_split=0.0,
         outputs={
             "priorty": OutputSetup(loss="mse"),
-            "department": OutputSetup(metrics=("acc",), loss_weight=-1.0),
+            "department": OutputSetup(metrics=("accuracy_score",), loss_weight=-1.0),
         },
         data=DataSource("data.txt"),
         callbacks=(EarlyStopping(), EarlyStopping(monitor="loss"), ReduceLROnPlateau(factor=2.0)),
@@ -237,7 +239,7 @@ def test_setup_problems_name_each_field():
         "training.batch_size: must be >= 1",
         "training.outputs.priorty: the model has no output named 'priorty'. "
         "Outputs: priority, department",
-        "training.outputs.department.metrics: unknown metric 'acc'",
+        "training.outputs.department.metrics: unknown metric 'accuracy_score'",
         "training.outputs.department.loss_weight: must be a number >= 0",
         "training.data.path: must end with .npz or .csv",
         "training.callbacks[0] (EarlyStopping).monitor: 'val_loss' needs validation data",
@@ -321,13 +323,17 @@ def test_a_full_setup_is_usable_and_equal_setups_compare_equal():
 
 
 def test_offered_names_are_keras_names():
-    """Every loss, metric, optimizer and callback offered is one Keras knows by that name."""
+    """Every loss and metric accepted, and every optimizer and callback offered, is one
+    Keras knows by that name."""
     from codegen.keras_env import import_keras
     from codegen.training.compiling import compile_arguments, make_callbacks
 
     keras = import_keras()
-    for loss in LOSSES:
-        assert keras.losses.get(loss) is not None, loss
+    from keras.src.trainers.compile_utils import get_loss, get_metric
+
+    y = keras.ops.zeros((2, 3))
+    for loss in ACCEPTED_LOSSES:  # as compile() resolves them ("ce" is compile's own)
+        assert get_loss(loss, y, y) is not None, loss
     g = chain(("Dense", {"units": 3, "activation": "softmax"}))
     for optimizer in OPTIMIZERS:
         setup = resolve(g, TrainingSetup(optimizer=optimizer, learning_rate=0.01))
@@ -335,9 +341,10 @@ def test_offered_names_are_keras_names():
         assert float(built.learning_rate) == pytest.approx(0.01), optimizer
     callbacks = make_callbacks(TrainingSetup(callbacks=tuple(c() for c in CALLBACKS.values())))
     assert [type(c).__name__ for c in callbacks] == list(CALLBACKS)
-    for metric in METRICS:
+    for metric in ACCEPTED_METRICS:
         if metric != SPARSE_RMSE:
-            assert keras.metrics.get(metric) is not None, metric
+            assert get_metric(metric, y, y).name == metric, metric
+    assert set(LOSSES) <= set(ACCEPTED_LOSSES) and set(METRICS) <= set(ACCEPTED_METRICS)
 
 
 def test_callback_defaults_are_keras_own():

@@ -7,8 +7,8 @@ shape and compute in float32; only PReLU has weights.
 from __future__ import annotations
 
 from graph.errors import ShapeError
-from graph.layers.common import VECTOR_INITIALIZERS, regularizer
-from graph.params import Axes, Choice, Float, Optional, Param
+from graph.layers.common import constraint, initializer, regularizer
+from graph.params import Axes, Float, Optional, Param
 from graph.shapes import fmt
 from graph.spec import LayerSpec, register, same_shape
 
@@ -64,13 +64,9 @@ class PReLU(LayerSpec):
     type = "PReLU"
     category = "Activations"
     params = (
-        Param(
-            "alpha_initializer",
-            Choice(("Zeros", *VECTOR_INITIALIZERS)),
-            "Zeros",
-            "Initializer of the learned slopes.",
-        ),
+        initializer("alpha_initializer", "Zeros", "learned slopes", vector=True),
         regularizer("alpha_regularizer", "learned slopes"),
+        constraint("alpha_constraint", "learned slopes"),
         Param(
             "shared_axes",
             Optional(Axes()),

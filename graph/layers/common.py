@@ -1,31 +1,67 @@
 """Parameters that many layers share, written once: activations, initializers,
-regularizers, data formats. The choice lists are Keras's own names (a conformance
-test checks each against Keras's lookup functions).
+regularizers, constraints, data formats. The names are Keras's own, every one Keras
+accepts, from graph.keras_names (generated from Keras's registries); initializers,
+regularizers and constraints may also be objects with arguments (see KerasObject).
 """
 
 from __future__ import annotations
 
-from graph.params import Bool, Choice, Param
+from collections.abc import Mapping
 
-ACTIVATIONS = (
-    None, "linear", "relu", "relu6", "leaky_relu", "elu", "selu", "celu", "gelu",
-    "silu", "swish", "mish", "sigmoid", "hard_sigmoid", "tanh", "softplus", "softsign",
-    "softmax", "log_softmax", "exponential",
-)  # fmt: skip
+from graph import keras_names
+from graph.params import Bool, Choice, KerasObject, Param
 
-#: Initializers of kernels and other matrices ("identity" is left out: it needs a
-#: square 2-D weight).
-INITIALIZERS = (
-    "glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform",
-    "lecun_normal", "orthogonal", "random_normal", "random_uniform", "uniform",
-    "truncated_normal", "variance_scaling", "zeros", "ones",
-)  # fmt: skip
+#: Every activation name Keras accepts (aliases included: hard_swish is hard_silu).
+ACTIVATIONS = (None, *keras_names.ACTIVATIONS)
 
-#: Initializers of biases, scales and other vectors: Keras's "orthogonal" needs a
-#: weight of rank >= 2 and fails when a vector is built.
-VECTOR_INITIALIZERS = tuple(name for name in INITIALIZERS if name != "orthogonal")
+#: Initializer classes a kernel cannot use whatever its shape: Identity needs a 2-D
+#: weight (a convolution's kernel has more axes), and STFT builds Conv1D kernels of one
+#: layout only, with scipy (not a dependency).
+_NOT_FOR_KERNELS = frozenset({"Identity", "STFT"})
+#: ... nor a bias, scale or other vector: Orthogonal needs a weight of rank >= 2.
+_NOT_FOR_VECTORS = _NOT_FOR_KERNELS | {"Orthogonal"}
 
-REGULARIZERS = (None, "l1", "l2", "l1l2")
+
+#: Per Keras module, its names (name -> class), its classes' arguments, and those
+#: their configs must give.
+_REGISTRIES: Mapping[str, tuple[Mapping[str, str], Mapping[str, tuple[str, ...]], Mapping]] = {
+    "initializers": (
+        keras_names.INITIALIZERS,
+        keras_names.INITIALIZER_ARGS,
+        keras_names.INITIALIZER_NEEDS,
+    ),
+    "regularizers": (
+        keras_names.REGULARIZERS,
+        keras_names.REGULARIZER_ARGS,
+        keras_names.REGULARIZER_NEEDS,
+    ),
+    "constraints": (
+        keras_names.CONSTRAINTS,
+        keras_names.CONSTRAINT_ARGS,
+        keras_names.CONSTRAINT_NEEDS,
+    ),
+}
+
+
+def keras_object_kind(
+    family: str, none: bool = False, refused: frozenset[str] = frozenset()
+) -> KerasObject:
+    """The kind of a param holding a Keras `family` object ("initializers"): every name
+    and class Keras has, less the `refused` classes; `none`: None is accepted too."""
+    names, args, needs = _REGISTRIES[family]
+    return KerasObject(
+        family,
+        tuple((n, c) for n, c in names.items() if c not in refused),
+        tuple((c, a) for c, a in args.items() if c not in refused),
+        none,
+        tuple(needs.items()),
+    )
+
+
+INITIALIZER = keras_object_kind("initializers", refused=_NOT_FOR_KERNELS)
+VECTOR_INITIALIZER = keras_object_kind("initializers", refused=_NOT_FOR_VECTORS)
+REGULARIZER = keras_object_kind("regularizers", none=True)
+CONSTRAINT = keras_object_kind("constraints", none=True)
 
 DATA_FORMATS = ("channels_last", "channels_first")
 
@@ -38,12 +74,16 @@ def activation(default: object = None, name: str = "activation") -> Param:
 
 def initializer(name: str, default: str, what: str, vector: bool = False) -> Param:
     """An initializer param; `vector` for biases, scales and other 1-D weights."""
-    choices = VECTOR_INITIALIZERS if vector else INITIALIZERS
-    return Param(name, Choice(choices), default, f"Initializer of the {what}.")
+    kind = VECTOR_INITIALIZER if vector else INITIALIZER
+    return Param(name, kind, default, f"Initializer of the {what}.")
 
 
 def regularizer(name: str, what: str) -> Param:
-    return Param(name, Choice(REGULARIZERS), None, f"Regularizer applied to the {what}.")
+    return Param(name, REGULARIZER, None, f"Regularizer applied to the {what}.")
+
+
+def constraint(name: str, what: str) -> Param:
+    return Param(name, CONSTRAINT, None, f"Constraint applied to the {what} after each update.")
 
 
 def use_bias() -> Param:
@@ -51,13 +91,16 @@ def use_bias() -> Param:
 
 
 def weight_params(kernel: str = "kernel", kernel_init: str = "glorot_uniform") -> tuple[Param, ...]:
-    """The initializer/regularizer params of a layer with a kernel and a bias."""
+    """The initializer/regularizer/constraint params of a layer with a kernel and a bias,
+    in Keras's constructor order."""
     return (
         initializer(f"{kernel}_initializer", kernel_init, kernel + " weights"),
         initializer("bias_initializer", "zeros", "bias vector", vector=True),
         regularizer(f"{kernel}_regularizer", kernel + " weights"),
         regularizer("bias_regularizer", "bias vector"),
         regularizer("activity_regularizer", "layer's output"),
+        constraint(f"{kernel}_constraint", kernel + " weights"),
+        constraint("bias_constraint", "bias vector"),
     )
 
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from graph import keras_names
 from graph.errors import ShapeError
 from graph.layers.common import (
     activation,
     channels_last,
+    constraint,
     data_format,
     initializer,
     regularizer,
@@ -74,10 +76,9 @@ def _strides(rank: int) -> Param:
 
 
 def _padding(causal: bool = False) -> Param:
-    values = ("valid", "same", "causal") if causal else ("valid", "same")
     return Param(
         "padding",
-        Choice(values),
+        Choice(keras_names.CAUSAL_PADDINGS if causal else keras_names.PADDINGS),
         "valid",
         '"valid": no padding; "same": pad so that the output size is input size / strides'
         + ('; "causal": pad on the left only (no look-ahead).' if causal else "."),
@@ -175,6 +176,9 @@ def _separable_params(rank: int) -> tuple[Param, ...]:
         regularizer("pointwise_regularizer", "pointwise kernel"),
         regularizer("bias_regularizer", "bias vector"),
         regularizer("activity_regularizer", "layer's output"),
+        constraint("depthwise_constraint", "depthwise kernel"),
+        constraint("pointwise_constraint", "pointwise kernel"),
+        constraint("bias_constraint", "bias vector"),
     )
 
 

@@ -6,6 +6,7 @@ from graph.errors import ShapeError
 from graph.layers.common import (
     ACTIVATIONS,
     activation,
+    constraint,
     initializer,
     regularizer,
     use_bias,
@@ -104,6 +105,7 @@ class Embedding(LayerSpec):
         Param("output_dim", Int(min=1), help="Size of each embedding vector.", initial=64),
         initializer("embeddings_initializer", "uniform", "embedding matrix"),
         regularizer("embeddings_regularizer", "embedding matrix"),
+        constraint("embeddings_constraint", "embedding matrix"),
         Param("mask_zero", Bool(), False, "Whether id 0 is padding to be masked."),
     )
 

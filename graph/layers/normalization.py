@@ -9,7 +9,7 @@ when the layer is built.
 from __future__ import annotations
 
 from graph.errors import ShapeError
-from graph.layers.common import initializer, regularizer
+from graph.layers.common import constraint, initializer, regularizer
 from graph.params import Axes, Bool, Float, Int, Param
 from graph.shapes import fmt
 from graph.spec import LayerSpec, register
@@ -60,6 +60,8 @@ def _scale_center(what: str) -> tuple[Param, ...]:
         initializer("gamma_initializer", "ones", "scale (gamma)", vector=True),
         regularizer("beta_regularizer", "offset (beta)"),
         regularizer("gamma_regularizer", "scale (gamma)"),
+        constraint("beta_constraint", "offset (beta)"),
+        constraint("gamma_constraint", "scale (gamma)"),
     )
 
 

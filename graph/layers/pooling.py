@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from graph import keras_names
 from graph.errors import ShapeError
 from graph.layers.common import channels_last, data_format
 from graph.params import REQUIRED, Bool, Choice, IntTuple, Optional, Param
@@ -52,7 +53,7 @@ def _window_params(rank: int, default: object) -> tuple[Param, ...]:
         Param("strides", Optional(size), None, "Step of the window; None means pool_size."),
         Param(
             "padding",
-            Choice(("valid", "same")),
+            Choice(keras_names.PADDINGS),
             "valid",
             '"valid": windows stay inside the input; "same": pad so that '
             "output size = ceil(input size / strides).",

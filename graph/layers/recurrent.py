@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 from graph.errors import ShapeError
 from graph.infer import check_params
-from graph.layers.common import ACTIVATIONS, initializer, regularizer, use_bias
+from graph.layers.common import ACTIVATIONS, constraint, initializer, regularizer, use_bias
 from graph.params import Bool, Choice, Float, Int, Kind, Param, freeze
 from graph.shapes import fmt
 from graph.spec import LayerSpec, expect_rank, get_spec, last_axes, register
@@ -60,6 +60,9 @@ def _rnn_params(
         regularizer("recurrent_regularizer", "recurrent kernel"),
         regularizer("bias_regularizer", "bias vector"),
         regularizer("activity_regularizer", "layer's output"),
+        constraint("kernel_constraint", "input kernel"),
+        constraint("recurrent_constraint", "recurrent kernel"),
+        constraint("bias_constraint", "bias vector"),
         Param("dropout", Float(0, 1), 0.0, "Fraction of the inputs dropped while training."),
         Param(
             "recurrent_dropout",
