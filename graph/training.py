@@ -104,7 +104,8 @@ class DataSource:
     input and one output may call them `x` and `y`. `columns` maps those names to
     the columns of a .csv file (by default a name takes the column of that name, and
     a single input takes every column no output uses). Relative paths are relative
-    to the graph file's folder.
+    to the graph file's folder; a file outside it is read only when the user gives or
+    confirms it for a run (see data_outside_folder).
     """
 
     path: str | None = None
@@ -125,6 +126,10 @@ class DataSource:
 
     def files(self) -> list[str]:
         return [self.path] if self.path is not None else list(self.arrays.values())
+
+    def outside(self) -> list[str]:
+        """The files named outside the graph file's folder (absolute, or with '..')."""
+        return [path for path in self.files() if not inside_folder(path)]
 
 
 @dataclass(frozen=True)
@@ -416,7 +421,7 @@ def _output_problems(name: str, out: OutputSetup) -> list[str]:
 _WRITTEN_FILES = {"ModelCheckpoint": "filepath", "CSVLogger": "filename"}
 
 
-def _inside_folder(path: str) -> bool:
+def inside_folder(path: str) -> bool:
     """Whether `path`, joined onto any folder, stays in it: relative on every
     platform (no root, drive or share) and without a '..' part."""
     if not path:
@@ -426,6 +431,25 @@ def _inside_folder(path: str) -> bool:
         if pure.anchor or ".." in pure.parts:
             return False
     return True
+
+
+def data_outside_folder(setup: TrainingSetup) -> list[str]:
+    """Why each data file `setup` names would be read from outside the graph file's
+    folder (an absolute path, or one with '..'); empty when none would.
+
+    A graph file names its data beside it. A file received from someone else must not
+    make a run read whatever it names on this machine, so data from elsewhere is given
+    for a run by whoever starts it (`kgs train --data`, the studio's file picker or a
+    confirmation there), never taken from the file unasked.
+    """
+    found = []
+    for where, source in (("data", setup.data), ("validation_data", setup.validation_data)):
+        for path in source.outside() if source is not None else ():
+            found.append(
+                f"training.{where}: {path!r} is outside the graph file's folder "
+                "(absolute, or with '..')"
+            )
+    return found
 
 
 def _callback_problems(
@@ -447,7 +471,7 @@ def _callback_problems(
                 reason = f"is not logged. Expected one of: {', '.join(logged)}"
             problems.append(f"{where}.monitor: {monitor!r} {reason}")
         field_name = _WRITTEN_FILES.get(callback.type)
-        if field_name is not None and not _inside_folder(path := getattr(callback, field_name)):
+        if field_name is not None and not inside_folder(path := getattr(callback, field_name)):
             problems.append(
                 f"{where}.{field_name}: must be a path inside the run's folder "
                 f"(relative, without '..'). Received: {path!r}"

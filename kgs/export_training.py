@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 
 from graph import GraphError, load
-from graph.training import TrainingSetupError
+from graph.training import TrainingSetup, TrainingSetupError, data_outside_folder
 from kgs.exits import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE
 
 
@@ -44,6 +44,8 @@ def run(args: argparse.Namespace) -> int:
         print(e, file=sys.stderr)
         return EXIT_INVALID
     print(f"wrote {out}")
+    for reason in data_outside_folder(g.training or TrainingSetup()):
+        print(f"note: {reason}: not read; its unset losses follow the activations")
     if sample is not None:
         print(f"copied the bundled sample data {sample.name} beside it")
     return EXIT_OK

@@ -29,7 +29,7 @@ from typing import Any
 
 from graph import GraphError, ModelGraph, load
 from graph.filenames import file_stem
-from graph.training import DataSource, TrainingSetup, TrainingSetupError
+from graph.training import DataSource, TrainingSetup, TrainingSetupError, data_outside_folder
 from kgs.exits import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE
 from kgs.outputs import OutputError, ensure_file_place
 
@@ -67,6 +67,14 @@ def overridden(setup: TrainingSetup, args: argparse.Namespace) -> TrainingSetup:
             raise UsageError(f"--loss takes OUTPUT=LOSS. Received: {item}")
         setup = setup.with_output(name, loss=loss)
     return setup
+
+
+def _unasked_outside_data(setup: TrainingSetup, args: argparse.Namespace) -> list[str]:
+    """The graph file's data paths outside its folder that this run would read: its
+    training data unless --data replaces it, and its validation data."""
+    if args.data:
+        setup = dataclasses.replace(setup, data=None)
+    return data_outside_folder(setup)
 
 
 class Progress:
@@ -132,6 +140,15 @@ def run(args: argparse.Namespace) -> int:
         setup = overridden(g.training or TrainingSetup(), args)
     except UsageError as e:
         print(f"kgs train: {e}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    if outside := _unasked_outside_data(g.training or TrainingSetup(), args):
+        lines = "\n".join(f"  {reason}" for reason in outside)
+        print(
+            f"{args.file}: the graph file names data outside its folder:\n{lines}\n"
+            "a graph file names its data beside it; to train on other data, give it "
+            "with --data",
+            file=sys.stderr,
+        )
         return EXIT_UNREADABLE
     out = Path(args.out or f"{file_stem(g.name)}.keras")
     try:

@@ -2,7 +2,8 @@
 
 The form has two: the training data and an optional validation file (without one,
 the validation split of the training data validates). A path inside the graph
-file's folder is stored relative to it, so the graph and its data move together.
+file's folder is stored relative to it, so the graph and its data move together; a
+file given here from elsewhere is read without asking again in this session.
 """
 
 from __future__ import annotations
@@ -62,4 +63,6 @@ class DataFileField(QWidget):
         self._set(DataSource(str(Path(path))))
 
     def _set(self, data: DataSource | None) -> None:
+        if data is not None:
+            self.form.confirm(data.files())  # the user's own choice, wherever it lies
         self.form.edit(self.title.lower(), replace(self.form.stored(), **{self.field: data}))

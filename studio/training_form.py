@@ -254,6 +254,9 @@ class TrainingForm(QWidget):
         self.stack: QUndoStack | None = None
         self.base: Path | None = None
         self.sample: DataSource | None = None
+        #: Data files outside the graph's folder that the user gave or confirmed in
+        #: this session, resolved: only these are read (graph.training.data_outside_folder).
+        self.confirmed: set[Path] = set()
         self._updating = False
         self._shown: TrainingSetup | None = None
         self._later = QTimer(self)
@@ -369,11 +372,31 @@ class TrainingForm(QWidget):
         return self.stored().data or self.sample
 
     def targets(self) -> dict[str, str]:
-        """The kind of each output's targets in `data_source()` (empty where unknown):
-        the losses the form shows, and training uses, are inferred with them."""
-        if self.g is None:
+        """The kind of each output's targets in `data_source()` (empty where unknown, or
+        in a file outside the graph's folder not yet confirmed): the losses the form
+        shows, and training uses, are inferred with them."""
+        stored = self.stored().data
+        if self.g is None or (stored is not None and self._unconfirmed(stored)):
             return {}
         return source_target_kinds(self.data_source(), self.g, self.base or Path.cwd())
+
+    def unconfirmed_outside(self) -> list[Path]:
+        """The files the graph's setup names outside its folder that the user has not
+        given or confirmed in this session: a run asks before reading them."""
+        setup = self.stored()
+        sources = [s for s in (setup.data, setup.validation_data) if s is not None]
+        return [path for source in sources for path in self._unconfirmed(source)]
+
+    def confirm(self, files: list[str] | list[Path]) -> None:
+        """The user gave or accepted `files` (relative to the graph's folder, or absolute)."""
+        self.confirmed.update(self._resolved(f) for f in files)
+
+    def _unconfirmed(self, source: DataSource) -> list[Path]:
+        resolved = (self._resolved(path) for path in source.outside())
+        return [path for path in resolved if path not in self.confirmed]
+
+    def _resolved(self, path: str | Path) -> Path:
+        return ((self.base or Path.cwd()) / path).resolve()
 
     def edit(self, field: str, setup: TrainingSetup) -> None:
         """Push the change of `field` as one undo step (nothing when unchanged)."""

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMenu,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -254,6 +255,15 @@ class TrainingPanel(QWidget):
                 error=True,
             )
             return
+        outside = self.form.unconfirmed_outside()
+        if outside:
+            if not self.confirm_outside_data(outside):
+                self.show_message(
+                    "Not trained: the data outside the graph's folder was not confirmed.",
+                    error=True,
+                )
+                return
+            self.form.confirm(outside)
         snapshot = loads(dumps(self.g))
         setup = replace(self.form.stored(), data=data)
         self._feed = TrainingFeed()
@@ -276,6 +286,18 @@ class TrainingPanel(QWidget):
         self._set_running(True)
         self.timer.start()
         job.start()
+
+    def confirm_outside_data(self, files: list[Path]) -> bool:
+        """Whether the user lets a run read `files`, which the graph file names outside
+        its own folder (tests override this)."""
+        listed = "\n".join(str(f) for f in files)
+        answer = QMessageBox.question(
+            self,
+            "Data outside the graph's folder",
+            f"The graph file names training data outside its folder:\n{listed}\n\n"
+            "Read it for this run?",
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
     def stop(self) -> None:
         """Ask the run to end after the batch in progress."""

@@ -124,3 +124,22 @@ def test_onnx_asked_of_a_graph_that_cannot_go_to_onnx_gives_exit_2(tmp_path, cap
     assert err.startswith(f"{path}: training setup of graph 'model' asks for an ONNX file")
     assert "training.export_onnx: LSTM 'lstm': runs over a free time axis" in err
     assert not out.exists()
+
+
+def test_data_outside_the_graph_folder_is_written_but_not_read(tmp_path, capsys):
+    """The script names the file's data as given (whoever runs it reads it there), but
+    export-training does not read it to infer losses: the activations decide, and a
+    note says so."""
+    (tmp_path / "project").mkdir()
+    g = load(TICKETS)
+    g.training = TrainingSetup(data=DataSource("../tickets.npz"), epochs=1)
+    save(g, tmp_path / "project" / "tickets.graph.json")
+    (tmp_path / "tickets.npz").write_bytes((DATA / "tickets.npz").read_bytes())
+    out = tmp_path / "project" / "train.py"
+    argv = ["export-training", str(tmp_path / "project" / "tickets.graph.json")]
+    assert main([*argv, "--style", "fit", "-o", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "note: training.data: '../tickets.npz' is outside the graph file's folder" in printed
+    text = out.read_text()
+    assert '\nDATA = ["../tickets.npz"]\n' in text
+    assert '"binary_crossentropy"' in text  # priority's sigmoid, not the data's mse

@@ -184,3 +184,34 @@ def test_a_nan_loss_stops_with_exit_1_and_its_message(tmp_path, capsys):
         re.M,
     )
     assert not (tmp_path / "m.keras").exists()
+
+
+def test_data_the_file_names_outside_its_folder_is_not_read_unless_given(tmp_path, capsys):
+    """A graph file naming '../' data (or validation data) is refused, exit 2, before
+    anything is read; the same file given with --data trains."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (tmp_path / "tickets.npz").write_bytes((DATA / "tickets.npz").read_bytes())
+    g = load(TICKETS)
+    g.training = TrainingSetup(epochs=1, data=DataSource("../tickets.npz"))
+    save(g, project / "t.graph.json")
+    out = project / "t.keras"
+    assert main(["train", str(project / "t.graph.json"), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"{project / 't.graph.json'}: the graph file names data outside")
+    assert "training.data: '../tickets.npz' is outside the graph file's folder" in err
+    assert "--data" in err and "epoch" not in err and not out.exists()
+
+    given = ["train", str(project / "t.graph.json"), "--data", str(tmp_path / "tickets.npz")]
+    assert main([*given, "-o", str(out)]) == 0
+    assert out.exists()
+    capsys.readouterr()
+
+    g.training = TrainingSetup(
+        epochs=1, data=DataSource("../tickets.npz"), validation_data=DataSource("/etc/v.npz")
+    )
+    save(g, project / "t.graph.json")
+    assert main([*given, "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "training.validation_data: '/etc/v.npz' is outside" in err
+    assert "training.data:" not in err

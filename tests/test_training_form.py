@@ -11,7 +11,7 @@ from PySide6.QtGui import QUndoStack
 
 from codegen.training.compiling import compile_arguments
 from graph import dumps, load
-from graph.training import DataSource, TrainingSetup, resolve
+from graph.training import CONTINUOUS, ZERO_ONE, DataSource, TrainingSetup, resolve
 from studio.training_form import NO_SEED, TrainingForm
 from tests.graphs import chain
 
@@ -148,10 +148,30 @@ def test_the_losses_shown_follow_the_data_chosen(qtbot, form, tmp_path):
         arrays = {name: bundled[name] for name in bundled.files}
     arrays["priority"] = (arrays["priority"] > 0.5).astype(np.float32)
     np.savez(tmp_path / "labels.npz", **arrays)
-    form.g.training = TrainingSetup(data=DataSource(str(tmp_path / "labels.npz")))
+    form.ask_data_path = lambda title: tmp_path / "labels.npz"
+    form.data.browse_button.click()
+    assert form.g.training.data == DataSource(str(tmp_path / "labels.npz"))
+    assert form.targets()["priority"] == ZERO_ONE
     assert form.output_rows["priority"].loss.currentText() == "binary_crossentropy"
     assert form.output_rows["priority"].metrics.metrics() == ("accuracy",)
     assert "val_priority_accuracy" in [
         form.callback_rows["EarlyStopping"].editors["monitor"].itemText(i)
         for i in range(form.callback_rows["EarlyStopping"].editors["monitor"].count())
     ]
+
+
+def test_data_a_file_names_outside_its_folder_is_not_read_until_confirmed(qtbot, form, tmp_path):
+    """A graph file naming data elsewhere (here: continuous priorities, which would make
+    the loss mse) is not read for the losses shown until the user confirms the file."""
+    elsewhere = tmp_path / "tickets.npz"
+    elsewhere.write_bytes((TEMPLATES.parent / "data" / "tickets.npz").read_bytes())
+    form.g.training = TrainingSetup(data=DataSource(str(elsewhere)))
+    form.refresh()
+    assert form.unconfirmed_outside() == [elsewhere.resolve()]
+    assert form.targets() == {}
+    assert form.output_rows["priority"].loss.currentText() == "binary_crossentropy"
+    form.confirm(form.unconfirmed_outside())
+    form.refresh()
+    assert form.unconfirmed_outside() == []
+    assert form.targets()["priority"] == CONTINUOUS
+    assert form.output_rows["priority"].loss.currentText() == "mse"

@@ -2,6 +2,7 @@
 trains in the background with live plots, Stop ends it, results and exports follow,
 and bad data or a bad setup shows its message with the panel ready again."""
 
+import dataclasses
 import functools
 import re
 import threading
@@ -13,7 +14,7 @@ import pytest
 from PySide6.QtGui import QUndoStack
 
 from graph import dumps, load
-from graph.training import EarlyStopping
+from graph.training import DataSource, EarlyStopping, TrainingSetup
 from studio.training_panel import TrainingPanel
 from studio.training_plots import BATCH, EPOCH_ROW, epoch_span
 
@@ -566,3 +567,29 @@ def test_a_validation_file_replaces_the_split(qtbot, panel, tmp_path):
     for _ in range(2):  # epochs, then the validation file
         panel.stack.undo()
     assert panel.g.training.validation_data is None and form.validation_split.isEnabled()
+
+
+def test_a_run_asks_before_reading_data_the_file_names_outside_its_folder(qtbot, panel, tmp_path):
+    """A graph file naming '../' data: Start asks, naming the file; no means no run,
+    yes trains on it and is remembered for the session."""
+    inside = tmp_path / "project"
+    inside.mkdir()
+    digits(tmp_path / "elsewhere.npz")
+    panel.set_document(panel.g, panel.stack, inside)
+    panel.g.training = dataclasses.replace(
+        TrainingSetup(), epochs=1, data=DataSource("../elsewhere.npz")
+    )
+    asked = []
+    panel.confirm_outside_data = lambda files: asked.append(files) or answer
+    answer = False
+    panel.start_button.click()
+    assert asked == [[(tmp_path / "elsewhere.npz").resolve()]]
+    assert not panel.running and panel.message_is_error
+    assert "not confirmed" in panel.message.toPlainText()
+    answer = True
+    panel.start_button.click()
+    finish(qtbot, panel)
+    assert panel.result is not None and not panel.message_is_error
+    panel.start_button.click()  # confirmed once: not asked again
+    finish(qtbot, panel)
+    assert len(asked) == 2

@@ -28,6 +28,7 @@ from graph.training import (
     TrainingSetup,
     TrainingSetupError,
     check_setup,
+    data_outside_folder,
     log_names,
     resolve,
     setup_problems,
@@ -294,6 +295,22 @@ def test_callback_files_must_stay_in_the_run_folder(path):
     ]
     inside = TrainingSetup(callbacks=(CSVLogger(filename="logs/run.csv"),))
     assert setup_problems(tickets(), inside) == []
+
+
+@pytest.mark.parametrize("path", ["/etc/x.npz", "../up.npz", "data/../../up.csv", "C:\\d\\x.npz"])
+def test_data_paths_outside_the_graph_folder_are_named(path):
+    """Data a graph file names outside its folder is not read unasked: each such path,
+    training or validation, is named with its field."""
+    setup = TrainingSetup(
+        data=DataSource(arrays={"x": path, "y": "y.npy"}), validation_data=DataSource(path)
+    )
+    assert data_outside_folder(setup) == [
+        f"training.data: {path!r} is outside the graph file's folder (absolute, or with '..')",
+        f"training.validation_data: {path!r} is outside the graph file's folder (absolute, "
+        "or with '..')",
+    ]
+    inside = TrainingSetup(data=DataSource("data/x.npz"), validation_data=DataSource("v.csv"))
+    assert data_outside_folder(inside) == []
 
 
 def test_nothing_to_train_and_bad_data_sources_are_problems():

@@ -58,8 +58,8 @@ def setup_for_script(
     graph's arrays, as `kgs train` does: the setup names it by its bare file name and
     it is returned, for whoever writes the script to copy beside it (else None).
     Losses left unset are set to those inferred from the data, when it can be read
-    here, as `kgs train` infers them: the script keeps them whatever data it is given
-    later.
+    here and lies in the graph's folder, as `kgs train` infers them: the script keeps
+    them whatever data it is given later.
     """
     from codegen.training.samples import sample_data_for
     from codegen.training.targets import source_target_kinds
@@ -69,7 +69,10 @@ def setup_for_script(
     if setup.data is None and (found := sample_data_for(g)) is not None:
         sample = Path(found.path)
         setup = dataclasses.replace(setup, data=found)
-    targets = source_target_kinds(setup.data, g, Path(graph_folder))
+    # Data the graph file names outside its folder is not read unasked (see
+    # graph.training.data_outside_folder): its unset losses follow the activations.
+    readable = sample is not None or (setup.data is not None and not setup.data.outside())
+    targets = source_target_kinds(setup.data, g, Path(graph_folder)) if readable else {}
     setup = relocated(with_inferred_losses(g, setup, targets), graph_folder, script_folder)
     if sample is not None:
         setup = dataclasses.replace(setup, data=DataSource(sample.name))
