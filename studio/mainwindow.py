@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from graph import GraphError, ModelGraph, Report, load
 from graph.fileformat import dumps, loads
+from graph.filenames import file_stem
 from studio import highlighter, render
 from studio.autosave import orphans
 from studio.code_panel import CodePanel
@@ -196,6 +197,12 @@ class MainWindow(QMainWindow):
         """The training setup is no part of validation, but the training scripts show it."""
         self.code.show_graph(self.document.graph, self.report)
 
+    def _suggested(self, suffix: str) -> str:
+        """The file a save dialog proposes: named after the graph (made a safe file name:
+        a name like '../x' proposes 'x'), in the graph file's folder."""
+        name = file_stem(self.document.graph.name) + suffix
+        return str(self._base_folder() / name) if self._base_folder() else name
+
     def _base_folder(self) -> Path | None:
         """Where relative data paths of the training setup start: the file's folder."""
         return self.document.path.parent if self.document.path else None
@@ -302,8 +309,7 @@ class MainWindow(QMainWindow):
         return self._save_to(self.document.path)
 
     def save_as(self) -> bool:
-        suggested = f"{self.document.graph.name}.graph.json"
-        path = self.prompts.save_path("Save graph as", GRAPH_FILTER, suggested)
+        path = self.prompts.save_path("Save graph as", GRAPH_FILTER, self._suggested(".graph.json"))
         if path is None:
             return False
         if not path.name.endswith(".graph.json"):
@@ -418,7 +424,9 @@ class MainWindow(QMainWindow):
         """Export to `target` (see studio.exporting.TARGETS) in the background."""
         spec = TARGETS[target]
         g = self.document.graph
-        path = path or self.prompts.save_path(f"Export {spec.title}", spec.file_filter, g.name)
+        path = path or self.prompts.save_path(
+            f"Export {spec.title}", spec.file_filter, self._suggested(spec.suffix)
+        )
         if path is None:
             return None
         path = with_suffix(path, target)
@@ -443,9 +451,7 @@ class MainWindow(QMainWindow):
     def export_image(self, path: Path | None = None) -> bool:
         """The canvas as PNG or SVG (by the file's suffix)."""
         file_filter = "PNG image (*.png);;SVG drawing (*.svg)"
-        path = path or self.prompts.save_path(
-            "Export canvas", file_filter, self.document.graph.name
-        )
+        path = path or self.prompts.save_path("Export canvas", file_filter, self._suggested(".png"))
         if path is None:
             return False
         if path.suffix.lower() not in (".png", ".svg"):

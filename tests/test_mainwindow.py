@@ -50,6 +50,7 @@ class ScriptedPrompts:
     def __init__(self) -> None:
         self.asked: list[tuple[str, str]] = []
         self.answers: dict[str, object] = {}
+        self.suggested: list[str] = []
 
     def _answer(self, kind: str, text: str, default: object) -> object:
         self.asked.append((kind, text))
@@ -65,6 +66,7 @@ class ScriptedPrompts:
         return self._answer("open_path", title, None)
 
     def save_path(self, title, file_filter, suggested=""):
+        self.suggested.append(suggested)
         return self._answer("save_path", title, None)
 
     def error(self, title, message):
@@ -188,6 +190,24 @@ def test_save_as_an_untitled_document_asks_for_a_path(window, tmp_path):
     assert window.save()
     assert window.document.path == tmp_path / "fresh.graph.json"
     assert len(graph.load(window.document.path)) == 1
+
+
+def test_save_dialogs_propose_a_safe_file_name_in_the_graph_folder(window, tmp_path):
+    """A graph named '../../x/evil' proposes 'evil...' in its own folder, not a path
+    that climbs out of it."""
+    g = graph.ModelGraph("../../x/evil")
+    g.add_node("Input", params={"shape": [3]})
+    path = tmp_path / "named.graph.json"
+    graph.save(g, path)
+    window.open_file(path)
+    window.save_as()
+    window.export("subclass")
+    window.export_image()
+    assert window.prompts.suggested == [
+        str(tmp_path / "evil.graph.json"),
+        str(tmp_path / "evil.py"),
+        str(tmp_path / "evil.png"),
+    ]
 
 
 def test_closing_unsaved_work_asks_first(window, tickets):
