@@ -106,7 +106,7 @@ class _Validation:
 
     def report(self) -> Report:
         """A report of its own (callers keep and compare reports) from the parts."""
-        problems = [*self.head]
+        problems = [*_model_name_problems(self.g.name), *self.head]
         for part in self.layer_problems.values():
             problems += part
         problems += self.cycle_problems
@@ -509,6 +509,14 @@ class _Validation:
             self.known = _in_order(self.known, self.order)
             self.node_problems = _in_order(self.node_problems, self.order)
         return touched
+
+
+def _model_name_problems(name: str) -> list[Problem]:
+    """The model's own name as Keras takes it: a string without '/' (Keras refuses one
+    when it builds the Model). Checked on every report: renaming bumps no stamp."""
+    if "/" not in name:
+        return []
+    return [Problem(ERROR, "model-name", f"the model name {name!r} cannot contain '/'")]
 
 
 def _store(parts: dict, key, value) -> bool:

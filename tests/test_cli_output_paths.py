@@ -46,7 +46,7 @@ def test_file_stem_is_one_plain_file_name(name, stem):
     assert file_stem(name) == stem
 
 
-@pytest.mark.parametrize("name", ["../../escaped", "/abs/ESCAPED", "..", "nul\x00byte"])
+@pytest.mark.parametrize("name", ["..\\..\\escaped", "C:\\ESCAPED", "..", "nul\x00byte"])
 def test_compile_writes_inside_the_output_folder_whatever_the_graph_name(tmp_path, name, capsys):
     graph = graph_named(tmp_path, name)
     out = tmp_path / "deep" / "er" / "out"
@@ -58,6 +58,17 @@ def test_compile_writes_inside_the_output_folder_whatever_the_graph_name(tmp_pat
         out / f"{stem}_functional.py",
         out / f"{stem}_subclass.py",
     }
+
+
+@pytest.mark.parametrize("name", ["../../escaped", "/abs/ESCAPED"])
+def test_a_graph_name_keras_refuses_is_invalid_and_nothing_is_written(tmp_path, name, capsys):
+    """A name with '/' is no Keras model name: compile stops at validation (exit 1),
+    naming it, before any file is written."""
+    graph = graph_named(tmp_path, name)
+    out = tmp_path / "deep" / "out"
+    assert main(["compile", str(graph), "--to", "functional", "-o", str(out)]) == 1
+    assert f"the model name {name!r} cannot contain '/'" in capsys.readouterr().err
+    assert files_under(tmp_path) == {graph}
 
 
 def test_compile_names_the_keras_file_after_the_stem(tmp_path, capsys):
@@ -79,7 +90,7 @@ def test_training_script_default_output_is_a_plain_file_name(tmp_path):
     from codegen.training_script import to_training_script
     from graph import load
 
-    g = load(graph_named(tmp_path, "/abs/ESCAPED"))
+    g = load(graph_named(tmp_path, "C:\\ESCAPED"))
     assert '\nOUT = "ESCAPED.keras"\n' in to_training_script(g, None, "fit")
 
 

@@ -4,6 +4,7 @@ import json
 import os
 from dataclasses import replace
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -322,3 +323,21 @@ def test_an_output_too_large_for_a_tensor_is_an_error_naming_it():
         "2147483648 elements a tensor can hold"
     )
     assert validate(chain(("UpSampling2D", {"size": [2, 2]}), input_shape=(100, 100, 3))).valid
+
+
+@pytest.mark.parametrize("name", ["a/b", "../x", "a.b", "a b", "é", "-"])
+def test_the_model_name_is_an_error_exactly_when_keras_refuses_it(name):
+    """Keras refuses a Model name with '/' when it builds; validation says so first,
+    and again after a rename (which changes no layer)."""
+    from codegen import build_model
+
+    g = chain()
+    assert "model-name" not in [p.code for p in validate(g).errors]
+    g.name = name
+    flagged = "model-name" in [p.code for p in validate(g).errors]
+    try:
+        build_model(g)
+        refused = False
+    except Exception:
+        refused = True
+    assert flagged == refused
