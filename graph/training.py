@@ -8,8 +8,8 @@ name Keras accepts, from `graph.keras_names`), so turning a setup into
 
 An output's loss or metrics left unset (None) are inferred from its layer's
 activation and, where the data is known, from what its targets look like
-(`default_output`); `resolve` replaces every unset value by the inferred one, so what
-will be used can always be shown. `setup_problems` lists every
+(`default_loss`, `default_metrics`); `resolve` replaces every unset value by the
+inferred one, so what will be used can always be shown. `setup_problems` lists every
 semantic problem with the field it is about; the file reader only checks types, so a
 file with a bad setup still opens and can be fixed.
 """
@@ -292,12 +292,6 @@ def default_metrics(loss: str) -> tuple[str, ...]:
     if loss == NO_LOSS:
         return ()
     return ("accuracy",) if canonical_loss(loss) in _CLASSIFICATION_LOSSES else ("mae",)
-
-
-def default_output(g: ModelGraph, node_id: str, target: str | None = None) -> OutputSetup:
-    """The explicit setup inferred for output `node_id` (see default_loss)."""
-    loss = default_loss(g, node_id, target)
-    return OutputSetup(loss, default_metrics(loss))
 
 
 def resolve(
