@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QAction, QFontDatabase, QGuiApplication, QShowEvent
@@ -36,11 +37,12 @@ class CodeTab:
     """A tab of the code panel: its title and what it shows for a valid graph."""
 
     title: str
-    generate: Callable[[ModelGraph], str]
+    #: The text for a graph whose file lies in a folder (data paths start there).
+    generate: Callable[[ModelGraph, Path], str]
 
 
-def _python(style: str) -> Callable[[ModelGraph], str]:
-    def generate(g: ModelGraph) -> str:
+def _python(style: str) -> Callable[[ModelGraph, Path], str]:
+    def generate(g: ModelGraph, folder: Path) -> str:
         from codegen import to_python  # keras-backed: imported on first use
 
         return to_python(g, style)
@@ -48,13 +50,14 @@ def _python(style: str) -> Callable[[ModelGraph], str]:
     return generate
 
 
-def _training_script(style: str) -> Callable[[ModelGraph], str]:
-    def generate(g: ModelGraph) -> str:
+def _training_script(style: str) -> Callable[[ModelGraph, Path], str]:
+    def generate(g: ModelGraph, folder: Path) -> str:
         from codegen.training_script import setup_for_script, to_training_script
 
-        # As if written beside the graph file (data paths stay as the setup has them),
-        # with the bundled sample data when the setup names none, as Export writes it.
-        setup, _ = setup_for_script(g, ".", ".")
+        # As if written beside the graph file (data paths stay as the setup has them,
+        # read from its folder for the losses), with the bundled sample data when the
+        # setup names none, as Export writes it.
+        setup, _ = setup_for_script(g, folder, folder)
         return to_training_script(g, setup, style)
 
     return generate
@@ -110,6 +113,7 @@ class CodePanel(QWidget):
         super().__init__(parent)
         self._graph: ModelGraph | None = None
         self._report: Report | None = None
+        self._folder: Path | None = None
         self._colors: Mapping[str, str] = LIGHT
         self.tabs = QTabWidget(self)
         self.tabs.currentChanged.connect(self.refresh)
@@ -155,9 +159,10 @@ class CodePanel(QWidget):
     def current_view(self) -> CodeView | None:
         return self.tabs.currentWidget()
 
-    def show_graph(self, g: ModelGraph, report: Report) -> None:
-        """Follow `g` as validated in `report`: regenerate once edits pause."""
-        self._graph, self._report = g, report
+    def show_graph(self, g: ModelGraph, report: Report, folder: Path | None = None) -> None:
+        """Follow `g` as validated in `report`, its file in `folder` (None: untitled, the
+        working folder): regenerate once edits pause."""
+        self._graph, self._report, self._folder = g, report, folder
         for i in range(self.tabs.count()):
             self.tabs.widget(i).stale = True
         self.timer.start()
@@ -187,7 +192,9 @@ class CodePanel(QWidget):
             view.show_text(invalid_message(report), has_code=False)
         else:
             try:
-                view.show_text(view.tab.generate(self._graph), has_code=True)
+                view.show_text(
+                    view.tab.generate(self._graph, self._folder or Path.cwd()), has_code=True
+                )
             except GraphError as e:
                 lines = f"No code: {e}".splitlines()
                 view.show_text("".join(f"# {line}\n" for line in lines), has_code=False)

@@ -195,7 +195,7 @@ class MainWindow(QMainWindow):
 
     def _on_training_changed(self) -> None:
         """The training setup is no part of validation, but the training scripts show it."""
-        self.code.show_graph(self.document.graph, self.report)
+        self.code.show_graph(self.document.graph, self.report, self._base_folder())
 
     def _suggested(self, suffix: str) -> str:
         """The file a save dialog proposes: named after the graph (made a safe file name:
@@ -220,7 +220,7 @@ class MainWindow(QMainWindow):
         g = self.document.graph
         self.problems.show_report(g, report)
         self.summary.show_report(g, report)
-        self.code.show_graph(g, report)
+        self.code.show_graph(g, report, self._base_folder())
         self.inspector.show_report(report)
         errors = len(report.errors)
         if not len(g):

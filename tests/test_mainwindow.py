@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QApplication
 
 import graph
 from graph.fileformat import dumps
+from graph.training import DataSource, TrainingSetup
 from studio import app
 from studio.autosave import orphans
 from studio.items import HEADER, NODE_WIDTH
@@ -583,6 +584,26 @@ def test_training_scripts_follow_the_setup_in_the_code_panel_and_export(window, 
     # The tab shows what Export wrote.
     code.tabs.setCurrentWidget(code.view("Training: fit"))
     qtbot.waitUntil(lambda: code.view("Training: fit").toPlainText() == script)
+
+
+def test_the_code_panel_reads_data_from_the_graph_files_folder(
+    window, tmp_path, qtbot, monkeypatch
+):
+    """The ticket graph's data sits beside its file, with priorities spread over [0, 1]:
+    the training tab infers mse from it, as Export would, whatever the working folder."""
+    g = graph.load(TEMPLATES / "customer_tickets.graph.json")
+    g.training = TrainingSetup(data=DataSource("tickets.npz"))
+    graph.save(g, tmp_path / "tickets.graph.json")
+    shutil.copy(TEMPLATES.parent / "data" / "tickets.npz", tmp_path / "tickets.npz")
+    monkeypatch.chdir(TEMPLATES)
+    window.open_file(tmp_path / "tickets.graph.json")
+    code = window.code
+    window.docks["code"].raise_()
+    code.tabs.setCurrentWidget(code.view("Training: fit"))
+    qtbot.waitUntil(lambda: "DATA = " in code.view("Training: fit").toPlainText())
+    text = code.view("Training: fit").toPlainText()
+    assert '\nDATA = ["tickets.npz"]\n' in text
+    assert '"priority": "mse"' in text, text
 
 
 def test_an_inspector_edit_of_one_call_site_redraws_the_other(window, tmp_path, qtbot):

@@ -266,7 +266,7 @@ def test_a_hidden_panel_generates_when_shown(qtbot, code_panel):
 
 def test_a_tab_is_one_add_tab_call(qtbot, code_panel):
     g, panel = code_panel
-    names = panel.add_tab(CodeTab("Layer names", lambda g: "\n".join(sorted(g.names()))))
+    names = panel.add_tab(CodeTab("Layer names", lambda g, folder: "\n".join(sorted(g.names()))))
     panel.tabs.setCurrentWidget(names)
     assert names.toPlainText() == "\n".join(sorted(g.names()))
     g.rename("classes", "labels")
@@ -303,7 +303,7 @@ def test_code_panel_follows_the_theme_in_every_tab(qtbot):
     panel = CodePanel()
     qtbot.addWidget(panel)
     panel.set_colors(DARK)
-    later = panel.add_tab(CodeTab("Later", lambda g: "x = 1\n"))
+    later = panel.add_tab(CodeTab("Later", lambda g, folder: "x = 1\n"))
     views = [panel.tabs.widget(i) for i in range(panel.tabs.count())]
     assert later in views
     for view in views:
