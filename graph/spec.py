@@ -80,12 +80,17 @@ class Ports:
 
     def describe(self) -> str:
         if self.variadic:
-            return f"at least {self.required} inputs"
+            return f"at least {inputs_text(self.required)}"
         if not self.names:
             return "no inputs"
         return ", ".join(
             n if i < self.required else f"{n} (optional)" for i, n in enumerate(self.names)
         )
+
+
+def inputs_text(count: int) -> str:
+    """'1 input', '2 inputs': a count of inputs as a message says it."""
+    return f"{count} input" if count == 1 else f"{count} inputs"
 
 
 class LayerSpec:

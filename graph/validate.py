@@ -19,7 +19,7 @@ from graph.model import ModelGraph
 from graph.naming import name_problem
 from graph.report import ERROR, WARNING, Problem, Report
 from graph.shapes import fmt
-from graph.spec import LayerSpec, get_spec
+from graph.spec import LayerSpec, get_spec, inputs_text
 
 #: Codes of the problems a layer's name causes; they depend on every layer's name.
 _NAME_CODES = frozenset({"bad-name", "duplicate-name"})
@@ -314,7 +314,7 @@ class _Validation:
             if len(by_index) < ports.required:
                 self.error(
                     "missing-input",
-                    f"{self.g.label(node_id)}: needs at least {ports.required} inputs. "
+                    f"{self.g.label(node_id)}: needs at least {inputs_text(ports.required)}. "
                     f"Received: {len(by_index)}",
                     node_id,
                 )

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from graph import GraphEditError, ModelGraph, dumps, loads, validate
 from graph.params import freeze
+from graph.spec import get_spec
 from tests.graphs import chain, residual, shared_dense
 from tests.processes import python_output
 
@@ -341,3 +342,14 @@ def test_the_model_name_is_an_error_exactly_when_keras_refuses_it(name):
     except Exception:
         refused = True
     assert flagged == refused
+
+
+def test_a_merge_without_inputs_says_it_needs_one_input_in_the_singular():
+    """'needs at least 1 input', not '1 inputs': Concatenate takes one or more."""
+    g = ModelGraph("m")
+    g.add_node("Input", name="x", params={"shape": [4]})
+    node = g.add_node("Concatenate", name="cat")
+    g.set_output(node)
+    [message] = messages(validate(g), "missing-input")
+    assert message.endswith("needs at least 1 input. Received: 0")
+    assert get_spec("Concatenate").ports.describe() == "at least 1 input"
