@@ -3,7 +3,6 @@ is wrong, through the API and through `kgs import` (exit 1, no traceback); a mod
 structure imports from config.json alone, its weights never read."""
 
 import io
-import struct
 import zipfile
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from codegen.keras_archive import MAX_CONFIG_BYTES
 from codegen.keras_env import import_keras
 from graph import GraphFileError, dumps
 from kgs.cli import main
+from tests.zips import declaring
 
 keras = import_keras()
 
@@ -42,20 +42,6 @@ def zipped(files: dict[str, bytes], method: int = zipfile.ZIP_STORED) -> bytes:
         for name, content in files.items():
             archive.writestr(name, content)
     return out.getvalue()
-
-
-def declaring(data: bytes, name: str, size: int) -> bytes:
-    """`data` (a zip) with entry `name`'s uncompressed size declared as `size`, in its
-    local header and central directory alike: the cheap way to craft a zip bomb."""
-    buf = bytearray(data)
-    encoded = name.encode()
-    for signature, size_at, name_at in ((b"PK\x03\x04", 22, 30), (b"PK\x01\x02", 24, 46)):
-        start = 0
-        while (at := buf.find(signature, start)) >= 0:
-            if buf[at + name_at : at + name_at + len(encoded)] == encoded:
-                struct.pack_into("<I", buf, at + size_at, size)
-            start = at + 1
-    return bytes(buf)
 
 
 def bomb(model: bytes) -> bytes:
