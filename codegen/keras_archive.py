@@ -28,8 +28,8 @@ from typing import IO, Any
 from graph import GraphFileError
 from graph.jsontext import too_deep
 
-#: Larger than the config of any real model (EfficientNetV2L's is about 1 MiB); the
-#: nesting pre-check (graph.jsontext) is measured on texts of this size.
+#: Far more than a model config needs, and the size the nesting pre-check
+#: (graph.jsontext) is measured on.
 MAX_CONFIG_BYTES = 64 * 2**20
 
 CONFIG = "config.json"
@@ -54,7 +54,7 @@ def read_config(path: Path) -> dict[str, Any]:
         raise GraphFileError(
             path,
             "only .keras model files can be imported (Keras 3's zip format). "
-            f"{_EXPECTED}. Received: a {path.suffix or 'suffixless'} file",
+            f"{_EXPECTED}. Received: {path.suffix or 'no suffix'!r}",
         )
     data = _config_bytes(path)
     try:

@@ -102,6 +102,10 @@ HOSTILE = {
     "foreign.keras": (foreign, "entries a .keras file never does. Expected config.json, "),
     "escaping_asset.keras": (escaping_asset, "Received: 'assets/../../evil.txt'"),
     "config_twice.keras": (config_twice, "it holds an entry twice: 'config.json'"),
+    "bzip2.keras": (
+        lambda model: zipped(entries(model), zipfile.ZIP_BZIP2),
+        "config.json is compressed with zip method 12. Expected stored or deflated",
+    ),
     "model.h5": (lambda model: model, "only .keras model files can be imported"),
 }
 
