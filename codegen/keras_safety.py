@@ -1,24 +1,23 @@
 """Refusing Keras models that carry code, before anything of them is run.
 
-A `.keras` file is a zip whose `config.json` is read and checked as plain data before
-Keras sees the file. A Lambda layer, a custom (non-Keras) class or function, or any
-other object that would run or import code is refused, naming every one, and only a
-clean file is loaded, with `safe_mode=True, compile=False` (so the training config,
-which may name custom losses, is never deserialized). A model object is checked the
-same way, layer by layer (`code_in_layer`).
+A `.keras` file's `config.json` is read (`codegen.keras_archive`, which checks the
+file is a `.keras` zip first) and checked as plain data. A Lambda layer, a custom
+(non-Keras) class or function, or any other object that would run or import code is
+refused, naming every one. Only a clean config becomes a model, built by Keras from
+the config alone with `safe_mode=True` and no training config (which may name custom
+losses): importing needs the structure, so the weights are never read. A model object
+is checked the same way, layer by layer (`code_in_layer`).
 """
 
 from __future__ import annotations
 
-import json
-import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from codegen.keras_archive import read_config
 from codegen.keras_env import allow_depth
 from graph import GraphError, GraphFileError
-from graph.jsontext import too_deep
 
 
 class ImportRefused(GraphError):
@@ -27,22 +26,30 @@ class ImportRefused(GraphError):
 
 
 def load_checked(keras: Any, path: Path) -> Any:
-    """The model in the `.keras` file at `path`, loaded only after its config.json
-    was checked to hold no code.
+    """The model of the `.keras` file at `path`, with fresh weights: built from its
+    config.json only after that was checked to hold no code.
+
+    This is what `keras.saving.load_model(path, safe_mode=True, compile=False)` does
+    before it reads the weights (keras/src/saving/saving_lib.py, `_model_from_config`),
+    in the same object-sharing scope, so a layer serialized twice is one layer again.
 
     Raises ImportRefused naming every object that carries code, GraphFileError when
-    the file cannot be read or Keras cannot load it.
+    the file is not a `.keras` file or Keras cannot build its model.
     """
-    config = _read_config(path)
+    from keras.src.saving.serialization_lib import ObjectSharingScope
+
+    config = read_config(path)
     found: list[str] = []
     objects = _code_in_config(config, "the model", found)
     if found:
         raise _refusal(str(path), found)
     allow_depth(objects)  # Keras rebuilds the model recursively, about a level per layer
+    config["compile_config"] = None
     try:
-        return keras.models.load_model(path, safe_mode=True, compile=False)
+        with ObjectSharingScope():
+            return keras.saving.deserialize_keras_object(config, safe_mode=True)
     except Exception as e:  # Keras raises many kinds; the user needs the file named
-        raise GraphFileError(path, f"Keras could not load the model: {e}") from e
+        raise GraphFileError(path, f"Keras could not build the model: {e}") from e
 
 
 def code_in_layer(keras: Any, label: str, layer: Any) -> list[str]:
@@ -130,30 +137,3 @@ def _refusal(subject: str, found: list[str]) -> ImportRefused:
         f"{subject}: refused: the model carries code that loading or running it would "
         "execute. Expected built-in Keras layers only. Received: " + "; ".join(found)
     )
-
-
-def _read_config(path: Path) -> dict[str, Any]:
-    expected = "Expected a .keras file (a zip archive holding config.json)"
-    try:
-        with zipfile.ZipFile(path) as archive:
-            text = archive.read("config.json")
-    except FileNotFoundError:
-        raise GraphFileError(path, "no such file") from None
-    except (zipfile.BadZipFile, KeyError, IsADirectoryError) as e:
-        raise GraphFileError(path, f"not a Keras model file. {expected}. Received: {e}") from e
-    except OSError as e:
-        raise GraphFileError(path, f"cannot be read: {e.strerror or e}") from e
-    try:
-        text = text.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise GraphFileError(path, f"config.json is not UTF-8 text (byte {e.start})") from e
-    reason = too_deep(text)
-    if reason is not None:
-        raise GraphFileError(path, f"config.json is not a model config: {reason}")
-    try:
-        config = json.loads(text)
-    except ValueError as e:
-        raise GraphFileError(path, f"config.json is not valid JSON: {e}") from e
-    if not isinstance(config, dict):
-        raise GraphFileError(path, f"config.json is not a model config. {expected}")
-    return config

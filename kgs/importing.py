@@ -1,7 +1,8 @@
 """`kgs import`: a Functional .keras model into an editable graph file.
 
-The model file is checked before Keras loads it: a Lambda layer or a custom class is
-refused with a message naming it (exit 1), and no code from the file ever runs.
+The model file is checked before Keras sees it: anything but a `.keras` zip is refused
+(codegen.keras_archive), and so is a Lambda layer or a custom class, with a message
+naming it (exit 1); no code from the file ever runs, and its weights are never read.
 """
 
 from __future__ import annotations

@@ -390,13 +390,14 @@ def lambda_model(marker):
 
 @pytest.fixture
 def keras_never_loads(monkeypatch):
-    """Fail the test if Keras is asked to load a model file."""
+    """Fail the test if Keras is asked to load a model file or build its config."""
 
     def no_loading(*args, **kwargs):
         raise AssertionError("Keras was asked to load a file that carries code")
 
     monkeypatch.setattr(keras.models, "load_model", no_loading)
     monkeypatch.setattr(keras.saving, "load_model", no_loading)
+    monkeypatch.setattr(keras.saving, "deserialize_keras_object", no_loading)
 
 
 def test_a_keras_file_with_a_lambda_is_refused_without_running_it(tmp_path, keras_never_loads):

@@ -10,16 +10,21 @@ The model is described by plain values (`ModelInput`, `ModelOutput`) rather than
 the graph. Every problem found is collected into one `DataError`, each naming the
 file and key ("digits.npz, key 'digits'"), so a user fixes them in one go. Nothing
 is unpickled: .npz and .npy files load with `allow_pickle=False`, so a file holding
-Python objects is refused, never executed.
+Python objects is refused, never executed; and each array's header is checked
+before numpy allocates it, so a header declaring more data than the file holds is
+refused, naming the file and key, instead of exhausting memory.
 """
 
 from __future__ import annotations
 
 import csv
+import math
 import os
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
@@ -121,21 +126,72 @@ def _resolved(path: str, base: Path) -> Path:
     return Path(path) if os.path.isabs(path) else base / path
 
 
+#: numpy's public header readers, by .npy format version. Version 3.0 differs from
+#: 2.0 only by allowing UTF-8 field names, which arrays of numbers never have.
+_HEADER_READERS = {
+    (1, 0): np.lib.format.read_array_header_1_0,
+    (2, 0): np.lib.format.read_array_header_2_0,
+}
+#: The most one byte of deflate data can expand to (zlib's limit is about 1032:1).
+_DEFLATE_RATIO = 1032
+
+
+def _check_header(stream: IO[bytes], size: int, origin: str) -> None:
+    """Refuse the array `stream` begins with, before numpy allocates it, if its header
+    declares Python objects or more data than the `size` bytes of the file can hold.
+
+    numpy trusts the header: a file of a few bytes declaring shape (10**12,) made it
+    allocate 4 TB and fail with a MemoryError traceback.
+    """
+    try:
+        version = np.lib.format.read_magic(stream)
+        reader = _HEADER_READERS.get(version)
+        if reader is None:
+            raise ValueError(f"format version {version[0]}.{version[1]}; expected 1.0 or 2.0")
+        shape, _, dtype = reader(stream)
+    except ValueError as e:
+        raise DataError([f"{origin}: not a numpy array file ({e})"]) from None
+    if dtype.hasobject:
+        raise DataError([f"{origin}: holds Python objects, not numbers"])
+    if min(shape, default=0) < 0:
+        raise DataError([f"{origin}: its header declares a negative dimension: shape {shape}"])
+    declared = math.prod(shape) * dtype.itemsize
+    held = size - stream.tell()
+    if declared > held:
+        raise DataError(
+            [
+                f"{origin}: its header declares an array of shape {shape} and dtype {dtype} "
+                f"({declared:,} bytes), but the file holds {held:,} bytes of data"
+            ]
+        )
+
+
+def _member_size(info: zipfile.ZipInfo) -> int:
+    """The most bytes an .npz member can hold: its declared size, and no more than
+    its stored bytes can expand to (a zip bomb declares what it likes)."""
+    if info.compress_type == zipfile.ZIP_STORED:
+        return min(info.file_size, info.compress_size)
+    if info.compress_type == zipfile.ZIP_DEFLATED:
+        return min(info.file_size, info.compress_size * _DEFLATE_RATIO)
+    return info.file_size
+
+
 def _load_npy(path: Path, origin: str) -> np.ndarray:
     try:
-        return np.load(path, allow_pickle=False)
+        with open(path, "rb") as f:
+            _check_header(f, os.fstat(f.fileno()).st_size, origin)
+            f.seek(0)
+            return np.load(f, allow_pickle=False)
     except FileNotFoundError:
         raise DataError([f"{path}: no such file"]) from None
     except ValueError as e:
-        if "allow_pickle" in str(e):
-            raise DataError([f"{origin}: holds Python objects, not numbers"]) from None
         raise DataError([f"{origin}: not a numpy array file ({e})"]) from None
     except OSError as e:
         raise DataError([f"{origin}: cannot read ({e})"]) from None
 
 
 def read_npz(path: Path) -> dict[str, Found]:
-    """Every array of an .npz archive, by key."""
+    """Every array of an .npz archive, by key; each member's header is checked first."""
     try:
         archive = np.load(path, allow_pickle=False)
     except FileNotFoundError:
@@ -146,13 +202,17 @@ def read_npz(path: Path) -> dict[str, Found]:
         raise DataError([f"{path}: holds a single array, not an .npz archive of named arrays"])
     found = {}
     with archive:
+        members = set(archive.zip.namelist())
         for key in archive.files:
             origin = f"{path}, key '{key}'"
+            # The member numpy reads for `key` (NpzFile.__getitem__): itself, else key.npy.
+            info = archive.zip.getinfo(key if key in members else f"{key}.npy")
             try:
+                with archive.zip.open(info) as stream:
+                    _check_header(stream, _member_size(info), origin)
                 found[key] = Found(archive[key], origin)
-            except ValueError as e:
-                reason = "holds Python objects, not numbers" if "allow_pickle" in str(e) else e
-                raise DataError([f"{origin}: {reason}"]) from None
+            except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as e:
+                raise DataError([f"{origin}: cannot read ({e})"]) from None
     return found
 
 
