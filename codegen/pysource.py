@@ -385,8 +385,9 @@ def _subclass_name(graph_name: str) -> str:
 
 def _subclass(plan: _Plan) -> list[str]:
     """The module of the subclass style: a keras.Model subclass, its layers made in
-    __init__ (with their names) and its forward pass in call(); several inputs come
-    as a dict keyed by the Input layers' names, like the book's CustomerTicketModel.
+    __init__ (with their names) and its forward pass in call(). One input comes as the
+    tensor itself (`model(x)`); several come as a dict keyed by the Input layers' names,
+    like the book's CustomerTicketModel.
 
     build_model() builds the model by calling it once on keras.Input tensors. On
     Keras 3.15 with torch, that symbolic call builds every layer (real weights, on

@@ -8,7 +8,8 @@ backend ("not available with the torch backend ... due to an outstanding bug").
 
 from codegen.keras_env import import_keras
 
-_UNBUILDABLE_ON_TORCH = {"NASNetMobile"}
+#: Architectures Keras refuses to build on the torch backend, left out of ALL.
+UNBUILDABLE_ON_TORCH = {"NASNetMobile"}
 
 
 def _names() -> list[str]:
@@ -16,12 +17,19 @@ def _names() -> list[str]:
     return sorted(
         name
         for name in dir(keras.applications)
-        if name[0].isupper() and name not in _UNBUILDABLE_ON_TORCH
+        if name[0].isupper() and name not in UNBUILDABLE_ON_TORCH
     )
 
 
 #: Every architecture's name in keras.applications, sorted.
 ALL = _names()
+
+#: Architectures made with a layer class of their own, which the importer refuses as
+#: code: name -> that class.
+CUSTOM_LAYERS = {
+    **{name: "LayerScale" for name in ALL if name.startswith("ConvNeXt")},
+    "InceptionResNetV2": "CustomScaleLayer",
+}
 
 
 def input_shape(name: str) -> tuple[int, int, int]:

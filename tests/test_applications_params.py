@@ -16,13 +16,6 @@ from graph import dumps, loads, validate
 from tests import applications
 from tests.test_importer import assert_same_model, leaf_layers
 
-#: Architectures made with a layer class of their own, which a graph refuses as code.
-CUSTOM_LAYERS = {
-    **{name: "LayerScale" for name in applications.ALL if name.startswith("ConvNeXt")},
-    "InceptionResNetV2": "CustomScaleLayer",
-}
-
-
 #: The smallest architecture of each family, run by default. The others (the same
 #: layer kinds, more of them, wider) are marked slow: all of ALL takes minutes.
 REPRESENTATIVE = {
@@ -53,8 +46,10 @@ REPRESENTATIVE = {
 )
 def test_every_layer_keeps_its_whole_config(name):
     model = applications.build(name)
-    if name in CUSTOM_LAYERS:
-        with pytest.raises(ImportRefused, match=f"{CUSTOM_LAYERS[name]} .*a custom class"):
+    if name in applications.CUSTOM_LAYERS:
+        with pytest.raises(
+            ImportRefused, match=f"{applications.CUSTOM_LAYERS[name]} .*a custom class"
+        ):
             import_keras_model(model)
         return
     g, _ = import_keras_model(model)

@@ -79,6 +79,8 @@ def assert_generated_matches_keras(g: ModelGraph, style: str, directory: Path) -
             model.get_layer(layer.name).set_weights(layer.get_weights())
     data = sample_inputs(g)
     names = [g.layer(n).name for n in g.inputs]
+    # Called as a person would: the array itself for one input; for several, the
+    # functional model takes a list, the subclass a dict by input name.
     if len(names) == 1:
         x = data[g.inputs[0]]
     elif style == "functional":
