@@ -182,14 +182,19 @@ class TrainingPanel(QWidget):
         exports.addWidget(self.export_keras_button)
         exports.addWidget(self.export_onnx_button)
         exports.addStretch(1)
-        outcome = QVBoxLayout()
-        outcome.addWidget(self.results)
-        outcome.addLayout(exports)
-        outcome.addStretch(1)
+        #: What a run that ended without error leaves: its results and their exports
+        #: (hidden until then, so that the plots have the room).
+        self.outcome = QWidget()
+        outcome_layout = QVBoxLayout(self.outcome)
+        outcome_layout.setContentsMargins(0, 0, 0, 0)
+        outcome_layout.addWidget(self.results)
+        outcome_layout.addLayout(exports)
+        outcome_layout.addStretch(1)
         #: The plots and, below them or beside them where the panel is wide, the outcome.
         self.plots_and_outcome = QBoxLayout(QBoxLayout.Direction.TopToBottom)
         self.plots_and_outcome.addWidget(self.plots, 1)
-        self.plots_and_outcome.addLayout(outcome)
+        self.plots_and_outcome.addWidget(self.outcome)
+        self.outcome.hide()
         # The progress stays in view above what scrolls: the message, the plots (as
         # tall as they need, or all the room there is), the results and their exports.
         body = QWidget()
@@ -230,6 +235,7 @@ class TrainingPanel(QWidget):
         self._plots_due = True
         self.catch_up()
         self.results.clear()
+        self._show_outcome(False)
         self.progress.reset()
         self.eta.clear()
         self.message.clear()
@@ -243,11 +249,17 @@ class TrainingPanel(QWidget):
         super().resizeEvent(event)
         self._place_outcome()
 
+    def _show_outcome(self, shown: bool) -> None:
+        self.outcome.setVisible(shown)
+        self._place_outcome()  # by the outcome's width, known once it is shown
+
     def _place_outcome(self) -> None:
         """The results beside the plots where both fit side by side, else below them.
 
         Decided on the scroll area's width, which its own scroll bar does not change."""
-        wide = self.scroll.width() >= PLOTS_WIDTH + self.results.sizeHint().width()
+        wide = self.outcome.isVisibleTo(self) and (
+            self.scroll.width() >= PLOTS_WIDTH + self.outcome.sizeHint().width()
+        )
         direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
         if self.plots_and_outcome.direction() != direction:
             self.plots_and_outcome.setDirection(direction)
@@ -302,6 +314,7 @@ class TrainingPanel(QWidget):
         self.plots.reset(log_names(snapshot, setup, self.form.targets()))
         self._plots_due = False
         self.results.clear()
+        self._show_outcome(False)
         self.progress.reset()
         self.eta.setText("Starting...")
         self.show_message(f"Training '{snapshot.name}' on {Path(data.files()[0]).name}...")
@@ -335,7 +348,7 @@ class TrainingPanel(QWidget):
             epochs = len(next(iter(result.history.values()), []))
             self.show_message(f"Training finished: {epochs} epochs, {result.batches} batches.")
         self.results.show_result(result, outcome.predictions)
-        self._place_outcome()  # the table's width is known now
+        self._show_outcome(True)
 
     def _failed(self, message: str) -> None:
         if self.sender() is self._job:

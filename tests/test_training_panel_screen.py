@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, QRect, QSettings, Qt
 from PySide6.QtGui import QWheelEvent
-from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
+from PySide6.QtWidgets import QApplication, QBoxLayout, QScrollArea, QWidget
 
 from codegen.training.runner import TrainingResult
 from graph.training import check_setup
@@ -120,6 +120,24 @@ def test_nothing_is_drawn_over_anything_after_a_finished_run(make_window, qtbot,
     # Every plot row is at least as tall as a plot needs to be read.
     assert panel.plots.height() >= panel.plots.minimumHeight() > 0
     window.grab().save(str(artifacts / f"training_window_finished_{size[0]}x{size[1]}.png"))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_before_a_result_the_plots_have_the_whole_width(make_window, qtbot, size):
+    """No result yet (a new document, a run going on): no empty results or disabled
+    exports beside the plots."""
+    window = make_window(size)
+    window.actions_["train"].trigger()
+    settle()
+    panel = window.training
+    assert not panel.export_keras_button.isVisible() and not panel.results.isVisible()
+    assert panel.plots.width() == panel.scroll.viewport().width()
+    run(qtbot, panel)
+    assert panel.export_keras_button.isVisible() and panel.export_keras_button.isEnabled()
+    panel.start_button.click()  # the next run starts with the plots alone again
+    assert not panel.outcome.isVisible()
+    assert panel.plots_and_outcome.direction() == QBoxLayout.Direction.TopToBottom
+    qtbot.waitUntil(lambda: not panel.running, timeout=30_000)
 
 
 def test_the_progress_and_start_stay_in_view_at_the_default_dock_height(make_window, qtbot):
