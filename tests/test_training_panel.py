@@ -132,8 +132,11 @@ def test_a_stop_mid_epoch_shows_whole_epochs_only_and_no_time_left(qtbot, panel,
     """After Stop: where the run ended without a time left, no dot for the epoch it
     cut short, and no empty prediction table."""
     panel.form.epochs.setValue(1000)
+    # Small batches: an epoch takes long enough (about a second here) for Stop to land
+    # inside the second one, however late the panel's timer shows where the run is.
+    panel.form.batch_size.setValue(4)
     panel.start_button.click()
-    steps = 45  # 1,437 training samples in batches of 32
+    steps = 360  # 1,437 training samples in batches of 4
     qtbot.waitUntil(lambda: panel.progress.value() >= steps + 2, timeout=60_000)
     assert len(panel.plots.epochs["val_loss"][0]) == 1
     panel.stop_button.click()
