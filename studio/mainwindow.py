@@ -18,10 +18,8 @@ from PySide6.QtGui import QCloseEvent, QUndoGroup
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
-    QFrame,
     QLabel,
     QMainWindow,
-    QScrollArea,
     QWidget,
 )
 
@@ -60,15 +58,6 @@ def _catch_up(refresh: Callable[[], None], visible: bool) -> None:
     """A dock's visibilityChanged: its panel catches up once its tab is raised."""
     if visible:
         refresh()
-
-
-def scrolled(widget: QWidget) -> QScrollArea:
-    """`widget` in a scroll area, so that a dock holding it may be smaller than it."""
-    area = QScrollArea()
-    area.setWidgetResizable(True)
-    area.setFrameShape(QFrame.Shape.NoFrame)
-    area.setWidget(widget)
-    return area
 
 
 class MainWindow(QMainWindow):
@@ -115,10 +104,11 @@ class MainWindow(QMainWindow):
             ),
             "summary": self._dock("Summary", self.summary, Qt.DockWidgetArea.BottomDockWidgetArea),
             "code": self._dock("Code", self.code, Qt.DockWidgetArea.BottomDockWidgetArea),
-            # Scrolled: the panel's form and plots need 330 px, more than the bottom
-            # docks get by default (the canvas comes first); Train makes room for it.
+            # The panel scrolls its own parts, under a progress bar that stays in view:
+            # its form and plots need more than a bottom dock's default share (the
+            # canvas comes first); Train makes room for them.
             "training": self._dock(
-                "Training", scrolled(self.training), Qt.DockWidgetArea.BottomDockWidgetArea
+                "Training", self.training, Qt.DockWidgetArea.BottomDockWidgetArea
             ),
         }
         self.tabifyDockWidget(self.docks["problems"], self.docks["summary"])

@@ -8,6 +8,10 @@ trainer to stop after the batch in progress. Every failure (bad data, a NaN loss
 setup problem, an exception inside a layer) lands in the message area; the graph is
 never touched by a run. After a run: the evaluation, a few predictions, and exports
 of the trained model.
+
+On screen: the form, with Start and Stop under it, on the left; on the right the
+progress bar and its line of text, always in view, over a scrolled column of the
+message, the plots and the results (beside the plots where the panel is wide).
 """
 
 from __future__ import annotations
@@ -18,14 +22,15 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QShowEvent, QUndoStack
+from PySide6.QtGui import QResizeEvent, QShowEvent, QUndoStack
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QMenu,
     QMessageBox,
-    QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -43,8 +48,9 @@ from graph.training import log_names
 from studio.deferred_progress import DeferredProgressBar
 from studio.exporting import TARGETS, with_suffix
 from studio.jobs import Job
+from studio.message_box import MessageBox
 from studio.training_form import TrainingForm
-from studio.training_plots import TrainingPlots
+from studio.training_plots import COLUMNS, TrainingPlots
 from studio.training_results import ResultsView
 from studio.training_run import FeedUpdate, RunOutcome, TrainingFeed, train
 from studio.visibility import on_screen
@@ -53,6 +59,9 @@ from studio.visibility import on_screen
 #: holds the interpreter lock the training thread needs for a few milliseconds: at
 #: 15 Hz a run took 7-13% longer than plain model.fit, at 10 Hz 4-5% (bench/).
 DRAIN_HZ = 10
+#: The width the plots need to sit beside the results: three plots a row, each with
+#: room for its ticks.
+PLOTS_WIDTH = COLUMNS * 200
 
 
 def export_trained(model: Any, g: ModelGraph, path: Path, target: str) -> str:
@@ -124,6 +133,8 @@ class TrainingPanel(QWidget):
         self._job: Job | None = None
         self._exports: list[Job] = []
         self._plan: tuple[int, int] | None = None
+        #: The latest drained update that moved the run on (it has a position).
+        self._latest: FeedUpdate | None = None
         self._epoch_seconds: list[float] = []
         self.message_is_error = False
         self.timer = QTimer(self)
@@ -161,10 +172,7 @@ class TrainingPanel(QWidget):
         self.progress = DeferredProgressBar()
         self.progress.setFormat("%v / %m batches")
         self.eta = QLabel()
-        self.message = QPlainTextEdit()
-        self.message.setReadOnly(True)
-        lines = self.message.fontMetrics().lineSpacing()
-        self.message.setMaximumHeight(4 * lines + 12)  # a few lines; the plots need the room
+        self.message = MessageBox()
         self.plots = TrainingPlots()
         self.results = ResultsView()
         self.export_keras_button = QPushButton("Export trained model (.keras)")
@@ -175,15 +183,36 @@ class TrainingPanel(QWidget):
         exports.addWidget(self.export_keras_button)
         exports.addWidget(self.export_onnx_button)
         exports.addStretch(1)
+        #: What a run that ended without error leaves: its results and their exports
+        #: (hidden until then, so that the plots have the room).
+        self.outcome = QWidget()
+        outcome_layout = QVBoxLayout(self.outcome)
+        outcome_layout.setContentsMargins(0, 0, 0, 0)
+        outcome_layout.addWidget(self.results)
+        outcome_layout.addLayout(exports)
+        outcome_layout.addStretch(1)
+        #: The plots and, below them or beside them where the panel is wide, the outcome.
+        self.plots_and_outcome = QBoxLayout(QBoxLayout.Direction.TopToBottom)
+        self.plots_and_outcome.addWidget(self.plots, 1)
+        self.plots_and_outcome.addWidget(self.outcome)
+        self.outcome.hide()
+        # The progress stays in view above what scrolls: the message, the plots (as
+        # tall as they need, or all the room there is), the results and their exports.
+        body = QWidget()
+        body_layout = QVBoxLayout(body)
+        body_layout.setContentsMargins(0, 0, 0, 0)
+        body_layout.addWidget(self.message)
+        body_layout.addLayout(self.plots_and_outcome, 1)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setWidget(body)
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(self.progress)
         right_layout.addWidget(self.eta)
-        right_layout.addWidget(self.message)
-        right_layout.addWidget(self.plots, 3)
-        right_layout.addWidget(self.results, 1)
-        right_layout.addLayout(exports)
+        right_layout.addWidget(self.scroll, 1)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
@@ -207,6 +236,7 @@ class TrainingPanel(QWidget):
         self._plots_due = True
         self.catch_up()
         self.results.clear()
+        self._show_outcome(False)
         self.progress.reset()
         self.eta.clear()
         self.message.clear()
@@ -215,6 +245,25 @@ class TrainingPanel(QWidget):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.catch_up()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._place_outcome()
+
+    def _show_outcome(self, shown: bool) -> None:
+        self.outcome.setVisible(shown)
+        self._place_outcome()  # by the outcome's width, known once it is shown
+
+    def _place_outcome(self) -> None:
+        """The results beside the plots where both fit side by side, else below them.
+
+        Decided on the scroll area's width, which its own scroll bar does not change."""
+        wide = self.outcome.isVisibleTo(self) and (
+            self.scroll.width() >= PLOTS_WIDTH + self.outcome.sizeHint().width()
+        )
+        direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
+        if self.plots_and_outcome.direction() != direction:
+            self.plots_and_outcome.setDirection(direction)
 
     def catch_up(self) -> None:
         """Draw what waited for the panel to be seen (its dock's tab raised, say); a
@@ -270,11 +319,12 @@ class TrainingPanel(QWidget):
         self._trainer = Trainer(snapshot, setup, base=self.base or Path.cwd(), listener=self._feed)
         self._trained_graph = snapshot
         self.result = None
-        self._plan = None
+        self._plan = self._latest = None
         self._epoch_seconds = []
         self.plots.reset(log_names(snapshot, setup, self.form.targets()))
         self._plots_due = False
         self.results.clear()
+        self._show_outcome(False)
         self.progress.reset()
         self.eta.setText("Starting...")
         self.show_message(f"Training '{snapshot.name}' on {Path(data.files()[0]).name}...")
@@ -319,7 +369,8 @@ class TrainingPanel(QWidget):
         else:
             epochs = len(next(iter(result.history.values()), []))
             self.show_message(f"Training finished: {epochs} epochs, {result.batches} batches.")
-        self.results.show_result(result.evaluation, outcome.predictions, result.setup)
+        self.results.show_result(result, outcome.predictions)
+        self._show_outcome(True)
 
     def _failed(self, message: str) -> None:
         if self.sender() is self._job:
@@ -332,8 +383,8 @@ class TrainingPanel(QWidget):
         self.timer.stop()
         self._job = self._trainer = None
         self.plots.finish()
-        if self.eta.text() in ("Starting...", "Stopping..."):
-            self.eta.clear()
+        # Where the run ended, without the time it would have had left.
+        self.eta.setText(self._progress_text(self._latest, ended=True) if self._latest else "")
         self._set_running(False)
         self.run_finished.emit()
 
@@ -351,17 +402,21 @@ class TrainingPanel(QWidget):
             self.plots.add_epoch(epoch, logs)
         self._epoch_seconds += update.epoch_seconds
         if update.position is not None and self._plan is not None:
+            self._latest = update
             self.progress.show_value(update.done)
-            self.eta.setText(self._progress_text(update))
+            if self._trainer is None or not self._trainer.stop_requested:  # else "Stopping..."
+                self.eta.setText(self._progress_text(update))
 
-    def _progress_text(self, update: FeedUpdate) -> str:
+    def _progress_text(self, update: FeedUpdate, ended: bool = False) -> str:
+        """Where `update` left the run, and while it goes on (not `ended`), about how
+        long it has left."""
         epochs, steps = self._plan
         epoch, batch = update.position
         text = f"epoch {epoch + 1}/{epochs}, batch {batch + 1}/{steps}"
         if self._epoch_seconds:
             text += f", {self._epoch_seconds[-1]:.2f} s per epoch"
         remaining = epochs * steps - update.done
-        if remaining and update.done:
+        if remaining and update.done and not ended:
             text += f", about {duration_text(update.elapsed / update.done * remaining)} left"
         return text
 
@@ -411,6 +466,8 @@ class TrainingPanel(QWidget):
         self.message.setPlainText(plain_text(text))  # Keras colours errors from layers
         self.message.setStyleSheet("color: #c0392b;" if error else "")
         self.message_is_error = error
+        if error:  # in view, however far the plots were scrolled
+            self.scroll.ensureWidgetVisible(self.message)
 
     def _set_running(self, running: bool) -> None:
         ready = self.g is not None

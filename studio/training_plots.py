@@ -16,8 +16,9 @@ import itertools
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QPalette, QPen
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QEvent
+from PySide6.QtGui import QColor, QPalette, QPen, QWheelEvent
+from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QWidget
 
 #: Plots per row of the epoch grid.
 COLUMNS = 3
@@ -31,7 +32,9 @@ VALIDATION = "val_"
 #: every plot of the canvas, and each relaid plot redraws its ticks.
 AXIS_WIDTH = 44
 #: The least height of a row of plots: below it a plot is all title and tick labels.
-ROW_HEIGHT = 120
+ROW_HEIGHT = 140
+#: The height of the legend's row.
+LEGEND_HEIGHT = 24
 #: The key of the batch-loss plot among the views.
 BATCH = " batch"
 #: The most batch points drawn, about three per pixel of a wide plot: a longer run
@@ -169,13 +172,56 @@ class EpochCurve:
         return self.line.getData()
 
 
+def mixed(a: QColor, b: QColor, share: float) -> QColor:
+    """`share` of `a` and the rest of `b`."""
+    return QColor(
+        *(round(share * x + (1 - share) * y) for x, y in zip(a.getRgb(), b.getRgb(), strict=True))
+    )
+
+
 class TrainingPlots(pg.GraphicsLayoutWidget):
-    """The batch-loss plot, a legend, and one epoch plot per logged quantity."""
+    """The batch-loss plot, a legend, and one epoch plot per logged quantity.
+
+    The plots are drawn in the window's palette (background, text, axes), and again
+    when it changes (the light and dark themes). Their ranges follow the run
+    (AxesFollower), so the mouse neither zooms nor pans them: the wheel scrolls
+    whatever holds them, as it does over the rest of the panel.
+    """
+
+    #: Whether reset() made the plots (Qt changes the palette while constructing).
+    _made = False
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setBackground(self.palette().color(QPalette.ColorRole.Base))
         self.reset([])
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        """Scroll the scroll area the plots sit in. Handed on by hand: Qt passes a wheel
+        event on to the parents only when it comes from the system, not when sent."""
+        holder = self.parentWidget()
+        while holder is not None and not isinstance(holder, QAbstractScrollArea):
+            holder = holder.parentWidget()
+        if holder is not None:
+            QApplication.sendEvent(holder.viewport(), event)
+        event.accept()  # once: the holder scrolled, or there is nothing to scroll
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and self._made:
+            self._follow_palette()
+
+    def _follow_palette(self) -> None:
+        """Background, axes, titles and the legend in the colours of the palette."""
+        palette = self.palette()
+        base, text = palette.color(QPalette.ColorRole.Base), palette.color(QPalette.ColorRole.Text)
+        self.setBackground(base)
+        axis = mixed(text, base, 0.6)
+        for plot in self.plot_items:
+            for name in ("left", "bottom"):
+                plot.getAxis(name).setPen(axis)
+                plot.getAxis(name).setTextPen(text)
+        for label in self.labels:
+            label.setText(label.text, color=text.name())
 
     def reset(self, names: list[str]) -> None:
         """Empty plots for a run that logs `names` (graph.training.log_names)."""
@@ -187,14 +233,19 @@ class TrainingPlots(pg.GraphicsLayoutWidget):
         self.views: dict[str, pg.ViewBox] = {}
         self.followers: dict[str, AxesFollower] = {}
         self.epoch_axes: list[pg.AxisItem] = []
+        self.plot_items: list[pg.PlotItem] = []
+        #: The titles and the legend: text drawn in the palette's text colour.
+        self.labels: list[pg.LabelItem] = []
         batch = self._plot(0, 0, "loss per batch", "batch", colspan=COLUMNS)
         self.batch_curve = pg.PlotCurveItem(pen=BATCH_PEN)  # not a PlotDataItem: as EpochCurve
         batch.addItem(self.batch_curve)
         self.views[BATCH] = batch.getViewBox()
         shown = quantities(names)
         if shown:
-            self.addLabel(legend_html(names), row=1, col=0, colspan=COLUMNS, size="8pt")
-        self.setMinimumHeight(ROW_HEIGHT * (1 + -(-len(shown) // COLUMNS)))
+            legend = self.addLabel(legend_html(names), row=1, col=0, colspan=COLUMNS, size="8pt")
+            self.labels.append(legend)
+        legend_height = LEGEND_HEIGHT if shown else 0
+        self.setMinimumHeight(ROW_HEIGHT * (1 + -(-len(shown) // COLUMNS)) + legend_height)
         for i, quantity in enumerate(shown):
             plot = self._plot(EPOCH_ROW + i // COLUMNS, i % COLUMNS, quantity, "epoch")
             self.views[quantity] = plot.getViewBox()
@@ -204,10 +255,16 @@ class TrainingPlots(pg.GraphicsLayoutWidget):
                 if name in self.epochs:
                     self.curves[name] = EpochCurve(plot, pen, dots)
             plot.addItem(dots)  # over the lines
+        self._made = True
+        self._follow_palette()
 
     def _plot(self, row: int, col: int, title: str, x_label: str, colspan: int = 1) -> pg.PlotItem:
         plot = self.addPlot(row=row, col=col, colspan=colspan, title=title)
         plot.setLabel("bottom", x_label)
+        plot.setMouseEnabled(x=False, y=False)
+        plot.hideButtons()  # the "A" that auto-ranges: the axes follow the run already
+        self.plot_items.append(plot)
+        self.labels.append(plot.titleLabel)
         plot.getAxis("left").setWidth(AXIS_WIDTH)
         for axis in ("left", "bottom", "right", "top"):
             # Rescaling tick labels by SI prefixes (k, M, m) suits measured units, not

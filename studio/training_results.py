@@ -7,9 +7,19 @@ other outputs show their first few numbers.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtWidgets import QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QLabel,
+    QSizePolicy,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
-from graph.training import TrainingSetup, canonical_loss
+from codegen.training.runner import TrainingResult
+from graph.training import canonical_loss
 
 #: Losses (by canonical name) whose outputs are class probabilities along the last axis.
 CLASS_LOSSES = frozenset(
@@ -45,15 +55,22 @@ def cell_text(value: np.ndarray, as_class: bool, probability: bool) -> str:
     return f"[{text}{', ...' if flat.size > SHOWN else ''}]"
 
 
-def evaluation_text(evaluation: dict[str, float] | None) -> str:
-    if not evaluation:
-        return "No evaluation (no validation data, or the run was stopped)."
-    values = "   ".join(f"{name}: {value:.4g}" for name, value in evaluation.items())
+def evaluation_text(result: TrainingResult) -> str:
+    if result.stopped:
+        return "No evaluation: the run was stopped."
+    if not result.evaluation:
+        return "No evaluation: the run had no validation data."
+    values = "   ".join(f"{name}: {value:.4g}" for name, value in result.evaluation.items())
     return f"Evaluation on the validation data:   {values}"
 
 
 class ResultsView(QWidget):
-    """The evaluation line and a table of predictions next to targets."""
+    """The evaluation line and a table of predictions next to targets.
+
+    The table is as tall as its rows, without a scroll bar of its own: the panel
+    scrolls, and a scroll area inside a scroll area catches the wheel. A run without
+    predictions (stopped, or without validation data) shows no table at all.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -62,6 +79,10 @@ class ResultsView(QWidget):
         self.table = QTableWidget(0, 0)
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
+        # No wider than its columns: beside the plots, the plots take the rest.
+        self.table.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.evaluation)
@@ -78,12 +99,14 @@ class ResultsView(QWidget):
 
     def show_result(
         self,
-        evaluation: dict[str, float] | None,
+        result: TrainingResult,
         predictions: dict[str, tuple[np.ndarray | None, np.ndarray]],
-        setup: TrainingSetup,
     ) -> None:
-        self.evaluation.setText(evaluation_text(evaluation))
+        """Show how `result` evaluated, and `predictions` (by output: targets and
+        predictions of a few validation samples)."""
+        self.evaluation.setText(evaluation_text(result))
         self.show()
+        setup = result.setup
         headers = ["sample"]
         for name in predictions:
             headers += [f"{name}: target", f"{name}: predicted"]
@@ -101,3 +124,4 @@ class ResultsView(QWidget):
                 guess = cell_text(predicted[row], as_class, True)
                 self.table.setItem(row, 2 + 2 * i, QTableWidgetItem(guess))
         self.table.resizeColumnsToContents()
+        self.table.setVisible(rows > 0)

@@ -129,6 +129,33 @@ def test_start_plots_batches_and_stop_ends_the_run(qtbot, panel, artifacts):
     assert panel.g.training.epochs == 1000  # the graph is untouched by the run
 
 
+def test_a_stop_mid_epoch_shows_whole_epochs_only_and_no_time_left(qtbot, panel, artifacts):
+    """After Stop: where the run ended without a time left, no dot for the epoch it
+    cut short, and no empty prediction table."""
+    panel.form.epochs.setValue(1000)
+    # Small batches: an epoch takes long enough (about a second here) for Stop to land
+    # inside the second one, however late the panel's timer shows where the run is.
+    panel.form.batch_size.setValue(4)
+    panel.start_button.click()
+    steps = 360  # 1,437 training samples in batches of 4
+    qtbot.waitUntil(lambda: panel.progress.value() >= steps + 2, timeout=60_000)
+    assert len(panel.plots.epochs["val_loss"][0]) == 1
+    panel.stop_button.click()
+    assert panel.eta.text() == "Stopping..."
+    finish(qtbot, panel, timeout=10_000)
+    grab(panel, artifacts, "stopped")
+    assert panel.result.stopped and steps < panel.result.batches < 2 * steps
+    progress = rf"epoch 2/1000, batch \d+/{steps}, \d+\.\d\d s per epoch"
+    assert re.fullmatch(progress, panel.eta.text()), panel.eta.text()
+    for name in ("loss", "accuracy", "val_loss", "val_accuracy"):
+        xs, _ = panel.plots.curves[name].getData()
+        assert list(xs) == [1], name
+        dots_x, _ = panel.plots.curves[name].dots.getData()
+        assert set(dots_x) == {1}, name
+    assert panel.results.evaluation.text() == "No evaluation: the run was stopped."
+    assert panel.results.isVisible() and not panel.results.table.isVisible()
+
+
 def test_a_full_run_shows_evaluation_predictions_and_exports(qtbot, panel, tmp_path, artifacts):
     from codegen.keras_env import import_keras
 
@@ -275,9 +302,9 @@ def record_calls(monkeypatch, cls, names, calls):
         method = getattr(cls, name)
 
         @functools.wraps(method)
-        def wrapper(self, *args, _method=method, _name=f"{cls.__name__}.{name}"):
+        def wrapper(self, *args, _method=method, _name=f"{cls.__name__}.{name}", **kwargs):
             calls.append((_name, threading.current_thread(), args))
-            return _method(self, *args)
+            return _method(self, *args, **kwargs)
 
         monkeypatch.setattr(cls, name, wrapper)
 

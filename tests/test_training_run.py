@@ -374,3 +374,24 @@ def test_every_spelling_keras_accepts_trains_and_logs_as_keras_names_it(tmp_path
     result = Trainer(g, setup).run()
     assert sorted(result.history) == sorted(log_names(g, setup))
     assert "val_MeanSquaredError" in result.history
+
+
+@pytest.mark.parametrize("stop_after", ["3 batches of epoch 2", "the last batch of epoch 1"])
+def test_an_epoch_cut_short_by_a_stop_is_not_reported_as_finished(stop_after):
+    """fit() ends a cut-short epoch as if whole: logs of part of it, validated on one
+    batch. Only whole epochs reach the listener (Keras's history keeps the other)."""
+    trainer = None
+
+    def stop_at(count):
+        steps = recorder.started[1]
+        if count == (steps + 3 if stop_after.startswith("3") else steps):
+            trainer.stop()
+
+    recorder = Recorder(on_batch=stop_at)
+    setup = TrainingSetup(epochs=5, batch_size=64, data=DIGITS)
+    trainer = Trainer(mlp(), setup, listener=recorder)
+    result = trainer.run()
+    whole = 1 if stop_after.startswith("3") else 0
+    assert result.stopped and [epoch for epoch, _ in recorder.epochs] == list(range(whole))
+    assert all("val_loss" in logs for _, logs in recorder.epochs)
+    assert len(result.history["val_loss"]) == whole + 1

@@ -35,6 +35,12 @@ class RunMonitor(keras.callbacks.Callback):
     only after a batch, so a stop that is already there when the first batch begins
     raises StoppedBeforeTraining instead: nothing is trained. Put the monitor first
     among fit()'s callbacks, so that the others never see that batch begin.
+
+    fit() ends the epoch a stop cuts short as if it were whole: it validates on the
+    one batch the stop lets through and calls on_epoch_end with the logs of part of
+    an epoch. An epoch at whose end a stop is pending is therefore not reported as
+    finished (a stop that lands in the instant between a whole epoch's validation
+    and its end drops that epoch too: the batch plot and the history still have it).
     """
 
     def __init__(self, stop_event: threading.Event, listener: Any) -> None:
@@ -77,7 +83,8 @@ class RunMonitor(keras.callbacks.Callback):
         self._halt()
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        self.listener.epoch_finished(epoch, plain(logs))
+        if not self.stop_event.is_set():
+            self.listener.epoch_finished(epoch, plain(logs))
         self._halt()
 
     def on_test_begin(self, logs: dict | None = None) -> None:

@@ -42,7 +42,8 @@ class TrainingListener:
         """A training batch is done."""
 
     def epoch_finished(self, epoch: int, logs: dict[str, float]) -> None:
-        """An epoch is done (also one cut short by a stop), validation included."""
+        """An epoch is done, validation included (not one cut short by a stop: its
+        logs would describe part of an epoch and one batch of validation)."""
 
     def evaluated(self, logs: dict[str, float]) -> None:
         """The trained model was evaluated on the validation data."""
