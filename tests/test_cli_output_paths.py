@@ -3,6 +3,7 @@ name; and a clear error, not a traceback, when that folder cannot be written."""
 
 import json
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -119,12 +120,46 @@ def test_compile_beneath_a_file_is_exit_2_naming_the_file_in_the_way(tmp_path, c
     )
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes in any folder")
-def test_compile_to_a_read_only_folder_is_exit_2_naming_it(tmp_path, capsys):
-    out = tmp_path / "locked"
-    out.mkdir(mode=0o500)
-    assert compile_to(out) == 2
-    assert str(out) in capsys.readouterr().err
+@pytest.fixture
+def locked(tmp_path):
+    """A folder no one here can write in: read-only by its mode, or, for root (who
+    writes in any folder), immutable (chattr +i); skipped where neither holds."""
+    folder = tmp_path / "locked"
+    folder.mkdir(mode=0o500)
+    immutable = os.geteuid() == 0 and _chattr("+i", folder)
+    try:
+        if os.access(folder, os.W_OK):
+            pytest.skip("no way to make a folder read-only here")
+        yield folder
+    finally:
+        if immutable:
+            _chattr("-i", folder)
+
+
+def _chattr(flag: str, path: Path) -> bool:
+    """Whether `chattr flag path` succeeded."""
+    try:
+        return subprocess.run(["chattr", flag, str(path)], capture_output=True).returncode == 0
+    except OSError:
+        return False
+
+
+def test_compile_to_a_read_only_folder_is_exit_2_naming_it(locked, capsys):
+    assert compile_to(locked) == 2
+    assert capsys.readouterr().err == (
+        f"kgs compile: cannot write in the output folder {locked}: permission denied\n"
+    )
+    assert list(locked.iterdir()) == []
+
+
+def test_train_into_a_read_only_folder_stops_before_training(locked, capsys):
+    out = locked / "m.keras"
+    assert main(["train", str(MLP), "--epochs", "1", "-o", str(out)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == (
+        f"kgs train: cannot write in the output folder {locked}: permission denied\n"
+    )
+    assert captured.out == "" and list(locked.iterdir()) == []
 
 
 def test_train_checks_its_output_before_training(tmp_path, capsys):
