@@ -190,8 +190,10 @@ def test_fuzzed_documents_load_or_fail_cleanly(text):
     except GraphFileError:
         return
     report = validate(g)  # never raises on a loaded graph
-    assert report.valid in (True, False)
-    assert loads(dumps(g)) is not None
+    assert report.valid == (not report.errors)
+    again = loads(dumps(g))  # what loads saves as it was, problems and all
+    assert dumps(again) == dumps(g)
+    assert validate(again).problems == report.problems
 
 
 @FUZZ
@@ -229,4 +231,5 @@ def test_deeply_nested_params_load_with_short_messages_or_fail_cleanly(depth):
         return
     [problem] = validate(g).errors
     assert problem.param == "units" and len(problem.message) < 200
-    assert loads(dumps(g)) is not None
+    again = loads(dumps(g))
+    assert dumps(again) == dumps(g) and validate(again).errors == [problem]
