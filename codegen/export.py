@@ -38,8 +38,6 @@ EXPORT_BATCH = 2
 FREE_AXIS_SIZE = 32
 #: Integer inputs that feed no layer with a known vocabulary get ids below this.
 SMALL_INT_BOUND = 10
-#: The largest batch size the ONNX file's dynamic batch axis is declared for.
-MAX_BATCH = 4096
 
 
 class ParityError(GraphError):
@@ -290,49 +288,21 @@ def _upstream_inputs(keras: Any, layer: Any) -> set[str]:
 
 
 def _export(model: Any, path: Path, input_names: list[str], output_names: list[str]) -> None:
-    """Run torch's dynamo exporter on `model` and write the optimised ONNX file.
-
-    The batch axis is one dynamic dimension shared by every input (unless an input
-    fixes it); other free axes are dynamic too, with ranges the exporter infers.
-    """
+    """Run the dynamo export (codegen.onnx_dynamo) on `model`, traced on sample
+    inputs, and write the file atomically; a failure names the layer when known."""
     import torch
 
+    from codegen.onnx_dynamo import dynamo_export
+
     allow_depth(len(model.layers))
-    batch = torch.export.Dim("batch", min=1, max=MAX_BATCH)
-    examples = [
-        torch.from_numpy(a) for a in _sample_inputs(model, EXPORT_BATCH, np.random.default_rng(0))
-    ]
-    dynamic = [
-        {
-            axis: batch if axis == 0 else torch.export.Dim.DYNAMIC
-            for axis, size in enumerate(tensor.shape)
-            if size is None
-        }
-        for tensor in model.inputs
-    ]
-    # A Keras model's forward takes *args: the example and its dynamic shapes describe
-    # that args tuple, whose one element is the input (or the list of inputs).
-    args, dynamic_shapes = (_model_args(examples),), ((_model_args(dynamic),),)
-    was_training = model.training
-    model.eval()
-    try:
-        with atomic_path(path) as tmp:
-            try:
-                program = torch.onnx.export(
-                    model,
-                    args,
-                    dynamo=True,
-                    verbose=False,
-                    input_names=input_names,
-                    output_names=output_names,
-                    dynamic_shapes=dynamic_shapes,
-                )
-                program.optimize()
-                program.save(tmp)
-            except Exception as e:
-                raise _export_failure(model, e) from e
-    finally:
-        model.train(was_training)
+    rng = np.random.default_rng(0)
+    examples = [torch.from_numpy(a) for a in _sample_inputs(model, EXPORT_BATCH, rng)]
+    shapes = [tuple(tensor.shape) for tensor in model.inputs]
+    with atomic_path(path) as tmp:
+        try:
+            dynamo_export(model, examples, shapes, input_names, output_names, str(tmp))
+        except Exception as e:
+            raise _export_failure(model, e) from e
 
 
 def _export_failure(model: Any, error: BaseException) -> GraphError:

@@ -75,7 +75,8 @@ def embedded(module: str, drop: tuple[str, ...] = ()) -> Embedded:
 def import_block(statements: list[str]) -> list[str]:
     """Import statements laid out as ruff's isort lays them out: the standard library,
     a blank line, third-party packages; `import x` before `from x import y`, each
-    sorted by module. Duplicates are merged."""
+    sorted by module. Duplicates are merged, and so are the names imported from one
+    module (constants, then classes, then the rest, as ruff orders them)."""
 
     def section(statement: str) -> int:
         top = statement.split()[1].split(".")[0]
@@ -84,7 +85,7 @@ def import_block(statements: list[str]) -> list[str]:
     def key(statement: str) -> tuple[int, str]:
         return (statement.startswith("from "), statement.split()[1].lower())
 
-    unique = sorted(set(statements), key=key)
+    unique = sorted(_merged_from_imports(set(statements)), key=key)
     out: list[str] = []
     for number in (0, 1):
         lines = [s for s in unique if section(s) == number]
@@ -92,3 +93,25 @@ def import_block(statements: list[str]) -> list[str]:
             out.append("")
         out.extend(lines)
     return out
+
+
+def _merged_from_imports(statements: set[str]) -> list[str]:
+    """`statements` with every `from m import ...` of one module made one statement."""
+    names: dict[str, set[str]] = {}
+    merged = []
+    for statement in statements:
+        node = ast.parse(statement).body[0]
+        if isinstance(node, ast.ImportFrom) and node.level == 0:
+            imported = (f"{a.name} as {a.asname}" if a.asname else a.name for a in node.names)
+            names.setdefault(node.module or "", set()).update(imported)
+        else:
+            merged.append(statement)
+    for module, imported in names.items():
+        merged.append(f"from {module} import {', '.join(sorted(imported, key=_name_order))}")
+    return merged
+
+
+def _name_order(name: str) -> tuple[int, str]:
+    """Ruff's order of imported names: CONSTANTS, then Classes, then the rest."""
+    kind = 0 if name.isupper() and len(name) > 1 else 1 if name[:1].isupper() else 2
+    return (kind, name)

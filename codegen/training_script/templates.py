@@ -470,38 +470,13 @@ the model's."""
 EXPORT_ONNX = """\
 def export_onnx(model: keras.Model, data: TrainingData, out: str) -> Path:
     \"\"\"Write `model` as an ONNX file beside `out` (`out` with the suffix .onnx) and
-    return its path. torch's dynamo exporter traces the model in inference mode on two
-    rows of `data`; the batch axis (and any other free axis of an input) stays dynamic.\"\"\"
+    return its path, traced on two rows of `data` (see dynamo_export below).\"\"\"
     path = Path(out).with_suffix(".onnx")
     rows = [row % data.samples for row in range(2)]  # a batch of 1 would be fixed
     examples = [keras.ops.convert_to_tensor(data.inputs[i.name][rows]) for i in INPUTS]
-    batch = torch.export.Dim("batch", min=1, max=4096)
-    dynamic = [
-        {axis: batch if axis == 0 else torch.export.Dim.DYNAMIC for axis in free_axes(i.shape)}
-        for i in INPUTS
-    ]
-    # A Keras model's forward takes *args: the example and the dynamic shapes describe
-    # that args tuple, whose one element is the input (or the list of inputs).
-    if len(INPUTS) == 1:
-        examples, dynamic = examples[0], dynamic[0]
-    model.eval()
-    program = torch.onnx.export(
-        model,
-        (examples,),
-        dynamo=True,
-        verbose=False,
-        input_names=[i.name for i in INPUTS],
-        output_names=ONNX_OUTPUTS,
-        dynamic_shapes=((dynamic,),),
-    )
-    program.optimize()
-    program.save(str(path))
-    return path
-
-
-def free_axes(shape: tuple[int | None, ...]) -> list[int]:
-    \"\"\"The axes of `shape` without a fixed size.\"\"\"
-    return [axis for axis, size in enumerate(shape) if size is None]"""
+    shapes = [i.shape for i in INPUTS]
+    dynamo_export(model, examples, shapes, [i.name for i in INPUTS], ONNX_OUTPUTS, str(path))
+    return path"""
 
 # ---------------------------------------------------------------- entry point
 

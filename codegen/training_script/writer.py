@@ -276,11 +276,10 @@ def to_training_script(g: ModelGraph, setup: TrainingSetup | None, style: str) -
     data_code = embedded("codegen.training.arrays")
     uses_metric = any(SPARSE_RMSE in o.metrics for o in setup.outputs.values())
     metric_code = embedded("codegen.training.custom_metrics", drop=("keras",))
+    onnx_code = embedded("codegen.onnx_dynamo")
     model_code = _build_model_code(g)
-    imports = [*_IMPORTS[style], *data_code.imports]
+    imports = [*_IMPORTS[style], *data_code.imports, *(onnx_code.imports if onnx else ())]
     late_imports = _LATE_IMPORTS[style]
-    if onnx and style == "fit":
-        late_imports = [*late_imports, "import torch  # noqa: E402"]
     if uses_metric:
         imports += metric_code.imports
     # In docstrings, as command-line words: no quotes, spaces or backslashes.
@@ -317,7 +316,11 @@ def to_training_script(g: ModelGraph, setup: TrainingSetup | None, style: str) -
         _section("Training"),
         t.FORMAT_LOGS,
         *(Template(block).substitute(values) for block in _TRAINING[style]),
-        *([_section("ONNX export"), t.EXPORT_ONNX] if onnx else []),
+        *(
+            [_section("ONNX export (the compiler's own)"), t.EXPORT_ONNX, onnx_code.body]
+            if onnx
+            else []
+        ),
         _section("Command line"),
         t.ARGUMENTS,
         Template(t.DDP_MAIN if style == "ddp" else t.MAIN).substitute(values),
