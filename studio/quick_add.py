@@ -137,7 +137,7 @@ class QuickAdd(QFrame):
 
     def _add_heading(self, text: str) -> None:
         item = QListWidgetItem(text)
-        item.setFlags(Qt.ItemFlag.NoItemFlags)
+        item.setFlags(Qt.ItemFlag.ItemIsEnabled)  # drawn as text, never current
         font = item.font()
         font.setBold(True)
         item.setFont(font)
