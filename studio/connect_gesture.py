@@ -2,7 +2,8 @@
 
 Press on an output port and drag: a curve follows the cursor. Release on an input
 port to connect; on empty canvas, the controller announces `wire_dropped` (the
-main window offers quick-add there, and connects the layer chosen); anywhere else
+main window offers quick-add there, with the wire `park`ed to it, and connects the
+layer chosen); anywhere else
 cancels. Press on an input port that has a
 connection to pick that connection up: release on another port moves it there,
 anywhere else removes it. While dragging, a port that would refuse the connection
@@ -59,6 +60,8 @@ class ConnectGesture:
         self._src: str | None = None
         self._draft: DraftEdgeItem | None = None
         self._moving: EdgeKey | None = None
+        #: A wire drawn to where quick-add is open (see `park`).
+        self._parked: DraftEdgeItem | None = None
         self._view.viewport().setMouseTracking(True)  # moves without a button: the cursor
 
     def dragging(self) -> bool:
@@ -163,6 +166,22 @@ class ConnectGesture:
             controller.connect(src, target.node, target.port)
         elif (target.node, target.port) != moving[1:]:
             controller.move_connection(moving, target.node, target.port)
+
+    def park(self, src: str, pos: QPointF) -> None:
+        """Draw a wire from src's output to `pos` until `drop_parked()`: the one that
+        will connect the node quick-add, open there, adds."""
+        self.drop_parked()
+        self._parked = DraftEdgeItem(
+            self._scene.node_item(src).output_port_pos(), self._scene.style
+        )
+        self._scene.addItem(self._parked)
+        self._parked.follow(pos, False)
+
+    def drop_parked(self) -> None:
+        """Take away the wire `park` drew."""
+        if self._parked is not None:
+            self._scene.removeItem(self._parked)
+            self._parked = None
 
     def _on_empty_canvas(self, pos: QPointF) -> bool:
         return not any(isinstance(item, NodeItem) for item in self._scene.items(pos))

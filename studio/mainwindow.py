@@ -144,6 +144,7 @@ class MainWindow(QMainWindow):
 
         self.view.quick_add_requested.connect(self._open_quick_add)
         self.quick_add.chosen.connect(self._quick_add_chosen)
+        self.quick_add.closed.connect(lambda: self.controller.connect_gesture.drop_parked())
         self.palette_.layer_chosen.connect(self._add_at_view_centre)
         self.view.layer_dropped.connect(self.layer_usage.record)
         self.problems.node_activated.connect(self.focus_node)
@@ -285,6 +286,8 @@ class MainWindow(QMainWindow):
         """Open the popup at `scene_pos` for a node connected after `src` (if given);
         only layers that take an input are offered then."""
         self._quick_add_at, self._quick_add_after = scene_pos, src
+        if src is not None:
+            self.controller.connect_gesture.park(src, scene_pos)
         corner = self.view.viewport().mapToGlobal(self.view.mapFromScene(scene_pos))
         self.quick_add.popup_at(corner, None if src is None else _takes_input)
 

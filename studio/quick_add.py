@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QPoint, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QHideEvent, QKeyEvent
 from PySide6.QtWidgets import QFrame, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from graph import LayerSpec
@@ -47,6 +47,8 @@ class QuickAdd(QFrame):
 
     #: The layer type chosen.
     chosen = Signal(str)
+    #: The popup closed, a layer chosen or not (Escape, a click elsewhere).
+    closed = Signal()
 
     def __init__(self, parent: QWidget | None = None, usage: LayerUsage | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Popup | Qt.WindowType.FramelessWindowHint)
@@ -109,6 +111,10 @@ class QuickAdd(QFrame):
             self.hide()
             return True
         return False
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self.closed.emit()
 
     def _step(self, step: int) -> None:
         """Move the current row by `step` layer rows, over headings, within the list."""

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication
 
 import graph
 from graph.fileformat import dumps
+from studio.overlays import DraftEdgeItem
 from tests.graphs import chain
 from tests.test_mainwindow import (  # noqa: F401 (fixtures)
     LEFT,
@@ -35,6 +36,10 @@ def drag_wire(window, src: str, to: QPoint) -> None:
     for step in range(1, 6):
         QTest.mouseMove(port, start + (to - start) * step / 5)
     QTest.mouseRelease(port, LEFT, pos=to)
+
+
+def drafts(window) -> list[DraftEdgeItem]:
+    return [i for i in window.scene.items() if isinstance(i, DraftEdgeItem)]
 
 
 def grab_with_popup(window, path) -> None:
@@ -66,16 +71,17 @@ def test_a_wire_dropped_on_empty_canvas_adds_the_layer_chosen_connected(window, 
     popup, port = window.quick_add, window.view.viewport()
     assert popup.isVisible() and popup.pos() == port.mapToGlobal(at)
     assert "Input" not in popup.shown_types()  # it would take no wire
+    assert len(drafts(window)) == 1  # the wire stays in view, to the popup
     grab_with_popup(window, artifacts / "quick_add_after_wire_drop.png")
     QTest.keyClick(popup.line, Qt.Key.Key_Escape)  # cancelled: nothing changes
-    assert not popup.isVisible() and dumps(g) == before
+    assert not popup.isVisible() and dumps(g) == before and drafts(window) == []
 
     drag_wire(window, src, at)
     choose_in_quick_add(window, "Dropout")
     [added] = added_nodes(g, graph.loads(before).node_ids())
     assert g.layer(added).type == "Dropout"
     assert_header_centred_on(g, added, window.view.mapToScene(at))
-    assert (src, added, "input") in g.edges()
+    assert (src, added, "input") in g.edges() and drafts(window) == []
     assert window.document.stack.count() == steps + 1
     window.actions_["undo"].trigger()  # one step takes node and edge away
     assert dumps(g) == before
@@ -107,6 +113,7 @@ def test_tab_after_a_selected_node_adds_the_layer_connected_beside_it(window):
     window.view.setFocus()
     QCursor.setPos(window.palette_.mapToGlobal(QPoint(10, 10)))
     QTest.keyClick(window.view, Qt.Key.Key_Tab)
+    assert len(drafts(window)) == 1  # a wire from n1 to the popup
     choose_in_quick_add(window, "Dense")
     [added] = added_nodes(g, ["n1", "n2"])
     assert ("n1", added, "input") in g.edges()
