@@ -57,6 +57,11 @@ COMMON = ("Input", "Dense", "Conv2D", "Dropout", "Flatten", "Concatenate", "Add"
 RECENT_SHOWN = 6
 
 
+def takes_input(spec: LayerSpec) -> bool:
+    """Whether a layer of `spec` has an input port (a wire can feed it; an Input cannot)."""
+    return spec.ports.variadic or bool(spec.ports.names)
+
+
 def category_key(category: str) -> tuple[bool, str]:
     """Sort key of layer categories: FIRST_CATEGORY, then alphabetical."""
     return category != FIRST_CATEGORY, category

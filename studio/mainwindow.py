@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from graph import GraphError, LayerSpec, ModelGraph, Report, load
+from graph import GraphError, ModelGraph, Report, load
 from graph.fileformat import dumps, loads
 from graph.filenames import file_stem
 from studio import highlighter, render
@@ -38,6 +38,7 @@ from studio.icons import icon
 from studio.inspector import Inspector
 from studio.items import NodeItem
 from studio.jobs import Job
+from studio.layer_search import takes_input
 from studio.layer_usage import LayerUsage
 from studio.menus import install_menus
 from studio.palette import LayerPalette
@@ -61,10 +62,6 @@ def _catch_up(refresh: Callable[[], None], visible: bool) -> None:
     """A dock's visibilityChanged: its panel catches up once its tab is raised."""
     if visible:
         refresh()
-
-
-def _takes_input(spec: LayerSpec) -> bool:
-    return spec.ports.variadic or bool(spec.ports.names)
 
 
 def scrolled(widget: QWidget) -> QScrollArea:
@@ -261,7 +258,7 @@ class MainWindow(QMainWindow):
 
     # -------------------------------------------------------------- adding
 
-    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: A002 (Qt's name)
+    def focusNextPrevChild(self, next: bool) -> bool:
         """Tab with the cursor over the canvas asks for quick-add wherever the focus is
         (after an inspector edit, say); elsewhere Tab walks the fields as usual.
 
@@ -289,7 +286,7 @@ class MainWindow(QMainWindow):
         if src is not None:
             self.controller.connect_gesture.park(src, scene_pos)
         corner = self.view.viewport().mapToGlobal(self.view.mapFromScene(scene_pos))
-        self.quick_add.popup_at(corner, None if src is None else _takes_input)
+        self.quick_add.popup_at(corner, None if src is None else takes_input)
 
     def _quick_add_chosen(self, layer_type: str) -> None:
         self.layer_usage.record(layer_type)
