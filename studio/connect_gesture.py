@@ -1,7 +1,10 @@
 """Drag-to-connect: the mouse gesture that makes and moves connections.
 
 Press on an output port and drag: a curve follows the cursor. Release on an input
-port to connect; anywhere else cancels. Press on an input port that has a
+port to connect; on empty canvas, the controller announces `wire_dropped` (the
+main window offers quick-add there, with the wire `park`ed to it, and connects the
+layer chosen); anywhere else
+cancels. Press on an input port that has a
 connection to pick that connection up: release on another port moves it there,
 anywhere else removes it. While dragging, a port that would refuse the connection
 (same node, port taken, a cycle) turns the curve red; releasing there reports the
@@ -22,8 +25,9 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QKeyEvent, QMouseEvent
 
 from graph import ModelGraph
+from studio.items import NodeItem
 from studio.overlays import DraftEdgeItem
-from studio.scene import EdgeKey, GraphScene, PortRef
+from studio.scene import EdgeKey, GraphScene, PortRef, shown_ports
 
 if TYPE_CHECKING:
     from studio.controller import CanvasController
@@ -34,6 +38,14 @@ def refuses(g: ModelGraph, src: str, dst: str, port: str, moving: EdgeKey | None
     being moved, whose own port counts as free."""
     taken = any(p == port and (s, dst, p) != moving for p, s in g.in_edges(dst))
     return taken or g.creates_cycle(src, dst)
+
+
+def first_free_port(g: ModelGraph, src: str, dst: str) -> str | None:
+    """The first of dst's input ports (top to bottom, as drawn) that would take a
+    connection from src, or None if none would (an Input has no ports)."""
+    connected = [p for p, _ in g.in_edges(dst)]
+    ports = shown_ports(g.spec(dst), connected)
+    return next((p for p in ports if not refuses(g, src, dst, p)), None)
 
 
 class ConnectGesture:
@@ -48,6 +60,8 @@ class ConnectGesture:
         self._src: str | None = None
         self._draft: DraftEdgeItem | None = None
         self._moving: EdgeKey | None = None
+        #: A wire drawn to where quick-add is open (see `park`).
+        self._parked: DraftEdgeItem | None = None
         self._view.viewport().setMouseTracking(True)  # moves without a button: the cursor
 
     def dragging(self) -> bool:
@@ -146,10 +160,31 @@ class ConnectGesture:
         if target is None:
             if moving is not None:
                 controller.disconnect(moving)
+            elif self._on_empty_canvas(pos):
+                controller.wire_dropped.emit(src, pos)
         elif moving is None:
             controller.connect(src, target.node, target.port)
         elif (target.node, target.port) != moving[1:]:
             controller.move_connection(moving, target.node, target.port)
+
+    def park(self, src: str, pos: QPointF) -> None:
+        """Draw a wire from src's output to `pos` until `drop_parked()`: the one that
+        will connect the node quick-add, open there, adds."""
+        self.drop_parked()
+        self._parked = DraftEdgeItem(
+            self._scene.node_item(src).output_port_pos(), self._scene.style
+        )
+        self._scene.addItem(self._parked)
+        self._parked.follow(pos, False)
+
+    def drop_parked(self) -> None:
+        """Take away the wire `park` drew."""
+        if self._parked is not None:
+            self._scene.removeItem(self._parked)
+            self._parked = None
+
+    def _on_empty_canvas(self, pos: QPointF) -> bool:
+        return not any(isinstance(item, NodeItem) for item in self._scene.items(pos))
 
     def _end(self) -> None:
         """Take the curve away and show a picked-up connection again (if it stays,

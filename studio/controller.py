@@ -30,7 +30,7 @@ from studio.commands import (
     push_checked,
 )
 from studio.compound import CompoundEdit
-from studio.connect_gesture import ConnectGesture
+from studio.connect_gesture import ConnectGesture, first_free_port
 from studio.items import HEADER, NODE_WIDTH
 from studio.scene import EdgeKey, GraphScene
 from studio.view import GraphView
@@ -39,6 +39,8 @@ from studio.view import GraphView
 PASTE_OFFSET = (40.0, 40.0)
 #: Gap between a node and the call site "Call again" puts below it.
 CALL_AGAIN_GAP = 30.0
+#: Gap between a node and the one added after it (Tab), to its right or below another.
+BESIDE_GAP = 60.0
 
 
 class CanvasController(QObject):
@@ -46,6 +48,8 @@ class CanvasController(QObject):
 
     #: Why an edit was refused (cycle, port taken, bad name, ...).
     refused = Signal(str)
+    #: A wire dragged from this node's output was dropped on empty canvas, here.
+    wire_dropped = Signal(str, QPointF)
 
     def __init__(self, scene: GraphScene, view: GraphView, stack: QUndoStack) -> None:
         # Owned by the scene: a view outlives its documents, and when a document's
@@ -81,12 +85,44 @@ class CanvasController(QObject):
     def add_node(self, layer_type: str, scene_pos: QPointF) -> str | None:
         """Add a `layer_type` node whose header is centred on `scene_pos`; returns its
         id, or None if refused (an unknown type)."""
-        pos = (scene_pos.x() - NODE_WIDTH / 2, scene_pos.y() - HEADER / 2)
-        command = AddNode(self.graph, layer_type, pos=pos)
+        command = AddNode(self.graph, layer_type, pos=_header_at(scene_pos))
         if not self._push(command):
             return None
         self.scene.select_nodes([command.node_id])
         return command.node_id
+
+    def add_after(self, layer_type: str, src: str, scene_pos: QPointF) -> str | None:
+        """Add a `layer_type` node at `scene_pos` (as `add_node`) fed by src's output
+        into its first free port, as one step; returns its id, or None if refused."""
+        g = self.graph
+        edit = self._compound(f"Add {layer_type} after '{g.layer(src).name}'")
+        try:
+            with self.scene.batch():
+                node_id = edit.run(AddNode(g, layer_type, pos=_header_at(scene_pos))).node_id
+                port = first_free_port(g, src, node_id)
+                if port is None:
+                    edit.undo()
+                    self.refused.emit(f"{layer_type} takes no input to connect")
+                    return None
+                edit.run(Connect(g, src, node_id, port))
+        except GraphEditError as e:
+            self.refused.emit(str(e))
+            return None
+        edit.push_to(self.stack)
+        self.scene.select_nodes([node_id])
+        return node_id
+
+    def beside(self, node_id: str) -> QPointF:
+        """Where a node added after `node_id` goes (as `add_node`'s position): to its
+        right, moved down past any node already there."""
+        item = self.scene.node_item(node_id)
+        box = item.sceneBoundingRect()
+        spot = box.translated(box.width() + BESIDE_GAP, 0.0)
+        others = [i.sceneBoundingRect() for i in self.scene.node_items()]
+        while hit := [o for o in others if o.intersects(spot)]:
+            spot.moveTop(max(o.bottom() for o in hit) + BESIDE_GAP / 2)
+        corner = item.pos() + spot.topLeft() - box.topLeft()
+        return corner + QPointF(NODE_WIDTH / 2, HEADER / 2)
 
     def _dropped(self, layer_type: str, scene_pos: QPointF) -> None:
         if self.active():
@@ -271,6 +307,11 @@ class CanvasController(QObject):
 
     def clear_marks(self) -> None:
         self.scene.clear_marks()
+
+
+def _header_at(scene_pos: QPointF) -> tuple[float, float]:
+    """The position of a new node whose header is centred on `scene_pos`."""
+    return scene_pos.x() - NODE_WIDTH / 2, scene_pos.y() - HEADER / 2
 
 
 def free_name(name: str, taken: set[str]) -> str:

@@ -47,3 +47,39 @@ def search(layer_types: Iterable[str], query: str) -> list[str]:
         if (rank := match_rank(t, query)) is not None
     ]
     return [t for _, _, t in sorted(ranked, key=lambda r: r[:2])]
+
+
+#: The category listed first; the others follow alphabetically.
+FIRST_CATEGORY = "Core"
+#: The layers most models begin with, offered near the top of an empty quick-add.
+COMMON = ("Input", "Dense", "Conv2D", "Dropout", "Flatten", "Concatenate", "Add", "Embedding")
+#: How many of the layers used most and recently an empty quick-add lists first.
+RECENT_SHOWN = 6
+
+
+def takes_input(spec: LayerSpec) -> bool:
+    """Whether a layer of `spec` has an input port (a wire can feed it; an Input cannot)."""
+    return spec.ports.variadic or bool(spec.ports.names)
+
+
+def category_key(category: str) -> tuple[bool, str]:
+    """Sort key of layer categories: FIRST_CATEGORY, then alphabetical."""
+    return category != FIRST_CATEGORY, category
+
+
+def start_groups(specs: Iterable[LayerSpec], recent: Iterable[str]) -> list[tuple[str, list[str]]]:
+    """What an empty quick-add lists, as (heading, layer types) groups: the `recent`
+    ones (best first), the COMMON ones, then every other layer by category; each type
+    once, and only types among `specs`."""
+    specs = list(specs)
+    known = {spec.type for spec in specs}
+    recent_types = [t for t in dict.fromkeys(recent) if t in known][:RECENT_SHOWN]
+    common = [t for t in COMMON if t in known and t not in recent_types]
+    listed = {*recent_types, *common}
+    by_category: dict[str, list[str]] = {}
+    for spec in specs:
+        if spec.type not in listed:
+            by_category.setdefault(spec.category, []).append(spec.type)
+    groups = [("Recent", recent_types), ("Common", common)]
+    groups += [(c, by_category[c]) for c in sorted(by_category, key=category_key)]
+    return [(heading, types) for heading, types in groups if types]

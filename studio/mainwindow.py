@@ -36,6 +36,8 @@ from studio.icons import icon
 from studio.inspector import Inspector
 from studio.items import NodeItem
 from studio.jobs import Job
+from studio.layer_search import takes_input
+from studio.layer_usage import LayerUsage
 from studio.menus import install_menus
 from studio.palette import LayerPalette
 from studio.problems_panel import EMPTY_GRAPH, ProblemsPanel
@@ -92,8 +94,11 @@ class MainWindow(QMainWindow):
         self.code = CodePanel()
         self.training = TrainingPanel()
         self.code.set_colors(CODE_COLORS[self.theme])
-        self.quick_add = QuickAdd(self)
+        self.layer_usage = LayerUsage(self.settings)
+        self.quick_add = QuickAdd(self, self.layer_usage)
+        #: Where quick-add puts the layer chosen, and the node it connects it after.
         self._quick_add_at = QPointF()
+        self._quick_add_after: str | None = None
         self.docks = {
             "palette": self._dock("Layers", self.palette_, Qt.DockWidgetArea.LeftDockWidgetArea),
             "inspector": self._dock(
@@ -126,7 +131,9 @@ class MainWindow(QMainWindow):
 
         self.view.quick_add_requested.connect(self._open_quick_add)
         self.quick_add.chosen.connect(self._quick_add_chosen)
+        self.quick_add.closed.connect(lambda: self.controller.connect_gesture.drop_parked())
         self.palette_.layer_chosen.connect(self._add_at_view_centre)
+        self.view.layer_dropped.connect(self.layer_usage.record)
         self.problems.node_activated.connect(self.focus_node)
         self.training.script_requested.connect(lambda style: self.export(f"training:{style}"))
 
@@ -154,6 +161,7 @@ class MainWindow(QMainWindow):
         self.scene = GraphScene(document.graph, self.style_)
         self.controller = CanvasController(self.scene, self.view, document.stack)
         self.controller.refused.connect(self.show_refusal)
+        self.controller.wire_dropped.connect(self._open_quick_add_after)
         self.scene.validated.connect(self._on_validated)
         self.scene.selectionChanged.connect(self._on_selection_changed)
         self.view.setScene(self.scene)
@@ -240,17 +248,45 @@ class MainWindow(QMainWindow):
 
     # -------------------------------------------------------------- adding
 
+    def focusNextPrevChild(self, next: bool) -> bool:
+        """Tab with the cursor over the canvas asks for quick-add wherever the focus is
+        (after an inspector edit, say); elsewhere Tab walks the fields as usual.
+
+        A Tab the focused widget leaves alone comes here from its parents
+        (QWidget::focusNextPrevChild), before the focus moves."""
+        if next and self.view.has_cursor():
+            self.view.request_quick_add()
+            return True
+        return super().focusNextPrevChild(next)
+
     def _open_quick_add(self, scene_pos: QPointF) -> None:
-        """Open the popup where the node will go: at the cursor over the canvas, or
-        at the canvas's middle when Tab came with the cursor elsewhere."""
-        self._quick_add_at = scene_pos
+        """Open the popup where the node will go: after the one selected node, beside
+        it; else at the cursor over the canvas, or at the canvas's middle when Tab
+        came with the cursor elsewhere."""
+        selected = self.scene.selected_node_ids()
+        if len(selected) == 1:
+            self._open_quick_add_after(selected[0], self.controller.beside(selected[0]))
+        else:
+            self._open_quick_add_after(None, scene_pos)
+
+    def _open_quick_add_after(self, src: str | None, scene_pos: QPointF) -> None:
+        """Open the popup at `scene_pos` for a node connected after `src` (if given);
+        only layers that take an input are offered then."""
+        self._quick_add_at, self._quick_add_after = scene_pos, src
+        if src is not None:
+            self.controller.connect_gesture.park(src, scene_pos)
         corner = self.view.viewport().mapToGlobal(self.view.mapFromScene(scene_pos))
-        self.quick_add.popup_at(corner)
+        self.quick_add.popup_at(corner, None if src is None else takes_input)
 
     def _quick_add_chosen(self, layer_type: str) -> None:
-        self.controller.add_node(layer_type, self._quick_add_at)
+        self.layer_usage.record(layer_type)
+        if self._quick_add_after is None:
+            self.controller.add_node(layer_type, self._quick_add_at)
+        else:
+            self.controller.add_after(layer_type, self._quick_add_after, self._quick_add_at)
 
     def _add_at_view_centre(self, layer_type: str) -> None:
+        self.layer_usage.record(layer_type)
         centre = self.view.mapToScene(self.view.viewport().rect().center())
         self.controller.add_node(layer_type, centre)
 

@@ -14,13 +14,11 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from graph import LayerSpec, builtin_specs
-from studio.layer_search import keras_backed_layers, match_rank, search
+from studio.layer_search import category_key, keras_backed_layers, match_rank, search
 from studio.mime import LAYER_MIME, layer_mime_data
 
 #: Item data role holding a layer item's type name.
 TYPE_ROLE = Qt.ItemDataRole.UserRole
-#: The category listed first; the others follow alphabetically.
-_FIRST_CATEGORY = "Core"
 
 
 class LayerTree(QTreeWidget):
@@ -67,7 +65,7 @@ class LayerTree(QTreeWidget):
             font = item.font(0)
             font.setBold(True)
             item.setFont(0, font)
-            order = sorted(self._categories, key=lambda c: (c != _FIRST_CATEGORY, c))
+            order = sorted(self._categories, key=category_key)
             self.insertTopLevelItem(order.index(name), item)
             item.setExpanded(True)
         return item

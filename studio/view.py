@@ -193,14 +193,20 @@ class GraphView(QGraphicsView):
             and event.key() == Qt.Key.Key_Tab
             and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
         ):
-            self.quick_add_requested.emit(self.mapToScene(self._cursor_or_centre()))
+            self.request_quick_add()
             return True
         return super().event(event)
 
-    def _cursor_or_centre(self) -> QPoint:
-        """The cursor in viewport pixels if it is over the view, else the middle."""
-        here = self.viewport().mapFromGlobal(QCursor.pos())
-        return here if self.viewport().rect().contains(here) else self.viewport().rect().center()
+    def request_quick_add(self) -> None:
+        """Ask for quick-add at the cursor if it is over the canvas, else mid-canvas."""
+        port = self.viewport()
+        at = port.mapFromGlobal(QCursor.pos()) if self.has_cursor() else port.rect().center()
+        self.quick_add_requested.emit(self.mapToScene(at))
+
+    def has_cursor(self) -> bool:
+        """Whether the mouse cursor is over the visible canvas."""
+        port = self.viewport()
+        return port.isVisible() and port.rect().contains(port.mapFromGlobal(QCursor.pos()))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if self._space_key(event, down=True):

@@ -1,10 +1,12 @@
 """The quick-add popup: type to filter every layer type, Up/Down/Enter to choose,
-Escape to close without choosing."""
+Escape to close without choosing; before typing, the layers used most and recently,
+then the common ones, then the rest by category."""
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, QSettings, Qt
 
 from studio.layer_search import all_layers
+from studio.layer_usage import LayerUsage
 from studio.quick_add import QuickAdd
 
 
@@ -16,11 +18,61 @@ def quick_add(qtbot):
     return popup
 
 
-def test_opens_at_the_point_listing_every_layer(quick_add):
+def test_opens_at_the_point_listing_every_layer_once_input_and_dense_first(quick_add):
     assert quick_add.isVisible()
     assert quick_add.pos() == QPoint(40, 30)
-    assert quick_add.shown_types() == [s.type for s in all_layers()]
-    assert quick_add.list.currentRow() == 0
+    shown = quick_add.shown_types()
+    assert sorted(shown) == sorted(s.type for s in all_layers())
+    assert shown[:2] == ["Input", "Dense"]
+    assert quick_add.current_type() == "Input"
+    headings = quick_add.headings()
+    assert headings[0] == "Common" and headings[1] == "Core" and "Recurrent" in headings
+    assert quick_add.list.item(0).text() == "Common"  # a heading row, not choosable
+    assert not quick_add.list.item(0).flags() & Qt.ItemFlag.ItemIsSelectable
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+def test_layers_used_most_and_recently_come_first_and_are_remembered(qtbot, settings):
+    usage = LayerUsage(settings)
+    for layer_type in ("LSTM", "LSTM", "LSTM", "Dropout"):
+        usage.record(layer_type)
+    assert usage.ranked() == ["LSTM", "Dropout"]  # used most
+    usage.record("Conv2D")
+    usage.record("Conv2D")
+    assert usage.ranked()[0] == "Conv2D"  # used just now, twice
+    popup = QuickAdd(None, LayerUsage(settings))  # the next session
+    qtbot.addWidget(popup)
+    popup.popup_at(QPoint(0, 0))
+    assert popup.headings()[:2] == ["Recent", "Common"]
+    assert popup.shown_types()[:5] == ["Conv2D", "LSTM", "Dropout", "Input", "Dense"]
+    assert sorted(popup.shown_types()) == sorted(s.type for s in all_layers())
+    # Down and Up skip the "Common" heading
+    for _ in range(3):
+        qtbot.keyClick(popup.line, Qt.Key.Key_Down)
+    assert popup.current_type() == "Input"
+    qtbot.keyClick(popup.line, Qt.Key.Key_Up)
+    assert popup.current_type() == "Dropout"
+    # typing lists matches alone, those used first among equally good matches
+    qtbot.keyClicks(popup.line, "conv")
+    assert popup.headings() == [] and popup.shown_types()[:2] == ["Conv2D", "Conv1D"]
+
+
+def test_unreadable_remembered_usage_is_ignored(settings):
+    settings.setValue("quick_add/layer_usage", "not json")
+    assert LayerUsage(settings).ranked() == []
+    settings.setValue("quick_add/layer_usage", '{"Dense": "x", "LSTM": 2}')
+    assert LayerUsage(settings).ranked() == ["LSTM"]
+
+
+def test_an_offer_filter_lists_only_the_layers_it_accepts(quick_add):
+    quick_add.popup_at(QPoint(0, 0), lambda spec: bool(spec.ports.names))
+    shown = quick_add.shown_types()
+    assert "Input" not in shown and "Concatenate" not in shown
+    assert shown[0] == "Dense"
 
 
 def test_typing_filters_best_match_first(qtbot, quick_add, artifacts):
@@ -69,6 +121,7 @@ def test_no_match_enter_chooses_nothing_and_reopening_starts_afresh(qtbot, quick
     assert quick_add.isVisible()
     quick_add.popup_at(QPoint(0, 0))
     assert quick_add.line.text() == "" and len(quick_add.shown_types()) == len(all_layers())
+    assert quick_add.current_type() == "Input"
 
 
 def test_click_chooses(qtbot, quick_add):
