@@ -370,10 +370,15 @@ def test_odd_names_become_legal_unshadowing_identifiers(style):
 
 
 @settings(max_examples=60, deadline=None)
-@given(name=st.text(max_size=40))
+@given(name=st.text(max_size=40) | st.sampled_from(["/", "a/b"]))
 def test_any_graph_name_is_written_as_an_escaped_string(name):
-    """As it is, but for a subclass's '.', which torch refuses in its variable paths."""
+    """As it is, but for a subclass's '.', which torch refuses in its variable paths;
+    a name with '/', which Keras refuses, is refused as invalid (validate's model-name)."""
     g = chain(("Dense", {"units": 2}), name=name)
+    if "/" in name:
+        with pytest.raises(GraphError, match="cannot contain '/'"):
+            to_python(g, "functional")
+        return
     for style in STYLES:
         tree = ast.parse(to_python(g, style))
         strings = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)]
