@@ -7,6 +7,9 @@ import pytest
 os.environ.setdefault("KERAS_BACKEND", "torch")
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+#: The main window's fixtures (window, make_window, settings, tickets).
+pytest_plugins = ["tests.windows"]
+
 
 @pytest.fixture(autouse=True)
 def _collect_garbage_on_the_main_thread():

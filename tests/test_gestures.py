@@ -2,9 +2,6 @@
 after a selected node both open quick-add, and the layer chosen arrives connected,
 as one undo step; Tab reaches the canvas whenever the cursor is over it."""
 
-# The window fixtures come from tests.test_mainwindow, so test arguments share their names.
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QPointF, Qt
@@ -16,16 +13,7 @@ import graph
 from graph.fileformat import dumps
 from studio.overlays import DraftEdgeItem
 from tests.graphs import chain
-from tests.test_mainwindow import (  # noqa: F401 (fixtures)
-    LEFT,
-    added_nodes,
-    assert_header_centred_on,
-    choose_in_quick_add,
-    make_window,
-    settings,
-    tickets,
-    window,
-)
+from tests.windows import LEFT, added_nodes, assert_header_centred_on, choose_in_quick_add
 
 
 def drag_wire(window, src: str, to: QPoint) -> None:

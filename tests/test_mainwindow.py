@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import (
     QAction,
     QCursor,
@@ -30,7 +30,6 @@ from graph.fileformat import dumps
 from graph.training import DataSource, TrainingSetup
 from studio import app
 from studio.autosave import orphans
-from studio.items import HEADER, NODE_WIDTH
 from studio.mainwindow import MainWindow
 from studio.menus import SHORTCUTS, shortcuts_of
 from studio.mime import LAYER_MIME
@@ -39,78 +38,16 @@ from studio.prompts import CANCEL, DISCARD, SAVE
 from studio.training_plots import EPOCH_ROW
 from tests.crashes import leave_orphan
 from tests.processes import python_output
+from tests.windows import (
+    LEFT,
+    TEMPLATES,
+    ScriptedPrompts,
+    added_nodes,
+    assert_header_centred_on,
+    choose_in_quick_add,
+)
 
-TEMPLATES = Path(__file__).parent.parent / "resources" / "templates"
-LEFT = Qt.MouseButton.LeftButton
 CTRL, SHIFT = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
-
-
-class ScriptedPrompts:
-    """Answers the window's questions from a script and records what was asked."""
-
-    def __init__(self) -> None:
-        self.asked: list[tuple[str, str]] = []
-        self.answers: dict[str, object] = {}
-        self.suggested: list[str] = []
-
-    def _answer(self, kind: str, text: str, default: object) -> object:
-        self.asked.append((kind, text))
-        return self.answers.get(kind, default)
-
-    def save_changes(self, name):
-        return self._answer("save_changes", name, CANCEL)
-
-    def recover(self, autosaved):
-        return self._answer("recover", str(autosaved.original), False)
-
-    def open_path(self, title, file_filter):
-        return self._answer("open_path", title, None)
-
-    def save_path(self, title, file_filter, suggested=""):
-        self.suggested.append(suggested)
-        return self._answer("save_path", title, None)
-
-    def error(self, title, message):
-        self._answer("error", f"{title}: {message}", None)
-
-    def info(self, title, message):
-        self._answer("info", f"{title}: {message}", None)
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-
-
-@pytest.fixture
-def make_window(qtbot, settings, tmp_path):
-    made = []
-
-    def make() -> MainWindow:
-        window = MainWindow(settings=settings, autosave_folder=tmp_path / "autosave")
-        window.prompts = ScriptedPrompts()
-        qtbot.addWidget(window)
-        window.show()
-        qtbot.waitExposed(window)
-        made.append(window)
-        return window
-
-    yield make
-    for window in made:
-        window.prompts.answers["save_changes"] = DISCARD
-        window.close()
-
-
-@pytest.fixture
-def window(make_window):
-    return make_window()
-
-
-@pytest.fixture
-def tickets(tmp_path):
-    path = tmp_path / "tickets.graph.json"
-    shutil.copy(TEMPLATES / "customer_tickets.graph.json", path)
-    return path
 
 
 @pytest.fixture
@@ -120,17 +57,6 @@ def screenshot(artifacts):
         assert window.grab().save(str(artifacts / name))
 
     return take
-
-
-def added_nodes(g, before):
-    """The node ids of `g` not in `before`."""
-    return [n for n in g.node_ids() if n not in before]
-
-
-def assert_header_centred_on(g, node_id, scene_pos):
-    """Where the controller puts a new node: its header centred on `scene_pos`."""
-    x, y = g.node(node_id).pos
-    assert (x, y) == pytest.approx((scene_pos.x() - NODE_WIDTH / 2, scene_pos.y() - HEADER / 2))
 
 
 def wait_for_job(window, qtbot):
@@ -667,15 +593,6 @@ def test_a_layer_dragged_from_the_palette_lands_under_the_cursor(window, tickets
     assert window.scene.selected_node_ids() == [added]
     window.actions_["undo"].trigger()
     assert dumps(g) == before
-
-
-def choose_in_quick_add(window, text: str) -> None:
-    popup = window.quick_add
-    assert popup.isVisible()
-    QTest.keyClicks(popup.line, text)
-    assert popup.shown_types()[0] == text
-    QTest.keyClick(popup.line, Qt.Key.Key_Return)
-    assert not popup.isVisible()
 
 
 @pytest.mark.parametrize("how", ["tab", "double-click", "tab-outside"])
