@@ -1,15 +1,14 @@
 """Drag-to-connect: the mouse gesture that makes and moves connections.
 
 Press on an output port and drag: a curve follows the cursor. Release on an input
-port to connect; on empty canvas, the controller announces `wire_dropped` (the
-main window offers quick-add there, with the wire `park`ed to it, and connects the
-layer chosen); anywhere else
-cancels. Press on an input port that has a
-connection to pick that connection up: release on another port moves it there,
-anywhere else removes it. While dragging, a port that would refuse the connection
-(same node, port taken, a cycle) turns the curve red; releasing there reports the
-graph's reason and changes nothing. Escape cancels. The cursor turns into a cross
-over a port where a drag can start.
+port to connect; on empty canvas, the controller announces `wire_dropped` (the main
+window offers quick-add there, with the wire `park`ed to it, and connects the layer
+chosen); anywhere else cancels. Press on an input port that has a connection to pick
+that connection up: release on another port moves it there, anywhere else removes
+it. While dragging, a port that would refuse the connection (same node, port taken,
+a cycle) turns the curve red; releasing there reports the graph's reason and
+changes nothing. Escape cancels. The cursor turns into a cross over a port where a
+drag can start.
 
 The view offers the gesture its mouse events before its own handling (so a press
 on a port neither moves nor selects the node); the gesture asks the controller for

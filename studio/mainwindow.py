@@ -199,7 +199,8 @@ class MainWindow(QMainWindow):
         """The file a save dialog proposes: named after the graph (made a safe file name:
         a name like '../x' proposes 'x'), in the graph file's folder."""
         name = file_stem(self.document.graph.name) + suffix
-        return str(self._base_folder() / name) if self._base_folder() else name
+        folder = self._base_folder()
+        return str(folder / name) if folder else name
 
     def _base_folder(self) -> Path | None:
         """Where relative data paths of the training setup start: the file's folder."""
