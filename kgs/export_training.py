@@ -44,8 +44,11 @@ def run(args: argparse.Namespace) -> int:
         print(e, file=sys.stderr)
         return EXIT_INVALID
     print(f"wrote {out}")
-    for reason in data_outside_folder(g.training or TrainingSetup()):
-        print(f"note: {reason}: not read; its unset losses follow the activations")
+    setup = g.training or TrainingSetup()
+    for reason in data_outside_folder(setup):
+        print(f"note: {reason}: not read here")
+    if setup.data is not None and setup.data.outside():
+        print("note: so the losses left unset follow the output activations, not the data")
     if sample is not None:
         print(f"copied the bundled sample data {sample.name} beside it")
     return EXIT_OK

@@ -140,6 +140,7 @@ def test_data_outside_the_graph_folder_is_written_but_not_read(tmp_path, capsys)
     assert main([*argv, "--style", "fit", "-o", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "note: training.data: '../tickets.npz' is outside the graph file's folder" in printed
+    assert "the losses left unset follow the output activations" in printed
     text = out.read_text()
     assert '\nDATA = ["../tickets.npz"]\n' in text
     assert '"binary_crossentropy"' in text  # priority's sigmoid, not the data's mse
