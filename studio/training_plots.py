@@ -13,10 +13,11 @@ is chosen for cost as much as for looks (bench/training_plots_bench.py).
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QColor, QPalette, QPen, QWheelEvent
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QWidget
 
@@ -257,6 +258,10 @@ class TrainingPlots(pg.GraphicsLayoutWidget):
             plot.addItem(dots)  # over the lines
         self._made = True
         self._follow_palette()
+        # As wide as the plots' layout needs (axes and titles): a narrower widget would
+        # cut the right-hand plots off; this way whatever holds it scrolls instead.
+        needed = self.ci.effectiveSizeHint(Qt.SizeHint.MinimumSize).width()
+        self.setMinimumWidth(math.ceil(needed))
 
     def _plot(self, row: int, col: int, title: str, x_label: str, colspan: int = 1) -> pg.PlotItem:
         plot = self.addPlot(row=row, col=col, colspan=colspan, title=title)

@@ -140,6 +140,20 @@ def test_before_a_result_the_plots_have_the_whole_width(make_window, qtbot, size
     qtbot.waitUntil(lambda: not panel.running, timeout=30_000)
 
 
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_plots_are_never_cut_off_at_the_right(make_window, qtbot, size):
+    """The ticket model's five long-titled epoch plots need more width than a
+    1024-pixel window's panel gives them: the panel scrolls rather than cutting the
+    right-hand plots off."""
+    window = make_window(size)
+    window.new_from_template(TEMPLATES / "customer_tickets.graph.json")
+    window.actions_["train"].trigger()
+    settle()
+    plots = window.training.plots
+    assert plots.ci.geometry().width() <= plots.viewport().width()
+    assert plots.width() >= plots.ci.effectiveSizeHint(Qt.SizeHint.MinimumSize).width()
+
+
 def test_the_progress_and_start_stay_in_view_at_the_default_dock_height(make_window, qtbot):
     """The training tab raised, not made taller: the progress and the Start button are
     in view, and stay there however far the rest of the panel is scrolled."""
