@@ -34,10 +34,10 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 import graph  # noqa: E402
 from codegen.layout import layered_layout  # noqa: E402
-from studio.commands import SetParams, push_checked  # noqa: E402
-from studio.controller import CanvasController  # noqa: E402
-from studio.scene import GraphScene  # noqa: E402
-from studio.view import GraphView  # noqa: E402
+from studio.canvas.controller import CanvasController  # noqa: E402
+from studio.canvas.scene import GraphScene  # noqa: E402
+from studio.canvas.view import GraphView  # noqa: E402
+from studio.document.commands import SetParams, push_checked  # noqa: E402
 from tests.canvas_events import wheel  # noqa: E402
 from tests.graphs import residual  # noqa: E402
 

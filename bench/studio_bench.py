@@ -33,7 +33,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 import graph  # noqa: E402
 from bench.canvas_bench import laid_out_graph, median_ms  # noqa: E402
-from studio.commands import SetParams, push_checked  # noqa: E402
+from studio.document.commands import SetParams, push_checked  # noqa: E402
 from studio.mainwindow import MainWindow  # noqa: E402
 
 WINDOW = (1600, 1000)

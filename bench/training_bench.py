@@ -44,7 +44,7 @@ from codegen.training import load_data  # noqa: E402
 from codegen.training.samples import sample_data_for  # noqa: E402
 from graph import load  # noqa: E402
 from graph.training import TrainingSetup, resolve  # noqa: E402
-from studio.training_panel import TrainingPanel  # noqa: E402
+from studio.training.panel import TrainingPanel  # noqa: E402
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "resources" / "templates"
 #: The GUI probe's period.

@@ -35,9 +35,9 @@ from bench.training_bench import TEMPLATES, shown_panel  # noqa: E402
 from codegen.training.samples import sample_data_for  # noqa: E402
 from graph import load  # noqa: E402
 from graph.training import TrainingSetup, log_names, resolve  # noqa: E402
-from studio.training_panel import TrainingPanel  # noqa: E402
-from studio.training_plots import VALIDATION, quantities  # noqa: E402
-from studio.training_run import TrainingFeed  # noqa: E402
+from studio.training.panel import TrainingPanel  # noqa: E402
+from studio.training.plots import VALIDATION, quantities  # noqa: E402
+from studio.training.run import TrainingFeed  # noqa: E402
 
 #: Batches reported between two drains: 10 Hz with 6 ms batches.
 BATCHES_PER_DRAIN = 17

@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         lay_out(g)
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from studio.render import render_png, render_svg
+    from studio.canvas.render import render_png, render_svg
 
     try:
         if suffix == ".svg":

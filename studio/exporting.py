@@ -2,7 +2,7 @@
 
 Each export is one function of a graph copy and a path that returns a line for the
 status bar; the window runs it as a background Job. Canvas pictures (PNG/SVG) are
-drawn on the GUI thread by studio/render.py instead.
+drawn on the GUI thread by studio/canvas/render.py instead.
 """
 
 from __future__ import annotations

@@ -26,28 +26,29 @@ from PySide6.QtWidgets import (
 from graph import GraphError, ModelGraph, Report, load
 from graph.fileformat import dumps, loads
 from graph.filenames import file_stem
-from studio import highlighter, render
-from studio.autosave import orphans
-from studio.code_panel import CodePanel
-from studio.controller import CanvasController
-from studio.document import Document
+from studio.canvas import render
+from studio.canvas.controller import CanvasController
+from studio.canvas.items import NodeItem
+from studio.canvas.scene import GraphScene
+from studio.canvas.view import GraphView
+from studio.document.autosave import orphans
+from studio.document.document import Document
 from studio.exporting import TARGETS, export_graph, with_suffix
 from studio.icons import icon
-from studio.inspector import Inspector
-from studio.items import NodeItem
 from studio.jobs import Job
-from studio.layer_search import takes_input
-from studio.layer_usage import LayerUsage
 from studio.menus import install_menus
-from studio.palette import LayerPalette
-from studio.problems_panel import EMPTY_GRAPH, ProblemsPanel
+from studio.panels import highlighter
+from studio.panels.code_panel import CodePanel
+from studio.panels.inspector import Inspector
+from studio.panels.layer_search import takes_input
+from studio.panels.layer_usage import LayerUsage
+from studio.panels.palette import LayerPalette
+from studio.panels.problems_panel import EMPTY_GRAPH, ProblemsPanel
+from studio.panels.quick_add import QuickAdd
+from studio.panels.summary_panel import SummaryPanel
 from studio.prompts import CANCEL, GRAPH_FILTER, SAVE, Prompts
-from studio.quick_add import QuickAdd
-from studio.scene import GraphScene
-from studio.summary_panel import SummaryPanel
 from studio.theme import apply_theme
-from studio.training_panel import TrainingPanel
-from studio.view import GraphView
+from studio.training.panel import TrainingPanel
 
 APP_NAME = "Keras Graph Studio"
 #: Code highlighting per theme.

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from studio.autosave import Autosaved
+from studio.document.autosave import Autosaved
 
 SAVE, DISCARD, CANCEL = "save", "discard", "cancel"
 

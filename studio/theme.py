@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
-from studio.style import Style
+from studio.canvas.style import Style
 
 THEMES = ("light", "dark")
 

@@ -18,7 +18,7 @@ _WRITER = """
 import os, sys
 from pathlib import Path
 from graph import load
-from studio.autosave import AutosaveSlot
+from studio.document.autosave import AutosaveSlot
 AutosaveSlot(Path(sys.argv[2])).write(load(sys.argv[1]), Path(sys.argv[3]) if sys.argv[3] else None)
 if sys.argv[4] == "wait":
     print("written", flush=True)

@@ -1,4 +1,4 @@
-"""`kgs plot` and studio.render: graph files drawn to PNG and SVG with no window."""
+"""`kgs plot` and studio.canvas.render: graph files drawn to PNG and SVG with no window."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from PySide6.QtGui import QColor, QImage
 from graph import load, save
 from kgs.cli import main
 from kgs.plot import lay_out, needs_layout
-from studio.render import MARGIN, picture_rect, render_image, render_png, render_svg
-from studio.scene import GraphScene
+from studio.canvas.render import MARGIN, picture_rect, render_image, render_png, render_svg
+from studio.canvas.scene import GraphScene
 from tests.graphs import chain
 from tests.processes import python_output
 

@@ -12,7 +12,7 @@ from PySide6.QtGui import QUndoStack
 from graph import ModelGraph
 from graph.errors import CycleError, GraphEditError, LayerNameError, ParamError, PortError
 from graph.fileformat import dumps, loads
-from studio.commands import (
+from studio.document.commands import (
     AddNode,
     CallAgain,
     Connect,

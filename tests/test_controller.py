@@ -16,13 +16,13 @@ from PySide6.QtWidgets import QApplication
 import graph
 from graph import ModelGraph
 from graph.fileformat import dumps
-from studio.clipboard import NODES_MIME
-from studio.controller import CanvasController, free_name
-from studio.items import HEADER, NODE_WIDTH
+from studio.canvas.clipboard import NODES_MIME
+from studio.canvas.controller import CanvasController, free_name
+from studio.canvas.items import HEADER, NODE_WIDTH
+from studio.canvas.overlays import DraftEdgeItem
+from studio.canvas.scene import GraphScene
+from studio.canvas.view import GraphView
 from studio.mime import layer_mime_data
-from studio.overlays import DraftEdgeItem
-from studio.scene import GraphScene
-from studio.view import GraphView
 from tests.graphs import chain, residual, shared_dense, wire
 
 TEMPLATE = Path(__file__).parent.parent / "resources" / "templates" / "customer_tickets.graph.json"

@@ -11,9 +11,9 @@ import pytest
 
 import graph
 from graph.fileformat import dumps
-from studio.autosave import orphans
-from studio.commands import AddNode, SetParams, push_checked
-from studio.document import Document
+from studio.document.autosave import orphans
+from studio.document.commands import AddNode, SetParams, push_checked
+from studio.document.document import Document
 from tests.crashes import leave_orphan, live_writer
 
 TEMPLATE = Path(__file__).parent.parent / "resources" / "templates" / "mnist_mlp.graph.json"

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 import graph
 from graph.fileformat import dumps
-from studio.overlays import DraftEdgeItem
+from studio.canvas.overlays import DraftEdgeItem
 from tests.graphs import chain
 from tests.windows import LEFT, added_nodes, assert_header_centred_on, choose_in_quick_add
 

@@ -13,8 +13,9 @@ from PySide6.QtWidgets import QApplication
 import graph
 from graph import validate
 from graph.params import thaw
-from studio.inspector import Inspector
-from studio.param_editors import (
+from studio.canvas.scene import GraphScene
+from studio.panels.inspector import Inspector
+from studio.panels.param_editors import (
     BoolEditor,
     ChoiceEditor,
     FloatEditor,
@@ -24,7 +25,6 @@ from studio.param_editors import (
     OptionalEditor,
     SizesEditor,
 )
-from studio.scene import GraphScene
 
 TEMPLATES = Path(__file__).parent.parent / "resources" / "templates"
 
@@ -220,7 +220,7 @@ def test_optional_and_tuple_editors_commit_their_values(qtbot, inspector, mnist)
 
 
 def test_keras_backed_layers_get_the_same_typed_editors(qtbot, inspector, mnist, snapshot):
-    from studio.layer_search import keras_backed_layers
+    from studio.panels.layer_search import keras_backed_layers
 
     keras_backed_layers()  # lists them, and lets the graph resolve their types
     masking = mnist.add_node("Masking")

@@ -29,13 +29,13 @@ import graph
 from graph.fileformat import dumps
 from graph.training import DataSource, TrainingSetup
 from studio import app
-from studio.autosave import orphans
+from studio.document.autosave import orphans
 from studio.mainwindow import MainWindow
 from studio.menus import SHORTCUTS, shortcuts_of
 from studio.mime import LAYER_MIME
-from studio.palette import TYPE_ROLE
+from studio.panels.palette import TYPE_ROLE
 from studio.prompts import CANCEL, DISCARD, SAVE
-from studio.training_plots import EPOCH_ROW
+from studio.training.plots import EPOCH_ROW
 from tests.crashes import leave_orphan
 from tests.processes import python_output
 from tests.windows import (
@@ -761,7 +761,7 @@ def test_a_window_shown_with_training_behind_a_tab_makes_its_plots_when_raised(
 
 
 def test_summary_and_code_wait_behind_their_tabs_and_catch_up_when_raised(window, qtbot):
-    from studio.code_panel import DEBOUNCE_MS
+    from studio.panels.code_panel import DEBOUNCE_MS
 
     regenerated = []
     window.code.regenerated.connect(regenerated.append)

@@ -8,9 +8,9 @@ import pytest
 from PySide6.QtCore import Qt
 
 from graph import builtin_specs, get_spec
-from studio.layer_search import keras_backed_layers, match_rank, search
 from studio.mime import dropped_layer_type
-from studio.palette import TYPE_ROLE, LayerPalette
+from studio.panels.layer_search import keras_backed_layers, match_rank, search
+from studio.panels.palette import TYPE_ROLE, LayerPalette
 
 
 @pytest.fixture
@@ -113,7 +113,7 @@ def test_building_the_palette_does_not_import_keras():
     code = (
         "import sys, os; os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
         "from PySide6.QtWidgets import QApplication; app = QApplication([])\n"
-        "from studio.palette import LayerPalette; LayerPalette()\n"
+        "from studio.panels.palette import LayerPalette; LayerPalette()\n"
         "print('keras' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

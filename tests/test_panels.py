@@ -14,11 +14,11 @@ from PySide6.QtTest import QTest
 from codegen.build import build_model
 from graph import ModelGraph, Report, load, validate
 from graph.summary import HEADERS, summary_rows
-from studio.code_panel import DEBOUNCE_MS, CodePanel, CodeTab
-from studio.highlighter import PythonHighlighter
-from studio.problems_panel import EMPTY_GRAPH, NO_PROBLEMS, ProblemsPanel
-from studio.scene import GraphScene
-from studio.summary_panel import SummaryPanel
+from studio.canvas.scene import GraphScene
+from studio.panels.code_panel import DEBOUNCE_MS, CodePanel, CodeTab
+from studio.panels.highlighter import PythonHighlighter
+from studio.panels.problems_panel import EMPTY_GRAPH, NO_PROBLEMS, ProblemsPanel
+from studio.panels.summary_panel import SummaryPanel
 
 TEMPLATES = Path(__file__).parents[1] / "resources" / "templates"
 
@@ -297,8 +297,8 @@ def test_highlighter_colours_keywords_strings_and_docstrings(qapp):
 
 
 def test_code_panel_follows_the_theme_in_every_tab(qtbot):
-    from studio.code_panel import CodePanel, CodeTab
-    from studio.highlighter import DARK
+    from studio.panels.code_panel import CodePanel, CodeTab
+    from studio.panels.highlighter import DARK
 
     panel = CodePanel()
     qtbot.addWidget(panel)

@@ -5,9 +5,9 @@ then the common ones, then the rest by category."""
 import pytest
 from PySide6.QtCore import QPoint, QSettings, Qt
 
-from studio.layer_search import all_layers
-from studio.layer_usage import LayerUsage
-from studio.quick_add import QuickAdd
+from studio.panels.layer_search import all_layers
+from studio.panels.layer_usage import LayerUsage
+from studio.panels.quick_add import QuickAdd
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QGraphicsView
 
 import graph
 from graph import get_spec, validate
-from studio import items
-from studio.scene import GraphScene, shown_ports
+from studio.canvas import items
+from studio.canvas.scene import GraphScene, shown_ports
 
 TEMPLATE = Path(__file__).parent.parent / "resources" / "templates" / "customer_tickets.graph.json"
 
@@ -240,7 +240,7 @@ def test_a_batch_validates_once_at_its_end(scene, tickets):
 
 
 def test_port_at_finds_output_and_named_input_ports(scene):
-    from studio.scene import PortRef
+    from studio.canvas.scene import PortRef
 
     concat = scene.node_item("concatenate")
     assert scene.port_at(concat.output_port_pos()) == PortRef("concatenate")
@@ -269,7 +269,7 @@ def test_selecting_a_call_site_links_the_others_until_it_goes(scene, tickets):
 
 
 def test_set_style_repaints_a_live_scene(scene):
-    from studio.style import Style
+    from studio.canvas.style import Style
 
     light = render(scene)
     scene.set_style(Style.dark())

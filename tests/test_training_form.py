@@ -12,7 +12,7 @@ from PySide6.QtGui import QUndoStack
 from codegen.training.compiling import compile_arguments
 from graph import dumps, load
 from graph.training import CONTINUOUS, ZERO_ONE, DataSource, TrainingSetup, resolve
-from studio.training_form import NO_SEED, TrainingForm
+from studio.training.form import NO_SEED, TrainingForm
 from tests.graphs import chain
 
 TEMPLATES = Path(__file__).parents[1] / "resources" / "templates"

@@ -15,8 +15,8 @@ from PySide6.QtGui import QUndoStack
 
 from graph import dumps, load
 from graph.training import DataSource, EarlyStopping, TrainingSetup
-from studio.training_panel import TrainingPanel
-from studio.training_plots import BATCH, EPOCH_ROW, epoch_span
+from studio.training.panel import TrainingPanel
+from studio.training.plots import BATCH, EPOCH_ROW, epoch_span
 
 ROOT = Path(__file__).parents[1]
 TEMPLATES = ROOT / "resources" / "templates"
@@ -320,9 +320,9 @@ def new_panel(qtbot, g=None):
 def test_plots_follow_a_timer_not_the_batches(qtbot, monkeypatch):
     """3,000 batches fed as fast as a thread can: every point arrives, in a few drains."""
     from codegen.training.runner import TrainingResult
-    from studio import training_panel
-    from studio.training_plots import TrainingPlots
-    from studio.training_run import RunOutcome
+    from studio.training import panel as training_panel
+    from studio.training.plots import TrainingPlots
+    from studio.training.run import RunOutcome
 
     losses = [1 / (1 + i) for i in range(3000)]
     timing = {}
@@ -359,9 +359,9 @@ def test_plots_follow_a_timer_not_the_batches(qtbot, monkeypatch):
 
 
 def test_widgets_are_updated_on_the_gui_thread_only(qtbot, monkeypatch, tmp_path):
-    from studio.training_plots import TrainingPlots
-    from studio.training_results import ResultsView
-    from studio.training_run import TrainingFeed
+    from studio.training.plots import TrainingPlots
+    from studio.training.results import ResultsView
+    from studio.training.run import TrainingFeed
 
     calls = []
     panel_methods = ["_drain", "_succeeded", "_job_finished", "show_message", "_set_running"]
@@ -390,7 +390,7 @@ def test_widgets_are_updated_on_the_gui_thread_only(qtbot, monkeypatch, tmp_path
 
 
 def test_the_batch_plot_axes_move_rarely_and_always_hold_the_data(qtbot):
-    from studio.training_plots import TrainingPlots
+    from studio.training.plots import TrainingPlots
 
     plots = TrainingPlots()
     qtbot.addWidget(plots)
@@ -421,7 +421,7 @@ def test_the_batch_plot_axes_move_rarely_and_always_hold_the_data(qtbot):
     ],
 )
 def test_epoch_y_ranges_hold_the_values_and_change_at_most_twice(curves):
-    from studio.training_plots import widened
+    from studio.training.plots import widened
 
     shown, ranges = None, []
     for epoch in range(1, 6):
@@ -439,7 +439,7 @@ def test_epoch_y_ranges_hold_the_values_and_change_at_most_twice(curves):
 
 
 def test_a_long_run_draws_a_bounded_number_of_batch_points(qtbot):
-    from studio.training_plots import BATCH_POINTS, TrainingPlots
+    from studio.training.plots import BATCH_POINTS, TrainingPlots
 
     plots = TrainingPlots()
     qtbot.addWidget(plots)
@@ -457,7 +457,7 @@ def test_a_long_run_draws_a_bounded_number_of_batch_points(qtbot):
 
 
 def test_the_x_axes_span_the_plan_and_fit_a_run_that_ended_early(qtbot):
-    from studio.training_plots import TrainingPlots
+    from studio.training.plots import TrainingPlots
 
     plots = TrainingPlots()
     qtbot.addWidget(plots)
@@ -479,7 +479,7 @@ def test_the_x_axes_span_the_plan_and_fit_a_run_that_ended_early(qtbot):
     ("epochs", "ticks"), [(2, [1, 2]), (5, [1, 2, 3, 4, 5]), (30, [5, 10, 15, 20, 25, 30])]
 )
 def test_epoch_axes_tick_whole_epochs(qtbot, epochs, ticks):
-    from studio.training_plots import TrainingPlots
+    from studio.training.plots import TrainingPlots
 
     plots = TrainingPlots()
     qtbot.addWidget(plots)
@@ -491,7 +491,7 @@ def test_epoch_axes_tick_whole_epochs(qtbot, epochs, ticks):
 
 
 def test_one_legend_names_the_curves_the_run_draws(qtbot):
-    from studio.training_plots import TrainingPlots
+    from studio.training.plots import TrainingPlots
 
     plots = TrainingPlots()
     qtbot.addWidget(plots)
@@ -507,7 +507,7 @@ def test_one_legend_names_the_curves_the_run_draws(qtbot):
 def test_the_progress_bar_repaints_with_the_event_loop(qtbot):
     from PySide6.QtCore import QEvent, QObject
 
-    from studio.deferred_progress import DeferredProgressBar
+    from studio.training.deferred_progress import DeferredProgressBar
 
     class Paints(QObject):
         count = 0
@@ -543,7 +543,7 @@ def test_the_progress_bar_repaints_with_the_event_loop(qtbot):
     ],
 )
 def test_prediction_cells(value, as_class, probability, text):
-    from studio.training_results import cell_text
+    from studio.training.results import cell_text
 
     assert cell_text(value, as_class, probability) == text
 
@@ -575,7 +575,7 @@ def test_shutdown_mid_run_waits_for_the_thread(qtbot, panel):
     ("seconds", "text"), [(41.6, "42 s"), (185, "3 min 05 s"), (38_700, "10 h 45 min")]
 )
 def test_durations(seconds, text):
-    from studio.training_panel import duration_text
+    from studio.training.panel import duration_text
 
     assert duration_text(seconds) == text
 

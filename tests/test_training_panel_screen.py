@@ -21,10 +21,10 @@ from PySide6.QtWidgets import QApplication, QBoxLayout, QScrollArea, QWidget
 
 from codegen.training.runner import TrainingResult
 from graph.training import check_setup
-from studio import training_panel
 from studio.mainwindow import MainWindow
 from studio.prompts import DISCARD
-from studio.training_run import RunOutcome
+from studio.training import panel as training_panel
+from studio.training.run import RunOutcome
 
 TEMPLATES = Path(__file__).parents[1] / "resources" / "templates"
 SIZES = [(1024, 700), (1280, 800), (1920, 1080)]
@@ -257,7 +257,7 @@ def test_the_plots_follow_the_theme_both_ways(make_window, qtbot, artifacts):
 
 
 def test_the_message_is_as_tall_as_its_text_up_to_four_lines(qtbot):
-    from studio.message_box import MessageBox
+    from studio.training.message_box import MessageBox
 
     box = MessageBox()
     qtbot.addWidget(box)

@@ -11,9 +11,9 @@ from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
 from PySide6.QtTest import QTest
 
 import graph
-from studio.scene import GraphScene
-from studio.style import Style
-from studio.view import MAX_ZOOM, MIN_ZOOM, GraphView
+from studio.canvas.scene import GraphScene
+from studio.canvas.style import Style
+from studio.canvas.view import MAX_ZOOM, MIN_ZOOM, GraphView
 from tests.canvas_events import wheel
 
 TEMPLATES = Path(__file__).parent.parent / "resources" / "templates"

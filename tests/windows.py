@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 
-from studio.items import HEADER, NODE_WIDTH
+from studio.canvas.items import HEADER, NODE_WIDTH
 from studio.mainwindow import MainWindow
 from studio.prompts import CANCEL, DISCARD
 

@@ -14,8 +14,8 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from graph import LayerSpec, builtin_specs
-from studio.layer_search import category_key, keras_backed_layers, match_rank, search
 from studio.mime import LAYER_MIME, layer_mime_data
+from studio.panels.layer_search import category_key, keras_backed_layers, match_rank, search
 
 #: Item data role holding a layer item's type name.
 TYPE_ROLE = Qt.ItemDataRole.UserRole

@@ -11,7 +11,7 @@ from PySide6.QtGui import QUndoCommand
 
 from graph.model import ModelGraph
 from graph.training import TrainingSetup
-from studio.commands import GraphCommand
+from studio.document.commands import GraphCommand
 
 
 class SetTraining(GraphCommand):

@@ -52,9 +52,9 @@ from graph.training import (
     output_names,
     resolve,
 )
-from studio.commands import push_checked
-from studio.training_commands import SetTraining
-from studio.training_data_field import DataFileField
+from studio.document.commands import push_checked
+from studio.document.training_commands import SetTraining
+from studio.training.data_field import DataFileField
 
 #: How long other graph edits must pause before the form catches up.
 REFRESH_MS = 100

@@ -25,9 +25,9 @@ from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent
 from graph import LayerSpec, ModelGraph, Problem, Report, validate
 from graph.report import ERROR
 from graph.shapes import fmt
-from studio.items import PORT_HIT, EdgeItem, NodeItem, NodeView
-from studio.overlays import SharedLinkItem
-from studio.style import Style
+from studio.canvas.items import PORT_HIT, EdgeItem, NodeItem, NodeView
+from studio.canvas.overlays import SharedLinkItem
+from studio.canvas.style import Style
 
 #: Problem codes about what flows into a node: its incoming edges are drawn red.
 CONNECTION_CODES = frozenset({"surplus-input", "shape", "shared-mismatch", "cycle"})

@@ -25,7 +25,7 @@ from PySide6.QtGui import QAction, QFontDatabase, QGuiApplication, QShowEvent
 from PySide6.QtWidgets import QPlainTextEdit, QTabWidget, QToolButton, QVBoxLayout, QWidget
 
 from graph import GraphError, ModelGraph, Report
-from studio.highlighter import LIGHT, PythonHighlighter
+from studio.panels.highlighter import LIGHT, PythonHighlighter
 from studio.visibility import on_screen
 
 #: How long the graph must stay unchanged before code is regenerated.

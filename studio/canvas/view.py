@@ -24,8 +24,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
+from studio.canvas.scene import GraphScene
 from studio.mime import dropped_layer_type
-from studio.scene import GraphScene
 
 MIN_ZOOM = 0.05
 MAX_ZOOM = 4.0

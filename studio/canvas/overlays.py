@@ -11,8 +11,8 @@ from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import QPainter, QPainterPath
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
-from studio.items import NodeItem, edge_path
-from studio.style import Style
+from studio.canvas.items import NodeItem, edge_path
+from studio.canvas.style import Style
 
 
 class DraftEdgeItem(QGraphicsItem):

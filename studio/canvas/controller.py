@@ -17,8 +17,12 @@ from PySide6.QtGui import QGuiApplication, QUndoStack
 from codegen.layout import layered_layout
 from codegen.onnx_readiness import OnnxProblem, onnx_problems
 from graph import GraphEditError, GraphError, ModelGraph
-from studio.clipboard import pasted_nodes, put_on_clipboard, subgraph
-from studio.commands import (
+from studio.canvas.clipboard import pasted_nodes, put_on_clipboard, subgraph
+from studio.canvas.connect_gesture import ConnectGesture, first_free_port
+from studio.canvas.items import HEADER, NODE_WIDTH
+from studio.canvas.scene import EdgeKey, GraphScene
+from studio.canvas.view import GraphView
+from studio.document.commands import (
     AddNode,
     CallAgain,
     Connect,
@@ -29,11 +33,7 @@ from studio.commands import (
     SetOutput,
     push_checked,
 )
-from studio.compound import CompoundEdit
-from studio.connect_gesture import ConnectGesture, first_free_port
-from studio.items import HEADER, NODE_WIDTH
-from studio.scene import EdgeKey, GraphScene
-from studio.view import GraphView
+from studio.document.compound import CompoundEdit
 
 #: How far a paste or duplicate lands from the copied nodes (scene units), per paste.
 PASTE_OFFSET = (40.0, 40.0)

@@ -17,7 +17,7 @@ from typing import TypeVar
 from PySide6.QtGui import QUndoStack
 
 from graph import GraphEditError, ModelGraph
-from studio.commands import GraphCommand
+from studio.document.commands import GraphCommand
 
 Command = TypeVar("Command", bound=GraphCommand)
 

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QApplication, QGraphicsItem
 
 from graph import GraphError, ModelGraph
 from graph.atomicfile import atomic_path
-from studio.scene import GraphScene
+from studio.canvas.scene import GraphScene
 
 #: Space around the drawing, in scene units.
 MARGIN = 24.0

@@ -16,7 +16,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QPainter, QPainterPath, QPainterPathStroker
 from PySide6.QtWidgets import QGraphicsItem, QStyle, QStyleOptionGraphicsItem, QWidget
 
-from studio.style import Style
+from studio.canvas.style import Style
 
 #: Below this scale (screen pixels per scene unit) text is not drawn: unreadable
 #: anyway, and the most expensive part of a frame on large graphs.

@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from graph import ModelGraph, load, save
-from studio.autosave import AutosaveSlot
+from studio.document.autosave import AutosaveSlot
 
 
 class Document(QObject):

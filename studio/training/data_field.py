@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QWidget
 from graph.training import DataSource
 
 if TYPE_CHECKING:
-    from studio.training_form import TrainingForm
+    from studio.training.form import TrainingForm
 
 
 class DataFileField(QWidget):

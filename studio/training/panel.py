@@ -45,14 +45,14 @@ from codegen.training.runner import TrainingResult
 from graph import ModelGraph, dumps, loads
 from graph.atomicfile import atomic_path
 from graph.training import log_names
-from studio.deferred_progress import DeferredProgressBar
 from studio.exporting import TARGETS, with_suffix
 from studio.jobs import Job
-from studio.message_box import MessageBox
-from studio.training_form import TrainingForm
-from studio.training_plots import COLUMNS, TrainingPlots
-from studio.training_results import ResultsView
-from studio.training_run import FeedUpdate, RunOutcome, TrainingFeed, train
+from studio.training.deferred_progress import DeferredProgressBar
+from studio.training.form import TrainingForm
+from studio.training.message_box import MessageBox
+from studio.training.plots import COLUMNS, TrainingPlots
+from studio.training.results import ResultsView
+from studio.training.run import FeedUpdate, RunOutcome, TrainingFeed, train
 from studio.visibility import on_screen
 
 #: How often the plots and progress catch up with the training thread. Each redraw

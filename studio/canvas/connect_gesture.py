@@ -24,12 +24,12 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QKeyEvent, QMouseEvent
 
 from graph import ModelGraph
-from studio.items import NodeItem
-from studio.overlays import DraftEdgeItem
-from studio.scene import EdgeKey, GraphScene, PortRef, shown_ports
+from studio.canvas.items import NodeItem
+from studio.canvas.overlays import DraftEdgeItem
+from studio.canvas.scene import EdgeKey, GraphScene, PortRef, shown_ports
 
 if TYPE_CHECKING:
-    from studio.controller import CanvasController
+    from studio.canvas.controller import CanvasController
 
 
 def refuses(g: ModelGraph, src: str, dst: str, port: str, moving: EdgeKey | None = None) -> bool:
@@ -49,7 +49,7 @@ def first_free_port(g: ModelGraph, src: str, dst: str) -> str | None:
 
 class ConnectGesture:
     """Turns port drags on `controller`'s view into connect, move and disconnect edits
-    (a `studio.view.Gesture`)."""
+    (a `studio.canvas.view.Gesture`)."""
 
     def __init__(self, controller: CanvasController) -> None:
         self._controller = controller

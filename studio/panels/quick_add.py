@@ -17,8 +17,8 @@ from PySide6.QtGui import QHideEvent, QKeyEvent
 from PySide6.QtWidgets import QFrame, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from graph import LayerSpec
-from studio.layer_search import all_layers, search, start_groups
-from studio.layer_usage import LayerUsage
+from studio.panels.layer_search import all_layers, search, start_groups
+from studio.panels.layer_usage import LayerUsage
 
 #: How many rows the list shows before it scrolls.
 _ROWS = 12

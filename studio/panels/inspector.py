@@ -27,8 +27,15 @@ from PySide6.QtWidgets import (
 from graph import GraphEditError, ModelGraph, Report
 from graph.params import Param
 from graph.shapes import fmt
-from studio.commands import CallAgain, GraphCommand, Rename, SetOutput, SetParams, push_checked
-from studio.param_editors import editor_for
+from studio.document.commands import (
+    CallAgain,
+    GraphCommand,
+    Rename,
+    SetOutput,
+    SetParams,
+    push_checked,
+)
+from studio.panels.param_editors import editor_for
 
 _ERROR_STYLE = "color: #d32f2f;"
 _DIM_STYLE = "color: gray;"
