@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QToolTip
 from graph.fileformat import dumps
 from graph.shapes import fmt
 from studio.canvas.items import PORT_RADIUS, edge_path
+from tests.graphs import chain
 from tests.windows import LEFT, TEMPLATES
 
 
@@ -93,3 +94,37 @@ def test_port_tooltips_name_the_port_and_its_shape(window):
     assert tooltip_at(window, item.input_port_pos("query")) == f"query: {fmt(shapes[query].shape)}"
     assert tooltip_at(window, item.output_port_pos()) == f"output: {fmt(shapes[mha].shape)}"
     assert "(None," in tooltip_at(window, item.output_port_pos())
+
+
+def drag_to(window, src: str, scene_pos: QPointF) -> None:
+    """Drag a wire from src's output port to `scene_pos` and release it there."""
+    port = window.view.viewport()
+    start = on_screen(window, window.scene.node_item(src).output_port_pos())
+    end = on_screen(window, scene_pos)
+    QTest.mousePress(port, LEFT, pos=start)
+    for step in range(1, 6):
+        QTest.mouseMove(port, start + (end - start) * step / 5)
+    QTest.mouseRelease(port, LEFT, pos=end)
+
+
+def test_a_wire_dropped_on_a_nodes_body_takes_its_nearest_fitting_port(window):
+    g = chain(("Dense", {"units": 4}), input_shape=(8,))  # n1 Input (None, 8), n2 Dense
+    g.move("n2", (240.0, 0.0))
+    g.add_node("Dense", params={"units": 2}, pos=(480.0, 0.0))  # n3
+    g.add_node("Add", pos=(480.0, 200.0))  # n4, fed n1's (None, 8)
+    g.connect("n1", "n4", "input_0")
+    window.new_document(g)
+    g, steps = window.document.graph, window.document.stack.count()
+    drag_to(window, "n2", window.scene.node_item("n3").center())
+    assert ("n2", "n3", "input") in g.edges() and window.document.stack.count() == steps + 1
+    before = dumps(g)
+    add = window.scene.node_item("n4")
+    drag_to(window, "n2", add.center())  # (None, 4) into an Add of (None, 8): refused
+    assert dumps(g) == before
+    assert "Add 'add' has no free port that fits the output of 'dense'" in (
+        window.statusBar().currentMessage()
+    )
+    drag_to(window, "n1", add.center())  # input_0 taken: the free one fits
+    assert ("n1", "n4", "input_1") in g.edges()
+    window.actions_["undo"].trigger()
+    assert dumps(g) == before
