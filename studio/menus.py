@@ -12,11 +12,14 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QPointF
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu
 
+from studio.canvas.clipboard import has_nodes
 from studio.exporting import TARGETS
 from studio.icons import icon
+from studio.panels.layer_search import takes_input
 from studio.templates import TEMPLATES
 from studio.theme import THEMES
 
@@ -46,6 +49,7 @@ SHORTCUTS: dict[str, tuple[str | Keys, ...]] = {
     "toggle_output": ("Ctrl+Shift+O",),
     "check_export": ("Ctrl+Shift+E",),
     "train": ("Ctrl+T",),
+    "rename": ("F2",),
     "fit": ("Ctrl+0",),
     "layout": ("Ctrl+Shift+L",),
 }
@@ -112,6 +116,7 @@ def install_menus(w: MainWindow) -> dict[str, QAction]:
     add(edit, "duplicate", "D&uplicate", canvas("duplicate"))
     add(edit, "delete", "&Delete", canvas("delete_selection"), "delete")
     add(edit, "select_all", "Select &all", canvas("select_all"))
+    add(edit, "rename", "&Rename / inspect", w.inspect_selected)
 
     model = w.menuBar().addMenu("&Model")
     add(model, "call_again", "&Call again (shared layer)", canvas("call_again"), "call_again")
@@ -151,6 +156,32 @@ def install_menus(w: MainWindow) -> dict[str, QAction]:
     ):
         toolbar.addAction(actions[name])
     return actions
+
+
+def context_menu(w: MainWindow, scene_pos: QPointF) -> QMenu:
+    """The right-click menu for what is at `scene_pos` on the canvas, made of the
+    window's actions (they act on the selection, which the click has set): a node's
+    edits, an edge's Delete, or the empty canvas's Add here, Paste, Fit and Layout."""
+    menu = QMenu(w)
+    node, edge = w.scene.node_at(scene_pos), w.scene.edge_at(scene_pos)
+    a = w.actions_
+    if node is not None:
+        menu.addActions([a["copy"], a["duplicate"], a["delete"]])
+        menu.addSeparator()
+        spec = w.document.graph.spec(node)
+        if spec is None or takes_input(spec):  # an Input cannot be called again
+            menu.addAction(a["call_again"])
+        menu.addActions([a["toggle_output"], a["rename"]])
+    elif edge is not None:
+        menu.addAction(a["delete"])
+    else:
+        here = menu.addAction("&Add layer here...")
+        here.triggered.connect(lambda: w.open_quick_add_at(scene_pos))
+        if has_nodes():
+            menu.addAction(a["paste"])
+        menu.addSeparator()
+        menu.addActions([a["fit"], a["layout"]])
+    return menu
 
 
 def _fill_recent(w: MainWindow, menu: QMenu) -> None:

@@ -6,15 +6,22 @@ duplicate with inputs, delete and reconnect; the View menu's zooms."""
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
-from PySide6.QtGui import QHelpEvent
+from PySide6.QtGui import QContextMenuEvent, QHelpEvent, QPainter
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QToolTip
 
+import graph
 from graph.fileformat import dumps
 from graph.shapes import fmt
 from studio.canvas.items import PORT_RADIUS, edge_path
 from tests.graphs import chain
-from tests.windows import LEFT, TEMPLATES
+from tests.windows import (
+    LEFT,
+    TEMPLATES,
+    added_nodes,
+    assert_header_centred_on,
+    choose_in_quick_add,
+)
 
 
 def named(g, name: str) -> str:
@@ -128,3 +135,82 @@ def test_a_wire_dropped_on_a_nodes_body_takes_its_nearest_fitting_port(window):
     assert ("n1", "n4", "input_1") in g.edges()
     window.actions_["undo"].trigger()
     assert dumps(g) == before
+
+
+def right_click(window, scene_pos: QPointF) -> list[str]:
+    """Right-click the canvas at `scene_pos`; the texts of the menu that opens."""
+    port = window.view.viewport()
+    at = on_screen(window, scene_pos)
+    event = QContextMenuEvent(QContextMenuEvent.Reason.Mouse, at, port.mapToGlobal(at))
+    QApplication.sendEvent(port, event)
+    menu = window.context_menu
+    assert menu.isVisible()
+    return [a.text() for a in menu.actions() if not a.isSeparator()]
+
+
+def choose(window, text: str) -> None:
+    [action] = [a for a in window.context_menu.actions() if a.text() == text]
+    window.context_menu.hide()
+    action.trigger()
+
+
+def grab_with_menu(window, path) -> None:
+    """The window with its context menu drawn where it is (a popup is a window of
+    its own, so `window.grab()` leaves it out)."""
+    QApplication.processEvents()
+    picture = window.grab()
+    painter = QPainter(picture)
+    menu = window.context_menu
+    painter.drawPixmap(window.mapFromGlobal(menu.pos()), menu.grab())
+    painter.end()
+    assert picture.save(str(path))
+
+
+def test_right_click_menus_offer_what_applies_to_a_node_an_edge_and_the_canvas(
+    window, tickets, artifacts
+):
+    window.open_file(tickets)
+    g = window.document.graph
+    before = dumps(g)
+    node = window.scene.node_item("dense_features")
+    texts = right_click(window, node.center())
+    grab_with_menu(window, artifacts / "context_menu_node.png")
+    assert window.scene.selected_node_ids() == ["dense_features"]
+    for text in (
+        "&Copy",
+        "D&uplicate",
+        "&Delete",
+        "&Call again (shared layer)",
+        "&Rename / inspect",
+    ):
+        assert text in texts
+    assert "&Paste" not in texts and "Zoom to &fit" not in texts
+    choose(window, "&Call again (shared layer)")
+    assert len(g.call_sites("dense_features")) == 2
+    window.actions_["undo"].trigger()
+
+    assert "&Call again (shared layer)" not in right_click(
+        window, window.scene.node_item("title").center()
+    )
+    right_click(window, node.center())
+    choose(window, "&Rename / inspect")
+    assert QApplication.focusWidget() is window.inspector.name_edit
+
+    edge = ("concatenate", "dense_features", "input")
+    assert right_click(window, along(window.scene.edge_item(*edge), 0.5)) == ["&Delete"]
+    assert window.scene.selected_edges() == [edge]
+    choose(window, "&Delete")
+    assert edge not in g.edges() and len(g) == 7
+    window.actions_["undo"].trigger()
+    assert dumps(g) == before
+
+    empty = node.sceneBoundingRect().bottomLeft() + QPointF(0.0, 200.0)
+    texts = right_click(window, empty)
+    assert texts == ["&Add layer here...", "Zoom to &fit", "Auto &layout"]  # nothing copied
+    choose(window, "&Add layer here...")
+    choose_in_quick_add(window, "Dropout")
+    [added] = added_nodes(g, graph.loads(before).node_ids())
+    assert_header_centred_on(g, added, window.view.mapToScene(on_screen(window, empty)))
+    window.scene.select_nodes([added])
+    window.actions_["copy"].trigger()
+    assert "&Paste" in right_click(window, empty + QPointF(0.0, 200.0))

@@ -27,7 +27,6 @@ from PySide6.QtGui import QKeyEvent, QMouseEvent
 
 from graph import ModelGraph
 from graph.fits import takes
-from studio.canvas.items import NodeItem
 from studio.canvas.overlays import DraftEdgeItem
 from studio.canvas.scene import EdgeKey, GraphScene, PortRef, shown_ports
 
@@ -162,14 +161,11 @@ class ConnectGesture:
         ref = self._scene.port_at(pos)
         if ref is not None:
             return ref if ref.port is not None else None
-        node = self._node_at(pos)
+        node = self._scene.node_at(pos)
         if node is None:
             return None
         port = nearest_fitting_port(self._scene, self._src, node, pos, self._moving)
         return None if port is None else PortRef(node, port)
-
-    def _node_at(self, pos: QPointF) -> str | None:
-        return next((i.node_id for i in self._scene.items(pos) if isinstance(i, NodeItem)), None)
 
     def _follow(self, pos: QPointF) -> None:
         target = self._target(pos)
@@ -185,7 +181,7 @@ class ConnectGesture:
         self._end()
         controller = self._controller
         if target is None:
-            node = self._node_at(pos)
+            node = self._scene.node_at(pos)
             if moving is not None:
                 controller.disconnect(moving)
             elif node is None:

@@ -204,6 +204,15 @@ class GraphScene(QGraphicsScene):
                 return PortRef(item.node_id, port)
         return None
 
+    def node_at(self, scene_pos: QPointF) -> str | None:
+        """The topmost node whose box is at `scene_pos`, or None."""
+        return next((i.node_id for i in self.items(scene_pos) if isinstance(i, NodeItem)), None)
+
+    def edge_at(self, scene_pos: QPointF) -> EdgeKey | None:
+        """The connection whose curve or label is at `scene_pos`, or None."""
+        item = next((i for i in self.items(scene_pos) if isinstance(i, EdgeItem)), None)
+        return None if item is None else (item.src.node_id, item.dst.node_id, item.port)
+
     def port_tip(self, ref: PortRef) -> str:
         """What a port's tooltip says: its name and the shape through it, e.g.
         "query: (None, 20, 64)" (what flows in, or "not connected"), or

@@ -3,8 +3,8 @@
 Wheel zoom around the cursor (within MIN_ZOOM..MAX_ZOOM), pan with the middle button
 or space + left drag, rubber-band selection with a left drag on empty canvas, and
 `fit()` to see every node. The view edits nothing: a dropped palette layer and a
-request for quick-add (Tab, or a double-click on empty canvas) are signals with a
-scene position, which the controller and the main window turn into edits.
+request for quick-add (Tab, or a double-click on empty canvas) and a right-click
+are signals with a scene position, which the controller and the main window turn into edits.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Protocol
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
+    QContextMenuEvent,
     QCursor,
     QDragEnterEvent,
     QDragMoveEvent,
@@ -66,6 +67,8 @@ class GraphView(QGraphicsView):
     layer_dropped = Signal(str, QPointF)
     #: The user asked to add a node here (Tab, or a double-click on empty canvas).
     quick_add_requested = Signal(QPointF)
+    #: A right-click (or the menu key): the scene position, and where the menu goes.
+    context_menu_requested = Signal(QPointF, QPoint)
 
     def __init__(self, scene: GraphScene | None = None, parent: QWidget | None = None) -> None:
         super().__init__(scene, parent)
@@ -236,6 +239,10 @@ class GraphView(QGraphicsView):
             event.accept()
             return
         super().mouseDoubleClickEvent(event)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        self.context_menu_requested.emit(self.mapToScene(event.pos()), event.globalPos())
+        event.accept()
 
     # ----------------------------------------------------------------- drops
 
