@@ -14,7 +14,7 @@ from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QPoint, QPointF, QSettings, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QUndoGroup
+from PySide6.QtGui import QCloseEvent, QCursor, QUndoGroup
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -137,7 +137,7 @@ class MainWindow(QMainWindow):
         self.context_menu: QMenu | None = None
         self.quick_add.chosen.connect(self._quick_add_chosen)
         self.quick_add.closed.connect(lambda: self.controller.connect_gesture.drop_parked())
-        self.palette_.layer_chosen.connect(self._add_at_view_centre)
+        self.palette_.layer_chosen.connect(self._add_from_palette)
         self.view.layer_dropped.connect(self.layer_usage.record)
         self.problems.node_activated.connect(self.focus_node)
         self.training.script_requested.connect(lambda style: self.export(f"training:{style}"))
@@ -321,10 +321,19 @@ class MainWindow(QMainWindow):
         else:
             self.controller.add_after(layer_type, self._quick_add_after, self._quick_add_at)
 
-    def _add_at_view_centre(self, layer_type: str) -> None:
+    def _add_from_palette(self, layer_type: str) -> None:
+        """A palette double-click: the layer beside the selection, else at the cursor
+        over the canvas, else mid-canvas (off other nodes each time)."""
         self.layer_usage.record(layer_type)
-        centre = self.view.mapToScene(self.view.viewport().rect().center())
-        self.controller.add_node(layer_type, centre)
+        selected = self.scene.selected_node_ids()
+        port = self.view.viewport()
+        if selected:
+            at = self.controller.beside(selected[-1])
+        elif self.view.has_cursor():
+            at = self.view.mapToScene(port.mapFromGlobal(QCursor.pos()))
+        else:
+            at = self.view.mapToScene(port.rect().center())
+        self.controller.add_node(layer_type, at)
 
     # --------------------------------------------------------------- files
 

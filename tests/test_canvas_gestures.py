@@ -6,7 +6,7 @@ duplicate with inputs, delete and reconnect; the View menu's zooms."""
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
-from PySide6.QtGui import QContextMenuEvent, QHelpEvent, QPainter
+from PySide6.QtGui import QContextMenuEvent, QCursor, QHelpEvent, QPainter
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QToolTip
 
@@ -214,3 +214,55 @@ def test_right_click_menus_offer_what_applies_to_a_node_an_edge_and_the_canvas(
     window.scene.select_nodes([added])
     window.actions_["copy"].trigger()
     assert "&Paste" in right_click(window, empty + QPointF(0.0, 200.0))
+
+
+def boxes_of(window) -> dict:
+    return {
+        n: window.scene.node_item(n).sceneBoundingRect() for n in window.document.graph.node_ids()
+    }
+
+
+def on_no_other_node(window, node_ids) -> bool:
+    boxes = boxes_of(window)
+    return not any(
+        boxes[n].intersects(boxes[o]) for n in node_ids for o in boxes if o not in node_ids
+    )
+
+
+def double_click_in_palette(window, layer_type: str) -> None:
+    tree = window.palette_.tree
+    [item] = [i for i in window.palette_.tree.layer_items() if i.text(0) == layer_type]
+    tree.scrollToItem(item)
+    centre = tree.visualItemRect(item).center()
+    QTest.mouseClick(tree.viewport(), LEFT, pos=centre)
+    QTest.mouseDClick(tree.viewport(), LEFT, pos=centre)
+
+
+def test_new_nodes_go_beside_the_selection_or_at_the_cursor_on_no_other_node(window, tickets):
+    window.open_file(tickets)
+    g = window.document.graph
+    QCursor.setPos(window.palette_.mapToGlobal(QPoint(10, 10)))
+    window.scene.select_nodes(["title"])  # text_body sits right below it
+    double_click_in_palette(window, "Dropout")
+    [first] = window.scene.selected_node_ids()
+    assert g.layer(first).type == "Dropout" and on_no_other_node(window, [first])
+    boxes = boxes_of(window)
+    assert boxes[first].left() > boxes["title"].right()
+    assert boxes[first].left() < boxes["concatenate"].left() + 20  # still near it
+
+    window.scene.clearSelection()  # no selection: at the cursor, off the nodes there
+    port = window.view.viewport()
+    QCursor.setPos(port.mapToGlobal(on_screen(window, window.scene.node_item("tags").center())))
+    double_click_in_palette(window, "Dense")
+    [second] = window.scene.selected_node_ids()
+    assert on_no_other_node(window, [second])
+    assert boxes_of(window)[second].top() >= boxes["tags"].top()
+
+    window.scene.select_nodes(["concatenate", "dense_features"])  # paste: beside the copy
+    window.actions_["copy"].trigger()
+    window.actions_["paste"].trigger()
+    pasted = window.scene.selected_node_ids()
+    assert len(pasted) == 2 and on_no_other_node(window, pasted)
+    window.actions_["paste"].trigger()
+    again = window.scene.selected_node_ids()
+    assert len(again) == 2 and set(again).isdisjoint(pasted) and on_no_other_node(window, again)

@@ -89,6 +89,13 @@ def edge_path(start: QPointF, end: QPointF) -> QPainterPath:
     return path
 
 
+def box_height(ports: tuple[str, ...]) -> float:
+    """How tall a node with these input ports is drawn: a labelled row per named
+    port (a lone "input" port needs none)."""
+    rows = len(ports) if NodeItem._labelled(ports) else 0
+    return HEADER + PAD + (TEXT_ROWS + rows) * ROW + PAD
+
+
 @cache
 def box_paths(height: float) -> tuple[QPainterPath, QPainterPath]:
     """A node box's rounded outline and its header band, `height` high.
@@ -172,11 +179,10 @@ class NodeItem(QGraphicsItem):
         """Size the box for its ports: named ports get a labelled row each, a lone
         "input" port sits unlabelled at mid-height."""
         text_bottom = HEADER + PAD + TEXT_ROWS * ROW
+        height = box_height(ports)
         if self._labelled(ports):
             self._port_y = {p: text_bottom + (i + 0.5) * ROW for i, p in enumerate(ports)}
-            height = text_bottom + len(ports) * ROW + PAD
         else:
-            height = text_bottom + PAD
             self._port_y = {p: height / 2 for p in ports}
         self._rect = QRectF(0.0, 0.0, NODE_WIDTH, height)
         self._outline, self._header = box_paths(height)
