@@ -6,7 +6,7 @@ duplicate with inputs, delete and reconnect; the View menu's zooms."""
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
-from PySide6.QtGui import QContextMenuEvent, QCursor, QHelpEvent, QPainter
+from PySide6.QtGui import QContextMenuEvent, QCursor, QGuiApplication, QHelpEvent, QPainter
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QToolTip
 
@@ -205,6 +205,7 @@ def test_right_click_menus_offer_what_applies_to_a_node_an_edge_and_the_canvas(
     assert dumps(g) == before
 
     empty = node.sceneBoundingRect().bottomLeft() + QPointF(0.0, 200.0)
+    QGuiApplication.clipboard().clear()  # what an earlier test copied
     texts = right_click(window, empty)
     assert texts == ["&Add layer here...", "Zoom to &fit", "Auto &layout"]  # nothing copied
     choose(window, "&Add layer here...")
