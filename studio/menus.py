@@ -43,7 +43,9 @@ SHORTCUTS: dict[str, tuple[str | Keys, ...]] = {
     "copy": (Keys.Copy,),
     "paste": (Keys.Paste,),
     "duplicate": ("Ctrl+D",),
+    "duplicate_with_inputs": ("Ctrl+Alt+D",),
     "delete": ("Delete", "Backspace"),
+    "delete_reconnect": ("Ctrl+Delete",),
     "select_all": (Keys.SelectAll,),
     "call_again": ("Ctrl+Shift+D",),
     "toggle_output": ("Ctrl+Shift+O",),
@@ -114,7 +116,9 @@ def install_menus(w: MainWindow) -> dict[str, QAction]:
     add(edit, "copy", "&Copy", canvas("copy"), "copy")
     add(edit, "paste", "&Paste", canvas("paste"), "paste")
     add(edit, "duplicate", "D&uplicate", canvas("duplicate"))
+    add(edit, "duplicate_with_inputs", "Duplicate &with inputs", canvas("duplicate_with_inputs"))
     add(edit, "delete", "&Delete", canvas("delete_selection"), "delete")
+    add(edit, "delete_reconnect", "Delete and reco&nnect", canvas("delete_and_reconnect"))
     add(edit, "select_all", "Select &all", canvas("select_all"))
     add(edit, "rename", "&Rename / inspect", w.inspect_selected)
 
@@ -166,7 +170,12 @@ def context_menu(w: MainWindow, scene_pos: QPointF) -> QMenu:
     node, edge = w.scene.node_at(scene_pos), w.scene.edge_at(scene_pos)
     a = w.actions_
     if node is not None:
-        menu.addActions([a["copy"], a["duplicate"], a["delete"]])
+        menu.addActions([a["copy"], a["duplicate"]])
+        if w.controller.incoming(w.scene.selected_node_ids()):
+            menu.addAction(a["duplicate_with_inputs"])
+        menu.addAction(a["delete"])
+        if w.controller.reconnectable() is not None:
+            menu.addAction(a["delete_reconnect"])
         menu.addSeparator()
         spec = w.document.graph.spec(node)
         if spec is None or takes_input(spec):  # an Input cannot be called again

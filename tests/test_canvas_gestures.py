@@ -267,3 +267,54 @@ def test_new_nodes_go_beside_the_selection_or_at_the_cursor_on_no_other_node(win
     window.actions_["paste"].trigger()
     again = window.scene.selected_node_ids()
     assert len(again) == 2 and set(again).isdisjoint(pasted) and on_no_other_node(window, again)
+
+
+def spread(g):
+    """`g` with its nodes in a row, 240 units apart (chain() puts them all at 0, 0)."""
+    for i, node_id in enumerate(g.node_ids()):
+        g.move(node_id, (240.0 * i, 0.0))
+    return g
+
+
+def test_duplicate_with_inputs_keeps_what_feeds_the_copy_as_one_step(window):
+    window.new_document(spread(chain(("Dense", {"units": 4}), ("Dense", {"units": 2}))))
+    g, steps = window.document.graph, window.document.stack.count()
+    before = dumps(g)
+    texts = right_click(window, window.scene.node_item("n2").center())
+    assert "Duplicate &with inputs" in texts
+    choose(window, "Duplicate &with inputs")
+    [copy] = window.scene.selected_node_ids()
+    assert g.layer(copy).params == {"units": 4} and g.in_edges(copy) == [("input", "n1")]
+    assert on_no_other_node(window, [copy]) and window.document.stack.count() == steps + 1
+    window.actions_["undo"].trigger()
+    assert dumps(g) == before
+    window.scene.select_nodes(["n1"])  # nothing feeds an Input: not offered
+    assert "Duplicate &with inputs" not in right_click(
+        window, window.scene.node_item("n1").center()
+    )
+
+
+def test_delete_and_reconnect_bridges_a_chain_only_where_the_shapes_fit(window):
+    g = spread(chain(("Dense", {"units": 8}), ("Dropout", {"rate": 0.5}), ("Dense", {"units": 2})))
+    a = g.add_node("Dense", params={"units": 4}, pos=(240.0, 300.0))  # n1 -> a -> add
+    b = g.add_node("Dense", params={"units": 4}, pos=(240.0, 450.0))  # n1 -> b -> add
+    add = g.add_node("Add", pos=(480.0, 300.0))
+    for src, dst, port in (("n1", a, "input"), ("n1", b, "input"), (a, add, "input_0")):
+        g.connect(src, dst, port)
+    g.connect(b, add, "input_1")
+    window.new_document(g)
+    g, steps = window.document.graph, window.document.stack.count()
+    before = dumps(g)
+    texts = right_click(window, window.scene.node_item("n3").center())  # the Dropout
+    assert "Delete and reco&nnect" in texts
+    choose(window, "Delete and reco&nnect")
+    assert "n3" not in g and ("n2", "n4", "input") in g.edges()
+    assert window.document.stack.count() == steps + 1
+    window.actions_["undo"].trigger()
+    assert dumps(g) == before
+    # Input (None, 8) -> a (None, 4) -> Add beside b's (None, 4): the Input's would not fit
+    assert "Delete and reco&nnect" not in right_click(window, window.scene.node_item(a).center())
+    window.context_menu.hide()
+    window.scene.select_nodes(["n2"])  # the shortcut
+    QTest.keyClick(window.view, Qt.Key.Key_Delete, Qt.KeyboardModifier.ControlModifier)
+    assert "n2" not in g and ("n1", "n3", "input") in g.edges()

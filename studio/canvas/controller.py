@@ -17,6 +17,7 @@ from PySide6.QtGui import QCursor, QGuiApplication, QUndoStack
 from codegen.layout import layered_layout
 from codegen.onnx_readiness import OnnxProblem, onnx_problems
 from graph import GraphEditError, GraphError, ModelGraph, get_spec
+from graph.fits import takes
 from studio.canvas.clipboard import pasted_nodes, put_on_clipboard, subgraph
 from studio.canvas.connect_gesture import ConnectGesture, first_free_port
 from studio.canvas.items import HEADER, NODE_WIDTH, box_height
@@ -261,8 +262,9 @@ class CanvasController(QObject):
             return []
         return self._insert(part)
 
-    def duplicate(self) -> list[str]:
-        """Paste a copy of the selection beside it, leaving the clipboard alone."""
+    def duplicate(self, with_inputs: bool = False) -> list[str]:
+        """Paste a copy of the selection beside it, leaving the clipboard alone;
+        `with_inputs`: the copy is also fed by what feeds the selection from outside."""
         nodes = self.scene.selected_node_ids()
         if not nodes:
             return []
@@ -271,10 +273,57 @@ class CanvasController(QObject):
         except GraphEditError as e:
             self.refused.emit(f"cannot duplicate: {e}")
             return []
-        return self._insert(part)
+        inputs = []
+        if with_inputs:
+            copy_of = dict(zip(nodes, part.node_ids(), strict=True))  # subgraph keeps order
+            inputs = [(s, copy_of[d], p) for s, d, p in self.incoming(nodes)]
+        return self._insert(part, inputs)
 
-    def _insert(self, part: ModelGraph) -> list[str]:
-        """Add `part`'s nodes and connections to the graph where `place_new` puts them.
+    def duplicate_with_inputs(self) -> list[str]:
+        return self.duplicate(with_inputs=True)
+
+    def incoming(self, node_ids: list[str]) -> list[EdgeKey]:
+        """The connections into `node_ids` from nodes outside them."""
+        chosen = set(node_ids)
+        return [e for e in self.graph.edges() if e[1] in chosen and e[0] not in chosen]
+
+    def reconnectable(self) -> EdgeKey | None:
+        """The connection that would replace the one selected node if it sits in a
+        chain: (its source, its destination, the destination's port), when the node
+        has one connection in and one out and the destination takes the source's
+        shape there; else None."""
+        selected = self.scene.selected_node_ids()
+        if len(selected) != 1:
+            return None
+        g, [node] = self.graph, selected
+        ins, outs = g.in_edges(node), g.out_edges(node)
+        if len(ins) != 1 or len(outs) != 1:
+            return None
+        [(_, src)], [(dst, port)] = ins, outs
+        report = self.scene.report
+        if report.nodes.get(src) is None or not takes(g, report, src, dst, port):
+            return None
+        return src, dst, port
+
+    def delete_and_reconnect(self) -> bool:
+        """Delete the one selected node of a chain and connect its neighbours, as one step."""
+        bridge = self.reconnectable()
+        if bridge is None:
+            self.refused.emit(
+                "select one node with one connection in and one out, of shapes that fit"
+            )
+            return False
+        g, [node] = self.graph, self.scene.selected_node_ids()
+        edit = self._compound(f"Delete '{g.layer(node).name}' and reconnect")
+        with self.scene.batch():
+            edit.run(RemoveNodes(g, [node]))
+            edit.run(Connect(g, *bridge))
+        edit.push_to(self.stack)
+        return True
+
+    def _insert(self, part: ModelGraph, inputs: list[EdgeKey] = ()) -> list[str]:
+        """Add `part`'s nodes and connections to the graph where `place_new` puts them,
+        and the connections `inputs` (from the graph's nodes into part's), as one step.
 
         Each layer of `part` becomes a new layer (its name kept if free, else with a
         number); call sites of one layer in `part` become call sites of one new layer.
@@ -282,7 +331,8 @@ class CanvasController(QObject):
         g = self.graph
         offset = self.place_new(_boxes(part))
         dx, dy = offset.x(), offset.y()
-        edit = self._compound(f"Paste {len(part)} node{'s' if len(part) > 1 else ''}")
+        verb = "Duplicate with inputs:" if inputs else "Paste"
+        edit = self._compound(f"{verb} {len(part)} node{'s' if len(part) > 1 else ''}")
         new: dict[str, str] = {}
         try:
             with self.scene.batch():
@@ -300,6 +350,8 @@ class CanvasController(QObject):
                     new[node_id] = step.node_id
                 for src, dst, port in part.edges():
                     edit.run(Connect(g, new[src], new[dst], port))
+                for src, dst, port in inputs:
+                    edit.run(Connect(g, src, new[dst], port))
         except GraphEditError as e:
             self.refused.emit(f"cannot paste: {e}")
             return []
