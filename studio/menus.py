@@ -52,7 +52,11 @@ SHORTCUTS: dict[str, tuple[str | Keys, ...]] = {
     "check_export": ("Ctrl+Shift+E",),
     "train": ("Ctrl+T",),
     "rename": ("F2",),
+    "zoom_in": ("Ctrl+=", "Ctrl++"),
+    "zoom_out": ("Ctrl+-",),
     "fit": ("Ctrl+0",),
+    # A bare key: line edits take typed letters first (Qt's shortcut override).
+    "frame_selection": ("F",),
     "layout": ("Ctrl+Shift+L",),
 }
 
@@ -130,7 +134,10 @@ def install_menus(w: MainWindow) -> dict[str, QAction]:
     add(model, "train", "&Train...", w.show_training)
 
     view = w.menuBar().addMenu("&View")
+    add(view, "zoom_in", "Zoom &in", lambda: w.view.zoom_in())
+    add(view, "zoom_out", "Zoom &out", lambda: w.view.zoom_out())
     add(view, "fit", "Zoom to &fit", lambda: w.view.fit(), "fit")
+    add(view, "frame_selection", "F&rame selection", lambda: w.view.frame_selection())
     add(view, "layout", "Auto &layout", canvas("auto_layout"), "layout")
     view.addSeparator()
     themes = view.addMenu("&Theme")

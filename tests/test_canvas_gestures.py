@@ -318,3 +318,49 @@ def test_delete_and_reconnect_bridges_a_chain_only_where_the_shapes_fit(window):
     window.scene.select_nodes(["n2"])  # the shortcut
     QTest.keyClick(window.view, Qt.Key.Key_Delete, Qt.KeyboardModifier.ControlModifier)
     assert "n2" not in g and ("n1", "n3", "input") in g.edges()
+
+
+def shown(window, node_id: str) -> bool:
+    """Whether node_id's whole box is inside the canvas's viewport."""
+    box = window.view.mapFromScene(window.scene.node_item(node_id).sceneBoundingRect())
+    return window.view.viewport().rect().contains(box.boundingRect())
+
+
+def test_view_menu_zooms_fits_and_frames_the_selection_from_the_keyboard(window, tickets):
+    window.open_file(tickets)
+    view, ctrl = window.view, Qt.KeyboardModifier.ControlModifier
+    view.setFocus()
+    zoom = view.zoom()
+    QTest.keyClick(view, Qt.Key.Key_Equal, ctrl)
+    assert view.zoom() > zoom
+    QTest.keyClick(view, Qt.Key.Key_Minus, ctrl)
+    QTest.keyClick(view, Qt.Key.Key_Minus, ctrl)
+    assert view.zoom() < zoom
+    window.scene.select_nodes(["priority"])
+    QTest.keyClick(view, Qt.Key.Key_F)
+    assert shown(window, "priority") and not shown(window, "title")
+    assert view.zoom() == 1.0  # a lone node at its natural size
+    QTest.keyClick(view, Qt.Key.Key_0, ctrl)
+    assert all(shown(window, n) for n in window.document.graph.node_ids())
+
+    window.scene.select_nodes(["title"])  # F typed into a field is a letter
+    name = window.inspector.name_edit
+    name.setFocus()
+    QTest.keyClick(name, Qt.Key.Key_End)
+    QTest.keyClick(
+        name,
+        Qt.Key.Key_F,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    assert name.text() == "titlef"
+
+
+def test_auto_layout_fits_the_view_to_the_graph_laid_out(window):
+    g = spread(chain(*[("Dense", {"units": 4})] * 5))
+    for node_id in g.node_ids():
+        g.move(node_id, (0.0, 0.0))
+    window.new_document(g)
+    window.view.resetTransform()
+    window.view.zoom_by(3.0)
+    window.actions_["layout"].trigger()
+    assert all(shown(window, n) for n in window.document.graph.node_ids())

@@ -366,11 +366,13 @@ class CanvasController(QObject):
         self._push(MoveNodes(self.graph, positions))
 
     def auto_layout(self) -> None:
-        """Lay the graph out left to right (codegen.layout), as one move."""
+        """Lay the graph out left to right (codegen.layout), as one move, and fit the
+        view to it."""
         g = self.graph
         moved = {n: p for n, p in layered_layout(g).items() if p != g.node(n).pos}
         if moved:
             self._push(MoveNodes(g, moved))
+        self.view.fit()
 
     # ---------------------------------------------------------------- export
 

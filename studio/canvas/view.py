@@ -25,6 +25,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
+from studio.canvas.items import NodeItem
 from studio.canvas.scene import GraphScene
 from studio.mime import dropped_layer_type
 
@@ -111,11 +112,29 @@ class GraphView(QGraphicsView):
         shift = self.mapFromScene(fixed) - anchor
         self._scroll(shift.x(), shift.y())
 
+    def zoom_in(self) -> None:
+        """One wheel notch closer, around the canvas's middle."""
+        self.zoom_by(WHEEL_STEP)
+
+    def zoom_out(self) -> None:
+        self.zoom_by(1 / WHEEL_STEP)
+
     def fit(self) -> None:
-        """Zoom and scroll to show every node, FIT_MARGIN pixels from the edges (at
-        most at FIT_MAX_ZOOM: a lone node is not blown up to fill the window)."""
+        """Zoom and scroll to show every node (see `frame`)."""
         scene = self.scene()
-        nodes = scene.node_items() if isinstance(scene, GraphScene) else []
+        self.frame(scene.node_items() if isinstance(scene, GraphScene) else [])
+
+    def frame_selection(self) -> None:
+        """Zoom and scroll to show the selected nodes (every node when none is)."""
+        scene = self.scene()
+        if not isinstance(scene, GraphScene):
+            return
+        chosen = [scene.node_item(n) for n in scene.selected_node_ids()]
+        self.frame(chosen or scene.node_items())
+
+    def frame(self, nodes: list[NodeItem]) -> None:
+        """Zoom and scroll to show `nodes`, FIT_MARGIN pixels from the edges (at most
+        at FIT_MAX_ZOOM: a lone node is not blown up to fill the window)."""
         if not nodes:
             self.resetTransform()
             self.centerOn(0.0, 0.0)
