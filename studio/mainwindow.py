@@ -13,13 +13,14 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QPointF, QSettings, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QUndoGroup
+from PySide6.QtCore import QByteArray, QPoint, QPointF, QSettings, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QCursor, QUndoGroup
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QLabel,
     QMainWindow,
+    QMenu,
     QWidget,
 )
 
@@ -36,7 +37,7 @@ from studio.document.document import Document
 from studio.exporting import TARGETS, export_graph, with_suffix
 from studio.icons import icon
 from studio.jobs import Job
-from studio.menus import install_menus
+from studio.menus import context_menu, install_menus
 from studio.panels import highlighter
 from studio.panels.code_panel import CodePanel
 from studio.panels.inspector import Inspector
@@ -131,9 +132,12 @@ class MainWindow(QMainWindow):
         self.actions_ = install_menus(self)
 
         self.view.quick_add_requested.connect(self._open_quick_add)
+        self.view.context_menu_requested.connect(self._show_context_menu)
+        #: The right-click menu last shown (tests read and trigger it).
+        self.context_menu: QMenu | None = None
         self.quick_add.chosen.connect(self._quick_add_chosen)
         self.quick_add.closed.connect(lambda: self.controller.connect_gesture.drop_parked())
-        self.palette_.layer_chosen.connect(self._add_at_view_centre)
+        self.palette_.layer_chosen.connect(self._add_from_palette)
         self.view.layer_dropped.connect(self.layer_usage.record)
         self.problems.node_activated.connect(self.focus_node)
         self.training.script_requested.connect(lambda style: self.export(f"training:{style}"))
@@ -241,6 +245,32 @@ class MainWindow(QMainWindow):
     def show_refusal(self, reason: str) -> None:
         self.statusBar().showMessage(reason, 8000)
 
+    def _show_context_menu(self, scene_pos: QPointF, screen_pos: QPoint) -> None:
+        """Select what was right-clicked (unless it is part of the selection), then
+        offer its menu there."""
+        node, edge = self.scene.node_at(scene_pos), self.scene.edge_at(scene_pos)
+        if node is not None:
+            if node not in self.scene.selected_node_ids():
+                self.scene.select_nodes([node])
+        elif edge is not None:
+            self.scene.clearSelection()
+            self.scene.edge_item(*edge).setSelected(True)
+        if self.context_menu is not None:
+            self.context_menu.deleteLater()
+        self.context_menu = context_menu(self, scene_pos)
+        self.context_menu.popup(screen_pos)
+
+    def inspect_selected(self) -> None:
+        """Show the one selected node in the inspector, its name ready to edit."""
+        if len(self.scene.selected_node_ids()) != 1:
+            self.show_refusal("select one node to rename or inspect it")
+            return
+        dock = self.docks["inspector"]
+        dock.show()
+        dock.raise_()
+        self.inspector.name_edit.setFocus()
+        self.inspector.name_edit.selectAll()
+
     def focus_node(self, node_id: str) -> None:
         """Select `node_id` alone and bring it into view (a problems-panel click)."""
         item = self.scene.node_item(node_id)
@@ -271,6 +301,10 @@ class MainWindow(QMainWindow):
         else:
             self._open_quick_add_after(None, scene_pos)
 
+    def open_quick_add_at(self, scene_pos: QPointF) -> None:
+        """Quick-add for a node at `scene_pos`, after nothing (the canvas menu's Add here)."""
+        self._open_quick_add_after(None, scene_pos)
+
     def _open_quick_add_after(self, src: str | None, scene_pos: QPointF) -> None:
         """Open the popup at `scene_pos` for a node connected after `src` (if given);
         only layers that take an input are offered then."""
@@ -287,10 +321,19 @@ class MainWindow(QMainWindow):
         else:
             self.controller.add_after(layer_type, self._quick_add_after, self._quick_add_at)
 
-    def _add_at_view_centre(self, layer_type: str) -> None:
+    def _add_from_palette(self, layer_type: str) -> None:
+        """A palette double-click: the layer beside the selection, else at the cursor
+        over the canvas, else mid-canvas (off other nodes each time)."""
         self.layer_usage.record(layer_type)
-        centre = self.view.mapToScene(self.view.viewport().rect().center())
-        self.controller.add_node(layer_type, centre)
+        selected = self.scene.selected_node_ids()
+        port = self.view.viewport()
+        if selected:
+            at = self.controller.beside(selected[-1])
+        elif self.view.has_cursor():
+            at = self.view.mapToScene(port.mapFromGlobal(QCursor.pos()))
+        else:
+            at = self.view.mapToScene(port.rect().center())
+        self.controller.add_node(layer_type, at)
 
     # --------------------------------------------------------------- files
 

@@ -12,11 +12,14 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QPointF
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu
 
+from studio.canvas.clipboard import has_nodes
 from studio.exporting import TARGETS
 from studio.icons import icon
+from studio.panels.layer_search import takes_input
 from studio.templates import TEMPLATES
 from studio.theme import THEMES
 
@@ -40,13 +43,20 @@ SHORTCUTS: dict[str, tuple[str | Keys, ...]] = {
     "copy": (Keys.Copy,),
     "paste": (Keys.Paste,),
     "duplicate": ("Ctrl+D",),
+    "duplicate_with_inputs": ("Ctrl+Alt+D",),
     "delete": ("Delete", "Backspace"),
+    "delete_reconnect": ("Ctrl+Delete",),
     "select_all": (Keys.SelectAll,),
     "call_again": ("Ctrl+Shift+D",),
     "toggle_output": ("Ctrl+Shift+O",),
     "check_export": ("Ctrl+Shift+E",),
     "train": ("Ctrl+T",),
+    "rename": ("F2",),
+    "zoom_in": ("Ctrl+=", "Ctrl++"),
+    "zoom_out": ("Ctrl+-",),
     "fit": ("Ctrl+0",),
+    # A bare key: line edits take typed letters first (Qt's shortcut override).
+    "frame_selection": ("F",),
     "layout": ("Ctrl+Shift+L",),
 }
 
@@ -110,8 +120,11 @@ def install_menus(w: MainWindow) -> dict[str, QAction]:
     add(edit, "copy", "&Copy", canvas("copy"), "copy")
     add(edit, "paste", "&Paste", canvas("paste"), "paste")
     add(edit, "duplicate", "D&uplicate", canvas("duplicate"))
+    add(edit, "duplicate_with_inputs", "Duplicate &with inputs", canvas("duplicate_with_inputs"))
     add(edit, "delete", "&Delete", canvas("delete_selection"), "delete")
+    add(edit, "delete_reconnect", "Delete and reco&nnect", canvas("delete_and_reconnect"))
     add(edit, "select_all", "Select &all", canvas("select_all"))
+    add(edit, "rename", "&Rename / inspect", w.inspect_selected)
 
     model = w.menuBar().addMenu("&Model")
     add(model, "call_again", "&Call again (shared layer)", canvas("call_again"), "call_again")
@@ -121,7 +134,10 @@ def install_menus(w: MainWindow) -> dict[str, QAction]:
     add(model, "train", "&Train...", w.show_training)
 
     view = w.menuBar().addMenu("&View")
+    add(view, "zoom_in", "Zoom &in", lambda: w.view.zoom_in())
+    add(view, "zoom_out", "Zoom &out", lambda: w.view.zoom_out())
     add(view, "fit", "Zoom to &fit", lambda: w.view.fit(), "fit")
+    add(view, "frame_selection", "F&rame selection", lambda: w.view.frame_selection())
     add(view, "layout", "Auto &layout", canvas("auto_layout"), "layout")
     view.addSeparator()
     themes = view.addMenu("&Theme")
@@ -151,6 +167,37 @@ def install_menus(w: MainWindow) -> dict[str, QAction]:
     ):
         toolbar.addAction(actions[name])
     return actions
+
+
+def context_menu(w: MainWindow, scene_pos: QPointF) -> QMenu:
+    """The right-click menu for what is at `scene_pos` on the canvas, made of the
+    window's actions (they act on the selection, which the click has set): a node's
+    edits, an edge's Delete, or the empty canvas's Add here, Paste, Fit and Layout."""
+    menu = QMenu(w)
+    node, edge = w.scene.node_at(scene_pos), w.scene.edge_at(scene_pos)
+    a = w.actions_
+    if node is not None:
+        menu.addActions([a["copy"], a["duplicate"]])
+        if w.controller.incoming(w.scene.selected_node_ids()):
+            menu.addAction(a["duplicate_with_inputs"])
+        menu.addAction(a["delete"])
+        if w.controller.reconnectable() is not None:
+            menu.addAction(a["delete_reconnect"])
+        menu.addSeparator()
+        spec = w.document.graph.spec(node)
+        if spec is None or takes_input(spec):  # an Input cannot be called again
+            menu.addAction(a["call_again"])
+        menu.addActions([a["toggle_output"], a["rename"]])
+    elif edge is not None:
+        menu.addAction(a["delete"])
+    else:
+        here = menu.addAction("&Add layer here...")
+        here.triggered.connect(lambda: w.open_quick_add_at(scene_pos))
+        if has_nodes():
+            menu.addAction(a["paste"])
+        menu.addSeparator()
+        menu.addActions([a["fit"], a["layout"]])
+    return menu
 
 
 def _fill_recent(w: MainWindow, menu: QMenu) -> None:

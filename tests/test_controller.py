@@ -241,7 +241,18 @@ def test_copy_paste_adds_new_layers_with_their_edges_and_undo_takes_them_away(ca
     new = dict(zip([a, dense, again, extra], pasted, strict=True))
     # fresh names, offset positions, internal edges only
     assert [g.layer(n).name for n in pasted] == ["input_2", "dense_1", "dense_1", "head_1"]
-    assert g.node(new[extra]).pos == (440.0, 40.0)
+    # beside the copied nodes (still selected), in the same arrangement, on no node
+    boxes = {n: c.scene.node_item(n).sceneBoundingRect() for n in g.node_ids()}
+    copied = [a, dense, again, extra]
+    assert min(boxes[n].left() for n in pasted) > max(boxes[n].right() for n in copied)
+    shift = {
+        tuple(q - p for p, q in zip(g.node(o).pos, g.node(n).pos, strict=True))
+        for o, n in new.items()
+    }
+    assert len(shift) == 1
+    assert not any(
+        boxes[p].intersects(boxes[o]) for p in pasted for o in g.node_ids() if o not in pasted
+    )
     assert {(s, d) for s, d, _ in g.edges() if d in pasted} == {
         (new[a], new[dense]),
         (new[dense], new[extra]),
@@ -250,8 +261,8 @@ def test_copy_paste_adds_new_layers_with_their_edges_and_undo_takes_them_away(ca
     assert g.call_sites(new[dense]) == [new[dense], new[again]]
     assert g.layer(new[dense]).params == g.layer(dense).params
     assert sorted(c.scene.selected_node_ids()) == sorted(pasted)
-    second = c.controller.paste()
-    assert g.node(second[3]).pos == (480.0, 80.0)
+    second = c.controller.paste()  # beside the first paste, now selected
+    assert g.node(second[3]).pos[0] > g.node(new[extra]).pos[0] + NODE_WIDTH
     after = dumps(g)
     c.stack.undo()
     c.stack.undo()

@@ -617,7 +617,14 @@ def test_quick_add_adds_the_layer_where_its_popup_opened(window, tickets, how):
     choose_in_quick_add(window, "Dropout")
     [added] = added_nodes(g, graph.loads(before).node_ids())
     assert g.layer(added).type == "Dropout"
-    assert_header_centred_on(g, added, view.mapToScene(at))
+    if how == "tab-outside":  # mid-canvas is the Concatenate's: the node goes below it
+        box = window.scene.node_item(added).sceneBoundingRect()
+        others = [window.scene.node_item(n).sceneBoundingRect() for n in g.node_ids()]
+        assert not any(box.intersects(o) for o in others if o != box)
+        assert box.center().x() == pytest.approx(view.mapToScene(at).x())
+        assert box.top() > window.scene.node_item("concatenate").sceneBoundingRect().top()
+    else:
+        assert_header_centred_on(g, added, view.mapToScene(at))
     window.actions_["undo"].trigger()
     assert dumps(g) == before
 

@@ -75,6 +75,12 @@ def _release_clipboard() -> None:
         clipboard.clear()
 
 
+def has_nodes() -> bool:
+    """Whether the clipboard holds copied nodes (Paste has something to add)."""
+    data = QGuiApplication.clipboard().mimeData()
+    return data is not None and data.hasFormat(NODES_MIME)
+
+
 def pasted_nodes(data: QMimeData | None) -> ModelGraph | None:
     """The copied nodes a clipboard payload holds, or None if it holds none.
 

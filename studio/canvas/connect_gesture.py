@@ -1,9 +1,11 @@
 """Drag-to-connect: the mouse gesture that makes and moves connections.
 
 Press on an output port and drag: a curve follows the cursor. Release on an input
-port to connect; on empty canvas, the controller announces `wire_dropped` (the main
-window offers quick-add there, with the wire `park`ed to it, and connects the layer
-chosen); anywhere else cancels. Press on an input port that has a connection to pick
+port to connect, or on a node's body: the nearest of its free ports whose shape
+rule takes the wire (`graph.fits.takes`) is the one, and the curve shows it while
+hovering; a body with no such port reports why. On empty canvas, the controller
+announces `wire_dropped` (the main window offers quick-add there, with the wire
+`park`ed to it, and connects the layer chosen). Press on an input port that has a connection to pick
 that connection up: release on another port moves it there, anywhere else removes
 it. While dragging, a port that would refuse the connection (same node, port taken,
 a cycle) turns the curve red; releasing there reports the graph's reason and
@@ -24,7 +26,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QKeyEvent, QMouseEvent
 
 from graph import ModelGraph
-from studio.canvas.items import NodeItem
+from graph.fits import takes
 from studio.canvas.overlays import DraftEdgeItem
 from studio.canvas.scene import EdgeKey, GraphScene, PortRef, shown_ports
 
@@ -45,6 +47,20 @@ def first_free_port(g: ModelGraph, src: str, dst: str) -> str | None:
     connected = [p for p, _ in g.in_edges(dst)]
     ports = shown_ports(g.spec(dst), connected)
     return next((p for p in ports if not refuses(g, src, dst, p)), None)
+
+
+def nearest_fitting_port(
+    scene: GraphScene, src: str, dst: str, pos: QPointF, moving: EdgeKey | None = None
+) -> str | None:
+    """The free port of dst nearest `pos` (by height) that would take src's output,
+    shapes included, or None."""
+    g, item = scene.graph, scene.node_item(dst)
+    fitting = [
+        p
+        for p in item.view.ports
+        if not refuses(g, src, dst, p, moving) and takes(g, scene.report, src, dst, p)
+    ]
+    return min(fitting, key=lambda p: abs(item.input_port_pos(p).y() - pos.y()), default=None)
 
 
 class ConnectGesture:
@@ -140,8 +156,16 @@ class ConnectGesture:
             port.unsetCursor()
 
     def _target(self, pos: QPointF) -> PortRef | None:
+        """The input port a release at `pos` connects to: the one there, else the
+        nearest fitting one of the node whose body is there."""
         ref = self._scene.port_at(pos)
-        return ref if ref is not None and ref.port is not None else None
+        if ref is not None:
+            return ref if ref.port is not None else None
+        node = self._scene.node_at(pos)
+        if node is None:
+            return None
+        port = nearest_fitting_port(self._scene, self._src, node, pos, self._moving)
+        return None if port is None else PortRef(node, port)
 
     def _follow(self, pos: QPointF) -> None:
         target = self._target(pos)
@@ -157,10 +181,17 @@ class ConnectGesture:
         self._end()
         controller = self._controller
         if target is None:
+            node = self._scene.node_at(pos)
             if moving is not None:
                 controller.disconnect(moving)
-            elif self._on_empty_canvas(pos):
+            elif node is None:
                 controller.wire_dropped.emit(src, pos)
+            elif node != src:
+                g = self._scene.graph
+                controller.refused.emit(
+                    f"{g.label(node)} has no free port that fits the output of "
+                    f"'{g.layer(src).name}'"
+                )
         elif moving is None:
             controller.connect(src, target.node, target.port)
         elif (target.node, target.port) != moving[1:]:
@@ -181,9 +212,6 @@ class ConnectGesture:
         if self._parked is not None:
             self._scene.removeItem(self._parked)
             self._parked = None
-
-    def _on_empty_canvas(self, pos: QPointF) -> bool:
-        return not any(isinstance(item, NodeItem) for item in self._scene.items(pos))
 
     def _end(self) -> None:
         """Take the curve away and show a picked-up connection again (if it stays,

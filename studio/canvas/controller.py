@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import QObject, QPointF, Signal
-from PySide6.QtGui import QGuiApplication, QUndoStack
+from PySide6.QtCore import QObject, QPointF, QRectF, Signal
+from PySide6.QtGui import QCursor, QGuiApplication, QUndoStack
 
 from codegen.layout import layered_layout
 from codegen.onnx_readiness import OnnxProblem, onnx_problems
-from graph import GraphEditError, GraphError, ModelGraph
+from graph import GraphEditError, GraphError, ModelGraph, get_spec
+from graph.fits import takes
 from studio.canvas.clipboard import pasted_nodes, put_on_clipboard, subgraph
 from studio.canvas.connect_gesture import ConnectGesture, first_free_port
-from studio.canvas.items import HEADER, NODE_WIDTH
-from studio.canvas.scene import EdgeKey, GraphScene
+from studio.canvas.items import HEADER, NODE_WIDTH, box_height
+from studio.canvas.scene import EdgeKey, GraphScene, shown_ports
 from studio.canvas.view import GraphView
 from studio.document.commands import (
     AddNode,
@@ -35,7 +36,8 @@ from studio.document.commands import (
 )
 from studio.document.compound import CompoundEdit
 
-#: How far a paste or duplicate lands from the copied nodes (scene units), per paste.
+#: How far a paste lands from the copied nodes (scene units) when there is no
+#: selection to put it beside and no cursor over the canvas.
 PASTE_OFFSET = (40.0, 40.0)
 #: Gap between a node and the call site "Call again" puts below it.
 CALL_AGAIN_GAP = 30.0
@@ -56,8 +58,6 @@ class CanvasController(QObject):
         # scene goes, its controller and gesture go with it (and their connections).
         super().__init__(scene)
         self.scene, self.view, self.stack = scene, view, stack
-        #: How many times the clipboard's nodes were pasted (each lands further off).
-        self._pastes = 0
         scene.nodes_dragged.connect(self._moved)
         view.layer_dropped.connect(self._dropped)
         self.connect_gesture = view.gesture = ConnectGesture(self)
@@ -83,9 +83,13 @@ class CanvasController(QObject):
     # ------------------------------------------------------------------ nodes
 
     def add_node(self, layer_type: str, scene_pos: QPointF) -> str | None:
-        """Add a `layer_type` node whose header is centred on `scene_pos`; returns its
-        id, or None if refused (an unknown type)."""
-        command = AddNode(self.graph, layer_type, pos=_header_at(scene_pos))
+        """Add a `layer_type` node whose header is centred on `scene_pos`, or below
+        it past the nodes there; returns its id, or None if refused (an unknown type)."""
+        x, y = _header_at(scene_pos)
+        spec = get_spec(layer_type)
+        ports = shown_ports(spec, ()) if spec is not None else ()
+        spot = self.free_spot(QRectF(x, y, NODE_WIDTH, box_height(ports)))
+        command = AddNode(self.graph, layer_type, pos=(spot.x(), spot.y()))
         if not self._push(command):
             return None
         self.scene.select_nodes([command.node_id])
@@ -117,12 +121,38 @@ class CanvasController(QObject):
         right, moved down past any node already there."""
         item = self.scene.node_item(node_id)
         box = item.sceneBoundingRect()
-        spot = box.translated(box.width() + BESIDE_GAP, 0.0)
-        others = [i.sceneBoundingRect() for i in self.scene.node_items()]
-        while hit := [o for o in others if o.intersects(spot)]:
-            spot.moveTop(max(o.bottom() for o in hit) + BESIDE_GAP / 2)
+        spot = self.free_spot(box.translated(box.width() + BESIDE_GAP, 0.0))
         corner = item.pos() + spot.topLeft() - box.topLeft()
         return corner + QPointF(NODE_WIDTH / 2, HEADER / 2)
+
+    def free_spot(self, box: QRectF) -> QRectF:
+        """`box` (scene coordinates), moved down until it is on no node."""
+        others = [i.sceneBoundingRect() for i in self.scene.node_items()]
+        spot = QRectF(box)
+        while hit := [o for o in others if o.intersects(spot)]:
+            spot.moveTop(max(o.bottom() for o in hit) + BESIDE_GAP / 2)
+        return spot
+
+    def place_new(self, box: QRectF) -> QPointF:
+        """How far to move new nodes that sit in `box` now: beside the selection (to
+        its right), else to the cursor over the canvas, else PASTE_OFFSET; then down
+        off any node."""
+        selected = [self.scene.node_item(n) for n in self.scene.selected_node_ids()]
+        if selected:
+            around = QRectF()
+            for item in selected:
+                around |= item.sceneBoundingRect()
+            target = box.translated(
+                around.right() + BESIDE_GAP - box.left(), around.top() - box.top()
+            )
+        elif self.view.has_cursor():
+            port = self.view.viewport()
+            target = box.translated(
+                self.view.mapToScene(port.mapFromGlobal(QCursor.pos())) - box.topLeft()
+            )
+        else:
+            target = box.translated(*PASTE_OFFSET)
+        return self.free_spot(target).topLeft() - box.topLeft()
 
     def _dropped(self, layer_type: str, scene_pos: QPointF) -> None:
         if self.active():
@@ -219,7 +249,6 @@ class CanvasController(QObject):
             self.refused.emit(f"cannot copy: {e}")
             return False
         put_on_clipboard(part)
-        self._pastes = 0
         return True
 
     def paste(self) -> list[str]:
@@ -231,11 +260,11 @@ class CanvasController(QObject):
             return []
         if part is None:
             return []
-        self._pastes += 1
-        return self._insert(part, self._pastes)
+        return self._insert(part)
 
-    def duplicate(self) -> list[str]:
-        """Paste a copy of the selection beside it, leaving the clipboard alone."""
+    def duplicate(self, with_inputs: bool = False) -> list[str]:
+        """Paste a copy of the selection beside it, leaving the clipboard alone;
+        `with_inputs`: the copy is also fed by what feeds the selection from outside."""
         nodes = self.scene.selected_node_ids()
         if not nodes:
             return []
@@ -244,17 +273,66 @@ class CanvasController(QObject):
         except GraphEditError as e:
             self.refused.emit(f"cannot duplicate: {e}")
             return []
-        return self._insert(part, 1)
+        inputs = []
+        if with_inputs:
+            copy_of = dict(zip(nodes, part.node_ids(), strict=True))  # subgraph keeps order
+            inputs = [(s, copy_of[d], p) for s, d, p in self.incoming(nodes)]
+        return self._insert(part, inputs)
 
-    def _insert(self, part: ModelGraph, times: int) -> list[str]:
-        """Add `part`'s nodes and connections to the graph, `times` offsets away.
+    def duplicate_with_inputs(self) -> list[str]:
+        return self.duplicate(with_inputs=True)
+
+    def incoming(self, node_ids: list[str]) -> list[EdgeKey]:
+        """The connections into `node_ids` from nodes outside them."""
+        chosen = set(node_ids)
+        return [e for e in self.graph.edges() if e[1] in chosen and e[0] not in chosen]
+
+    def reconnectable(self) -> EdgeKey | None:
+        """The connection that would replace the one selected node if it sits in a
+        chain: (its source, its destination, the destination's port), when the node
+        has one connection in and one out and the destination takes the source's
+        shape there; else None."""
+        selected = self.scene.selected_node_ids()
+        if len(selected) != 1:
+            return None
+        g, [node] = self.graph, selected
+        ins, outs = g.in_edges(node), g.out_edges(node)
+        if len(ins) != 1 or len(outs) != 1:
+            return None
+        [(_, src)], [(dst, port)] = ins, outs
+        report = self.scene.report
+        if report.nodes.get(src) is None or not takes(g, report, src, dst, port):
+            return None
+        return src, dst, port
+
+    def delete_and_reconnect(self) -> bool:
+        """Delete the one selected node of a chain and connect its neighbours, as one step."""
+        bridge = self.reconnectable()
+        if bridge is None:
+            self.refused.emit(
+                "select one node with one connection in and one out, of shapes that fit"
+            )
+            return False
+        g, [node] = self.graph, self.scene.selected_node_ids()
+        edit = self._compound(f"Delete '{g.layer(node).name}' and reconnect")
+        with self.scene.batch():
+            edit.run(RemoveNodes(g, [node]))
+            edit.run(Connect(g, *bridge))
+        edit.push_to(self.stack)
+        return True
+
+    def _insert(self, part: ModelGraph, inputs: list[EdgeKey] = ()) -> list[str]:
+        """Add `part`'s nodes and connections to the graph where `place_new` puts them,
+        and the connections `inputs` (from the graph's nodes into part's), as one step.
 
         Each layer of `part` becomes a new layer (its name kept if free, else with a
         number); call sites of one layer in `part` become call sites of one new layer.
         """
         g = self.graph
-        dx, dy = (times * d for d in PASTE_OFFSET)
-        edit = self._compound(f"Paste {len(part)} node{'s' if len(part) > 1 else ''}")
+        offset = self.place_new(_boxes(part))
+        dx, dy = offset.x(), offset.y()
+        verb = "Duplicate with inputs:" if inputs else "Paste"
+        edit = self._compound(f"{verb} {len(part)} node{'s' if len(part) > 1 else ''}")
         new: dict[str, str] = {}
         try:
             with self.scene.batch():
@@ -272,6 +350,8 @@ class CanvasController(QObject):
                     new[node_id] = step.node_id
                 for src, dst, port in part.edges():
                     edit.run(Connect(g, new[src], new[dst], port))
+                for src, dst, port in inputs:
+                    edit.run(Connect(g, src, new[dst], port))
         except GraphEditError as e:
             self.refused.emit(f"cannot paste: {e}")
             return []
@@ -286,11 +366,13 @@ class CanvasController(QObject):
         self._push(MoveNodes(self.graph, positions))
 
     def auto_layout(self) -> None:
-        """Lay the graph out left to right (codegen.layout), as one move."""
+        """Lay the graph out left to right (codegen.layout), as one move, and fit the
+        view to it."""
         g = self.graph
         moved = {n: p for n, p in layered_layout(g).items() if p != g.node(n).pos}
         if moved:
             self._push(MoveNodes(g, moved))
+        self.view.fit()
 
     # ---------------------------------------------------------------- export
 
@@ -307,6 +389,15 @@ class CanvasController(QObject):
 
     def clear_marks(self) -> None:
         self.scene.clear_marks()
+
+
+def _boxes(part: ModelGraph) -> QRectF:
+    """The rectangle `part`'s nodes take, as the canvas draws them."""
+    box = QRectF()
+    for node_id in part.node_ids():
+        ports = shown_ports(part.spec(node_id), (p for p, _ in part.in_edges(node_id)))
+        box |= QRectF(*part.node(node_id).pos, NODE_WIDTH, box_height(ports))
+    return box
 
 
 def _header_at(scene_pos: QPointF) -> tuple[float, float]:

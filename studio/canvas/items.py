@@ -35,8 +35,11 @@ CORNER = 6.0
 MARGIN = PORT_RADIUS + 2.0
 #: The rows of text under a node's header: name, output shape, param count.
 TEXT_ROWS = 3
-#: How far from a port's centre a press or release still hits it (scene units).
-PORT_HIT = 9.0
+#: How far from a port's centre a press or release still hits it (scene units):
+#: well past the drawn dot, so a wire starts without aiming at a 9-unit disc.
+PORT_HIT = 13.0
+#: How wide the band along an edge is that a click selects it in (scene units).
+EDGE_HIT = 10.0
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,13 @@ def edge_path(start: QPointF, end: QPointF) -> QPainterPath:
     path = QPainterPath(start)
     path.cubicTo(start + QPointF(reach, 0.0), end - QPointF(reach, 0.0), end)
     return path
+
+
+def box_height(ports: tuple[str, ...]) -> float:
+    """How tall a node with these input ports is drawn: a labelled row per named
+    port (a lone "input" port needs none)."""
+    rows = len(ports) if NodeItem._labelled(ports) else 0
+    return HEADER + PAD + (TEXT_ROWS + rows) * ROW + PAD
 
 
 @cache
@@ -169,11 +179,10 @@ class NodeItem(QGraphicsItem):
         """Size the box for its ports: named ports get a labelled row each, a lone
         "input" port sits unlabelled at mid-height."""
         text_bottom = HEADER + PAD + TEXT_ROWS * ROW
+        height = box_height(ports)
         if self._labelled(ports):
             self._port_y = {p: text_bottom + (i + 0.5) * ROW for i, p in enumerate(ports)}
-            height = text_bottom + len(ports) * ROW + PAD
         else:
-            height = text_bottom + PAD
             self._port_y = {p: height / 2 for p in ports}
         self._rect = QRectF(0.0, 0.0, NODE_WIDTH, height)
         self._outline, self._header = box_paths(height)
@@ -239,11 +248,12 @@ class NodeItem(QGraphicsItem):
         return abs(offset.x()) <= PORT_HIT and abs(offset.y()) <= PORT_HIT
 
     def input_port_at(self, scene_pos: QPointF) -> str | None:
-        """The input port at `scene_pos` (within PORT_HIT across, half a row along), or None."""
+        """The input port at `scene_pos` (within PORT_HIT across; along, half a row
+        between labelled ports, PORT_HIT for a lone one), or None."""
         pos = self.mapFromScene(scene_pos)
         if abs(pos.x()) > PORT_HIT:
             return None
-        reach = min(ROW / 2, PORT_HIT)
+        reach = ROW / 2 if self._labelled(self.view.ports) else PORT_HIT
         return next((p for p, y in self._port_y.items() if abs(pos.y() - y) <= reach), None)
 
     # -------------------------------------------------------------- QGraphicsItem
@@ -427,9 +437,13 @@ class EdgeItem(QGraphicsItem):
         return rect.united(self._label_rect) if self.label else rect
 
     def shape(self) -> QPainterPath:
+        """What a click hits: a band along the curve, and the shape label."""
         stroker = QPainterPathStroker()
-        stroker.setWidth(8.0)
-        return stroker.createStroke(self._path)
+        stroker.setWidth(EDGE_HIT)
+        band = stroker.createStroke(self._path)
+        if self.label:
+            band.addRect(self._label_rect)
+        return band
 
     def paint(
         self,

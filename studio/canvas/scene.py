@@ -20,7 +20,12 @@ from contextlib import contextmanager
 from typing import NamedTuple
 
 from PySide6.QtCore import QObject, QPointF, QRectF, QSignalBlocker, QSizeF, Qt, Signal
-from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent
+from PySide6.QtWidgets import (
+    QGraphicsScene,
+    QGraphicsSceneHelpEvent,
+    QGraphicsSceneMouseEvent,
+    QToolTip,
+)
 
 from graph import LayerSpec, ModelGraph, Problem, Report, validate
 from graph.report import ERROR
@@ -198,6 +203,29 @@ class GraphScene(QGraphicsScene):
             if port is not None:
                 return PortRef(item.node_id, port)
         return None
+
+    def node_at(self, scene_pos: QPointF) -> str | None:
+        """The topmost node whose box is at `scene_pos`, or None."""
+        return next((i.node_id for i in self.items(scene_pos) if isinstance(i, NodeItem)), None)
+
+    def edge_at(self, scene_pos: QPointF) -> EdgeKey | None:
+        """The connection whose curve or label is at `scene_pos`, or None."""
+        item = next((i for i in self.items(scene_pos) if isinstance(i, EdgeItem)), None)
+        return None if item is None else (item.src.node_id, item.dst.node_id, item.port)
+
+    def port_tip(self, ref: PortRef) -> str:
+        """What a port's tooltip says: its name and the shape through it, e.g.
+        "query: (None, 20, 64)" (what flows in, or "not connected"), or
+        "output: (None, 64)"."""
+        if ref.port is None:
+            name, src = "output", ref.node
+        else:
+            name = ref.port
+            src = next((s for p, s in self.graph.in_edges(ref.node) if p == ref.port), None)
+            if src is None:
+                return f"{name}: not connected"
+        inferred = self.report.nodes.get(src)
+        return f"{name}: {fmt(inferred.shape) if inferred else 'shape unknown'}"
 
     # ------------------------------------------------------------ export marks
 
@@ -377,6 +405,15 @@ class GraphScene(QGraphicsScene):
                 node.set_linked(True)
 
     # ------------------------------------------------------------------ mouse
+
+    def helpEvent(self, event: QGraphicsSceneHelpEvent) -> None:
+        """Over a port, its `port_tip`; elsewhere the item's own tooltip."""
+        ref = self.port_at(event.scenePos())
+        if ref is None:
+            super().helpEvent(event)
+            return
+        QToolTip.showText(event.screenPos(), self.port_tip(ref), event.widget())
+        event.accept()
 
     def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         dragging = event.buttons() & Qt.MouseButton.LeftButton and isinstance(

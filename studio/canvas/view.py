@@ -3,8 +3,8 @@
 Wheel zoom around the cursor (within MIN_ZOOM..MAX_ZOOM), pan with the middle button
 or space + left drag, rubber-band selection with a left drag on empty canvas, and
 `fit()` to see every node. The view edits nothing: a dropped palette layer and a
-request for quick-add (Tab, or a double-click on empty canvas) are signals with a
-scene position, which the controller and the main window turn into edits.
+request for quick-add (Tab, or a double-click on empty canvas) and a right-click
+are signals with a scene position, which the controller and the main window turn into edits.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Protocol
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
+    QContextMenuEvent,
     QCursor,
     QDragEnterEvent,
     QDragMoveEvent,
@@ -24,6 +25,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
+from studio.canvas.items import NodeItem
 from studio.canvas.scene import GraphScene
 from studio.mime import dropped_layer_type
 
@@ -66,6 +68,8 @@ class GraphView(QGraphicsView):
     layer_dropped = Signal(str, QPointF)
     #: The user asked to add a node here (Tab, or a double-click on empty canvas).
     quick_add_requested = Signal(QPointF)
+    #: A right-click (or the menu key): the scene position, and where the menu goes.
+    context_menu_requested = Signal(QPointF, QPoint)
 
     def __init__(self, scene: GraphScene | None = None, parent: QWidget | None = None) -> None:
         super().__init__(scene, parent)
@@ -108,11 +112,29 @@ class GraphView(QGraphicsView):
         shift = self.mapFromScene(fixed) - anchor
         self._scroll(shift.x(), shift.y())
 
+    def zoom_in(self) -> None:
+        """One wheel notch closer, around the canvas's middle."""
+        self.zoom_by(WHEEL_STEP)
+
+    def zoom_out(self) -> None:
+        self.zoom_by(1 / WHEEL_STEP)
+
     def fit(self) -> None:
-        """Zoom and scroll to show every node, FIT_MARGIN pixels from the edges (at
-        most at FIT_MAX_ZOOM: a lone node is not blown up to fill the window)."""
+        """Zoom and scroll to show every node (see `frame`)."""
         scene = self.scene()
-        nodes = scene.node_items() if isinstance(scene, GraphScene) else []
+        self.frame(scene.node_items() if isinstance(scene, GraphScene) else [])
+
+    def frame_selection(self) -> None:
+        """Zoom and scroll to show the selected nodes (every node when none is)."""
+        scene = self.scene()
+        if not isinstance(scene, GraphScene):
+            return
+        chosen = [scene.node_item(n) for n in scene.selected_node_ids()]
+        self.frame(chosen or scene.node_items())
+
+    def frame(self, nodes: list[NodeItem]) -> None:
+        """Zoom and scroll to show `nodes`, FIT_MARGIN pixels from the edges (at most
+        at FIT_MAX_ZOOM: a lone node is not blown up to fill the window)."""
         if not nodes:
             self.resetTransform()
             self.centerOn(0.0, 0.0)
@@ -236,6 +258,10 @@ class GraphView(QGraphicsView):
             event.accept()
             return
         super().mouseDoubleClickEvent(event)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        self.context_menu_requested.emit(self.mapToScene(event.pos()), event.globalPos())
+        event.accept()
 
     # ----------------------------------------------------------------- drops
 

@@ -265,6 +265,8 @@ class Inspector(QWidget):
         return self.graph.spec(self.node_id).resolve(layer.params).get(name)
 
     def _on_name_edited(self) -> None:
+        if self.node_id is None:  # the field lost focus after its node was deselected
+            return
         name = self.name_edit.text()
         layer = self.graph.layer(self.node_id)
         if name == layer.name:
