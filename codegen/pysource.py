@@ -23,6 +23,7 @@ from codegen.build import checked_report
 from codegen.identifiers import MAX_STEM, Namespace
 from codegen.keras_env import import_keras, recursion_limit_for
 from graph import ModelGraph, Report, get_spec
+from graph.calls import layer_call
 from graph.params import KerasObject, Param
 from graph.spec import LayerSpec
 
@@ -200,15 +201,9 @@ def _layer_expr(layer_type: str, params: Mapping[str, Any], name: str | None = N
 def _call_args(spec: LayerSpec, inputs: list[str]) -> Bracket:
     """The arguments of a layer call on `inputs` (in port order), as
     codegen.keras_layers.call_layer passes them for the spec's call style."""
-    if spec.call_style == "single":
-        (x,) = inputs
-        args: tuple[Expr, ...] = ((x,),)
-    elif spec.call_style == "list":
-        args = (_list(inputs),)
-    elif spec.call_style == "kwargs":
-        args = tuple((f"{spec.ports.names[i]}={x}",) for i, x in enumerate(inputs))
-    else:
-        raise ValueError(f"unknown call style {spec.call_style!r} of {spec.type}")
+    call = layer_call(spec, inputs)
+    args = tuple(_list(a) if isinstance(a, list) else (a,) for a in call.args)
+    args += tuple((f"{k}={x}",) for k, x in call.kwargs.items())
     return Bracket("(", args, ")")
 
 
