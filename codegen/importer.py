@@ -37,7 +37,7 @@ from graph import ModelGraph, ParamError, validate
 from graph.calls import CallStyleError, call_inputs
 from graph.naming import valid_name
 from graph.shapes import fmt
-from graph.spec import LayerSpec, get_spec
+from graph.spec import LayerSpec, get_spec, input_spec
 
 __all__ = ["ImportRefused", "Notes", "from_keras", "import_keras_model"]
 
@@ -328,13 +328,9 @@ class _Importer:
         if flags:
             self.refused.append(f"{label}: {', '.join(flags)} inputs have no graph form")
             return None
-        batch, *shape = config["batch_shape"]
-        params: dict[str, Any] = {"shape": tuple(shape)}
-        if batch is not None:
-            params["batch_size"] = batch
-        if config["dtype"] != "float32":
-            params["dtype"] = config["dtype"]
-        return self.add_layer_node(label, "Input", layer, params, prefix=None)
+        spec = input_spec()
+        params = spec.keras_input_params(tuple(config["batch_shape"]), config["dtype"])
+        return self.add_layer_node(label, spec.type, layer, params, prefix=None)
 
     def add_call(
         self,
