@@ -40,7 +40,7 @@ def build_model(g: ModelGraph) -> Any:
     tensors: dict[str, Any] = {}
     for node_id in report.order:
         layer = g.layer(node_id)
-        if layer.type == "Input":
+        if g.is_input(node_id):
             kwargs = {k: thaw(v) for k, v in layer.params.items()}
             tensors[node_id] = keras.Input(name=layer.name, **kwargs)
             continue

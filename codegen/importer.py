@@ -34,9 +34,10 @@ from codegen.keras_safety import ImportRefused, code_in_layer, load_checked
 from codegen.layout import layered_layout
 from codegen.scalar_ops import Rescaled, as_rescaling
 from graph import ModelGraph, ParamError, validate
+from graph.calls import CallStyleError, call_inputs
 from graph.naming import valid_name
 from graph.shapes import fmt
-from graph.spec import LayerSpec, get_spec
+from graph.spec import LayerSpec, get_spec, input_spec
 
 __all__ = ["ImportRefused", "Notes", "from_keras", "import_keras_model"]
 
@@ -237,24 +238,15 @@ class _Importer:
             self.refused.append(f"{label}: its call does not match its signature: {e}")
             return None
         first = next(iter(signature.parameters))
-        if spec is not None and spec.call_style == "kwargs":
-            named = [(port, bound.arguments.get(port)) for port in spec.ports.names]
-            inputs = [(port, t) for port, t in named if t is not None]
-            used = set(spec.ports.names)
-        else:
-            value = bound.arguments[first]
+        if spec is None:
+            inputs = [("input", t) for t in self.keras.tree.flatten(bound.arguments[first])]
             used = {first}
-            if spec is None:
-                inputs = [("input", t) for t in self.keras.tree.flatten(value)]
-            elif spec.call_style == "list":
-                if not isinstance(value, (list, tuple)):
-                    self.refused.append(
-                        f"{label}: expects a list of inputs. Received: {type(value).__name__}"
-                    )
-                    return None
-                inputs = [(spec.ports.name(i), t) for i, t in enumerate(value)]
-            else:
-                inputs = [(spec.ports.name(0), value)]
+        else:
+            try:
+                inputs, used = call_inputs(spec, bound.arguments, first)
+            except CallStyleError as e:
+                self.refused.append(f"{label}: {e}")
+                return None
         constants = [port for port, t in inputs if not isinstance(t, self.keras.KerasTensor)]
         if constants:
             self.refused.append(
@@ -336,13 +328,9 @@ class _Importer:
         if flags:
             self.refused.append(f"{label}: {', '.join(flags)} inputs have no graph form")
             return None
-        batch, *shape = config["batch_shape"]
-        params: dict[str, Any] = {"shape": tuple(shape)}
-        if batch is not None:
-            params["batch_size"] = batch
-        if config["dtype"] != "float32":
-            params["dtype"] = config["dtype"]
-        return self.add_layer_node(label, "Input", layer, params, prefix=None)
+        spec = input_spec()
+        params = spec.keras_input_params(tuple(config["batch_shape"]), config["dtype"])
+        return self.add_layer_node(label, spec.type, layer, params, prefix=None)
 
     def add_call(
         self,

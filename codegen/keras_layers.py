@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from codegen.keras_env import import_keras
+from graph.calls import layer_call
 from graph.params import thaw
 from graph.spec import LayerSpec
 
@@ -37,11 +38,5 @@ def make_layer(layer_type: str, params: Mapping[str, Any], name: str | None = No
 
 def call_layer(spec: LayerSpec, layer: Any, inputs: list[Any]) -> Any:
     """Call `layer` on `inputs` (in port order) the way Keras expects for `spec`."""
-    if spec.call_style == "single":
-        (x,) = inputs
-        return layer(x)
-    if spec.call_style == "list":
-        return layer(list(inputs))
-    if spec.call_style == "kwargs":
-        return layer(**{spec.ports.names[i]: x for i, x in enumerate(inputs)})
-    raise ValueError(f"unknown call style {spec.call_style!r} of {spec.type}")
+    call = layer_call(spec, inputs)
+    return layer(*call.args, **call.kwargs)

@@ -24,6 +24,7 @@ from typing import Any
 from graph import ModelGraph, validate
 from graph.report import Report
 from graph.shapes import fmt
+from graph.spec import InputSpec
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ def _time_axis_fix(g: ModelGraph, report: Report, node_id: str) -> str:
     free = [
         g.layer(n).name
         for n in _upstream(report, node_id)
-        if g.layer(n).type == "Input" and None in g.layer(n).params.get("shape", ())
+        if isinstance(spec := g.spec(n), InputSpec) and None in spec.sample_shape(g.layer(n).params)
     ]
     if not free:
         return "give the sequence a fixed number of time steps upstream of this layer"

@@ -23,6 +23,7 @@ from codegen.build import checked_report
 from codegen.identifiers import MAX_STEM, Namespace
 from codegen.keras_env import import_keras, recursion_limit_for
 from graph import ModelGraph, Report, get_spec
+from graph.calls import layer_call
 from graph.params import KerasObject, Param
 from graph.spec import LayerSpec
 
@@ -193,22 +194,16 @@ def _layer_expr(layer_type: str, params: Mapping[str, Any], name: str | None = N
     ]
     if name is not None:
         args.append(_kwarg("name", (_string(name),)))
-    callee = "keras.Input" if layer_type == "Input" else f"keras.layers.{layer_type}"
+    callee = "keras.Input" if spec.is_input else f"keras.layers.{layer_type}"
     return _call(callee, args)
 
 
 def _call_args(spec: LayerSpec, inputs: list[str]) -> Bracket:
     """The arguments of a layer call on `inputs` (in port order), as
     codegen.keras_layers.call_layer passes them for the spec's call style."""
-    if spec.call_style == "single":
-        (x,) = inputs
-        args: tuple[Expr, ...] = ((x,),)
-    elif spec.call_style == "list":
-        args = (_list(inputs),)
-    elif spec.call_style == "kwargs":
-        args = tuple((f"{spec.ports.names[i]}={x}",) for i, x in enumerate(inputs))
-    else:
-        raise ValueError(f"unknown call style {spec.call_style!r} of {spec.type}")
+    call = layer_call(spec, inputs)
+    args = tuple(_list(a) if isinstance(a, list) else (a,) for a in call.args)
+    args += tuple((f"{k}={x}",) for k, x in call.kwargs.items())
     return Bracket("(", args, ")")
 
 
@@ -250,7 +245,7 @@ class _Plan:
         plan = cls(g, report, names)
         dropped = {p.node for p in report.warnings if p.code == "unreachable"}
         for node in report.order:
-            if node not in dropped or g.layer(node).type == "Input":
+            if node not in dropped or g.is_input(node):
                 plan.nodes.append(node)
                 plan.sites.setdefault(g.node(node).layer_id, []).append(node)
         call_index = {
@@ -319,7 +314,7 @@ def _functional(plan: _Plan) -> list[str]:
     for node in plan.nodes:
         layer = g.layer(node)
         make = _layer_expr(layer.type, layer.params, layer.name)
-        if layer.type == "Input":
+        if g.is_input(node):
             body += _statement(step, plan.var[node], make)
             continue
         args = _call_args(g.spec(node), plan.inputs(node))
@@ -360,15 +355,13 @@ def _class_name(graph_name: str) -> str:
     return stem if stem.endswith("Model") else stem + "Model"
 
 
-#: Layer types whose build() makes tensors that are not variables (Normalization: its
-#: mean and variance). A subclassed model builds its layers while Keras traces call()
-#: on torch's "meta" device, where such tensors are placeholders that later read as
-#: uninitialised memory; so these are built in __init__, on the real device.
-_BUILT_IN_INIT = frozenset({"Normalization"})
-
-
 def _build_in_init(attribute: str, shape: tuple[Any, ...]) -> list[str]:
-    """The lines of __init__ that build the layer `attribute` for inputs of `shape`."""
+    """The lines of __init__ that build the layer `attribute` for inputs of `shape`.
+
+    For layers whose spec says build_makes_tensors (Normalization: its mean and
+    variance): a subclassed model builds its layers while Keras traces call() on
+    torch's "meta" device, where such tensors are placeholders that later read as
+    uninitialised memory; so these are built in __init__, on the real device."""
     return [
         "        # Built here: built while Keras traces call() on torch's meta device, the",
         "        # tensors its build() makes would be uninitialised placeholders.",
@@ -417,7 +410,7 @@ def _subclass(plan: _Plan) -> list[str]:
     call = [f"    def call(self, {signature}):"]
     for node in plan.nodes:
         layer = g.layer(node)
-        if layer.type == "Input":
+        if g.is_input(node):
             if several:
                 key = (Bracket("[", ((_string(layer.name),),), "]"),)
                 call += _statement(2 * step, plan.var[node], ("inputs", *key))
@@ -427,7 +420,7 @@ def _subclass(plan: _Plan) -> list[str]:
             attr[layer_id] = attrs.create_name(layer.name, _name_room(layer.type))
             make = _layer_expr(layer.type, layer.params, layer.name)
             init += _statement(2 * step, f"self.{attr[layer_id]}", make)
-            if layer.type in _BUILT_IN_INIT:
+            if g.spec(node).build_makes_tensors:
                 (source,) = plan.report.sources[node]
                 init += _build_in_init(attr[layer_id], plan.report.nodes[source].shape)
         args = _call_args(g.spec(node), plan.inputs(node))

@@ -32,7 +32,7 @@ from graph.events import GraphEvents
 from graph.infer import shown
 from graph.naming import fresh_name, name_problem
 from graph.params import freeze
-from graph.spec import LayerSpec, get_spec
+from graph.spec import LayerSpec, get_spec, is_input_type
 
 if TYPE_CHECKING:
     from graph.training import TrainingSetup
@@ -166,8 +166,12 @@ class ModelGraph:
         return [
             n
             for n, attrs in self._g.nodes.items()
-            if layers[attrs["node"].layer_id].type == "Input"
+            if is_input_type(layers[attrs["node"].layer_id].type)
         ]
+
+    def is_input(self, node_id: str) -> bool:
+        """Whether `node_id` is a model input (a call site of an Input layer)."""
+        return is_input_type(self.layer(node_id).type)
 
     @property
     def outputs(self) -> list[str]:
@@ -254,7 +258,7 @@ class ModelGraph:
     def call_again(self, node_id: str, pos: Position | None = None) -> str:
         """Add another call site of `node_id`'s layer (shared weights); returns its id."""
         node = self.node(node_id)
-        if self._layers[node.layer_id].type == "Input":
+        if is_input_type(self._layers[node.layer_id].type):
             raise GraphEditError(f"{self.label(node_id)}: an Input cannot be called again")
         if pos is None:
             pos = (node.pos[0], node.pos[1] + 80.0)

@@ -97,7 +97,8 @@ class LayerSpec:
     """Base class of layer specs. Subclasses set the class attributes and rules.
 
     `call_style` says how Keras calls the layer on its inputs: "single" (layer(x)),
-    "list" (layer([a, b, ...])) or "kwargs" (layer(query=q, value=v, key=k)).
+    "list" (layer([a, b, ...])) or "kwargs" (layer(query=q, value=v, key=k)); see
+    graph.calls, the one place that turns a style into a call and back.
     """
 
     type: ClassVar[str]
@@ -105,6 +106,12 @@ class LayerSpec:
     params: ClassVar[tuple[Param, ...]] = ()
     ports: ClassVar[Ports] = Ports.single()
     call_style: ClassVar[str] = "single"
+    #: A model input (see InputSpec): made by keras.Input, not called on tensors.
+    is_input: ClassVar[bool] = False
+    #: Whether the Keras layer's build() makes tensors that are not variables
+    #: (Normalization's mean and variance): code that builds layers on a placeholder
+    #: device (a subclassed model's symbolic call) must build these for real first.
+    build_makes_tensors: ClassVar[bool] = False
 
     def __init__(self) -> None:
         self.param_by_name = MappingProxyType({p.name: p for p in self.params})
@@ -170,6 +177,25 @@ class LayerSpec:
         return ()
 
 
+class InputSpec(LayerSpec):
+    """Base class of a model input's spec: a tensor made by `keras.Input` from the
+    spec's params (Keras's own argument names) and fed by the data. It has no ports
+    and one call site, and answers what code outside the spec asks of an input."""
+
+    ports = Ports.none()
+    is_input = True
+
+    def sample_shape(self, p: Params) -> Shape:
+        """The shape of one sample (batch axis excluded) that the params give, as far
+        as they give one (an invalid node's params may lack it)."""
+        raise NotImplementedError
+
+    def keras_input_params(self, batch_shape: Shape, dtype: str) -> dict[str, Any]:
+        """The params of the input Keras made with `batch_shape` (batch axis first)
+        and `dtype`: only those that differ from the spec's defaults."""
+        raise NotImplementedError
+
+
 def last_axes(shapes: list[Shape]) -> tuple[Any, ...]:
     """The feature (last) axis of every input: what most weights are sized by, and
     what Keras's input specs check on later calls of a built layer."""
@@ -218,6 +244,19 @@ def get_spec(layer_type: str) -> LayerSpec | None:
             spec = resolver(layer_type)
             if spec is not None:
                 break
+    return spec
+
+
+def is_input_type(layer_type: str) -> bool:
+    """Whether `layer_type` makes model inputs. Only hand-written specs are inputs,
+    so no resolver (and no Keras) is asked."""
+    spec = _SPECS.get(layer_type)
+    return spec is not None and spec.is_input
+
+
+def input_spec() -> InputSpec:
+    """The spec of the layer type that makes model inputs."""
+    (spec,) = (s for s in _SPECS.values() if isinstance(s, InputSpec))
     return spec
 
 

@@ -168,8 +168,8 @@ class _Validation:
         first_by_name: dict[str, str] = {}
         for layer_id in self.layer_ids:
             layer, sites = self.t.layers[layer_id], self.t.sites[layer_id]
-            has_input = has_input or layer.type == "Input"
             memo = self.layer_entry(layer_id, layer)
+            has_input = has_input or (memo[1] is not None and memo[1].is_input)
             self.check_name(layer, sites[0], memo[2], first_by_name)
             self.check_type_and_params(layer_id, sites[0], memo)
             _store(self.layer_problems, layer_id, self.take())

@@ -173,7 +173,7 @@ def keras_outcome(spec: LayerSpec, case: Case) -> Outcome:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            if spec.type == "Input":
+            if spec.is_input:
                 from graph.params import thaw
 
                 out = keras.Input(**{k: thaw(v) for k, v in case.params.items()})

@@ -43,7 +43,7 @@ def test_spec_agrees_with_keras(spec):
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.type)
 def test_spec_names_and_defaults_are_keras(spec):
     keras = import_keras()
-    target = keras.Input if spec.type == "Input" else getattr(keras.layers, spec.type).__init__
+    target = keras.Input if spec.is_input else getattr(keras.layers, spec.type).__init__
     signature = inspect.signature(target).parameters
     for param in spec.params:
         assert param.name in signature, f"{spec.type} has no argument {param.name!r}"

@@ -14,7 +14,15 @@ from graph.layers.common import (
 )
 from graph.params import Bool, Choice, Int, IntTuple, Optional, Param
 from graph.shapes import fmt
-from graph.spec import FLOATX, LayerSpec, Ports, expect_min_rank, last_axes, register, same_shape
+from graph.spec import (
+    FLOATX,
+    InputSpec,
+    LayerSpec,
+    expect_min_rank,
+    last_axes,
+    register,
+    same_shape,
+)
 
 DTYPES = (
     None, "float32", "float16", "bfloat16", "float64", "int32", "int64", "uint8", "bool",
@@ -22,12 +30,11 @@ DTYPES = (
 
 
 @register
-class Input(LayerSpec):
+class Input(InputSpec):
     """A model input: a tensor of the given shape (batch axis excluded) and dtype."""
 
     type = "Input"
     category = "Core"
-    ports = Ports.none()
     params = (
         Param(
             "shape",
@@ -44,6 +51,18 @@ class Input(LayerSpec):
 
     def output_dtype(self, dtypes, p):
         return p["dtype"] or FLOATX
+
+    def sample_shape(self, p):
+        return tuple(p.get("shape", ()))
+
+    def keras_input_params(self, batch_shape, dtype):
+        batch, *shape = batch_shape
+        params: dict = {"shape": tuple(shape)}
+        if batch is not None:
+            params["batch_size"] = batch
+        if dtype != self.output_dtype([], self.defaults):
+            params["dtype"] = dtype
+        return params
 
 
 @register

@@ -46,6 +46,7 @@ class Normalization(LayerSpec):
 
     type = "Normalization"
     category = "Preprocessing"
+    build_makes_tensors = True
     params = (
         Param(
             "axis",

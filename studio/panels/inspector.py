@@ -215,8 +215,7 @@ class Inspector(QWidget):
             f"Shared by {len(sites)} call sites (this is call {index})" if len(sites) > 1 else ""
         )
         self.shared.setVisible(len(sites) > 1)
-        is_input = self.graph.layer(self.node_id).type == "Input"
-        self.call_again.setEnabled(not is_input)
+        self.call_again.setEnabled(not self.graph.is_input(self.node_id))
 
     def _show_inferred(self) -> None:
         inferred = self.report.nodes.get(self.node_id) if self.report is not None else None

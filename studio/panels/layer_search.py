@@ -51,8 +51,9 @@ def search(layer_types: Iterable[str], query: str) -> list[str]:
 
 #: The category listed first; the others follow alphabetically.
 FIRST_CATEGORY = "Core"
-#: The layers most models begin with, offered near the top of an empty quick-add.
-COMMON = ("Input", "Dense", "Conv2D", "Dropout", "Flatten", "Concatenate", "Add", "Embedding")
+#: The layers most models use, offered near the top of an empty quick-add after the
+#: model inputs (which every model begins with).
+COMMON = ("Dense", "Conv2D", "Dropout", "Flatten", "Concatenate", "Add", "Embedding")
 #: How many of the layers used most and recently an empty quick-add lists first.
 RECENT_SHOWN = 6
 
@@ -69,12 +70,13 @@ def category_key(category: str) -> tuple[bool, str]:
 
 def start_groups(specs: Iterable[LayerSpec], recent: Iterable[str]) -> list[tuple[str, list[str]]]:
     """What an empty quick-add lists, as (heading, layer types) groups: the `recent`
-    ones (best first), the COMMON ones, then every other layer by category; each type
-    once, and only types among `specs`."""
+    ones (best first), the input types and the COMMON ones, then every other layer by
+    category; each type once, and only types among `specs`."""
     specs = list(specs)
     known = {spec.type for spec in specs}
     recent_types = [t for t in dict.fromkeys(recent) if t in known][:RECENT_SHOWN]
-    common = [t for t in COMMON if t in known and t not in recent_types]
+    inputs = [spec.type for spec in specs if spec.is_input]
+    common = [t for t in (*inputs, *COMMON) if t in known and t not in recent_types]
     listed = {*recent_types, *common}
     by_category: dict[str, list[str]] = {}
     for spec in specs:
