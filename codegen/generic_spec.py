@@ -28,20 +28,20 @@ from typing import Any, NamedTuple
 
 from codegen.keras_env import import_keras
 from codegen.keras_layers import call_layer, make_layer
+from codegen.keras_params import LAYER_BASICS
 from graph.errors import ShapeError
-from graph.infer import check_params
-from graph.layers import common
-from graph.params import REQUIRED, Bool, Choice, Float, Int, Kind, Param, freeze, thaw
+from graph.layers import common, keras_backed
+from graph.params import REQUIRED, Bool, Choice, Float, Int, Kind, NestedLayer, Param, freeze, thaw
 from graph.shapes import Shape
-from graph.spec import FLOATX, LayerSpec, Params, Ports, add_resolver, builtin_specs, get_spec
+from graph.spec import FLOATX, LayerSpec, OnnxLimit, Params, Ports, add_resolver, builtin_specs
 
 #: Classes refused by name whatever their signature: Lambda carries code, which a
 #: graph file must never run; InputLayer is what the graph's own Input node makes.
 _REFUSED = frozenset({"Lambda", "InputLayer"})
 
-#: Constructor arguments never offered as params: Keras's base-layer arguments,
-#: which the graph sets itself (name) or leaves to Keras (dtype, trainable, seed).
-_SKIPPED_ARGS = frozenset({"self", "name", "dtype", "trainable", "seed"})
+#: Constructor arguments never offered as params: Keras's base-layer arguments, which
+#: the graph sets itself (name) or leaves to Keras (dtype, trainable), and the seed.
+_SKIPPED_ARGS = LAYER_BASICS | {"self", "seed"}
 
 #: Required constructor arguments that take Python objects a graph cannot express
 #: (a function, an RNN cell, a list of layers, a JAX or torch module).
@@ -50,7 +50,7 @@ _OBJECT_ARGS = frozenset({"function", "cell", "cells", "layers", "module", "call
 #: The required argument that takes a wrapped layer (TimeDistributed,
 #: SpectralNormalization): expressed as a nested layer, as Bidirectional's is.
 _LAYER_ARG = "layer"
-_INITIAL_NESTED_LAYER = freeze({"type": "Dense", "params": {"units": 32}})
+_INITIAL_NESTED_LAYER = NestedLayer.value("Dense", {"units": 32})
 
 #: Categories named differently from the Keras package a class lives in.
 _CATEGORY_OF_PACKAGE = {"rnn": "Recurrent"}
@@ -95,32 +95,6 @@ class AnyJson(Kind):
 
     def describe(self) -> str:
         return "a JSON value (null, true/false, a number, a string, a list or an object)"
-
-
-@dataclass(frozen=True)
-class NestedLayer(Kind):
-    """A wrapped layer, {"type": T, "params": {...}}, of any type with a spec.
-
-    Its params are checked against T's own spec, so a nested layer is refused
-    exactly when the same layer on its own would be.
-    """
-
-    def problem(self, value: Any) -> str | None:
-        if not isinstance(value, Mapping) or not set(value) <= {"type", "params"}:
-            return f"must be {self.describe()}"
-        layer_type = value.get("type")
-        params = value.get("params", {})
-        spec = get_spec(layer_type) if isinstance(layer_type, str) else None
-        if spec is None or not spec.ports.names or not isinstance(params, Mapping):
-            return f"must be {self.describe()}"
-        problems, _ = check_params(spec, params)
-        if problems:
-            reasons = "; ".join(f"{name} {reason}" for name, reason in problems)
-            return f"must be a valid {layer_type} layer: its {reasons}"
-        return None
-
-    def describe(self) -> str:
-        return 'a layer {"type": ..., "params": {...}}'
 
 
 class KerasOutcome(NamedTuple):
@@ -186,6 +160,10 @@ class KerasBackedSpec(LayerSpec):
     def weight_signature(self, shapes: list[Shape], p: Params) -> tuple[Any, ...]:
         """The weights' shapes: call sites of a shared layer must build the same ones."""
         return self.evaluate(shapes, [FLOATX] * len(shapes), p).weight_shapes
+
+    def onnx_limits(self, shapes: list[Shape] | None, p: Params) -> list[OnnxLimit]:
+        """The limits graph states for this Keras class (graph/layers/keras_backed.py)."""
+        return keras_backed.onnx_limits(self.type, self.category, shapes, p)
 
 
 def _params_key(p: Params) -> str:

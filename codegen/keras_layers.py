@@ -11,16 +11,17 @@ from typing import Any
 
 from codegen.keras_env import import_keras
 from graph.calls import layer_call
-from graph.params import thaw
-from graph.spec import LayerSpec
+from graph.params import NestedLayer, thaw
+from graph.spec import LayerSpec, get_spec
 
 
-def keras_kwargs(params: Mapping[str, Any]) -> dict[str, Any]:
-    """Constructor kwargs for a layer: JSON-ready values, nested layers built."""
+def keras_kwargs(spec: LayerSpec, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Constructor kwargs for a layer of `spec`: JSON-ready values, nested layers built."""
     kwargs = {}
     for name, value in params.items():
-        if isinstance(value, Mapping) and "type" in value:
-            kwargs[name] = make_layer(value["type"], value.get("params", {}))
+        param = spec.param_by_name.get(name)
+        if param is not None and isinstance(param.kind, NestedLayer):
+            kwargs[name] = make_layer(*NestedLayer.parts(value))
         else:
             kwargs[name] = thaw(value)
     return kwargs
@@ -30,7 +31,7 @@ def make_layer(layer_type: str, params: Mapping[str, Any], name: str | None = No
     """A new Keras layer of `layer_type` with `params` (Keras defaults for the rest)."""
     keras = import_keras()
     cls = getattr(keras.layers, layer_type)
-    kwargs = keras_kwargs(params)
+    kwargs = keras_kwargs(get_spec(layer_type), params)
     if name is not None:
         kwargs["name"] = name
     return cls(**kwargs)

@@ -5,7 +5,12 @@ where they differ from the spec's default. An initializer, regularizer or constr
 becomes the name Keras makes exactly that object from, or else the object with all its
 arguments, as the config holds it (EfficientNet's VarianceScaling(scale=2.0,
 mode="fan_out", ...), an L2 with its own factor, a seeded initializer). A config entry
-the spec lacks is left out with a note when its value is not Keras's default.
+the spec lacks is left out with a note when its value is not Keras's default, unless
+the spec says Keras derived it from the others (`LayerSpec.derived_config`).
+
+The facts shared by every layer's config live here: the entries every layer has
+(`LAYER_BASICS`, which the Keras-backed specs leave out of their params too) and what
+Keras writes where the graph's None means the same.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from functools import cache
 from types import MappingProxyType
 from typing import Any
 
-from graph.params import KerasObject, Param, freeze
+from graph.params import KerasObject, NestedLayer, Param, freeze
 from graph.spec import LayerSpec, get_spec
 
 
@@ -50,7 +55,7 @@ class ParamConverter:
         params: dict[str, Any] = {}
         ok = True
         for param in spec.params:
-            if param.name not in config or param.name in _LAYER_BASICS:
+            if param.name not in config or param.name in LAYER_BASICS:
                 continue
             value = self.value(label, param, config[param.name])
             if value is _REFUSED:
@@ -82,7 +87,7 @@ class ParamConverter:
             self.refused.append(f"{label}: the graph has no layer spec for {layer_type}")
             return _REFUSED
         params = self.from_config(label, spec, cls, raw["config"])
-        return _REFUSED if params is None else freeze({"type": layer_type, "params": params})
+        return _REFUSED if params is None else NestedLayer.value(layer_type, params)
 
     def keras_object(self, label: str, param: Param, raw: Mapping[str, Any], module: str) -> Any:
         """A serialized initializer, regularizer or constraint as the param holds it:
@@ -124,11 +129,9 @@ class ParamConverter:
     ) -> None:
         """Note each config entry the spec lacks whose value is not Keras's default."""
         defaults = _constructor_defaults(cls)
+        derived = spec.derived_config(config)
         for key, value in config.items():
-            if key in spec.param_by_name or key in _LAYER_BASICS:
-                continue
-            derived = _DERIVED.get((spec.type, key))
-            if derived is not None and derived(config):
+            if key in spec.param_by_name or key in LAYER_BASICS or key in derived:
                 continue
             default = defaults.get(key)
             value = plain(value)
@@ -159,20 +162,10 @@ def _constructor_defaults(cls: type) -> Mapping[str, Any]:
 #: The modules of the serialized objects that graph params hold (see KerasObject).
 _KERAS_OBJECTS = frozenset({"keras.initializers", "keras.regularizers", "keras.constraints"})
 
-#: Config entries every layer has, handled apart (name, frozen state, dtype policy).
-_LAYER_BASICS = {"name", "trainable", "dtype"}
+#: Config entries (and constructor arguments) every layer has, handled apart from its
+#: params: the node's name, its frozen state, its dtype policy.
+LAYER_BASICS = frozenset({"name", "trainable", "dtype"})
 
-
-def _mirrors_forward(config: Mapping[str, Any]) -> bool:
-    """Whether Bidirectional's backward layer is the copy Keras makes of the forward
-    one (going the other way), not one the user gave."""
-    forward, backward = config["layer"]["config"], config["backward_layer"]["config"]
-    differing = {k for k in {*forward, *backward} if forward.get(k) != backward.get(k)}
-    return differing <= {"name", "go_backwards"}
-
-
-#: Entries Keras derives from others; each maps to a check that it was derived.
-_DERIVED = {("Bidirectional", "backward_layer"): _mirrors_forward}
 
 #: A value that could not be converted (its refusal is recorded).
 _REFUSED = object()

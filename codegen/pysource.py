@@ -24,7 +24,7 @@ from codegen.identifiers import MAX_STEM, Namespace
 from codegen.keras_env import import_keras, recursion_limit_for
 from graph import ModelGraph, Report, get_spec
 from graph.calls import layer_call
-from graph.params import KerasObject, Param
+from graph.params import KerasObject, NestedLayer, Param
 from graph.spec import LayerSpec
 
 #: The line length generated text is laid out for (the project's ruff setting).
@@ -153,8 +153,6 @@ def _literal(value: Any) -> Expr:
         items = tuple(_literal(v) for v in value)
         return (Bracket("(", items, ")", explode=True, one_tuple=len(value) == 1),)
     if isinstance(value, Mapping):
-        if "type" in value:  # a nested layer (Bidirectional's), as keras_kwargs reads it
-            return _layer_expr(value["type"], value.get("params", {}))
         items = tuple((*_literal(k), ": ", *_literal(v)) for k, v in value.items())
         return (Bracket("{", items, "}", explode=True),)
     return (repr(value),)  # None, bools, ints
@@ -170,8 +168,10 @@ def _kwarg(name: str, value: Expr) -> Expr:
 
 def _param_literal(param: Param, value: Any) -> Expr:
     """A param's value as an expression: an initializer, regularizer or constraint with
-    arguments as the Keras object (`keras.initializers.VarianceScaling(scale=2.0)`),
-    anything else as a literal."""
+    arguments as the Keras object (`keras.initializers.VarianceScaling(scale=2.0)`), a
+    nested layer as the layer (as keras_kwargs builds it), anything else as a literal."""
+    if isinstance(param.kind, NestedLayer):
+        return _layer_expr(*NestedLayer.parts(value))
     if isinstance(param.kind, KerasObject) and isinstance(value, Mapping):
         config = value.get("config", {})
         args = [_kwarg(k, _json_literal(v)) for k, v in config.items()]

@@ -3,7 +3,8 @@
 A `Param` names a Keras constructor argument, its kind, its Keras default and a
 one-line help. Kinds check a value and return the reason it is refused (or None),
 and normalise JSON values (lists) into immutable tuples, so a graph's params can be
-shared and cached safely. Nothing here knows about particular layers.
+shared and cached safely. Nothing here knows about particular layers: a nested layer
+(`NestedLayer`) is checked by its own type's spec.
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from graph.spec import LayerSpec
 
 
 class _Required:
@@ -413,3 +417,68 @@ class KerasObject(Kind):
             f'{{"class_name": ..., "config": {{...}}}}'
         )
         return f"None or {text}" if self.none else text
+
+
+_NO_PARAMS: Mapping[str, Any] = MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class NestedLayer(Kind):
+    """A wrapped layer, {"type": T, "params": {...}}: what Bidirectional,
+    TimeDistributed and every other wrapper take as their `layer`.
+
+    Its params are checked against T's own spec, so a nested layer is refused exactly
+    when the same layer on its own would be. `types` narrows T (Bidirectional takes
+    recurrent layers only; empty: any layer type with a spec that takes an input), and
+    `noun` says what the kind takes in its description. In a Keras config the nested
+    layer is a serialized layer; `keras_kwargs` and the importer convert it through
+    `parts` and `value`, so the graph holds exactly this shape.
+    """
+
+    types: tuple[str, ...] = ()
+    noun: str = "a layer"
+
+    def problem(self, value: Any) -> str | None:
+        # graph.spec and graph.infer import this module: they are imported when asked.
+        from graph.infer import check_params
+        from graph.spec import get_spec
+
+        if not isinstance(value, Mapping) or not set(value) <= {"type", "params"}:
+            return f"must be {self.describe()}"
+        layer_type = value.get("type")
+        if not isinstance(layer_type, str) or (self.types and layer_type not in self.types):
+            return f"must be {self.describe()}"
+        params = value.get("params", _NO_PARAMS)
+        spec = get_spec(layer_type)
+        if spec is None or not spec.ports.names or not isinstance(params, Mapping):
+            return f"must be {self.describe()}"
+        problems, _ = check_params(spec, params)
+        if problems:
+            reasons = "; ".join(f"{name} {reason}" for name, reason in problems)
+            return f"must be a valid {layer_type} layer: its {reasons}"
+        return None
+
+    def describe(self) -> str:
+        if not self.types:
+            return f'{self.noun} {{"type": ..., "params": {{...}}}}'
+        names = ", ".join(self.types[:-1]) + " or " + self.types[-1]
+        return f'{self.noun} {{"type": {names}, "params": {{...}}}}'
+
+    @staticmethod
+    def value(layer_type: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The graph's (frozen) value of a nested `layer_type` layer with `params`."""
+        return freeze({"type": layer_type, "params": params})
+
+    @staticmethod
+    def parts(value: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]]:
+        """(type, params as given) of a nested layer value."""
+        return value["type"], value.get("params", _NO_PARAMS)
+
+    @classmethod
+    def resolve(cls, value: Mapping[str, Any]) -> tuple[LayerSpec, dict[str, Any]]:
+        """The nested layer's spec and its resolved params (Keras defaults filled in)."""
+        from graph.spec import get_spec
+
+        layer_type, params = cls.parts(value)
+        spec = get_spec(layer_type)
+        return spec, spec.resolve(params)

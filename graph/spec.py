@@ -3,7 +3,11 @@
 A spec names the Keras class, its category, its parameters (with Keras's names and
 defaults), its input ports, and the rules that give its output shape, dtype and
 weight count from its inputs and parameters. Rules are pure functions of those
-arguments and raise `ShapeError` with a message a person understands.
+arguments and raise `ShapeError` with a message a person understands. A spec also
+answers what the rest of the project would otherwise ask of its type name: what keeps
+it from ONNX (`onnx_limits`), the activation it ends with (`output_activation`: a
+probability output), and which entries of its Keras config Keras derives from others
+(`derived_config`).
 
 Specs are registered by type name and looked up with `get_spec`.
 """
@@ -13,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from graph.errors import ShapeError
 from graph.params import Param
@@ -86,6 +90,24 @@ class Ports:
         return ", ".join(
             n if i < self.required else f"{n} (optional)" for i, n in enumerate(self.names)
         )
+
+
+class OnnxLimit(NamedTuple):
+    """Why a layer cannot go to ONNX as it stands (a measured failure of torch's dynamo
+    exporter), and what would fix it."""
+
+    reason: str
+    fix: str
+    #: Whether fixing the input's time axis upstream lifts it: onnx_readiness then
+    #: names the graph's Inputs that leave the axis free, instead of `fix`.
+    free_time_axis: bool = False
+
+
+def activation_of(p: Params) -> str:
+    """The activation a layer with params `p` ends with: its `activation` param, else
+    'linear' (no activation)."""
+    activation = p.get("activation")
+    return activation if isinstance(activation, str) else "linear"
 
 
 def inputs_text(count: int) -> str:
@@ -175,6 +197,24 @@ class LayerSpec:
         whose weights are sized by their inputs override this (see `last_axes`).
         """
         return ()
+
+    # Facts for the rest of the project. Subclasses override what applies to them.
+
+    def onnx_limits(self, shapes: list[Shape] | None, p: Params) -> list[OnnxLimit]:
+        """What keeps this layer, with params `p` as the node holds them, on inputs of
+        `shapes` (None where they are not inferred), from going to ONNX: none by default."""
+        return []
+
+    def output_activation(self, p: Params) -> str:
+        """The activation the layer's output ends with, resolved params `p` given:
+        'softmax' and 'sigmoid' make a probability output, which the training
+        defaults (loss, metrics) follow."""
+        return activation_of(p)
+
+    def derived_config(self, config: Mapping[str, Any]) -> frozenset[str]:
+        """The entries of this layer's Keras config that Keras derived from the others
+        (the graph rebuilds them, so an import need not keep them): none by default."""
+        return frozenset()
 
 
 class InputSpec(LayerSpec):

@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 from graph import keras_names
 from graph.errors import GraphError
 from graph.model import ModelGraph
-from graph.spec import get_spec
+from graph.spec import activation_of, get_spec
 
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "adagrad", "adadelta", "adamax", "nadam", "lion")
 
@@ -242,12 +242,10 @@ def output_names(g: ModelGraph) -> list[str]:
 def output_activation(g: ModelGraph, node_id: str) -> str:
     """The activation that ends `node_id`'s layer: 'softmax', 'sigmoid', 'linear', ..."""
     layer = g.layer(node_id)
-    if layer.type == "Softmax":
-        return "softmax"
     spec = get_spec(layer.type)
-    params = spec.resolve(layer.params) if spec is not None else dict(layer.params)
-    activation = params.get("activation")
-    return activation if isinstance(activation, str) else "linear"
+    if spec is None:  # an unknown type: read its params as a layer's would be
+        return activation_of(layer.params)
+    return spec.output_activation(spec.resolve(layer.params))
 
 
 #: Losses of classifiers (by canonical name), whose natural metric is accuracy.

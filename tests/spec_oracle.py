@@ -29,7 +29,7 @@ RANKS: dict[str, tuple[int, ...]] = {}
 #: Strategies for (layer type, param name) where the kind's generic one is too broad.
 PARAM_STRATEGIES: dict[tuple[str, str], st.SearchStrategy] = {}
 
-#: Strategies for kinds that live outside graph.params (e.g. a nested layer).
+#: Strategies for kinds whose values other specs judge (a nested layer), from tests/hints.
 KIND_STRATEGIES: dict[type, Any] = {}
 
 

@@ -15,7 +15,7 @@ from codegen.build import BuildError, build_model
 from codegen.export import check_onnx_parity, export_onnx, onnx_output_names, save_keras
 from codegen.keras_env import allow_depth, import_keras
 from codegen.onnx_readiness import onnx_problems
-from graph import GraphError, ModelGraph, load
+from graph import GraphError, ModelGraph, get_spec, load
 from tests.graphs import chain, residual, shared_dense, wire
 
 TEMPLATES = Path(__file__).parents[1].joinpath("resources", "templates")
@@ -206,6 +206,22 @@ def test_other_recurrent_problems_are_listed():
     [problem] = onnx_problems(stateful)
     assert problem.fix == "set stateful=False"
     assert onnx_problems(bilstm()) == []
+
+
+def test_onnx_limits_are_facts_of_the_layer_specs():
+    """The specs say what keeps a layer from ONNX; readiness only gathers it: a random
+    augmentation layer (Keras-backed) always, a recurrent loop of Keras's rnn package
+    over a free time axis, and nothing for other layers."""
+    [limit] = get_spec("RandomFlip").onnx_limits(None, {})
+    assert "random augmentation" in limit.reason
+    assert get_spec("Dense").onnx_limits([(None, 3)], {"units": 2}) == []
+    assert get_spec("LSTM").onnx_limits([(None, 6, 4)], {"units": 2}) == []
+    [free] = get_spec("ConvLSTM1D").onnx_limits([(None, None, 8, 3)], {"filters": 2})
+    assert free.free_time_axis and "(None, None, 8, 3)" in free.reason
+    augmented = chain(("RandomFlip", {}), ("Flatten", {}), input_shape=(4, 4, 3))
+    [problem] = onnx_problems(augmented)
+    assert problem.label.startswith("RandomFlip") and problem.reason == limit.reason
+    assert problem.fix == limit.fix
 
 
 def test_an_exporter_failure_names_model_and_layer(tmp_path):

@@ -13,9 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from codegen.build import build_model
 from codegen.generic_spec import KerasBackedSpec, install, keras_backed_spec
+from codegen.importer import from_keras
 from codegen.keras_env import import_keras
+from codegen.pysource import to_python
 from graph import ModelGraph, ParamError, builtin_specs, get_spec, loads, validate
+from graph.params import NestedLayer
 from tests.test_graph_vs_keras import assert_matches_keras
 
 install()
@@ -222,6 +226,24 @@ def test_nested_layer_param():
         g.set_param(node, "layer", {"type": "Dense", "params": {"units": 0}})
     with pytest.raises(ParamError, match="must be a layer"):
         g.set_param(node, "layer", {"type": "NotAKerasLayer"})
+
+
+def test_every_wrapper_takes_its_layer_as_the_one_nested_layer_kind():
+    wrappers = ("Bidirectional", "TimeDistributed", "SpectralNormalization")
+    kinds = {t: get_spec(t).param_by_name["layer"].kind for t in wrappers}
+    assert all(type(kind) is NestedLayer for kind in kinds.values())
+    dense = {"type": "Dense", "params": {"units": 3}}
+    assert kinds["TimeDistributed"].problem(dense) is None
+    assert kinds["Bidirectional"].problem(dense) == (
+        'must be a recurrent layer {"type": LSTM, GRU or SimpleRNN, "params": {...}}'
+    )
+    # Built, written out and imported by the kind: the same layer all the way round.
+    g, node = one_layer("TimeDistributed", {"layer": dense}, (5, 4))
+    name = g.layer(node).name
+    assert "layer=keras.layers.Dense(units=3)" in "".join(to_python(g, "functional").split())
+    model = build_model(g)
+    assert type(model.get_layer(name).layer).__name__ == "Dense"
+    assert dict(from_keras(model).layer(name).params) == {"layer": dense}
 
 
 def test_docs_and_categories_come_from_keras():

@@ -8,7 +8,7 @@ from codegen import importer, layout
 from codegen.build import build_model
 from codegen.importer import ImportRefused, from_keras, import_keras_model
 from codegen.keras_env import import_keras
-from graph import GraphFileError, ModelGraph, dumps, validate
+from graph import GraphFileError, ModelGraph, dumps, get_spec, validate
 from graph.naming import name_problem
 
 keras = import_keras()
@@ -243,6 +243,24 @@ def test_masks_keras_computes_need_no_port():
         layer.set_weights(model.get_layer(layer.name).get_weights())
     x = np.array([[3, 4, 0, 0, 0], [5, 0, 0, 0, 0]], dtype="int32")
     assert np.allclose(model.predict(x, verbose=0), rebuilt.predict(x, verbose=0), atol=1e-5)
+
+
+def test_a_backward_layer_is_noted_unless_keras_derived_it():
+    """Bidirectional's backward_layer is kept only as the copy Keras makes itself: its
+    spec says when the config's entry is that copy."""
+    spec = get_spec("Bidirectional")
+    sequence = keras.Input((5, 2), name="sequence")
+    derived = layers.Bidirectional(layers.LSTM(3), name="derived")
+    given = layers.Bidirectional(
+        layers.LSTM(3), backward_layer=layers.LSTM(3, go_backwards=True, unroll=True), name="given"
+    )
+    model = keras.Model(sequence, [derived(sequence), given(sequence)])
+    assert spec.derived_config(derived.get_config()) == {"backward_layer"}
+    assert spec.derived_config(given.get_config()) == frozenset()
+    g, notes = import_keras_model(model)
+    [note] = notes
+    assert note.startswith("Bidirectional 'given': backward_layer=") and "is not kept" in note
+    assert g.layer("given").params == g.layer("derived").params
 
 
 def test_positions_read_left_to_right_and_are_deterministic():

@@ -2,7 +2,7 @@
 
 from graph import ModelGraph, builtin_specs, get_spec
 from graph.spec import FLOATX, input_spec, is_input_type
-from studio.layer_search import start_groups
+from studio.panels.layer_search import start_groups
 
 
 def test_the_input_spec_is_the_one_input_role():

@@ -1,6 +1,7 @@
 """scripts/studio_shots.py draws the studio at each stage of building the ticket model."""
 
 import importlib.util
+from itertools import pairwise
 from pathlib import Path
 
 from PySide6.QtGui import QImage
@@ -34,7 +35,7 @@ def test_every_stage_is_drawn_at_the_size_asked(qapp, tmp_path, capsys):
     pictures = [QImage(str(tmp_path / n)) for n in names]
     assert {(p.width(), p.height()) for p in pictures} == {(900, 640)}
     # Each stage shows something different from the one before it.
-    assert all(a != b for a, b in zip(pictures, pictures[1:]))
+    assert all(a != b for a, b in pairwise(pictures))
     assert "7 pictures" in capsys.readouterr().out
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from graph import GraphFileError, ModelGraph, dumps, load, loads, save
+from graph import GraphFileError, ModelGraph, dumps, get_spec, load, loads, save
 from graph.training import (
     ACCEPTED_LOSSES,
     ACCEPTED_METRICS,
@@ -59,6 +59,16 @@ def test_defaults_are_inferred_from_each_output_activation():
     }
     sigmoid_layer = chain(("Dense", {"units": 1}), ("Activation", {"activation": "sigmoid"}))
     assert outputs_of(resolve(sigmoid_layer))["activation"][0] == "binary_crossentropy"
+
+
+def test_the_output_activation_is_a_fact_of_the_spec():
+    assert get_spec("Softmax").output_activation({"axis": -1}) == "softmax"
+    dense = get_spec("Dense")
+    assert dense.output_activation(dense.resolve({"units": 2, "activation": "sigmoid"})) == (
+        "sigmoid"
+    )
+    assert dense.output_activation(dense.resolve({"units": 2})) == "linear"
+    assert get_spec("Flatten").output_activation({}) == "linear"
 
 
 def test_defaults_follow_the_targets_where_the_data_is_known():

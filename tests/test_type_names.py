@@ -11,15 +11,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SCANNED = ("graph", "codegen", "studio", "kgs")
 SPEC_HOME = ROOT / "graph" / "layers"
 
-#: Type-name tests still pending under issue 15 for the spec-keras branch (ONNX
-#: limits, wrappers, the probability output), as (file, the name or method tested).
-#: That branch empties this list as it moves each fact into the specs.
-PENDING = {
-    ("graph/training.py", "Softmax"),  # the probability-output role
-    ("codegen/onnx_readiness.py", "startswith"),  # Random* layers cannot go to ONNX
-    ("codegen/onnx_readiness.py", "Bidirectional"),  # the wrapped layer's params
-}
-
 _PREFIX_METHODS = frozenset({"startswith", "endswith"})
 
 
@@ -111,16 +102,5 @@ def test_no_layer_type_name_is_tested_outside_the_specs():
         found += [
             f"{relative}:{line}: tests the layer type name {what!r}; ask the spec instead"
             for line, what in type_name_tests(path.read_text(encoding="utf-8"), _type_names())
-            if (relative, what) not in PENDING
         ]
     assert found == []
-
-
-def test_every_pending_entry_is_still_found():
-    """So the allow-list shrinks as the other branch lands, and never hides new code."""
-    found = {
-        (path.relative_to(ROOT).as_posix(), what)
-        for path in _sources()
-        for _, what in type_name_tests(path.read_text(encoding="utf-8"), _type_names())
-    }
-    assert found >= PENDING

@@ -48,6 +48,9 @@ class Softmax(ElementwiseActivation):
     type = "Softmax"
     params = (Param("axis", Axes(), -1, "Axis or axes the probabilities sum to 1 over."),)
 
+    def output_activation(self, p):
+        return "softmax"
+
 
 @register
 class ELU(ElementwiseActivation):

@@ -4,28 +4,30 @@ One base class holds what every recurrent layer shares (a rank-3 input of shape
 (batch, timesteps, features), the last step or the whole sequence as output, the
 kernel/recurrent-kernel/bias weights); the layers differ in their number of gates
 and their bias, as Keras's cells do. Bidirectional takes its wrapped layer as a
-nested layer, {"type": "LSTM", "params": {...}}, checked by the `RecurrentLayer` kind.
+nested layer, {"type": "LSTM", "params": {...}}, checked by the `NestedLayer` kind.
 
 `return_state` is not exposed: with it Keras returns the output and the final
 states as several tensors, and a graph node has a single output.
+
+ONNX: torch's dynamo exporter unrolls the loop and fixes the number of steps to the
+example's, so a free (None) time axis gives a file that rejects every other length
+(and Keras's own export silently runs one step); a stateful layer's state is a
+variable written in the forward pass, which the exporter refuses ("Constant ... is
+mutated in the forward method"). Measured with keras 3.15, torch 2.13 (field notes).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Any, ClassVar
 
 from graph.errors import ShapeError
-from graph.infer import check_params
 from graph.layers.common import ACTIVATIONS, constraint, initializer, regularizer, use_bias
-from graph.params import Bool, Choice, Float, Int, Kind, Param, freeze
-from graph.shapes import fmt
-from graph.spec import LayerSpec, expect_rank, get_spec, last_axes, register
+from graph.params import Bool, Choice, Float, Int, NestedLayer, Param
+from graph.shapes import Shape, fmt
+from graph.spec import LayerSpec, OnnxLimit, expect_rank, last_axes, register
 
 _LAYOUT = "(batch, timesteps, features)"
-_NO_PARAMS: Mapping[str, Any] = MappingProxyType({})
 
 
 def _rnn_params(
@@ -93,6 +95,31 @@ def _rnn_params(
     )
 
 
+_STATEFUL = OnnxLimit(
+    "a stateful recurrent layer keeps its state in a variable written by the forward pass, "
+    "which ONNX export refuses",
+    "set stateful=False",
+)
+
+
+def recurrent_onnx_limits(shapes: list[Shape] | None, p: Mapping[str, Any]) -> list[OnnxLimit]:
+    """What keeps a recurrent loop with params `p` (as a node holds them) on inputs of
+    `shapes` (None: not inferred) from ONNX: being stateful, a free time axis."""
+    limits = [_STATEFUL] if p.get("stateful") else []
+    shape = shapes[0] if shapes else None
+    if shape is not None and len(shape) > 1 and shape[1] is None:
+        limits.append(
+            OnnxLimit(
+                f"runs over a free time axis (input shape {fmt(shape)}): torch's exporter "
+                "fixes the number of steps to the example's and the file then rejects "
+                "every other length",
+                "give the sequence a fixed number of time steps upstream of this layer",
+                free_time_axis=True,
+            )
+        )
+    return limits
+
+
 class BaseRNN(LayerSpec):
     """Base of the recurrent layers: `gates` kernels of `units` columns each."""
 
@@ -129,6 +156,9 @@ class BaseRNN(LayerSpec):
         columns = self.gates * units
         bias = self.bias_size(p) if p["use_bias"] else 0
         return ((shapes[0][-1] + units) * columns + bias, 0)
+
+    def onnx_limits(self, shapes, p):
+        return recurrent_onnx_limits(shapes, p)
 
 
 @register
@@ -185,46 +215,6 @@ class LSTM(BaseRNN):
 RNN_TYPES = ("LSTM", "GRU", "SimpleRNN")
 
 
-@dataclass(frozen=True)
-class RecurrentLayer(Kind):
-    """A nested recurrent layer: {"type": one of `types`, "params": {...}}.
-
-    The params are checked against the nested type's own spec, so a nested layer
-    is refused exactly when the same layer on its own would be.
-    """
-
-    types: tuple[str, ...] = RNN_TYPES
-
-    def problem(self, value: Any) -> str | None:
-        if not isinstance(value, Mapping) or not set(value) <= {"type", "params"}:
-            return f"must be {self.describe()}"
-        layer_type = value.get("type")
-        if not isinstance(layer_type, str) or layer_type not in self.types:
-            return f"must be {self.describe()}"
-        params = value.get("params", _NO_PARAMS)
-        if not isinstance(params, Mapping):
-            return f"must be {self.describe()}"
-        problems, _ = check_params(self.spec(layer_type), params)
-        if problems:
-            reasons = "; ".join(f"{name} {reason}" for name, reason in problems)
-            return f"must be a valid {layer_type} layer: its {reasons}"
-        return None
-
-    def describe(self) -> str:
-        names = ", ".join(self.types[:-1]) + " or " + self.types[-1]
-        return f'a recurrent layer {{"type": {names}, "params": {{...}}}}'
-
-    @staticmethod
-    def spec(layer_type: str) -> LayerSpec:
-        return get_spec(layer_type)
-
-    @classmethod
-    def resolve(cls, value: Mapping[str, Any]) -> tuple[LayerSpec, dict[str, Any]]:
-        """The nested layer's spec and its resolved params (Keras defaults filled in)."""
-        spec = cls.spec(value["type"])
-        return spec, spec.resolve(value.get("params", _NO_PARAMS))
-
-
 @register
 class Bidirectional(LayerSpec):
     """Runs a recurrent layer forwards and backwards over the sequence and merges both."""
@@ -234,10 +224,10 @@ class Bidirectional(LayerSpec):
     params = (
         Param(
             "layer",
-            RecurrentLayer(),
+            NestedLayer(RNN_TYPES, "a recurrent layer"),
             help="The recurrent layer to run in both directions (its backward copy is made "
             "with go_backwards=True).",
-            initial=freeze({"type": "LSTM", "params": {"units": 32}}),
+            initial=NestedLayer.value("LSTM", {"units": 32}),
         ),
         Param(
             "merge_mode",
@@ -249,7 +239,8 @@ class Bidirectional(LayerSpec):
     )
 
     def check_params(self, p):
-        if p["layer"].get("params", _NO_PARAMS).get("go_backwards", False):
+        _, inner = NestedLayer.parts(p["layer"])
+        if inner.get("go_backwards", False):
             yield (
                 "layer",
                 "must not set go_backwards=True: Bidirectional makes the backward copy "
@@ -257,7 +248,7 @@ class Bidirectional(LayerSpec):
             )
 
     def output_shape(self, shapes, p):
-        spec, inner = RecurrentLayer.resolve(p["layer"])
+        spec, inner = NestedLayer.resolve(p["layer"])
         shape = spec.output_shape(shapes, inner)
         if p["merge_mode"] == "concat":
             return (*shape[:-1], shape[-1] * 2)
@@ -267,6 +258,25 @@ class Bidirectional(LayerSpec):
         return last_axes(shapes)
 
     def weights(self, shapes, p):
-        spec, inner = RecurrentLayer.resolve(p["layer"])
+        spec, inner = NestedLayer.resolve(p["layer"])
         trainable, non_trainable = spec.weights(shapes, inner)
         return (2 * trainable, 2 * non_trainable)
+
+    def onnx_limits(self, shapes, p):
+        layer = p.get("layer")  # as the node holds it: perhaps missing from an invalid file
+        _, inner = NestedLayer.parts(layer) if isinstance(layer, Mapping) else (None, {})
+        return recurrent_onnx_limits(shapes, inner)
+
+    def derived_config(self, config):
+        """backward_layer, where it is the copy Keras makes of the forward layer (going
+        the other way), not one the user gave."""
+        backward = config.get("backward_layer")
+        if backward is None or not _mirrors(config["layer"]["config"], backward["config"]):
+            return frozenset()
+        return frozenset({"backward_layer"})
+
+
+def _mirrors(forward: Mapping[str, Any], backward: Mapping[str, Any]) -> bool:
+    """Whether two recurrent layer configs differ in their name and direction only."""
+    differing = {k for k in {*forward, *backward} if forward.get(k) != backward.get(k)}
+    return differing <= {"name", "go_backwards"}
