@@ -256,6 +256,14 @@ class Bidirectional(LayerSpec):
                 "itself, and both copies would then run backwards",
             )
 
+    def face_params(self, p):
+        """ "LSTM 32 · tanh": the wrapped layer as its own node would show it."""
+        layer = p.get("layer")
+        if not isinstance(layer, Mapping) or get_spec(str(layer.get("type"))) is None:
+            return ""
+        spec, inner = RecurrentLayer.resolve(layer)
+        return f"{spec.type} {spec.face_params(inner)}".strip()
+
     def output_shape(self, shapes, p):
         spec, inner = RecurrentLayer.resolve(p["layer"])
         shape = spec.output_shape(shapes, inner)
