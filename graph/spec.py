@@ -21,7 +21,7 @@ from typing import Any, ClassVar, NamedTuple
 
 from graph.errors import ShapeError
 from graph.params import Param
-from graph.shapes import Shape, fmt
+from graph.shapes import Shape, as_tuple, fmt
 
 Params = Mapping[str, Any]
 
@@ -110,6 +110,40 @@ def activation_of(p: Params) -> str:
     return activation if isinstance(activation, str) else "linear"
 
 
+def face_value(value: Any) -> str:
+    """A param value as a node's face shows it: 0.5, relu, 3x3 for (3, 3), ? for a
+    free size; "" for None (nothing to show)."""
+    if value is None or isinstance(value, Mapping):
+        return ""  # nothing, or a nested config too long for a face
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, tuple):
+        return "x".join("?" if v is None else face_value(v) for v in value)
+    return str(value)
+
+
+def with_activation(face: str, p: Params) -> str:
+    """`face` followed by the activation in `p`, when there is one and it is not linear."""
+    act = activation_of(p)
+    if act == "linear":
+        return face
+    return f"{face} · {act}" if face else act
+
+
+def window_face(size: Any, strides: Any, rank: int) -> str:
+    """A sliding window as a face shows it: "3x3", then "/2" when it steps by more
+    than one (strides None: by its own size, as a pooling window does, unsaid)."""
+    if size is None:
+        return ""
+    text = face_value(as_tuple(size, rank))
+    if strides is None:
+        return text
+    steps = as_tuple(strides, rank)
+    if all(s == 1 for s in steps):
+        return text
+    return f"{text} /{steps[0] if len(set(steps)) == 1 else face_value(steps)}"
+
+
 def inputs_text(count: int) -> str:
     """'1 input', '2 inputs': a count of inputs as a message says it."""
     return f"{count} input" if count == 1 else f"{count} inputs"
@@ -155,6 +189,18 @@ class LayerSpec:
     def initial_params(self) -> dict[str, Any]:
         """The params a new node of this type starts with: its required ones."""
         return {p.name: p.initial for p in self.params if p.required}
+
+    def face_params(self, p: Params) -> str:
+        """What a node's face shows after the layer type ("64 · relu" for a Dense):
+        the params a reader needs to tell one node of this type from another.
+
+        By default the required params' values, then the activation unless linear.
+        `p` is resolved (see `resolve`) but may lack a param an invalid node lacks.
+        Specs whose telling params are optional (a window's strides) override this.
+        """
+        names = (n for n in self.required_params if n != "activation")
+        values = [face_value(p.get(name)) for name in names]
+        return with_activation(" ".join(v for v in values if v), p)
 
     # Rules. Subclasses override what applies to them.
 

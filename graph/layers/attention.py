@@ -97,6 +97,10 @@ class MultiHeadAttention(LayerSpec):
         ),
     )
 
+    def face_params(self, p):
+        """ "4 heads × 16": the heads and each one's size for query and key."""
+        return f"{p.get('num_heads', '?')} heads × {p.get('key_dim', '?')}"
+
     @staticmethod
     def _key(shapes):
         return shapes[2] if len(shapes) > 2 else shapes[1]

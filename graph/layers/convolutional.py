@@ -25,7 +25,7 @@ from graph.layers.common import (
 )
 from graph.params import Choice, Int, IntTuple, Optional, Param
 from graph.shapes import as_tuple, conv_length, deconv_length, fmt
-from graph.spec import LayerSpec, expect_rank, register
+from graph.spec import LayerSpec, expect_rank, face_value, register, window_face, with_activation
 
 _SPATIAL_AXES = {1: ("steps",), 2: ("height", "width"), 3: ("depth", "height", "width")}
 
@@ -203,6 +203,12 @@ class BaseConvSpec(LayerSpec):
 
     rank: ClassVar[int]
     category = "Convolutional"
+
+    def face_params(self, p):
+        """ "32 3x3 /2 · relu": filters (none for a depthwise one), window, activation."""
+        window = window_face(p.get("kernel_size"), p.get("strides"), self.rank)
+        face = " ".join(v for v in (face_value(p.get("filters")), window) if v)
+        return with_activation(face, p)
 
     def _channels(self, shape, last: bool) -> int:
         """The input's channel count, after checking its rank; raises ShapeError."""

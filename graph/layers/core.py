@@ -128,6 +128,10 @@ class Embedding(LayerSpec):
         Param("mask_zero", Bool(), False, "Whether id 0 is padding to be masked."),
     )
 
+    def face_params(self, p):
+        """ "10000→64": from the vocabulary to the vector size."""
+        return f"{p.get('input_dim', '?')}→{p.get('output_dim', '?')}"
+
     def output_shape(self, shapes, p):
         return (*shapes[0], p["output_dim"])
 

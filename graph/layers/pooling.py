@@ -14,7 +14,7 @@ from graph.errors import ShapeError
 from graph.layers.common import channels_last, data_format
 from graph.params import REQUIRED, Bool, Choice, IntTuple, Optional, Param
 from graph.shapes import Shape, as_tuple, conv_length, fmt
-from graph.spec import LayerSpec, expect_rank, register
+from graph.spec import LayerSpec, expect_rank, register, window_face
 
 _SPATIAL_NAMES = {1: "steps", 2: "height, width", 3: "depth, height, width"}
 
@@ -67,6 +67,10 @@ class BasePooling(LayerSpec):
 
     category = "Pooling"
     rank: ClassVar[int]
+
+    def face_params(self, p):
+        """ "2x2", "3x3 /2": the window and, when given, its step."""
+        return window_face(p.get("pool_size"), p.get("strides"), self.rank)
 
     def output_shape(self, shapes, p):
         (shape,) = shapes

@@ -25,7 +25,7 @@ from graph.errors import ShapeError
 from graph.layers.common import ACTIVATIONS, constraint, initializer, regularizer, use_bias
 from graph.params import Bool, Choice, Float, Int, NestedLayer, Param
 from graph.shapes import Shape, fmt
-from graph.spec import LayerSpec, OnnxLimit, expect_rank, last_axes, register
+from graph.spec import LayerSpec, OnnxLimit, expect_rank, get_spec, last_axes, register
 
 _LAYOUT = "(batch, timesteps, features)"
 
@@ -246,6 +246,14 @@ class Bidirectional(LayerSpec):
                 "must not set go_backwards=True: Bidirectional makes the backward copy "
                 "itself, and both copies would then run backwards",
             )
+
+    def face_params(self, p):
+        """ "LSTM 32 · tanh": the wrapped layer as its own node would show it."""
+        layer = p.get("layer")
+        if not isinstance(layer, Mapping) or get_spec(str(layer.get("type"))) is None:
+            return ""
+        spec, inner = NestedLayer.resolve(layer)
+        return f"{spec.type} {spec.face_params(inner)}".strip()
 
     def output_shape(self, shapes, p):
         spec, inner = NestedLayer.resolve(p["layer"])

@@ -35,6 +35,8 @@ CORNER = 6.0
 MARGIN = PORT_RADIUS + 2.0
 #: The rows of text under a node's header: name, output shape, param count.
 TEXT_ROWS = 3
+#: Zoomed out, the part of those rows the shape takes, under the name.
+FAR_SHAPE_HEIGHT = 20.0
 #: How far from a port's centre a press or release still hits it (scene units):
 #: well past the drawn dot, so a wire starts without aiming at a 9-unit disc.
 PORT_HIT = 13.0
@@ -54,6 +56,9 @@ class NodeView:
     params: str
     #: The input ports drawn on the left, top to bottom.
     ports: tuple[str, ...]
+    #: The params that tell this node from others of its type ("64 · relu", see
+    #: LayerSpec.face_params), drawn after the type; "" for none.
+    face: str = ""
     output: bool = False
     #: How many call sites the layer has (more than one: a shared layer).
     shared: int = 1
@@ -131,7 +136,8 @@ class NodeItem(QGraphicsItem):
         #: Elided texts and badge places, made at the first paint after a change
         #: (most nodes of a large graph are off screen: they never need them).
         self._text_ready = False
-        self._title = self._far_name = ""
+        self._title = self._far_name = self._far_title = self._far_shape = ""
+        self._far_font = style.far_font
         self._rows: list[str] = []
         self._badges: list[tuple[QRectF, str]] = []
         self._tip = ""
@@ -201,6 +207,21 @@ class NodeItem(QGraphicsItem):
             + (["ONNX"] if view.export_issues else [])
         )
 
+    def drawn_texts(self, lod: float) -> tuple[str, ...]:
+        """The texts the node draws at the level of detail `lod` (screen pixels per
+        scene unit), elided as drawn: header first, then the body's."""
+        if lod < NAME_LOD:
+            return ()
+        self._ensure_text()
+        if lod < TEXT_LOD:
+            return (self._far_title, self._far_name, self._far_shape)
+        return (self._title, *self._rows)
+
+    def _ensure_text(self) -> None:
+        if not self._text_ready:
+            self._prepare_text(self.view)
+            self._text_ready = True
+
     def _prepare_text(self, view: NodeView) -> None:
         """Elide texts and place badges once per change, not once per paint."""
         s = self._style
@@ -212,9 +233,15 @@ class NodeItem(QGraphicsItem):
             self._badges.append((QRectF(right, 4.0, width, HEADER - 8.0), text))
             right -= 4.0
         elide = Qt.TextElideMode.ElideRight
-        self._title = s.title_metrics.elidedText(view.type, elide, right - PAD)
+        title = f"{view.type} {view.face}" if view.face else view.type
+        self._title = s.title_metrics.elidedText(title, elide, right - PAD)
         inner = NODE_WIDTH - 2 * PAD
-        self._far_name = s.far_metrics.elidedText(view.name, elide, inner)
+        self._far_font, self._far_name = s.far_name(view.name, inner)
+        far = s.far_detail_metrics
+        # Zoomed out, the type goes whole before its params go cut.
+        shown = title if far.horizontalAdvance(title) <= inner else view.type
+        self._far_title = far.elidedText(shown, elide, inner)
+        self._far_shape = far.elidedText(view.shape, elide, inner)
         self._rows = [
             s.text_metrics.elidedText(text, elide, inner)
             for text in (view.name, view.shape or "shape unknown", view.params)
@@ -313,16 +340,30 @@ class NodeItem(QGraphicsItem):
             painter.drawEllipse(QPointF(0.0, y), PORT_RADIUS, PORT_RADIUS)
         painter.drawEllipse(self._output_port(), PORT_RADIUS, PORT_RADIUS)
         lod = _lod(painter, option)
-        if lod >= NAME_LOD and not self._text_ready:
-            self._prepare_text(self.view)
-            self._text_ready = True
+        if lod >= NAME_LOD:
+            self._ensure_text()
         if lod >= TEXT_LOD:
             self._paint_text(painter)
         elif lod >= NAME_LOD:
-            painter.setPen(s.text_pen)
-            painter.setFont(s.far_font)
-            body = QRectF(PAD, HEADER, NODE_WIDTH - 2 * PAD, self._rect.height() - HEADER)
-            painter.drawText(body, Qt.AlignmentFlag.AlignCenter, self._far_name)
+            self._paint_far_text(painter)
+
+    def _paint_far_text(self, painter: QPainter) -> None:
+        """Zoomed out: the type in the header, the name and the shape below it, in
+        fonts large enough to read at a fitted view's scale."""
+        s = self._style
+        inner = NODE_WIDTH - 2 * PAD
+        left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        center = Qt.AlignmentFlag.AlignCenter
+        painter.setPen(s.text_pen)
+        painter.setFont(s.far_detail_font)
+        painter.drawText(QRectF(PAD, 0.0, inner, HEADER), left, self._far_title)
+        painter.setFont(self._far_font)
+        name_height = TEXT_ROWS * ROW - FAR_SHAPE_HEIGHT
+        painter.drawText(QRectF(PAD, HEADER + PAD, inner, name_height), center, self._far_name)
+        painter.setPen(s.dim_text_pen)
+        painter.setFont(s.far_detail_font)
+        shape_rect = QRectF(PAD, HEADER + PAD + name_height, inner, FAR_SHAPE_HEIGHT)
+        painter.drawText(shape_rect, center, self._far_shape)
 
     def _paint_text(self, painter: QPainter) -> None:
         s = self._style

@@ -364,8 +364,10 @@ class GraphScene(QGraphicsScene):
             severity = "error"
         else:
             severity = "warning" if mine else None
+        spec = g.spec(node_id)
         return NodeView(
             type=layer.type,
+            face=spec.face_params(spec.resolve(layer.params)) if spec else "",
             name=layer.name,
             shape=fmt(inferred.shape) if inferred else "",
             params=f"{inferred.params:,} params" if inferred else "",

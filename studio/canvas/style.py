@@ -12,6 +12,11 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPen
 
+#: The point size of a name zoomed out (see Style.far_name), and the smallest it is
+#: shrunk to for a long name before the name is cut.
+FAR_POINTS = 20
+FAR_MIN_POINTS = 12
+
 
 @dataclass(frozen=True)
 class Style:
@@ -45,12 +50,19 @@ class Style:
     title_font: QFont
     text_font: QFont
     small_font: QFont
-    #: The layer name alone, when zoomed out too far for the other texts.
+    #: The layer name, when zoomed out too far for the other texts (see `far_name`).
     far_font: QFont
+    #: The type and the shape beside the name, zoomed out that far.
+    far_detail_font: QFont
     title_metrics: QFontMetricsF
     text_metrics: QFontMetricsF
     small_metrics: QFontMetricsF
     far_metrics: QFontMetricsF
+    far_detail_metrics: QFontMetricsF
+    #: far_font and its metrics made smaller, by point size (see `far_name`).
+    _far_sizes: dict[int, tuple[QFont, QFontMetricsF]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
     #: Widths of small texts measured so far: edge labels repeat ("(None, 64)").
     _small_widths: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
 
@@ -60,6 +72,24 @@ class Style:
         if width is None:
             width = self._small_widths[text] = self.small_metrics.horizontalAdvance(text)
         return width
+
+    def far_name(self, name: str, width: float) -> tuple[QFont, str]:
+        """The font and text that show `name` in `width` zoomed out: far_font, made
+        smaller (to FAR_MIN_POINTS) before the name is cut, so that a long name
+        stays whole while a smaller font still reads."""
+        full = self.far_metrics.horizontalAdvance(name)
+        points = (
+            FAR_POINTS if full <= width else max(FAR_MIN_POINTS, int(FAR_POINTS * width / full))
+        )
+        if points == FAR_POINTS:
+            font, metrics = self.far_font, self.far_metrics
+        else:
+            if points not in self._far_sizes:
+                smaller = QFont(self.far_font)
+                smaller.setPointSizeF(points)
+                self._far_sizes[points] = (smaller, QFontMetricsF(smaller))
+            font, metrics = self._far_sizes[points]
+        return font, metrics.elidedText(name, Qt.TextElideMode.ElideRight, width)
 
     @classmethod
     def light(cls) -> Style:
@@ -119,7 +149,7 @@ class Style:
             return f
 
         title, text, small = font(9.0, bold=True), font(8.0), font(7.0)
-        far = font(20.0, bold=True)
+        far, far_detail = font(FAR_POINTS, bold=True), font(13.0, bold=True)
         return cls(
             background=QBrush(QColor(c["background"])),
             node_brush=QBrush(QColor(c["node"])),
@@ -147,8 +177,10 @@ class Style:
             text_font=text,
             small_font=small,
             far_font=far,
+            far_detail_font=far_detail,
             title_metrics=QFontMetricsF(title),
             text_metrics=QFontMetricsF(text),
             small_metrics=QFontMetricsF(small),
             far_metrics=QFontMetricsF(far),
+            far_detail_metrics=QFontMetricsF(far_detail),
         )

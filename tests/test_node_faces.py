@@ -1,0 +1,77 @@
+"""What a node says on the canvas: its type with the params that matter ("Dense 64 ·
+relu"), and, at the zoom "fit" picks for a template, its type, whole name and shape."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QUndoStack
+
+import graph
+from studio.canvas import items
+from studio.canvas.scene import GraphScene
+from studio.document.commands import SetParams
+
+TEMPLATES = Path(__file__).parent.parent / "resources" / "templates"
+NEAR, FAR = 1.0, 0.3  # levels of detail: all text, and a fitted view's
+
+
+@pytest.fixture
+def scene(qapp):
+    scene = GraphScene(graph.load(TEMPLATES / "customer_tickets.graph.json"))
+    yield scene
+    scene.detach()
+
+
+def header(scene, node_id, lod=NEAR) -> str:
+    return scene.node_item(node_id).drawn_texts(lod)[0]
+
+
+def test_the_header_shows_the_type_and_the_params_the_graph_has(scene):
+    g = scene.graph
+    assert g.layer("dense_features").params["units"] == 64
+    assert header(scene, "dense_features") == "Dense 64 · relu"
+    assert header(scene, "priority") == "Dense 1 · sigmoid"
+    assert header(scene, "title") == "Input 10000"
+    assert header(scene, "concatenate") == "Concatenate"
+
+
+def test_a_param_edit_and_its_undo_change_the_face(scene):
+    stack = QUndoStack()
+    g = scene.graph
+    stack.push(SetParams.one(g, "dense_features", "units", 128))
+    assert header(scene, "dense_features") == "Dense 128 · relu"
+    stack.push(SetParams.one(g, "dense_features", "activation", None))
+    assert header(scene, "dense_features") == "Dense 128"
+    assert header(scene, "dense_features", FAR) == "Dense 128"
+    stack.undo()
+    stack.undo()
+    assert header(scene, "dense_features") == "Dense 64 · relu"
+
+
+def test_zoomed_out_a_long_name_gets_a_smaller_font_before_it_is_cut(scene):
+    item = scene.node_item("dense_features")
+    _, name, shape = item.drawn_texts(FAR)
+    assert (name, shape) == ("dense_features", "(None, 64)")
+    assert item.drawn_texts(items.NAME_LOD / 2) == ()
+    g = scene.graph
+    g.rename("dense_features", "a_name_far_too_long_for_any_font_to_fit")
+    assert scene.node_item("dense_features").drawn_texts(FAR)[1].endswith("…")
+
+
+def test_at_fit_zoom_on_the_ticket_model_at_1024x700_names_types_and_shapes_are_whole(qapp, window):
+    window.resize(1024, 700)
+    window.new_from_template(TEMPLATES / "customer_tickets.graph.json")
+    for _ in range(30):
+        qapp.processEvents()
+    window.view.fit()
+    zoom = window.view.zoom()
+    # Too far out for the rows of small text: the zoomed-out face, once cut to "dense_fe…".
+    assert items.NAME_LOD <= zoom < items.TEXT_LOD
+    g = window.document.graph
+    for node_id in g.node_ids():
+        view = window.scene.node_item(node_id).view
+        drawn = window.scene.node_item(node_id).drawn_texts(zoom)
+        assert drawn[0] in (view.type, f"{view.type} {view.face}")
+        assert drawn[1:] == (view.name, view.shape)
