@@ -39,6 +39,10 @@ class DockFit:
         self.narrow = False
         self.short = False
 
+    def settled(self, size: QSize) -> None:
+        """A restored layout was fit (by the user or by us) for `size`: keep it."""
+        self.narrow, self.short = size.width() < NARROW_BELOW, size.height() < SHORT_BELOW
+
     def roomy(self) -> None:
         """The default layout: palette left, inspector right, panels below."""
         self.window.resizeDocks([self.bottom], [BOTTOM_HEIGHT], Qt.Orientation.Vertical)

@@ -468,6 +468,7 @@ class MainWindow(QMainWindow):
             self.resize(1400, 860)
         if isinstance(state, QByteArray):
             self.restoreState(state)
+            self.dock_fit.settled(self.size())
         else:
             self.dock_fit.roomy()
 
