@@ -516,13 +516,17 @@ class MainWindow(QMainWindow):
         job = Job(
             f"Export to {spec.title}", lambda: export_graph(snapshot, path, target, folder), self
         )
-        job.succeeded.connect(lambda message: self.statusBar().showMessage(message, 10000))
+        job.succeeded.connect(partial(self._exported, path))
         job.failed.connect(lambda message: self.prompts.error("Export failed", message))
         job.finished.connect(lambda: self.jobs.remove(job))
         self.jobs.append(job)
         self.statusBar().showMessage(f"{job.title}...")
         job.start()
         return job
+
+    def _exported(self, path: Path, message: str) -> None:
+        self.statusBar().showMessage(message, 10000)
+        self.prompts.exported(message, path)
 
     def export_image(self, path: Path | None = None) -> bool:
         """The canvas as PNG or SVG (by the file's suffix)."""
