@@ -14,7 +14,7 @@ from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QPoint, QPointF, QSettings, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QCursor, QUndoGroup
+from PySide6.QtGui import QCloseEvent, QCursor, QResizeEvent, QUndoGroup
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -32,6 +32,7 @@ from studio.canvas.controller import CanvasController
 from studio.canvas.items import NodeItem
 from studio.canvas.scene import GraphScene
 from studio.canvas.view import GraphView
+from studio.dock_fit import DockFit
 from studio.document.autosave import orphans
 from studio.document.document import Document
 from studio.exporting import TARGETS, export_graph, with_suffix
@@ -122,6 +123,9 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.docks["summary"], self.docks["code"])
         self.tabifyDockWidget(self.docks["code"], self.docks["training"])
         self.docks["problems"].raise_()
+        self.dock_fit = DockFit(
+            self, self.docks["palette"], self.docks["inspector"], self.docks["problems"]
+        )
         # Panels skip work while their dock is behind a tab (studio/visibility.py) and
         # catch up when its tab is raised.
         for name, panel in (("summary", self.summary), ("code", self.code)):
@@ -464,12 +468,13 @@ class MainWindow(QMainWindow):
             self.resize(1400, 860)
         if isinstance(state, QByteArray):
             self.restoreState(state)
+            self.dock_fit.settled(self.size())
         else:
-            vertical, horizontal = Qt.Orientation.Vertical, Qt.Orientation.Horizontal
-            self.resizeDocks([self.docks["problems"]], [200], vertical)
-            self.resizeDocks(
-                [self.docks["palette"], self.docks["inspector"]], [220, 300], horizontal
-            )
+            self.dock_fit.roomy()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.dock_fit.fit(event.size())
 
     # -------------------------------------------------------- import/export
 
@@ -511,13 +516,17 @@ class MainWindow(QMainWindow):
         job = Job(
             f"Export to {spec.title}", lambda: export_graph(snapshot, path, target, folder), self
         )
-        job.succeeded.connect(lambda message: self.statusBar().showMessage(message, 10000))
+        job.succeeded.connect(partial(self._exported, path))
         job.failed.connect(lambda message: self.prompts.error("Export failed", message))
         job.finished.connect(lambda: self.jobs.remove(job))
         self.jobs.append(job)
         self.statusBar().showMessage(f"{job.title}...")
         job.start()
         return job
+
+    def _exported(self, path: Path, message: str) -> None:
+        self.statusBar().showMessage(message, 10000)
+        self.prompts.exported(message, path)
 
     def export_image(self, path: Path | None = None) -> bool:
         """The canvas as PNG or SVG (by the file's suffix)."""

@@ -2,13 +2,16 @@
 
 Every modal dialog (file choosers, "save changes?", errors) goes through `Prompts`,
 so tests replace it with scripted answers and drive the real window without a
-dialog blocking the event loop.
+dialog blocking the event loop. The one notice that does not block, a finished
+export, goes through it too.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from studio.document.autosave import Autosaved
@@ -59,3 +62,24 @@ class Prompts:
 
     def info(self, title: str, message: str) -> None:
         QMessageBox.information(self.parent, title, message)
+
+    def exported(self, message: str, path: Path) -> QMessageBox:
+        """Say that an export finished, where the user looks (a status-bar line goes
+        unseen), with a way to open its folder; non-modal, so work goes on."""
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            "Export finished",
+            f"{message}\n\n{path}",
+            QMessageBox.StandardButton.Close,
+            self.parent,
+        )
+        opener = box.addButton("Open folder", QMessageBox.ButtonRole.ActionRole)
+        opener.clicked.connect(lambda: self.open_folder(path.parent))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.setWindowModality(Qt.WindowModality.NonModal)
+        box.show()
+        return box
+
+    def open_folder(self, folder: Path) -> None:
+        """Show `folder` in the system's file manager (tests replace this)."""
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))

@@ -34,7 +34,7 @@ from studio.mainwindow import MainWindow
 from studio.menus import SHORTCUTS, shortcuts_of
 from studio.mime import LAYER_MIME
 from studio.panels.palette import TYPE_ROLE
-from studio.prompts import CANCEL, DISCARD, SAVE
+from studio.prompts import CANCEL, DISCARD, SAVE, Prompts
 from studio.training.plots import EPOCH_ROW
 from tests.crashes import leave_orphan
 from tests.processes import python_output
@@ -782,3 +782,23 @@ def test_summary_and_code_wait_behind_their_tabs_and_catch_up_when_raised(window
     assert "def build_model" in window.code.view("Functional").toPlainText()
     window.docks["summary"].raise_()
     qtbot.waitUntil(lambda: window.summary.table.rowCount() == 4)
+
+
+def test_a_finished_export_says_so_with_a_way_to_open_its_folder(window, tickets, tmp_path, qtbot):
+    window.open_file(tickets)
+    target = tmp_path / "out" / "tickets.py"
+    target.parent.mkdir()
+    job = window.export("functional", target)
+    with qtbot.waitSignal(job.finished, timeout=60_000):
+        pass
+    kind, text = window.prompts.asked[-1]
+    assert kind == "exported" and "Wrote tickets.py" in text and str(target) in text
+
+    opened = []
+    prompts = Prompts(window)
+    prompts.open_folder = opened.append
+    box = prompts.exported("Wrote tickets.py", target)
+    assert box.isVisible() and not box.isModal() and str(target) in box.text()
+    [open_folder] = [b for b in box.buttons() if b.text() == "Open folder"]
+    open_folder.click()
+    assert opened == [target.parent]

@@ -620,3 +620,16 @@ def test_a_run_asks_before_reading_data_the_file_names_outside_its_folder(qtbot,
     panel.start_button.click()  # confirmed once: not asked again
     finish(qtbot, panel)
     assert len(asked) == 2
+
+
+def test_before_a_run_one_line_says_so_and_the_bar_and_messages_come_with_the_run(
+    qtbot, panel, tmp_path
+):
+    assert not panel.progress.isVisible() and not panel.message.isVisible()
+    assert panel.eta.isVisible() and panel.eta.text() == "Not trained yet: press Start"
+    use_data(panel, digits(tmp_path / "few.npz", stop=16))
+    panel.form.epochs.setValue(1)
+    panel.start_button.click()
+    assert panel.progress.isVisible() and panel.message.isVisible()
+    finish(qtbot, panel)
+    assert panel.progress.isVisible() and panel.message.isVisible()

@@ -52,6 +52,9 @@ class ScriptedPrompts:
     def info(self, title, message):
         self._answer("info", f"{title}: {message}", None)
 
+    def exported(self, message, path):
+        self._answer("exported", f"{message}: {path}", None)
+
 
 @pytest.fixture
 def settings(tmp_path):

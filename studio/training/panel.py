@@ -55,6 +55,8 @@ from studio.training.results import ResultsView
 from studio.training.run import FeedUpdate, RunOutcome, TrainingFeed, train
 from studio.visibility import on_screen
 
+#: The line in place of the progress bar before the first run.
+NOT_TRAINED = "Not trained yet: press Start"
 #: How often the plots and progress catch up with the training thread. Each redraw
 #: holds the interpreter lock the training thread needs for a few milliseconds: at
 #: 15 Hz a run took 7-13% longer than plain model.fit, at 10 Hz 4-5% (bench/).
@@ -238,8 +240,12 @@ class TrainingPanel(QWidget):
         self.results.clear()
         self._show_outcome(False)
         self.progress.reset()
-        self.eta.clear()
+        # Before the first run an empty bar and message box look unfinished: one line
+        # says what to do instead, and the run (or a message) brings them up.
+        self.progress.hide()
+        self.eta.setText(NOT_TRAINED)
         self.message.clear()
+        self.message.hide()
         self._set_running(False)
 
     def showEvent(self, event: QShowEvent) -> None:
@@ -326,6 +332,7 @@ class TrainingPanel(QWidget):
         self.results.clear()
         self._show_outcome(False)
         self.progress.reset()
+        self.progress.show()
         self.eta.setText("Starting...")
         self.show_message(f"Training '{snapshot.name}' on {Path(data.files()[0]).name}...")
         job = Job("Training", partial(train, self._trainer), self)
@@ -463,6 +470,7 @@ class TrainingPanel(QWidget):
 
     def show_message(self, text: str, error: bool = False) -> None:
         """Show `text` in the message area (errors in the error colour)."""
+        self.message.show()
         self.message.setPlainText(plain_text(text))  # Keras colours errors from layers
         self.message.setStyleSheet("color: #c0392b;" if error else "")
         self.message_is_error = error

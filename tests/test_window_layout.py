@@ -1,0 +1,37 @@
+"""The window at small and large sizes: the canvas keeps room, the docks give way."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+LEFT, RIGHT = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
+
+
+def canvas_share(window, qtbot, width: int, height: int) -> float:
+    """The canvas viewport's area over the window's, after a resize to `width`x`height`."""
+    window.resize(width, height)
+    window.show()
+    qtbot.waitUntil(lambda: window.size().toTuple() == (width, height))
+    qtbot.wait(20)
+    viewport = window.view.viewport().geometry()
+    return viewport.width() * viewport.height() / (width * height)
+
+
+def test_small_window_keeps_half_for_the_canvas(window, qtbot):
+    assert canvas_share(window, qtbot, 1024, 700) >= 0.5
+    palette, inspector = window.docks["palette"], window.docks["inspector"]
+    assert window.dockWidgetArea(palette) == RIGHT
+    assert palette in window.tabifiedDockWidgets(inspector)
+    assert window.docks["problems"].height() < 150
+
+
+@pytest.mark.parametrize("via_small", [False, True])
+def test_large_window_keeps_its_layout(window, qtbot, via_small):
+    if via_small:
+        canvas_share(window, qtbot, 1024, 700)
+    assert canvas_share(window, qtbot, 1600, 1000) > 0.45
+    palette, inspector = window.docks["palette"], window.docks["inspector"]
+    assert window.dockWidgetArea(palette) == LEFT
+    assert window.dockWidgetArea(inspector) == RIGHT
+    assert (palette.width(), inspector.width()) == (220, 300)
