@@ -248,7 +248,7 @@ class ModelGraph:
         self._check_params(spec, f"{layer_type} '{name}'", params)
         if node_id is not None and node_id in self._g:
             raise GraphEditError(f"node id {node_id!r} is already in the graph")
-        layer_id = self._add_layer(Layer(layer_type, name, freeze(params)))
+        layer_id = self.restore_layer(Layer(layer_type, name, freeze(params)))  # checked above
         return self._add_call_site(node_id or self._fresh_id(), layer_id, pos)
 
     def call_again(self, node_id: str, pos: Position | None = None) -> str:
@@ -325,7 +325,7 @@ class ModelGraph:
             self._check_params(spec, self.label(node_id), params)
         frozen = freeze(dict(params))
         if frozen != layer.params:
-            self._replace_layer(node_id, replace(layer, params=frozen))
+            self.replace_layer(node_id, replace(layer, params=frozen))
 
     def set_param(self, node_id: str, name: str, value: Any) -> None:
         """Set one param of `node_id`'s layer; see set_params."""
@@ -339,7 +339,7 @@ class ModelGraph:
         if name == layer.name:
             return
         self._check_name(name)
-        self._replace_layer(node_id, replace(layer, name=name))
+        self.replace_layer(node_id, replace(layer, name=name))
 
     def move(self, node_id: str, pos: Position) -> None:
         node = self.node(node_id)
@@ -370,16 +370,48 @@ class ModelGraph:
             self._outputs = node_ids
             self.events.outputs_changed.emit()
 
-    # ------------------------------------------------- unchecked, for loaders
+    # ------------------------------------------------ unchecked, loaders and undo
+    # A loaded file, and a state that undo returns to, may hold what the checked edits
+    # refuse (a bad param, a duplicate name, a cycle, two sources on one port), and undo
+    # must put a removed call site back under its old id. These methods put such a state
+    # in place as it was: they check only what would corrupt the graph itself (unknown
+    # ids, an id or connection that already exists), and announce each change like the
+    # checked edits. Nodes and each source's connections go last in their order.
 
-    def _add_layer(self, layer: Layer) -> int:
-        """Add a layer with no call site yet; no checks (loaders; validate reports)."""
+    def restore_layer(self, layer: Layer) -> int:
+        """Add `layer` with no call site yet (see restore_call_site); returns its id."""
         layer_id = self._next_layer
         self._next_layer += 1
         self._layers[layer_id] = layer
         self._sites[layer_id] = []
         self._count_name(layer.name, +1)
         return layer_id
+
+    def restore_call_site(self, node_id: str, layer_id: int, pos: Position) -> str:
+        """Add `node_id` as the last node, a call site of layer `layer_id`."""
+        if node_id in self._g:
+            raise GraphEditError(f"node id {node_id!r} is already in the graph")
+        if layer_id not in self._sites:
+            raise GraphEditError(f"no layer with id {layer_id!r}")
+        return self._add_call_site(node_id, layer_id, pos)
+
+    def restore_edge(self, src: str, dst: str, port: str) -> None:
+        """Connect src's output to dst's `port`, last among src's connections."""
+        self.node(src)
+        self.node(dst)
+        if self._g.has_edge(src, dst, port):
+            raise GraphEditError(f"{src!r} is already connected to {dst!r} port {port!r}")
+        self._add_edge(src, dst, port)
+
+    def replace_layer(self, node_id: str, layer: Layer) -> None:
+        """Make `layer` the layer of `node_id` and of every other call site of it."""
+        layer_id = self.node(node_id).layer_id
+        self._count_name(self._layers[layer_id].name, -1)
+        self._count_name(layer.name, +1)
+        self._layers[layer_id] = layer
+        self.events.layer_changed.emit(tuple(self._sites[layer_id]))
+
+    # ------------------------------------------ the primitives under the edits
 
     def _add_call_site(self, node_id: str, layer_id: int, pos: Position) -> str:
         self._g.add_node(node_id, node=Node(node_id, layer_id, (float(pos[0]), float(pos[1]))))
@@ -428,10 +460,3 @@ class ModelGraph:
             self._name_counts[name] = count
         else:
             del self._name_counts[name]
-
-    def _replace_layer(self, node_id: str, layer: Layer) -> None:
-        layer_id = self.node(node_id).layer_id
-        self._count_name(self._layers[layer_id].name, -1)
-        self._count_name(layer.name, +1)
-        self._layers[layer_id] = layer
-        self.events.layer_changed.emit(tuple(self._sites[layer_id]))

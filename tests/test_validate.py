@@ -266,9 +266,9 @@ def apply_edit(g, op, a, b):
         elif op == 8:
             g.set_output(node, b % 2 == 0)
         elif op == 9:
-            g._replace_layer(node, replace(layer, name=g.layer(other).name))
+            g.replace_layer(node, replace(layer, name=g.layer(other).name))
         elif op == 10 and layer.type == "Dense":
-            g._replace_layer(node, replace(layer, params=freeze({"units": b % 3})))
+            g.replace_layer(node, replace(layer, params=freeze({"units": b % 3})))
         elif op == 11 and layer.type == "Dense":
             g.set_param(node, "activation", ["relu", "tanh"][b % 2])
     except GraphEditError:
