@@ -61,8 +61,8 @@ class Node:
 class _Tables(NamedTuple):
     """Read-only access to a ModelGraph's storage; see ModelGraph._tables."""
 
-    #: node id -> {"node": Node} (networkx's node attribute dicts, in graph order)
-    nodes: dict[str, dict]
+    #: node id -> Node, in graph order
+    nodes: dict[str, Node]
     #: dst -> {src: {port: {}}} and src -> {dst: {port: {}}} (networkx's adjacency)
     pred: dict[str, dict]
     succ: dict[str, dict]
@@ -78,7 +78,10 @@ class ModelGraph:
     """A DAG of layer calls with named input ports, model outputs and shared layers."""
 
     def __init__(self, name: str = "model") -> None:
+        #: The connections (edge keys are port names); the nodes themselves are in _nodes.
         self._g = nx.MultiDiGraph()
+        #: node id -> Node, in graph order (the order networkx holds the ids in too).
+        self._nodes: dict[str, Node] = {}
         self._layers: dict[int, Layer] = {}
         self._sites: dict[int, list[str]] = {}
         #: layer name -> how many layers use it (more than one only in loaded files)
@@ -88,9 +91,6 @@ class ModelGraph:
         self._training: TrainingSetup | None = None
         self._next_layer = 0
         self.events = GraphEvents()
-        #: graph.validate's results from its last run, by the part of the graph they
-        #: came from, reused where that part is unchanged; only validate uses it.
-        self._validation_memo: Any = None
         #: Per node, a stamp that changes whenever its incoming connections change.
         self._wiring_stamp: dict[str, int] = {}
         #: Bumped whenever a node or connection is added or removed (see _tables).
@@ -128,11 +128,11 @@ class ModelGraph:
 
     def node_ids(self) -> list[str]:
         """Every node id, in insertion order (the graph's stable order)."""
-        return list(self._g)
+        return list(self._nodes)
 
     def node(self, node_id: str) -> Node:
         try:
-            return self._g.nodes[node_id]["node"]
+            return self._nodes[node_id]
         except KeyError:
             raise NodeNotFoundError(f"no node with id {node_id!r}") from None
 
@@ -163,11 +163,7 @@ class ModelGraph:
     def inputs(self) -> list[str]:
         """The Input nodes, in graph order: the model's inputs."""
         layers = self._layers
-        return [
-            n
-            for n, attrs in self._g.nodes.items()
-            if layers[attrs["node"].layer_id].type == "Input"
-        ]
+        return [n for n, node in self._nodes.items() if layers[node.layer_id].type == "Input"]
 
     @property
     def outputs(self) -> list[str]:
@@ -201,9 +197,14 @@ class ModelGraph:
         return set(self._name_counts)
 
     def _tables(self) -> _Tables:
-        """The graph's own dicts, for fast read-only walks by graph's own modules."""
+        """The graph's own dicts, for fast read-only walks by graph's own modules.
+
+        The adjacency is networkx's own (`_pred`, `_succ`): its public views wrap every
+        access (`G.pred[n].items()` costs 4 times the dict's, `len(G.pred[n])` 10 times),
+        which validation's walk over every node cannot afford.
+        """
         return _Tables(
-            self._g._node,
+            self._nodes,
             self._g._pred,
             self._g._succ,
             self._layers,
@@ -271,6 +272,7 @@ class ModelGraph:
             self._outputs.remove(node_id)
             self.events.outputs_changed.emit()
         self._g.remove_node(node_id)
+        del self._nodes[node_id]
         self._wiring_stamp.pop(node_id, None)
         self._stamps += 1
         sites = self._sites[node.layer_id]
@@ -345,7 +347,7 @@ class ModelGraph:
         node = self.node(node_id)
         pos = (float(pos[0]), float(pos[1]))
         if pos != node.pos:
-            self._g.nodes[node_id]["node"] = replace(node, pos=pos)
+            self._nodes[node_id] = replace(node, pos=pos)
             self.events.node_moved.emit(node_id)
 
     def set_output(self, node_id: str, is_output: bool = True) -> None:
@@ -414,7 +416,8 @@ class ModelGraph:
     # ------------------------------------------ the primitives under the edits
 
     def _add_call_site(self, node_id: str, layer_id: int, pos: Position) -> str:
-        self._g.add_node(node_id, node=Node(node_id, layer_id, (float(pos[0]), float(pos[1]))))
+        self._g.add_node(node_id)
+        self._nodes[node_id] = Node(node_id, layer_id, (float(pos[0]), float(pos[1])))
         self._sites[layer_id].append(node_id)
         self._stamps += 1
         self.events.node_added.emit(node_id)
