@@ -144,14 +144,14 @@ class _Reader:
                     self.string(raw["name"], f"{where}.name"),
                     freeze(params),
                 )
-                layer_id = g._add_layer(layer)
+                layer_id = g.restore_layer(layer)
             node_id = self.string(raw["id"], f"{where}.id")
             if node_id in g:
                 raise self.fail(f"{where}.id", f"duplicate node id {node_id!r}")
             pos = self.position(raw["pos"], f"{where}.pos") if "pos" in raw else (0.0, 0.0)
             if "shares" not in raw:
                 layer_of[node_id] = layer_id
-            g._add_call_site(node_id, layer_id, pos)
+            g.restore_call_site(node_id, layer_id, pos)
 
     def edges(self, g: ModelGraph, edges: list) -> None:
         seen = set()
@@ -167,7 +167,7 @@ class _Reader:
             if (src, dst, port) in seen:
                 raise self.fail(where, "duplicates an earlier edge")
             seen.add((src, dst, port))
-            g._add_edge(src, dst, port)
+            g.restore_edge(src, dst, port)
 
     def outputs(self, g: ModelGraph, outputs: list) -> None:
         for i, node_id in enumerate(outputs):

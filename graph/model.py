@@ -61,8 +61,8 @@ class Node:
 class _Tables(NamedTuple):
     """Read-only access to a ModelGraph's storage; see ModelGraph._tables."""
 
-    #: node id -> {"node": Node} (networkx's node attribute dicts, in graph order)
-    nodes: dict[str, dict]
+    #: node id -> Node, in graph order
+    nodes: dict[str, Node]
     #: dst -> {src: {port: {}}} and src -> {dst: {port: {}}} (networkx's adjacency)
     pred: dict[str, dict]
     succ: dict[str, dict]
@@ -78,7 +78,10 @@ class ModelGraph:
     """A DAG of layer calls with named input ports, model outputs and shared layers."""
 
     def __init__(self, name: str = "model") -> None:
+        #: The connections (edge keys are port names); the nodes themselves are in _nodes.
         self._g = nx.MultiDiGraph()
+        #: node id -> Node, in graph order (the order networkx holds the ids in too).
+        self._nodes: dict[str, Node] = {}
         self._layers: dict[int, Layer] = {}
         self._sites: dict[int, list[str]] = {}
         #: layer name -> how many layers use it (more than one only in loaded files)
@@ -88,9 +91,6 @@ class ModelGraph:
         self._training: TrainingSetup | None = None
         self._next_layer = 0
         self.events = GraphEvents()
-        #: graph.validate's results from its last run, by the part of the graph they
-        #: came from, reused where that part is unchanged; only validate uses it.
-        self._validation_memo: Any = None
         #: Per node, a stamp that changes whenever its incoming connections change.
         self._wiring_stamp: dict[str, int] = {}
         #: Bumped whenever a node or connection is added or removed (see _tables).
@@ -128,11 +128,11 @@ class ModelGraph:
 
     def node_ids(self) -> list[str]:
         """Every node id, in insertion order (the graph's stable order)."""
-        return list(self._g)
+        return list(self._nodes)
 
     def node(self, node_id: str) -> Node:
         try:
-            return self._g.nodes[node_id]["node"]
+            return self._nodes[node_id]
         except KeyError:
             raise NodeNotFoundError(f"no node with id {node_id!r}") from None
 
@@ -163,11 +163,7 @@ class ModelGraph:
     def inputs(self) -> list[str]:
         """The Input nodes, in graph order: the model's inputs."""
         layers = self._layers
-        return [
-            n
-            for n, attrs in self._g.nodes.items()
-            if is_input_type(layers[attrs["node"].layer_id].type)
-        ]
+        return [n for n, node in self._nodes.items() if is_input_type(layers[node.layer_id].type)]
 
     def is_input(self, node_id: str) -> bool:
         """Whether `node_id` is a model input (a call site of an Input layer)."""
@@ -205,9 +201,14 @@ class ModelGraph:
         return set(self._name_counts)
 
     def _tables(self) -> _Tables:
-        """The graph's own dicts, for fast read-only walks by graph's own modules."""
+        """The graph's own dicts, for fast read-only walks by graph's own modules.
+
+        The adjacency is networkx's own (`_pred`, `_succ`): its public views wrap every
+        access (`G.pred[n].items()` costs 4 times the dict's, `len(G.pred[n])` 10 times),
+        which validation's walk over every node cannot afford.
+        """
         return _Tables(
-            self._g._node,
+            self._nodes,
             self._g._pred,
             self._g._succ,
             self._layers,
@@ -252,7 +253,7 @@ class ModelGraph:
         self._check_params(spec, f"{layer_type} '{name}'", params)
         if node_id is not None and node_id in self._g:
             raise GraphEditError(f"node id {node_id!r} is already in the graph")
-        layer_id = self._add_layer(Layer(layer_type, name, freeze(params)))
+        layer_id = self.restore_layer(Layer(layer_type, name, freeze(params)))  # checked above
         return self._add_call_site(node_id or self._fresh_id(), layer_id, pos)
 
     def call_again(self, node_id: str, pos: Position | None = None) -> str:
@@ -275,6 +276,7 @@ class ModelGraph:
             self._outputs.remove(node_id)
             self.events.outputs_changed.emit()
         self._g.remove_node(node_id)
+        del self._nodes[node_id]
         self._wiring_stamp.pop(node_id, None)
         self._stamps += 1
         sites = self._sites[node.layer_id]
@@ -329,7 +331,7 @@ class ModelGraph:
             self._check_params(spec, self.label(node_id), params)
         frozen = freeze(dict(params))
         if frozen != layer.params:
-            self._replace_layer(node_id, replace(layer, params=frozen))
+            self.replace_layer(node_id, replace(layer, params=frozen))
 
     def set_param(self, node_id: str, name: str, value: Any) -> None:
         """Set one param of `node_id`'s layer; see set_params."""
@@ -343,13 +345,13 @@ class ModelGraph:
         if name == layer.name:
             return
         self._check_name(name)
-        self._replace_layer(node_id, replace(layer, name=name))
+        self.replace_layer(node_id, replace(layer, name=name))
 
     def move(self, node_id: str, pos: Position) -> None:
         node = self.node(node_id)
         pos = (float(pos[0]), float(pos[1]))
         if pos != node.pos:
-            self._g.nodes[node_id]["node"] = replace(node, pos=pos)
+            self._nodes[node_id] = replace(node, pos=pos)
             self.events.node_moved.emit(node_id)
 
     def set_output(self, node_id: str, is_output: bool = True) -> None:
@@ -374,10 +376,16 @@ class ModelGraph:
             self._outputs = node_ids
             self.events.outputs_changed.emit()
 
-    # ------------------------------------------------- unchecked, for loaders
+    # ------------------------------------------------ unchecked, loaders and undo
+    # A loaded file, and a state that undo returns to, may hold what the checked edits
+    # refuse (a bad param, a duplicate name, a cycle, two sources on one port), and undo
+    # must put a removed call site back under its old id. These methods put such a state
+    # in place as it was: they check only what would corrupt the graph itself (unknown
+    # ids, an id or connection that already exists), and announce each change like the
+    # checked edits. Nodes and each source's connections go last in their order.
 
-    def _add_layer(self, layer: Layer) -> int:
-        """Add a layer with no call site yet; no checks (loaders; validate reports)."""
+    def restore_layer(self, layer: Layer) -> int:
+        """Add `layer` with no call site yet (see restore_call_site); returns its id."""
         layer_id = self._next_layer
         self._next_layer += 1
         self._layers[layer_id] = layer
@@ -385,8 +393,35 @@ class ModelGraph:
         self._count_name(layer.name, +1)
         return layer_id
 
+    def restore_call_site(self, node_id: str, layer_id: int, pos: Position) -> str:
+        """Add `node_id` as the last node, a call site of layer `layer_id`."""
+        if node_id in self._g:
+            raise GraphEditError(f"node id {node_id!r} is already in the graph")
+        if layer_id not in self._sites:
+            raise GraphEditError(f"no layer with id {layer_id!r}")
+        return self._add_call_site(node_id, layer_id, pos)
+
+    def restore_edge(self, src: str, dst: str, port: str) -> None:
+        """Connect src's output to dst's `port`, last among src's connections."""
+        self.node(src)
+        self.node(dst)
+        if self._g.has_edge(src, dst, port):
+            raise GraphEditError(f"{src!r} is already connected to {dst!r} port {port!r}")
+        self._add_edge(src, dst, port)
+
+    def replace_layer(self, node_id: str, layer: Layer) -> None:
+        """Make `layer` the layer of `node_id` and of every other call site of it."""
+        layer_id = self.node(node_id).layer_id
+        self._count_name(self._layers[layer_id].name, -1)
+        self._count_name(layer.name, +1)
+        self._layers[layer_id] = layer
+        self.events.layer_changed.emit(tuple(self._sites[layer_id]))
+
+    # ------------------------------------------ the primitives under the edits
+
     def _add_call_site(self, node_id: str, layer_id: int, pos: Position) -> str:
-        self._g.add_node(node_id, node=Node(node_id, layer_id, (float(pos[0]), float(pos[1]))))
+        self._g.add_node(node_id)
+        self._nodes[node_id] = Node(node_id, layer_id, (float(pos[0]), float(pos[1])))
         self._sites[layer_id].append(node_id)
         self._stamps += 1
         self.events.node_added.emit(node_id)
@@ -432,10 +467,3 @@ class ModelGraph:
             self._name_counts[name] = count
         else:
             del self._name_counts[name]
-
-    def _replace_layer(self, node_id: str, layer: Layer) -> None:
-        layer_id = self.node(node_id).layer_id
-        self._count_name(self._layers[layer_id].name, -1)
-        self._count_name(layer.name, +1)
-        self._layers[layer_id] = layer
-        self.events.layer_changed.emit(tuple(self._sites[layer_id]))

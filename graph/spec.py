@@ -14,7 +14,7 @@ Specs are registered by type name and looked up with `get_spec`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, ClassVar, NamedTuple
@@ -77,6 +77,30 @@ class Ports:
         if number.isdigit() and number.isascii() and str(int(number)) == number:
             return int(number)
         return None
+
+    def in_order(self, fed: Mapping[str, Iterable[str]]) -> list[str] | None:
+        """The sources in port order, from `fed` (source -> the ports it feeds), when
+        the ports are wired as Keras takes them: known ports, one source each, at least
+        `required` of them, and no fixed port left out before the last one fed. Else None
+        (validation then finds out what is wrong)."""
+        by_index: dict[int, str] = {}
+        positions = _VARIADIC_INDEX if self.variadic else self._positions
+        for src, ports in fed.items():
+            for port in ports:
+                index = positions.get(port)
+                if index is None:
+                    index = self.index(port)  # a variadic port past the common ones
+                if index is None or index in by_index:
+                    return None
+                by_index[index] = src
+        count = len(by_index)
+        if count < self.required:
+            return None
+        if self.variadic:
+            return [by_index[i] for i in sorted(by_index)]
+        if count and max(by_index) != count - 1:
+            return None
+        return [by_index[i] for i in range(count)]
 
     def name(self, index: int) -> str:
         """The port name at `index`."""

@@ -10,12 +10,16 @@ reachability. The report is what the studio shows on every edit and what
 from __future__ import annotations
 
 import heapq
+import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import networkx as nx
 
 from graph.errors import ShapeError
 from graph.infer import Inferred, check_params, infer, size_problem
-from graph.model import ModelGraph
+from graph.model import Layer, ModelGraph
 from graph.naming import name_problem
 from graph.report import ERROR, WARNING, Problem, Report
 from graph.shapes import fmt
@@ -25,36 +29,85 @@ from graph.spec import LayerSpec, get_spec, inputs_text
 _NAME_CODES = frozenset({"bad-name", "duplicate-name"})
 
 
+class _Key(NamedTuple):
+    """What the structure of the last run is known by: while both are the same, so are
+    the nodes, their layer ids, connections, order, reachability and "no-..." problems."""
+
+    stamp: int
+    outputs: tuple[str, ...]
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class _ParamCheck:
+    """check_params' answer for one spec and one set of params, shared by every layer
+    with those exact params. Compared and hashed by identity: it keys _rules."""
+
+    problems: tuple[tuple[str, str], ...]
+    #: The full param dict when there is no problem (read-only: layers share it).
+    resolved: dict[str, Any] | None
+
+
+class _LayerCheck(NamedTuple):
+    """A layer's checks, valid while the layer and its spec are the same objects."""
+
+    layer: Layer
+    spec: LayerSpec | None
+    name_problem: str | None
+    params: _ParamCheck | None
+
+
+class _Wired(NamedTuple):
+    """A node's input sources in port order, valid while its wiring stamp and spec are."""
+
+    stamp: int | None
+    spec: LayerSpec
+    sources: list[str]
+
+
+class _Rule(NamedTuple):
+    """The shape, dtype and weight rules applied to one param check and inputs."""
+
+    #: The result; None when a rule raised or the result is too large to exist.
+    result: Inferred | None
+    #: The shape error or the size problem when result is None, else dtype warnings.
+    messages: tuple[str, ...]
+    #: Which code `messages` are reported with: "shape", "size" or "dtype".
+    code: str
+
+
 class _Validation:
-    """validate()'s work on one graph, kept on the graph between runs.
+    """validate()'s work on one graph, kept by validate() between runs.
 
     Problems are kept by the part of the graph they come from (per layer, per node,
     ...), with the results they came from, so a run after an edit redoes only what
     the edit can change (see run()) and the report is assembled from the parts in
-    the order a cold run finds them. Written for speed (validation runs on every
-    edit, on graphs of thousands of nodes): plain dict walks, one pass over layers,
-    one over nodes in order.
+    the order a cold run finds them. Checks and rules are pure functions of a spec, its
+    params and input results, so their answers are also shared by every layer with the
+    same params and every node with the same layer check and inputs (a model repeats
+    its blocks). Written for speed (validation runs on every edit, on graphs of
+    thousands of nodes): plain dict walks, one pass over layers, one over nodes in order.
     """
 
-    def __init__(self, g: ModelGraph) -> None:
-        self.g = g
-        #: The graph's tables, fetched anew by every run().
+    def __init__(self) -> None:
+        #: The graph and its tables, set by run() for that run only: a graph's
+        #: validation must not keep the graph alive (see _VALIDATIONS).
+        self.g: ModelGraph | None = None
         self.t = None
-        #: (structure stamp, outputs) of the last run: while they hold, so do the
-        #: nodes, their layer ids, connections, order, reachability and "no-..." problems.
-        self.key: tuple | None = None
+        #: The structure of the last run.
+        self.key: _Key | None = None
         #: Per layer type met: its spec (a resolver added later may change it).
         self.specs: dict[str, LayerSpec | None] = {}
-        # Per layer (identical Layer object and spec), per node (same layer, spec, equal
-        # input results) and per node wiring (wiring stamp): results reused when their
-        # inputs are identical. A full run rebuilds them, so they hold only what is
-        # still in the graph; an update changes its entries in place.
-        self.layer_memo: dict[int, tuple] = {}
-        self.node_memo: dict[str, tuple] = {}
-        self.wiring_memo: dict[str, tuple] = {}
-        self.old_layers = self.old_nodes = self.old_wiring = {}
-        #: Per layer id: its spec and resolved params, when both are usable.
-        self.usable: dict[int, tuple[LayerSpec, dict]] = {}
+        # Per layer (identical Layer object and spec), per node wiring (wiring stamp),
+        # per spec and exact params, per param check and input results: answers reused
+        # when their inputs are the same. A full run rebuilds them, so they hold only
+        # what is still in the graph; an update adds to them.
+        self.layer_memo: dict[int, _LayerCheck] = {}
+        self.wiring_memo: dict[str, _Wired] = {}
+        self.param_checks: dict[tuple, _ParamCheck] = {}
+        self.rules: dict[tuple, _Rule] = {}
+        self.old_layers = self.old_wiring = self.old_param_checks = self.old_rules = {}
+        #: Per layer id: its spec and param check, when both are usable.
+        self.usable: dict[int, tuple[LayerSpec, _ParamCheck]] = {}
         #: The layers in the order of their first call sites in the graph: the order in
         #: which a graph file lists them, so a reloaded graph reports alike.
         self.layer_ids: list[int] = []
@@ -92,17 +145,20 @@ class _Validation:
         self.sink = []
         return problems
 
-    def run(self) -> Report:
-        """Validate: an update when only layers' params changed since the last run, else
-        a full run (reusing per-layer and per-node results where their inputs match)."""
-        self.t = self.g._tables()
-        key = (self.t.last_stamp, tuple(self.g.outputs))
-        changed = self.changed_layers() if key == self.key else None
-        if changed is None:
-            self.full_run(key)
-        else:
-            self.update(changed)
-        return self.report()
+    def run(self, g: ModelGraph) -> Report:
+        """Validate `g`: an update when only layers' params changed since the last run,
+        else a full run (reusing per-layer and per-node results where inputs match)."""
+        self.g, self.t = g, g._tables()
+        try:
+            key = _Key(self.t.last_stamp, tuple(g.outputs))
+            changed = self.changed_layers() if key == self.key else None
+            if changed is None:
+                self.full_run(key)
+            else:
+                self.update(changed)
+            return self.report()
+        finally:
+            self.g = self.t = None
 
     def report(self) -> Report:
         """A report of its own (callers keep and compare reports) from the parts."""
@@ -126,22 +182,23 @@ class _Validation:
 
     # ------------------------------------------------------------ full run
 
-    def full_run(self, key: tuple) -> None:
+    def full_run(self, key: _Key) -> None:
         """Every check over every layer and node; the order and the unreachable nodes
         are kept from the last run while the structure (and outputs) are the same."""
-        structure_kept = self.key is not None and key[0] == self.key[0]
+        structure_kept = self.key is not None and key.stamp == self.key.stamp
         outputs_kept = key == self.key
         self.key = key
         self.old_layers, self.layer_memo = self.layer_memo, {}
-        self.old_nodes, self.node_memo = self.node_memo, {}
         self.old_wiring, self.wiring_memo = self.wiring_memo, {}
+        self.old_param_checks, self.param_checks = self.param_checks, {}
+        self.old_rules, self.rules = self.rules, {}
         self.specs, self.usable = {}, {}
         self.layer_problems, self.node_problems, self.shared_problems = {}, {}, {}
         self.known, self.sources, self.weights = {}, {}, {}
         self.trainable = self.non_trainable = 0
         if not structure_kept:
-            nodes = self.t.nodes
-            self.layer_ids = list(dict.fromkeys(nodes[n]["node"].layer_id for n in nodes))
+            nodes = self.t.nodes.values()
+            self.layer_ids = list(dict.fromkeys(node.layer_id for node in nodes))
         has_input = self.check_layers()
         if not has_input:
             self.error("no-inputs", "the model has no Input node")
@@ -149,44 +206,62 @@ class _Validation:
             self.error("no-outputs", "no node is marked as a model output")
         self.head = self.take() or []
         self.topological_order(structure_kept)
+        known, sources, node_problems = self.known, self.sources, self.node_problems
         for node_id in self.order:
-            sources, result = self.infer_node(node_id)
-            if sources is not None:
-                self.sources[node_id] = sources
+            node_sources, result = self.infer_node(node_id)
+            if node_sources is not None:
+                sources[node_id] = node_sources
             if result is not None:
-                self.known[node_id] = result
-            _store(self.node_problems, node_id, self.take())
+                known[node_id] = result
+            if self.sink:
+                node_problems[node_id] = self.take()
         for layer_id in self.layer_ids:
             self.check_shared_layer(layer_id, self.t.sites[layer_id])
         self.check_reachability(outputs_kept)
-        self.old_layers = self.old_nodes = self.old_wiring = {}
+        self.old_layers = self.old_wiring = self.old_param_checks = self.old_rules = {}
 
     def check_layers(self) -> bool:
         """Per layer, once: type known, name valid and unique, params acceptable.
         Returns whether there is an Input node (a call site of an Input layer)."""
         has_input = False
         first_by_name: dict[str, str] = {}
+        layers, sites, problems = self.t.layers, self.t.sites, self.layer_problems
         for layer_id in self.layer_ids:
-            layer, sites = self.t.layers[layer_id], self.t.sites[layer_id]
-            memo = self.layer_entry(layer_id, layer)
-            has_input = has_input or (memo[1] is not None and memo[1].is_input)
-            self.check_name(layer, sites[0], memo[2], first_by_name)
-            self.check_type_and_params(layer_id, sites[0], memo)
-            _store(self.layer_problems, layer_id, self.take())
+            layer, node_id = layers[layer_id], sites[layer_id][0]
+            check = self.layer_entry(layer_id, layer)
+            has_input = has_input or (check.spec is not None and check.spec.is_input)
+            self.check_name(layer, node_id, check.name_problem, first_by_name)
+            self.check_type_and_params(layer_id, node_id, check)
+            if self.sink:
+                problems[layer_id] = self.take()
         return has_input
 
-    def layer_entry(self, layer_id: int, layer) -> tuple:
-        """(layer, spec, name problem, param problems, resolved params), from the memo
-        while the layer and its spec are the same objects."""
-        spec = self.specs[layer.type] = get_spec(layer.type)
+    def layer_entry(self, layer_id: int, layer: Layer) -> _LayerCheck:
+        """The layer's checks, from the memo while the layer and its spec are the same
+        objects."""
+        specs = self.specs
+        spec = specs[layer.type] if layer.type in specs else get_spec(layer.type)
+        specs[layer.type] = spec
         memo = self.old_layers.get(layer_id)
-        if memo is None or memo[0] is not layer or memo[1] is not spec:
-            problems, resolved = check_params(spec, layer.params) if spec else ([], None)
-            memo = (layer, spec, name_problem(layer.name), problems, resolved)
+        if memo is None or memo.layer is not layer or memo.spec is not spec:
+            params = None if spec is None else self.param_check(spec, layer.params)
+            memo = _LayerCheck(layer, spec, name_problem(layer.name), params)
         self.layer_memo[layer_id] = memo
         return memo
 
-    def check_name(self, layer, node_id: str, problem, first_by_name: dict) -> None:
+    def param_check(self, spec: LayerSpec, params: Mapping[str, Any]) -> _ParamCheck:
+        """check_params' answer, shared by the layers of `spec` with these exact params."""
+        exact = _params_key(params)
+        if exact is None:
+            return _ParamCheck(*_checked(spec, params))
+        key = (spec, exact)
+        check = self.param_checks.get(key)
+        if check is None:
+            check = self.old_param_checks.get(key) or _ParamCheck(*_checked(spec, params))
+            self.param_checks[key] = check
+        return check
+
+    def check_name(self, layer: Layer, node_id: str, problem, first_by_name: dict) -> None:
         g = self.g
         if problem is not None:
             self.error("bad-name", f"{g.label(node_id)}: name {problem}", node_id)
@@ -201,18 +276,20 @@ class _Validation:
         else:
             first_by_name[layer.name] = node_id
 
-    def check_type_and_params(self, layer_id: int, node_id: str, memo: tuple) -> None:
+    def check_type_and_params(self, layer_id: int, node_id: str, check: _LayerCheck) -> None:
         """Report an unknown type or bad params; record the layer as usable otherwise."""
-        layer, spec, _, problems, resolved = memo
-        if spec is None:
-            message = f"{self.g.label(node_id)}: unknown layer type '{layer.type}'"
+        params = check.params
+        if params is None:
+            message = f"{self.g.label(node_id)}: unknown layer type '{check.layer.type}'"
             self.error("unknown-type", message, node_id)
-        for param, reason in problems:
-            self.error("bad-param", f"{self.g.label(node_id)}: {param} {reason}", node_id, param)
-        if resolved is not None:
-            self.usable[layer_id] = (spec, resolved)
+        elif params.resolved is not None:
+            self.usable[layer_id] = (check.spec, params)
+            return
         else:
-            self.usable.pop(layer_id, None)
+            for param, reason in params.problems:
+                message = f"{self.g.label(node_id)}: {param} {reason}"
+                self.error("bad-param", message, node_id, param)
+        self.usable.pop(layer_id, None)
 
     def topological_order(self, structure_kept: bool) -> None:
         """A stable topological order (Kahn's, ties by graph order); reports cycles.
@@ -233,6 +310,10 @@ class _Validation:
         pred, succ = self.t.pred, self.t.succ
         nodes = list(self.t.nodes)
         position = {n: i for i, n in enumerate(nodes)}
+        # Where every connection runs forward in graph order (as in most files), Kahn's
+        # would pop the nodes in graph order: each is ready once those before it are.
+        if all(position[src] < i for i, n in enumerate(nodes) for src in pred[n]):
+            return nodes, set()
         # Degrees count distinct neighbours: several ports fed by one source are one
         # dependency.
         indegree = {n: len(pred[n]) for n in nodes}
@@ -278,10 +359,9 @@ class _Validation:
         """The node's input sources in port order, or None after reporting bad wiring."""
         ports = spec.ports
         wiring = self.t.pred[node_id]
-        if ports.names == ("input",) and len(wiring) == 1:  # the common case, fast
-            ((src, keys),) = wiring.items()
-            if len(keys) == 1 and "input" in keys:
-                return [src]
+        sources = ports.in_order(wiring)
+        if sources is not None:  # well wired: the common case, fast
+            return sources
         by_index: dict[int, list[str]] = {}
         bad = False
         for src, keys in wiring.items():
@@ -332,23 +412,23 @@ class _Validation:
     def infer_node(self, node_id: str) -> tuple[list[str] | None, Inferred | None]:
         """(sources, result): the node's inputs in port order, None when its layer is
         unusable or it is badly wired; its result, None when it cannot be inferred."""
-        layer_id = self.t.nodes[node_id]["node"].layer_id
-        layer_spec = self.usable.get(layer_id)
-        if layer_spec is None:  # unknown type (ports unknown too) or bad params
+        layer_id = self.t.nodes[node_id].layer_id
+        usable = self.usable.get(layer_id)
+        if usable is None:  # unknown type (ports unknown too) or bad params
             spec = get_spec(self.t.layers[layer_id].type)
             if spec is not None:
                 self.port_sources(node_id, spec)
             return None, None
-        spec, p = layer_spec
+        spec, check = usable
         stamp = self.t.wiring_stamp.get(node_id)
-        memo = self.old_wiring.get(node_id)
-        if memo is not None and memo[0] == stamp and memo[1] is spec:
-            sources = memo[2]
-        else:
+        wired = self.old_wiring.get(node_id)
+        if wired is None or wired.stamp != stamp or wired.spec is not spec:
             sources = self.port_sources(node_id, spec)
             if sources is None:
                 return None, None
-        self.wiring_memo[node_id] = (stamp, spec, sources)
+            wired = _Wired(stamp, spec, sources)
+        self.wiring_memo[node_id] = wired
+        sources = wired.sources
         known = self.known
         inputs = []
         for src in sources:
@@ -356,32 +436,30 @@ class _Validation:
             if result is None:
                 return sources, None  # an upstream problem is reported where it is
             inputs.append(result)
-        layer = self.t.layers[layer_id]
-        memo = self.old_nodes.get(node_id)
-        if memo is None or memo[0] is not layer or memo[1] is not spec or memo[2] != inputs:
-            memo = (layer, spec, inputs, *_infer_node(spec, p, inputs))
-        self.node_memo[node_id] = memo
-        _, _, _, result, messages = memo
-        if result is None:
-            self.error("shape", f"{self.g.label(node_id)}: {messages[0]}", node_id)
-            return sources, None
-        too_large = size_problem(result)
-        if too_large is not None:
-            self.error("size", f"{self.g.label(node_id)}: {too_large}", node_id)
-            return sources, None
-        for warning in messages:
-            self.warn("dtype", f"{self.g.label(node_id)}: {warning}", node_id)
-        return sources, result
+        key = (check, tuple(inputs))
+        rule = self.rules.get(key)
+        if rule is None:
+            rule = self.old_rules.get(key) or _apply_rules(spec, check.resolved, inputs)
+            self.rules[key] = rule
+        if rule.messages:
+            label = self.g.label(node_id)
+            if rule.result is None:
+                self.error(rule.code, f"{label}: {rule.messages[0]}", node_id)
+            else:
+                for warning in rule.messages:
+                    self.warn(rule.code, f"{label}: {warning}", node_id)
+        return sources, rule.result
 
     def check_shared_layer(self, layer_id: int, sites: list[str]) -> bool:
         """Call sites of one layer must fit one set of weights; count weights once.
         Returns whether that adds the layer to `shared_problems` (see _store)."""
         known = self.known
-        old = self.weights.pop(layer_id, (0, 0))
-        self.trainable -= old[0]
-        self.non_trainable -= old[1]
-        if sites and sites[0] in known:
-            first = known[sites[0]]
+        old = self.weights.pop(layer_id, None)
+        if old is not None:
+            self.trainable -= old[0]
+            self.non_trainable -= old[1]
+        first = known.get(sites[0]) if sites else None
+        if first is not None:
             self.weights[layer_id] = (first.trainable, first.non_trainable)
             self.trainable += first.trainable
             self.non_trainable += first.non_trainable
@@ -390,7 +468,8 @@ class _Validation:
         return _store(self.shared_problems, layer_id, self.take())
 
     def compare_call_sites(self, layer_id: int, sites: list[str]) -> None:
-        spec, p = self.usable[layer_id]
+        spec, check = self.usable[layer_id]
+        p = check.resolved
         known = self.known
         base_shapes = [known[s].shape for s in self.sources[sites[0]]]
         base = spec.weight_signature(base_shapes, p)
@@ -430,6 +509,8 @@ class _Validation:
                 if src not in reached:
                     reached.add(src)
                     stack.append(src)
+        if len(reached) == len(self.t.nodes):
+            return []
         return [n for n in self.t.nodes if n not in reached]
 
     # -------------------------------------------------------------- update
@@ -444,8 +525,8 @@ class _Validation:
         changed = []
         for layer_id, memo in self.layer_memo.items():
             layer = layers[layer_id]
-            if layer is not memo[0]:
-                old = memo[0]
+            if layer is not memo.layer:
+                old = memo.layer
                 if layer.name != old.name or layer.type != old.type:
                     return None
                 changed.append(layer_id)
@@ -459,16 +540,15 @@ class _Validation:
         Each part is stored in place; a part that is new to its dict goes last there,
         so the dicts a cold run fills in order are put back in that order.
         """
-        self.old_layers, self.old_nodes = self.layer_memo, self.node_memo
-        self.old_wiring = self.wiring_memo
+        self.old_layers, self.old_wiring = self.layer_memo, self.wiring_memo
         sites = self.t.sites
         layers_mended = False
         for layer_id in changed:
             node_id = sites[layer_id][0]
-            memo = self.layer_entry(layer_id, self.t.layers[layer_id])
+            check = self.layer_entry(layer_id, self.t.layers[layer_id])
             old = self.layer_problems.get(layer_id, ())
             self.sink = [p for p in old if p.code in _NAME_CODES]
-            self.check_type_and_params(layer_id, node_id, memo)
+            self.check_type_and_params(layer_id, node_id, check)
             layers_mended |= _store(self.layer_problems, layer_id, self.take())
         if layers_mended:
             self.layer_problems = _in_order(self.layer_problems, self.layer_ids)
@@ -478,7 +558,7 @@ class _Validation:
             shared_mended |= self.check_shared_layer(layer_id, sites[layer_id])
         if shared_mended:
             self.shared_problems = _in_order(self.shared_problems, self.layer_ids)
-        self.old_layers = self.old_nodes = self.old_wiring = {}
+        self.old_layers = self.old_wiring = {}
 
     def reinfer(self, seeds: list[str]) -> set[int]:
         """Infer `seeds` again, and in order each node downstream of one whose result
@@ -491,7 +571,7 @@ class _Validation:
         mended = False
         while heap:
             node_id = self.order[heapq.heappop(heap)]
-            touched.add(nodes[node_id]["node"].layer_id)
+            touched.add(nodes[node_id].layer_id)
             old = self.known.get(node_id)
             sources, result = self.infer_node(node_id)
             mended |= _store(self.sources, node_id, sources)
@@ -509,6 +589,62 @@ class _Validation:
             self.known = _in_order(self.known, self.order)
             self.node_problems = _in_order(self.node_problems, self.order)
         return touched
+
+
+#: Param value types whose equal values are alike to every check and message.
+_PLAIN_TYPES = frozenset({int, str, bool, type(None)})
+
+
+def _params_key(params: Mapping[str, Any]) -> tuple | None:
+    """A hashable key, equal only for params that every check treats alike, or None
+    when a value is unhashable.
+
+    Python's equality is too loose for that: 1 == 1.0 == True though a param's kind
+    tells them apart, and 0.0 == -0.0 though messages print them apart. So beyond
+    values of _PLAIN_TYPES (keyed with their types), values are keyed by type, floats
+    by their bits, containers item by item. Keys keep the params' order, as messages do.
+    """
+    types = tuple(map(type, params.values()))
+    if _PLAIN_TYPES.issuperset(types):
+        return ("plain", tuple(params.items()), types)
+    key = ("exact", _exact(params))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def _exact(value: Any) -> tuple:
+    """`value` as _params_key keys it."""
+    kind = type(value)
+    if kind is tuple:
+        return (kind, tuple(map(_exact, value)))
+    if kind is float:
+        return (kind, value.hex())
+    if isinstance(value, Mapping):
+        return (Mapping, tuple((k, _exact(v)) for k, v in value.items()))
+    return (kind, value)
+
+
+def _checked(spec: LayerSpec, params: Mapping[str, Any]) -> tuple[tuple, dict | None]:
+    """check_params' (problems, resolved params), the problems as a tuple."""
+    problems, resolved = check_params(spec, params)
+    return tuple(problems), resolved
+
+
+def _apply_rules(spec: LayerSpec, p: dict, inputs: list[Inferred]) -> _Rule:
+    """The spec's rules on resolved params `p` and the input results."""
+    shapes = [r.shape for r in inputs]
+    dtypes = [r.dtype for r in inputs]
+    try:
+        result = infer(spec, p, shapes, dtypes)
+    except ShapeError as e:
+        return _Rule(None, (str(e),), "shape")
+    too_large = size_problem(result)
+    if too_large is not None:
+        return _Rule(None, (too_large,), "size")
+    return _Rule(result, tuple(spec.dtype_warnings(dtypes, p)), "dtype")
 
 
 def _model_name_problems(name: str) -> list[Problem]:
@@ -535,29 +671,20 @@ def _in_order(parts: dict, keys) -> dict:
     return {key: parts[key] for key in keys if key in parts}
 
 
-def _infer_node(
-    spec: LayerSpec, p: dict, inputs: list[Inferred]
-) -> tuple[Inferred | None, list[str]]:
-    """(result, dtype warnings), or (None, [shape error message])."""
-    shapes = [r.shape for r in inputs]
-    dtypes = [r.dtype for r in inputs]
-    try:
-        result = infer(spec, p, shapes, dtypes)
-    except ShapeError as e:
-        return None, [str(e)]
-    return result, list(spec.dtype_warnings(dtypes, p))
+#: Each graph's validation from its last run, for as long as the graph lives: validate
+#: owns it, the graph knows nothing of it.
+_VALIDATIONS: weakref.WeakKeyDictionary[ModelGraph, _Validation] = weakref.WeakKeyDictionary()
 
 
 def validate(g: ModelGraph) -> Report:
     """Check `g` completely and infer every shape it can; never raises on bad graphs.
 
-    The graph keeps this run's work for the next one; until this run ends it keeps
-    none, so a run cut short by an exception leaves nothing half-done to reuse.
+    The graph's validation keeps this run's work for the next one; until this run ends
+    it keeps none, so a run cut short by an exception leaves nothing half-done to reuse.
     """
-    validation = g._validation_memo
-    g._validation_memo = None
+    validation = _VALIDATIONS.pop(g, None)
     if validation is None:
-        validation = _Validation(g)
-    report = validation.run()
-    g._validation_memo = validation
+        validation = _Validation()
+    report = validation.run(g)
+    _VALIDATIONS[g] = validation
     return report

@@ -5,12 +5,14 @@ import pytest
 from graph import (
     CycleError,
     GraphEditError,
+    Layer,
     LayerNameError,
     ModelGraph,
     ParamError,
     PortError,
     validate,
 )
+from graph.params import freeze
 from tests.graphs import chain, shared_dense
 
 
@@ -132,6 +134,48 @@ def test_events_announce_changes_once_and_only_real_ones():
         ("edge_removed", a, b, "input"),
         ("node_removed", a),
     ]
+
+
+def test_restores_put_back_what_checked_edits_refuse_and_announce_it():
+    """Undo and loaders restore states with a bad param, a duplicate name, a cycle."""
+    g = ModelGraph()
+    seen = []
+    for event in g.events.all():
+        event.connect(lambda *args, name=event.name: seen.append((name, *args)))
+    a = g.add_node("Dense", name="same")
+    layer = g.restore_layer(Layer("Dense", "same", freeze({"units": -1})))
+    b = g.restore_call_site("b", layer, (5, 6))
+    g.restore_edge(a, b, "input")
+    g.restore_edge(b, a, "input")  # a cycle, as a loaded file may hold
+    g.replace_layer(a, Layer("Dense", "other", freeze({"units": 0})))
+    assert g.node_ids() == [a, "b"] and g.node("b").pos == (5.0, 6.0)
+    assert g.edges() == [(a, "b", "input"), ("b", a, "input")]
+    assert g.layer(a).params == {"units": 0} and g.names() == {"same", "other"}
+    assert seen == [
+        ("node_added", a),
+        ("node_added", "b"),
+        ("edge_added", a, "b", "input"),
+        ("edge_added", "b", a, "input"),
+        ("layer_changed", (a,)),
+    ]
+    assert {p.code for p in validate(g).problems} >= {"bad-param", "cycle"}
+
+
+def test_restores_refuse_what_would_corrupt_the_graph():
+    g = ModelGraph()
+    a = g.add_node("Dense")
+    layer = g.node(a).layer_id
+    with pytest.raises(GraphEditError, match="node id 'n1' is already in the graph"):
+        g.restore_call_site(a, layer, (0, 0))
+    with pytest.raises(GraphEditError, match="no layer with id 99"):
+        g.restore_call_site("new", 99, (0, 0))
+    with pytest.raises(GraphEditError, match="no node with id 'ghost'"):
+        g.restore_edge("ghost", a, "input")
+    b = g.call_again(a)
+    g.restore_edge(a, b, "input")
+    with pytest.raises(GraphEditError, match="already connected"):
+        g.restore_edge(a, b, "input")
+    assert g.edges() == [(a, b, "input")] and g.node_ids() == [a, b]
 
 
 def test_names_with_dots_are_refused_as_torch_refuses_them_in_weight_names():

@@ -1,14 +1,16 @@
 """validate(): every problem, with its node and a message a person understands."""
 
+import gc
 import json
 import os
+import weakref
 from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graph import GraphEditError, ModelGraph, dumps, loads, validate
+from graph import GraphEditError, Layer, ModelGraph, dumps, loads, validate
 from graph.params import freeze
 from graph.spec import get_spec
 from tests.graphs import chain, residual, shared_dense
@@ -266,9 +268,9 @@ def apply_edit(g, op, a, b):
         elif op == 8:
             g.set_output(node, b % 2 == 0)
         elif op == 9:
-            g._replace_layer(node, replace(layer, name=g.layer(other).name))
+            g.replace_layer(node, replace(layer, name=g.layer(other).name))
         elif op == 10 and layer.type == "Dense":
-            g._replace_layer(node, replace(layer, params=freeze({"units": b % 3})))
+            g.replace_layer(node, replace(layer, params=freeze({"units": b % 3})))
         elif op == 11 and layer.type == "Dense":
             g.set_param(node, "activation", ["relu", "tanh"][b % 2])
     except GraphEditError:
@@ -353,3 +355,31 @@ def test_a_merge_without_inputs_says_it_needs_one_input_in_the_singular():
     [message] = messages(validate(g), "missing-input")
     assert message.endswith("needs at least 1 input. Received: 0")
     assert get_spec("Concatenate").ports.describe() == "at least 1 input"
+
+
+def test_params_equal_in_python_but_not_to_their_kind_are_each_checked():
+    """Validation shares param checks between layers with the same params: 1, True and
+    1.0 are equal in Python, yet only 1 is an integer units."""
+    g = ModelGraph()
+    first = g.add_node("Dense", params={"units": 1})
+    flag = g.restore_layer(Layer("Dense", "flag", freeze({"units": True})))
+    real = g.restore_layer(Layer("Dense", "real", freeze({"units": 1.0})))
+    bad = [g.restore_call_site("flag", flag, (0, 0)), g.restore_call_site("real", real, (0, 0))]
+    problems = [p for p in validate(g).problems if p.code == "bad-param"]
+    assert [p.node for p in problems] == bad
+    assert first not in {p.node for p in problems}
+    assert "Received: units=True" in problems[0].message
+    assert "Received: units=1.0" in problems[1].message
+
+
+def test_validation_keeps_its_work_in_validate_not_on_the_graph():
+    g = residual(3)
+    validate(g)
+    before = dict(vars(g))
+    assert validate(g) == validate(g)
+    assert vars(g).keys() == before.keys()
+    assert not [name for name in vars(g) if "valid" in name]
+    alive = weakref.ref(g)
+    del g
+    gc.collect()
+    assert alive() is None

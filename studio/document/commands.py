@@ -326,28 +326,23 @@ def _rewire_out(g: ModelGraph, src: str, wanted: list[tuple[str, str]]) -> None:
     for dst, port in now[same:]:
         g.disconnect(src, dst, port)
     for dst, port in wanted[same:]:
-        _restore_edge(g, src, dst, port)
+        g.restore_edge(src, dst, port)
 
 
 # Undo puts back a state the graph was in, which may hold what its checked edit methods
 # refuse (a loaded file's bad param, cycle or duplicate name), and must re-create a call
-# site of an existing layer under its old id. ModelGraph has no public method for that,
-# so these three use its unchecked loader helpers (they still emit the graph's events).
-# Asked of graph/: public restore methods (see the slice report).
+# site of an existing layer under its old id: ModelGraph's restore methods do that (they
+# still emit the graph's events).
 
 
 def _restore_layer(g: ModelGraph, node_id: str, layer: Layer) -> None:
     if g.layer(node_id) != layer:
-        g._replace_layer(node_id, layer)
+        g.replace_layer(node_id, layer)
 
 
 def _restore_call_site(
     g: ModelGraph, node_id: str, layer: Layer, anchor: str | None, pos: Position
 ) -> None:
     """Re-add `node_id` as a call site of `anchor`'s layer, or of a new `layer`."""
-    layer_id = g._add_layer(layer) if anchor is None else g.node(anchor).layer_id
-    g._add_call_site(node_id, layer_id, pos)
-
-
-def _restore_edge(g: ModelGraph, src: str, dst: str, port: str) -> None:
-    g._add_edge(src, dst, port)
+    layer_id = g.restore_layer(layer) if anchor is None else g.node(anchor).layer_id
+    g.restore_call_site(node_id, layer_id, pos)
