@@ -5,7 +5,9 @@ Runs the export exactly as tests/test_deep_graphs.py does (`kgs compile --to onn
 steps inside torch's exporter and the parity check, and prints seconds per phase:
 keras build, torch.export tracing, decompositions, ONNX translation, the onnxscript
 optimizer (each call), save, and the onnxruntime parity check (session, Keras
-predict, onnxruntime run). The wrappers only time; they change no argument or result.
+predict, onnxruntime run), as wall seconds and as this process's CPU seconds (the
+figure to compare on a machine shared with other work). The wrappers only time;
+they change no argument or result.
 
 Run: nice .venv/bin/python bench/onnx_export_bench.py [BLOCKS]   (default 1000 blocks:
 2,001 layers, minutes on 2 cores)
@@ -26,8 +28,8 @@ sys.path.insert(0, str(ROOT))
 from graph import save  # noqa: E402
 from tests.graphs import bounded_residual  # noqa: E402
 
-#: phase -> [seconds of each call]
-TIMES: dict[str, list[float]] = defaultdict(list)
+#: phase -> [(wall seconds, CPU seconds of this process) of each call]
+TIMES: dict[str, list[tuple[float, float]]] = defaultdict(list)
 
 
 def timed(phase: str, function):
@@ -35,11 +37,11 @@ def timed(phase: str, function):
 
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
-        start = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         try:
             return function(*args, **kwargs)
         finally:
-            TIMES[phase].append(time.perf_counter() - start)
+            TIMES[phase].append((time.perf_counter() - wall, time.process_time() - cpu))
 
     return wrapper
 
@@ -88,10 +90,12 @@ def main() -> None:
         total = time.perf_counter() - start
         size = (Path(folder) / "deep.onnx").stat().st_size
     print(f"\n{len(g)} layers, exit status {status}, file {size / 1e6:.2f} MB")
-    for phase, seconds in TIMES.items():
-        calls = f" ({len(seconds)} calls: {', '.join(f'{s:.1f}' for s in seconds)})"
-        print(f"{phase:<28} {sum(seconds):8.1f}s{calls if len(seconds) > 1 else ''}")
-    print(f"{'kgs compile, in all':<28} {total:8.1f}s")
+    print(f"{'phase':<28} {'wall':>8} {'CPU':>8}")
+    for phase, times in TIMES.items():
+        calls = f"  ({len(times)} calls, CPU {', '.join(f'{c:.1f}' for _, c in times)})"
+        wall, cpu = sum(w for w, _ in times), sum(c for _, c in times)
+        print(f"{phase:<28} {wall:7.1f}s {cpu:7.1f}s{calls if len(times) > 1 else ''}")
+    print(f"{'kgs compile, in all':<28} {total:7.1f}s")
 
 
 if __name__ == "__main__":
