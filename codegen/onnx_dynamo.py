@@ -96,8 +96,8 @@ def _param_metadata_in_linear_time() -> Iterator[None]:
 
     torch 2.13's `_populate_param_buffer_metadata_to_new_gm` (run when tracing and
     again in the exporter's decompositions) reads the signature's input mappings once
-    per graph input, and each read rebuilds them: quadratic in the weights, about 2
-    minutes of a 2,001-layer chain's 4-minute export (bench/onnx_export_bench.py). The
+    per graph input, and each read rebuilds them: quadratic in the weights (a
+    2,001-layer chain: 16 of its 127 CPU seconds of decompositions, bench/RESULTS.md). The
     same function is run on a signature whose mappings are built once; it does not
     change the signature, so the result is the same. Where torch no longer has that
     function in both modules that call it, nothing is changed.
