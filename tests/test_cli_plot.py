@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
@@ -54,7 +55,9 @@ def test_svg_holds_every_layer_name_and_shape_as_text(qapp, tmp_path):
     g = load(path)
     for node_id in g.node_ids():
         layer = g.layer(node_id)
-        assert f">{layer.name}<" in text and f">{layer.type}<" in text
+        assert f">{layer.name}<" in text
+        # The header: the type, then the params its face shows (Dense 64 · relu).
+        assert re.search(rf">{re.escape(layer.type)}[ <]", text), layer.type
     for port in ("query", "value", "key"):
         assert f">{port}<" in text
     assert ">(None, 64, 32)<" in text  # an edge's shape label
