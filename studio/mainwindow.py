@@ -13,7 +13,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QPoint, QPointF, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QPoint, QPointF, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QCursor, QResizeEvent, QUndoGroup
 from PySide6.QtWidgets import (
     QApplication,
@@ -449,6 +449,7 @@ class MainWindow(QMainWindow):
             return
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("window_state", self.saveState())
+        self.settings.setValue("layout_size", self.size())
         self.settings.setValue("theme", self.theme)
         self._autosave_timer.stop()
         self.training.shutdown()
@@ -468,7 +469,11 @@ class MainWindow(QMainWindow):
             self.resize(1400, 860)
         if isinstance(state, QByteArray):
             self.restoreState(state)
-            self.dock_fit.settled(self.size())
+            # The docks were laid out for the size the window had when it closed; the
+            # geometry may come back clamped to a smaller screen, and the next resize
+            # then fits them to it.
+            laid_for = self.settings.value("layout_size")
+            self.dock_fit.settled(laid_for if isinstance(laid_for, QSize) else self.size())
         else:
             self.dock_fit.roomy()
 
