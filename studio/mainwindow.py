@@ -216,12 +216,13 @@ class MainWindow(QMainWindow):
         return self.document.path.parent if self.document.path else None
 
     def show_training(self) -> None:
-        """Bring the training panel up, tall enough for its form and plots."""
+        """Bring the training panel up, tall enough for its form and plots (in a small
+        window, as tall as the canvas's share allows)."""
         dock = self.docks["training"]
         dock.show()
         dock.raise_()
         if dock.height() < self.height() // 2:
-            self.resizeDocks([dock], [self.height() * 3 // 5], Qt.Orientation.Vertical)
+            self.dock_fit.grow_bottom(dock, self.height() * 3 // 5)
 
     def _on_validated(self, report: Report) -> None:
         self.report = report
