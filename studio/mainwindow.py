@@ -145,6 +145,8 @@ class MainWindow(QMainWindow):
         self.view.layer_dropped.connect(self.layer_usage.record)
         self.problems.node_activated.connect(self.focus_node)
         self.training.script_requested.connect(lambda style: self.export(f"training:{style}"))
+        self.training.model_export_requested.connect(self.export_trained)
+        self.training.exported.connect(lambda message, path: self._exported(path, message))
 
         self._autosave_timer = QTimer(self)
         self._autosave_timer.setInterval(AUTOSAVE_MS)
@@ -524,6 +526,14 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"{job.title}...")
         job.start()
         return job
+
+    def export_trained(self, target: str, path: Path | None = None) -> Job | None:
+        """The training panel's trained model as 'keras' or 'onnx', named like File > Export."""
+        spec = TARGETS[target]
+        path = path or self.prompts.save_path(
+            f"Export trained model: {spec.title}", spec.file_filter, self._suggested(spec.suffix)
+        )
+        return self.training.export_model(target, path) if path is not None else None
 
     def _exported(self, path: Path, message: str) -> None:
         self.statusBar().showMessage(message, 10000)
