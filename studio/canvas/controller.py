@@ -19,7 +19,7 @@ from codegen.onnx_readiness import OnnxProblem, onnx_problems
 from graph import GraphEditError, GraphError, ModelGraph, get_spec
 from graph.fits import takes
 from studio.canvas.clipboard import pasted_nodes, put_on_clipboard, subgraph
-from studio.canvas.connect_gesture import ConnectGesture, first_free_port
+from studio.canvas.connect_gesture import ConnectGesture, first_fitting_port, first_free_port
 from studio.canvas.items import HEADER, NODE_WIDTH, box_height
 from studio.canvas.scene import EdgeKey, GraphScene, shown_ports
 from studio.canvas.view import GraphView
@@ -97,21 +97,30 @@ class CanvasController(QObject):
 
     def add_after(self, layer_type: str, src: str, scene_pos: QPointF) -> str | None:
         """Add a `layer_type` node at `scene_pos` (as `add_node`) fed by src's output
-        into its first free port, as one step; returns its id, or None if refused."""
+        into its first free port whose shape rule takes it, as one step; returns its
+        id, or None if refused. A node none of whose ports takes the output is added
+        unconnected, and says why."""
         g = self.graph
         edit = self._compound(f"Add {layer_type} after '{g.layer(src).name}'")
         try:
             with self.scene.batch():
                 node_id = edit.run(AddNode(g, layer_type, pos=_header_at(scene_pos))).node_id
-                port = first_free_port(g, src, node_id)
-                if port is None:
+                if first_free_port(g, src, node_id) is None:
                     edit.undo()
                     self.refused.emit(f"{layer_type} takes no input to connect")
                     return None
-                edit.run(Connect(g, src, node_id, port))
+                port = first_fitting_port(self.scene, src, node_id)
+                if port is not None:
+                    edit.run(Connect(g, src, node_id, port))
         except GraphEditError as e:
             self.refused.emit(str(e))
             return None
+        if port is None:
+            shape = self.scene.node_item(src).view.shape
+            self.refused.emit(
+                f"{g.label(node_id)} does not take the output {shape} of "
+                f"'{g.layer(src).name}': added unconnected"
+            )
         edit.push_to(self.stack)
         self.scene.select_nodes([node_id])
         return node_id
