@@ -193,8 +193,9 @@ def context_menu(w: MainWindow, scene_pos: QPointF) -> QMenu:
     else:
         here = menu.addAction("&Add layer here...")
         here.triggered.connect(lambda: w.open_quick_add_at(scene_pos))
-        if has_nodes():
-            menu.addAction(a["paste"])
+        if has_nodes():  # at the click, not beside the selection the click kept
+            paste = menu.addAction(a["paste"].icon(), "&Paste here")
+            paste.triggered.connect(lambda: w.controller.paste(scene_pos))
         menu.addSeparator()
         menu.addActions([a["fit"], a["layout"]])
     return menu

@@ -214,7 +214,12 @@ def test_right_click_menus_offer_what_applies_to_a_node_an_edge_and_the_canvas(
     assert_header_centred_on(g, added, window.view.mapToScene(on_screen(window, empty)))
     window.scene.select_nodes([added])
     window.actions_["copy"].trigger()
-    assert "&Paste" in right_click(window, empty + QPointF(0.0, 200.0))
+    elsewhere = empty + QPointF(300.0, 200.0)
+    assert "&Paste here" in right_click(window, elsewhere)
+    assert window.scene.selected_node_ids() == [added]  # kept by the right-click
+    choose(window, "&Paste here")  # at the click, not beside the selection
+    [pasted] = added_nodes(g, [*graph.loads(before).node_ids(), added])
+    assert_header_centred_on(g, pasted, window.view.mapToScene(on_screen(window, elsewhere)))
 
 
 def boxes_of(window) -> dict:

@@ -142,12 +142,15 @@ class CanvasController(QObject):
             spot.moveTop(max(o.bottom() for o in hit) + BESIDE_GAP / 2)
         return spot
 
-    def place_new(self, box: QRectF) -> QPointF:
-        """How far to move new nodes that sit in `box` now: beside the selection (to
-        its right), else to the cursor over the canvas, else PASTE_OFFSET; then down
-        off any node."""
+    def place_new(self, box: QRectF, at: QPointF | None = None) -> QPointF:
+        """How far to move new nodes that sit in `box` now: to `at` (scene
+        coordinates; the first node's header centred there, as `add_node`), else
+        beside the selection (to its right), else to the cursor over the canvas, else
+        PASTE_OFFSET; then down off any node."""
         selected = [self.scene.node_item(n) for n in self.scene.selected_node_ids()]
-        if selected:
+        if at is not None:
+            target = box.translated(QPointF(*_header_at(at)) - box.topLeft())
+        elif selected:
             around = QRectF()
             for item in selected:
                 around |= item.sceneBoundingRect()
@@ -260,8 +263,9 @@ class CanvasController(QObject):
         put_on_clipboard(part)
         return True
 
-    def paste(self) -> list[str]:
-        """Add the clipboard's nodes as new layers, offset, and select them."""
+    def paste(self, at: QPointF | None = None) -> list[str]:
+        """Add the clipboard's nodes as new layers and select them: at `at` (a
+        right-click's Paste here), else where `place_new` puts them."""
         try:
             part = pasted_nodes(QGuiApplication.clipboard().mimeData())
         except GraphError as e:
@@ -269,7 +273,7 @@ class CanvasController(QObject):
             return []
         if part is None:
             return []
-        return self._insert(part)
+        return self._insert(part, at=at)
 
     def duplicate(self, with_inputs: bool = False) -> list[str]:
         """Paste a copy of the selection beside it, leaving the clipboard alone;
@@ -330,15 +334,18 @@ class CanvasController(QObject):
         edit.push_to(self.stack)
         return True
 
-    def _insert(self, part: ModelGraph, inputs: list[EdgeKey] = ()) -> list[str]:
-        """Add `part`'s nodes and connections to the graph where `place_new` puts them,
-        and the connections `inputs` (from the graph's nodes into part's), as one step.
+    def _insert(
+        self, part: ModelGraph, inputs: list[EdgeKey] = (), at: QPointF | None = None
+    ) -> list[str]:
+        """Add `part`'s nodes and connections to the graph where `place_new` puts them
+        (at `at`, if given), and the connections `inputs` (from the graph's nodes into
+        part's), as one step.
 
         Each layer of `part` becomes a new layer (its name kept if free, else with a
         number); call sites of one layer in `part` become call sites of one new layer.
         """
         g = self.graph
-        offset = self.place_new(_boxes(part))
+        offset = self.place_new(_boxes(part), at)
         dx, dy = offset.x(), offset.y()
         verb = "Duplicate with inputs:" if inputs else "Paste"
         edit = self._compound(f"{verb} {len(part)} node{'s' if len(part) > 1 else ''}")
