@@ -39,6 +39,7 @@ from studio.exporting import TARGETS, export_graph, with_suffix
 from studio.icons import icon
 from studio.jobs import Job
 from studio.menus import context_menu, install_menus
+from studio.offer_button import OFFER_MS, OfferButton
 from studio.panels import highlighter
 from studio.panels.code_panel import CodePanel
 from studio.panels.inspector import Inspector
@@ -131,6 +132,10 @@ class MainWindow(QMainWindow):
         for name, panel in (("summary", self.summary), ("code", self.code)):
             self.docks[name].visibilityChanged.connect(partial(_catch_up, panel.refresh))
         self.docks["training"].visibilityChanged.connect(partial(_catch_up, self.training.catch_up))
+        #: After a Delete in a chain: joins the deleted node's neighbours.
+        self.reconnect_offer = OfferButton("Reconnect")
+        self.statusBar().addPermanentWidget(self.reconnect_offer)
+        self.undo_group.indexChanged.connect(self.reconnect_offer.withdraw)
         self.validity = QLabel()
         self.statusBar().addPermanentWidget(self.validity)
         self.actions_ = install_menus(self)
@@ -172,6 +177,7 @@ class MainWindow(QMainWindow):
         self.scene = GraphScene(document.graph, self.style_)
         self.controller = CanvasController(self.scene, self.view, document.stack)
         self.controller.refused.connect(self.show_refusal)
+        self.controller.reconnect_offered.connect(self._offer_reconnect)
         self.controller.wire_dropped.connect(self._open_quick_add_after)
         self.scene.validated.connect(self._on_validated)
         self.scene.selectionChanged.connect(self._on_selection_changed)
@@ -251,6 +257,13 @@ class MainWindow(QMainWindow):
 
     def show_refusal(self, reason: str) -> None:
         self.statusBar().showMessage(reason, 8000)
+
+    def _offer_reconnect(self, deleted: str) -> None:
+        """A Delete in a chain deleted, as asked; Reconnect, beside it, joins the
+        neighbours too (one undo step with the delete, as Ctrl+Delete does)."""
+        self.statusBar().showMessage(f"{deleted}: Reconnect joins its neighbours", OFFER_MS)
+        tip = "Join the deleted node's input to its outputs (Ctrl+Delete does both at once)"
+        self.reconnect_offer.offer(tip, self.controller.reconnect_deleted)
 
     def _show_context_menu(self, scene_pos: QPointF, screen_pos: QPoint) -> None:
         """Select what was right-clicked (unless it is part of the selection), then

@@ -181,7 +181,7 @@ def context_menu(w: MainWindow, scene_pos: QPointF) -> QMenu:
         if w.controller.incoming(w.scene.selected_node_ids()):
             menu.addAction(a["duplicate_with_inputs"])
         menu.addAction(a["delete"])
-        if w.controller.reconnectable() is not None:
+        if w.controller.reconnectable():
             menu.addAction(a["delete_reconnect"])
         menu.addSeparator()
         spec = w.document.graph.spec(node)

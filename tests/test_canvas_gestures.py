@@ -369,3 +369,44 @@ def test_auto_layout_fits_the_view_to_the_graph_laid_out(window):
     window.view.zoom_by(3.0)
     window.actions_["layout"].trigger()
     assert all(shown(window, n) for n in window.document.graph.node_ids())
+
+
+def test_delete_in_a_chain_deletes_and_offers_to_reconnect_as_one_step(window):
+    g = spread(chain(("Dense", {"units": 8}), ("Dropout", {"rate": 0.5}), ("Dense", {"units": 2})))
+    window.new_document(g)
+    g, stack = window.document.graph, window.document.stack
+    before, offer = dumps(g), window.reconnect_offer
+    window.scene.select_nodes(["n3"])  # the Dropout: n2 (None, 8) -> n3 -> n4
+    window.view.setFocus()
+    QTest.keyClick(window.view, Qt.Key.Key_Delete)
+    assert "n3" not in g and ("n2", "n4", "input") not in g.edges()  # deleted, as asked
+    assert offer.isVisible()
+    assert "Deleted 'dropout': Reconnect" in window.statusBar().currentMessage()
+    offer.click()
+    assert not offer.isVisible()
+    assert "n3" not in g and ("n2", "n4", "input") in g.edges()
+    assert stack.count() == 1 and stack.undoText() == "Delete 'dropout' and reconnect"
+    window.actions_["undo"].trigger()
+    assert dumps(g) == before
+
+    # Stale once another edit came: the offer goes.
+    window.scene.select_nodes(["n3"])
+    QTest.keyClick(window.view, Qt.Key.Key_Delete)
+    assert offer.isVisible()
+    window.actions_["undo"].trigger()
+    assert not offer.isVisible() and dumps(g) == before
+    # An Input has no input to join to its outputs: deleted, with no offer.
+    window.scene.select_nodes(["n1"])
+    QTest.keyClick(window.view, Qt.Key.Key_Delete)
+    assert "n1" not in g and not offer.isVisible()
+
+
+def test_delete_and_reconnect_feeds_every_destination_of_the_deleted_node(window):
+    g = spread(chain(("Dense", {"units": 8}), ("Dropout", {"rate": 0.5}), ("Dense", {"units": 2})))
+    extra = g.add_node("Dense", params={"units": 3}, pos=(720.0, 300.0))
+    g.connect("n3", extra, "input")
+    window.new_document(g)
+    g = window.document.graph
+    window.scene.select_nodes(["n3"])
+    window.actions_["delete_reconnect"].trigger()
+    assert {("n2", "n4", "input"), ("n2", extra, "input")} <= set(g.edges())

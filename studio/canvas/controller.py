@@ -52,12 +52,18 @@ class CanvasController(QObject):
     refused = Signal(str)
     #: A wire dragged from this node's output was dropped on empty canvas, here.
     wire_dropped = Signal(str, QPointF)
+    #: A Delete removed one node of a chain whose neighbours could be joined: what
+    #: to say ("Deleted 'dropout'"); `reconnect_deleted` joins them.
+    reconnect_offered = Signal(str)
 
     def __init__(self, scene: GraphScene, view: GraphView, stack: QUndoStack) -> None:
         # Owned by the scene: a view outlives its documents, and when a document's
         # scene goes, its controller and gesture go with it (and their connections).
         super().__init__(scene)
         self.scene, self.view, self.stack = scene, view, stack
+        #: The last Delete that could have reconnected: the undo index after it and
+        #: the node it removed (see `reconnect_deleted`).
+        self._offer: tuple[int, str] | None = None
         scene.nodes_dragged.connect(self._moved)
         view.layer_dropped.connect(self._dropped)
         self.connect_gesture = view.gesture = ConnectGesture(self)
@@ -183,13 +189,29 @@ class CanvasController(QObject):
         if not nodes and not edges:
             return
         g = self.graph
+        bridges = [] if edges else self.reconnectable()
         edit = self._compound("Delete selection")
         with self.scene.batch():
             for edge in edges:
                 edit.run(Disconnect(g, *edge))
             if nodes:
+                name = g.layer(nodes[0]).name
                 edit.run(RemoveNodes(g, nodes))
         edit.push_to(self.stack)
+        self._offer = (self.stack.index(), nodes[0]) if bridges else None
+        if bridges:
+            self.reconnect_offered.emit(f"Deleted '{name}'")
+
+    def reconnect_deleted(self) -> bool:
+        """Turn the last Delete into Delete and reconnect (one undo step), if it is
+        still the latest edit; see `reconnect_offered`."""
+        offer, self._offer = self._offer, None
+        if offer is None or offer[0] != self.stack.index() or offer[0] != self.stack.count():
+            self.refused.emit("the deleted node can no longer be reconnected: edits came after")
+            return False
+        self.stack.undo()
+        self.scene.select_nodes([offer[1]])
+        return self.delete_and_reconnect()
 
     def select_all(self) -> None:
         self.scene.select_nodes(self.graph.node_ids())
@@ -300,37 +322,40 @@ class CanvasController(QObject):
         chosen = set(node_ids)
         return [e for e in self.graph.edges() if e[1] in chosen and e[0] not in chosen]
 
-    def reconnectable(self) -> EdgeKey | None:
-        """The connection that would replace the one selected node if it sits in a
-        chain: (its source, its destination, the destination's port), when the node
-        has one connection in and one out and the destination takes the source's
-        shape there; else None."""
+    def reconnectable(self) -> list[EdgeKey]:
+        """The connections that would replace the one selected node if it sits in a
+        chain: (its source, each destination, its port), when the node has exactly
+        one connection in, some out, and every destination takes the source's shape
+        there; else none."""
         selected = self.scene.selected_node_ids()
         if len(selected) != 1:
-            return None
+            return []
         g, [node] = self.graph, selected
         ins, outs = g.in_edges(node), g.out_edges(node)
-        if len(ins) != 1 or len(outs) != 1:
-            return None
-        [(_, src)], [(dst, port)] = ins, outs
+        if len(ins) != 1 or not outs:
+            return []
+        [(_, src)] = ins
         report = self.scene.report
-        if report.nodes.get(src) is None or not takes(g, report, src, dst, port):
-            return None
-        return src, dst, port
+        if report.nodes.get(src) is None:
+            return []
+        bridges = [(src, dst, port) for dst, port in outs]
+        return bridges if all(takes(g, report, *bridge) for bridge in bridges) else []
 
     def delete_and_reconnect(self) -> bool:
-        """Delete the one selected node of a chain and connect its neighbours, as one step."""
-        bridge = self.reconnectable()
-        if bridge is None:
+        """Delete the one selected node of a chain and connect its source to each of
+        its destinations, as one step."""
+        bridges = self.reconnectable()
+        if not bridges:
             self.refused.emit(
-                "select one node with one connection in and one out, of shapes that fit"
+                "select one node with one connection in and some out, of shapes that fit"
             )
             return False
         g, [node] = self.graph, self.scene.selected_node_ids()
         edit = self._compound(f"Delete '{g.layer(node).name}' and reconnect")
         with self.scene.batch():
             edit.run(RemoveNodes(g, [node]))
-            edit.run(Connect(g, *bridge))
+            for bridge in bridges:
+                edit.run(Connect(g, *bridge))
         edit.push_to(self.stack)
         return True
 
