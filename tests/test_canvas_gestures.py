@@ -410,3 +410,21 @@ def test_delete_and_reconnect_feeds_every_destination_of_the_deleted_node(window
     window.scene.select_nodes(["n3"])
     window.actions_["delete_reconnect"].trigger()
     assert {("n2", "n4", "input"), ("n2", extra, "input")} <= set(g.edges())
+
+
+def test_a_moved_connection_is_dropped_on_the_port_it_fits_now(qapp):
+    """Query's wire of an attention picked up and dropped on its body near key: the
+    key takes it (the wire no longer counts on query)."""
+    from studio.canvas.connect_gesture import nearest_fitting_port
+    from studio.canvas.scene import GraphScene
+
+    g = graph.ModelGraph("m")
+    q = g.add_node("Input", params={"shape": [10, 64]})
+    v = g.add_node("Input", params={"shape": [5, 32]})
+    mha = g.add_node("MultiHeadAttention", params={"num_heads": 2, "key_dim": 8})
+    g.connect(q, mha, "query")
+    g.connect(v, mha, "value")
+    scene = GraphScene(g)
+    near_key = scene.node_item(mha).input_port_pos("key")
+    assert nearest_fitting_port(scene, q, mha, near_key, moving=(q, mha, "query")) == "key"
+    scene.detach()
