@@ -148,8 +148,9 @@ def box_paths(height: float) -> tuple[QPainterPath, QPainterPath]:
 
 
 class NodeItem(QGraphicsItem):
-    """A rounded box: header with the layer type and badges, then name, shape and
-    params; named input ports on the left, the output port on the right."""
+    """A rounded box: header with the layer type and its face, then name, shape and
+    params (the badges at that row's end); named input ports on the left, the output
+    port on the right."""
 
     def __init__(self, node_id: str, view: NodeView, style: Style) -> None:
         super().__init__()
