@@ -13,9 +13,17 @@ from graph.model import ModelGraph
 from graph.report import Report
 
 
-def takes(g: ModelGraph, report: Report, src: str, dst: str, port: str) -> bool:
+def takes(
+    g: ModelGraph,
+    report: Report,
+    src: str,
+    dst: str,
+    port: str,
+    moving: tuple[str, str, str] | None = None,
+) -> bool:
     """Whether dst's layer would accept src's output on `port`, with what else is
-    connected to dst now (a connection already on `port` left out). True when the
+    connected to dst now (a connection already on `port` left out, and `moving`, a
+    connection (src, dst, port) being moved, wherever it is now). True when the
     shapes cannot tell yet: a shape unknown, or a port still to be connected."""
     spec = g.spec(dst)
     if spec is None or spec.ports.index(port) is None:
@@ -24,7 +32,7 @@ def takes(g: ModelGraph, report: Report, src: str, dst: str, port: str) -> bool:
     if p is None:
         return True
     ports = spec.ports
-    sources = {ports.index(q): s for q, s in g.in_edges(dst) if q != port}
+    sources = {ports.index(q): s for q, s in g.in_edges(dst) if q != port and (s, dst, q) != moving}
     sources[ports.index(port)] = src
     if None in sources or len(sources) < ports.required:
         return True

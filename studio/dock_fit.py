@@ -5,7 +5,9 @@ below, each at its own width or height. In a narrow window the two side docks
 would leave the canvas a third of it, so the palette joins the inspector's side
 as a tab; in a short window the bottom docks get a smaller share. The fit is
 applied only when the window crosses a threshold, never on every resize, so a
-dock the user dragged to a size keeps it until then.
+dock the user dragged to a size keeps it until then. A dock that asks for more room
+(the training panel, when Train brings it up) gets it in a small window only as far
+as the canvas keeps CANVAS_SHARE of the window.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ PALETTE_WIDTH, INSPECTOR_WIDTH, BOTTOM_HEIGHT = 220, 300, 200
 #: In a narrow window: the tabbed side docks' share of the width; in a short one,
 #: the bottom docks' share of the height.
 NARROW_SIDE_SHARE, SHORT_BOTTOM_SHARE = 0.21, 0.17
+#: The least share of the window's area the canvas keeps in a small window (the
+#: canvas viewport is a few pixels smaller than the view, hence the margin over 0.5).
+CANVAS_SHARE = 0.51
 
 
 class DockFit:
@@ -62,6 +67,16 @@ class DockFit:
             self.short = short
             height = int(size.height() * SHORT_BOTTOM_SHARE) if short else BOTTOM_HEIGHT
             self.window.resizeDocks([self.bottom], [height], Qt.Orientation.Vertical)
+
+    def grow_bottom(self, dock: QDockWidget, height: int) -> None:
+        """Let the bottom `dock` grow to `height`; in a narrow or short window only as
+        far as the canvas keeps CANVAS_SHARE of the window. Never shrinks it."""
+        if self.narrow or self.short:
+            canvas, window = self.window.centralWidget(), self.window.size()
+            need = CANVAS_SHARE * window.width() * window.height() / max(canvas.width(), 1)
+            height = min(height, dock.height() + canvas.height() - int(need + 1))
+        if height > dock.height():
+            self.window.resizeDocks([dock], [height], Qt.Orientation.Vertical)
 
     def _fit_sides(self, width: int) -> None:
         window, horizontal = self.window, Qt.Orientation.Horizontal

@@ -39,6 +39,7 @@ from studio.exporting import TARGETS, export_graph, with_suffix
 from studio.icons import icon
 from studio.jobs import Job
 from studio.menus import context_menu, install_menus
+from studio.offer_button import OFFER_MS, OfferButton
 from studio.panels import highlighter
 from studio.panels.code_panel import CodePanel
 from studio.panels.inspector import Inspector
@@ -131,6 +132,10 @@ class MainWindow(QMainWindow):
         for name, panel in (("summary", self.summary), ("code", self.code)):
             self.docks[name].visibilityChanged.connect(partial(_catch_up, panel.refresh))
         self.docks["training"].visibilityChanged.connect(partial(_catch_up, self.training.catch_up))
+        #: After a Delete in a chain: joins the deleted node's neighbours.
+        self.reconnect_offer = OfferButton("Reconnect")
+        self.statusBar().addPermanentWidget(self.reconnect_offer)
+        self.undo_group.indexChanged.connect(self.reconnect_offer.withdraw)
         self.validity = QLabel()
         self.statusBar().addPermanentWidget(self.validity)
         self.actions_ = install_menus(self)
@@ -145,6 +150,8 @@ class MainWindow(QMainWindow):
         self.view.layer_dropped.connect(self.layer_usage.record)
         self.problems.node_activated.connect(self.focus_node)
         self.training.script_requested.connect(lambda style: self.export(f"training:{style}"))
+        self.training.model_export_requested.connect(self.export_trained)
+        self.training.exported.connect(lambda message, path: self._exported(path, message))
 
         self._autosave_timer = QTimer(self)
         self._autosave_timer.setInterval(AUTOSAVE_MS)
@@ -170,6 +177,7 @@ class MainWindow(QMainWindow):
         self.scene = GraphScene(document.graph, self.style_)
         self.controller = CanvasController(self.scene, self.view, document.stack)
         self.controller.refused.connect(self.show_refusal)
+        self.controller.reconnect_offered.connect(self._offer_reconnect)
         self.controller.wire_dropped.connect(self._open_quick_add_after)
         self.scene.validated.connect(self._on_validated)
         self.scene.selectionChanged.connect(self._on_selection_changed)
@@ -216,12 +224,13 @@ class MainWindow(QMainWindow):
         return self.document.path.parent if self.document.path else None
 
     def show_training(self) -> None:
-        """Bring the training panel up, tall enough for its form and plots."""
+        """Bring the training panel up, tall enough for its form and plots (in a small
+        window, as tall as the canvas's share allows)."""
         dock = self.docks["training"]
         dock.show()
         dock.raise_()
         if dock.height() < self.height() // 2:
-            self.resizeDocks([dock], [self.height() * 3 // 5], Qt.Orientation.Vertical)
+            self.dock_fit.grow_bottom(dock, self.height() * 3 // 5)
 
     def _on_validated(self, report: Report) -> None:
         self.report = report
@@ -248,6 +257,13 @@ class MainWindow(QMainWindow):
 
     def show_refusal(self, reason: str) -> None:
         self.statusBar().showMessage(reason, 8000)
+
+    def _offer_reconnect(self, deleted: str) -> None:
+        """A Delete in a chain deleted, as asked; Reconnect, beside it, joins the
+        neighbours too (one undo step with the delete, as Ctrl+Delete does)."""
+        self.statusBar().showMessage(f"{deleted}: Reconnect joins its neighbours", OFFER_MS)
+        tip = "Join the deleted node's input to its outputs (Ctrl+Delete does both at once)"
+        self.reconnect_offer.offer(tip, self.controller.reconnect_deleted)
 
     def _show_context_menu(self, scene_pos: QPointF, screen_pos: QPoint) -> None:
         """Select what was right-clicked (unless it is part of the selection), then
@@ -528,6 +544,14 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"{job.title}...")
         job.start()
         return job
+
+    def export_trained(self, target: str, path: Path | None = None) -> Job | None:
+        """The training panel's trained model as 'keras' or 'onnx', named like File > Export."""
+        spec = TARGETS[target]
+        path = path or self.prompts.save_path(
+            f"Export trained model: {spec.title}", spec.file_filter, self._suggested(spec.suffix)
+        )
+        return self.training.export_model(target, path) if path is not None else None
 
     def _exported(self, path: Path, message: str) -> None:
         self.statusBar().showMessage(message, 10000)

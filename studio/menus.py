@@ -181,7 +181,7 @@ def context_menu(w: MainWindow, scene_pos: QPointF) -> QMenu:
         if w.controller.incoming(w.scene.selected_node_ids()):
             menu.addAction(a["duplicate_with_inputs"])
         menu.addAction(a["delete"])
-        if w.controller.reconnectable() is not None:
+        if w.controller.reconnectable():
             menu.addAction(a["delete_reconnect"])
         menu.addSeparator()
         spec = w.document.graph.spec(node)
@@ -193,8 +193,9 @@ def context_menu(w: MainWindow, scene_pos: QPointF) -> QMenu:
     else:
         here = menu.addAction("&Add layer here...")
         here.triggered.connect(lambda: w.open_quick_add_at(scene_pos))
-        if has_nodes():
-            menu.addAction(a["paste"])
+        if has_nodes():  # at the click, not beside the selection the click kept
+            paste = menu.addAction(a["paste"].icon(), "&Paste here")
+            paste.triggered.connect(lambda: w.controller.paste(scene_pos))
         menu.addSeparator()
         menu.addActions([a["fit"], a["layout"]])
     return menu

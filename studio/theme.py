@@ -36,10 +36,13 @@ def apply_theme(app: QApplication, name: str) -> Style:
     if name == "light":
         app.setPalette(app.style().standardPalette())
         return Style.light()
-    palette = QPalette()
+    # Made from the button and window colours, so that the bevel roles (light, mid,
+    # dark, shadow: frames, separators) are shades of them, not the light theme's.
+    roles = QPalette.ColorRole
+    palette = QPalette(QColor(_DARK[roles.Button]), QColor(_DARK[roles.Window]))
     for role, color in _DARK.items():
         palette.setColor(role, QColor(color))
-    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
+    for role in (roles.Text, roles.ButtonText, roles.WindowText):
         palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#7a818b"))
     app.setPalette(palette)
     return Style.dark()

@@ -214,7 +214,12 @@ def test_right_click_menus_offer_what_applies_to_a_node_an_edge_and_the_canvas(
     assert_header_centred_on(g, added, window.view.mapToScene(on_screen(window, empty)))
     window.scene.select_nodes([added])
     window.actions_["copy"].trigger()
-    assert "&Paste" in right_click(window, empty + QPointF(0.0, 200.0))
+    elsewhere = empty + QPointF(300.0, 200.0)
+    assert "&Paste here" in right_click(window, elsewhere)
+    assert window.scene.selected_node_ids() == [added]  # kept by the right-click
+    choose(window, "&Paste here")  # at the click, not beside the selection
+    [pasted] = added_nodes(g, [*graph.loads(before).node_ids(), added])
+    assert_header_centred_on(g, pasted, window.view.mapToScene(on_screen(window, elsewhere)))
 
 
 def boxes_of(window) -> dict:
@@ -364,3 +369,62 @@ def test_auto_layout_fits_the_view_to_the_graph_laid_out(window):
     window.view.zoom_by(3.0)
     window.actions_["layout"].trigger()
     assert all(shown(window, n) for n in window.document.graph.node_ids())
+
+
+def test_delete_in_a_chain_deletes_and_offers_to_reconnect_as_one_step(window):
+    g = spread(chain(("Dense", {"units": 8}), ("Dropout", {"rate": 0.5}), ("Dense", {"units": 2})))
+    window.new_document(g)
+    g, stack = window.document.graph, window.document.stack
+    before, offer = dumps(g), window.reconnect_offer
+    window.scene.select_nodes(["n3"])  # the Dropout: n2 (None, 8) -> n3 -> n4
+    window.view.setFocus()
+    QTest.keyClick(window.view, Qt.Key.Key_Delete)
+    assert "n3" not in g and ("n2", "n4", "input") not in g.edges()  # deleted, as asked
+    assert offer.isVisible()
+    assert "Deleted 'dropout': Reconnect" in window.statusBar().currentMessage()
+    offer.click()
+    assert not offer.isVisible()
+    assert "n3" not in g and ("n2", "n4", "input") in g.edges()
+    assert stack.count() == 1 and stack.undoText() == "Delete 'dropout' and reconnect"
+    window.actions_["undo"].trigger()
+    assert dumps(g) == before
+
+    # Stale once another edit came: the offer goes.
+    window.scene.select_nodes(["n3"])
+    QTest.keyClick(window.view, Qt.Key.Key_Delete)
+    assert offer.isVisible()
+    window.actions_["undo"].trigger()
+    assert not offer.isVisible() and dumps(g) == before
+    # An Input has no input to join to its outputs: deleted, with no offer.
+    window.scene.select_nodes(["n1"])
+    QTest.keyClick(window.view, Qt.Key.Key_Delete)
+    assert "n1" not in g and not offer.isVisible()
+
+
+def test_delete_and_reconnect_feeds_every_destination_of_the_deleted_node(window):
+    g = spread(chain(("Dense", {"units": 8}), ("Dropout", {"rate": 0.5}), ("Dense", {"units": 2})))
+    extra = g.add_node("Dense", params={"units": 3}, pos=(720.0, 300.0))
+    g.connect("n3", extra, "input")
+    window.new_document(g)
+    g = window.document.graph
+    window.scene.select_nodes(["n3"])
+    window.actions_["delete_reconnect"].trigger()
+    assert {("n2", "n4", "input"), ("n2", extra, "input")} <= set(g.edges())
+
+
+def test_a_moved_connection_is_dropped_on_the_port_it_fits_now(qapp):
+    """Query's wire of an attention picked up and dropped on its body near key: the
+    key takes it (the wire no longer counts on query)."""
+    from studio.canvas.connect_gesture import nearest_fitting_port
+    from studio.canvas.scene import GraphScene
+
+    g = graph.ModelGraph("m")
+    q = g.add_node("Input", params={"shape": [10, 64]})
+    v = g.add_node("Input", params={"shape": [5, 32]})
+    mha = g.add_node("MultiHeadAttention", params={"num_heads": 2, "key_dim": 8})
+    g.connect(q, mha, "query")
+    g.connect(v, mha, "value")
+    scene = GraphScene(g)
+    near_key = scene.node_item(mha).input_port_pos("key")
+    assert nearest_fitting_port(scene, q, mha, near_key, moving=(q, mha, "query")) == "key"
+    scene.detach()

@@ -20,8 +20,13 @@ def test_by_default_the_required_params_then_the_activation_unless_linear():
     assert face("Dense", units=64, activation="linear") == "64"
     assert face("Dropout", rate=0.5) == "0.5"
     assert face("LSTM", units=16) == "16 · tanh"
-    assert face("Input", shape=(28, 28, 1)) == "28x28x1"
-    assert face("Input", shape=(None, 8)) == "?x8"
+
+
+def test_an_input_shows_its_dtype_not_its_shape_again():
+    """The node's shape row shows (None, 28, 28, 1) already."""
+    assert face("Input", shape=(28, 28, 1)) == ""
+    assert face("Input", shape=(None, 8), dtype="float32") == ""
+    assert face("Input", shape=(20,), dtype="int32") == "int32"
 
 
 def test_the_activation_layer_shows_its_activation_once():

@@ -16,3 +16,19 @@ def test_takes_runs_the_layers_shape_rule_with_what_is_connected():
     dense = g.add_node("Dense", params={"units": 2})
     assert takes(g, report, "n2", dense, "input")
     assert not takes(g, report, "n2", dense, "nope")
+
+
+def test_a_connection_being_moved_counts_on_no_port():
+    """Picking up query's wire of an attention to drop it on key: the wire is no longer
+    on query, so the key check does not set it beside a value of another length."""
+    from graph import ModelGraph
+
+    g = ModelGraph("m")
+    q = g.add_node("Input", params={"shape": [10, 64]})
+    v = g.add_node("Input", params={"shape": [5, 32]})
+    mha = g.add_node("MultiHeadAttention", params={"num_heads": 2, "key_dim": 8})
+    g.connect(q, mha, "query")
+    g.connect(v, mha, "value")
+    report = validate(g)
+    assert not takes(g, report, q, mha, "key")  # q stays on query: value 5 vs key 10
+    assert takes(g, report, q, mha, "key", moving=(q, mha, "query"))  # query left empty

@@ -155,3 +155,18 @@ def test_the_layers_chosen_come_first_in_the_next_sessions_quick_add(make_window
     QTest.keyClick(second.view, Qt.Key.Key_Tab)
     assert second.quick_add.headings()[0] == "Recent"
     assert second.quick_add.shown_types()[:4] == ["Dropout", "LSTM", "Input", "Dense"]
+
+
+def test_after_a_wire_drop_quick_add_connects_only_a_port_that_takes_the_shape(window, tickets):
+    window.open_file(tickets)
+    g = window.document.graph
+    [src] = [n for n in g.node_ids() if g.layer(n).name == "tags"]  # (None, 100)
+    before = g.node_ids()
+    drag_wire(window, src, empty_spot(window, src))
+    choose_in_quick_add(window, "Conv2D")  # takes images, not (None, 100)
+    [added] = added_nodes(g, before)
+    assert g.in_edges(added) == []
+    message = window.statusBar().currentMessage()
+    assert "does not take the output (None, 100) of 'tags': added unconnected" in message
+    window.actions_["undo"].trigger()
+    assert g.node_ids() == before

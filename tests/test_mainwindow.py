@@ -130,10 +130,12 @@ def test_save_dialogs_propose_a_safe_file_name_in_the_graph_folder(window, tmp_p
     window.save_as()
     window.export("subclass")
     window.export_image()
+    window.export_trained("onnx")
     assert window.prompts.suggested == [
         str(tmp_path / "evil.graph.json"),
         str(tmp_path / "evil.py"),
         str(tmp_path / "evil.png"),
+        str(tmp_path / "evil.onnx"),
     ]
 
 
@@ -806,3 +808,21 @@ def test_a_finished_export_says_so_with_a_way_to_open_its_folder(window, tickets
     [open_folder] = [b for b in box.buttons() if b.text() == "Open folder"]
     open_folder.click()
     assert opened == [target.parent]
+
+
+def test_the_training_panels_exports_ask_and_say_so_as_file_export_does(
+    window, tickets, tmp_path, monkeypatch
+):
+    window.open_file(tickets)
+    exports = []
+    monkeypatch.setattr(window.training, "export_model", lambda *call: exports.append(call))
+    target = tmp_path / "trained.keras"
+    window.prompts.answers["save_path"] = target
+    window.training.model_export_requested.emit("keras")  # its export button
+    assert window.prompts.suggested == [str(tickets.parent / "customer_tickets.keras")]
+    assert exports == [("keras", target)]
+    window.training.exported.emit("Wrote trained.keras: the trained Keras model", target)
+    assert window.prompts.asked[-1] == (
+        "exported",
+        f"Wrote trained.keras: the trained Keras model: {target}",
+    )

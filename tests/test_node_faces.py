@@ -33,7 +33,8 @@ def test_the_header_shows_the_type_and_the_params_the_graph_has(scene):
     assert g.layer("dense_features").params["units"] == 64
     assert header(scene, "dense_features") == "Dense 64 · relu"
     assert header(scene, "priority") == "Dense 1 · sigmoid"
-    assert header(scene, "title") == "Input 10000"
+    assert header(scene, "title") == "Input"  # its shape is on the row below, once
+    assert scene.node_item("title").drawn_texts(NEAR).count("(None, 10000)") == 1
     assert header(scene, "concatenate") == "Concatenate"
 
 
@@ -52,8 +53,8 @@ def test_a_param_edit_and_its_undo_change_the_face(scene):
 
 def test_zoomed_out_a_long_name_gets_a_smaller_font_before_it_is_cut(scene):
     item = scene.node_item("dense_features")
-    _, name, shape = item.drawn_texts(FAR)
-    assert (name, shape) == ("dense_features", "(None, 64)")
+    _, name, shape, count = item.drawn_texts(FAR)
+    assert (name, shape, count) == ("dense_features", "(None, 64)", "1.3M")
     assert item.drawn_texts(items.NAME_LOD / 2) == ()
     g = scene.graph
     g.rename("dense_features", "a_name_far_too_long_for_any_font_to_fit")
@@ -77,3 +78,41 @@ def test_at_fit_zoom_on_the_ticket_model_at_1024x700_names_types_and_shapes_are_
             drawn = window.scene.node_item(node_id).drawn_texts(zoom)
             assert drawn[0] in (view.type, f"{view.type} {view.face}")
             assert view.name in drawn[1:] and view.shape in drawn[1:], (zoom, drawn)
+
+
+@pytest.fixture
+def attention(qapp):
+    """An output MultiHeadAttention, called twice (so it has every badge but ONNX)."""
+    from graph import ModelGraph
+
+    g = ModelGraph("attention")
+    x = g.add_node("Input", params={"shape": [10, 64]})
+    mha = g.add_node("MultiHeadAttention", name="attn", params={"num_heads": 4, "key_dim": 16})
+    g.connect(x, mha, "query")
+    g.connect(x, mha, "value")
+    g.set_output(mha)
+    scene = GraphScene(g)
+    yield scene.node_item(mha)
+    scene.detach()
+
+
+def test_a_long_face_is_whole_beside_the_output_badge(attention):
+    drawn = attention.drawn_texts(NEAR)
+    assert drawn[0] == "MultiHeadAttention 4 heads × 16"
+    assert "output" in drawn and "16,640 params" in drawn
+
+
+def test_zoomed_out_the_badges_and_the_param_count_are_drawn(attention):
+    title, name, shape, count, *badges = attention.drawn_texts(FAR)
+    assert badges == ["output"]
+    assert (name, shape, count) == ("attn", "(None, 10, 64)", "16.6k")
+    assert title == "MultiHeadAttention"  # the face gives way to the badge, the type is whole
+
+
+def test_short_counts():
+    assert [items.short_count(n) for n in (65, 4_160, 1_286_464, 2_000_000_000)] == [
+        "65",
+        "4.2k",
+        "1.3M",
+        "2.0G",
+    ]

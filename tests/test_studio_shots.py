@@ -1,25 +1,14 @@
 """scripts/studio_shots.py draws the studio at each stage of building the ticket model."""
 
-import importlib.util
 from itertools import pairwise
-from pathlib import Path
 
 from PySide6.QtGui import QImage
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def load_script():
-    spec = importlib.util.spec_from_file_location(
-        "studio_shots", ROOT / "scripts" / "studio_shots.py"
-    )
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
-    return script
+from tests.scripts import load_script
 
 
 def test_every_stage_is_drawn_at_the_size_asked(qapp, tmp_path, capsys):
-    script = load_script()
+    script = load_script("studio_shots")
     assert script.main([str(tmp_path), "--size", "900x640", "--theme", "dark"]) == 0
     names = sorted(p.name for p in tmp_path.iterdir())
     assert [n.split("_dark_")[0] for n in names] == [
@@ -42,7 +31,7 @@ def test_every_stage_is_drawn_at_the_size_asked(qapp, tmp_path, capsys):
 def test_the_partial_models_are_the_template_cut_after_its_first_nodes():
     import graph
 
-    script = load_script()
+    script = load_script("studio_shots")
     full = graph.load(script.TICKETS)
     inputs_only = script.first_nodes(graph.load(script.TICKETS), len(full.inputs))
     assert sorted(inputs_only.node_ids()) == sorted(full.inputs)

@@ -180,11 +180,14 @@ def test_a_full_run_shows_evaluation_predictions_and_exports(qtbot, panel, tmp_p
     assert [table.item(r, 2).text() for r in range(5)] == guesses
     assert before != dumps(panel.g)
 
-    panel.ask_export_path = lambda target: tmp_path / "trained"
-    panel.export_keras_button.click()
-    finish(qtbot, panel)
+    with qtbot.waitSignal(panel.model_export_requested) as asked:
+        panel.export_keras_button.click()  # the window asks where, then exports
+    assert asked.args == ["keras"]
+    with qtbot.waitSignal(panel.exported, timeout=30_000) as exported:
+        panel.export_model("keras", tmp_path / "trained")
     qtbot.waitUntil(lambda: panel.export_keras_button.isEnabled(), timeout=30_000)
     assert panel.message.toPlainText() == "Wrote trained.keras: the trained Keras model"
+    assert exported.args == [panel.message.toPlainText(), tmp_path / "trained.keras"]
     keras = import_keras()
     reloaded = keras.models.load_model(tmp_path / "trained.keras", safe_mode=True)
     x = result.validation.x()[:5]

@@ -35,3 +35,40 @@ def test_large_window_keeps_its_layout(window, qtbot, via_small):
     assert window.dockWidgetArea(palette) == LEFT
     assert window.dockWidgetArea(inspector) == RIGHT
     assert (palette.width(), inspector.width()) == (220, 300)
+
+
+def show_dock(window, name: str) -> None:
+    """Bring a dock up the way its menu entry does (Train... for the training panel)."""
+    if name == "training":
+        window.show_training()
+    else:
+        window.docks[name].show()
+        window.docks[name].raise_()
+
+
+DOCKS = ["palette", "inspector", "problems", "summary", "code", "training"]
+
+
+@pytest.mark.parametrize("name", DOCKS)
+def test_a_dock_shown_in_a_small_window_leaves_half_for_the_canvas(window, qtbot, name):
+    canvas_share(window, qtbot, 1024, 700)
+    show_dock(window, name)
+    qtbot.wait(20)
+    assert canvas_share(window, qtbot, 1024, 700) >= 0.5
+    assert window.docks[name].isVisible()
+
+
+@pytest.mark.parametrize("name", DOCKS)
+def test_after_the_training_panel_every_dock_leaves_half_for_the_canvas(window, qtbot, name):
+    canvas_share(window, qtbot, 1024, 700)
+    window.show_training()
+    show_dock(window, name)
+    qtbot.wait(20)
+    assert canvas_share(window, qtbot, 1024, 700) >= 0.5
+
+
+def test_the_training_panel_opened_large_then_made_small_leaves_half(window, qtbot):
+    canvas_share(window, qtbot, 1600, 1000)
+    window.show_training()
+    qtbot.wait(20)
+    assert canvas_share(window, qtbot, 1024, 700) >= 0.5

@@ -52,6 +52,12 @@ class Input(InputSpec):
     def output_dtype(self, dtypes, p):
         return p["dtype"] or FLOATX
 
+    def face_params(self, p):
+        """ "int32" when the dtype is not the float default: the shape is the node's
+        output shape, which the face shows below its header already."""
+        dtype = p.get("dtype")
+        return dtype if dtype and dtype != FLOATX else ""
+
     def sample_shape(self, p):
         return tuple(p.get("shape", ()))
 

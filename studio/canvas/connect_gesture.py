@@ -49,6 +49,17 @@ def first_free_port(g: ModelGraph, src: str, dst: str) -> str | None:
     return next((p for p in ports if not refuses(g, src, dst, p)), None)
 
 
+def first_fitting_port(scene: GraphScene, src: str, dst: str) -> str | None:
+    """The first of dst's free ports (as `first_free_port`) whose shape rule takes
+    src's output, or None."""
+    g = scene.graph
+    ports = shown_ports(g.spec(dst), [p for p, _ in g.in_edges(dst)])
+    return next(
+        (p for p in ports if not refuses(g, src, dst, p) and takes(g, scene.report, src, dst, p)),
+        None,
+    )
+
+
 def nearest_fitting_port(
     scene: GraphScene, src: str, dst: str, pos: QPointF, moving: EdgeKey | None = None
 ) -> str | None:
@@ -58,7 +69,7 @@ def nearest_fitting_port(
     fitting = [
         p
         for p in item.view.ports
-        if not refuses(g, src, dst, p, moving) and takes(g, scene.report, src, dst, p)
+        if not refuses(g, src, dst, p, moving) and takes(g, scene.report, src, dst, p, moving)
     ]
     return min(fitting, key=lambda p: abs(item.input_port_pos(p).y() - pos.y()), default=None)
 

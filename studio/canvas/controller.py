@@ -19,7 +19,7 @@ from codegen.onnx_readiness import OnnxProblem, onnx_problems
 from graph import GraphEditError, GraphError, ModelGraph, get_spec
 from graph.fits import takes
 from studio.canvas.clipboard import pasted_nodes, put_on_clipboard, subgraph
-from studio.canvas.connect_gesture import ConnectGesture, first_free_port
+from studio.canvas.connect_gesture import ConnectGesture, first_fitting_port, first_free_port
 from studio.canvas.items import HEADER, NODE_WIDTH, box_height
 from studio.canvas.scene import EdgeKey, GraphScene, shown_ports
 from studio.canvas.view import GraphView
@@ -52,12 +52,18 @@ class CanvasController(QObject):
     refused = Signal(str)
     #: A wire dragged from this node's output was dropped on empty canvas, here.
     wire_dropped = Signal(str, QPointF)
+    #: A Delete removed one node of a chain whose neighbours could be joined: what
+    #: to say ("Deleted 'dropout'"); `reconnect_deleted` joins them.
+    reconnect_offered = Signal(str)
 
     def __init__(self, scene: GraphScene, view: GraphView, stack: QUndoStack) -> None:
         # Owned by the scene: a view outlives its documents, and when a document's
         # scene goes, its controller and gesture go with it (and their connections).
         super().__init__(scene)
         self.scene, self.view, self.stack = scene, view, stack
+        #: The last Delete that could have reconnected: the undo index after it and
+        #: the node it removed (see `reconnect_deleted`).
+        self._offer: tuple[int, str] | None = None
         scene.nodes_dragged.connect(self._moved)
         view.layer_dropped.connect(self._dropped)
         self.connect_gesture = view.gesture = ConnectGesture(self)
@@ -97,21 +103,30 @@ class CanvasController(QObject):
 
     def add_after(self, layer_type: str, src: str, scene_pos: QPointF) -> str | None:
         """Add a `layer_type` node at `scene_pos` (as `add_node`) fed by src's output
-        into its first free port, as one step; returns its id, or None if refused."""
+        into its first free port whose shape rule takes it, as one step; returns its
+        id, or None if refused. A node none of whose ports takes the output is added
+        unconnected, and says why."""
         g = self.graph
         edit = self._compound(f"Add {layer_type} after '{g.layer(src).name}'")
         try:
             with self.scene.batch():
                 node_id = edit.run(AddNode(g, layer_type, pos=_header_at(scene_pos))).node_id
-                port = first_free_port(g, src, node_id)
-                if port is None:
+                if first_free_port(g, src, node_id) is None:
                     edit.undo()
                     self.refused.emit(f"{layer_type} takes no input to connect")
                     return None
-                edit.run(Connect(g, src, node_id, port))
+                port = first_fitting_port(self.scene, src, node_id)
+                if port is not None:
+                    edit.run(Connect(g, src, node_id, port))
         except GraphEditError as e:
             self.refused.emit(str(e))
             return None
+        if port is None:
+            shape = self.scene.node_item(src).view.shape
+            self.refused.emit(
+                f"{g.label(node_id)} does not take the output {shape} of "
+                f"'{g.layer(src).name}': added unconnected"
+            )
         edit.push_to(self.stack)
         self.scene.select_nodes([node_id])
         return node_id
@@ -133,12 +148,15 @@ class CanvasController(QObject):
             spot.moveTop(max(o.bottom() for o in hit) + BESIDE_GAP / 2)
         return spot
 
-    def place_new(self, box: QRectF) -> QPointF:
-        """How far to move new nodes that sit in `box` now: beside the selection (to
-        its right), else to the cursor over the canvas, else PASTE_OFFSET; then down
-        off any node."""
+    def place_new(self, box: QRectF, at: QPointF | None = None) -> QPointF:
+        """How far to move new nodes that sit in `box` now: to `at` (scene
+        coordinates; the first node's header centred there, as `add_node`), else
+        beside the selection (to its right), else to the cursor over the canvas, else
+        PASTE_OFFSET; then down off any node."""
         selected = [self.scene.node_item(n) for n in self.scene.selected_node_ids()]
-        if selected:
+        if at is not None:
+            target = box.translated(QPointF(*_header_at(at)) - box.topLeft())
+        elif selected:
             around = QRectF()
             for item in selected:
                 around |= item.sceneBoundingRect()
@@ -171,13 +189,29 @@ class CanvasController(QObject):
         if not nodes and not edges:
             return
         g = self.graph
+        bridges = [] if edges else self.reconnectable()
         edit = self._compound("Delete selection")
         with self.scene.batch():
             for edge in edges:
                 edit.run(Disconnect(g, *edge))
             if nodes:
+                name = g.layer(nodes[0]).name
                 edit.run(RemoveNodes(g, nodes))
         edit.push_to(self.stack)
+        self._offer = (self.stack.index(), nodes[0]) if bridges else None
+        if bridges:
+            self.reconnect_offered.emit(f"Deleted '{name}'")
+
+    def reconnect_deleted(self) -> bool:
+        """Turn the last Delete into Delete and reconnect (one undo step), if it is
+        still the latest edit; see `reconnect_offered`."""
+        offer, self._offer = self._offer, None
+        if offer is None or offer[0] != self.stack.index() or offer[0] != self.stack.count():
+            self.refused.emit("the deleted node can no longer be reconnected: edits came after")
+            return False
+        self.stack.undo()
+        self.scene.select_nodes([offer[1]])
+        return self.delete_and_reconnect()
 
     def select_all(self) -> None:
         self.scene.select_nodes(self.graph.node_ids())
@@ -251,8 +285,9 @@ class CanvasController(QObject):
         put_on_clipboard(part)
         return True
 
-    def paste(self) -> list[str]:
-        """Add the clipboard's nodes as new layers, offset, and select them."""
+    def paste(self, at: QPointF | None = None) -> list[str]:
+        """Add the clipboard's nodes as new layers and select them: at `at` (a
+        right-click's Paste here), else where `place_new` puts them."""
         try:
             part = pasted_nodes(QGuiApplication.clipboard().mimeData())
         except GraphError as e:
@@ -260,7 +295,7 @@ class CanvasController(QObject):
             return []
         if part is None:
             return []
-        return self._insert(part)
+        return self._insert(part, at=at)
 
     def duplicate(self, with_inputs: bool = False) -> list[str]:
         """Paste a copy of the selection beside it, leaving the clipboard alone;
@@ -287,49 +322,55 @@ class CanvasController(QObject):
         chosen = set(node_ids)
         return [e for e in self.graph.edges() if e[1] in chosen and e[0] not in chosen]
 
-    def reconnectable(self) -> EdgeKey | None:
-        """The connection that would replace the one selected node if it sits in a
-        chain: (its source, its destination, the destination's port), when the node
-        has one connection in and one out and the destination takes the source's
-        shape there; else None."""
+    def reconnectable(self) -> list[EdgeKey]:
+        """The connections that would replace the one selected node if it sits in a
+        chain: (its source, each destination, its port), when the node has exactly
+        one connection in, some out, and every destination takes the source's shape
+        there; else none."""
         selected = self.scene.selected_node_ids()
         if len(selected) != 1:
-            return None
+            return []
         g, [node] = self.graph, selected
         ins, outs = g.in_edges(node), g.out_edges(node)
-        if len(ins) != 1 or len(outs) != 1:
-            return None
-        [(_, src)], [(dst, port)] = ins, outs
+        if len(ins) != 1 or not outs:
+            return []
+        [(_, src)] = ins
         report = self.scene.report
-        if report.nodes.get(src) is None or not takes(g, report, src, dst, port):
-            return None
-        return src, dst, port
+        if report.nodes.get(src) is None:
+            return []
+        bridges = [(src, dst, port) for dst, port in outs]
+        return bridges if all(takes(g, report, *bridge) for bridge in bridges) else []
 
     def delete_and_reconnect(self) -> bool:
-        """Delete the one selected node of a chain and connect its neighbours, as one step."""
-        bridge = self.reconnectable()
-        if bridge is None:
+        """Delete the one selected node of a chain and connect its source to each of
+        its destinations, as one step."""
+        bridges = self.reconnectable()
+        if not bridges:
             self.refused.emit(
-                "select one node with one connection in and one out, of shapes that fit"
+                "select one node with one connection in and some out, of shapes that fit"
             )
             return False
         g, [node] = self.graph, self.scene.selected_node_ids()
         edit = self._compound(f"Delete '{g.layer(node).name}' and reconnect")
         with self.scene.batch():
             edit.run(RemoveNodes(g, [node]))
-            edit.run(Connect(g, *bridge))
+            for bridge in bridges:
+                edit.run(Connect(g, *bridge))
         edit.push_to(self.stack)
         return True
 
-    def _insert(self, part: ModelGraph, inputs: list[EdgeKey] = ()) -> list[str]:
-        """Add `part`'s nodes and connections to the graph where `place_new` puts them,
-        and the connections `inputs` (from the graph's nodes into part's), as one step.
+    def _insert(
+        self, part: ModelGraph, inputs: list[EdgeKey] = (), at: QPointF | None = None
+    ) -> list[str]:
+        """Add `part`'s nodes and connections to the graph where `place_new` puts them
+        (at `at`, if given), and the connections `inputs` (from the graph's nodes into
+        part's), as one step.
 
         Each layer of `part` becomes a new layer (its name kept if free, else with a
         number); call sites of one layer in `part` become call sites of one new layer.
         """
         g = self.graph
-        offset = self.place_new(_boxes(part))
+        offset = self.place_new(_boxes(part), at)
         dx, dy = offset.x(), offset.y()
         verb = "Duplicate with inputs:" if inputs else "Paste"
         edit = self._compound(f"{verb} {len(part)} node{'s' if len(part) > 1 else ''}")

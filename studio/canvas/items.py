@@ -13,7 +13,7 @@ from functools import cache
 from typing import Protocol
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QPainter, QPainterPath, QPainterPathStroker
+from PySide6.QtGui import QFont, QFontMetricsF, QPainter, QPainterPath, QPainterPathStroker
 from PySide6.QtWidgets import QGraphicsItem, QStyle, QStyleOptionGraphicsItem, QWidget
 
 from studio.canvas.style import Style
@@ -37,6 +37,16 @@ MARGIN = PORT_RADIUS + 2.0
 TEXT_ROWS = 3
 #: Zoomed out, the part of those rows the shape takes, under the name.
 FAR_SHAPE_HEIGHT = 20.0
+#: The smallest point sizes texts are shrunk to before they are cut: the header's
+#: type and face, and zoomed out, the type, the shape and the badges.
+TITLE_MIN_POINTS = 7.0
+#: The header's text runs this close to the box's sides (the body's keeps PAD).
+TITLE_PAD = 4.0
+FAR_DETAIL_MIN_POINTS = 10.0
+#: Zoomed out, the badges' point size and height: they sit on the box's top edge,
+#: outside it, so that the type keeps the header.
+FAR_BADGE_POINTS = 10.0
+FAR_BADGE_HEIGHT = 16.0
 #: How far from a port's centre a press or release still hits it (scene units):
 #: well past the drawn dot, so a wire starts without aiming at a 9-unit disc.
 PORT_HIT = 13.0
@@ -59,6 +69,8 @@ class NodeView:
     #: The params that tell this node from others of its type ("64 · relu", see
     #: LayerSpec.face_params), drawn after the type; "" for none.
     face: str = ""
+    #: The weight count in a few characters ("4.2k", see short_count), zoomed out.
+    short_params: str = ""
     output: bool = False
     #: How many call sites the layer has (more than one: a shared layer).
     shared: int = 1
@@ -80,6 +92,24 @@ class Follower(Protocol):
 
     def shift(self, delta: QPointF) -> None:
         """Both ends moved by `delta`: move along without recomputing."""
+
+
+def short_count(count: int) -> str:
+    """A weight count in a few characters, for a zoomed-out node: 65, 4.2k, 1.3M."""
+    for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if count >= limit:
+            return f"{count / limit:.1f}{suffix}"
+    return str(count)
+
+
+def badges_of(view: NodeView) -> list[str]:
+    """A node's badges, right to left: "x2" on each call site of a layer called
+    twice, "output", "ONNX" (an export check's mark)."""
+    return (
+        ([f"x{view.shared}"] if view.shared > 1 else [])
+        + (["output"] if view.output else [])
+        + (["ONNX"] if view.export_issues else [])
+    )
 
 
 def _lod(painter: QPainter, option: QStyleOptionGraphicsItem) -> float:
@@ -118,8 +148,9 @@ def box_paths(height: float) -> tuple[QPainterPath, QPainterPath]:
 
 
 class NodeItem(QGraphicsItem):
-    """A rounded box: header with the layer type and badges, then name, shape and
-    params; named input ports on the left, the output port on the right."""
+    """A rounded box: header with the layer type and its face, then name, shape and
+    params (the badges at that row's end); named input ports on the left, the output
+    port on the right."""
 
     def __init__(self, node_id: str, view: NodeView, style: Style) -> None:
         super().__init__()
@@ -136,11 +167,18 @@ class NodeItem(QGraphicsItem):
         #: Elided texts and badge places, made at the first paint after a change
         #: (most nodes of a large graph are off screen: they never need them).
         self._text_ready = False
-        self._title = self._far_name = self._far_title = self._far_shape = ""
-        self._far_font = style.far_font
+        self._title = self._far_name = self._far_title = self._far_shape = self._far_count = ""
+        self._title_font = style.title_font
+        self._far_font = self._far_title_font = self._far_shape_font = style.far_font
+        self._far_badge_font = style.far_detail_font
         self._rows: list[str] = []
+        #: Where each badge goes and its text: near, on the params row; zoomed out,
+        #: above the header.
         self._badges: list[tuple[QRectF, str]] = []
+        self._far_badges: list[tuple[QRectF, str]] = []
         self._tip = ""
+        #: Whether badges may be drawn above the box (zoomed out): its bounds grow.
+        self._has_badges = False
         self.view: NodeView | None = None
         flag = QGraphicsItem.GraphicsItemFlag
         self.setFlags(flag.ItemIsMovable | flag.ItemIsSelectable)
@@ -155,8 +193,11 @@ class NodeItem(QGraphicsItem):
         if view == self.view:
             return
         relayout = self.view is None or view.ports != self.view.ports
-        if relayout:
+        has_badges = bool(badges_of(view))
+        if relayout or has_badges != self._has_badges:
             self.prepareGeometryChange()
+            self._has_badges = has_badges
+        if relayout:
             self._layout(view.ports)
         self.view = view
         self._text_ready = False
@@ -198,14 +239,8 @@ class NodeItem(QGraphicsItem):
         return bool(ports) and ports != ("input",)
 
     def badges(self) -> list[str]:
-        """The badges drawn in the header, right to left: "x2" on each call site of
-        a layer called twice, "output", "ONNX" (an export check's mark)."""
-        view = self.view
-        return (
-            ([f"x{view.shared}"] if view.shared > 1 else [])
-            + (["output"] if view.output else [])
-            + (["ONNX"] if view.export_issues else [])
-        )
+        """The badges this node draws (see badges_of)."""
+        return badges_of(self.view)
 
     def drawn_texts(self, lod: float) -> tuple[str, ...]:
         """The texts the node draws at the level of detail `lod` (screen pixels per
@@ -214,8 +249,9 @@ class NodeItem(QGraphicsItem):
             return ()
         self._ensure_text()
         if lod < TEXT_LOD:
-            return (self._far_title, self._far_name, self._far_shape)
-        return (self._title, *self._rows)
+            far = (self._far_title, self._far_name, self._far_shape, self._far_count)
+            return far + tuple(text for _, text in self._far_badges)
+        return (self._title, *self._rows) + tuple(text for _, text in self._badges)
 
     def _ensure_text(self) -> None:
         if not self._text_ready:
@@ -223,29 +259,59 @@ class NodeItem(QGraphicsItem):
             self._text_ready = True
 
     def _prepare_text(self, view: NodeView) -> None:
-        """Elide texts and place badges once per change, not once per paint."""
+        """Elide texts and place badges once per change, not once per paint.
+
+        Near, the header is the type and its face alone, in a font shrunk before it
+        is cut, and the badges sit at the end of the params row (a count is short).
+        Zoomed out the badges sit on the box's top edge, the face gives way before
+        the type is cut, and the param count, shortened, goes beside the shape."""
         s = self._style
-        right = NODE_WIDTH - PAD
-        self._badges = []
-        for text in self.badges():
-            width = s.small_width(text) + 8.0
-            right -= width
-            self._badges.append((QRectF(right, 4.0, width, HEADER - 8.0), text))
-            right -= 4.0
+        inner = NODE_WIDTH - 2 * PAD
         elide = Qt.TextElideMode.ElideRight
         title = f"{view.type} {view.face}" if view.face else view.type
-        self._title = s.title_metrics.elidedText(title, elide, right - PAD)
-        inner = NODE_WIDTH - 2 * PAD
+        self._title_font, _, self._title = s.shrunk(
+            s.title_font, title, NODE_WIDTH - 2 * TITLE_PAD, TITLE_MIN_POINTS
+        )
+        params_row = HEADER + PAD + 2 * ROW
+        self._badges, right = self._place_badges(s.small_metrics, params_row + 1.0, ROW - 2.0)
+        self._rows = [
+            s.text_metrics.elidedText(text, elide, width)
+            for text, width in (
+                (view.name, inner),
+                (view.shape or "shape unknown", inner),
+                (view.params, right - PAD - 4.0),
+            )
+        ]
         self._far_font, self._far_name = s.far_name(view.name, inner)
+        self._far_badge_font, badge_metrics = s.sized(s.far_detail_font, FAR_BADGE_POINTS)
+        self._far_badges, _ = self._place_badges(badge_metrics, -FAR_BADGE_HEIGHT, FAR_BADGE_HEIGHT)
         far = s.far_detail_metrics
         # Zoomed out, the type goes whole before its params go cut.
         shown = title if far.horizontalAdvance(title) <= inner else view.type
-        self._far_title = far.elidedText(shown, elide, inner)
-        self._far_shape = far.elidedText(view.shape, elide, inner)
-        self._rows = [
-            s.text_metrics.elidedText(text, elide, inner)
-            for text in (view.name, view.shape or "shape unknown", view.params)
-        ]
+        self._far_title_font, _, self._far_title = s.shrunk(
+            s.far_detail_font, shown, inner, FAR_DETAIL_MIN_POINTS
+        )
+        self._far_count = view.short_params
+        count = f"  {self._far_count}" if self._far_count else ""
+        font, metrics, _ = s.shrunk(
+            s.far_detail_font, view.shape + count, inner, FAR_DETAIL_MIN_POINTS
+        )
+        self._far_shape_font = font
+        shape_room = inner - metrics.horizontalAdvance(count)
+        self._far_shape = metrics.elidedText(view.shape, elide, shape_room)
+
+    def _place_badges(
+        self, metrics: QFontMetricsF, top: float, height: float
+    ) -> tuple[list[tuple[QRectF, str]], float]:
+        """The badges' rects from the box's right edge leftwards, `height` high at
+        `top`, sized by `metrics`; and the x where the free room ends."""
+        right, placed = NODE_WIDTH - PAD, []
+        for text in self.badges():
+            width = metrics.horizontalAdvance(text) + 8.0
+            right -= width
+            placed.append((QRectF(right, top, width, height), text))
+            right -= 4.0
+        return placed, right + 4.0 if placed else right
 
     def add_follower(self, item: Follower) -> None:
         """Let `item` follow this node: its `adjust()` runs when the node moves."""
@@ -286,7 +352,8 @@ class NodeItem(QGraphicsItem):
     # -------------------------------------------------------------- QGraphicsItem
 
     def boundingRect(self) -> QRectF:
-        return self._rect.adjusted(-MARGIN, -MARGIN, MARGIN, MARGIN)
+        top = FAR_BADGE_HEIGHT if self._has_badges else MARGIN
+        return self._rect.adjusted(-MARGIN, -top, MARGIN, MARGIN)
 
     def shape(self) -> QPainterPath:
         return self._outline
@@ -355,30 +422,43 @@ class NodeItem(QGraphicsItem):
         left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
         center = Qt.AlignmentFlag.AlignCenter
         painter.setPen(s.text_pen)
-        painter.setFont(s.far_detail_font)
+        painter.setFont(self._far_title_font)
         painter.drawText(QRectF(PAD, 0.0, inner, HEADER), left, self._far_title)
+        self._paint_badges(painter, self._far_badges, self._far_badge_font)
+        painter.setPen(s.text_pen)
         painter.setFont(self._far_font)
         name_height = TEXT_ROWS * ROW - FAR_SHAPE_HEIGHT
         painter.drawText(QRectF(PAD, HEADER + PAD, inner, name_height), center, self._far_name)
         painter.setPen(s.dim_text_pen)
-        painter.setFont(s.far_detail_font)
+        painter.setFont(self._far_shape_font)
         shape_rect = QRectF(PAD, HEADER + PAD + name_height, inner, FAR_SHAPE_HEIGHT)
-        painter.drawText(shape_rect, center, self._far_shape)
+        if self._far_count:
+            painter.drawText(shape_rect, left, self._far_shape)
+            right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+            painter.drawText(shape_rect, right, self._far_count)
+        else:
+            painter.drawText(shape_rect, center, self._far_shape)
 
-    def _paint_text(self, painter: QPainter) -> None:
+    def _paint_badges(
+        self, painter: QPainter, badges: list[tuple[QRectF, str]], font: QFont
+    ) -> None:
         s = self._style
-        left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-        center = Qt.AlignmentFlag.AlignCenter
-        painter.setPen(s.text_pen)
-        painter.setFont(s.title_font)
-        painter.drawText(QRectF(PAD, 0.0, NODE_WIDTH - 2 * PAD, HEADER), left, self._title)
-        painter.setFont(s.small_font)
-        for rect, text in self._badges:
+        painter.setFont(font)
+        for rect, text in badges:
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(s.mark_brush if text == "ONNX" else s.badge_brush)
             painter.drawRoundedRect(rect, 3.0, 3.0)
             painter.setPen(s.text_pen)
-            painter.drawText(rect, center, text)
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+
+    def _paint_text(self, painter: QPainter) -> None:
+        s = self._style
+        left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        painter.setPen(s.text_pen)
+        painter.setFont(self._title_font)
+        title_rect = QRectF(TITLE_PAD, 0.0, NODE_WIDTH - 2 * TITLE_PAD, HEADER)
+        painter.drawText(title_rect, left, self._title)
+        self._paint_badges(painter, self._badges, s.small_font)
         painter.setFont(s.text_font)
         for i, text in enumerate(self._rows):
             painter.setPen(s.text_pen if i == 0 else s.dim_text_pen)

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from graph import LayerSpec, ModelGraph, Problem, Report, validate
 from graph.report import ERROR
 from graph.shapes import fmt
-from studio.canvas.items import PORT_HIT, EdgeItem, NodeItem, NodeView
+from studio.canvas.items import PORT_HIT, EdgeItem, NodeItem, NodeView, short_count
 from studio.canvas.overlays import SharedLinkItem
 from studio.canvas.style import Style
 
@@ -371,6 +371,7 @@ class GraphScene(QGraphicsScene):
             name=layer.name,
             shape=fmt(inferred.shape) if inferred else "",
             params=f"{inferred.params:,} params" if inferred else "",
+            short_params=short_count(inferred.params) if inferred else "",
             ports=shown_ports(g.spec(node_id), (port for port, _ in g.in_edges(node_id))),
             output=node_id in self._outputs,
             shared=len(g.call_sites(node_id)),

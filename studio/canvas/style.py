@@ -7,6 +7,7 @@ thousands of nodes, so items read them from one `Style`. A scene owns its style
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import Qt
@@ -59,8 +60,8 @@ class Style:
     small_metrics: QFontMetricsF
     far_metrics: QFontMetricsF
     far_detail_metrics: QFontMetricsF
-    #: far_font and its metrics made smaller, by point size (see `far_name`).
-    _far_sizes: dict[int, tuple[QFont, QFontMetricsF]] = field(
+    #: Fonts made smaller and their metrics, by (font key, point size) (see `shrunk`).
+    _sizes: dict[tuple[str, float], tuple[QFont, QFontMetricsF]] = field(
         default_factory=dict, compare=False, repr=False
     )
     #: Widths of small texts measured so far: edge labels repeat ("(None, 64)").
@@ -73,23 +74,39 @@ class Style:
             width = self._small_widths[text] = self.small_metrics.horizontalAdvance(text)
         return width
 
+    def shrunk(
+        self, font: QFont, text: str, width: float, min_points: float
+    ) -> tuple[QFont, QFontMetricsF, str]:
+        """The font (and its metrics) and text that show `text` in `width`: `font`,
+        made smaller down to `min_points` before the text is cut, so that a long text
+        stays whole while a smaller font still reads."""
+        points = font.pointSizeF()
+        full = self.sized(font, points)[1].horizontalAdvance(text)
+        if full > width:
+            # In half points, so that the fonts made stay few; text does not narrow
+            # quite in proportion, so a step more where the estimate was short.
+            points = max(min_points, math.floor(2 * points * width / full) / 2)
+            while (
+                points > min_points and self.sized(font, points)[1].horizontalAdvance(text) > width
+            ):
+                points -= 0.5
+        font, font_metrics = self.sized(font, points)
+        return font, font_metrics, font_metrics.elidedText(text, Qt.TextElideMode.ElideRight, width)
+
+    def sized(self, font: QFont, points: float) -> tuple[QFont, QFontMetricsF]:
+        """`font` at `points` and its metrics, made once per size."""
+        key = (font.key(), points)
+        if key not in self._sizes:
+            made = QFont(font)
+            made.setPointSizeF(points)
+            self._sizes[key] = (made, QFontMetricsF(made))
+        return self._sizes[key]
+
     def far_name(self, name: str, width: float) -> tuple[QFont, str]:
         """The font and text that show `name` in `width` zoomed out: far_font, made
-        smaller (to FAR_MIN_POINTS) before the name is cut, so that a long name
-        stays whole while a smaller font still reads."""
-        full = self.far_metrics.horizontalAdvance(name)
-        points = (
-            FAR_POINTS if full <= width else max(FAR_MIN_POINTS, int(FAR_POINTS * width / full))
-        )
-        if points == FAR_POINTS:
-            font, metrics = self.far_font, self.far_metrics
-        else:
-            if points not in self._far_sizes:
-                smaller = QFont(self.far_font)
-                smaller.setPointSizeF(points)
-                self._far_sizes[points] = (smaller, QFontMetricsF(smaller))
-            font, metrics = self._far_sizes[points]
-        return font, metrics.elidedText(name, Qt.TextElideMode.ElideRight, width)
+        smaller (to FAR_MIN_POINTS) before the name is cut."""
+        font, _, text = self.shrunk(self.far_font, name, width, FAR_MIN_POINTS)
+        return font, text
 
     @classmethod
     def light(cls) -> Style:

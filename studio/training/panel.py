@@ -25,7 +25,6 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent, QShowEvent, QUndoStack
 from PySide6.QtWidgets import (
     QBoxLayout,
-    QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -121,6 +120,11 @@ class TrainingPanel(QWidget):
     run_finished = Signal()
     #: "Export script" chose a style (fit, loop, ddp); the window writes the script.
     script_requested = Signal(str)
+    #: An export button asked for the trained model as 'keras' or 'onnx': the window
+    #: asks where (as File > Export does) and calls export_model.
+    model_export_requested = Signal(str)
+    #: A trained-model export finished: what was written, and the path.
+    exported = Signal(str, Path)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -178,9 +182,9 @@ class TrainingPanel(QWidget):
         self.plots = TrainingPlots()
         self.results = ResultsView()
         self.export_keras_button = QPushButton("Export trained model (.keras)")
-        self.export_keras_button.clicked.connect(lambda: self.export_model("keras"))
+        self.export_keras_button.clicked.connect(lambda: self.model_export_requested.emit("keras"))
         self.export_onnx_button = QPushButton("Export trained model (ONNX)")
-        self.export_onnx_button.clicked.connect(lambda: self.export_model("onnx"))
+        self.export_onnx_button.clicked.connect(lambda: self.model_export_requested.emit("onnx"))
         exports = QHBoxLayout()
         exports.addWidget(self.export_keras_button)
         exports.addWidget(self.export_onnx_button)
@@ -434,17 +438,14 @@ class TrainingPanel(QWidget):
 
     # ------------------------------------------------------------- exports
 
-    def export_model(self, target: str, path: Path | None = None) -> Job | None:
-        """Write the trained model as 'keras' or 'onnx' in the background."""
+    def export_model(self, target: str, path: Path) -> Job | None:
+        """Write the trained model as 'keras' or 'onnx' to `path` in the background."""
         if self.result is None:
-            return None
-        path = path or self.ask_export_path(target)
-        if path is None:
             return None
         path = with_suffix(path, target)
         work = partial(export_trained, self.result.model, self._trained_graph, path, target)
         job = Job(f"Export to {TARGETS[target].title}", work, self)
-        job.succeeded.connect(self.show_message)
+        job.succeeded.connect(partial(self._exported, path))
         job.failed.connect(lambda message: self.show_message(message, error=True))
         job.finished.connect(self._export_finished)
         self._exports.append(job)
@@ -459,12 +460,9 @@ class TrainingPanel(QWidget):
             self._exports.remove(job)
         self._set_running(self.running)
 
-    def ask_export_path(self, target: str) -> Path | None:
-        """The file to export to (tests override this)."""
-        spec = TARGETS[target]
-        name = self._trained_graph.name if self._trained_graph else ""
-        path, _ = QFileDialog.getSaveFileName(self, f"Export {spec.title}", name, spec.file_filter)
-        return Path(path) if path else None
+    def _exported(self, path: Path, message: str) -> None:
+        self.show_message(message)
+        self.exported.emit(message, path)
 
     # ---------------------------------------------------------------- view
 
