@@ -19,7 +19,7 @@ from codegen.keras_env import allow_depth, import_keras
 from codegen.keras_errors import plain_text
 from codegen.keras_layers import call_layer, make_layer
 from graph import GraphError, ModelGraph, Report, validate
-from graph.block_validate import concrete
+from graph.block_validate import use_body
 from graph.blocks import BlockSpec
 from graph.params import thaw
 
@@ -84,13 +84,9 @@ def _functional(g: ModelGraph, report: Report, name: str, nested: bool) -> Any:
 def _make_layer(g: ModelGraph, report: Report, node_id: str) -> Any:
     """The Keras layer of `node_id`'s layer: a nested model for a block use."""
     layer = g.layer(node_id)
-    spec = g.spec(node_id)
-    if not isinstance(spec, BlockSpec):
+    if not isinstance(g.spec(node_id), BlockSpec):
         return make_layer(layer.type, layer.params, name=layer.name)
-    sources = report.sources[node_id]
-    outputs = g.source_outputs(node_id) or (0,) * len(sources)
-    inputs = [report.nodes[s].output(k) for s, k in zip(sources, outputs, strict=True)]
-    made = concrete(spec, spec.resolve(layer.params), inputs)
+    made = use_body(g, report, node_id)
     return _functional(made.graph, made.report, layer.name, nested=True)
 
 

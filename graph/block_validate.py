@@ -116,6 +116,19 @@ def _concrete_graph(
     return graph
 
 
+def use_body(g: ModelGraph, report: Report, node_id: str) -> Concrete:
+    """The concrete body of the block use `node_id` and its report, as validating `g`
+    (which gave `report`) made them: what the use is built from, and where its body's
+    problems are found at the inner nodes' own ids. The use's inputs must be inferred."""
+    spec = g.spec(node_id)
+    if not isinstance(spec, BlockSpec):
+        raise ValueError(f"{g.label(node_id)} is not a block use")
+    sources = report.sources[node_id]
+    outputs = g.source_outputs(node_id) or (0,) * len(sources)
+    inputs = [report.nodes[s].output(k) for s, k in zip(sources, outputs, strict=True)]
+    return concrete(spec, spec.resolve(g.layer(node_id).params), inputs)
+
+
 def _validate_body(graph: ModelGraph) -> Report:
     """validate() on a concrete body (one call per distinct signature; tests count it)."""
     from graph.validate import validate

@@ -334,7 +334,7 @@ class ModelGraph:
         else:
             self._check_name(name)
         params = spec.initial_params() if params is None else dict(params)
-        self.check_params(spec, f"{layer_type} '{name}'", params)
+        self._check_params(spec, f"{layer_type} '{name}'", params)
         if node_id is not None and node_id in self._g:
             raise GraphEditError(f"node id {node_id!r} is already in the graph")
         layer_id = self.restore_layer(Layer(layer_type, name, freeze(params)))  # checked above
@@ -421,7 +421,7 @@ class ModelGraph:
         layer = self.layer(node_id)
         spec = get_spec(layer.type)
         if spec is not None:
-            self.check_params(spec, self.label(node_id), params)
+            self._check_params(spec, self.label(node_id), params)
         frozen = freeze(dict(params))
         if frozen != layer.params:
             self.replace_layer(node_id, replace(layer, params=frozen))
@@ -561,7 +561,7 @@ class ModelGraph:
         if name in self._name_counts:
             raise LayerNameError(f"layer name {name!r} is already taken")
 
-    def check_params(self, spec: LayerSpec, label: str, params: Mapping[str, Any]) -> None:
+    def _check_params(self, spec: LayerSpec, label: str, params: Mapping[str, Any]) -> None:
         """Raise ParamError naming `label` and the param unless every one of `params`
         is a param of `spec` whose value fits its kind. In a body a value may refer to
         the block's parameters instead (checked once a use gives their values)."""

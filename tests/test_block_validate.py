@@ -37,6 +37,10 @@ def test_problems_inside_are_reported_at_the_use_naming_the_inner_node():
     first = next(p for p in inner if p.node == ids["enc"])
     assert first.code == "bad-param"
     assert first.message.startswith("encoder 'enc': in block 'encoder': Dense 'dense_1': units")
+    # and at the inner node itself, in the use's body as validation made it
+    made = block_validate.use_body(g, report, ids["enc"])
+    (at_inner,) = made.report.problems_of(dense_1)
+    assert at_inner.code == "bad-param" and at_inner.message.startswith("Dense 'dense_1'")
     # the use cannot be inferred, and nothing downstream is reported again
     assert ids["enc"] not in report.nodes and ids["cat"] not in report.nodes
     assert not report.problems_of(ids["cat"])
