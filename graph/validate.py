@@ -4,7 +4,7 @@ Validation never stops at the first problem: structure (ports, names, params,
 cycles), then shape inference in topological order (a node whose inputs are unknown
 is skipped quietly, so one mistake gives one message), then shared layers, then
 reachability. The report is what the studio shows on every edit and what
-`kgs validate` prints.
+`kgs validate` prints. A block use's rules are its body's (graph.block_validate).
 """
 
 from __future__ import annotations

@@ -116,3 +116,20 @@ def test_identical_uses_validate_their_body_once(monkeypatch):
     body.set_param(body.node_ids()[2], "units", 6)
     assert validate(g).nodes[uses[0]].shape == (None, 6)
     assert len(calls) == 3  # the body changed: checked again, once
+
+
+def test_an_edit_validated_incrementally_reports_as_a_cold_run():
+    from graph import dumps, loads
+
+    g, ids = siamese()
+    validate(g)
+    g.set_param(ids["enc_c"], "units", 5)  # a param-only edit: validate's update path
+    warm = validate(g)
+    cold = validate(loads(dumps(g)))
+    assert warm.nodes == cold.nodes and warm.problems == cold.problems
+    assert warm.nodes[ids["enc_c"]].output(1).shape == (None, 5)
+    body = g.blocks.body("encoder")
+    body.set_param(body.node_ids()[2], "units", 3)  # the body: every use follows
+    warm = validate(g)
+    assert warm.nodes == validate(loads(dumps(g))).nodes
+    assert warm.nodes[ids["cat"]].shape == (None, 3 + 32 + 3)
