@@ -3,6 +3,12 @@
 Layers are created once per graph layer (so call sites of a shared layer share one
 Keras layer and its weights) and called in the graph's topological order, with the
 graph's layer names; inputs and outputs keep graph order.
+
+A block use is a layer too: a nested Functional model named after the use, built from
+the use's body made concrete (graph.block_validate: the use's input shapes and
+parameter values), the very graph validation checked. So each use has its own weights,
+a use called again is one model called twice (a siamese pair), and the saved .keras
+keeps the nesting, as `keras.Model(...)` inside a hand-written `def block(x)` would.
 """
 
 from __future__ import annotations
@@ -13,6 +19,8 @@ from codegen.keras_env import allow_depth, import_keras
 from codegen.keras_errors import plain_text
 from codegen.keras_layers import call_layer, make_layer
 from graph import GraphError, ModelGraph, Report, validate
+from graph.block_validate import use_body
+from graph.blocks import BlockSpec
 from graph.params import thaw
 
 
@@ -34,8 +42,14 @@ def build_model(g: ModelGraph) -> Any:
     """The keras.Model for `g`; raises GraphError listing the problems if invalid,
     BuildError naming the node if Keras fails on a layer."""
     report = checked_report(g)
-    keras = import_keras()
     allow_depth(len(g))
+    return _functional(g, report, g.name, nested=False)
+
+
+def _functional(g: ModelGraph, report: Report, name: str, nested: bool) -> Any:
+    """The Functional model of valid `g`. A nested one (a block use's) takes and
+    returns a bare tensor where it has one input or output, as a layer would."""
+    keras = import_keras()
     layers: dict[int, Any] = {}
     tensors: dict[str, Any] = {}
     for node_id in report.order:
@@ -45,19 +59,38 @@ def build_model(g: ModelGraph) -> Any:
             tensors[node_id] = keras.Input(name=layer.name, **kwargs)
             continue
         layer_id = g.node(node_id).layer_id
-        inputs = [tensors[src] for src in report.sources[node_id]]
+        spec = g.spec(node_id)
+        sources = report.sources[node_id]
+        outputs = g.source_outputs(node_id) or (0,) * len(sources)
+        inputs = [_output(g, tensors, s, k) for s, k in zip(sources, outputs, strict=True)]
         try:
             if layer_id not in layers:
-                layers[layer_id] = make_layer(layer.type, layer.params, name=layer.name)
-            tensors[node_id] = call_layer(g.spec(node_id), layers[layer_id], inputs)
+                layers[layer_id] = _make_layer(g, report, node_id)
+            tensors[node_id] = call_layer(spec, layers[layer_id], inputs)
         except Exception as e:
             reason = plain_text(str(e)).strip().splitlines()
             raise BuildError(
                 f"{g.label(node_id)}: Keras could not build it: {type(e).__name__}"
                 + (f": {reason[0]}" if reason else "")
             ) from e
-    return keras.Model(
-        inputs=[tensors[n] for n in g.inputs],
-        outputs=[tensors[n] for n in g.outputs],
-        name=g.name,
-    )
+    ins = [tensors[n] for n in g.inputs]
+    outs = [_output(g, tensors, n, 0) for n in g.outputs]
+    if nested:
+        ins = ins[0] if len(ins) == 1 else ins
+        outs = outs[0] if len(outs) == 1 else outs
+    return keras.Model(inputs=ins, outputs=outs, name=name)
+
+
+def _make_layer(g: ModelGraph, report: Report, node_id: str) -> Any:
+    """The Keras layer of `node_id`'s layer: a nested model for a block use."""
+    layer = g.layer(node_id)
+    if not isinstance(g.spec(node_id), BlockSpec):
+        return make_layer(layer.type, layer.params, name=layer.name)
+    made = use_body(g, report, node_id)
+    return _functional(made.graph, made.report, layer.name, nested=True)
+
+
+def _output(g: ModelGraph, tensors: dict[str, Any], node_id: str, index: int) -> Any:
+    """The tensor of output `index` of `node_id` (a use of several outputs gives a list)."""
+    tensor = tensors[node_id]
+    return tensor[index] if g.output_count(node_id) > 1 else tensor

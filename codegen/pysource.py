@@ -22,7 +22,7 @@ from typing import Any
 from codegen.build import checked_report
 from codegen.identifiers import MAX_STEM, Namespace
 from codegen.keras_env import import_keras, recursion_limit_for
-from graph import ModelGraph, Report, get_spec
+from graph import GraphError, ModelGraph, Report, get_spec
 from graph.calls import layer_call
 from graph.params import KerasObject, NestedLayer, Param
 from graph.spec import LayerSpec
@@ -481,5 +481,11 @@ def to_python(g: ModelGraph, style: str) -> str:
             f"Received: style={style!r}"
         )
     report = checked_report(g)
+    uses = [layer.name for _, layer in g.layers() if layer.type in g.blocks]
+    if uses:
+        raise GraphError(
+            f"graph '{g.name}': {style} source of block uses is not written yet "
+            f"(uses: {', '.join(uses)}); build or save it as .keras instead"
+        )
     plan = _Plan.of(g, report, Namespace(_MODULE_NAMES))
     return "\n".join(writer(plan)) + "\n"

@@ -24,6 +24,29 @@ Semantic problems (unknown types, bad params, cycles) load fine and are left to
 
 A node with "shares" is another call site of the earlier node's layer. The optional
 "training" object is the graph's training setup (graph.trainingfile).
+
+Version 2 adds blocks (graph.blocks): "blocks" lists the definitions, each a body in
+the same form as the top graph, with the block's parameters; a node with "block" is a
+use of one (its params are the use's parameter values), and an edge from a use names
+the output it takes when it is not the first:
+
+      "blocks": [
+        {
+          "name": "encoder",
+          "params": [{"name": "units", "kind": "int", "default": 8}],
+          "nodes": [
+            {"id": "n1", "type": "Input", "name": "x", "params": {"shape": [16]}, ...},
+            {"id": "n2", "type": "Dense", "name": "d", "params": {"units": {"$param": "units"}}}
+          ],
+          "edges": [...],
+          "outputs": ["n2"]
+        }
+      ],
+      "nodes": [{"id": "n3", "block": "encoder", "name": "enc", "params": {"units": 32}, ...}],
+      "edges": [{"from": "n3", "output": 1, "to": "n5", "port": "input"}]
+
+A file is written in the oldest version that holds it (1 without blocks), so graphs
+without blocks stay readable by older versions of the program; both versions load.
 """
 
 from __future__ import annotations
@@ -35,21 +58,26 @@ from pathlib import Path
 from typing import Any
 
 from graph.atomicfile import atomic_path
-from graph.errors import GraphFileError
+from graph.blocks import block_param, kind_name, refs_in
+from graph.errors import GraphEditError, GraphFileError
 from graph.jsontext import too_deep
-from graph.model import Layer, ModelGraph
-from graph.params import freeze, thaw
+from graph.model import Connection, Layer, ModelGraph
+from graph.params import Param, freeze, thaw
 from graph.trainingfile import read_training, training_json
 
 FORMAT = "keras-graph-studio.graph"
-VERSION = 1
+#: The newest version this program reads and writes (2: blocks).
+VERSION = 2
 MAX_BYTES = 64 * 1024 * 1024
 _MAX_COORD = 1e9
 
-_TOP_KEYS = ("format", "version", "name", "nodes", "edges", "outputs", "training")
+_TOP_KEYS = ("format", "version", "name", "blocks", "nodes", "edges", "outputs", "training")
 _LAYER_NODE_KEYS = {"id", "type", "name", "params", "pos"}
+_USE_NODE_KEYS = {"id", "block", "name", "params", "pos"}
 _SHARED_NODE_KEYS = {"id", "shares", "pos"}
 _EDGE_KEYS = {"from", "to", "port"}
+_BLOCK_KEYS = {"name", "params", "nodes", "edges", "outputs"}
+_BLOCK_PARAM_KEYS = {"name", "kind", "default"}
 
 
 class _Reader:
@@ -112,17 +140,89 @@ class _Reader:
             )
         g = ModelGraph(self.string(doc.get("name", "model"), "name"))
         with g.events.blocked():
-            self.nodes(g, self.array(doc["nodes"], "nodes"))
-            self.edges(g, self.array(doc.get("edges", []), "edges"))
-            self.outputs(g, self.array(doc.get("outputs", []), "outputs"))
+            self.blocks(g, self.array(doc.get("blocks", []), "blocks"))
+            self.body(g, doc, "")
             if doc.get("training") is not None:
                 g.training = read_training(self, doc["training"])
         return g
 
-    def nodes(self, g: ModelGraph, nodes: list) -> None:
+    def body(self, g: ModelGraph, doc: dict, prefix: str) -> None:
+        """The nodes, edges and outputs of the top graph or a block's body (`prefix`
+        is where its fields are: "" or "blocks[0].")."""
+        self.nodes(g, self.array(doc["nodes"], f"{prefix}nodes"), prefix)
+        self.edges(g, self.array(doc.get("edges", []), f"{prefix}edges"), prefix)
+        self.outputs(g, self.array(doc.get("outputs", []), f"{prefix}outputs"), prefix)
+
+    def blocks(self, g: ModelGraph, blocks: list) -> None:
+        """Every definition, declared first (a body may use a block listed after it),
+        then filled; a use that would make a block contain itself is refused."""
+        raws = []
+        for i, raw in enumerate(blocks):
+            where = f"blocks[{i}]"
+            raw = self.object(raw, where, _BLOCK_KEYS, {"name", "nodes"})
+            name = self.string(raw["name"], f"{where}.name")
+            params = [
+                self.block_param(p, f"{where}.params[{j}]")
+                for j, p in enumerate(self.array(raw.get("params", []), f"{where}.params"))
+            ]
+            try:
+                raws.append((g.define_block(name, params), raw, f"{where}."))
+            except GraphEditError as e:
+                raise self.fail(where, str(e)) from None
+        for body, raw, prefix in raws:
+            with body.events.blocked():
+                self.body(body, raw, prefix)
+
+    def block_param(self, raw: Any, where: str) -> Param:
+        raw = self.object(raw, where, _BLOCK_PARAM_KEYS, _BLOCK_PARAM_KEYS)
+        name = self.string(raw["name"], f"{where}.name")
+        try:
+            return block_param(name, self.string(raw["kind"], f"{where}.kind"), raw["default"])
+        except GraphEditError as e:
+            raise self.fail(where, str(e)) from None
+
+    def layer(self, g: ModelGraph, raw: Any, where: str) -> Layer:
+        """The layer a node defines: a layer type's, or a use of a block."""
+        if isinstance(raw, dict) and "block" in raw:
+            raw = self.object(raw, where, _USE_NODE_KEYS, {"id", "block", "name"})
+            layer_type = self.string(raw["block"], f"{where}.block")
+            if layer_type not in g.blocks:
+                defined = ", ".join(g.blocks.names()) or "none"
+                raise self.fail(
+                    f"{where}.block",
+                    f"no block named {layer_type!r}. Defined: {defined}",
+                )
+            if g.is_body:
+                try:
+                    g.blocks.check_use(g.name, layer_type)
+                except GraphEditError as e:
+                    raise self.fail(f"{where}.block", str(e)) from None
+        else:
+            raw = self.object(raw, where, _LAYER_NODE_KEYS, {"id", "type", "name"})
+            layer_type = self.string(raw["type"], f"{where}.type")
+            if layer_type in g.blocks:
+                raise self.fail(
+                    f"{where}.type",
+                    f'{layer_type!r} is a block; a use of it says "block": {layer_type!r}',
+                )
+        params = raw.get("params", {})
+        if not isinstance(params, dict):
+            raise self.fail(f"{where}.params", f"must be an object. Received: {_kind(params)}")
+        declared = {p.name for p in g.parameters}
+        for key, value in params.items():
+            for ref in refs_in(freeze(value)):
+                if ref not in declared:
+                    owner = f"block '{g.name}'" if g.is_body else "the model"
+                    raise self.fail(
+                        f"{where}.params.{key}",
+                        f"refers to parameter {ref!r}, which {owner} does not declare",
+                    )
+        return Layer(layer_type, self.string(raw["name"], f"{where}.name"), freeze(params))
+
+    def nodes(self, g: ModelGraph, nodes: list, prefix: str = "") -> None:
         layer_of: dict[str, int] = {}
         for i, raw in enumerate(nodes):
-            where = f"nodes[{i}]"
+            where = f"{prefix}nodes[{i}]"
             if isinstance(raw, dict) and "shares" in raw:
                 raw = self.object(raw, where, _SHARED_NODE_KEYS, {"id", "shares"})
                 shared = self.string(raw["shares"], f"{where}.shares")
@@ -133,18 +233,7 @@ class _Reader:
                     )
                 layer_id = layer_of[shared]
             else:
-                raw = self.object(raw, where, _LAYER_NODE_KEYS, {"id", "type", "name"})
-                params = raw.get("params", {})
-                if not isinstance(params, dict):
-                    raise self.fail(
-                        f"{where}.params", f"must be an object. Received: {_kind(params)}"
-                    )
-                layer = Layer(
-                    self.string(raw["type"], f"{where}.type"),
-                    self.string(raw["name"], f"{where}.name"),
-                    freeze(params),
-                )
-                layer_id = g.restore_layer(layer)
+                layer_id = g.restore_layer(self.layer(g, raw, where))
             node_id = self.string(raw["id"], f"{where}.id")
             if node_id in g:
                 raise self.fail(f"{where}.id", f"duplicate node id {node_id!r}")
@@ -153,29 +242,36 @@ class _Reader:
                 layer_of[node_id] = layer_id
             g.restore_call_site(node_id, layer_id, pos)
 
-    def edges(self, g: ModelGraph, edges: list) -> None:
+    def edges(self, g: ModelGraph, edges: list, prefix: str = "") -> None:
         seen = set()
         for i, raw in enumerate(edges):
-            where = f"edges[{i}]"
-            raw = self.object(raw, where, _EDGE_KEYS, _EDGE_KEYS)
+            where = f"{prefix}edges[{i}]"
+            raw = self.object(raw, where, _EDGE_KEYS | {"output"}, _EDGE_KEYS)
             src = self.string(raw["from"], f"{where}.from")
             dst = self.string(raw["to"], f"{where}.to")
             port = self.string(raw["port"], f"{where}.port")
+            output = raw.get("output", 0)
+            if not isinstance(output, int) or isinstance(output, bool) or output < 0:
+                raise self.fail(
+                    f"{where}.output",
+                    f"must be an integer >= 0 (which output of the source). Received: {output!r}",
+                )
             for field, node_id in (("from", src), ("to", dst)):
                 if node_id not in g:
                     raise self.fail(f"{where}.{field}", f"no node with id {node_id!r}")
             if (src, dst, port) in seen:
                 raise self.fail(where, "duplicates an earlier edge")
             seen.add((src, dst, port))
-            g.restore_edge(src, dst, port)
+            g.restore_edge(src, dst, port, output)
 
-    def outputs(self, g: ModelGraph, outputs: list) -> None:
+    def outputs(self, g: ModelGraph, outputs: list, prefix: str = "") -> None:
         for i, node_id in enumerate(outputs):
-            node_id = self.string(node_id, f"outputs[{i}]")
+            where = f"{prefix}outputs[{i}]"
+            node_id = self.string(node_id, where)
             if node_id not in g:
-                raise self.fail(f"outputs[{i}]", f"no node with id {node_id!r}")
+                raise self.fail(where, f"no node with id {node_id!r}")
             if node_id in g.outputs:
-                raise self.fail(f"outputs[{i}]", f"node {node_id!r} is listed twice")
+                raise self.fail(where, f"node {node_id!r} is listed twice")
             g.set_output(node_id)
 
 
@@ -239,8 +335,8 @@ def _line(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, allow_nan=False)
 
 
-def dumps(g: ModelGraph) -> str:
-    """The graph as file text: stable order, one node or edge per line."""
+def _node_lists(g: ModelGraph) -> tuple[list, list]:
+    """The JSON of `g`'s nodes and edges, in the graph's stable order."""
     defined: dict[int, str] = {}
     nodes = []
     for node_id in g.node_ids():
@@ -252,15 +348,54 @@ def dumps(g: ModelGraph) -> str:
         defined[node.layer_id] = node_id
         layer = g.layer(node_id)
         params = {k: thaw(layer.params[k]) for k in sorted(layer.params)}
+        kind = "block" if layer.type in g.blocks else "type"
         nodes.append(
-            {"id": node_id, "type": layer.type, "name": layer.name, "params": params, "pos": pos}
+            {"id": node_id, kind: layer.type, "name": layer.name, "params": params, "pos": pos}
         )
-    edges = [{"from": u, "to": v, "port": port} for u, v, port in g.edges()]
+    edges = [_edge(edge) for edge in g.connections()]
+    return nodes, edges
 
-    def block(items: list) -> str:
-        if not items:
-            return "[]"
-        return "[\n" + ",\n".join("    " + _line(item) for item in items) + "\n  ]"
+
+def _edge(edge: Connection) -> dict:
+    if edge.output:
+        return {"from": edge.src, "output": edge.output, "to": edge.dst, "port": edge.port}
+    return {"from": edge.src, "to": edge.dst, "port": edge.port}
+
+
+def _lines(items: list, indent: str) -> str:
+    """`items` as a JSON array, one item per line, indented by `indent`."""
+    if not items:
+        return "[]"
+    return "[\n" + ",\n".join(f"{indent}  " + _line(item) for item in items) + f"\n{indent}]"
+
+
+def _blocks_text(g: ModelGraph) -> str:
+    """The "blocks" field's text (with its leading line), "" without blocks."""
+    if not len(g.blocks):
+        return ""
+    texts = []
+    for name in g.blocks.names():
+        body = g.blocks.body(name)
+        params = [
+            {"name": p.name, "kind": kind_name(p.kind), "default": thaw(p.default)}
+            for p in body.parameters
+        ]
+        nodes, edges = _node_lists(body)
+        texts.append(
+            "    {\n"
+            f'      "name": {_line(name)},\n'
+            f'      "params": {_lines(params, "      ")},\n'
+            f'      "nodes": {_lines(nodes, "      ")},\n'
+            f'      "edges": {_lines(edges, "      ")},\n'
+            f'      "outputs": {_line(body.outputs)}\n'
+            "    }"
+        )
+    return '  "blocks": [\n' + ",\n".join(texts) + "\n  ],\n"
+
+
+def dumps(g: ModelGraph) -> str:
+    """The graph as file text: stable order, one node or edge per line."""
+    nodes, edges = _node_lists(g)
 
     training = ""
     if g.training is not None:
@@ -273,10 +408,11 @@ def dumps(g: ModelGraph) -> str:
     return (
         "{\n"
         f'  "format": {_line(FORMAT)},\n'
-        f'  "version": {VERSION},\n'
+        f'  "version": {VERSION if len(g.blocks) else 1},\n'
         f'  "name": {_line(g.name)},\n'
-        f'  "nodes": {block(nodes)},\n'
-        f'  "edges": {block(edges)},\n'
+        f"{_blocks_text(g)}"
+        f'  "nodes": {_lines(nodes, "  ")},\n'
+        f'  "edges": {_lines(edges, "  ")},\n'
         f'  "outputs": {_line(g.outputs)}{training}\n'
         "}\n"
     )

@@ -16,16 +16,27 @@ from graph.spec import LayerSpec
 
 
 class Inferred(NamedTuple):
-    """What a layer produces on its inputs: output shape and dtype, weight counts."""
+    """What a layer produces on its inputs: output shape and dtype, weight counts.
+
+    A node with several outputs (a block use) is its first output, with the weights of
+    the whole node, and `more`: the results of its further outputs (no weights).
+    """
 
     shape: Shape
     dtype: str
     trainable: int
     non_trainable: int
+    more: tuple[Inferred, ...] = ()
 
     @property
     def params(self) -> int:
         return self.trainable + self.non_trainable
+
+    def output(self, index: int) -> Inferred | None:
+        """The result of output `index` (0: this one), or None past the last output."""
+        if index == 0:
+            return self
+        return self.more[index - 1] if 0 < index <= len(self.more) else None
 
 
 def shown(value: Any, limit: int = 60) -> str:

@@ -4,6 +4,8 @@ Nodes are call sites of layers; a layer (type, unique name, params) usually has 
 call site, and a shared layer has several (one set of weights, as in a siamese
 network). Edges run from a node's output to a named input port of another node;
 one source may feed several ports of the same node (MultiHeadAttention(seq, seq)).
+A layer has one output; a block use (graph.blocks) has one per output of its block,
+and an edge names which one it takes (`output`, 0 by default, the only one of a layer).
 
 The graph owns every mutation: public edit methods check structural rules (no
 cycles, one connection per port, unique valid names, param kinds) and raise typed
@@ -20,6 +22,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import networkx as nx
 
+from graph.blocks import Blocks, refs_in, wired_outputs
 from graph.errors import (
     CycleError,
     GraphEditError,
@@ -31,7 +34,7 @@ from graph.errors import (
 from graph.events import GraphEvents
 from graph.infer import shown
 from graph.naming import fresh_name, name_problem
-from graph.params import freeze
+from graph.params import Param, freeze
 from graph.spec import LayerSpec, get_spec, is_input_type
 
 if TYPE_CHECKING:
@@ -58,6 +61,15 @@ class Node:
     pos: Position
 
 
+class Connection(NamedTuple):
+    """One connection: from output `output` of `src` to input `port` of `dst`."""
+
+    src: str
+    dst: str
+    port: str
+    output: int = 0
+
+
 class _Tables(NamedTuple):
     """Read-only access to a ModelGraph's storage; see ModelGraph._tables."""
 
@@ -77,7 +89,7 @@ class _Tables(NamedTuple):
 class ModelGraph:
     """A DAG of layer calls with named input ports, model outputs and shared layers."""
 
-    def __init__(self, name: str = "model") -> None:
+    def __init__(self, name: str = "model", blocks: Blocks | None = None) -> None:
         #: The connections (edge keys are port names); the nodes themselves are in _nodes.
         self._g = nx.MultiDiGraph()
         #: node id -> Node, in graph order (the order networkx holds the ids in too).
@@ -95,6 +107,10 @@ class ModelGraph:
         self._wiring_stamp: dict[str, int] = {}
         #: Bumped whenever a node or connection is added or removed (see _tables).
         self._stamps = 0
+        #: The block definitions, shared with every body (see graph.blocks).
+        self._blocks = Blocks() if blocks is None else blocks
+        #: A block's parameters, when this graph is a block's body; None otherwise.
+        self._parameters: tuple[Param, ...] | None = None
 
     # ----------------------------------------------------------------- queries
 
@@ -106,6 +122,8 @@ class ModelGraph:
     @name.setter
     def name(self, value: str) -> None:
         if value != self._name:
+            if self.is_body:
+                raise GraphEditError(f"block '{self._name}': renaming a block is not supported")
             self._name = value
             self.events.name_changed.emit()
 
@@ -119,6 +137,43 @@ class ModelGraph:
         if value != self._training:
             self._training = value
             self.events.training_changed.emit()
+
+    @property
+    def blocks(self) -> Blocks:
+        """The graph file's block definitions, shared by the top graph and every body."""
+        return self._blocks
+
+    @property
+    def is_body(self) -> bool:
+        """Whether this graph is a block definition's body."""
+        return self._parameters is not None
+
+    @property
+    def parameters(self) -> tuple[Param, ...]:
+        """The block's parameters, when this graph is a body (none otherwise)."""
+        return self._parameters or ()
+
+    def define_block(self, name: str, parameters: Iterable[Param] = ()) -> ModelGraph:
+        """Define an empty block `name` (Inputs, layers and outputs are then added to
+        the body it returns, like to any graph); see graph.blocks.block_param."""
+        problem = name_problem(name)
+        if problem is not None:
+            raise GraphEditError(f"block name {problem}")
+        if get_spec(name) is not None:
+            raise GraphEditError(f"block name {name!r} is a layer type; choose another name")
+        parameters = tuple(parameters)
+        names = [p.name for p in parameters]
+        if len(set(names)) != len(names):
+            raise GraphEditError(f"block '{name}': a parameter is declared twice: {names}")
+        body = ModelGraph(name, blocks=self._blocks)
+        body._parameters = parameters
+        self._blocks.add(body)
+        return body
+
+    def spec_of_type(self, layer_type: str) -> LayerSpec | None:
+        """The spec of `layer_type` in this graph: a block's, else the layer type's."""
+        spec = self._blocks.spec(layer_type)
+        return get_spec(layer_type) if spec is None else spec
 
     def __len__(self) -> int:
         return len(self._g)
@@ -141,8 +196,14 @@ class ModelGraph:
         return self._layers[self.node(node_id).layer_id]
 
     def spec(self, node_id: str) -> LayerSpec | None:
-        """The spec of the node's layer type, or None for an unknown type."""
-        return get_spec(self.layer(node_id).type)
+        """The spec of the node's layer type (a BlockSpec for a block use), or None for
+        an unknown type."""
+        return self.spec_of_type(self.layer(node_id).type)
+
+    def output_count(self, node_id: str) -> int:
+        """How many outputs the node has: one for a layer, the block's for a use."""
+        spec = self.spec(node_id)
+        return 1 if spec is None else spec.output_count
 
     def call_sites(self, node_id: str) -> list[str]:
         """All nodes calling the same layer as `node_id` (itself included), in order."""
@@ -187,6 +248,27 @@ class ModelGraph:
     def edges(self) -> list[tuple[str, str, str]]:
         """Every connection as (source, destination, port), in stable order."""
         return [(u, v, port) for u, v, port in self._g.edges(keys=True)]
+
+    def connections(self) -> list[Connection]:
+        """Every connection with the source output it takes, in the order of edges()."""
+        return [
+            Connection(u, v, port, data.get("output", 0))
+            for u, v, port, data in self._g.edges(keys=True, data=True)
+        ]
+
+    def edge_output(self, src: str, dst: str, port: str) -> int:
+        """Which output of `src` the connection to `dst`'s `port` takes."""
+        if not self._g.has_edge(src, dst, port):
+            raise GraphEditError(f"no connection {src!r} -> {dst!r} port {port!r}")
+        return self._g.edges[src, dst, port].get("output", 0)
+
+    def source_outputs(self, node_id: str) -> tuple[int, ...] | None:
+        """Which output of its source each of the node's inputs takes, in port order (as
+        validate's `sources`); None when every input takes its source's first output."""
+        spec = self.spec(node_id)
+        if spec is None:
+            return None
+        return wired_outputs(self._g._pred[node_id], spec.ports)
 
     def layers(self) -> list[tuple[int, Layer]]:
         """(layer id, layer) for every layer, in the order they were added."""
@@ -242,9 +324,11 @@ class ModelGraph:
         Without a name, a fresh one in Keras's style (dense, dense_1, ...); without
         params, the spec's initial ones.
         """
-        spec = get_spec(layer_type)
+        spec = self.spec_of_type(layer_type)
         if spec is None:
             raise GraphEditError(f"unknown layer type {layer_type!r}")
+        if self.is_body and layer_type in self._blocks:
+            self._blocks.check_use(self._name, layer_type)
         if name is None:
             name = fresh_name(layer_type, self._name_counts)
         else:
@@ -279,6 +363,7 @@ class ModelGraph:
         del self._nodes[node_id]
         self._wiring_stamp.pop(node_id, None)
         self._stamps += 1
+        self._edited()
         sites = self._sites[node.layer_id]
         sites.remove(node_id)
         if not sites:
@@ -286,14 +371,21 @@ class ModelGraph:
             self._count_name(self._layers.pop(node.layer_id).name, -1)
         self.events.node_removed.emit(node_id)
 
-    def connect(self, src: str, dst: str, port: str) -> None:
-        """Connect src's output to dst's input `port`.
+    def connect(self, src: str, dst: str, port: str, output: int = 0) -> None:
+        """Connect src's output number `output` to dst's input `port`.
 
-        Raises PortError if dst has no such port or it is taken, CycleError if the
-        connection would close a cycle.
+        Raises PortError if src has no such output, dst no such port or it is taken,
+        CycleError if the connection would close a cycle.
         """
         self.node(src)
         self.node(dst)
+        count = self.output_count(src)
+        if not 0 <= output < count:
+            raise PortError(
+                f"{self.label(src)} has no output {output}. Expected: 0 to {count - 1}"
+                if count
+                else f"{self.label(src)} has no output"
+            )
         spec = self.spec(dst)
         if spec is not None and spec.ports.index(port) is None:
             raise PortError(
@@ -310,13 +402,14 @@ class ModelGraph:
             path = [src] if src == dst else nx.shortest_path(self._g, dst, src)
             names = " -> ".join(self.layer(n).name for n in [*path, path[0]])
             raise CycleError(f"connecting would create a cycle: {names}")
-        self._add_edge(src, dst, port)
+        self._add_edge(src, dst, port, output)
 
     def disconnect(self, src: str, dst: str, port: str) -> None:
         if not self._g.has_edge(src, dst, port):
             raise GraphEditError(f"no connection {src!r} -> {dst!r} port {port!r}")
         self._g.remove_edge(src, dst, port)
         self._rewired(dst)
+        self._edited()
         self.events.edge_removed.emit(src, dst, port)
 
     def set_params(self, node_id: str, params: Mapping[str, Any]) -> None:
@@ -363,6 +456,7 @@ class ModelGraph:
             self._outputs.remove(node_id)
         else:
             return
+        self._edited()
         self.events.outputs_changed.emit()
 
     def set_outputs(self, node_ids: Iterable[str]) -> None:
@@ -374,6 +468,7 @@ class ModelGraph:
             raise GraphEditError("a node can be a model output only once")
         if node_ids != self._outputs:
             self._outputs = node_ids
+            self._edited()
             self.events.outputs_changed.emit()
 
     # ------------------------------------------------ unchecked, loaders and undo
@@ -391,6 +486,7 @@ class ModelGraph:
         self._layers[layer_id] = layer
         self._sites[layer_id] = []
         self._count_name(layer.name, +1)
+        self._edited()
         return layer_id
 
     def restore_call_site(self, node_id: str, layer_id: int, pos: Position) -> str:
@@ -401,13 +497,14 @@ class ModelGraph:
             raise GraphEditError(f"no layer with id {layer_id!r}")
         return self._add_call_site(node_id, layer_id, pos)
 
-    def restore_edge(self, src: str, dst: str, port: str) -> None:
-        """Connect src's output to dst's `port`, last among src's connections."""
+    def restore_edge(self, src: str, dst: str, port: str, output: int = 0) -> None:
+        """Connect src's output `output` to dst's `port`, last among src's connections
+        (an output the source lacks is validate's to report)."""
         self.node(src)
         self.node(dst)
         if self._g.has_edge(src, dst, port):
             raise GraphEditError(f"{src!r} is already connected to {dst!r} port {port!r}")
-        self._add_edge(src, dst, port)
+        self._add_edge(src, dst, port, output)
 
     def replace_layer(self, node_id: str, layer: Layer) -> None:
         """Make `layer` the layer of `node_id` and of every other call site of it."""
@@ -415,6 +512,7 @@ class ModelGraph:
         self._count_name(self._layers[layer_id].name, -1)
         self._count_name(layer.name, +1)
         self._layers[layer_id] = layer
+        self._edited()
         self.events.layer_changed.emit(tuple(self._sites[layer_id]))
 
     # ------------------------------------------ the primitives under the edits
@@ -424,15 +522,27 @@ class ModelGraph:
         self._nodes[node_id] = Node(node_id, layer_id, (float(pos[0]), float(pos[1])))
         self._sites[layer_id].append(node_id)
         self._stamps += 1
+        self._edited()
         self.events.node_added.emit(node_id)
         return node_id
 
-    def _add_edge(self, src: str, dst: str, port: str) -> None:
-        self._g.add_edge(src, dst, key=port)
+    def _add_edge(self, src: str, dst: str, port: str, output: int) -> None:
+        # The output goes in the edge's data only when it is not the first, so a layer's
+        # edges keep empty data, which validation's wiring walk skips at no cost.
+        if output:
+            self._g.add_edge(src, dst, key=port, output=output)
+        else:
+            self._g.add_edge(src, dst, key=port)
         self._rewired(dst)
+        self._edited()
         self.events.edge_added.emit(src, dst, port)
 
     # ---------------------------------------------------------------- helpers
+
+    def _edited(self) -> None:
+        """Tell the block definitions a body changed (their uses' checks follow)."""
+        if self._parameters is not None:
+            self._blocks.revision += 1
 
     def _rewired(self, node_id: str) -> None:
         self._stamps += 1
@@ -451,13 +561,27 @@ class ModelGraph:
         if name in self._name_counts:
             raise LayerNameError(f"layer name {name!r} is already taken")
 
-    @staticmethod
-    def _check_params(spec: LayerSpec, label: str, params: Mapping[str, Any]) -> None:
+    def _check_params(self, spec: LayerSpec, label: str, params: Mapping[str, Any]) -> None:
+        """Raise ParamError naming `label` and the param unless every one of `params`
+        is a param of `spec` whose value fits its kind. In a body a value may refer to
+        the block's parameters instead (checked once a use gives their values)."""
+        declared = {p.name for p in self.parameters}
         for name, value in params.items():
             param = spec.param_by_name.get(name)
             if param is None:
                 raise ParamError(f"{label}: {spec.type} has no parameter {name!r}")
-            reason = param.kind.problem(freeze(value))
+            value = freeze(value)
+            refs = list(refs_in(value))
+            for ref in refs:
+                if ref not in declared:
+                    where = f"block '{self._name}'" if self.is_body else "the model"
+                    raise ParamError(
+                        f"{label}: {name} refers to parameter {ref!r}, which {where} "
+                        "does not declare"
+                    )
+            if refs:
+                continue
+            reason = param.kind.problem(value)
             if reason is not None:
                 raise ParamError(f"{label}: {name} {reason}. Received: {name}={shown(value)}")
 

@@ -20,7 +20,9 @@ class Problem:
     """One problem: its severity, a stable code, the node (if any) and a message.
 
     `message` is complete on its own: it names the node ("Add 'res1': inputs ...").
-    `param` names the offending parameter when there is one.
+    `param` names the offending parameter when there is one. A problem inside a block
+    use's body is reported at the use, `inner` naming the node inside as
+    "block/layer" ("block/use/layer" through nested uses; "block" for the body itself).
     """
 
     severity: str
@@ -28,6 +30,7 @@ class Problem:
     message: str
     node: str | None = None
     param: str | None = None
+    inner: str | None = None
 
 
 @dataclass

@@ -188,6 +188,8 @@ class LayerSpec:
     call_style: ClassVar[str] = "single"
     #: A model input (see InputSpec): made by keras.Input, not called on tensors.
     is_input: ClassVar[bool] = False
+    #: How many outputs a call has: one for a layer (a block use has its block's).
+    output_count: ClassVar[int] = 1
     #: Whether the Keras layer's build() makes tensors that are not variables
     #: (Normalization's mean and variance): code that builds layers on a placeholder
     #: device (a subclassed model's symbolic call) must build these for real first.

@@ -4,7 +4,7 @@ Validation never stops at the first problem: structure (ports, names, params,
 cycles), then shape inference in topological order (a node whose inputs are unknown
 is skipped quietly, so one mistake gives one message), then shared layers, then
 reachability. The report is what the studio shows on every edit and what
-`kgs validate` prints.
+`kgs validate` prints. A block use's rules are its body's (graph.block_validate).
 """
 
 from __future__ import annotations
@@ -17,13 +17,15 @@ from typing import Any, NamedTuple
 
 import networkx as nx
 
+from graph.block_validate import at_use, check_use
+from graph.blocks import BlockSpec, wired_outputs
 from graph.errors import ShapeError
 from graph.infer import Inferred, check_params, infer, size_problem
 from graph.model import Layer, ModelGraph
 from graph.naming import name_problem
 from graph.report import ERROR, WARNING, Problem, Report
 from graph.shapes import fmt
-from graph.spec import LayerSpec, get_spec, inputs_text
+from graph.spec import LayerSpec, inputs_text
 
 #: Codes of the problems a layer's name causes; they depend on every layer's name.
 _NAME_CODES = frozenset({"bad-name", "duplicate-name"})
@@ -62,6 +64,8 @@ class _Wired(NamedTuple):
     stamp: int | None
     spec: LayerSpec
     sources: list[str]
+    #: Which output of its source each input takes (None: every first; see blocks).
+    outputs: tuple[int, ...] | None
 
 
 class _Rule(NamedTuple):
@@ -73,6 +77,8 @@ class _Rule(NamedTuple):
     messages: tuple[str, ...]
     #: Which code `messages` are reported with: "shape", "size" or "dtype".
     code: str
+    #: A block use's body problems (graph.block_validate), reported at the use.
+    inner: tuple[Problem, ...] = ()
 
 
 class _Validation:
@@ -240,7 +246,7 @@ class _Validation:
         """The layer's checks, from the memo while the layer and its spec are the same
         objects."""
         specs = self.specs
-        spec = specs[layer.type] if layer.type in specs else get_spec(layer.type)
+        spec = specs[layer.type] if layer.type in specs else self.g.spec_of_type(layer.type)
         specs[layer.type] = spec
         memo = self.old_layers.get(layer_id)
         if memo is None or memo.layer is not layer or memo.spec is not spec:
@@ -415,7 +421,7 @@ class _Validation:
         layer_id = self.t.nodes[node_id].layer_id
         usable = self.usable.get(layer_id)
         if usable is None:  # unknown type (ports unknown too) or bad params
-            spec = get_spec(self.t.layers[layer_id].type)
+            spec = self.g.spec_of_type(self.t.layers[layer_id].type)
             if spec is not None:
                 self.port_sources(node_id, spec)
             return None, None
@@ -426,7 +432,7 @@ class _Validation:
             sources = self.port_sources(node_id, spec)
             if sources is None:
                 return None, None
-            wired = _Wired(stamp, spec, sources)
+            wired = _Wired(stamp, spec, sources, wired_outputs(self.t.pred[node_id], spec.ports))
         self.wiring_memo[node_id] = wired
         sources = wired.sources
         known = self.known
@@ -436,6 +442,10 @@ class _Validation:
             if result is None:
                 return sources, None  # an upstream problem is reported where it is
             inputs.append(result)
+        if wired.outputs is not None:  # a block use's later output feeds it
+            inputs = self.picked_outputs(node_id, sources, wired.outputs, inputs)
+            if inputs is None:
+                return sources, None
         key = (check, tuple(inputs))
         rule = self.rules.get(key)
         if rule is None:
@@ -448,7 +458,25 @@ class _Validation:
             else:
                 for warning in rule.messages:
                     self.warn(rule.code, f"{label}: {warning}", node_id)
+        if rule.inner:
+            self.sink += at_use(rule.inner, node_id, self.g.label(node_id))
         return sources, rule.result
+
+    def picked_outputs(
+        self, node_id: str, sources: list[str], outputs: tuple[int, ...], inputs: list
+    ) -> list[Inferred] | None:
+        """The results of the outputs the node's inputs take, or None after reporting
+        an input that takes an output its source does not have."""
+        picked = [result.output(k) for result, k in zip(inputs, outputs, strict=True)]
+        for src, k, result in zip(sources, outputs, picked, strict=True):
+            if result is None:
+                self.error(
+                    "bad-output",
+                    f"{self.g.label(node_id)}: takes output {k} of {self.g.label(src)}, "
+                    f"which has {self.g.output_count(src)}",
+                    node_id,
+                )
+        return None if None in picked else picked
 
     def check_shared_layer(self, layer_id: int, sites: list[str]) -> bool:
         """Call sites of one layer must fit one set of weights; count weights once.
@@ -519,7 +547,7 @@ class _Validation:
         """The layers whose params alone changed since the last run (same structure and
         outputs), or None when anything else may have changed: a layer's name or type
         (names depend on each other), or a spec (a resolver added since)."""
-        if any(get_spec(t) is not spec for t, spec in self.specs.items()):
+        if any(self.g.spec_of_type(t) is not spec for t, spec in self.specs.items()):
             return None
         layers = self.t.layers
         changed = []
@@ -635,6 +663,9 @@ def _checked(spec: LayerSpec, params: Mapping[str, Any]) -> tuple[tuple, dict | 
 
 def _apply_rules(spec: LayerSpec, p: dict, inputs: list[Inferred]) -> _Rule:
     """The spec's rules on resolved params `p` and the input results."""
+    if isinstance(spec, BlockSpec):
+        check = check_use(spec, p, inputs)
+        return _Rule(check.result, (), "block", check.problems)
     shapes = [r.shape for r in inputs]
     dtypes = [r.dtype for r in inputs]
     try:

@@ -1,0 +1,96 @@
+"""Blocks in ModelGraph: definitions, uses as nodes, several outputs, parameters, and
+the refusal of a block inside itself."""
+
+from __future__ import annotations
+
+import pytest
+
+from graph import GraphEditError, ModelGraph, ParamError, PortError
+from graph.blocks import BlockCycleError, BlockSpec, block_param
+from tests.blocks_graphs import define_encoder, siamese
+
+
+def test_a_use_has_the_blocks_inputs_as_ports_and_its_outputs():
+    g, ids = siamese()
+    spec = g.spec(ids["enc"])
+    assert isinstance(spec, BlockSpec)
+    assert spec.ports.names == ("x",)
+    assert g.output_count(ids["enc"]) == 2
+    assert g.output_count(ids["a"]) == 1
+    assert [p.name for p in spec.params] == ["units"]
+    # one definition, stored once, shared by the top graph and the bodies
+    assert g.blocks.names() == ["encoder"]
+    assert g.blocks.body("encoder").blocks is g.blocks
+
+
+def test_edges_name_the_output_they_take_and_old_apis_keep_working():
+    g, ids = siamese()
+    assert g.edge_output(ids["enc_again"], ids["cat"], "input_1") == 1
+    assert g.edge_output(ids["enc"], ids["cat"], "input_0") == 0
+    assert (ids["enc_again"], ids["cat"], "input_1") in g.edges()
+    assert [c.output for c in g.connections() if c.dst == ids["cat"]] == [0, 1, 0]
+    assert g.source_outputs(ids["cat"]) == (0, 1, 0)
+    assert g.source_outputs(ids["enc"]) is None
+
+
+def test_an_output_the_source_lacks_is_refused():
+    g, ids = siamese()
+    dense = g.add_node("Dense", params={"units": 2})
+    with pytest.raises(PortError, match=r"encoder 'enc' has no output 2. Expected: 0 to 1"):
+        g.connect(ids["enc"], dense, "input", output=2)
+    with pytest.raises(PortError, match="has no output 1"):
+        g.connect(ids["a"], dense, "input", output=1)
+
+
+def test_call_again_shares_the_uses_layer():
+    g, ids = siamese()
+    assert g.call_sites(ids["enc"]) == [ids["enc"], ids["enc_again"]]
+    assert g.node(ids["enc_c"]).layer_id != g.node(ids["enc"]).layer_id
+
+
+def test_param_references_must_name_a_declared_parameter():
+    g = ModelGraph()
+    body = define_encoder(g)
+    with pytest.raises(ParamError, match="refers to parameter 'filters', which block 'encoder'"):
+        body.add_node("Dense", params={"units": {"$param": "filters"}})
+    with pytest.raises(ParamError, match="which the model does not declare"):
+        g.add_node("Dense", params={"units": {"$param": "units"}})
+    with pytest.raises(ParamError, match="units must be an integer"):
+        g.add_node("encoder", params={"units": "many"})
+
+
+def test_a_block_cannot_contain_itself_directly_or_not():
+    g = ModelGraph()
+    a = g.define_block("a")
+    b = g.define_block("b")
+    c = g.define_block("c")
+    with pytest.raises(BlockCycleError, match=r"block 'a' cannot contain itself: a -> a"):
+        a.add_node("a")
+    b.add_node("a")
+    c.add_node("b")
+    with pytest.raises(BlockCycleError, match=r"block 'a' cannot contain itself: a -> c -> b -> a"):
+        a.add_node("c")
+    assert issubclass(BlockCycleError, GraphEditError)
+
+
+def test_block_names_and_parameters_are_checked():
+    g = ModelGraph()
+    with pytest.raises(GraphEditError, match="'Dense' is a layer type"):
+        g.define_block("Dense")
+    g.define_block("enc")
+    with pytest.raises(GraphEditError, match="already defined"):
+        g.define_block("enc")
+    with pytest.raises(GraphEditError, match="unknown kind 'text'"):
+        block_param("n", "text", "x")
+    with pytest.raises(GraphEditError, match="block parameter 'n': default must be an integer"):
+        block_param("n", "int", 1.5)
+
+
+def test_editing_a_body_changes_its_uses_spec():
+    g, ids = siamese()
+    before = g.spec(ids["enc"])
+    assert g.spec(ids["enc_c"]) is before  # one spec per definition and revision
+    body = g.blocks.body("encoder")
+    body.set_param(body.node_ids()[2], "units", 5)
+    after = g.spec(ids["enc"])
+    assert after is not before and after.output_count == 2
