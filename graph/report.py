@@ -20,7 +20,9 @@ class Problem:
     """One problem: its severity, a stable code, the node (if any) and a message.
 
     `message` is complete on its own: it names the node ("Add 'res1': inputs ...").
-    `param` names the offending parameter when there is one.
+    `param` names the offending parameter when there is one; `port` names the input
+    port of `node` whose connection is at fault, when validation can tell which one
+    (a shape rule that blames one input), so that only that connection is marked.
     """
 
     severity: str
@@ -28,6 +30,7 @@ class Problem:
     message: str
     node: str | None = None
     param: str | None = None
+    port: str | None = None
 
 
 @dataclass

@@ -102,6 +102,12 @@ class Ports:
             return None
         return [by_index[i] for i in range(count)]
 
+    def fed_port(self, fed: Mapping[str, Iterable[str]], position: int) -> str:
+        """The name of the port that gives the `position`th input of the sources
+        `in_order(fed)` returns (a variadic layer's inputs skip its free ports)."""
+        ports = sorted((p for names in fed.values() for p in names), key=self.index)
+        return ports[position]
+
     def name(self, index: int) -> str:
         """The port name at `index`."""
         return f"input_{index}" if self.variadic else self.names[index]

@@ -54,6 +54,7 @@ def _report_json(path: str, g: ModelGraph, report: Report) -> dict:
                 "node": p.node,
                 "layer": g.layer(p.node).name if p.node else None,
                 "param": p.param,
+                "port": p.port,
                 "message": p.message,
             }
             for p in report.problems
