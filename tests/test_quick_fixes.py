@@ -68,8 +68,8 @@ def test_an_add_of_a_narrower_dense_first_offers_to_set_its_units():
     g = residual_of_wrong_width()
     assert fixes_of(g) == [
         "Set units of 'project' to 16 (its output (None, 8) becomes (None, 16))",
-        "Insert a Dense of 16 units before 'add' (input_1: (None, 8) to (None, 16))",
         "Insert a Dense of 8 units before 'add' (input_0: (None, 16) to (None, 8))",
+        "Insert a Dense of 16 units before 'add' (input_1: (None, 8) to (None, 16))",
     ]
     apply_first(g)
     assert validate(g).valid and g.layer("n2").params["units"] == 16

@@ -97,7 +97,7 @@ def test_graph_edits_are_reflected(scene, tickets):
     assert len(scene.items()) == len(g) + len(g.edges())
 
 
-def test_an_invalid_edit_turns_the_node_and_the_offending_edge_red_until_fixed(scene, tickets):
+def test_an_invalid_edit_turns_the_node_and_its_edges_red_until_fixed(scene, tickets):
     g = tickets
     add = g.add_node("Add", name="sum", pos=(240.0, 300.0))
     g.connect("title", add, "input_0")
@@ -109,13 +109,11 @@ def test_an_invalid_edit_turns_the_node_and_the_offending_edge_red_until_fixed(s
     item = scene.node_item(add)
     assert item.view.severity == "error"
     assert message in item.toolTip()
-    edge = scene.edge_item("text_body", add, "input_1")
-    assert edge.bad and edge.toolTip() == edge.problem == message
-    for good in (
-        scene.edge_item("title", add, "input_0"),
-        scene.edge_item("title", "concatenate", "input_0"),
-    ):
-        assert not good.bad and good.toolTip() == ""
+    for port, src in (("input_0", "title"), ("input_1", "text_body")):
+        edge = scene.edge_item(src, add, port)
+        assert edge.bad and edge.toolTip() == edge.problem == message
+    good = scene.edge_item("title", "concatenate", "input_0")
+    assert not good.bad and good.toolTip() == ""
 
     g.set_param("text_body", "shape", (10000,))
     assert item.view.severity != "error"

@@ -28,10 +28,12 @@ def _has_index(shape, index: int) -> bool:
 
 def odd_one(shapes, fit: Callable[[tuple, tuple], bool]) -> int | None:
     """The position of the input to blame for a mismatch: the one input that does not
-    `fit` the most common shape (ties: the earliest), or None when not exactly one
-    input misfits (two of two disagree, or several are off)."""
+    `fit` the shape most inputs have, or None when no shape is had by two inputs (two
+    that disagree: either may be the one to change) or several inputs misfit."""
     counts = Counter(shapes)
     reference = max(shapes, key=counts.__getitem__)
+    if counts[reference] < 2:
+        return None
     misfits = [i for i, shape in enumerate(shapes) if not fit(shape, reference)]
     return misfits[0] if len(misfits) == 1 else None
 
