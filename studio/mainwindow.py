@@ -144,6 +144,7 @@ class MainWindow(QMainWindow):
         self.palette_.layer_chosen.connect(self._add_from_palette)
         self.view.layer_dropped.connect(self.layer_usage.record)
         self.problems.node_activated.connect(self.focus_node)
+        self.problems.fix_chosen.connect(lambda fix: self.controller.apply_fix(fix))
         self.training.script_requested.connect(lambda style: self.export(f"training:{style}"))
 
         self._autosave_timer = QTimer(self)
