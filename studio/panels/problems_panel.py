@@ -32,9 +32,8 @@ from PySide6.QtWidgets import (
 from graph import ModelGraph, Problem, Report
 from graph.quick_fixes import QuickFix, quick_fixes
 from graph.report import ERROR
+from studio.severity import COLORS
 
-#: Text colour per severity; both read on light and dark backgrounds.
-COLORS = {"error": "#d32f2f", "warning": "#c77c02"}
 _ICONS = {
     "error": QStyle.StandardPixmap.SP_MessageBoxCritical,
     "warning": QStyle.StandardPixmap.SP_MessageBoxWarning,
@@ -93,6 +92,8 @@ class ProblemsPanel(QWidget):
         self.fix_bar.hide()
         #: The right-click menu last shown (tests read and trigger it).
         self.context_menu: QMenu | None = None
+        #: The theme whose severity colours the rows' messages take.
+        self.theme = "light"
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tree)
@@ -119,10 +120,16 @@ class ProblemsPanel(QWidget):
         where, what = problem_text(g, problem)
         item = QTreeWidgetItem([where, what])
         item.setIcon(0, self.style().standardIcon(_ICONS[problem.severity]))
-        item.setForeground(1, QColor(COLORS[problem.severity]))
+        item.setForeground(1, QColor(COLORS[self.theme][problem.severity]))
         item.setToolTip(1, problem.message)
         item.setData(0, NODE_ROLE, problem.node)
         return item
+
+    def set_theme(self, name: str) -> None:
+        """Colour the messages as theme `name` colours problems (from the next report)."""
+        self.theme = name
+        if self._shown is not None:
+            self.show_report(*self._shown)
 
     def rows(self) -> list[tuple[str, str]]:
         """The (node, problem) texts shown, top to bottom."""
