@@ -22,6 +22,7 @@ from typing import Any, ClassVar, NamedTuple
 from graph.errors import ShapeError
 from graph.params import Param
 from graph.shapes import Shape, as_tuple, fmt
+from graph.wording import counted
 
 Params = Mapping[str, Any]
 
@@ -176,7 +177,7 @@ def window_face(size: Any, strides: Any, rank: int) -> str:
 
 def inputs_text(count: int) -> str:
     """'1 input', '2 inputs': a count of inputs as a message says it."""
-    return f"{count} input" if count == 1 else f"{count} inputs"
+    return counted(count, "input")
 
 
 class LayerSpec:
