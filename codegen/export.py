@@ -30,6 +30,7 @@ from codegen.keras_errors import exception_chain, failing_layer, plain_text
 from codegen.onnx_readiness import onnx_problems
 from graph import GraphError, ModelGraph
 from graph.atomicfile import atomic_path
+from graph.wording import counted
 
 #: Batch size of the example the exporter traces (0 and 1 would be specialised).
 EXPORT_BATCH = 2
@@ -116,8 +117,9 @@ def export_onnx(
     if len(model.inputs) != len(input_names) or len(model.outputs) != len(output_names):
         raise GraphError(
             f"model '{model.name}' does not match graph '{g.name}'. Expected "
-            f"{len(input_names)} inputs and {len(output_names)} outputs. Received: "
-            f"{len(model.inputs)} inputs and {len(model.outputs)} outputs"
+            f"{counted(len(input_names), 'input')} and {counted(len(output_names), 'output')}. "
+            f"Received: {counted(len(model.inputs), 'input')} and "
+            f"{counted(len(model.outputs), 'output')}"
         )
     _export(model, Path(path), input_names, output_names)
     return check_onnx_parity(model, path) if check else None

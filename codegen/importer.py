@@ -38,6 +38,7 @@ from graph.calls import CallStyleError, call_inputs
 from graph.naming import valid_name
 from graph.shapes import fmt
 from graph.spec import LayerSpec, get_spec, input_spec
+from graph.wording import counted
 
 __all__ = ["ImportRefused", "Notes", "from_keras", "import_keras_model"]
 
@@ -207,8 +208,8 @@ class _Importer:
             return [None] * len(model.outputs)
         if len(inner.inputs) != len(sources):
             self.refused.append(
-                f"{label}: called on {len(sources)} tensors. Expected its "
-                f"{len(inner.inputs)} inputs"
+                f"{label}: called on {counted(len(sources), 'tensor')}. Expected its "
+                f"{counted(len(inner.inputs), 'input')}"
             )
             return [None] * len(inner.outputs)
         inner_tensors = {id(t): node for t, node in zip(inner.inputs, sources, strict=True)}

@@ -50,5 +50,12 @@ class ShapeError(Exception):
 
     Raised by specs' shape rules and turned into validation problems by `validate()`,
     which prefixes the layer's type and name; the message itself says what was
-    expected and what was received.
+    expected and what was received. `index` is the position, among the rule's input
+    shapes, of the one input at fault when the rule can tell (a Concatenate input
+    that matches none of the others), so the canvas can mark that connection alone
+    and a quick fix can act on it; None when no single input is to blame.
     """
+
+    def __init__(self, message: str, index: int | None = None) -> None:
+        super().__init__(message)
+        self.index = index

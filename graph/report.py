@@ -20,9 +20,12 @@ class Problem:
     """One problem: its severity, a stable code, the node (if any) and a message.
 
     `message` is complete on its own: it names the node ("Add 'res1': inputs ...").
-    `param` names the offending parameter when there is one. A problem inside a block
-    use's body is reported at the use, `inner` naming the node inside as
-    "block/layer" ("block/use/layer" through nested uses; "block" for the body itself).
+    `param` names the offending parameter when there is one; `port` names the input
+    port of `node` whose connection is at fault, when validation can tell which one
+    (a shape rule that blames one input), so that only that connection is marked.
+    A problem inside a block use's body is reported at the use, `inner` naming the
+    node inside as "block/layer" ("block/use/layer" through nested uses; "block" for
+    the body itself).
     """
 
     severity: str
@@ -30,6 +33,7 @@ class Problem:
     message: str
     node: str | None = None
     param: str | None = None
+    port: str | None = None
     inner: str | None = None
 
 

@@ -22,6 +22,7 @@ from typing import Any, ClassVar, NamedTuple
 from graph.errors import ShapeError
 from graph.params import Param
 from graph.shapes import Shape, as_tuple, fmt
+from graph.wording import counted
 
 Params = Mapping[str, Any]
 
@@ -102,6 +103,12 @@ class Ports:
             return None
         return [by_index[i] for i in range(count)]
 
+    def fed_port(self, fed: Mapping[str, Iterable[str]], position: int) -> str:
+        """The name of the port that gives the `position`th input of the sources
+        `in_order(fed)` returns (a variadic layer's inputs skip its free ports)."""
+        ports = sorted((p for names in fed.values() for p in names), key=self.index)
+        return ports[position]
+
     def name(self, index: int) -> str:
         """The port name at `index`."""
         return f"input_{index}" if self.variadic else self.names[index]
@@ -170,7 +177,7 @@ def window_face(size: Any, strides: Any, rank: int) -> str:
 
 def inputs_text(count: int) -> str:
     """'1 input', '2 inputs': a count of inputs as a message says it."""
-    return f"{count} input" if count == 1 else f"{count} inputs"
+    return counted(count, "input")
 
 
 class LayerSpec:

@@ -6,6 +6,7 @@ from graph.model import ModelGraph
 from graph.report import Report
 from graph.shapes import fmt
 from graph.validate import validate
+from graph.wording import counted
 
 HEADERS = ("Layer (type)", "Output Shape", "Param #", "Connected to")
 
@@ -62,6 +63,15 @@ def format_summary(g: ModelGraph, report: Report | None = None) -> str:
         f"Trainable params: {report.trainable_params:,}",
         f"Non-trainable params: {report.non_trainable_params:,}",
     ]
-    if not report.valid:
-        out.append(f"Invalid: {len(report.errors)} problem(s); shapes marked ? are unknown.")
+    note = validity_note(report)
+    if note:
+        out.append(note)
     return "\n".join(out) + "\n"
+
+
+def validity_note(report: Report) -> str:
+    """What the totals leave unsaid: "Invalid: 2 errors; shapes marked ? are unknown."
+    for an invalid graph, "" for a valid one."""
+    if report.valid:
+        return ""
+    return f"Invalid: {counted(len(report.errors), 'error')}; shapes marked ? are unknown."

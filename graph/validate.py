@@ -79,6 +79,8 @@ class _Rule(NamedTuple):
     code: str
     #: A block use's body problems (graph.block_validate), reported at the use.
     inner: tuple[Problem, ...] = ()
+    #: The input a shape error blames (its position among the inputs), if one.
+    index: int | None = None
 
 
 class _Validation:
@@ -137,8 +139,10 @@ class _Validation:
         #: Where error() and warn() put problems, until the part they belong to takes them.
         self.sink: list[Problem] = []
 
-    def error(self, code: str, message: str, node: str | None = None, param=None) -> None:
-        self.sink.append(Problem(ERROR, code, message, node, param))
+    def error(
+        self, code: str, message: str, node: str | None = None, param=None, port=None
+    ) -> None:
+        self.sink.append(Problem(ERROR, code, message, node, param, port))
 
     def warn(self, code: str, message: str, node: str | None = None) -> None:
         self.sink.append(Problem(WARNING, code, message, node))
@@ -454,7 +458,10 @@ class _Validation:
         if rule.messages:
             label = self.g.label(node_id)
             if rule.result is None:
-                self.error(rule.code, f"{label}: {rule.messages[0]}", node_id)
+                port = None
+                if rule.index is not None:
+                    port = spec.ports.fed_port(self.t.pred[node_id], rule.index)
+                self.error(rule.code, f"{label}: {rule.messages[0]}", node_id, port=port)
             else:
                 for warning in rule.messages:
                     self.warn(rule.code, f"{label}: {warning}", node_id)
@@ -671,7 +678,9 @@ def _apply_rules(spec: LayerSpec, p: dict, inputs: list[Inferred]) -> _Rule:
     try:
         result = infer(spec, p, shapes, dtypes)
     except ShapeError as e:
-        return _Rule(None, (str(e),), "shape")
+        # A layer of one input can only be wrong about that input.
+        index = 0 if e.index is None and len(shapes) == 1 else e.index
+        return _Rule(None, (str(e),), "shape", index=index)
     too_large = size_problem(result)
     if too_large is not None:
         return _Rule(None, (too_large,), "size")

@@ -8,6 +8,7 @@ import sys
 
 from graph import GraphError, ModelGraph, Report, load, validate
 from graph.summary import format_summary
+from graph.wording import counted
 from kgs.exits import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE
 
 
@@ -33,7 +34,7 @@ def run_validate(args: argparse.Namespace) -> int:
                 tag = "warning: " if problem.severity == "warning" else ""
                 print(f"{path}: {tag}{problem.message}")
             if report.valid:
-                print(f"{path}: valid ({len(g)} nodes, {report.total_params:,} params)")
+                print(f"{path}: valid ({counted(len(g), 'node')}, {report.total_params:,} params)")
     if args.json:
         print(json.dumps(results, indent=2))
     return status
@@ -54,6 +55,7 @@ def _report_json(path: str, g: ModelGraph, report: Report) -> dict:
                 "node": p.node,
                 "layer": g.layer(p.node).name if p.node else None,
                 "param": p.param,
+                "port": p.port,
                 "message": p.message,
             }
             for p in report.problems

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from graph import GraphError, load
 from graph.filenames import file_stem
+from graph.wording import counted
 from kgs.exits import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE
 from kgs.outputs import OutputError, ensure_folder
 
@@ -171,5 +172,5 @@ def run(args: argparse.Namespace) -> int:
         for note in outcome.notes:
             print(f"{path}: {note}")
     if failed:
-        print(f"{failed} of {len(files)} file(s) failed", file=sys.stderr)
+        print(f"{failed} of {counted(len(files), 'file')} failed", file=sys.stderr)
     return EXIT_INVALID if failed else EXIT_OK

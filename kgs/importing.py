@@ -11,6 +11,7 @@ import argparse
 import sys
 
 from graph import GraphError, save
+from graph.wording import counted
 from kgs.exits import EXIT_INVALID, EXIT_OK
 
 
@@ -25,5 +26,5 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     for note in notes:
         print(f"{args.model}: note: {note}", file=sys.stderr)
-    print(f"{args.model}: wrote {args.out} ({len(g)} nodes)")
+    print(f"{args.model}: wrote {args.out} ({counted(len(g), 'node')})")
     return EXIT_OK

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from graph import GraphError, ModelGraph, Report, load
 from graph.fileformat import dumps, loads
 from graph.filenames import file_stem
+from graph.wording import counted
 from studio.canvas import render
 from studio.canvas.controller import CanvasController
 from studio.canvas.items import NodeItem
@@ -50,6 +51,7 @@ from studio.panels.problems_panel import EMPTY_GRAPH, ProblemsPanel
 from studio.panels.quick_add import QuickAdd
 from studio.panels.summary_panel import SummaryPanel
 from studio.prompts import CANCEL, GRAPH_FILTER, SAVE, Prompts
+from studio.severity import css_color, worst
 from studio.theme import apply_theme
 from studio.training.panel import TrainingPanel
 
@@ -58,6 +60,18 @@ APP_NAME = "Keras Graph Studio"
 CODE_COLORS = {"light": highlighter.LIGHT, "dark": highlighter.DARK}
 MAX_RECENT = 8
 AUTOSAVE_MS = 30_000
+
+
+def validity_text(g: ModelGraph, report: Report) -> str:
+    """The status bar's verdict: valid or not, with the counts that matter."""
+    errors, warnings = len(report.errors), len(report.warnings)
+    if not len(g):
+        return EMPTY_GRAPH
+    if errors:
+        text = f"Invalid: {counted(errors, 'error')}"
+    else:
+        text = f"Valid: {counted(len(g), 'node')}, {report.total_params:,} params"
+    return f"{text}, {counted(warnings, 'warning')}" if warnings else text
 
 
 def _catch_up(refresh: Callable[[], None], visible: bool) -> None:
@@ -98,6 +112,7 @@ class MainWindow(QMainWindow):
         self.code = CodePanel()
         self.training = TrainingPanel()
         self.code.set_colors(CODE_COLORS[self.theme])
+        self._theme_panels()
         self.layer_usage = LayerUsage(self.settings)
         self.quick_add = QuickAdd(self, self.layer_usage)
         #: Where quick-add puts the layer chosen, and the node it connects it after.
@@ -149,6 +164,7 @@ class MainWindow(QMainWindow):
         self.palette_.layer_chosen.connect(self._add_from_palette)
         self.view.layer_dropped.connect(self.layer_usage.record)
         self.problems.node_activated.connect(self.focus_node)
+        self.problems.fix_chosen.connect(lambda fix: self.controller.apply_fix(fix))
         self.training.script_requested.connect(lambda style: self.export(f"training:{style}"))
         self.training.model_export_requested.connect(self.export_trained)
         self.training.exported.connect(lambda message, path: self._exported(path, message))
@@ -239,14 +255,9 @@ class MainWindow(QMainWindow):
         self.summary.show_report(g, report)
         self.code.show_graph(g, report, self._base_folder())
         self.inspector.show_report(report)
-        errors = len(report.errors)
-        if not len(g):
-            text = EMPTY_GRAPH
-        elif errors:
-            text = f"Invalid: {errors} problem{'s' * (errors != 1)}"
-        else:
-            text = f"Valid: {len(g)} nodes, {report.total_params:,} params"
-        self.validity.setText(text)
+        self.validity.setText(validity_text(g, report))
+        severity = worst(report.problems) if len(g) else None
+        self.validity.setStyleSheet(css_color(self.theme, severity))
 
     def _on_selection_changed(self) -> None:
         nodes = [i for i in self.scene.selectedItems() if isinstance(i, NodeItem)]
@@ -577,4 +588,11 @@ class MainWindow(QMainWindow):
         self.style_ = apply_theme(QApplication.instance(), name)
         self.scene.set_style(self.style_)
         self.code.set_colors(CODE_COLORS[name])
+        self._theme_panels()
+        self._on_validated(self.report)
         self.settings.setValue("theme", name)
+
+    def _theme_panels(self) -> None:
+        """Give the panels that show problems the theme's severity colours."""
+        for panel in (self.problems, self.summary, self.inspector):
+            panel.set_theme(self.theme)

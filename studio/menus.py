@@ -20,6 +20,7 @@ from studio.canvas.clipboard import has_nodes
 from studio.exporting import TARGETS
 from studio.icons import icon
 from studio.panels.layer_search import takes_input
+from studio.panels.problems_panel import add_fix_actions
 from studio.templates import TEMPLATES
 from studio.theme import THEMES
 
@@ -172,7 +173,8 @@ def install_menus(w: MainWindow) -> dict[str, QAction]:
 def context_menu(w: MainWindow, scene_pos: QPointF) -> QMenu:
     """The right-click menu for what is at `scene_pos` on the canvas, made of the
     window's actions (they act on the selection, which the click has set): a node's
-    edits, an edge's Delete, or the empty canvas's Add here, Paste, Fit and Layout."""
+    edits and the quick fixes of its errors, an edge's Delete, or the empty canvas's
+    Add here, Paste, Fit and Layout."""
     menu = QMenu(w)
     node, edge = w.scene.node_at(scene_pos), w.scene.edge_at(scene_pos)
     a = w.actions_
@@ -188,6 +190,10 @@ def context_menu(w: MainWindow, scene_pos: QPointF) -> QMenu:
         if spec is None or takes_input(spec):  # an Input cannot be called again
             menu.addAction(a["call_again"])
         menu.addActions([a["toggle_output"], a["rename"]])
+        fixes = w.controller.fixes_for(node)
+        if fixes:
+            menu.addSeparator()
+            add_fix_actions(menu, fixes, w.controller.apply_fix)
     elif edge is not None:
         menu.addAction(a["delete"])
     else:

@@ -20,7 +20,14 @@ from tests.processes import python_output
 ROOT = Path(__file__).resolve().parent.parent
 
 #: The studio's top-level modules that any room may use: services with no window.
-SHARED = {"studio.jobs", "studio.gc_guard", "studio.visibility", "studio.mime", "studio.exporting"}
+SHARED = {
+    "studio.jobs",
+    "studio.gc_guard",
+    "studio.visibility",
+    "studio.mime",
+    "studio.exporting",
+    "studio.severity",
+}
 
 #: What each room may import from the studio, besides itself.
 ROOM_MAY_IMPORT = {

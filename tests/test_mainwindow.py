@@ -160,7 +160,8 @@ def test_an_invalid_graph_shows_red_and_lists_problems(window, tickets, screensh
     add = window.controller.add_node("Add", QPointF(480.0, 330.0))
     assert window.controller.connect("title", add, "input_0")
     assert window.controller.connect("tags", add, "input_1")  # (None, 100) onto (None, 10000)
-    assert window.validity.text() == "Invalid: 1 problem"
+    assert window.validity.text() == "Invalid: 1 error, 1 warning"
+    assert window.validity.styleSheet() == "color: #d32f2f;"
     shape = "Add 'add': expects inputs whose shapes broadcast together"
     [error] = [p.message for p in window.report.problems if p.severity == "error"]
     assert error.startswith(shape) and "(None, 10000), (None, 100)" in error

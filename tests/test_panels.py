@@ -19,6 +19,7 @@ from studio.panels.code_panel import DEBOUNCE_MS, CodePanel, CodeTab
 from studio.panels.highlighter import PythonHighlighter
 from studio.panels.problems_panel import EMPTY_GRAPH, NO_PROBLEMS, ProblemsPanel
 from studio.panels.summary_panel import SummaryPanel
+from studio.severity import COLORS
 
 TEMPLATES = Path(__file__).parents[1] / "resources" / "templates"
 
@@ -181,7 +182,8 @@ def test_summary_of_an_invalid_graph_says_so(qtbot):
     qtbot.addWidget(panel)
     panel.show_report(g, validate(g))
     panel.refresh()
-    assert "Invalid: 2 problem(s)" in panel.totals.text()
+    assert panel.note.text() == "Invalid: 2 errors; shapes marked ? are unknown."
+    assert panel.note.styleSheet() == f"color: {COLORS['light']['error']};"
     assert panel.table.rowCount() == len(g)
 
 

@@ -113,11 +113,12 @@ class MultiHeadAttention(LayerSpec):
                 "expects `value` and `key` to have equal dimensions on every axis but the "
                 f"last. Received: value shape {fmt(value)} and key shape {fmt(key)}"
             )
-        for name, shape in zip(_QVK, (query, value, key), strict=True):
+        for index, (name, shape) in enumerate(zip(_QVK, shapes, strict=False)):
             if shape[-1] is None:
                 raise ShapeError(
                     f"needs a known size on the last axis of `{name}`. "
-                    f"Received: {name} shape {fmt(shape)}"
+                    f"Received: {name} shape {fmt(shape)}",
+                    index,
                 )
         axes = p["attention_axes"]
         if axes is not None:

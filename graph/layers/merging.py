@@ -8,6 +8,9 @@ whether Keras accepts a call.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
+
 from graph.errors import ShapeError
 from graph.params import Axes, Bool, Int, Param
 from graph.shapes import fmt
@@ -23,8 +26,21 @@ def _has_index(shape, index: int) -> bool:
     return -len(shape) <= index < len(shape)
 
 
-def _broadcast(a, b, shapes):
-    """Keras's `_compute_elemwise_op_output_shape` on shapes without the batch axis."""
+def odd_one(shapes, fit: Callable[[tuple, tuple], bool]) -> int | None:
+    """The position of the input to blame for a mismatch: the one input that does not
+    `fit` the shape most inputs have, or None when no shape is had by two inputs (two
+    that disagree: either may be the one to change) or several inputs misfit."""
+    counts = Counter(shapes)
+    reference = max(shapes, key=counts.__getitem__)
+    if counts[reference] < 2:
+        return None
+    misfits = [i for i, shape in enumerate(shapes) if not fit(shape, reference)]
+    return misfits[0] if len(misfits) == 1 else None
+
+
+def _broadcast(a, b):
+    """Keras's `_compute_elemwise_op_output_shape` on shapes without the batch axis;
+    None when they do not broadcast together."""
     if len(a) < len(b):
         a, b = b, a
     if not b:
@@ -38,11 +54,23 @@ def _broadcast(a, b, shapes):
         elif j == 1 or i == j:
             out.append(i)
         else:
-            raise ShapeError(
-                "expects inputs whose shapes broadcast together (each axis, aligned from "
-                f"the last one, equal or 1). Received: input shapes {_shapes(shapes)}"
-            )
+            return None
     return tuple(out)
+
+
+def _same_batch(a, b) -> bool:
+    return not (a and b) or None in (a[0], b[0]) or a[0] == b[0]
+
+
+def _broadcastable(a, b) -> bool:
+    return _broadcast(a[1:], b[1:]) is not None
+
+
+def _matching(a, b) -> bool:
+    """Whether two shapes agree on every axis, unknown sizes matching anything."""
+    return len(a) == len(b) and all(
+        i is None or j is None or i == j for i, j in zip(a, b, strict=True)
+    )
 
 
 class ElementwiseMerge(LayerSpec):
@@ -63,11 +91,18 @@ class ElementwiseMerge(LayerSpec):
         if len(batches) > 1:
             raise ShapeError(
                 "cannot merge tensors with different batch sizes. "
-                f"Received: input shapes {_shapes(shapes)}"
+                f"Received: input shapes {_shapes(shapes)}",
+                odd_one(shapes, _same_batch),
             )
         out = shapes[0][1:]
         for shape in shapes[1:]:
-            out = _broadcast(out, shape[1:], shapes)
+            out = _broadcast(out, shape[1:])
+            if out is None:
+                raise ShapeError(
+                    "expects inputs whose shapes broadcast together (each axis, aligned "
+                    f"from the last one, equal or 1). Received: input shapes {_shapes(shapes)}",
+                    odd_one(shapes, _broadcastable),
+                )
         return (batches.pop() if batches else None, *out)
 
 
@@ -135,7 +170,7 @@ class Concatenate(LayerSpec):
         else:  # equal shapes: the usual case, and a quick one
             if not _has_index(first, axis):
                 if axis < 0 or len(shapes) > 1:
-                    raise self._no_axis(axis, first)
+                    raise self._no_axis(axis, first, None)
                 return first
             if len(shapes) == 1 or first[axis] is None:
                 return first
@@ -144,10 +179,10 @@ class Concatenate(LayerSpec):
         # unknown sizes matching anything. (Keras drops the axis only where the input
         # has it, by plain Python indexing.)
         reduced = []
-        for shape in shapes:
+        for i, shape in enumerate(shapes):
             if len(shape) > axis:
                 if not _has_index(shape, axis):
-                    raise self._no_axis(axis, shape)
+                    raise self._no_axis(axis, shape, i)
                 shape = shape[:axis] + shape[axis:][1:]
             reduced.append(shape)
         rank = len(reduced[0])
@@ -157,18 +192,19 @@ class Concatenate(LayerSpec):
         ):
             raise ShapeError(
                 "requires inputs with matching shapes except for the concatenation "
-                f"axis (axis={axis}). Received: input shapes {_shapes(shapes)}"
+                f"axis (axis={axis}). Received: input shapes {_shapes(shapes)}",
+                odd_one(reduced, _matching),
             )
         # Concatenate.compute_output_shape: sizes along the axis add up, an unknown
         # one makes the total unknown (and ends the sum).
         out = list(shapes[0])
-        for shape in shapes[1:]:
+        for i, shape in enumerate(shapes[1:], 1):
             if not _has_index(out, axis):
-                raise self._no_axis(axis, shapes[0])
+                raise self._no_axis(axis, shapes[0], 0)
             if out[axis] is None:
                 break
             if not _has_index(shape, axis):
-                raise self._no_axis(axis, shape)
+                raise self._no_axis(axis, shape, i)
             if shape[axis] is None:
                 out[axis] = None
                 break
@@ -176,10 +212,11 @@ class Concatenate(LayerSpec):
         return tuple(out)
 
     @staticmethod
-    def _no_axis(axis, shape):
+    def _no_axis(axis, shape, index):
         return ShapeError(
             f"cannot concatenate along axis {axis}: an input has no such axis. "
-            f"Received: input shape {fmt(shape)}"
+            f"Received: input shape {fmt(shape)}",
+            index,
         )
 
 
@@ -213,11 +250,12 @@ class Dot(LayerSpec):
             a1, a2 = (axes % len(s1), axes % len(s2)) if axes < 0 else (axes, axes)
         else:
             a1, a2 = axes
-        for shape, axis in ((s1, a1), (s2, a2)):
+        for i, (shape, axis) in enumerate(((s1, a1), (s2, a2))):
             if not _has_index(shape, axis):
                 raise ShapeError(
                     f"has no axis {axis} in an input to take the dot product along. "
-                    f"Received: input shapes {_shapes(shapes)}"
+                    f"Received: input shapes {_shapes(shapes)}",
+                    i,
                 )
         # Dot.build compares the sizes as they are: unknown matches only unknown.
         if s1[a1] != s2[a2]:
@@ -235,7 +273,8 @@ class Dot(LayerSpec):
         if not rest2:
             raise ShapeError(
                 "expects the second input to keep a batch axis besides the dot-product "
-                f"axis. Received: input shapes {_shapes(shapes)}"
+                f"axis. Received: input shapes {_shapes(shapes)}",
+                1,
             )
         out = rest1 + rest2[1:]
         if len(out) == 1:

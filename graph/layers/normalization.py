@@ -13,6 +13,7 @@ from graph.layers.common import constraint, initializer, regularizer
 from graph.params import Axes, Bool, Float, Int, Param
 from graph.shapes import fmt
 from graph.spec import LayerSpec, register
+from graph.wording import counted
 
 
 def check_axes(shape, axes) -> tuple[int, ...]:
@@ -21,7 +22,8 @@ def check_axes(shape, axes) -> tuple[int, ...]:
     for axis in axes:
         if not -len(shape) <= axis < len(shape):
             raise ShapeError(
-                f"cannot normalize along axis {axis}: the input has {len(shape)} axes. "
+                f"cannot normalize along axis {axis}: the input has "
+                f"{counted(len(shape), 'axis', 'axes')}. "
                 f"Received: input shape {fmt(shape)}"
             )
     return axes

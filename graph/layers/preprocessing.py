@@ -10,6 +10,7 @@ from graph.errors import ShapeError
 from graph.params import Axes, Bool, Floats, Optional, Param
 from graph.shapes import fmt
 from graph.spec import LayerSpec, register, same_shape
+from graph.wording import counted
 
 
 @register
@@ -84,7 +85,8 @@ class Normalization(LayerSpec):
         for axis in self.axes(p):
             if not -rank <= axis < rank:
                 raise ShapeError(
-                    f"cannot keep statistics along axis {axis}: the input has {rank} axes. "
+                    f"cannot keep statistics along axis {axis}: the input has "
+                    f"{counted(rank, 'axis', 'axes')}. "
                     f"Received: input shape {fmt(shape)}"
                 )
             kept.append(axis % rank)

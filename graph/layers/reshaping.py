@@ -15,6 +15,7 @@ from graph.layers.pooling import expect_spatial
 from graph.params import Choice, Int, IntTuple, Padding, Param
 from graph.shapes import Shape, fmt
 from graph.spec import LayerSpec, expect_min_rank, expect_rank, preserve_dtype, register
+from graph.wording import counted
 
 
 def _prod(dims) -> int:
@@ -75,15 +76,16 @@ class Reshape(LayerSpec):
         if -1 not in target:
             if _prod(target) != size:
                 raise ShapeError(
-                    f"cannot reshape a sample of {size} values into target_shape "
-                    f"{fmt(target)} ({_prod(target)} values): the total size must be "
+                    f"cannot reshape a sample of {counted(size, 'value')} into target_shape "
+                    f"{fmt(target)} ({counted(_prod(target), 'value')}): the total size must be "
                     f"unchanged. Received: input shape {fmt(shape)}"
                 )
             return (shape[0], *target)
         known = _prod(d for d in target if d != -1)
         if size % known:
             raise ShapeError(
-                f"cannot reshape a sample of {size} values into target_shape {fmt(target)}: "
+                f"cannot reshape a sample of {counted(size, 'value')} into target_shape "
+                f"{fmt(target)}: "
                 f"{size} is not divisible by the known dimensions' product {known}. "
                 f"Received: input shape {fmt(shape)}"
             )
@@ -118,7 +120,8 @@ class Permute(LayerSpec):
     def output_shape(self, shapes, p):
         (shape,) = shapes
         dims = p["dims"]
-        expect_rank(shape, len(dims) + 1, f"(batch and the {len(dims)} axes that dims permutes)")
+        axes = counted(len(dims), "axis", "axes")
+        expect_rank(shape, len(dims) + 1, f"(batch and the {axes} that dims permutes)")
         return (shape[0], *(shape[d] for d in dims))
 
 

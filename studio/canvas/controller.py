@@ -18,6 +18,8 @@ from codegen.layout import layered_layout
 from codegen.onnx_readiness import OnnxProblem, onnx_problems
 from graph import GraphEditError, GraphError, ModelGraph, get_spec
 from graph.fits import takes
+from graph.quick_fixes import QuickFix, quick_fixes
+from graph.report import ERROR
 from studio.canvas.clipboard import pasted_nodes, put_on_clipboard, subgraph
 from studio.canvas.connect_gesture import ConnectGesture, first_fitting_port, first_free_port
 from studio.canvas.items import HEADER, NODE_WIDTH, box_height
@@ -35,6 +37,7 @@ from studio.document.commands import (
     push_checked,
 )
 from studio.document.compound import CompoundEdit
+from studio.document.quick_fix import fix_edit
 
 #: How far a paste lands from the copied nodes (scene units) when there is no
 #: selection to put it beside and no cursor over the canvas.
@@ -400,6 +403,28 @@ class CanvasController(QObject):
         pasted = list(new.values())
         self.scene.select_nodes(pasted)
         return pasted
+
+    # ------------------------------------------------------------ quick fixes
+
+    def fixes_for(self, node_id: str) -> list[QuickFix]:
+        """The quick fixes of `node_id`'s errors (graph.quick_fixes), in their order."""
+        report = self.scene.report
+        return [
+            fix
+            for problem in report.problems_of(node_id)
+            if problem.severity == ERROR
+            for fix in quick_fixes(self.graph, report, problem)
+        ]
+
+    def apply_fix(self, fix: QuickFix) -> bool:
+        """Make `fix` as one undoable step; False (and `refused`) if an edit is refused."""
+        try:
+            edit = fix_edit(self.graph, fix, self.scene.batch)
+        except GraphEditError as e:
+            self.refused.emit(f"cannot apply the fix: {e}")
+            return False
+        edit.push_to(self.stack)
+        return True
 
     # ---------------------------------------------------------------- placing
 

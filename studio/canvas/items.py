@@ -13,7 +13,7 @@ from functools import cache
 from typing import Protocol
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QFont, QFontMetricsF, QPainter, QPainterPath, QPainterPathStroker
+from PySide6.QtGui import QFont, QFontMetricsF, QPainter, QPainterPath, QPainterPathStroker, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyle, QStyleOptionGraphicsItem, QWidget
 
 from studio.canvas.style import Style
@@ -507,6 +507,13 @@ class EdgeItem(QGraphicsItem):
         """Whether the edge is drawn in red."""
         return bool(self.problem)
 
+    def pen(self, selected: bool = False) -> QPen:
+        """What the curve is drawn with: the selection's, else red when bad."""
+        s = self._style
+        if selected:
+            return s.edge_selected_pen
+        return s.edge_error_pen if self.bad else s.edge_pen
+
     def _set_problem(self, problem: str) -> None:
         self.problem = problem
         self.setToolTip(problem)
@@ -573,10 +580,7 @@ class EdgeItem(QGraphicsItem):
         widget: QWidget | None = None,
     ) -> None:
         s = self._style
-        if option.state & QStyle.StateFlag.State_Selected:
-            painter.setPen(s.edge_selected_pen)
-        else:
-            painter.setPen(s.edge_error_pen if self.bad else s.edge_pen)
+        painter.setPen(self.pen(bool(option.state & QStyle.StateFlag.State_Selected)))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(self._path)
         if not self.label or _lod(painter, option) < TEXT_LOD:

@@ -34,7 +34,8 @@ from studio.canvas.items import PORT_HIT, EdgeItem, NodeItem, NodeView, short_co
 from studio.canvas.overlays import SharedLinkItem
 from studio.canvas.style import Style
 
-#: Problem codes about what flows into a node: its incoming edges are drawn red.
+#: Problem codes about what flows into a node: its incoming edges are drawn red (only
+#: the one into the problem's port, when the problem names one).
 CONNECTION_CODES = frozenset({"surplus-input", "shape", "shared-mismatch", "cycle"})
 
 EdgeKey = tuple[str, str, str]
@@ -296,7 +297,7 @@ class GraphScene(QGraphicsScene):
         self.addItem(item)
 
     def _add_edge_item(self, src: str, dst: str, port: str) -> None:
-        label, problem = self._edge_view(src, dst)
+        label, problem = self._edge_view(src, dst, port)
         edge = EdgeItem(self._nodes[src], self._nodes[dst], port, self._style, label, problem)
         self._edges[(src, dst, port)] = edge
         self.addItem(edge)
@@ -330,9 +331,9 @@ class GraphScene(QGraphicsScene):
         dirty &= self._nodes.keys()
         for node_id in dirty:
             self._nodes[node_id].set_view(self._node_view(node_id))
-        for (src, dst, _), edge in self._edges.items():
+        for (src, dst, port), edge in self._edges.items():
             if src in dirty or dst in dirty:
-                edge.set_view(*self._edge_view(src, dst))
+                edge.set_view(*self._edge_view(src, dst, port))
         self.validated.emit(report)
 
     def _take_report(self, report: Report) -> dict[str, tuple[Problem, ...]]:
@@ -346,12 +347,15 @@ class GraphScene(QGraphicsScene):
         self._problems = problems
         return problems
 
-    def _edge_view(self, src: str, dst: str) -> tuple[str, str]:
+    def _edge_view(self, src: str, dst: str, port: str) -> tuple[str, str]:
         """An edge's label (the source's shape) and its problem: the messages of the
-        destination's problems with what flows into it ("" if none)."""
+        destination's problems with what flows into `port` ("" if none): those that
+        name this port, and those about its inputs that name none."""
         inferred = self.report.nodes.get(src)
         problems = self._problems.get(dst, ())
-        problem = "\n".join(p.message for p in problems if p.code in CONNECTION_CODES)
+        problem = "\n".join(
+            p.message for p in problems if p.code in CONNECTION_CODES and p.port in (None, port)
+        )
         return (fmt(inferred.shape) if inferred else "", problem)
 
     def _node_view(self, node_id: str) -> NodeView:

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPen
 
+from studio.severity import COLORS
+
 #: The point size of a name zoomed out (see Style.far_name), and the smallest it is
 #: shrunk to for a long name before the name is cut.
 FAR_POINTS = 20
@@ -120,8 +122,7 @@ class Style:
             port="#4b5563",
             border="#9aa5b1",
             output="#2e7d32",
-            warning="#e09b1a",
-            error="#d32f2f",
+            **COLORS["light"],
             selected="#1e88e5",
             edge="#7b8794",
             text="#1f2933",
@@ -142,8 +143,7 @@ class Style:
             port="#aab4c3",
             border="#5c6573",
             output="#66bb6a",
-            warning="#f0b429",
-            error="#ef5350",
+            **COLORS["dark"],
             selected="#4fa3f7",
             edge="#8a94a3",
             text="#e6e9ef",

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from graph import GraphEditError, ModelGraph, Report
 from graph.params import Param
+from graph.report import ERROR
 from graph.shapes import fmt
 from studio.document.commands import (
     CallAgain,
@@ -36,8 +37,10 @@ from studio.document.commands import (
     push_checked,
 )
 from studio.panels.param_editors import editor_for
+from studio.severity import css_color, worst
 
-_ERROR_STYLE = "color: #d32f2f;"
+#: A refused param value (its field's error), red in both themes.
+_ERROR_STYLE = css_color("light", ERROR)
 _DIM_STYLE = "color: gray;"
 
 
@@ -88,7 +91,9 @@ class Inspector(QWidget):
         self.name_field = _Field(self.name_edit)
         self.inferred = _label()
         self.shared = _label(_DIM_STYLE)
-        self.problems = _label(_ERROR_STYLE)
+        self.problems = _label()
+        #: The theme whose severity colours the node's problems take.
+        self.theme = "light"
         self.output_check = QCheckBox("Model output")
         self.call_again = QPushButton("Call again")
         self.call_again.setToolTip("Add another call site of this layer (shared weights)")
@@ -159,6 +164,12 @@ class Inspector(QWidget):
         if self.node_id is not None:
             self._show_inferred()
 
+    def set_theme(self, name: str) -> None:
+        """Colour the node's problems as theme `name` colours them."""
+        self.theme = name
+        if self.node_id is not None and self.report is not None:
+            self._show_inferred()
+
     # ------------------------------------------------------------- building
 
     def _subscriptions(self) -> list[tuple[Any, Any]]:
@@ -225,6 +236,7 @@ class Inspector(QWidget):
             self.inferred.setText("Output shape unknown" if self.report is not None else "")
         mine = self.report.problems_of(self.node_id) if self.report is not None else []
         self.problems.setText("\n".join(p.message for p in mine))
+        self.problems.setStyleSheet(css_color(self.theme, worst(mine)))
         self.problems.setVisible(bool(mine))
 
     # ------------------------------------------------------------ user edits

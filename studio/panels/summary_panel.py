@@ -14,7 +14,9 @@ from PySide6.QtGui import QFontDatabase, QShowEvent
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
 from graph import ModelGraph, Report
-from graph.summary import HEADERS, summary_rows
+from graph.summary import HEADERS, summary_rows, validity_note
+from graph.wording import counted
+from studio.severity import css_color, worst
 from studio.visibility import on_screen
 
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -61,14 +63,19 @@ class SummaryTable(QAbstractTableModel):
 
 def totals_text(report: Report) -> str:
     """The totals line under the table, as Keras words them."""
-    text = (
+    return (
         f"Total params: {report.total_params:,}   "
         f"Trainable params: {report.trainable_params:,}   "
         f"Non-trainable params: {report.non_trainable_params:,}"
     )
-    if not report.valid:
-        text += f"\nInvalid: {len(report.errors)} problem(s); shapes marked ? are unknown."
-    return text
+
+
+def note_text(report: Report) -> str:
+    """The line under the totals: that the graph is invalid, else its warnings' count."""
+    warnings = len(report.warnings)
+    if not report.valid or not warnings:
+        return validity_note(report)
+    return f"{counted(warnings, 'warning')}: see Problems"
 
 
 class SummaryPanel(QWidget):
@@ -97,10 +104,16 @@ class SummaryPanel(QWidget):
             header.resizeSection(column, width)
         self.totals = QLabel(self)
         self.totals.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        #: Invalid, or how many warnings, in the colour of the worst problem.
+        self.note = QLabel(self)
+        self.note.hide()
+        #: The theme whose severity colours the note takes.
+        self.theme = "light"
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)
         layout.addWidget(self.totals)
+        layout.addWidget(self.note)
 
     def show_report(self, g: ModelGraph, report: Report) -> None:
         """Show `g`'s summary as `report` (its latest validation) describes it, once
@@ -118,6 +131,13 @@ class SummaryPanel(QWidget):
         self._pending = None
         self.table.set_rows(summary_rows(g, report))
         self.totals.setText(totals_text(report))
+        self.note.setText(note_text(report))
+        self.note.setStyleSheet(css_color(self.theme, worst(report.problems)))
+        self.note.setVisible(bool(self.note.text()))
+
+    def set_theme(self, name: str) -> None:
+        """Colour the note as theme `name` colours problems (from the next refresh)."""
+        self.theme = name
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
