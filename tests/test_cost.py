@@ -3,7 +3,8 @@
 MACs are held to `FlopCounterMode`'s matmul and convolution FLOPs / 2 (within 1%);
 the training activation memory to the bytes of the tensors autograd saves in one
 training forward pass (`saved_tensors_hooks`, each storage once, the weights' own
-storages left out), within 10%.
+storages left out), within 1% (the issue asks 10%; the rules do better, and the tighter
+bound catches a rule that drifts).
 """
 
 from __future__ import annotations
@@ -156,7 +157,7 @@ MODELS = [_mlp, _cnn, _conv1d, _separable, _attention, _recurrent]
 def test_macs_and_saved_memory_agree_with_torch(make):
     ours, macs, saved = _agreement(make())
     assert ours.macs == pytest.approx(macs, rel=0.01)
-    assert ours.saved_bytes == pytest.approx(saved, rel=0.10)
+    assert ours.saved_bytes == pytest.approx(saved, rel=0.01)
 
 
 def _mobilenet() -> ModelGraph:
@@ -182,13 +183,13 @@ TEMPLATE_NAMES = [p.name.removesuffix(".graph.json") for p in sorted(TEMPLATES.g
 def test_templates_agree_with_torch(name):
     ours, macs, saved = _agreement(_template(name))
     assert ours.macs == pytest.approx(macs, rel=0.01)
-    assert ours.saved_bytes == pytest.approx(saved, rel=0.10)
+    assert ours.saved_bytes == pytest.approx(saved, rel=0.01)
 
 
 def test_mobilenet_agrees_with_torch():
     ours, macs, saved = _agreement(_mobilenet())
     assert ours.macs == pytest.approx(macs, rel=0.01)
-    assert ours.saved_bytes == pytest.approx(saved, rel=0.10)
+    assert ours.saved_bytes == pytest.approx(saved, rel=0.01)
 
 
 @pytest.mark.parametrize("name", sorted(OPTIMIZER_SLOTS))

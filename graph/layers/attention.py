@@ -171,16 +171,15 @@ class MultiHeadAttention(LayerSpec):
 
     def saved(self, shapes, output, p):
         # Measured on Keras's torch backend (torch's fused attention, no dropout): the
-        # inputs and one copy of the key's, the projected query, key and value, the
-        # attention's output and its log-sum-exp per head and query.
+        # inputs, the projected query, key and value, the attention's output with its
+        # log-sum-exp per head and query, and that output's copy with the heads merged
+        # that the output projection reads.
         query, key = shapes[0], self._key(shapes)
         heads, key_dim = p["num_heads"], p["key_dim"]
         value_dim = p["value_dim"] or key_dim
         queries, keys = _product(query[:-1]), _product(key[:-1])
-        made = (
-            keys * key[-1]
-            + queries * heads * (key_dim + value_dim + 1)
-            + keys * heads * (key_dim + value_dim)
+        made = queries * heads * (key_dim + 2 * value_dim + 1) + keys * heads * (
+            key_dim + value_dim
         )
         return Saved(inputs=tuple(range(len(shapes))), extra=made)
 

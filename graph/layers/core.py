@@ -153,8 +153,9 @@ class Embedding(LayerSpec):
         return (p["input_dim"] * p["output_dim"], 0)
 
     def saved(self, shapes, output, p):
-        # The embeddings' gradient needs the ids.
-        return Saved(inputs=(0,))
+        # The embeddings' gradient needs the ids, which Keras's torch backend hands to
+        # torch as int64 (measured: a copy of int32 ids).
+        return Saved(indices=math.prod(shapes[0]))
 
     def dtype_warnings(self, dtypes, p):
         if not dtypes[0].startswith(("int", "uint")):

@@ -18,6 +18,7 @@ mutated in the forward method"). Measured with keras 3.15, torch 2.13 (field not
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -292,7 +293,9 @@ class Bidirectional(LayerSpec):
     def saved(self, shapes, output, p):
         spec, inner = NestedLayer.resolve(p["layer"])
         one = spec.saved(shapes, spec.output_shape(shapes, inner), inner)
-        return one._replace(extra=2 * one.extra, indices=2 * one.indices)
+        # Both directions keep their steps; the backward one also a reversed copy of
+        # the input (measured on Keras's torch backend).
+        return one._replace(extra=2 * one.extra + math.prod(shapes[0]), indices=2 * one.indices)
 
     def onnx_limits(self, shapes, p):
         layer = p.get("layer")  # as the node holds it: perhaps missing from an invalid file
