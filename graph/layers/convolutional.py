@@ -213,6 +213,9 @@ class BaseConvSpec(LayerSpec):
 
     rank: ClassVar[int]
     category = "Convolutional"
+    #: Whether Keras hands torch a channels-last copy of a 2D or 3D kernel (which
+    #: autograd then keeps): the transposed convolutions pass a view.
+    copies_kernel: ClassVar[bool] = True
 
     def face_params(self, p):
         """ "32 3x3 /2 · relu": filters (none for a depthwise one), window, activation."""
@@ -303,7 +306,7 @@ class BaseConvSpec(LayerSpec):
         if self.rank > 1 and channels_last(p):
             taps = _taps(p["kernel_size"], self.rank)
             bias = self._bias(self._out_channels(channels, p), p)
-            kernel = self._weight_count(taps, channels, p) - bias
+            kernel = self._weight_count(taps, channels, p) - bias if self.copies_kernel else 0
             made = Saved(extra=math.prod(shapes[0]) + kernel + inner)
         else:
             made = Saved(inputs=(0,), extra=inner)
@@ -373,6 +376,8 @@ class Conv3D(BaseConv):
 
 class BaseConvTranspose(BaseConvSpec):
     """Transposed convolution: spatial axes grow by strides (Keras's BaseConvTranspose)."""
+
+    copies_kernel = False
 
     def check_params(self, p):
         output_padding = p["output_padding"]

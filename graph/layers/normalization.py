@@ -191,6 +191,12 @@ class RMSNormalization(AxisNormalization):
     def weights(self, shapes, p):
         return (product(axis_sizes(shapes[0], p["axis"])), 0)
 
+    def saved(self, shapes, output, p):
+        # Measured: the input, its normalized copy and a reciprocal root per sample row.
+        elements = product(shapes[0])
+        rows = elements // product(axis_sizes(shapes[0], p["axis"]))
+        return Saved(inputs=(0,), extra=elements + rows)
+
 
 @register
 class UnitNormalization(LayerSpec):

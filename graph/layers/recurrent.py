@@ -129,6 +129,11 @@ class BaseRNN(LayerSpec):
     #: Values per unit that each step keeps for backward (gates, states, products),
     #: measured on Keras's torch backend.
     kept_per_step: ClassVar[int]
+    #: Steps run besides the sequence's, and values per unit kept once per sequence:
+    #: Keras's generic torch loop (SimpleRNN's; LSTM and GRU have their own) runs the
+    #: step once more at time zero to learn the output's structure.
+    extra_steps: ClassVar[int] = 0
+    kept_once: ClassVar[int] = 0
 
     def output_shape(self, shapes, p):
         (shape,) = shapes
@@ -164,11 +169,12 @@ class BaseRNN(LayerSpec):
     def macs(self, shapes, output, p):
         batch, steps, features = shapes[0]
         units = p["units"]
-        return batch * steps * (features + units) * self.gates * units
+        return batch * (steps + self.extra_steps) * (features + units) * self.gates * units
 
     def saved(self, shapes, output, p):
         batch, steps, _ = shapes[0]
-        return Saved(inputs=(0,), extra=batch * steps * self.kept_per_step * p["units"])
+        kept = (steps + self.extra_steps) * self.kept_per_step + self.kept_once
+        return Saved(inputs=(0,), extra=batch * kept * p["units"])
 
     def onnx_limits(self, shapes, p):
         return recurrent_onnx_limits(shapes, p)
@@ -181,6 +187,8 @@ class SimpleRNN(BaseRNN):
     type = "SimpleRNN"
     gates = 1
     kept_per_step = 1
+    extra_steps = 1
+    kept_once = 1
     params = _rnn_params(gated=False)
 
 
