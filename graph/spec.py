@@ -143,6 +143,8 @@ class Saved(NamedTuple):
     indices: int = 0
 
     def __add__(self, other: object) -> Saved:  # type: ignore[override]
+        """What a layer keeps when it does both steps (a Dense, then its activation):
+        the tensors either keeps, the sizes of both's own."""
         if not isinstance(other, Saved):
             return NotImplemented
         return Saved(
