@@ -154,7 +154,8 @@ def _recurrent() -> ModelGraph:
 
 def _more_kinds() -> list[ModelGraph]:
     """A small chain for each further rule: SimpleRNN's extra step, a transposed and a
-    3D convolution, upsampling, RMS normalization, 1D depthwise and separable ones."""
+    3D convolution, upsampling, RMS normalization, 1D depthwise and separable ones;
+    then dot-product (Luong) attention."""
     chains = {
         "simple_rnn": (
             [("Dense", {"units": 8}), ("SimpleRNN", {"units": 16, "return_sequences": True})],
@@ -185,9 +186,28 @@ def _more_kinds() -> list[ModelGraph]:
             (12, 3),
         ),
     }
-    return [
+    graphs = [
         chain(*layers, input_shape=shape, name=name) for name, (layers, shape) in chains.items()
     ]
+    return [*graphs, _luong_attention()]
+
+
+def _luong_attention() -> ModelGraph:
+    g = ModelGraph("luong_attention")
+    query = g.add_node("Input", params={"shape": [5, 8]})
+    value = g.add_node("Input", params={"shape": [7, 8]})
+    query_projection = g.add_node("Dense", params={"units": 8})
+    value_projection = g.add_node("Dense", params={"units": 8})
+    attention = g.add_node("Attention")
+    wire(
+        g,
+        (query, query_projection, "input"),
+        (value, value_projection, "input"),
+        (query_projection, attention, "query"),
+        (value_projection, attention, "value"),
+    )
+    g.set_output(attention)
+    return g
 
 
 MODELS = [_mlp, _cnn, _conv1d, _separable, _attention, _recurrent]

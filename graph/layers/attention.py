@@ -214,3 +214,16 @@ class Attention(LayerSpec):
 
     def weights(self, shapes, p):
         return (int(p["use_scale"]) + int(p["score_mode"] == "concat"), 0)
+
+    def macs(self, shapes, output, p):
+        # The scores (query by key; "concat" sums instead), then the weighted values.
+        query, value = shapes[0], shapes[1]
+        pairs = _product(query[:-1]) * _product(value[1:-1])
+        scores = pairs * query[-1] if p["score_mode"] == "dot" else 0
+        return scores + pairs * value[-1]
+
+    def saved(self, shapes, output, p):
+        # Both products read their inputs; the softmax keeps its weights, one a pair.
+        query, value = shapes[0], shapes[1]
+        pairs = _product(query[:-1]) * _product(value[1:-1])
+        return Saved(inputs=tuple(range(len(shapes))), extra=pairs)
