@@ -7,7 +7,8 @@ arguments and raise `ShapeError` with a message a person understands. A spec als
 answers what the rest of the project would otherwise ask of its type name: what keeps
 it from ONNX (`onnx_limits`), the activation it ends with (`output_activation`: a
 probability output), and which entries of its Keras config Keras derives from others
-(`derived_config`).
+(`derived_config`). It also says what it costs (`macs`, `saved`: see graph/cost.py for
+the conventions), so a cost is a function of a spec, its params and its shapes.
 
 Specs are registered by type name and looked up with `get_spec`.
 """
@@ -134,6 +135,33 @@ class OnnxLimit(NamedTuple):
     free_time_axis: bool = False
 
 
+class Saved(NamedTuple):
+    """What a layer's forward pass keeps for autograd's backward pass, in training.
+
+    Tensors the layer shares with its neighbours are named, not sized, so that a
+    tensor kept by two layers (a ReLU's output, the next Dense's input) is counted once
+    (graph/cost.py): `inputs` (port indices) and `output`. Tensors made inside the layer
+    are sized in elements: `extra` in the layer's compute dtype, `indices` as int64.
+    """
+
+    inputs: tuple[int, ...] = ()
+    output: bool = False
+    extra: int = 0
+    indices: int = 0
+
+    def __add__(self, other: object) -> Saved:  # type: ignore[override]
+        """What a layer keeps when it does both steps (a Dense, then its activation):
+        the tensors either keeps, the sizes of both's own."""
+        if not isinstance(other, Saved):
+            return NotImplemented
+        return Saved(
+            tuple(sorted({*self.inputs, *other.inputs})),
+            self.output or other.output,
+            self.extra + other.extra,
+            self.indices + other.indices,
+        )
+
+
 def activation_of(p: Params) -> str:
     """The activation a layer with params `p` ends with: its `activation` param, else
     'linear' (no activation)."""
@@ -201,6 +229,9 @@ class LayerSpec:
     #: (Normalization's mean and variance): code that builds layers on a placeholder
     #: device (a subclassed model's symbolic call) must build these for real first.
     build_makes_tensors: ClassVar[bool] = False
+    #: Whether the output is a view of the first input (same storage: Reshape,
+    #: Flatten), so a tensor kept through either is one tensor (graph/cost.py).
+    output_is_view: ClassVar[bool] = False
 
     def __init__(self) -> None:
         self.param_by_name = MappingProxyType({p.name: p for p in self.params})
@@ -276,6 +307,20 @@ class LayerSpec:
         whose weights are sized by their inputs override this (see `last_axes`).
         """
         return ()
+
+    # Cost rules: pure functions of concrete input shapes (batch axis included, every
+    # size known), the output shape and the resolved params. See graph/cost.py.
+
+    def macs(self, shapes: list[Shape], output: Shape, p: Params) -> int:
+        """Multiply-accumulates of the forward pass in matrix products and convolutions
+        (what torch's FlopCounterMode counts, halved): none by default, as for layers
+        that only move, pool, normalize or apply a function to each value."""
+        return 0
+
+    def saved(self, shapes: list[Shape], output: Shape, p: Params) -> Saved:
+        """What the forward pass keeps for backward (when gradients flow through the
+        layer): nothing by default, as for additions, padding and reshaping."""
+        return Saved()
 
     # Facts for the rest of the project. Subclasses override what applies to them.
 

@@ -28,7 +28,23 @@ from graph.errors import GraphError
 from graph.model import ModelGraph
 from graph.spec import activation_of, get_spec
 
-OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "adagrad", "adadelta", "adamax", "nadam", "lion")
+#: Each optimizer Keras offers, with the slots it keeps per trainable weight (Keras's
+#: defaults: SGD's momentum is 0, so it keeps none; RMSprop is not centered; Adam has
+#: no amsgrad), checked against Keras by tests/test_cost.py.
+OPTIMIZER_SLOTS: Mapping[str, int] = MappingProxyType(
+    {
+        "adam": 2,
+        "adamw": 2,
+        "sgd": 0,
+        "rmsprop": 1,
+        "adagrad": 1,
+        "adadelta": 2,
+        "adamax": 2,
+        "nadam": 2,
+        "lion": 1,
+    }
+)
+OPTIMIZERS = tuple(OPTIMIZER_SLOTS)
 
 #: An output's loss when it is trained by the other outputs only.
 NO_LOSS = "none"

@@ -1,7 +1,7 @@
 """Argument parsing and dispatch for `kgs`.
 
 Each command lives in its own module, imported only when that command runs, so
-`kgs validate` and `kgs summary` never import keras, torch or Qt.
+`kgs validate`, `kgs summary` and `kgs cost` never import keras, torch or Qt.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections.abc import Sequence
 COMMANDS = {
     "validate": ("kgs.check", "run_validate"),
     "summary": ("kgs.check", "run_summary"),
+    "cost": ("kgs.cost", "run"),
     "compile": ("kgs.compile", "run"),
     "import": ("kgs.importing", "run"),
     "train": ("kgs.train", "run"),
@@ -35,6 +36,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     summary = commands.add_parser("summary", help="print a model.summary()-style table")
     summary.add_argument("file", metavar="FILE")
+
+    cost = commands.add_parser(
+        "cost", help="print each node's weights, MACs and output size, and a training step's memory"
+    )
+    cost.add_argument("file", metavar="FILE")
+    cost.add_argument("--batch", type=int, default=1, metavar="N", help="batch size (default 1)")
+    cost.add_argument(
+        "--optimizer",
+        metavar="NAME",
+        help="optimizer whose slots count (default: the file's training setup, else adam)",
+    )
+    cost.add_argument("--json", action="store_true", help="machine-readable output")
 
     compile_ = commands.add_parser(
         "compile", help="compile graph files to .keras, ONNX and Python source"

@@ -6,8 +6,10 @@ shape and compute in float32; only PReLU has weights.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from graph.errors import ShapeError
-from graph.layers.common import constraint, initializer, regularizer
+from graph.layers.common import activation_saved, constraint, initializer, regularizer
 from graph.params import Axes, Float, Optional, Param
 from graph.shapes import fmt
 from graph.spec import LayerSpec, register, same_shape
@@ -19,6 +21,11 @@ class ElementwiseActivation(LayerSpec):
     category = "Activations"
 
     output_shape = staticmethod(same_shape)
+    #: The activation function it applies, as the `activation` param names it.
+    function: ClassVar[str]
+
+    def saved(self, shapes, output, p):
+        return activation_saved(self.function, output, own_input=True)
 
 
 @register
@@ -26,6 +33,7 @@ class ReLU(ElementwiseActivation):
     """Rectified linear unit, with an optional cap, leak and threshold."""
 
     type = "ReLU"
+    function = "relu"
     params = (
         Param("max_value", Optional(Float(min=0)), None, "Largest output value (None: no cap)."),
         Param("negative_slope", Float(min=0), 0.0, "Slope below the threshold."),
@@ -38,6 +46,7 @@ class LeakyReLU(ElementwiseActivation):
     """Leaky ReLU: x for x >= 0, negative_slope * x below."""
 
     type = "LeakyReLU"
+    function = "leaky_relu"
     params = (Param("negative_slope", Float(min=0), 0.3, "Slope for negative inputs."),)
 
 
@@ -46,6 +55,7 @@ class Softmax(ElementwiseActivation):
     """Softmax over an axis (or several): the values there become probabilities."""
 
     type = "Softmax"
+    function = "softmax"
     params = (Param("axis", Axes(), -1, "Axis or axes the probabilities sum to 1 over."),)
 
     def output_activation(self, p):
@@ -57,6 +67,7 @@ class ELU(ElementwiseActivation):
     """Exponential linear unit: x for x > 0, alpha * (exp(x) - 1) below."""
 
     type = "ELU"
+    function = "elu"
     params = (Param("alpha", Float(), 1.0, "Scale of the negative part."),)
 
 

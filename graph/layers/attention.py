@@ -12,7 +12,7 @@ from graph.errors import ShapeError
 from graph.layers.common import use_bias, weight_params
 from graph.params import Axes, Bool, Choice, Float, Int, IntTuple, Optional, Param
 from graph.shapes import Shape, fmt
-from graph.spec import LayerSpec, Ports, register
+from graph.spec import LayerSpec, Ports, Saved, register
 
 _QVK = ("query", "value", "key")
 
@@ -155,6 +155,35 @@ class MultiHeadAttention(LayerSpec):
         out = _output_dims(p) or (query[-1],)
         return (count + _projection(query, contracted, out, bias), 0)
 
+    def macs(self, shapes, output, p):
+        # With the default attention_axes: every query position attends to every key one.
+        query, value, key = shapes[0], shapes[1], self._key(shapes)
+        heads, key_dim = p["num_heads"], p["key_dim"]
+        value_dim = p["value_dim"] or key_dim
+        queries = _product(query[:-1])  # the batch axis included
+        keys = _product(key[1:-1])
+        projections = queries * query[-1] * heads * key_dim + _product(key[:-1]) * heads * (
+            key[-1] * key_dim + value[-1] * value_dim
+        )
+        attention = queries * keys * heads * (key_dim + value_dim)
+        gate = queries * query[-1] * heads * value_dim if p["use_gate"] else 0
+        out = queries * heads * value_dim * _product(_output_dims(p) or (query[-1],))
+        return projections + attention + gate + out
+
+    def saved(self, shapes, output, p):
+        # Measured on Keras's torch backend (torch's fused attention, no dropout): the
+        # inputs, the projected query, key and value, the attention's output with its
+        # log-sum-exp per head and query, and that output's copy with the heads merged
+        # that the output projection reads.
+        query, key = shapes[0], self._key(shapes)
+        heads, key_dim = p["num_heads"], p["key_dim"]
+        value_dim = p["value_dim"] or key_dim
+        queries, keys = _product(query[:-1]), _product(key[:-1])
+        made = queries * heads * (key_dim + 2 * value_dim + 1) + keys * heads * (
+            key_dim + value_dim
+        )
+        return Saved(inputs=tuple(range(len(shapes))), extra=made)
+
     def weight_signature(self, shapes, p):
         # The projections are built for the rank and last axis of query, value, key.
         return tuple((len(s), s[-1]) for s in (shapes[0], shapes[1], self._key(shapes)))
@@ -186,3 +215,16 @@ class Attention(LayerSpec):
 
     def weights(self, shapes, p):
         return (int(p["use_scale"]) + int(p["score_mode"] == "concat"), 0)
+
+    def macs(self, shapes, output, p):
+        # The scores (query by key; "concat" sums instead), then the weighted values.
+        query, value = shapes[0], shapes[1]
+        pairs = _product(query[:-1]) * _product(value[1:-1])
+        scores = pairs * query[-1] if p["score_mode"] == "dot" else 0
+        return scores + pairs * value[-1]
+
+    def saved(self, shapes, output, p):
+        # Both products read their inputs; the softmax keeps its weights, one a pair.
+        query, value = shapes[0], shapes[1]
+        pairs = _product(query[:-1]) * _product(value[1:-1])
+        return Saved(inputs=tuple(range(len(shapes))), extra=pairs)

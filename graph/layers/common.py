@@ -6,13 +6,32 @@ regularizers and constraints may also be objects with arguments (see KerasObject
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 from graph import keras_names
 from graph.params import Bool, Choice, KerasObject, Param
+from graph.shapes import Shape
+from graph.spec import Saved
 
 #: Every activation name Keras accepts (aliases included: hard_swish is hard_silu).
 ACTIVATIONS = (None, *keras_names.ACTIVATIONS)
+
+#: Activations whose torch backward reads their result (torch keeps the output);
+#: every other one but linear reads its input (torch keeps the pre-activation).
+_KEEP_RESULT = frozenset({"relu", "sigmoid", "tanh", "softmax", "log_softmax"})
+
+
+def activation_saved(name: str | None, output: Shape, own_input: bool = False) -> Saved:
+    """What activation `name` keeps for backward. `own_input`: it is a layer of its own,
+    whose input is a neighbour's tensor; else it ends a layer (the `activation` param),
+    whose pre-activation is a tensor made inside it, of the `output` shape's size."""
+    if name in (None, "linear"):
+        return Saved()
+    if name in _KEEP_RESULT:
+        return Saved(output=True)
+    return Saved(inputs=(0,)) if own_input else Saved(extra=math.prod(output))
+
 
 #: Initializer classes a kernel cannot use whatever its shape: Identity needs a 2-D
 #: weight (a convolution's kernel has more axes), and STFT builds Conv1D kernels of one

@@ -9,12 +9,14 @@ BaseSeparableConv.
 
 from __future__ import annotations
 
+import math
 from typing import ClassVar
 
 from graph import keras_names
 from graph.errors import ShapeError
 from graph.layers.common import (
     activation,
+    activation_saved,
     channels_last,
     constraint,
     data_format,
@@ -25,7 +27,15 @@ from graph.layers.common import (
 )
 from graph.params import Choice, Int, IntTuple, Optional, Param
 from graph.shapes import as_tuple, conv_length, deconv_length, fmt
-from graph.spec import LayerSpec, expect_rank, face_value, register, window_face, with_activation
+from graph.spec import (
+    LayerSpec,
+    Saved,
+    expect_rank,
+    face_value,
+    register,
+    window_face,
+    with_activation,
+)
 
 _SPATIAL_AXES = {1: ("steps",), 2: ("height", "width"), 3: ("depth", "height", "width")}
 
@@ -203,6 +213,9 @@ class BaseConvSpec(LayerSpec):
 
     rank: ClassVar[int]
     category = "Convolutional"
+    #: Whether Keras hands torch a channels-last copy of a 2D or 3D kernel (which
+    #: autograd then keeps): the transposed convolutions pass a view.
+    copies_kernel: ClassVar[bool] = True
 
     def face_params(self, p):
         """ "32 3x3 /2 · relu": filters (none for a depthwise one), window, activation."""
@@ -276,6 +289,33 @@ class BaseConvSpec(LayerSpec):
     def _bias(self, size: int, p) -> int:
         return size if p["use_bias"] else 0
 
+    def macs(self, shapes, output, p):
+        channels = self._channels(shapes[0], channels_last(p))
+        return self._macs(_taps(p["kernel_size"], self.rank), channels, shapes[0], output, p)
+
+    def _macs(self, kernel: int, channels: int, shape, output, p) -> int:
+        """MACs of a window of `kernel` taps on `channels` from `shape` to `output`."""
+        raise NotImplementedError
+
+    def saved(self, shapes, output, p):
+        # The kernel's gradient needs the input. With channels last, Keras hands torch
+        # 2D and 3D inputs and kernels as channels-last copies, which autograd keeps
+        # (1D ones are permuted views: the input itself, the kernel's own storage).
+        channels = self._channels(shapes[0], channels_last(p))
+        inner = self._inner(channels, output, p)
+        if self.rank > 1 and channels_last(p):
+            taps = _taps(p["kernel_size"], self.rank)
+            bias = self._bias(self._out_channels(channels, p), p)
+            kernel = self._weight_count(taps, channels, p) - bias if self.copies_kernel else 0
+            made = Saved(extra=math.prod(shapes[0]) + kernel + inner)
+        else:
+            made = Saved(inputs=(0,), extra=inner)
+        return made + activation_saved(p["activation"], output)
+
+    def _inner(self, channels: int, output, p) -> int:
+        """Elements of the tensors made between the layer's steps that backward needs."""
+        return 0
+
 
 class BaseConv(BaseConvSpec):
     """Convolution: filters kernels slide over the spatial axes (Keras's BaseConv)."""
@@ -290,6 +330,9 @@ class BaseConv(BaseConvSpec):
         problem = _strides_with_dilation(p)
         if problem:
             yield problem
+
+    def _macs(self, kernel, channels, shape, output, p):
+        return math.prod(output) * kernel * (channels // p["groups"])
 
     def _check_channels(self, shape, channels, p):
         groups = p["groups"]
@@ -334,6 +377,8 @@ class Conv3D(BaseConv):
 class BaseConvTranspose(BaseConvSpec):
     """Transposed convolution: spatial axes grow by strides (Keras's BaseConvTranspose)."""
 
+    copies_kernel = False
+
     def check_params(self, p):
         output_padding = p["output_padding"]
         if output_padding is not None:
@@ -367,6 +412,10 @@ class BaseConvTranspose(BaseConvSpec):
     def _weight_count(self, kernel, channels, p):
         filters = p["filters"]
         return kernel * filters * channels + self._bias(filters, p)
+
+    def _macs(self, kernel, channels, shape, output, p):
+        # Each input value is spread over the window into every filter.
+        return math.prod(shape) * kernel * p["filters"]
 
 
 @register
@@ -406,6 +455,9 @@ class BaseDepthwiseConv(BaseConvSpec):
         depth = channels * p["depth_multiplier"]
         return kernel * depth + self._bias(depth, p)
 
+    def _macs(self, kernel, channels, shape, output, p):
+        return math.prod(output) * kernel
+
 
 @register
 class DepthwiseConv1D(BaseDepthwiseConv):
@@ -432,6 +484,14 @@ class BaseSeparableConv(BaseConvSpec):
         depth = channels * p["depth_multiplier"]
         filters = p["filters"]
         return kernel * depth + depth * filters + self._bias(filters, p)
+
+    def _macs(self, kernel, channels, shape, output, p):
+        # The depthwise step, then the pointwise one, at every output position.
+        return self._inner(channels, output, p) * (kernel + p["filters"])
+
+    def _inner(self, channels, output, p):
+        """The depthwise step's output, which the pointwise step's gradient needs."""
+        return math.prod(output) // p["filters"] * channels * p["depth_multiplier"]
 
 
 @register

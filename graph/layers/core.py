@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 from graph.errors import ShapeError
 from graph.layers.common import (
     ACTIVATIONS,
     activation,
+    activation_saved,
     constraint,
     initializer,
     regularizer,
@@ -18,6 +21,7 @@ from graph.spec import (
     FLOATX,
     InputSpec,
     LayerSpec,
+    Saved,
     expect_min_rank,
     last_axes,
     register,
@@ -100,6 +104,13 @@ class Dense(LayerSpec):
         units = p["units"]
         return (shapes[0][-1] * units + (units if p["use_bias"] else 0), 0)
 
+    def macs(self, shapes, output, p):
+        return math.prod(output) * shapes[0][-1]
+
+    def saved(self, shapes, output, p):
+        # The kernel's gradient needs the input.
+        return Saved(inputs=(0,)) + activation_saved(p["activation"], output)
+
 
 @register
 class Activation(LayerSpec):
@@ -117,6 +128,9 @@ class Activation(LayerSpec):
     )
 
     output_shape = staticmethod(same_shape)
+
+    def saved(self, shapes, output, p):
+        return activation_saved(p["activation"], output, own_input=True)
 
 
 @register
@@ -143,6 +157,11 @@ class Embedding(LayerSpec):
 
     def weights(self, shapes, p):
         return (p["input_dim"] * p["output_dim"], 0)
+
+    def saved(self, shapes, output, p):
+        # The embeddings' gradient needs the ids, which Keras's torch backend hands to
+        # torch as int64 (measured: a copy of int32 ids).
+        return Saved(indices=math.prod(shapes[0]))
 
     def dtype_warnings(self, dtypes, p):
         if not dtypes[0].startswith(("int", "uint")):

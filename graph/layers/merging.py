@@ -14,7 +14,7 @@ from collections.abc import Callable
 from graph.errors import ShapeError
 from graph.params import Axes, Bool, Int, Param
 from graph.shapes import fmt
-from graph.spec import LayerSpec, Ports, register
+from graph.spec import LayerSpec, Ports, Saved, register
 
 
 def _shapes(shapes) -> str:
@@ -106,6 +106,13 @@ class ElementwiseMerge(LayerSpec):
         return (batches.pop() if batches else None, *out)
 
 
+class ReadingMerge(ElementwiseMerge):
+    """A merge whose gradients read the inputs (products, maxima): backward keeps them."""
+
+    def saved(self, shapes, output, p):
+        return Saved(inputs=tuple(range(len(shapes))))
+
+
 @register
 class Add(ElementwiseMerge):
     """Adds its inputs element-wise."""
@@ -122,7 +129,7 @@ class Subtract(ElementwiseMerge):
 
 
 @register
-class Multiply(ElementwiseMerge):
+class Multiply(ReadingMerge):
     """Multiplies its inputs element-wise."""
 
     type = "Multiply"
@@ -136,14 +143,14 @@ class Average(ElementwiseMerge):
 
 
 @register
-class Maximum(ElementwiseMerge):
+class Maximum(ReadingMerge):
     """The element-wise maximum of its inputs."""
 
     type = "Maximum"
 
 
 @register
-class Minimum(ElementwiseMerge):
+class Minimum(ReadingMerge):
     """The element-wise minimum of its inputs."""
 
     type = "Minimum"

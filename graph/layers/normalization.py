@@ -12,7 +12,7 @@ from graph.errors import ShapeError
 from graph.layers.common import constraint, initializer, regularizer
 from graph.params import Axes, Bool, Float, Int, Param
 from graph.shapes import fmt
-from graph.spec import LayerSpec, register
+from graph.spec import LayerSpec, Saved, register
 from graph.wording import counted
 
 
@@ -118,6 +118,12 @@ class BatchNormalization(AxisNormalization):
         # moving mean and variance; renorm adds moving stddev, renorm mean and stddev.
         return (self.gamma_beta(shapes, p, n), n * (5 if p["renorm"] else 2))
 
+    def saved(self, shapes, output, p):
+        # Measured on Keras's torch backend: the input, a normalized copy of it, and
+        # three per-feature statistics.
+        (n,) = axis_sizes(shapes[0], p["axis"])
+        return Saved(inputs=(0,), extra=product(shapes[0]) + 3 * n)
+
 
 @register
 class LayerNormalization(AxisNormalization):
@@ -137,6 +143,11 @@ class LayerNormalization(AxisNormalization):
         else:
             check_axes(shapes[0], p["axis"])
         return shapes[0]
+
+    def saved(self, shapes, output, p):
+        # torch's layer_norm keeps the input, and a mean and a deviation per sample row.
+        rows = product(shapes[0]) // product(axis_sizes(shapes[0], p["axis"]))
+        return Saved(inputs=(0,), extra=2 * rows)
 
 
 @register
@@ -181,6 +192,12 @@ class RMSNormalization(AxisNormalization):
 
     def weights(self, shapes, p):
         return (product(axis_sizes(shapes[0], p["axis"])), 0)
+
+    def saved(self, shapes, output, p):
+        # Measured: the input, its normalized copy and a reciprocal root per sample row.
+        elements = product(shapes[0])
+        rows = elements // product(axis_sizes(shapes[0], p["axis"]))
+        return Saved(inputs=(0,), extra=elements + rows)
 
 
 @register

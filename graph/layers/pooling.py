@@ -7,6 +7,7 @@ names them in its messages.
 
 from __future__ import annotations
 
+import math
 from typing import ClassVar
 
 from graph import keras_names
@@ -14,7 +15,7 @@ from graph.errors import ShapeError
 from graph.layers.common import channels_last, data_format
 from graph.params import REQUIRED, Bool, Choice, IntTuple, Optional, Param
 from graph.shapes import Shape, as_tuple, conv_length, fmt
-from graph.spec import LayerSpec, expect_rank, register, window_face
+from graph.spec import LayerSpec, Saved, expect_rank, register, window_face
 
 _SPATIAL_NAMES = {1: "steps", 2: "height, width", 3: "depth, height, width"}
 
@@ -93,8 +94,30 @@ class BasePooling(LayerSpec):
         return tuple(out)
 
 
+def window_input_saved(shapes: list[Shape], p) -> Saved:
+    """The input a pooling window's backward reads: with channels last, the copy Keras
+    makes of it in torch's channels-first layout; else the input itself."""
+    if channels_last(p):
+        return Saved(extra=math.prod(shapes[0]))
+    return Saved(inputs=(0,))
+
+
+class MaxWindows(LayerSpec):
+    """Max pooling's backward: the input, and where each window's maximum was."""
+
+    def saved(self, shapes, output, p):
+        return window_input_saved(shapes, p)._replace(indices=math.prod(output))
+
+
+class AverageWindows(LayerSpec):
+    """Average pooling's backward: torch keeps the input."""
+
+    def saved(self, shapes, output, p):
+        return window_input_saved(shapes, p)
+
+
 @register
-class MaxPooling1D(BasePooling):
+class MaxPooling1D(MaxWindows, BasePooling):
     """Max pooling over windows of a sequence: the largest value of each window."""
 
     type = "MaxPooling1D"
@@ -103,7 +126,7 @@ class MaxPooling1D(BasePooling):
 
 
 @register
-class MaxPooling2D(BasePooling):
+class MaxPooling2D(MaxWindows, BasePooling):
     """Max pooling over 2-D windows of an image: the largest value of each window."""
 
     type = "MaxPooling2D"
@@ -112,7 +135,7 @@ class MaxPooling2D(BasePooling):
 
 
 @register
-class MaxPooling3D(BasePooling):
+class MaxPooling3D(MaxWindows, BasePooling):
     """Max pooling over 3-D windows of a volume: the largest value of each window."""
 
     type = "MaxPooling3D"
@@ -121,7 +144,7 @@ class MaxPooling3D(BasePooling):
 
 
 @register
-class AveragePooling1D(BasePooling):
+class AveragePooling1D(AverageWindows, BasePooling):
     """Average pooling over windows of a sequence: the mean of each window."""
 
     type = "AveragePooling1D"
@@ -130,7 +153,7 @@ class AveragePooling1D(BasePooling):
 
 
 @register
-class AveragePooling2D(BasePooling):
+class AveragePooling2D(AverageWindows, BasePooling):
     """Average pooling over 2-D windows of an image: the mean of each window."""
 
     type = "AveragePooling2D"
@@ -139,7 +162,7 @@ class AveragePooling2D(BasePooling):
 
 
 @register
-class AveragePooling3D(BasePooling):
+class AveragePooling3D(AverageWindows, BasePooling):
     """Average pooling over 3-D windows of a volume: the mean of each window."""
 
     type = "AveragePooling3D"
@@ -172,8 +195,15 @@ class BaseGlobalPooling(LayerSpec):
         return (shape[0], *ones, channels) if last else (shape[0], channels, *ones)
 
 
+class GlobalMaxWindow(LayerSpec):
+    """Global max pooling's backward: torch's amax keeps its input and its result."""
+
+    def saved(self, shapes, output, p):
+        return Saved(inputs=(0,), output=True)
+
+
 @register
-class GlobalMaxPooling1D(BaseGlobalPooling):
+class GlobalMaxPooling1D(GlobalMaxWindow, BaseGlobalPooling):
     """Largest value over all steps of a sequence, per feature."""
 
     type = "GlobalMaxPooling1D"
@@ -181,7 +211,7 @@ class GlobalMaxPooling1D(BaseGlobalPooling):
 
 
 @register
-class GlobalMaxPooling2D(BaseGlobalPooling):
+class GlobalMaxPooling2D(GlobalMaxWindow, BaseGlobalPooling):
     """Largest value over the height and width of an image, per channel."""
 
     type = "GlobalMaxPooling2D"
@@ -189,7 +219,7 @@ class GlobalMaxPooling2D(BaseGlobalPooling):
 
 
 @register
-class GlobalMaxPooling3D(BaseGlobalPooling):
+class GlobalMaxPooling3D(GlobalMaxWindow, BaseGlobalPooling):
     """Largest value over the depth, height and width of a volume, per channel."""
 
     type = "GlobalMaxPooling3D"

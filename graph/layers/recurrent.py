@@ -18,6 +18,7 @@ mutated in the forward method"). Measured with keras 3.15, torch 2.13 (field not
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -25,7 +26,7 @@ from graph.errors import ShapeError
 from graph.layers.common import ACTIVATIONS, constraint, initializer, regularizer, use_bias
 from graph.params import Bool, Choice, Float, Int, NestedLayer, Param
 from graph.shapes import Shape, fmt
-from graph.spec import LayerSpec, OnnxLimit, expect_rank, get_spec, last_axes, register
+from graph.spec import LayerSpec, OnnxLimit, Saved, expect_rank, get_spec, last_axes, register
 
 _LAYOUT = "(batch, timesteps, features)"
 
@@ -125,6 +126,14 @@ class BaseRNN(LayerSpec):
 
     category = "Recurrent"
     gates: ClassVar[int]
+    #: Values per unit that each step keeps for backward (gates, states, products),
+    #: measured on Keras's torch backend.
+    kept_per_step: ClassVar[int]
+    #: Steps run besides the sequence's, and values per unit kept once per sequence:
+    #: Keras's generic torch loop (SimpleRNN's; LSTM and GRU have their own) runs the
+    #: step once more at time zero to learn the output's structure.
+    extra_steps: ClassVar[int] = 0
+    kept_once: ClassVar[int] = 0
 
     def output_shape(self, shapes, p):
         (shape,) = shapes
@@ -157,6 +166,16 @@ class BaseRNN(LayerSpec):
         bias = self.bias_size(p) if p["use_bias"] else 0
         return ((shapes[0][-1] + units) * columns + bias, 0)
 
+    def macs(self, shapes, output, p):
+        batch, steps, features = shapes[0]
+        units = p["units"]
+        return batch * (steps + self.extra_steps) * (features + units) * self.gates * units
+
+    def saved(self, shapes, output, p):
+        batch, steps, _ = shapes[0]
+        kept = (steps + self.extra_steps) * self.kept_per_step + self.kept_once
+        return Saved(inputs=(0,), extra=batch * kept * p["units"])
+
     def onnx_limits(self, shapes, p):
         return recurrent_onnx_limits(shapes, p)
 
@@ -167,6 +186,9 @@ class SimpleRNN(BaseRNN):
 
     type = "SimpleRNN"
     gates = 1
+    kept_per_step = 1
+    extra_steps = 1
+    kept_once = 1
     params = _rnn_params(gated=False)
 
 
@@ -176,6 +198,7 @@ class GRU(BaseRNN):
 
     type = "GRU"
     gates = 3
+    kept_per_step = 8
     params = _rnn_params(
         gated=True,
         layer_extra=(
@@ -199,6 +222,7 @@ class LSTM(BaseRNN):
 
     type = "LSTM"
     gates = 4
+    kept_per_step = 7
     params = _rnn_params(
         gated=True,
         cell_extra=(
@@ -269,6 +293,17 @@ class Bidirectional(LayerSpec):
         spec, inner = NestedLayer.resolve(p["layer"])
         trainable, non_trainable = spec.weights(shapes, inner)
         return (2 * trainable, 2 * non_trainable)
+
+    def macs(self, shapes, output, p):
+        spec, inner = NestedLayer.resolve(p["layer"])
+        return 2 * spec.macs(shapes, spec.output_shape(shapes, inner), inner)
+
+    def saved(self, shapes, output, p):
+        spec, inner = NestedLayer.resolve(p["layer"])
+        one = spec.saved(shapes, spec.output_shape(shapes, inner), inner)
+        # Both directions keep their steps; the backward one also a reversed copy of
+        # the input (measured on Keras's torch backend).
+        return one._replace(extra=2 * one.extra + math.prod(shapes[0]), indices=2 * one.indices)
 
     def onnx_limits(self, shapes, p):
         layer = p.get("layer")  # as the node holds it: perhaps missing from an invalid file

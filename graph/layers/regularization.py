@@ -7,9 +7,11 @@ weights; the spatial dropouts also fix the input's rank.
 
 from __future__ import annotations
 
+import math
+
 from graph.layers.common import data_format
 from graph.params import Float, IntTuple, Optional, Param
-from graph.spec import LayerSpec, expect_rank, register, same_shape
+from graph.spec import LayerSpec, Saved, expect_rank, register, same_shape
 
 
 def rate(what: str) -> Param:
@@ -40,6 +42,10 @@ class Dropout(Regularization):
 
     type = "Dropout"
     params = (rate("Fraction of the input units to drop, in [0, 1]."), noise_shape())
+
+    def saved(self, shapes, output, p):
+        # The scaled keep-mask, in the input's dtype (measured on Keras's torch backend).
+        return Saved(extra=math.prod(output) if p["rate"] else 0)
 
 
 @register

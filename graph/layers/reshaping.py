@@ -33,6 +33,7 @@ class Flatten(LayerSpec):
     category = "Reshaping"
     params = (data_format(),)
     output_dtype = staticmethod(preserve_dtype)
+    output_is_view = True
 
     def output_shape(self, shapes, p):
         (shape,) = shapes
@@ -56,6 +57,7 @@ class Reshape(LayerSpec):
         ),
     )
     output_dtype = staticmethod(preserve_dtype)
+    output_is_view = True
 
     def check_params(self, p):
         if p["target_shape"].count(-1) > 1:
