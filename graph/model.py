@@ -80,8 +80,6 @@ class _Tables(NamedTuple):
     succ: dict[str, dict]
     layers: dict[int, Layer]
     sites: dict[int, list[str]]
-    #: node id -> a stamp that changes whenever the node's incoming connections change
-    wiring_stamp: dict[str, int]
     #: a stamp that changes whenever a node or connection is added or removed
     last_stamp: int
 
@@ -103,8 +101,6 @@ class ModelGraph:
         self._training: TrainingSetup | None = None
         self._next_layer = 0
         self.events = GraphEvents()
-        #: Per node, a stamp that changes whenever its incoming connections change.
-        self._wiring_stamp: dict[str, int] = {}
         #: Bumped whenever a node or connection is added or removed (see _tables).
         self._stamps = 0
         #: The block definitions, shared with every body (see graph.blocks).
@@ -295,7 +291,6 @@ class ModelGraph:
             self._g._succ,
             self._layers,
             self._sites,
-            self._wiring_stamp,
             self._stamps,
         )
 
@@ -361,7 +356,6 @@ class ModelGraph:
             self.events.outputs_changed.emit()
         self._g.remove_node(node_id)
         del self._nodes[node_id]
-        self._wiring_stamp.pop(node_id, None)
         self._stamps += 1
         self._edited()
         sites = self._sites[node.layer_id]
@@ -408,7 +402,7 @@ class ModelGraph:
         if not self._g.has_edge(src, dst, port):
             raise GraphEditError(f"no connection {src!r} -> {dst!r} port {port!r}")
         self._g.remove_edge(src, dst, port)
-        self._rewired(dst)
+        self._stamps += 1
         self._edited()
         self.events.edge_removed.emit(src, dst, port)
 
@@ -477,7 +471,8 @@ class ModelGraph:
     # must put a removed call site back under its old id. These methods put such a state
     # in place as it was: they check only what would corrupt the graph itself (unknown
     # ids, an id or connection that already exists), and announce each change like the
-    # checked edits. Nodes and each source's connections go last in their order.
+    # checked edits. Nodes and each source's connections go last in their order,
+    # or at the index given (undo puts back what it removed in its place).
 
     def restore_layer(self, layer: Layer) -> int:
         """Add `layer` with no call site yet (see restore_call_site); returns its id."""
@@ -489,22 +484,43 @@ class ModelGraph:
         self._edited()
         return layer_id
 
-    def restore_call_site(self, node_id: str, layer_id: int, pos: Position) -> str:
-        """Add `node_id` as the last node, a call site of layer `layer_id`."""
+    def restore_call_site(
+        self, node_id: str, layer_id: int, pos: Position, index: int | None = None
+    ) -> str:
+        """Add `node_id`, a call site of layer `layer_id`, at `index` in the graph order
+        (last by default), as undo puts a removed node back in its place."""
         if node_id in self._g:
             raise GraphEditError(f"node id {node_id!r} is already in the graph")
         if layer_id not in self._sites:
             raise GraphEditError(f"no layer with id {layer_id!r}")
-        return self._add_call_site(node_id, layer_id, pos)
+        if index is not None and not 0 <= index <= len(self._nodes):
+            raise GraphEditError(f"node index {index} is outside 0..{len(self._nodes)}")
+        return self._add_call_site(node_id, layer_id, pos, index)
 
-    def restore_edge(self, src: str, dst: str, port: str, output: int = 0) -> None:
-        """Connect src's output `output` to dst's `port`, last among src's connections
-        (an output the source lacks is validate's to report)."""
+    def restore_edge(
+        self, src: str, dst: str, port: str, output: int = 0, index: int | None = None
+    ) -> None:
+        """Connect src's output `output` to dst's `port` (an output the source lacks is
+        validate's to report), at `index` among src's connections as out_edges lists
+        them (last by default). Connections to one destination stay together there, so
+        an index that would part them is refused."""
         self.node(src)
         self.node(dst)
         if self._g.has_edge(src, dst, port):
             raise GraphEditError(f"{src!r} is already connected to {dst!r} port {port!r}")
-        self._add_edge(src, dst, port, output)
+        if index is None:
+            self._add_edge(src, dst, port, output)
+            return
+        wanted = self.out_edges(src)
+        if not 0 <= index <= len(wanted):
+            raise GraphEditError(f"connection index {index} is outside 0..{len(wanted)}")
+        wanted.insert(index, (dst, port))
+        groups = [d for i, (d, _) in enumerate(wanted) if i == 0 or wanted[i - 1][0] != d]
+        if len(groups) != len(set(groups)):
+            raise GraphEditError(
+                f"connection index {index} would part the connections of {src!r} to one node"
+            )
+        self._add_edge(src, dst, port, output, wanted)
 
     def replace_layer(self, node_id: str, layer: Layer) -> None:
         """Make `layer` the layer of `node_id` and of every other call site of it."""
@@ -517,23 +533,49 @@ class ModelGraph:
 
     # ------------------------------------------ the primitives under the edits
 
-    def _add_call_site(self, node_id: str, layer_id: int, pos: Position) -> str:
+    def _add_call_site(
+        self, node_id: str, layer_id: int, pos: Position, index: int | None = None
+    ) -> str:
         self._g.add_node(node_id)
         self._nodes[node_id] = Node(node_id, layer_id, (float(pos[0]), float(pos[1])))
-        self._sites[layer_id].append(node_id)
+        sites = self._sites[layer_id]
+        sites.append(node_id)
+        if index is not None and index < len(self._nodes) - 1:
+            # Every table that holds the nodes in graph order (networkx's too, which
+            # orders edges()) gets the new node at `index`; the layer's call sites stay
+            # in graph order (labels count calls in it).
+            g = self._g
+            for table in (self._nodes, g._node, g._succ, g._pred):
+                _move_last(table, index)
+            members = set(sites)
+            sites[:] = [n for n in self._nodes if n in members]
         self._stamps += 1
         self._edited()
         self.events.node_added.emit(node_id)
         return node_id
 
-    def _add_edge(self, src: str, dst: str, port: str, output: int) -> None:
+    def _add_edge(
+        self,
+        src: str,
+        dst: str,
+        port: str,
+        output: int = 0,
+        order: list[tuple[str, str]] | None = None,
+    ) -> None:
+        """Connect; `order`, when given, is src's connections as out_edges is to list
+        them afterwards (destinations grouped)."""
         # The output goes in the edge's data only when it is not the first, so a layer's
         # edges keep empty data, which validation's wiring walk skips at no cost.
         if output:
             self._g.add_edge(src, dst, key=port, output=output)
         else:
             self._g.add_edge(src, dst, key=port)
-        self._rewired(dst)
+        if order is not None:
+            out = self._g._succ[src]
+            _reorder(out, dict.fromkeys(d for d, _ in order))
+            for d, keys in out.items():
+                _reorder(keys, [p for d2, p in order if d2 == d])
+        self._stamps += 1
         self._edited()
         self.events.edge_added.emit(src, dst, port)
 
@@ -543,10 +585,6 @@ class ModelGraph:
         """Tell the block definitions a body changed (their uses' checks follow)."""
         if self._parameters is not None:
             self._blocks.revision += 1
-
-    def _rewired(self, node_id: str) -> None:
-        self._stamps += 1
-        self._wiring_stamp[node_id] = self._stamps
 
     def _fresh_id(self) -> str:
         i = len(self._g) + 1
@@ -591,3 +629,17 @@ class ModelGraph:
             self._name_counts[name] = count
         else:
             del self._name_counts[name]
+
+
+def _move_last(table: dict, index: int) -> None:
+    """Move `table`'s last entry to `index`, in place (views of the dict stay valid)."""
+    items = list(table.items())
+    table.clear()
+    table.update(items[:index] + items[-1:] + items[index:-1])
+
+
+def _reorder(table: dict, keys: Iterable) -> None:
+    """Put `table`'s entries in the order of `keys` (all of its keys), in place."""
+    items = [(k, table[k]) for k in keys]
+    table.clear()
+    table.update(items)

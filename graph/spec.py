@@ -15,7 +15,7 @@ Specs are registered by type name and looked up with `get_spec`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, ClassVar, NamedTuple
@@ -48,9 +48,13 @@ class Ports:
     required: int
     variadic: bool = False
     _positions: dict[str, int] = field(init=False, repr=False, compare=False)
+    #: The port's name when the layer takes exactly one input, a required one.
+    _lone: str | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_positions", {n: i for i, n in enumerate(self.names)})
+        lone = self.names[0] if len(self.names) == 1 and self.required == 1 else None
+        object.__setattr__(self, "_lone", lone)
 
     @classmethod
     def single(cls) -> Ports:
@@ -80,11 +84,18 @@ class Ports:
             return int(number)
         return None
 
-    def in_order(self, fed: Mapping[str, Iterable[str]]) -> list[str] | None:
+    def in_order(self, fed: Mapping[str, Collection[str]]) -> list[str] | None:
         """The sources in port order, from `fed` (source -> the ports it feeds), when
         the ports are wired as Keras takes them: known ports, one source each, at least
         `required` of them, and no fixed port left out before the last one fed. Else None
         (validation then finds out what is wrong)."""
+        lone = self._lone
+        if lone is not None:  # most layers: exactly one source, on that port alone
+            if len(fed) == 1:
+                for src, ports in fed.items():
+                    if len(ports) == 1 and lone in ports:
+                        return [src]
+            return None
         by_index: dict[int, str] = {}
         positions = _VARIADIC_INDEX if self.variadic else self._positions
         for src, ports in fed.items():

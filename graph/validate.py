@@ -44,28 +44,10 @@ class _ParamCheck:
     """check_params' answer for one spec and one set of params, shared by every layer
     with those exact params. Compared and hashed by identity: it keys _rules."""
 
+    spec: LayerSpec
     problems: tuple[tuple[str, str], ...]
     #: The full param dict when there is no problem (read-only: layers share it).
     resolved: dict[str, Any] | None
-
-
-class _LayerCheck(NamedTuple):
-    """A layer's checks, valid while the layer and its spec are the same objects."""
-
-    layer: Layer
-    spec: LayerSpec | None
-    name_problem: str | None
-    params: _ParamCheck | None
-
-
-class _Wired(NamedTuple):
-    """A node's input sources in port order, valid while its wiring stamp and spec are."""
-
-    stamp: int | None
-    spec: LayerSpec
-    sources: list[str]
-    #: Which output of its source each input takes (None: every first; see blocks).
-    outputs: tuple[int, ...] | None
 
 
 class _Rule(NamedTuple):
@@ -83,6 +65,10 @@ class _Rule(NamedTuple):
     index: int | None = None
 
 
+#: What dict.get returns for a layer type not met yet (None is an unknown type's spec).
+_UNSEEN = object()
+
+
 class _Validation:
     """validate()'s work on one graph, kept by validate() between runs.
 
@@ -91,9 +77,11 @@ class _Validation:
     the edit can change (see run()) and the report is assembled from the parts in
     the order a cold run finds them. Checks and rules are pure functions of a spec, its
     params and input results, so their answers are also shared by every layer with the
-    same params and every node with the same layer check and inputs (a model repeats
+    same params and every node with the same param check and inputs (a model repeats
     its blocks). Written for speed (validation runs on every edit, on graphs of
-    thousands of nodes): plain dict walks, one pass over layers, one over nodes in order.
+    thousands of nodes): one pass over layers, then one over nodes in order doing
+    wiring, inference and weights together, with plain dict walks, few calls and few
+    objects made per layer or node.
     """
 
     def __init__(self) -> None:
@@ -105,20 +93,21 @@ class _Validation:
         self.key: _Key | None = None
         #: Per layer type met: its spec (a resolver added later may change it).
         self.specs: dict[str, LayerSpec | None] = {}
-        # Per layer (identical Layer object and spec), per node wiring (wiring stamp),
-        # per spec and exact params, per param check and input results: answers reused
-        # when their inputs are the same. A full run rebuilds them, so they hold only
-        # what is still in the graph; an update adds to them.
-        self.layer_memo: dict[int, _LayerCheck] = {}
-        self.wiring_memo: dict[str, _Wired] = {}
+        # Per layer id: the Layer object checked and its param check (for a known type);
+        # per spec and exact params: the param check; per param check and input
+        # results: the rules' answer. Reused while their inputs are the same objects
+        # or values. A full run rebuilds them, so they hold only what is still in the
+        # graph; an update adds to them.
+        self.checked: dict[int, Layer] = {}
+        self.param_of: dict[int, _ParamCheck] = {}
         self.param_checks: dict[tuple, _ParamCheck] = {}
         self.rules: dict[tuple, _Rule] = {}
-        self.old_layers = self.old_wiring = self.old_param_checks = self.old_rules = {}
-        #: Per layer id: its spec and param check, when both are usable.
-        self.usable: dict[int, tuple[LayerSpec, _ParamCheck]] = {}
+        self.old_checked = self.old_param_of = self.old_param_checks = self.old_rules = {}
         #: The layers in the order of their first call sites in the graph: the order in
         #: which a graph file lists them, so a reloaded graph reports alike.
         self.layer_ids: list[int] = []
+        #: Those of them with more than one call site.
+        self.shared_ids: list[int] = []
         self.order: list[str] = []
         #: Per node in `order`: its index there.
         self.position: dict[str, int] = {}
@@ -133,8 +122,8 @@ class _Validation:
         self.unreachable_problems: list[Problem] = []
         self.known: dict[str, Inferred] = {}
         self.sources: dict[str, list[str]] = {}
-        #: Per layer counted: (trainable, non-trainable) weights of its first call.
-        self.weights: dict[int, tuple[int, int]] = {}
+        #: Per layer whose first call site is inferred: that result, whose weights count.
+        self.weights: dict[int, Inferred] = {}
         self.trainable = self.non_trainable = 0
         #: Where error() and warn() put problems, until the part they belong to takes them.
         self.sink: list[Problem] = []
@@ -159,6 +148,8 @@ class _Validation:
         """Validate `g`: an update when only layers' params changed since the last run,
         else a full run (reusing per-layer and per-node results where inputs match)."""
         self.g, self.t = g, g._tables()
+        #: Whether the graph defines blocks (only a block use has several outputs).
+        self.blocks = len(g.blocks) > 0
         try:
             key = _Key(self.t.last_stamp, tuple(g.outputs))
             changed = self.changed_layers() if key == self.key else None
@@ -198,108 +189,101 @@ class _Validation:
         structure_kept = self.key is not None and key.stamp == self.key.stamp
         outputs_kept = key == self.key
         self.key = key
-        self.old_layers, self.layer_memo = self.layer_memo, {}
-        self.old_wiring, self.wiring_memo = self.wiring_memo, {}
+        self.old_checked, self.checked = self.checked, {}
+        self.old_param_of, self.param_of = self.param_of, {}
         self.old_param_checks, self.param_checks = self.param_checks, {}
         self.old_rules, self.rules = self.rules, {}
-        self.specs, self.usable = {}, {}
+        self.specs = {}
         self.layer_problems, self.node_problems, self.shared_problems = {}, {}, {}
-        self.known, self.sources, self.weights = {}, {}, {}
-        self.trainable = self.non_trainable = 0
         if not structure_kept:
-            nodes = self.t.nodes.values()
-            self.layer_ids = list(dict.fromkeys(node.layer_id for node in nodes))
-        has_input = self.check_layers()
-        if not has_input:
+            sites = self.t.sites
+            self.layer_ids = list(dict.fromkeys([n.layer_id for n in self.t.nodes.values()]))
+            self.shared_ids = [i for i in self.layer_ids if len(sites[i]) > 1]
+        self.check_layers()
+        if not any(spec is not None and spec.is_input for spec in self.specs.values()):
             self.error("no-inputs", "the model has no Input node")
         if not self.g.outputs:
             self.error("no-outputs", "no node is marked as a model output")
         self.head = self.take() or []
         self.topological_order(structure_kept)
-        known, sources, node_problems = self.known, self.sources, self.node_problems
-        for node_id in self.order:
-            node_sources, result = self.infer_node(node_id)
-            if node_sources is not None:
-                sources[node_id] = node_sources
-            if result is not None:
-                known[node_id] = result
-            if self.sink:
-                node_problems[node_id] = self.take()
-        for layer_id in self.layer_ids:
-            self.check_shared_layer(layer_id, self.t.sites[layer_id])
+        self.infer_nodes()
+        for layer_id in self.shared_ids:
+            self.compare_call_sites(layer_id)
+            _store(self.shared_problems, layer_id, self.take())
         self.check_reachability(outputs_kept)
-        self.old_layers = self.old_wiring = self.old_param_checks = self.old_rules = {}
+        self.old_checked = self.old_param_of = self.old_param_checks = self.old_rules = {}
 
-    def check_layers(self) -> bool:
-        """Per layer, once: type known, name valid and unique, params acceptable.
-        Returns whether there is an Input node (a call site of an Input layer)."""
-        has_input = False
-        first_by_name: dict[str, str] = {}
-        layers, sites, problems = self.t.layers, self.t.sites, self.layer_problems
+    def check_layers(self) -> None:
+        """Per layer, once: type known, name valid and unique, params acceptable."""
+        first_by_name: dict[str, int] = {}
+        layers, problems = self.t.layers, self.layer_problems
         for layer_id in self.layer_ids:
-            layer, node_id = layers[layer_id], sites[layer_id][0]
+            layer = layers[layer_id]
             check = self.layer_entry(layer_id, layer)
-            has_input = has_input or (check.spec is not None and check.spec.is_input)
-            self.check_name(layer, node_id, check.name_problem, first_by_name)
-            self.check_type_and_params(layer_id, node_id, check)
+            name = layer.name
+            problem = name_problem(name)
+            if problem is None and name not in first_by_name:
+                first_by_name[name] = layer_id
+            else:
+                self.check_name(layer_id, problem, first_by_name)
+            if check is None or check.resolved is None:
+                self.check_type_and_params(layer_id, check)
             if self.sink:
                 problems[layer_id] = self.take()
-        return has_input
 
-    def layer_entry(self, layer_id: int, layer: Layer) -> _LayerCheck:
-        """The layer's checks, from the memo while the layer and its spec are the same
-        objects."""
+    def layer_entry(self, layer_id: int, layer: Layer) -> _ParamCheck | None:
+        """The layer's param check (None for an unknown type), the last run's while the
+        layer and its spec are the same objects; recorded for the layer."""
         specs = self.specs
-        spec = specs[layer.type] if layer.type in specs else self.g.spec_of_type(layer.type)
-        specs[layer.type] = spec
-        memo = self.old_layers.get(layer_id)
-        if memo is None or memo.layer is not layer or memo.spec is not spec:
-            params = None if spec is None else self.param_check(spec, layer.params)
-            memo = _LayerCheck(layer, spec, name_problem(layer.name), params)
-        self.layer_memo[layer_id] = memo
-        return memo
+        spec = specs.get(layer.type, _UNSEEN)
+        if spec is _UNSEEN:
+            spec = specs[layer.type] = self.g.spec_of_type(layer.type)
+        check = self.old_param_of.get(layer_id)
+        if check is None or check.spec is not spec or self.old_checked.get(layer_id) is not layer:
+            check = None if spec is None else self.param_check(spec, layer.params)
+        self.checked[layer_id] = layer
+        if check is not None:
+            self.param_of[layer_id] = check
+        return check
 
     def param_check(self, spec: LayerSpec, params: Mapping[str, Any]) -> _ParamCheck:
         """check_params' answer, shared by the layers of `spec` with these exact params."""
         exact = _params_key(params)
         if exact is None:
-            return _ParamCheck(*_checked(spec, params))
+            return _ParamCheck(spec, *_checked(spec, params))
         key = (spec, exact)
         check = self.param_checks.get(key)
         if check is None:
-            check = self.old_param_checks.get(key) or _ParamCheck(*_checked(spec, params))
+            check = self.old_param_checks.get(key) or _ParamCheck(spec, *_checked(spec, params))
             self.param_checks[key] = check
         return check
 
-    def check_name(self, layer: Layer, node_id: str, problem, first_by_name: dict) -> None:
-        g = self.g
+    def check_name(self, layer_id: int, problem: str | None, first_by_name: dict) -> None:
+        """Report a bad name, else a name already used by an earlier layer."""
+        g, t = self.g, self.t
+        node_id, name = t.sites[layer_id][0], t.layers[layer_id].name
         if problem is not None:
             self.error("bad-name", f"{g.label(node_id)}: name {problem}", node_id)
-        elif layer.name in first_by_name:
-            other = first_by_name[layer.name]
+        elif name in first_by_name:
+            other = t.sites[first_by_name[name]][0]
             self.error(
                 "duplicate-name",
-                f"{g.label(node_id)}: name '{layer.name}' is already used by "
+                f"{g.label(node_id)}: name '{name}' is already used by "
                 f"{g.label(other)}; layer names must be unique",
                 node_id,
             )
-        else:
-            first_by_name[layer.name] = node_id
 
-    def check_type_and_params(self, layer_id: int, node_id: str, check: _LayerCheck) -> None:
-        """Report an unknown type or bad params; record the layer as usable otherwise."""
-        params = check.params
-        if params is None:
-            message = f"{self.g.label(node_id)}: unknown layer type '{check.layer.type}'"
+    def check_type_and_params(self, layer_id: int, check: _ParamCheck | None) -> None:
+        """Report an unknown type or bad params (a layer whose nodes are not inferred)."""
+        node_id = self.t.sites[layer_id][0]
+        if check is None:
+            layer_type = self.t.layers[layer_id].type
+            message = f"{self.g.label(node_id)}: unknown layer type '{layer_type}'"
             self.error("unknown-type", message, node_id)
-        elif params.resolved is not None:
-            self.usable[layer_id] = (check.spec, params)
             return
-        else:
-            for param, reason in params.problems:
-                message = f"{self.g.label(node_id)}: {param} {reason}"
-                self.error("bad-param", message, node_id, param)
-        self.usable.pop(layer_id, None)
+        for param, reason in check.problems:
+            message = f"{self.g.label(node_id)}: {param} {reason}"
+            self.error("bad-param", message, node_id, param)
 
     def topological_order(self, structure_kept: bool) -> None:
         """A stable topological order (Kahn's, ties by graph order); reports cycles.
@@ -319,11 +303,16 @@ class _Validation:
         or downstream of a cycle."""
         pred, succ = self.t.pred, self.t.succ
         nodes = list(self.t.nodes)
-        position = {n: i for i, n in enumerate(nodes)}
         # Where every connection runs forward in graph order (as in most files), Kahn's
         # would pop the nodes in graph order: each is ready once those before it are.
-        if all(position[src] < i for i, n in enumerate(nodes) for src in pred[n]):
+        before: set[str] = set()
+        for node_id in nodes:
+            if not before.issuperset(pred[node_id]):
+                break
+            before.add(node_id)
+        else:
             return nodes, set()
+        position = {n: i for i, n in enumerate(nodes)}
         # Degrees count distinct neighbours: several ports fed by one source are one
         # dependency.
         indegree = {n: len(pred[n]) for n in nodes}
@@ -366,7 +355,8 @@ class _Validation:
         return sub
 
     def port_sources(self, node_id: str, spec: LayerSpec) -> list[str] | None:
-        """The node's input sources in port order, or None after reporting bad wiring."""
+        """The node's input sources in port order, or None after reporting bad wiring
+        (Ports.in_order is the fast check; this finds out what is wrong)."""
         ports = spec.ports
         wiring = self.t.pred[node_id]
         sources = ports.in_order(wiring)
@@ -419,55 +409,72 @@ class _Validation:
                     bad = True
         return None if bad else [by_index[i][0] for i in order]
 
-    def infer_node(self, node_id: str) -> tuple[list[str] | None, Inferred | None]:
+    def infer_nodes(self) -> None:
+        """Every node in order: its wiring, its result, and the weights of a layer at its
+        first call site."""
+        nodes, sites = self.t.nodes, self.t.sites
+        known, sources, weights, node_problems = {}, {}, {}, self.node_problems
+        self.known, self.sources, self.weights = known, sources, weights
+        infer_node = self.infer_node
+        for node_id in self.order:
+            layer_id = nodes[node_id].layer_id
+            node_sources, result = infer_node(node_id, layer_id)
+            if node_sources is not None:
+                sources[node_id] = node_sources
+            if result is not None:
+                known[node_id] = result
+                if sites[layer_id][0] == node_id:
+                    weights[layer_id] = result
+            if self.sink:
+                node_problems[node_id] = self.take()
+        self.trainable = sum(result.trainable for result in weights.values())
+        self.non_trainable = sum(result.non_trainable for result in weights.values())
+
+    def infer_node(self, node_id: str, layer_id: int) -> tuple[list[str] | None, Inferred | None]:
         """(sources, result): the node's inputs in port order, None when its layer is
         unusable or it is badly wired; its result, None when it cannot be inferred."""
-        layer_id = self.t.nodes[node_id].layer_id
-        usable = self.usable.get(layer_id)
-        if usable is None:  # unknown type (ports unknown too) or bad params
-            spec = self.g.spec_of_type(self.t.layers[layer_id].type)
-            if spec is not None:
-                self.port_sources(node_id, spec)
+        check = self.param_of.get(layer_id)
+        if check is None or check.resolved is None:  # unknown type (no ports known) or bad params
+            if check is not None:
+                self.port_sources(node_id, check.spec)
             return None, None
-        spec, check = usable
-        stamp = self.t.wiring_stamp.get(node_id)
-        wired = self.old_wiring.get(node_id)
-        if wired is None or wired.stamp != stamp or wired.spec is not spec:
-            sources = self.port_sources(node_id, spec)
+        sources = check.spec.ports.in_order(self.t.pred[node_id])
+        if sources is None:
+            sources = self.port_sources(node_id, check.spec)
             if sources is None:
                 return None, None
-            wired = _Wired(stamp, spec, sources, wired_outputs(self.t.pred[node_id], spec.ports))
-        self.wiring_memo[node_id] = wired
-        sources = wired.sources
-        known = self.known
-        inputs = []
-        for src in sources:
-            result = known.get(src)
-            if result is None:
-                return sources, None  # an upstream problem is reported where it is
-            inputs.append(result)
-        if wired.outputs is not None:  # a block use's later output feeds it
-            inputs = self.picked_outputs(node_id, sources, wired.outputs, inputs)
-            if inputs is None:
-                return sources, None
-        key = (check, tuple(inputs))
+        inputs = list(map(self.known.get, sources))
+        if None in inputs:
+            return sources, None  # an upstream problem is reported where it is
+        if self.blocks:  # only a block use has a later output to take
+            outputs = wired_outputs(self.t.pred[node_id], check.spec.ports)
+            if outputs is not None:
+                inputs = self.picked_outputs(node_id, sources, outputs, inputs)
+                if inputs is None:
+                    return sources, None
+        key = (check, *inputs)
         rule = self.rules.get(key)
         if rule is None:
-            rule = self.old_rules.get(key) or _apply_rules(spec, check.resolved, inputs)
+            rule = self.old_rules.get(key) or _apply_rules(check.spec, check.resolved, inputs)
             self.rules[key] = rule
         if rule.messages:
-            label = self.g.label(node_id)
-            if rule.result is None:
-                port = None
-                if rule.index is not None:
-                    port = spec.ports.fed_port(self.t.pred[node_id], rule.index)
-                self.error(rule.code, f"{label}: {rule.messages[0]}", node_id, port=port)
-            else:
-                for warning in rule.messages:
-                    self.warn(rule.code, f"{label}: {warning}", node_id)
+            self.report_rule(node_id, check.spec, rule)
         if rule.inner:
             self.sink += at_use(rule.inner, node_id, self.g.label(node_id))
         return sources, rule.result
+
+    def report_rule(self, node_id: str, spec: LayerSpec, rule: _Rule) -> None:
+        """The rule's error (at the input port it blames, if one), or its warnings, on
+        `node_id`."""
+        label = self.g.label(node_id)
+        if rule.result is None:
+            port = None
+            if rule.index is not None:
+                port = spec.ports.fed_port(self.t.pred[node_id], rule.index)
+            self.error(rule.code, f"{label}: {rule.messages[0]}", node_id, port=port)
+        else:
+            for warning in rule.messages:
+                self.warn(rule.code, f"{label}: {warning}", node_id)
 
     def picked_outputs(
         self, node_id: str, sources: list[str], outputs: tuple[int, ...], inputs: list
@@ -485,27 +492,31 @@ class _Validation:
                 )
         return None if None in picked else picked
 
-    def check_shared_layer(self, layer_id: int, sites: list[str]) -> bool:
-        """Call sites of one layer must fit one set of weights; count weights once.
-        Returns whether that adds the layer to `shared_problems` (see _store)."""
-        known = self.known
+    def check_shared_layer(self, layer_id: int) -> bool:
+        """After the layer's call sites were inferred again: count its weights anew and
+        check its call sites against each other. Returns whether that adds the layer to
+        `shared_problems` (see _store)."""
         old = self.weights.pop(layer_id, None)
         if old is not None:
-            self.trainable -= old[0]
-            self.non_trainable -= old[1]
-        first = known.get(sites[0]) if sites else None
+            self.trainable -= old.trainable
+            self.non_trainable -= old.non_trainable
+        first = self.known.get(self.t.sites[layer_id][0])
         if first is not None:
-            self.weights[layer_id] = (first.trainable, first.non_trainable)
+            self.weights[layer_id] = first
             self.trainable += first.trainable
             self.non_trainable += first.non_trainable
-            if len(sites) > 1:
-                self.compare_call_sites(layer_id, [s for s in sites if s in known])
+        self.compare_call_sites(layer_id)
         return _store(self.shared_problems, layer_id, self.take())
 
-    def compare_call_sites(self, layer_id: int, sites: list[str]) -> None:
-        spec, check = self.usable[layer_id]
-        p = check.resolved
-        known = self.known
+    def compare_call_sites(self, layer_id: int) -> None:
+        """Call sites of one layer must fit one set of weights: those inferred are
+        compared with the first, when it is."""
+        sites, known = self.t.sites[layer_id], self.known
+        if len(sites) < 2 or sites[0] not in known:
+            return
+        check = self.param_of[layer_id]
+        spec, p = check.spec, check.resolved
+        sites = [s for s in sites if s in known]
         base_shapes = [known[s].shape for s in self.sources[sites[0]]]
         base = spec.weight_signature(base_shapes, p)
         for site in sites[1:]:
@@ -538,12 +549,17 @@ class _Validation:
             return []
         pred = self.t.pred
         reached = set(outputs)
-        stack = list(outputs)
-        while stack:
-            for src in pred[stack.pop()]:
-                if src not in reached:
-                    reached.add(src)
-                    stack.append(src)
+        if not self.stuck:  # every node is in the order, after all it depends on
+            for node_id in reversed(self.order):
+                if node_id in reached:
+                    reached.update(pred[node_id])
+        else:  # nodes on a cycle are not ordered: walk back from the outputs
+            stack = list(outputs)
+            while stack:
+                for src in pred[stack.pop()]:
+                    if src not in reached:
+                        reached.add(src)
+                        stack.append(src)
         if len(reached) == len(self.t.nodes):
             return []
         return [n for n in self.t.nodes if n not in reached]
@@ -558,10 +574,9 @@ class _Validation:
             return None
         layers = self.t.layers
         changed = []
-        for layer_id, memo in self.layer_memo.items():
+        for layer_id, old in self.checked.items():
             layer = layers[layer_id]
-            if layer is not memo.layer:
-                old = memo.layer
+            if layer is not old:
                 if layer.name != old.name or layer.type != old.type:
                     return None
                 changed.append(layer_id)
@@ -575,25 +590,24 @@ class _Validation:
         Each part is stored in place; a part that is new to its dict goes last there,
         so the dicts a cold run fills in order are put back in that order.
         """
-        self.old_layers, self.old_wiring = self.layer_memo, self.wiring_memo
+        self.old_checked, self.old_param_of = self.checked, self.param_of
         sites = self.t.sites
         layers_mended = False
         for layer_id in changed:
-            node_id = sites[layer_id][0]
             check = self.layer_entry(layer_id, self.t.layers[layer_id])
             old = self.layer_problems.get(layer_id, ())
             self.sink = [p for p in old if p.code in _NAME_CODES]
-            self.check_type_and_params(layer_id, node_id, check)
+            self.check_type_and_params(layer_id, check)
             layers_mended |= _store(self.layer_problems, layer_id, self.take())
         if layers_mended:
             self.layer_problems = _in_order(self.layer_problems, self.layer_ids)
         touched = self.reinfer([n for layer_id in changed for n in sites[layer_id]])
         shared_mended = False
         for layer_id in touched:
-            shared_mended |= self.check_shared_layer(layer_id, sites[layer_id])
+            shared_mended |= self.check_shared_layer(layer_id)
         if shared_mended:
             self.shared_problems = _in_order(self.shared_problems, self.layer_ids)
-        self.old_layers = self.old_wiring = {}
+        self.old_checked = self.old_param_of = {}
 
     def reinfer(self, seeds: list[str]) -> set[int]:
         """Infer `seeds` again, and in order each node downstream of one whose result
@@ -606,9 +620,10 @@ class _Validation:
         mended = False
         while heap:
             node_id = self.order[heapq.heappop(heap)]
-            touched.add(nodes[node_id].layer_id)
+            layer_id = nodes[node_id].layer_id
+            touched.add(layer_id)
             old = self.known.get(node_id)
-            sources, result = self.infer_node(node_id)
+            sources, result = self.infer_node(node_id, layer_id)
             mended |= _store(self.sources, node_id, sources)
             mended |= _store(self.known, node_id, result)
             mended |= _store(self.node_problems, node_id, self.take())

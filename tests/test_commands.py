@@ -362,3 +362,30 @@ def test_random_edit_sequences(stack, seed):
     stack.clear()
     g = residual(2)
     run_sequence(stack, g, random.Random(seed), 60)
+
+
+def test_undoing_a_delete_puts_back_only_what_it_removed_in_its_place(stack):
+    """Node order and every source's connection order come back as they were, and the
+    nodes after the first removed one are left alone (no removal and re-adding)."""
+    g = residual(3)
+    order, edges = g.node_ids(), g.edges()
+    removed = [order[1], order[4]]
+    push_checked(stack, RemoveNodes(g, removed))
+    seen = []
+    for event in (g.events.node_added, g.events.node_removed):
+        event.connect(lambda node_id, name=event.name: seen.append((name, node_id)))
+    stack.undo()
+    assert g.node_ids() == order and g.edges() == edges
+    assert seen == [("node_added", removed[0]), ("node_added", removed[1])]
+
+
+def test_undoing_a_disconnect_puts_the_connection_back_in_its_place(stack):
+    g = residual(2)
+    source = g.node_ids()[0]
+    edges = g.edges()
+    first = g.out_edges(source)[0]
+    push_checked(stack, Disconnect(g, source, *first))
+    seen = []
+    g.events.edge_removed.connect(lambda *edge: seen.append(edge))
+    stack.undo()
+    assert g.edges() == edges and seen == []

@@ -10,10 +10,11 @@ from graph import (
     ModelGraph,
     ParamError,
     PortError,
+    dumps,
     validate,
 )
 from graph.params import freeze
-from tests.graphs import chain, shared_dense
+from tests.graphs import chain, residual, shared_dense
 
 
 def test_add_node_names_like_keras_and_starts_with_initial_params():
@@ -182,3 +183,50 @@ def test_names_with_dots_are_refused_as_torch_refuses_them_in_weight_names():
     g = ModelGraph()
     with pytest.raises(LayerNameError, match="only letters, digits, '_' and '-'"):
         g.add_node("Dense", name="block1.dense")
+
+
+def test_a_call_site_and_a_connection_are_restored_at_an_index():
+    """Undo's way back: a removed node goes back to its place in the graph order (which
+    edges() and files follow), each removed connection to its place among its source's
+    connections."""
+    g = residual(2)
+    text, order = dumps(g), g.node_ids()
+    dense = order[1]
+    layer, pos, into = g.layer(dense), g.node(dense).pos, g.in_edges(dense)
+    out = {n: g.out_edges(n) for n in [dense, *(src for _, src in into)]}
+    g.remove_node(dense)
+    g.restore_call_site(dense, g.restore_layer(layer), pos, index=1)
+    for src, wanted in out.items():
+        for index, (dst, port) in enumerate(wanted):
+            if (dst, port) not in g.out_edges(src):
+                g.restore_edge(src, dst, port, index=index)
+    assert g.node_ids() == order
+    assert dumps(g) == text
+
+
+def test_a_shared_call_site_restored_first_is_call_1_again():
+    g, (_, _, dense, again) = shared_dense()
+    node = g.node(dense)
+    g.remove_node(dense)
+    assert g.label(again).endswith("'dense'")
+    g.restore_call_site(dense, node.layer_id, node.pos, index=2)
+    assert g.node_ids().index(dense) == 2 and g.call_sites(again) == [dense, again]
+    assert g.label(again).endswith("(call 2)")
+
+
+def test_restoring_at_an_index_refuses_one_out_of_range_or_parting_a_destination():
+    g = ModelGraph()
+    a, b, c = (g.add_node("Dense") for _ in range(3))
+    layer = g.restore_layer(Layer("Dense", "x", freeze({"units": 1})))
+    with pytest.raises(GraphEditError, match="node index 4 is outside 0..3"):
+        g.restore_call_site("x", layer, (0, 0), index=4)
+    g.restore_edge(a, b, "input")
+    with pytest.raises(GraphEditError, match="connection index 2 is outside 0..1"):
+        g.restore_edge(a, c, "input", index=2)
+    g.restore_edge(a, c, "input", index=0)
+    assert g.out_edges(a) == [(c, "input"), (b, "input")]
+    assert g.edges() == [(a, c, "input"), (a, b, "input")]
+    g.restore_edge(a, c, "other")  # connections to c: together, at 0 and 1
+    with pytest.raises(GraphEditError, match="1 would part the connections of 'n1'"):
+        g.restore_edge(a, b, "other", index=1)
+    assert g.out_edges(a) == [(c, "input"), (c, "other"), (b, "input")]

@@ -165,7 +165,7 @@ class Disconnect(GraphCommand):
         self.g.disconnect(*self._edge)
 
     def undo(self) -> None:
-        _rewire_out(self.g, self._edge[0], self._out_before)
+        _restore_out(self.g, self._edge[0], self._out_before)
 
 
 # ------------------------------------------------------------------- layers
@@ -281,52 +281,40 @@ class SetOutput(GraphCommand):
 
 
 class _Wiring:
-    """What undoing a removal needs: the nodes from the first removed one on (their
-    layers, positions, call sites), the connections out of them and into them, in
-    order, and the outputs.
-
-    Nodes only append, so undo takes out every node after the first removed one and
-    puts them all back in order, as the saved file's order needs.
+    """What undoing a removal needs: each removed node's place in the graph order, its
+    layer, position and call sites; the connections, in order, of every node that
+    loses one; and the outputs. Undo puts each node and connection back in its place.
     """
 
     def __init__(self, g: ModelGraph, removed: Iterable[str]) -> None:
         removed = set(removed)
         order = g.node_ids()
-        self.tail = order[next(i for i, n in enumerate(order) if n in removed) :]
-        self.removed = removed
-        self.nodes = {n: (g.layer(n), g.node(n).pos, g.call_sites(n)) for n in self.tail}
-        sources = {src for n in self.tail for _, src in g.in_edges(n)} | set(self.tail)
+        self.nodes = [
+            (index, n, g.layer(n), g.node(n).pos, g.call_sites(n))
+            for index, n in enumerate(order)
+            if n in removed
+        ]
+        sources = {src for n in removed for _, src in g.in_edges(n)} | removed
         self.out = {n: g.out_edges(n) for n in order if n in sources}
         self.outputs = g.outputs
 
     def restore(self, g: ModelGraph) -> None:
         """Bring the removed nodes back into the graph that lacks just them."""
-        for node_id in reversed(self.tail):
-            if node_id not in self.removed:
-                g.remove_node(node_id)
-        for node_id in self.tail:
-            layer, pos, sites = self.nodes[node_id]
+        for index, node_id, layer, pos, sites in self.nodes:  # first places first
             anchor = next((s for s in sites if s in g), None)
-            _restore_call_site(g, node_id, layer, anchor, pos)
+            _restore_call_site(g, node_id, layer, anchor, pos, index)
         for node_id, out in self.out.items():
-            _rewire_out(g, node_id, out)
+            _restore_out(g, node_id, out)
         g.set_outputs(self.outputs)
 
 
-def _rewire_out(g: ModelGraph, src: str, wanted: list[tuple[str, str]]) -> None:
-    """Give `src` exactly the outgoing connections `wanted`, in that order.
-
-    Connections only append, so those after the first difference are taken out and
-    put back in order.
-    """
-    now = g.out_edges(src)
-    same = 0
-    while same < min(len(now), len(wanted)) and now[same] == wanted[same]:
-        same += 1
-    for dst, port in now[same:]:
-        g.disconnect(src, dst, port)
-    for dst, port in wanted[same:]:
-        g.restore_edge(src, dst, port)
+def _restore_out(g: ModelGraph, src: str, wanted: list[tuple[str, str]]) -> None:
+    """Give `src` back the connections of `wanted` (its connections once, in order)
+    that it lacks, each at its index there; the others are still in that order."""
+    now = set(g.out_edges(src))
+    for index, (dst, port) in enumerate(wanted):  # first indexes first
+        if (dst, port) not in now:
+            g.restore_edge(src, dst, port, index=index)
 
 
 # Undo puts back a state the graph was in, which may hold what its checked edit methods
@@ -341,8 +329,8 @@ def _restore_layer(g: ModelGraph, node_id: str, layer: Layer) -> None:
 
 
 def _restore_call_site(
-    g: ModelGraph, node_id: str, layer: Layer, anchor: str | None, pos: Position
+    g: ModelGraph, node_id: str, layer: Layer, anchor: str | None, pos: Position, index: int
 ) -> None:
-    """Re-add `node_id` as a call site of `anchor`'s layer, or of a new `layer`."""
+    """Re-add `node_id` at `index` as a call site of `anchor`'s layer, or of a new `layer`."""
     layer_id = g.restore_layer(layer) if anchor is None else g.node(anchor).layer_id
-    g.restore_call_site(node_id, layer_id, pos)
+    g.restore_call_site(node_id, layer_id, pos, index)
