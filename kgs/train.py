@@ -7,8 +7,9 @@ data. Without any data, a bundled sample file with the graph's array names is us
 terminal. Ctrl-C stops after the running batch and still writes the model trained
 so far. When the setup asks for ONNX (`export_onnx`), the model is also written as
 ONNX beside the .keras file (MODEL.onnx), checked against Keras with onnxruntime.
-Exit status: 0 trained, 1 invalid graph, the loss became NaN, an error raised while
-training (one line naming the graph file) or a failed ONNX export, 2 unreadable
+Exit status: 0 trained, 1 invalid graph (reported first, before the data), the loss
+became NaN, an error raised while training (one line naming the graph file) or a
+failed ONNX export, 2 unreadable
 graph, unusable setup (ONNX asked of a graph that cannot go to ONNX included), data
 that does not fit the model or an output file that cannot be written (a missing
 folder for it is created); all of these are found before training starts.
@@ -27,7 +28,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from graph import GraphError, ModelGraph, load
+from graph import GraphError, ModelGraph, load, validate
 from graph.filenames import file_stem
 from graph.training import DataSource, TrainingSetup, TrainingSetupError, data_outside_folder
 from kgs.exits import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE
@@ -136,6 +137,10 @@ def run(args: argparse.Namespace) -> int:
     except GraphError as e:
         print(e, file=sys.stderr)
         return EXIT_UNREADABLE
+    if errors := validate(g).errors:  # the model comes first: no data fits an invalid one
+        for problem in errors:
+            print(f"{args.file}: {problem.message}", file=sys.stderr)
+        return EXIT_INVALID
     try:
         setup = overridden(g.training or TrainingSetup(), args)
     except UsageError as e:

@@ -215,3 +215,14 @@ def test_data_the_file_names_outside_its_folder_is_not_read_unless_given(tmp_pat
     err = capsys.readouterr().err
     assert "training.validation_data: '/etc/v.npz' is outside" in err
     assert "training.data:" not in err
+
+
+def test_an_invalid_graph_is_reported_as_invalid_before_its_data(tmp_path, capsys):
+    g = chain(("Conv2D", {"filters": 4, "kernel_size": 3}), input_shape=(8,))
+    path = tmp_path / "bad.graph.json"
+    save(g, path)
+    assert main(["train", str(path), "-o", str(tmp_path / "m.keras")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{path}: ") and "conv2d" in err.lower()
+    assert "data" not in err
+    assert not (tmp_path / "m.keras").exists()
