@@ -329,3 +329,20 @@ def test_initializers_take_a_name_or_an_object_with_arguments(
     stack.undo()
     assert graph.dumps(mnist) == before
     assert editor.combo.currentText() == "glorot_uniform" and editor.line.isHidden()
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_a_refused_value_takes_the_themes_error_colour(qtbot, inspector, theme):
+    from graph.report import ERROR
+    from studio.severity import COLORS
+
+    inspector.set_theme(theme)
+    inspector.show_node("digits")
+    type_into(qtbot, inspector.fields["shape"].editor.line, "0, 28")
+    type_into(qtbot, inspector.name_edit, "dense")
+    for field in (inspector.fields["shape"], inspector.name_field):
+        assert field.error.isVisibleTo(inspector)
+        assert field.error.styleSheet() == f"color: {COLORS[theme][ERROR]};"
+    other = "light" if theme == "dark" else "dark"
+    inspector.set_theme(other)
+    assert inspector.fields["shape"].error.styleSheet() == f"color: {COLORS[other][ERROR]};"

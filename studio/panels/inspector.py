@@ -39,8 +39,6 @@ from studio.document.commands import (
 from studio.panels.param_editors import editor_for
 from studio.severity import css_color, worst
 
-#: A refused param value (its field's error), red in both themes.
-_ERROR_STYLE = css_color("light", ERROR)
 _DIM_STYLE = "color: gray;"
 
 
@@ -55,11 +53,12 @@ def _label(style: str = "") -> QLabel:
 class _Field(QWidget):
     """An editor with the line under it that shows why the graph refused an edit."""
 
-    def __init__(self, editor: QWidget) -> None:
+    def __init__(self, editor: QWidget, theme: str) -> None:
         super().__init__()
         self.editor = editor
-        self.error = _label(_ERROR_STYLE)
+        self.error = _label()
         self.error.hide()
+        self.set_theme(theme)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
@@ -69,6 +68,10 @@ class _Field(QWidget):
     def show_error(self, reason: str | None) -> None:
         self.error.setText(reason or "")
         self.error.setVisible(bool(reason))
+
+    def set_theme(self, name: str) -> None:
+        """Show the refusal in theme `name`'s error colour."""
+        self.error.setStyleSheet(css_color(name, ERROR))
 
 
 class Inspector(QWidget):
@@ -88,12 +91,12 @@ class Inspector(QWidget):
         self.title.setStyleSheet("font-weight: bold; font-size: 14px;")
         self.doc = _label(_DIM_STYLE)
         self.name_edit = QLineEdit()
-        self.name_field = _Field(self.name_edit)
+        #: The theme whose severity colours the node's problems and refusals take.
+        self.theme = "light"
+        self.name_field = _Field(self.name_edit, self.theme)
         self.inferred = _label()
         self.shared = _label(_DIM_STYLE)
         self.problems = _label()
-        #: The theme whose severity colours the node's problems take.
-        self.theme = "light"
         self.output_check = QCheckBox("Model output")
         self.call_again = QPushButton("Call again")
         self.call_again.setToolTip("Add another call site of this layer (shared weights)")
@@ -165,8 +168,10 @@ class Inspector(QWidget):
             self._show_inferred()
 
     def set_theme(self, name: str) -> None:
-        """Colour the node's problems as theme `name` colours them."""
+        """Colour the node's problems and refused values as theme `name` colours them."""
         self.theme = name
+        for field in (self.name_field, *self.fields.values()):
+            field.set_theme(name)
         if self.node_id is not None and self.report is not None:
             self._show_inferred()
 
@@ -191,7 +196,7 @@ class Inspector(QWidget):
         spec = self.graph.spec(self.node_id)
         for param in spec.params if spec is not None else ():
             editor = editor_for(param.kind)
-            field = _Field(editor)
+            field = _Field(editor, self.theme)
             label = QLabel(param.name)
             tip = f"{param.help}\n\nAccepts {param.kind.describe()}.".strip()
             label.setToolTip(tip)
