@@ -25,7 +25,8 @@ What counts as a change (`ModelDiff.same` is False when any of these differ):
 Positions never count, nor the order nodes are listed in beyond the inputs' order.
 The cost (graph.cost) of each version at a batch size, with the optimizer of its own
 setup, is reported beside the change: it follows from the rest and never makes two
-models differ by itself. An invalid version has no cost (None, with the reason).
+models differ by itself. An invalid version has no cost (None, with the reason); an
+empty one (no nodes: a file added or deleted) costs 0.
 
 `ModelDiff.to_json()` is what `kgs diff --json` prints:
 
@@ -306,8 +307,11 @@ def diff_structure(old: ModelGraph, new: ModelGraph) -> GraphDiff:
 
 def cost_totals(g: ModelGraph, batch: int) -> CostTotals:
     """`g`'s params, MACs and training-step memory at `batch`, with its setup's
-    optimizer (adam without one); unknown, with the reason, for an invalid graph."""
+    optimizer (adam without one); unknown, with the reason, for an invalid graph, and
+    0 for an empty one."""
     optimizer = g.training.optimizer if g.training else "adam"
+    if not len(g):  # no model (a file git adds or deletes): nothing to pay for
+        return CostTotals(0, 0, 0, optimizer)
     if optimizer not in OPTIMIZER_SLOTS:
         return CostTotals(None, None, None, optimizer, f"unknown optimizer {optimizer!r}")
     report = validate(g)
