@@ -261,8 +261,12 @@ class ModelDiff:
         }
 
 
-def diff(old: ModelGraph, new: ModelGraph, batch: int = 1) -> ModelDiff:
-    """What changed from `old` to `new`, with each one's cost at `batch`."""
+def diff(
+    old: ModelGraph, new: ModelGraph, batch: int = 1, old_cost: CostTotals | None = None
+) -> ModelDiff:
+    """What changed from `old` to `new`, with each one's cost at `batch`; `old_cost`,
+    when given, is `old`'s (cost_totals(old, batch): a caller comparing one version
+    with every edit of another computes it once)."""
     old_names, new_names = old.blocks.names(), new.blocks.names()
     blocks_changed = {}
     for name in new_names:
@@ -278,7 +282,7 @@ def diff(old: ModelGraph, new: ModelGraph, batch: int = 1) -> ModelDiff:
         blocks_removed=[n for n in old_names if n not in new.blocks],
         blocks_changed=blocks_changed,
         batch=batch,
-        old_cost=cost_totals(old, batch),
+        old_cost=old_cost or cost_totals(old, batch),
         new_cost=cost_totals(new, batch),
     )
 
@@ -291,15 +295,16 @@ def diff_structure(old: ModelGraph, new: ModelGraph) -> GraphDiff:
             change = _node_change(old, new, node_id)
             if change is not None:
                 changed[node_id] = change
-    old_edges, new_edges = set(old.connections()), set(new.connections())
+    old_connections, new_connections = old.connections(), new.connections()
+    old_edges, new_edges = set(old_connections), set(new_connections)
     old_inputs = [n for n in old.inputs if n in new]
     new_inputs = [n for n in new.inputs if n in old]
     return GraphDiff(
         added={n: _info(new, n) for n in new.node_ids() if n not in old},
         removed={n: _info(old, n) for n in old.node_ids() if n not in new},
         changed=changed,
-        edges_added=[e for e in new.connections() if e not in old_edges],
-        edges_removed=[e for e in old.connections() if e not in new_edges],
+        edges_added=[e for e in new_connections if e not in old_edges],
+        edges_removed=[e for e in old_connections if e not in new_edges],
         inputs=_change(old_inputs, new_inputs),
         outputs=_change(old.outputs, new.outputs),
     )
@@ -334,6 +339,7 @@ def training_changes(old: TrainingSetup | None, new: TrainingSetup | None) -> di
 
 
 def _change(old: Any, new: Any) -> Change | None:
+    """The change from `old` to `new`, None when equal (a list equals its tuple)."""
     return None if freeze(old) == freeze(new) else Change(old, new)
 
 
@@ -356,12 +362,15 @@ def _info(g: ModelGraph, node_id: str) -> NodeInfo:
 
 def _node_change(old: ModelGraph, new: ModelGraph, node_id: str) -> NodeChange | None:
     a, b = old.layer(node_id), new.layer(node_id)
+    shares = _change(_shares(old, node_id), _shares(new, node_id))
+    if a == b and shares is None:  # the common case, at the cost of one comparison
+        return None
     changes = {
         f.name: _change(getattr(a, f.name), getattr(b, f.name))
         for f in fields(Layer)
         if f.name != "params"
     }
-    changes["shares"] = _change(_shares(old, node_id), _shares(new, node_id))
+    changes["shares"] = shares
     changed_fields = {k: c for k, c in changes.items() if c is not None}
     old_params, new_params = a.params, b.params
     spec = new.spec(node_id)
