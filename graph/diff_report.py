@@ -41,14 +41,14 @@ def format_diff(d: ModelDiff) -> str:
     out += structure_lines(d.graph)
     if d.training:
         out.append("Training setup:")
-        out += [f"  {key}: {_pair(change)}" for key, change in d.training.items()]
+        out += [f"  {key}: {pair_text(change)}" for key, change in d.training.items()]
     if d.blocks_added or d.blocks_removed or d.blocks_changed:
         out.append("Blocks:")
         out += [f"  + block '{name}'" for name in d.blocks_added]
         out += [f"  - block '{name}'" for name in d.blocks_removed]
         for name, block in d.blocks_changed.items():
             out.append(f"  ~ block '{name}'")
-            out += [f"      parameter {p}: {_pair(c)}" for p, c in block.params.items()]
+            out += [f"      parameter {p}: {pair_text(c)}" for p, c in block.params.items()]
             out += ["    " + line for line in structure_lines(block.body)]
     out += _cost_lines(d)
     return "\n".join(out) + "\n"
@@ -64,8 +64,8 @@ def structure_lines(d: GraphDiff) -> list[str]:
         out += [f"  - {n}: {info.label}" for n, info in d.removed.items()]
         for node_id, change in d.changed.items():
             out.append(f"  ~ {node_id}: {change.label}")
-            out += [f"      {field}: {_pair(c)}" for field, c in change.fields.items()]
-            out += [f"      {param}: {_pair(c)}" for param, c in change.params.items()]
+            out += [f"      {field}: {pair_text(c)}" for field, c in change.fields.items()]
+            out += [f"      {param}: {pair_text(c)}" for param, c in change.params.items()]
     if d.edges_added or d.edges_removed:
         out.append(f"Connections: {len(d.edges_added)} added, {len(d.edges_removed)} removed")
         out += [f"  + {_edge(e)}" for e in d.edges_added]
@@ -102,7 +102,8 @@ def _totals(old: int | None, new: int | None, fmt: Callable[[int], str]) -> str:
     return f"{text} ({'+' if change > 0 else '-'}{fmt(abs(change))})"
 
 
-def _pair(change: Change) -> str:
+def pair_text(change: Change) -> str:
+    """'512 -> 256'; (none) for a side that has no value."""
     return f"{_value(change.old)} -> {_value(change.new)}"
 
 
