@@ -67,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     git_diff.add_argument("path")
     for name in ("old_file", "old_hex", "old_mode", "new_file", "new_hex", "new_mode"):
         git_diff.add_argument(name, nargs="?")  # git gives only the path of an unmerged one
+    git_diff.add_argument("new_path", nargs="?")  # a renamed file's new path,
+    git_diff.add_argument("rename_note", nargs="?")  # and git's lines about the rename
 
     compile_ = commands.add_parser(
         "compile", help="compile graph files to .keras, ONNX and Python source"

@@ -4,7 +4,8 @@ keras, torch or Qt.
 
 `kgs git-diff` is the same report as git's external diff driver: git calls it with
 the path and the old and new file, hex and mode (`diff.kgs.command`, see the README),
-or the path alone for an unmerged one.
+the path alone for an unmerged one, and for a renamed one also its new path and
+git's lines about the rename.
 A side git marks /dev/null (a file added or deleted) is an empty model, and an
 unreadable side is reported in the output with exit 0, since git stops the whole
 diff when a driver fails.
@@ -48,7 +49,9 @@ def run(args: argparse.Namespace) -> int:
 
 def run_git(args: argparse.Namespace) -> int:
     """git's external diff driver: the model diff of one path; always exit 0."""
-    print(f"diff --kgs a/{args.path} b/{args.path}")
+    print(f"diff --kgs a/{args.path} b/{args.new_path or args.path}")
+    if args.rename_note:
+        print(args.rename_note.rstrip("\n"))
     if args.new_file is None:
         print("unmerged: resolve the conflict, then compare")
         return EXIT_OK

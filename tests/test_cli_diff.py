@@ -214,3 +214,15 @@ def test_git_diff_of_an_unmerged_path_says_so(capsys):
         "diff --kgs a/model.graph.json b/model.graph.json",
         "unmerged: resolve the conflict, then compare",
     ]
+
+
+def test_git_diff_of_a_renamed_and_changed_file(repo):
+    git(repo, "mv", "model.graph.json", "renamed.graph.json")
+    g = load(repo / "renamed.graph.json")
+    g.set_param(g.node_ids()[2], "units", 3)
+    save(g, repo / "renamed.graph.json")
+    git(repo, "add", ".")
+    out = git(repo, "diff", "--cached", "-M")  # git passes the new path and its rename lines
+    assert out.startswith("diff --kgs a/model.graph.json b/renamed.graph.json\n")
+    assert "rename from model.graph.json\nrename to renamed.graph.json\n" in out
+    assert "  ~ n3: Dense 'dense_1'\n      units: 2 -> 3\n" in out
