@@ -598,6 +598,7 @@ class MainWindow(QMainWindow):
         self.code.set_colors(CODE_COLORS[name])
         self._theme_panels()
         self._on_validated(self.report)
+        self.comparison.refresh()  # its marks and rows in the theme's colours
         self.settings.setValue("theme", name)
 
     def _theme_panels(self) -> None:

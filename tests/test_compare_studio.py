@@ -80,6 +80,14 @@ def test_compare_with_the_saved_version_marks_and_lists_each_change(window, edit
     assert window.scene.selected_node_ids() == ["dense_features"]
 
 
+def test_a_theme_switch_recolours_the_marks(window, edited):
+    window.actions_["compare_saved"].trigger()
+    window.actions_["theme:dark"].trigger()
+    dark = DIFF_COLORS["dark"]
+    assert window.comparison.marks.outline("dense_features").pen().color() == QColor(dark[CHANGED])
+    assert window.comparison.panel.rows.item(0).foreground().color() == QColor(dark[ADDED])
+
+
 def test_the_comparison_follows_edits_and_undo(window, edited, qtbot):
     window.actions_["compare_saved"].trigger()
     marks = window.comparison.marks
