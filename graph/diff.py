@@ -49,10 +49,10 @@ empty one (no nodes: a file added or deleted) costs 0.
                                          "new": {"kind": "int", "default": 16}}},
                     "body": {"nodes": ..., "edges": ..., "inputs": ..., "outputs": ...}}}},
       "cost": {"batch": 1,
-               "old": {"params": 407050, "macs": 406528, "train_memory_bytes": 6515356,
+               "old": {"params": 407050, "macs": 406528, "train_memory_bytes": 6522120,
                        "optimizer": "adam", "problem": null},
                "new": {...},
-               "change": {"params": -203520, "macs": -203264, "train_memory_bytes": -3256244}}
+               "change": {"params": -203520, "macs": -203264, "train_memory_bytes": -4887632}}
     }
 
 Every key is always there ("name", "inputs" and "outputs" are null when unchanged;
