@@ -51,7 +51,16 @@ def format_diff(d: ModelDiff) -> str:
             out += [f"      parameter {p}: {pair_text(c)}" for p, c in block.params.items()]
             out += ["    " + line for line in structure_lines(block.body)]
     out += _cost_lines(d)
-    return "\n".join(out) + "\n"
+    return "\n".join(printable(line) for line in out) + "\n"
+
+
+def printable(line: str) -> str:
+    """`line` with every character that is not printable escaped (a newline, a
+    terminal's escape): ids, names and ports come from the files, and a report, on a
+    terminal or in `git diff`, must not show lines that no change made."""
+    if line.isprintable():
+        return line
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in line)
 
 
 def structure_lines(d: GraphDiff) -> list[str]:

@@ -10,6 +10,7 @@ from graph import GraphFileError, ModelGraph, dumps, loads
 from graph.blocks import block_param
 from graph.cost import cost
 from graph.diff import ABSENT, Change, diff
+from graph.diff_report import format_diff
 from graph.training import EarlyStopping, OutputSetup, TrainingSetup
 from tests.blocks_graphs import siamese
 from tests.graphs import chain, shared_dense
@@ -342,3 +343,16 @@ def test_fuzzed_documents_compare_or_fail_to_load(text):
     json.dumps(d.to_json())
     if dumps(base) == dumps(g):
         assert d.same
+
+
+def test_the_report_escapes_what_files_could_use_to_fake_lines():
+    g = mlp()
+    doc = json.loads(dumps(g))
+    doc["nodes"][2]["id"] = "n3\n  - n1: Input 'input'\x1b[2J"
+    doc["nodes"][2]["name"] = "out\rput"
+    doc["edges"][1]["to"] = doc["outputs"][0] = doc["nodes"][2]["id"]
+    report = format_diff(diff(g, loads(json.dumps(doc))))
+    lines = report.splitlines()
+    assert "  - n1: Input 'input'" not in lines
+    assert "  + n3\\n  - n1: Input 'input'\\x1b[2J: Dense 'out\\rput'" in lines
+    assert "\x1b" not in report and "\r" not in report

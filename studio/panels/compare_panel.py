@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from graph.diff import ModelDiff
-from graph.diff_report import format_diff, pair_text
+from graph.diff_report import format_diff, pair_text, printable
 from studio.diff_colors import ADDED, CHANGED, REMOVED
 
 NODE_ROLE = Qt.ItemDataRole.UserRole
@@ -95,7 +95,7 @@ class ComparePanel(QWidget):
         colors: Mapping[str, str],
         target: str | None,
     ) -> None:
-        item = QListWidgetItem(f"{_MARKS[kind]} {node_id}: {text}")
+        item = QListWidgetItem(printable(f"{_MARKS[kind]} {node_id}: {text}"))
         item.setForeground(QColor(colors[kind]))
         item.setData(NODE_ROLE, target)
         item.setToolTip(f"{kind}: {text}")
