@@ -47,7 +47,8 @@ empty one (no nodes: a file added or deleted) costs 0.
       "blocks": {"added": [], "removed": [], "changed": {
         "encoder": {"params": {"units": {"old": {"kind": "int", "default": 8},
                                          "new": {"kind": "int", "default": 16}}},
-                    "body": {"nodes": ..., "edges": ..., "inputs": ..., "outputs": ...}}}},
+                    "body": {"nodes": ..., "edges": ..., "inputs": ..., "outputs": ...},
+                    "uses": ["n4"]}}},
       "cost": {"batch": 1,
                "old": {"params": 407050, "macs": 406528, "train_memory_bytes": 6522120,
                        "optimizer": "adam", "problem": null},
@@ -173,15 +174,18 @@ class GraphDiff:
 @dataclass(frozen=True)
 class BlockChange:
     """A block both versions define: its parameters ({"kind", "default"} each, by
-    name) and its body."""
+    name), its body, and the new version's nodes that use it (its top graph's: what a
+    change of the block changes there)."""
 
     params: dict[str, Change]
     body: GraphDiff
+    uses: list[str]
 
     def to_json(self) -> dict[str, Any]:
         return {
             "params": {name: change.to_json() for name, change in self.params.items()},
             "body": self.body.to_json(),
+            "uses": list(self.uses),
         }
 
 
@@ -273,7 +277,9 @@ def diff(
         if name in old.blocks:
             change = _block_change(old.blocks.body(name), new.blocks.body(name))
             if change is not None:
-                blocks_changed[name] = change
+                params, body = change
+                uses = [n for n in new.node_ids() if new.layer(n).type == name]
+                blocks_changed[name] = BlockChange(params, body, uses)
     return ModelDiff(
         name=_change(old.name, new.name),
         graph=diff_structure(old, new),
@@ -285,6 +291,18 @@ def diff(
         old_cost=old_cost or cost_totals(old, batch),
         new_cost=cost_totals(new, batch),
     )
+
+
+def block_uses_changed(d: ModelDiff) -> dict[str, str]:
+    """node id -> block name, for the uses of a changed block that did not change
+    themselves (added or changed nodes are reported as that)."""
+    seen = {*d.graph.added, *d.graph.changed}
+    return {
+        node_id: name
+        for name, block in d.blocks_changed.items()
+        for node_id in block.uses
+        if node_id not in seen
+    }
 
 
 def diff_structure(old: ModelGraph, new: ModelGraph) -> GraphDiff:
@@ -382,7 +400,9 @@ def _node_change(old: ModelGraph, new: ModelGraph, node_id: str) -> NodeChange |
     return NodeChange(new.label(node_id), changed_fields, params)
 
 
-def _block_change(old: ModelGraph, new: ModelGraph) -> BlockChange | None:
+def _block_change(old: ModelGraph, new: ModelGraph) -> tuple[dict, GraphDiff] | None:
+    """(parameter changes, body diff) of a block's two definitions, None if equal."""
+
     def declared(body: ModelGraph) -> dict[str, dict]:
         return {p.name: {"kind": kind_name(p.kind), "default": p.default} for p in body.parameters}
 
@@ -391,7 +411,7 @@ def _block_change(old: ModelGraph, new: ModelGraph) -> BlockChange | None:
     body = diff_structure(old, new)
     if not params and body.same:
         return None
-    return BlockChange(params, body)
+    return params, body
 
 
 def _setup_fields(setup: TrainingSetup, output_names: list[str]) -> dict[str, Any]:

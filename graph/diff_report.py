@@ -47,7 +47,8 @@ def format_diff(d: ModelDiff) -> str:
         out += [f"  + block '{name}'" for name in d.blocks_added]
         out += [f"  - block '{name}'" for name in d.blocks_removed]
         for name, block in d.blocks_changed.items():
-            out.append(f"  ~ block '{name}'")
+            used = f" (used by {', '.join(block.uses)})" if block.uses else ""
+            out.append(f"  ~ block '{name}'{used}")
             out += [f"      parameter {p}: {pair_text(c)}" for p, c in block.params.items()]
             out += ["    " + line for line in structure_lines(block.body)]
     out += _cost_lines(d)

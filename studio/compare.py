@@ -83,7 +83,7 @@ class Comparison:
         g = self.window.document.graph
         self.result = diff(self.other, g, old_cost=self._other_cost)
         colors = DIFF_COLORS[self.window.theme]
-        self.marks.show(self.result.graph, self.other, colors)
+        self.marks.show(self.result, self.other, colors)
         self.panel.show_diff(self.title, self.result, colors)
 
     def _start(self, path: Path, title: str) -> bool:

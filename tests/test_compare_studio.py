@@ -16,6 +16,7 @@ from studio.compare import NOT_SAVED
 from studio.diff_colors import ADDED, CHANGED, DIFF_COLORS, REMOVED
 from studio.document.commands import SetParams
 from studio.panels.compare_panel import NOT_COMPARING
+from tests.blocks_graphs import siamese
 from tests.graphs import chain
 from tests.windows import LEFT, added_nodes
 
@@ -132,6 +133,26 @@ def test_compare_with_a_file_chosen(window, tmp_path, qtbot):
     assert window.comparison.marks.marked() == {"n2": CHANGED}
     assert window.comparison.panel.title.text() == "Changes since other.graph.json"
     assert window.comparison.panel.row_texts() == ["~ n2: Dense 'dense': units: 4 -> 8"]
+
+
+def test_uses_of_a_changed_block_are_marked_changed(window, tmp_path):
+    g, ids = siamese()
+    other = tmp_path / "siamese.graph.json"
+    save(g, other)
+    mine = load(other)
+    body = mine.blocks.body("encoder")
+    body.set_param(body.node_ids()[1], "activation", "tanh")
+    mine.set_param(ids["enc_c"], "units", 16)
+    window.new_document(mine)
+    assert window.comparison.with_file(other)
+    assert window.comparison.marks.marked() == {
+        ids["enc_c"]: CHANGED,
+        ids["enc"]: CHANGED,
+        ids["enc_again"]: CHANGED,
+    }
+    rows = window.comparison.panel.row_texts()
+    assert rows[0] == f"~ {ids['enc_c']}: encoder 'enc_c': units: 8 -> 16"
+    assert rows[1:] == [f"~ {ids[n]}: block 'encoder' changed" for n in ("enc", "enc_again")]
 
 
 def test_a_broken_file_or_no_saved_version_is_refused(window, tmp_path):

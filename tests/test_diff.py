@@ -9,7 +9,7 @@ from hypothesis import given
 from graph import GraphFileError, ModelGraph, dumps, loads
 from graph.blocks import block_param
 from graph.cost import cost
-from graph.diff import ABSENT, Change, diff
+from graph.diff import ABSENT, Change, block_uses_changed, diff
 from graph.diff_report import format_diff
 from graph.training import EarlyStopping, OutputSetup, TrainingSetup
 from tests.blocks_graphs import siamese
@@ -280,14 +280,18 @@ def test_blocks_added_removed_and_changed_with_their_bodies():
     encoder = d.blocks_changed["encoder"]
     assert encoder.params == {}
     assert encoder.body.changed[dense].params == {"activation": Change("relu", "tanh")}
-    assert d.graph.same  # the uses themselves did not change
+    assert d.graph.same  # the uses themselves did not change, but their block did:
+    uses = [ids["enc"], ids["enc_again"], ids["enc_c"]]
+    assert encoder.uses == uses
+    assert block_uses_changed(d) == dict.fromkeys(uses, "encoder")
+    assert "  ~ block 'encoder' (used by " + ", ".join(uses) + ")" in format_diff(d)
     assert not d.same
     back = diff(b, g)
     assert back.blocks_removed == ["head"]
 
 
 def test_a_block_parameters_default_and_kind():
-    g, _ = siamese()
+    g, ids = siamese()
     doc = json.loads(dumps(g))
     doc["blocks"][0]["params"] = [{"name": "units", "kind": "int", "default": 16}]
     b = loads(json.dumps(doc))
@@ -300,6 +304,7 @@ def test_a_block_parameters_default_and_kind():
             }
         },
         "body": diff(g.blocks.body("encoder"), b.blocks.body("encoder")).graph.to_json(),
+        "uses": [ids["enc"], ids["enc_again"], ids["enc_c"]],
     }
 
 

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QGraphicsSimpleTextItem,
 )
 
-from graph.diff import GraphDiff
+from graph.diff import ModelDiff, block_uses_changed
 from graph.model import ModelGraph
 from studio.canvas.items import CORNER, NODE_WIDTH, PAD, NodeItem, box_height
 from studio.canvas.scene import GraphScene
@@ -51,15 +51,17 @@ class DiffMarks:
         self._ghosts: dict[str, QGraphicsPathItem] = {}
         self._kinds: dict[str, str] = {}
 
-    def show(self, d: GraphDiff, other: ModelGraph, colors: Mapping[str, str]) -> None:
+    def show(self, d: ModelDiff, other: ModelGraph, colors: Mapping[str, str]) -> None:
         """Mark what `d` (from `other` to the scene's graph) says changed, in `colors`
-        (by kind: studio.diff_colors)."""
+        (by kind: studio.diff_colors): a use of a block whose definition changed is
+        changed too."""
         self.clear()
-        for node_id in d.added:
+        g = d.graph
+        for node_id in g.added:
             self._outline(node_id, ADDED, colors[ADDED])
-        for node_id in d.changed:
+        for node_id in [*g.changed, *block_uses_changed(d)]:
             self._outline(node_id, CHANGED, colors[CHANGED])
-        for node_id, info in d.removed.items():
+        for node_id, info in g.removed.items():
             self._ghost(node_id, other.node(node_id).pos, info.label, colors[REMOVED])
 
     def clear(self) -> None:

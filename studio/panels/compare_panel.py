@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from graph.diff import ModelDiff
+from graph.diff import ModelDiff, block_uses_changed
 from graph.diff_report import format_diff, pair_text, printable
 from studio.diff_colors import ADDED, CHANGED, REMOVED
 
@@ -74,6 +74,8 @@ class ComparePanel(QWidget):
         for node_id, change in g.changed.items():
             what = [f"{k}: {pair_text(c)}" for k, c in {**change.fields, **change.params}.items()]
             self._row(CHANGED, node_id, f"{change.label}: {'; '.join(what)}", colors, node_id)
+        for node_id, block in block_uses_changed(d).items():
+            self._row(CHANGED, node_id, f"block '{block}' changed", colors, node_id)
         for node_id, info in g.removed.items():
             self._row(REMOVED, node_id, info.label, colors, None)
         self.report.setPlainText(format_diff(d))
