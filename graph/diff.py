@@ -20,7 +20,9 @@ What counts as a change (`ModelDiff.same` is False when any of these differ):
   defaults, so a missing setup equals the default one. Fields by their file path:
   `optimizer`, `outputs.<output name>.loss`, `data.path`, `callbacks[0].patience`.
 - Block definitions (graph.blocks) added, removed, or changed: their parameters
-  (kind and default) and their bodies, compared like the top graph.
+  (kind and default) and their bodies, compared like the top graph. A changed
+  block lists its `uses`, the new version's top-graph nodes that use it: their
+  layers may be as they were, but what they compute is not.
 
 Positions never count, nor the order nodes are listed in beyond the inputs' order.
 The cost (graph.cost) of each version at a batch size, with the optimizer of its own
