@@ -253,6 +253,18 @@ def test_the_cost_change_is_graph_costs_totals_with_each_sides_optimizer():
     assert new.params - old.params == (8 * 64 + 64 + 64 * 2 + 2) - 46
 
 
+def test_the_params_change_is_keras_own_count():
+    from codegen import build_model
+
+    g, ids = siamese()  # shared block uses, a use with its own weights
+    b = copy(g)
+    b.set_param(ids["enc_c"], "units", 20)
+    body = b.blocks.body("encoder")
+    body.set_param(body.node_ids()[2], "units", 6)
+    change = diff(g, b).cost_change("params")
+    assert change == build_model(b).count_params() - build_model(g).count_params() != 0
+
+
 def test_an_invalid_side_has_no_cost_and_says_why():
     g = mlp()
     bad = loads(dumps(g).replace('"units": 4', '"units": 0'))
