@@ -15,6 +15,8 @@ COMMANDS = {
     "validate": ("kgs.check", "run_validate"),
     "summary": ("kgs.check", "run_summary"),
     "cost": ("kgs.cost", "run"),
+    "diff": ("kgs.diff", "run"),
+    "git-diff": ("kgs.diff", "run_git"),
     "compile": ("kgs.compile", "run"),
     "import": ("kgs.importing", "run"),
     "train": ("kgs.train", "run"),
@@ -48,6 +50,25 @@ def build_parser() -> argparse.ArgumentParser:
         help="optimizer whose slots count (default: the file's training setup, else adam)",
     )
     cost.add_argument("--json", action="store_true", help="machine-readable output")
+
+    diff = commands.add_parser(
+        "diff", help="what changed between two graph files, and what the change costs"
+    )
+    diff.add_argument("old", metavar="A.graph.json")
+    diff.add_argument("new", metavar="B.graph.json")
+    diff.add_argument(
+        "--batch", type=int, default=1, metavar="N", help="batch size of the cost (default 1)"
+    )
+    diff.add_argument("--json", action="store_true", help="machine-readable output")
+
+    git_diff = commands.add_parser(
+        "git-diff", help="git's external diff driver for graph files (see the README)"
+    )
+    git_diff.add_argument("path")
+    for name in ("old_file", "old_hex", "old_mode", "new_file", "new_hex", "new_mode"):
+        git_diff.add_argument(name, nargs="?")  # git gives only the path of an unmerged one
+    git_diff.add_argument("new_path", nargs="?")  # a renamed file's new path,
+    git_diff.add_argument("rename_note", nargs="?")  # and git's lines about the rename
 
     compile_ = commands.add_parser(
         "compile", help="compile graph files to .keras, ONNX and Python source"

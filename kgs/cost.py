@@ -12,6 +12,7 @@ from graph import GraphError, ModelGraph, load, validate
 from graph.cost import ModelCost, at_batch, cost
 from graph.shapes import fmt
 from graph.training import OPTIMIZER_SLOTS
+from graph.wording import byte_size as size
 from kgs.exits import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE
 
 HEADERS = ("Layer (type)", "Output Shape", "Param #", "MACs", "Output")
@@ -46,18 +47,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(format_cost(g, result, {n: r.shape for n, r in report.nodes.items()}), end="")
     return EXIT_OK
-
-
-def size(count: int | None) -> str:
-    """A byte count as people read it: 512 B, 1.5 KiB, 3.2 MiB; ? when unknown."""
-    if count is None:
-        return "?"
-    value = float(count)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{count} B" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    raise AssertionError("unreachable")
 
 
 def format_cost(g: ModelGraph, result: ModelCost, shapes: dict) -> str:

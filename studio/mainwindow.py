@@ -33,6 +33,7 @@ from studio.canvas.controller import CanvasController
 from studio.canvas.items import NodeItem
 from studio.canvas.scene import GraphScene
 from studio.canvas.view import GraphView
+from studio.compare import Comparison
 from studio.dock_fit import DockFit
 from studio.document.autosave import orphans
 from studio.document.document import Document
@@ -111,6 +112,7 @@ class MainWindow(QMainWindow):
         self.summary = SummaryPanel()
         self.code = CodePanel()
         self.training = TrainingPanel()
+        self.comparison = Comparison(self)
         self.code.set_colors(CODE_COLORS[self.theme])
         self._theme_panels()
         self.layer_usage = LayerUsage(self.settings)
@@ -134,10 +136,15 @@ class MainWindow(QMainWindow):
             "training": self._dock(
                 "Training", self.training, Qt.DockWidgetArea.BottomDockWidgetArea
             ),
+            "compare": self._dock(
+                "Compare", self.comparison.panel, Qt.DockWidgetArea.BottomDockWidgetArea
+            ),
         }
         self.tabifyDockWidget(self.docks["problems"], self.docks["summary"])
         self.tabifyDockWidget(self.docks["summary"], self.docks["code"])
         self.tabifyDockWidget(self.docks["code"], self.docks["training"])
+        self.tabifyDockWidget(self.docks["training"], self.docks["compare"])
+        self.docks["compare"].hide()  # until File > Compare with...
         self.docks["problems"].raise_()
         self.dock_fit = DockFit(
             self, self.docks["palette"], self.docks["inspector"], self.docks["problems"]
@@ -189,6 +196,7 @@ class MainWindow(QMainWindow):
     def set_document(self, document: Document) -> None:
         """Show `document`: a fresh scene and controller; panels follow its reports."""
         old, old_scene = self.document, self.scene
+        self.comparison.stop()  # it compared the document going away
         self.document = document
         self.scene = GraphScene(document.graph, self.style_)
         self.controller = CanvasController(self.scene, self.view, document.stack)
@@ -590,6 +598,7 @@ class MainWindow(QMainWindow):
         self.code.set_colors(CODE_COLORS[name])
         self._theme_panels()
         self._on_validated(self.report)
+        self.comparison.refresh()  # its marks and rows in the theme's colours
         self.settings.setValue("theme", name)
 
     def _theme_panels(self) -> None:

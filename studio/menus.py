@@ -100,6 +100,9 @@ def install_menus(w: MainWindow) -> dict[str, QAction]:
     add(file, "save", "&Save", w.save, "save")
     add(file, "save_as", "Save &as...", w.save_as)
     file.addSeparator()
+    add(file, "compare", "Co&mpare with...", lambda: w.comparison.with_file())
+    add(file, "compare_saved", "Compare with sa&ved version", w.comparison.with_saved)
+    file.addSeparator()
     add(file, "import", "&Import Keras model...", w.import_keras, "import")
     export = file.addMenu(icon("export"), "&Export")
     for target, spec in TARGETS.items():

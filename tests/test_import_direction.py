@@ -27,6 +27,7 @@ SHARED = {
     "studio.mime",
     "studio.exporting",
     "studio.severity",
+    "studio.diff_colors",
 }
 
 #: What each room may import from the studio, besides itself.
