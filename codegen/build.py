@@ -84,10 +84,14 @@ def _functional(g: ModelGraph, report: Report, name: str, nested: bool) -> Any:
 def _make_layer(g: ModelGraph, report: Report, node_id: str) -> Any:
     """The Keras layer of `node_id`'s layer: a nested model for a block use."""
     layer = g.layer(node_id)
-    if not isinstance(g.spec(node_id), BlockSpec):
-        return make_layer(layer.type, layer.params, name=layer.name)
-    made = use_body(g, report, node_id)
-    return _functional(made.graph, made.report, layer.name, nested=True)
+    if isinstance(g.spec(node_id), BlockSpec):
+        made = use_body(g, report, node_id)
+        keras_layer = _functional(made.graph, made.report, layer.name, nested=True)
+    else:
+        keras_layer = make_layer(layer.type, layer.params, name=layer.name)
+    if not layer.trainable:
+        keras_layer.trainable = False
+    return keras_layer
 
 
 def _output(g: ModelGraph, tensors: dict[str, Any], node_id: str, index: int) -> Any:

@@ -186,14 +186,19 @@ def _json_literal(value: Any) -> Expr:
     return _literal(value)
 
 
-def _layer_expr(layer_type: str, params: Mapping[str, Any], name: str | None = None) -> Expr:
-    """`keras.layers.Type(param=..., name=...)`: the params set, in the spec's order."""
+def _layer_expr(
+    layer_type: str, params: Mapping[str, Any], name: str | None = None, trainable: bool = True
+) -> Expr:
+    """`keras.layers.Type(param=..., name=...)`: the params set, in the spec's order,
+    and `trainable=False` for a frozen layer."""
     spec = get_spec(layer_type)
     args = [
         _kwarg(p.name, _param_literal(p, params[p.name])) for p in spec.params if p.name in params
     ]
     if name is not None:
         args.append(_kwarg("name", (_string(name),)))
+    if not trainable:
+        args.append(_kwarg("trainable", ("False",)))
     callee = "keras.Input" if spec.is_input else f"keras.layers.{layer_type}"
     return _call(callee, args)
 
@@ -313,7 +318,7 @@ def _functional(plan: _Plan) -> list[str]:
     layer_var: dict[int, str] = {}  # shared layers: the variable holding the layer
     for node in plan.nodes:
         layer = g.layer(node)
-        make = _layer_expr(layer.type, layer.params, layer.name)
+        make = _layer_expr(layer.type, layer.params, layer.name, layer.trainable)
         if g.is_input(node):
             body += _statement(step, plan.var[node], make)
             continue
@@ -418,7 +423,7 @@ def _subclass(plan: _Plan) -> list[str]:
         layer_id = g.node(node).layer_id
         if layer_id not in attr:
             attr[layer_id] = attrs.create_name(layer.name, _name_room(layer.type))
-            make = _layer_expr(layer.type, layer.params, layer.name)
+            make = _layer_expr(layer.type, layer.params, layer.name, layer.trainable)
             init += _statement(2 * step, f"self.{attr[layer_id]}", make)
             if g.spec(node).build_makes_tensors:
                 (source,) = plan.report.sources[node]
@@ -429,7 +434,7 @@ def _subclass(plan: _Plan) -> list[str]:
 
     def symbolic(node: str) -> Expr:
         layer = g.layer(node)
-        return _layer_expr(layer.type, layer.params, layer.name)
+        return _layer_expr(layer.type, layer.params, layer.name, layer.trainable)
 
     build = [
         "def build_model():",

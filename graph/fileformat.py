@@ -45,8 +45,12 @@ the output it takes when it is not the first:
       "nodes": [{"id": "n3", "block": "encoder", "name": "enc", "params": {"units": 32}, ...}],
       "edges": [{"from": "n3", "output": 1, "to": "n5", "port": "input"}]
 
-A file is written in the oldest version that holds it (1 without blocks), so graphs
-without blocks stay readable by older versions of the program; both versions load.
+Version 3 adds frozen layers: a node that defines a layer says "trainable": false
+when its layer's weights do not train (absent: true, as in every older file).
+
+A file is written in the oldest version that holds it (1 without blocks or frozen
+layers, 2 with blocks), so such graphs stay readable by older versions of the
+program; every version loads.
 """
 
 from __future__ import annotations
@@ -66,14 +70,14 @@ from graph.params import Param, freeze, thaw
 from graph.trainingfile import read_training, training_json
 
 FORMAT = "keras-graph-studio.graph"
-#: The newest version this program reads and writes (2: blocks).
-VERSION = 2
+#: The newest version this program reads and writes (2: blocks, 3: frozen layers).
+VERSION = 3
 MAX_BYTES = 64 * 1024 * 1024
 _MAX_COORD = 1e9
 
 _TOP_KEYS = ("format", "version", "name", "blocks", "nodes", "edges", "outputs", "training")
-_LAYER_NODE_KEYS = {"id", "type", "name", "params", "pos"}
-_USE_NODE_KEYS = {"id", "block", "name", "params", "pos"}
+_LAYER_NODE_KEYS = {"id", "type", "name", "params", "pos", "trainable"}
+_USE_NODE_KEYS = {"id", "block", "name", "params", "pos", "trainable"}
 _SHARED_NODE_KEYS = {"id", "shares", "pos"}
 _EDGE_KEYS = {"from", "to", "port"}
 _BLOCK_KEYS = {"name", "params", "nodes", "edges", "outputs"}
@@ -217,7 +221,13 @@ class _Reader:
                         f"{where}.params.{key}",
                         f"refers to parameter {ref!r}, which {owner} does not declare",
                     )
-        return Layer(layer_type, self.string(raw["name"], f"{where}.name"), freeze(params))
+        trainable = raw.get("trainable", True)
+        if not isinstance(trainable, bool):
+            raise self.fail(
+                f"{where}.trainable", f"must be true or false. Received: {_kind(trainable)}"
+            )
+        name = self.string(raw["name"], f"{where}.name")
+        return Layer(layer_type, name, freeze(params), trainable)
 
     def nodes(self, g: ModelGraph, nodes: list, prefix: str = "") -> None:
         layer_of: dict[str, int] = {}
@@ -349,9 +359,10 @@ def _node_lists(g: ModelGraph) -> tuple[list, list]:
         layer = g.layer(node_id)
         params = {k: thaw(layer.params[k]) for k in sorted(layer.params)}
         kind = "block" if layer.type in g.blocks else "type"
-        nodes.append(
-            {"id": node_id, kind: layer.type, "name": layer.name, "params": params, "pos": pos}
-        )
+        raw = {"id": node_id, kind: layer.type, "name": layer.name, "params": params}
+        if not layer.trainable:
+            raw["trainable"] = False
+        nodes.append({**raw, "pos": pos})
     edges = [_edge(edge) for edge in g.connections()]
     return nodes, edges
 
@@ -393,6 +404,14 @@ def _blocks_text(g: ModelGraph) -> str:
     return '  "blocks": [\n' + ",\n".join(texts) + "\n  ],\n"
 
 
+def _version(g: ModelGraph) -> int:
+    """The oldest version that holds `g`: 3 with a frozen layer, 2 with blocks, else 1."""
+    graphs = [g, *(g.blocks.body(name) for name in g.blocks.names())]
+    if any(not layer.trainable for body in graphs for _, layer in body.layers()):
+        return 3
+    return 2 if len(g.blocks) else 1
+
+
 def dumps(g: ModelGraph) -> str:
     """The graph as file text: stable order, one node or edge per line."""
     nodes, edges = _node_lists(g)
@@ -408,7 +427,7 @@ def dumps(g: ModelGraph) -> str:
     return (
         "{\n"
         f'  "format": {_line(FORMAT)},\n'
-        f'  "version": {VERSION if len(g.blocks) else 1},\n'
+        f'  "version": {_version(g)},\n'
         f'  "name": {_line(g.name)},\n'
         f"{_blocks_text(g)}"
         f'  "nodes": {_lines(nodes, "  ")},\n'

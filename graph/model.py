@@ -45,11 +45,14 @@ Position = tuple[float, float]
 
 @dataclass(frozen=True)
 class Layer:
-    """A Keras layer: its type, unique name and params (frozen values)."""
+    """A Keras layer: its type, unique name, params (frozen values) and whether its
+    weights train (False: frozen, as Keras's `layer.trainable = False`; every weight
+    is then non-trainable, and a BatchNormalization runs in inference mode)."""
 
     type: str
     name: str
     params: Mapping[str, Any]
+    trainable: bool = True
 
 
 @dataclass(frozen=True)
@@ -433,6 +436,17 @@ class ModelGraph:
             return
         self._check_name(name)
         self.replace_layer(node_id, replace(layer, name=name))
+
+    def set_trainable(self, node_id: str, trainable: bool) -> None:
+        """Freeze (False) or unfreeze `node_id`'s layer (every call site shares it)."""
+        layer = self.layer(node_id)
+        if not isinstance(trainable, bool):
+            raise ParamError(
+                f"{self.label(node_id)}: trainable must be true or false. "
+                f"Received: trainable={trainable!r}"
+            )
+        if trainable != layer.trainable:
+            self.replace_layer(node_id, replace(layer, trainable=trainable))
 
     def move(self, node_id: str, pos: Position) -> None:
         node = self.node(node_id)
