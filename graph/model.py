@@ -39,6 +39,7 @@ from graph.spec import LayerSpec, get_spec, is_input_type
 
 if TYPE_CHECKING:
     from graph.training import TrainingSetup
+    from graph.weights import WeightsRecord
 
 Position = tuple[float, float]
 
@@ -102,6 +103,7 @@ class ModelGraph:
         self._outputs: list[str] = []
         self._name = name
         self._training: TrainingSetup | None = None
+        self._weights: WeightsRecord | None = None
         self._next_layer = 0
         self.events = GraphEvents()
         #: Bumped whenever a node or connection is added or removed (see _tables).
@@ -136,6 +138,18 @@ class ModelGraph:
         if value != self._training:
             self._training = value
             self.events.training_changed.emit()
+
+    @property
+    def weights(self) -> WeightsRecord | None:
+        """The record of the weights sidecar saved with the graph (graph.weights), or
+        None: the graph's layers start from fresh weights."""
+        return self._weights
+
+    @weights.setter
+    def weights(self, value: WeightsRecord | None) -> None:
+        if value != self._weights:
+            self._weights = value
+            self.events.weights_changed.emit()
 
     @property
     def blocks(self) -> Blocks:
