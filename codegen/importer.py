@@ -68,6 +68,14 @@ def import_keras_model(model_or_path: Any) -> tuple[ModelGraph, Notes]:
     return _Importer(keras).run(model)
 
 
+def import_keras_layers(model: Any) -> tuple[ModelGraph, Notes, dict[str, Any]]:
+    """`import_keras_model` of a keras.Model object, with the Keras layer each graph
+    layer came from, by graph layer name (what its weights are copied from)."""
+    importer = _Importer(import_keras())
+    g, notes = importer.run(model)
+    return g, notes, {g.layer(node).name: op for node, op in importer.keras_layers.items()}
+
+
 class _Importer:
     """One import: walks the model's layer calls in Keras's order, adding nodes.
 

@@ -166,66 +166,75 @@ def _layers_to_read(g: ModelGraph, record: WeightsRecord, unread: dict[str, str]
 def _checked_datasets(path: Path, f: Any, record: WeightsRecord) -> dict[str, list[Any]]:
     """Per recorded layer, its datasets, each checked against the record (see the module
     docstring); raises WeightsFileError naming the first that is not as recorded."""
+    if f.attrs.get("format") != FORMAT:
+        raise WeightsFileError(
+            path, f"not a Keras Graph Studio weights file (format {FORMAT!r} expected)"
+        )
+    datasets = plain_datasets(path, f)
+    expected = {
+        f"{_LAYERS}/{name}/{i}": shape
+        for name, shapes in record.layers.items()
+        for i, shape in enumerate(shapes)
+    }
+    if set(datasets) != set(expected):
+        extra = sorted(set(datasets) - set(expected))[:3]
+        missing = sorted(set(expected) - set(datasets))[:3]
+        raise WeightsFileError(
+            path,
+            f"holds other weights than the graph file records (not recorded: {extra}, "
+            f"missing: {missing}); refused",
+        )
+    for where, shape in expected.items():
+        if datasets[where].shape != shape:
+            raise WeightsFileError(
+                path,
+                f"{where}: declares shape {list(datasets[where].shape)}, the graph file "
+                f"records {list(shape)}; refused before reading it",
+            )
+    return {
+        name: [datasets[f"{_LAYERS}/{name}/{i}"] for i in range(len(shapes))]
+        for name, shapes in record.layers.items()
+    }
+
+
+def plain_datasets(path: Path, f: Any) -> dict[str, Any]:
+    """Every dataset of the open HDF5 file `f` (the file at `path`), by its path.
+
+    Raises WeightsFileError naming `path` and the member unless every member is a hard
+    link (a soft or external link could point anywhere, another file included) to a
+    group or to a plain numeric array stored in the file itself, unfiltered: then a
+    dataset's data is its shape times its item size, all of it in the file.
+    """
     import h5py
 
-    def fail(where: str, message: str) -> WeightsFileError:
-        return WeightsFileError(path, f"{where}: {message}")
+    found: dict[str, Any] = {}
 
-    if f.attrs.get("format") != FORMAT:
-        raise fail("/", f"not a Keras Graph Studio weights file (format {FORMAT!r} expected)")
-    layers = _member(path, f, _LAYERS, h5py.Group)
-    if set(layers) != set(record.layers):
-        extra = sorted(set(layers) - set(record.layers))
-        missing = sorted(set(record.layers) - set(layers))
-        raise fail(
-            _LAYERS,
-            f"holds other layers than the graph file records (not recorded: {extra[:5]}, "
-            f"missing: {missing[:5]})",
-        )
-    found: dict[str, list[Any]] = {}
-    for name, shapes in record.layers.items():
-        group = _member(path, layers, name, h5py.Group)
-        expected = [str(i) for i in range(len(shapes))]
-        if sorted(group) != sorted(expected):
-            raise fail(
-                f"{_LAYERS}/{name}",
-                f"holds {len(group)} weights, the graph file records {len(shapes)}",
-            )
-        found[name] = []
-        for key, shape in zip(expected, shapes, strict=True):
-            dataset = _member(path, group, key, h5py.Dataset)
-            where = f"{_LAYERS}/{name}/{key}"
-            if dataset.shape != shape:
-                raise fail(
-                    where,
-                    f"declares shape {list(dataset.shape)}, the graph file records "
-                    f"{list(shape)}; refused before reading it",
+    def walk(group: Any, prefix: str) -> None:
+        for name in group:
+            where = prefix + name
+            link = group.get(name, getlink=True)
+            if not isinstance(link, h5py.HardLink):
+                raise WeightsFileError(
+                    path, f"{where}: is a link ({type(link).__name__}), not a plain member; refused"
                 )
-            dtype = dataset.dtype
-            if dtype.kind not in _KINDS or dtype.fields or dtype.subdtype or dtype.itemsize > 8:
-                raise fail(where, f"is not a plain numeric array (dtype {dtype})")
-            if dataset.is_virtual or dataset.external:
-                raise fail(where, "keeps its data outside the file; refused")
-            if dataset.id.get_create_plist().get_nfilters():
-                raise fail(where, "is stored compressed or filtered; refused")
-            found[name].append(dataset)
+            member = group[name]
+            if isinstance(member, h5py.Group):
+                walk(member, where + "/")
+            elif isinstance(member, h5py.Dataset):
+                _check_storage(path, where, member)
+                found[where] = member
+            else:
+                raise WeightsFileError(path, f"{where}: is neither a group nor an array")
+
+    walk(f, "")
     return found
 
 
-def _member(path: Path, group: Any, name: str, kind: type) -> Any:
-    """`group[name]`, refused unless it is a hard link to an object of `kind` (a soft or
-    external link could point anywhere, another file included)."""
-    import h5py
-
-    where = f"{group.name.rstrip('/')}/{name}".lstrip("/")
-    link = group.get(name, getlink=True)
-    if link is None:
-        raise WeightsFileError(path, f"{where}: missing")
-    if not isinstance(link, h5py.HardLink):
-        raise WeightsFileError(
-            path, f"{where}: is a link ({type(link).__name__}), not a plain member; refused"
-        )
-    member = group[name]
-    if not isinstance(member, kind):
-        raise WeightsFileError(path, f"{where}: is not a {kind.__name__.lower()}")
-    return member
+def _check_storage(path: Path, where: str, dataset: Any) -> None:
+    dtype = dataset.dtype
+    if dtype.kind not in _KINDS or dtype.fields or dtype.subdtype or dtype.itemsize > 8:
+        raise WeightsFileError(path, f"{where}: is not a plain numeric array (dtype {dtype})")
+    if dataset.is_virtual or dataset.external:
+        raise WeightsFileError(path, f"{where}: keeps its data outside the file; refused")
+    if dataset.id.get_create_plist().get_nfilters():
+        raise WeightsFileError(path, f"{where}: is stored compressed or filtered; refused")

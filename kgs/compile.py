@@ -4,9 +4,13 @@ For a graph named NAME the targets are DIR/NAME.keras, DIR/NAME.onnx,
 DIR/NAME_functional.py and DIR/NAME_subclass.py, NAME made a plain file name first
 (graph.filenames.file_stem: a name like '../x' must not write outside DIR). The
 .keras and ONNX files of one graph come from one built model, so they hold the same
-weights. A failing file is reported with its name and the batch goes on; the exit
-status is 1 if any failed, 2 (before any work) if the output folder cannot be
-created or written. With -j N, files compile in N worker processes.
+weights: the graph's saved weights (its sidecar, graph.weightsfile) for every layer
+whose weight shapes still match, fresh ones elsewhere, with a note per graph saying
+which layers kept theirs and why the others were re-initialized. A sidecar that does
+not match its graph file fails that file. A failing file is reported with its name
+and the batch goes on; the exit status is 1 if any failed, 2 (before any work) if the
+output folder cannot be created or written. With -j N, files compile in N worker
+processes.
 """
 
 from __future__ import annotations
@@ -88,12 +92,16 @@ def _compile(job: Job, outcome: Outcome) -> None:
     out_dir = Path(job.out_dir)
     model = None
     if {"keras", "onnx"} & set(job.targets):
-        from codegen.build import build_model
+        from codegen.build import build_with_weights
         from codegen.keras_env import import_keras
+        from graph.weightsfile import read_sidecar
 
+        saved = read_sidecar(g, job.path)  # refused (an error) when it does not match
         if job.seed is not None:
             import_keras().utils.set_random_seed(job.seed)
-        model = build_model(g)
+        model, weights = build_with_weights(g, saved)
+        if saved is not None:
+            outcome.notes += weights.lines()
     for target in TARGETS:
         if target not in job.targets:
             continue

@@ -1,0 +1,92 @@
+"""Putting a graph's saved weights into its freshly built Keras model, with a report.
+
+Each layer of the built model whose weights have the shapes its saved weights were
+recorded with (graph.weights) gets them; the others keep their fresh initialization:
+a layer that is new (no saved weights under its name), one whose weights changed shape
+(more units, another input size), or every layer when the graph has no weights. The
+report says which layers kept their weights and why each other one starts fresh, so a
+user sees what an edit cost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from graph import ModelGraph
+from graph.weights import Shapes
+from graph.weightsfile import SavedWeights
+from graph.wording import counted
+
+
+@dataclass
+class WeightsReport:
+    """Which layers of a built model got their saved weights, which start fresh (why)."""
+
+    kept: list[str] = field(default_factory=list)
+    #: (layer name, why it starts from fresh weights), in graph order.
+    fresh: list[tuple[str, str]] = field(default_factory=list)
+    #: Saved layers the graph no longer has (their weights are not used).
+    unused: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """One line for the kept layers, one per re-initialized layer, one for unused."""
+        lines = []
+        if self.kept:
+            lines.append(
+                f"weights kept for {counted(len(self.kept), 'layer')}: " + ", ".join(self.kept)
+            )
+        lines += [f"re-initialized '{name}': {why}" for name, why in self.fresh]
+        if self.unused:
+            lines.append(
+                "saved weights match no layer of the graph (not used): " + ", ".join(self.unused)
+            )
+        return lines
+
+
+def put_weights(g: ModelGraph, model: Any, saved: SavedWeights | None) -> WeightsReport:
+    """Give each of `model`'s layers (built from `g`) its saved weights where their
+    shapes still match; see the module docstring."""
+    report = WeightsReport()
+    names = set()
+    for node_id in g.node_ids():
+        layer = g.layer(node_id)
+        if layer.name in names or g.is_input(node_id):
+            continue
+        names.add(layer.name)
+        keras_layer = model.get_layer(layer.name)
+        shapes = _shapes(keras_layer)
+        if not shapes:
+            continue
+        why = _why_fresh(layer.name, shapes, saved)
+        if why is None:
+            keras_layer.set_weights(saved.arrays[layer.name])
+            report.kept.append(layer.name)
+        else:
+            report.fresh.append((layer.name, why))
+    if saved is not None:
+        report.unused = [name for name in saved.record.layers if name not in names]
+    return report
+
+
+def _shapes(keras_layer: Any) -> Shapes:
+    return tuple(tuple(int(d) for d in w.shape) for w in keras_layer.weights)
+
+
+def _why_fresh(name: str, shapes: Shapes, saved: SavedWeights | None) -> str | None:
+    """Why the layer `name`, whose weights have `shapes` now, cannot take its saved
+    weights; None when it can."""
+    if saved is None:
+        return "the graph has no saved weights"
+    recorded = saved.record.layers.get(name)
+    if recorded is None:
+        return "new layer: no saved weights under its name"
+    if recorded != shapes:
+        return f"its weights changed shape: saved {_shown(recorded)}, now {_shown(shapes)}"
+    if name not in saved.arrays:  # recorded, not read: the sidecar says why
+        return saved.unread.get(name, "its saved weights were not read")
+    return None
+
+
+def _shown(shapes: Shapes) -> str:
+    return ", ".join(map(str, shapes))
