@@ -10,12 +10,16 @@ user sees what an edit cost.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from codegen.keras_env import import_keras
 from graph import ModelGraph
-from graph.weights import Shapes
-from graph.weightsfile import SavedWeights
+from graph.weights import Shapes, WeightsRecord
+from graph.weightsfile import SavedWeights, sidecar_name, write_sidecar
 from graph.wording import counted
 
 
@@ -48,25 +52,47 @@ def put_weights(g: ModelGraph, model: Any, saved: SavedWeights | None) -> Weight
     """Give each of `model`'s layers (built from `g`) its saved weights where their
     shapes still match; see the module docstring."""
     report = WeightsReport()
-    names = set()
-    for node_id in g.node_ids():
-        layer = g.layer(node_id)
-        if layer.name in names or g.is_input(node_id):
-            continue
-        names.add(layer.name)
-        keras_layer = model.get_layer(layer.name)
+    layers = graph_layers(g, model)
+    for name, keras_layer in layers.items():
         shapes = _shapes(keras_layer)
         if not shapes:
             continue
-        why = _why_fresh(layer.name, shapes, saved)
+        why = _why_fresh(name, shapes, saved)
         if why is None:
-            keras_layer.set_weights(saved.arrays[layer.name])
-            report.kept.append(layer.name)
+            keras_layer.set_weights(saved.arrays[name])
+            report.kept.append(name)
         else:
-            report.fresh.append((layer.name, why))
+            report.fresh.append((name, why))
     if saved is not None:
-        report.unused = [name for name in saved.record.layers if name not in names]
+        report.unused = [name for name in saved.record.layers if name not in layers]
     return report
+
+
+def graph_layers(g: ModelGraph, model: Any) -> dict[str, Any]:
+    """The Keras layer of each of `g`'s layers but Inputs in `model` (built from `g`),
+    by name, in graph order."""
+    names = dict.fromkeys(g.layer(n).name for n in g.node_ids() if not g.is_input(n))
+    return {name: model.get_layer(name) for name in names}
+
+
+def layer_arrays(layers: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """Per name, the Keras layer's weights as numpy arrays (Keras's `layer.weights`
+    order), for the layers that have weights: what a sidecar holds."""
+    ops = import_keras().ops
+    return {
+        name: [ops.convert_to_numpy(w) for w in layer.weights]
+        for name, layer in layers.items()
+        if layer.weights
+    }
+
+
+def save_model_weights(g: ModelGraph, model: Any, graph_path: str | os.PathLike) -> WeightsRecord:
+    """Write the weights of `model` (built from `g`) to the sidecar of the graph file
+    `graph_path` (the one `g` records, else the usual name beside it); returns the
+    record for `g`, whose file the caller saves afterwards."""
+    graph_path = Path(graph_path)
+    name = g.weights.file if g.weights is not None else sidecar_name(graph_path)
+    return write_sidecar(graph_path.parent / name, layer_arrays(graph_layers(g, model)))
 
 
 def _shapes(keras_layer: Any) -> Shapes:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 from codegen.archive_weights import WEIGHTS_ENTRY, load_archive_weights
+from codegen.build_weights import layer_arrays
 from codegen.importer import Notes, import_keras_layers
 from codegen.keras_env import import_keras
 from codegen.keras_safety import load_checked
@@ -38,11 +38,7 @@ def import_with_weights(
     g, notes, layers = import_keras_layers(model)
     if not loaded:
         return g, [*notes, f"the file holds no {WEIGHTS_ENTRY}: the graph has no weights"]
-    weights = {name: _arrays(keras, layer) for name, layer in layers.items() if layer.weights}
+    weights = layer_arrays(layers)
     if weights:
         g.weights = write_sidecar(Path(graph_path).parent / sidecar_name(graph_path), weights)
     return g, notes
-
-
-def _arrays(keras: Any, layer: Any) -> list[Any]:
-    return [keras.ops.convert_to_numpy(w) for w in layer.weights]

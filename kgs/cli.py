@@ -94,6 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--seed", type=int, metavar="N", help="seed for weights and shuffling")
     train.add_argument(
+        "--update-weights",
+        action="store_true",
+        help="keep the trained weights in the graph (its weights sidecar and graph file)",
+    )
+    train.add_argument(
         "-o", "--out", metavar="MODEL.keras", help="the trained model (default: NAME.keras)"
     )
 
