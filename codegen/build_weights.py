@@ -70,9 +70,10 @@ def put_weights(g: ModelGraph, model: Any, saved: SavedWeights | None) -> Weight
 
 def graph_layers(g: ModelGraph, model: Any) -> dict[str, Any]:
     """The Keras layer of each of `g`'s layers but Inputs in `model` (built from `g`),
-    by name, in graph order."""
+    by name, in graph order; a layer that leads to no output is not in the model."""
+    built = {layer.name: layer for layer in model.layers}
     names = dict.fromkeys(g.layer(n).name for n in g.node_ids() if not g.is_input(n))
-    return {name: model.get_layer(name) for name in names}
+    return {name: built[name] for name in names if name in built}
 
 
 def layer_arrays(layers: Mapping[str, Any]) -> dict[str, list[Any]]:
@@ -92,7 +93,12 @@ def save_model_weights(g: ModelGraph, model: Any, graph_path: str | os.PathLike)
     record for `g`, whose file the caller saves afterwards."""
     graph_path = Path(graph_path)
     name = g.weights.file if g.weights is not None else sidecar_name(graph_path)
-    return write_sidecar(graph_path.parent / name, layer_arrays(graph_layers(g, model)))
+    return write_model_weights(g, model, graph_path.parent / name)
+
+
+def write_model_weights(g: ModelGraph, model: Any, path: str | os.PathLike) -> WeightsRecord:
+    """Write the weights of `model` (built from `g`) to a sidecar at `path`, atomically."""
+    return write_sidecar(path, layer_arrays(graph_layers(g, model)))
 
 
 def _shapes(keras_layer: Any) -> Shapes:

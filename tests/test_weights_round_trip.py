@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import zipfile
 
+import h5py
 import numpy as np
 import pytest
 
@@ -14,6 +15,8 @@ from codegen.keras_env import import_keras
 from graph import GraphFileError, load, save
 from graph.weightsfile import read_sidecar
 from kgs.cli import main
+from tests.test_pysource import ruff, run_module
+from tests.test_training_script_run import onnx_matches_keras
 
 keras = import_keras()
 
@@ -84,6 +87,45 @@ def test_kgs_compile_writes_a_keras_file_with_the_trained_weights(imported, tmp_
     compiled = keras.saving.load_model(out / "trained.keras")
     for got, want in zip(outputs(compiled, sample()), outputs(model, sample()), strict=True):
         np.testing.assert_array_equal(got, want)
+
+
+def test_kgs_compile_writes_onnx_with_the_trained_weights(imported, tmp_path):
+    _, _, graph_path = imported
+    out = tmp_path / "out"
+    assert main(["compile", str(graph_path), "--to", "onnx", "-o", str(out)]) == 0
+    rng = np.random.default_rng(2)
+    inputs = [rng.standard_normal((5, 6)).astype("float32") for _ in range(2)]
+    onnx_matches_keras(tmp_path / "trained.keras", out / "trained.onnx", inputs, (2, 5))
+
+
+@pytest.mark.parametrize("style", ["functional", "subclass"])
+def test_generated_source_loads_the_weights_compile_writes_beside_it(imported, tmp_path, style):
+    model, _, graph_path = imported
+    out = tmp_path / "out"
+    assert main(["compile", str(graph_path), "--to", style, "-o", str(out)]) == 0
+    assert (out / "trained_weights.h5").exists()
+    source = (out / f"trained_{style}.py").read_text()
+    assert ruff("check", "--no-cache", str(out)).returncode == 0
+    assert ruff("format", "--check", "--no-cache", str(out)).returncode == 0
+    module = run_module(source, out)
+    x = sample()
+    named = x if style == "functional" else {"a": x[0], "b": x[1]}
+    for got, want in zip(outputs(module.build_model(), named), outputs(model, x), strict=True):
+        np.testing.assert_array_equal(got, want)
+    fresh = outputs(module.build_model(weights=None), named)
+    assert not np.allclose(fresh[1], outputs(model, x)[1])
+
+
+def test_generated_source_refuses_weights_of_another_shape(imported, tmp_path):
+    _, _, graph_path = imported
+    out = tmp_path / "out"
+    assert main(["compile", str(graph_path), "--to", "functional", "-o", str(out)]) == 0
+    with h5py.File(out / "trained_weights.h5", "r+") as f:
+        del f["layers/head/0"]
+        f["layers/head/0"] = np.zeros((40, 3), "float32")
+    module = run_module((out / "trained_functional.py").read_text(), out)
+    with pytest.raises(ValueError, match=r"head has shapes \[\(40, 3\), \(3,\)\], not"):
+        module.build_model()
 
 
 def test_a_changed_or_new_layer_starts_fresh_and_the_report_says_why(imported):
