@@ -30,7 +30,8 @@ class WeightsReport:
     kept: list[str] = field(default_factory=list)
     #: (layer name, why it starts from fresh weights), in graph order.
     fresh: list[tuple[str, str]] = field(default_factory=list)
-    #: Saved layers the graph no longer has (their weights are not used).
+    #: Saved layers the built model does not have (gone from the graph, renamed, or
+    #: leading to no output): their weights are not used.
     unused: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
@@ -43,7 +44,8 @@ class WeightsReport:
         lines += [f"re-initialized '{name}': {why}" for name, why in self.fresh]
         if self.unused:
             lines.append(
-                "saved weights match no layer of the graph (not used): " + ", ".join(self.unused)
+                "saved weights of layers the model does not have (not used): "
+                + ", ".join(self.unused)
             )
         return lines
 
