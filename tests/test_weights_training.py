@@ -1,7 +1,8 @@
-"""Fine-tuning with the graph's weights: import a trained model, freeze its base,
+"""Reusing trained weights. Fine-tuning: import a trained model, freeze its base,
 replace its head, `kgs train --update-weights`: the frozen layers (a BatchNormalization
 in inference mode included) keep their weights bit for bit, the new head trains, and
-the graph keeps the trained weights."""
+the graph keeps the trained weights. Feature extraction (the book's listing 7.13): a
+new head on trained features, equal to Keras doing the same by hand."""
 
 from __future__ import annotations
 
@@ -78,3 +79,43 @@ def test_fine_tuning_keeps_frozen_layers_and_trains_the_new_head(tmp_path, capsy
     np.testing.assert_array_equal(
         kept.arrays["base"][0], original.get_layer("base").get_weights()[0]
     )
+
+
+def test_listing_7_13_a_new_head_on_trained_features_keeps_the_old_weights(tmp_path):
+    """The book's feature extraction: the trained ticket model gets a `difficulty` head
+    on `dense_features`; Keras by hand (the old layers' outputs, one new Dense) and the
+    graph with its weights compute the same, the old layers untrained and unchanged."""
+    from tests.test_importer import ticket_model
+
+    model, _ = ticket_model()
+    rng = np.random.default_rng(4)
+    for layer in model.layers:
+        layer.set_weights(
+            [rng.standard_normal(w.shape).astype("float32") * 0.05 for w in layer.weights]
+        )
+    model.save(tmp_path / "tickets.keras")
+    graph_path = tmp_path / "tickets.graph.json"
+    assert main(["import", str(tmp_path / "tickets.keras"), "-o", str(graph_path)]) == 0
+    g = load(graph_path)
+    features = next(n for n in g.node_ids() if g.layer(n).name == "dense_features")
+    difficulty = g.add_node(
+        "Dense", name="difficulty", params={"units": 3, "activation": "softmax"}
+    )
+    g.connect(features, difficulty, "input")
+    g.set_output(difficulty)
+    ours, report = build_with_weights(g, read_sidecar(g, graph_path))
+    assert report.kept == ["dense_features", "priority", "department"]
+    assert report.fresh == [("difficulty", "new layer: no saved weights under its name")]
+
+    by_hand_head = keras.layers.Dense(3, activation="softmax", name="difficulty")
+    by_hand = keras.Model(
+        inputs=model.inputs,
+        outputs=[*model.outputs, by_hand_head(model.get_layer("dense_features").output)],
+    )
+    by_hand_head.set_weights(ours.get_layer("difficulty").get_weights())
+    x = [rng.random((3, 10000)).astype("float32"), rng.random((3, 10000)).astype("float32")]
+    x.append(rng.random((3, 100)).astype("float32"))
+    want = [keras.ops.convert_to_numpy(t) for t in by_hand(x)]
+    got = [keras.ops.convert_to_numpy(t) for t in ours(x)]
+    for a, b in zip(got, want, strict=True):
+        np.testing.assert_array_equal(a, b)
