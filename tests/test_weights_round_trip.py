@@ -194,3 +194,28 @@ def test_the_graph_file_records_the_sidecar_it_was_saved_with(imported):
     assert g.weights.layers["shared"] == ((6, 5), (5,))
     save(g, graph_path)
     assert read_sidecar(load(graph_path), graph_path).unread == {}
+
+
+def test_block_uses_keep_their_weights_through_the_sidecar(tmp_path):
+    """A block use is one nested model: its weights are saved and put back as one
+    layer's, a use called again shares them, a frozen layer in its body stays frozen."""
+    from codegen.build import build_model
+    from codegen.build_weights import save_model_weights
+    from tests.blocks_graphs import siamese
+
+    g, ids = siamese()
+    body = g.blocks.body("encoder")
+    body.set_trainable(next(n for n in body.node_ids() if body.layer(n).name == "dense"), False)
+    model = build_model(g)
+    graph_path = tmp_path / "siamese.graph.json"
+    g.weights = save_model_weights(g, model, graph_path)
+    save(g, graph_path)
+    again = load(graph_path)
+    assert not again.blocks.body("encoder").layer(body.node_ids()[1]).trainable
+    rebuilt, report = build_with_weights(again, read_sidecar(again, graph_path))
+    assert report.kept == ["enc", "enc_c"] and report.fresh == []
+    rng = np.random.default_rng(0)
+    x = [rng.standard_normal((2, 16)).astype("float32") for _ in range(3)]
+    want = keras.ops.convert_to_numpy(model(x))
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(rebuilt(x)), want)
+    assert len(rebuilt.non_trainable_weights) == len(model.non_trainable_weights) == 4
