@@ -61,6 +61,8 @@ def test_counts_equal_keras_with_layers_frozen_by_hand(frozen):
     assert (report.trainable_params, report.non_trainable_params) == keras_counts(model)
     assert keras_counts(build_model(g)) == keras_counts(model)
     summary = format_summary(g, report)
+    for name in frozen:
+        assert f"{name} ({g.layer(ids[name]).type}, frozen)" in summary
     assert f"Trainable params: {keras_counts(model)[0]:,}" in summary
     assert f"Non-trainable params: {keras_counts(model)[1]:,}" in summary
 
