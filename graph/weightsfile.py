@@ -2,7 +2,8 @@
 
 HDF5 holds arrays and nothing that runs: no pickle, no code, no class names. The file
 is keyed by layer name (not Keras's own `.weights.h5` layout, which keys layers by
-class name and position, so a renamed or reordered graph would mix them up):
+class name and position, so a renamed or reordered graph would mix them up; Keras's
+`model.load_weights` refuses this file, it never loads it half):
 
     /              attrs: format = "keras-graph-studio.weights", version = 1
     /layers/<layer name>/0, 1, ...   the layer's weights, in Keras's `layer.weights` order
