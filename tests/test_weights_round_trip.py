@@ -188,6 +188,24 @@ def test_weights_in_a_keras_file_that_do_not_fit_its_config_are_refused(tmp_path
     assert not (tmp_path / "bad.weights.h5").exists()
 
 
+def test_an_oversized_weights_entry_is_refused_before_it_is_extracted(tmp_path):
+    """64 MiB of zeros deflate to a small entry: its declared size is what counts."""
+    good = tmp_path / "good.keras"
+    trained_model().save(good)
+    bad = tmp_path / "bad.keras"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(bad, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "model.weights.h5":
+                data = bytes(64 << 20)
+            dst.writestr(info.filename, data)
+    assert bad.stat().st_size < 1 << 20
+    from codegen.weights_import import import_with_weights
+
+    with pytest.raises(GraphFileError, match=r"model\.weights\.h5 declares 67,108,864 bytes"):
+        import_with_weights(bad, tmp_path / "bad.graph.json")
+
+
 def test_the_graph_file_records_the_sidecar_it_was_saved_with(imported):
     _, _, graph_path = imported
     g = load(graph_path)
