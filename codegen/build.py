@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from codegen.build_weights import WeightsReport, put_weights
 from codegen.keras_env import allow_depth, import_keras
 from codegen.keras_errors import plain_text
 from codegen.keras_layers import call_layer, make_layer
@@ -22,6 +23,7 @@ from graph import GraphError, ModelGraph, Report, validate
 from graph.block_validate import use_body
 from graph.blocks import BlockSpec
 from graph.params import thaw
+from graph.weightsfile import SavedWeights
 
 
 class BuildError(GraphError):
@@ -38,12 +40,21 @@ def checked_report(g: ModelGraph) -> Report:
     return report
 
 
-def build_model(g: ModelGraph) -> Any:
-    """The keras.Model for `g`; raises GraphError listing the problems if invalid,
-    BuildError naming the node if Keras fails on a layer."""
+def build_model(g: ModelGraph, weights: SavedWeights | None = None) -> Any:
+    """The keras.Model for `g`, its layers given their saved `weights` (read from the
+    graph's sidecar: graph.weightsfile.read_sidecar) where shapes still match, fresh
+    ones elsewhere; raises GraphError listing the problems if invalid, BuildError
+    naming the node if Keras fails on a layer. See build_with_weights for the report."""
+    return build_with_weights(g, weights)[0]
+
+
+def build_with_weights(g: ModelGraph, weights: SavedWeights | None) -> tuple[Any, WeightsReport]:
+    """build_model's model, and which layers kept their saved weights and why each other
+    one was re-initialized (codegen.build_weights)."""
     report = checked_report(g)
     allow_depth(len(g))
-    return _functional(g, report, g.name, nested=False)
+    model = _functional(g, report, g.name, nested=False)
+    return model, put_weights(g, model, weights)
 
 
 def _functional(g: ModelGraph, report: Report, name: str, nested: bool) -> Any:
@@ -84,10 +95,14 @@ def _functional(g: ModelGraph, report: Report, name: str, nested: bool) -> Any:
 def _make_layer(g: ModelGraph, report: Report, node_id: str) -> Any:
     """The Keras layer of `node_id`'s layer: a nested model for a block use."""
     layer = g.layer(node_id)
-    if not isinstance(g.spec(node_id), BlockSpec):
-        return make_layer(layer.type, layer.params, name=layer.name)
-    made = use_body(g, report, node_id)
-    return _functional(made.graph, made.report, layer.name, nested=True)
+    if isinstance(g.spec(node_id), BlockSpec):
+        made = use_body(g, report, node_id)
+        keras_layer = _functional(made.graph, made.report, layer.name, nested=True)
+    else:
+        keras_layer = make_layer(layer.type, layer.params, name=layer.name)
+    if not layer.trainable:
+        keras_layer.trainable = False
+    return keras_layer
 
 
 def _output(g: ModelGraph, tensors: dict[str, Any], node_id: str, index: int) -> Any:

@@ -14,8 +14,9 @@ models are flattened into the outer graph: their layers become nodes under their
 names (prefixed with the sub-model's name on a clash).
 
 Params: from each layer's config, by its spec, with a note for whatever the graph
-cannot hold exactly (see `codegen.keras_params`). A frozen layer, a dtype policy and
-a call made with `training=...` are left out with a note too. Nothing is silently
+cannot hold exactly (see `codegen.keras_params`). A dtype policy and a call made
+with `training=...` are left out with a note too. A frozen layer (or a layer of a
+frozen nested model) is frozen in the graph. Nothing is silently
 wrong: the imported graph is validated, and its inferred shapes and weight counts must
 equal Keras's own, or the import is refused naming the layers that differ.
 """
@@ -23,6 +24,7 @@ equal Keras's own, or the import is refused naming the layers that differ.
 from __future__ import annotations
 
 import inspect
+import math
 import os
 from functools import cache
 from pathlib import Path
@@ -66,6 +68,14 @@ def import_keras_model(model_or_path: Any) -> tuple[ModelGraph, Notes]:
     return _Importer(keras).run(model)
 
 
+def import_keras_layers(model: Any) -> tuple[ModelGraph, Notes, dict[str, Any]]:
+    """`import_keras_model` of a keras.Model object, with the Keras layer each graph
+    layer came from, by graph layer name (what its weights are copied from)."""
+    importer = _Importer(import_keras())
+    g, notes = importer.run(model)
+    return g, notes, {g.layer(node).name: op for node, op in importer.keras_layers.items()}
+
+
 class _Importer:
     """One import: walks the model's layer calls in Keras's order, adding nodes.
 
@@ -94,6 +104,8 @@ class _Importer:
         #: The graph's layer names so far (asking the graph each time costs O(n)).
         self.taken: set[str] = set()
         self.params = ParamConverter(keras, self.notes, self.refused)
+        #: How many frozen nested models the walk is inside (their layers are frozen).
+        self.frozen_models = 0
 
     def run(self, model: Any) -> tuple[ModelGraph, Notes]:
         functional = self.functional(model, f"model '{getattr(model, 'name', model)}'")
@@ -118,7 +130,7 @@ class _Importer:
                 f"outputs. Received: {[self.g.layer(n).name for n in outputs]}"
             )
         self.g.set_outputs(outputs)
-        self.check_against_keras()
+        self.check_against_keras(model)
         for node_id, pos in layered_layout(self.g).items():
             self.g.move(node_id, pos)
         return self.g, self.notes.lines()
@@ -213,7 +225,12 @@ class _Importer:
             )
             return [None] * len(inner.outputs)
         inner_tensors = {id(t): node for t, node in zip(inner.inputs, sources, strict=True)}
-        return self.walk(inner, inner_tensors, prefix=model.name)
+        frozen = not model.trainable  # Keras counts none of a frozen model's weights trainable
+        self.frozen_models += frozen
+        try:
+            return self.walk(inner, inner_tensors, prefix=model.name)
+        finally:
+            self.frozen_models -= frozen
 
     def nodes_of(
         self, tensors: dict[int, str], inputs: list[tuple[str, Any]]
@@ -353,6 +370,8 @@ class _Importer:
             node = self.add_layer_node(label, spec.type, op, params, prefix)
             if node is None:
                 return None
+            if not op.trainable or self.frozen_models:
+                self.g.set_trainable(node, False)
             self.keras_layers[node] = op
         for port, src in sources:
             self.g.connect(src, node, port)
@@ -421,8 +440,6 @@ class _Importer:
         return spec
 
     def note_layer_options(self, label: str, op: Any) -> None:
-        if not op.trainable:
-            self.notes.add(label, "frozen (trainable=False), which the graph does not record")
         policy = op.dtype_policy.name
         if policy != "float32":
             self.notes.add(
@@ -448,9 +465,9 @@ class _Importer:
 
     # -- the proof
 
-    def check_against_keras(self) -> None:
+    def check_against_keras(self, model: Any) -> None:
         """Refuse unless the graph validates and infers Keras's own output shapes and
-        weight counts, call site by call site."""
+        weight counts, call site by call site, and the model's trainable count."""
         g = self.g
         report = validate(g)
         if not report.valid:
@@ -471,6 +488,11 @@ class _Importer:
                     f"{g.label(node)}: the graph counts {report.nodes[node].params} weights, "
                     f"Keras {count}"
                 )
+        trainable = sum(int(math.prod(w.shape)) for w in model.trainable_weights)
+        if not wrong and report.trainable_params != trainable:
+            wrong.append(
+                f"the graph counts {report.trainable_params} trainable weights, Keras {trainable}"
+            )
         if wrong:
             raise ImportRefused(
                 f"model '{g.name}': the graph cannot express some layers exactly. "

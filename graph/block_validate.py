@@ -107,7 +107,7 @@ def _concrete_graph(
                 else:
                     params = substitute(layer.params, p)
                 new_layer[node.layer_id] = graph.restore_layer(
-                    Layer(layer.type, layer.name, params)
+                    Layer(layer.type, layer.name, params, layer.trainable)
                 )
             graph.restore_call_site(node_id, new_layer[node.layer_id], node.pos)
         for edge in body.connections():

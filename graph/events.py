@@ -51,12 +51,13 @@ class GraphEvents:
         self.node_removed = Event("node_removed")  # (node_id)
         self.edge_added = Event("edge_added")  # (src, dst, port)
         self.edge_removed = Event("edge_removed")  # (src, dst, port)
-        #: A layer's name or params changed: (node ids of all its call sites,)
+        #: A layer's name, params or trainable flag changed: (node ids of all its call sites,)
         self.layer_changed = Event("layer_changed")
         self.node_moved = Event("node_moved")  # (node_id)
         self.outputs_changed = Event("outputs_changed")  # ()
         self.name_changed = Event("name_changed")  # ()
         self.training_changed = Event("training_changed")  # ()
+        self.weights_changed = Event("weights_changed")  # ()
 
     def all(self) -> list[Event]:
         return [v for v in vars(self).values() if isinstance(v, Event)]

@@ -45,8 +45,14 @@ the output it takes when it is not the first:
       "nodes": [{"id": "n3", "block": "encoder", "name": "enc", "params": {"units": 32}, ...}],
       "edges": [{"from": "n3", "output": 1, "to": "n5", "port": "input"}]
 
-A file is written in the oldest version that holds it (1 without blocks), so graphs
-without blocks stay readable by older versions of the program; both versions load.
+Version 3 adds frozen layers and weights: a node that defines a layer says
+"trainable": false when its layer's weights do not train (absent: true, as in every
+older file), and the optional "weights" object records the graph's weights sidecar
+(graph.weights: its file name, sha256 and each layer's weight shapes).
+
+A file is written in the oldest version that holds it (1 without blocks or frozen
+layers, 2 with blocks), so such graphs stay readable by older versions of the
+program; every version loads.
 """
 
 from __future__ import annotations
@@ -64,16 +70,27 @@ from graph.jsontext import too_deep
 from graph.model import Connection, Layer, ModelGraph
 from graph.params import Param, freeze, thaw
 from graph.trainingfile import read_training, training_json
+from graph.weights import read_weights_record, weights_record_json
 
 FORMAT = "keras-graph-studio.graph"
-#: The newest version this program reads and writes (2: blocks).
-VERSION = 2
+#: The newest version this program reads and writes (2: blocks, 3: frozen layers).
+VERSION = 3
 MAX_BYTES = 64 * 1024 * 1024
 _MAX_COORD = 1e9
 
-_TOP_KEYS = ("format", "version", "name", "blocks", "nodes", "edges", "outputs", "training")
-_LAYER_NODE_KEYS = {"id", "type", "name", "params", "pos"}
-_USE_NODE_KEYS = {"id", "block", "name", "params", "pos"}
+_TOP_KEYS = (
+    "format",
+    "version",
+    "name",
+    "blocks",
+    "nodes",
+    "edges",
+    "outputs",
+    "training",
+    "weights",
+)
+_LAYER_NODE_KEYS = {"id", "type", "name", "params", "pos", "trainable"}
+_USE_NODE_KEYS = {"id", "block", "name", "params", "pos", "trainable"}
 _SHARED_NODE_KEYS = {"id", "shares", "pos"}
 _EDGE_KEYS = {"from", "to", "port"}
 _BLOCK_KEYS = {"name", "params", "nodes", "edges", "outputs"}
@@ -144,6 +161,8 @@ class _Reader:
             self.body(g, doc, "")
             if doc.get("training") is not None:
                 g.training = read_training(self, doc["training"])
+            if doc.get("weights") is not None:
+                g.weights = read_weights_record(self, doc["weights"])
         return g
 
     def body(self, g: ModelGraph, doc: dict, prefix: str) -> None:
@@ -217,7 +236,13 @@ class _Reader:
                         f"{where}.params.{key}",
                         f"refers to parameter {ref!r}, which {owner} does not declare",
                     )
-        return Layer(layer_type, self.string(raw["name"], f"{where}.name"), freeze(params))
+        trainable = raw.get("trainable", True)
+        if not isinstance(trainable, bool):
+            raise self.fail(
+                f"{where}.trainable", f"must be true or false. Received: {_kind(trainable)}"
+            )
+        name = self.string(raw["name"], f"{where}.name")
+        return Layer(layer_type, name, freeze(params), trainable)
 
     def nodes(self, g: ModelGraph, nodes: list, prefix: str = "") -> None:
         layer_of: dict[str, int] = {}
@@ -349,9 +374,10 @@ def _node_lists(g: ModelGraph) -> tuple[list, list]:
         layer = g.layer(node_id)
         params = {k: thaw(layer.params[k]) for k in sorted(layer.params)}
         kind = "block" if layer.type in g.blocks else "type"
-        nodes.append(
-            {"id": node_id, kind: layer.type, "name": layer.name, "params": params, "pos": pos}
-        )
+        raw = {"id": node_id, kind: layer.type, "name": layer.name, "params": params}
+        if not layer.trainable:
+            raw["trainable"] = False
+        nodes.append({**raw, "pos": pos})
     edges = [_edge(edge) for edge in g.connections()]
     return nodes, edges
 
@@ -367,6 +393,14 @@ def _lines(items: list, indent: str) -> str:
     if not items:
         return "[]"
     return "[\n" + ",\n".join(f"{indent}  " + _line(item) for item in items) + f"\n{indent}]"
+
+
+def _members(items: dict, indent: str) -> str:
+    """`items` as a JSON object, one member per line, indented by `indent`."""
+    if not items:
+        return "{}"
+    lines = [f"{indent}  {_line(key)}: {_line(value)}" for key, value in items.items()]
+    return "{\n" + ",\n".join(lines) + f"\n{indent}}}"
 
 
 def _blocks_text(g: ModelGraph) -> str:
@@ -393,27 +427,43 @@ def _blocks_text(g: ModelGraph) -> str:
     return '  "blocks": [\n' + ",\n".join(texts) + "\n  ],\n"
 
 
+def _version(g: ModelGraph) -> int:
+    """The oldest version that holds `g`: 3 with weights or a frozen layer, 2 with
+    blocks, else 1."""
+    graphs = [g, *(g.blocks.body(name) for name in g.blocks.names())]
+    if g.weights is not None or any(
+        not layer.trainable for body in graphs for _, layer in body.layers()
+    ):
+        return 3
+    return 2 if len(g.blocks) else 1
+
+
 def dumps(g: ModelGraph) -> str:
     """The graph as file text: stable order, one node or edge per line."""
     nodes, edges = _node_lists(g)
 
     training = ""
     if g.training is not None:
-        fields = training_json(g.training).items()
-        training = (
-            ',\n  "training": {\n'
-            + ",\n".join(f"    {_line(key)}: {_line(value)}" for key, value in fields)
-            + "\n  }"
+        training = f',\n  "training": {_members(training_json(g.training), "  ")}'
+    weights = ""
+    if g.weights is not None:
+        record = weights_record_json(g.weights)
+        weights = (
+            ',\n  "weights": {\n'
+            f'    "file": {_line(record["file"])},\n'
+            f'    "sha256": {_line(record["sha256"])},\n'
+            f'    "layers": {_members(record["layers"], "    ")}\n'
+            "  }"
         )
     return (
         "{\n"
         f'  "format": {_line(FORMAT)},\n'
-        f'  "version": {VERSION if len(g.blocks) else 1},\n'
+        f'  "version": {_version(g)},\n'
         f'  "name": {_line(g.name)},\n'
         f"{_blocks_text(g)}"
         f'  "nodes": {_lines(nodes, "  ")},\n'
         f'  "edges": {_lines(edges, "  ")},\n'
-        f'  "outputs": {_line(g.outputs)}{training}\n'
+        f'  "outputs": {_line(g.outputs)}{training}{weights}\n'
         "}\n"
     )
 

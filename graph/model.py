@@ -39,17 +39,21 @@ from graph.spec import LayerSpec, get_spec, is_input_type
 
 if TYPE_CHECKING:
     from graph.training import TrainingSetup
+    from graph.weights import WeightsRecord
 
 Position = tuple[float, float]
 
 
 @dataclass(frozen=True)
 class Layer:
-    """A Keras layer: its type, unique name and params (frozen values)."""
+    """A Keras layer: its type, unique name, params (frozen values) and whether its
+    weights train (False: frozen, as Keras's `layer.trainable = False`; every weight
+    is then non-trainable, and a BatchNormalization runs in inference mode)."""
 
     type: str
     name: str
     params: Mapping[str, Any]
+    trainable: bool = True
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,7 @@ class ModelGraph:
         self._outputs: list[str] = []
         self._name = name
         self._training: TrainingSetup | None = None
+        self._weights: WeightsRecord | None = None
         self._next_layer = 0
         self.events = GraphEvents()
         #: Bumped whenever a node or connection is added or removed (see _tables).
@@ -133,6 +138,18 @@ class ModelGraph:
         if value != self._training:
             self._training = value
             self.events.training_changed.emit()
+
+    @property
+    def weights(self) -> WeightsRecord | None:
+        """The record of the weights sidecar saved with the graph (graph.weights), or
+        None: the graph's layers start from fresh weights."""
+        return self._weights
+
+    @weights.setter
+    def weights(self, value: WeightsRecord | None) -> None:
+        if value != self._weights:
+            self._weights = value
+            self.events.weights_changed.emit()
 
     @property
     def blocks(self) -> Blocks:
@@ -433,6 +450,17 @@ class ModelGraph:
             return
         self._check_name(name)
         self.replace_layer(node_id, replace(layer, name=name))
+
+    def set_trainable(self, node_id: str, trainable: bool) -> None:
+        """Freeze (False) or unfreeze `node_id`'s layer (every call site shares it)."""
+        layer = self.layer(node_id)
+        if not isinstance(trainable, bool):
+            raise ParamError(
+                f"{self.label(node_id)}: trainable must be true or false. "
+                f"Received: trainable={trainable!r}"
+            )
+        if trainable != layer.trainable:
+            self.replace_layer(node_id, replace(layer, trainable=trainable))
 
     def move(self, node_id: str, pos: Position) -> None:
         node = self.node(node_id)

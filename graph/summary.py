@@ -12,9 +12,9 @@ HEADERS = ("Layer (type)", "Output Shape", "Param #", "Connected to")
 
 
 def summary_rows(g: ModelGraph, report: Report) -> list[tuple[str, str, str, str]]:
-    """One row per node (topological order, then nodes on cycles): name (type),
-    output shape ("?" when unknown), weight count ("shared" for repeated calls),
-    and the layers feeding it."""
+    """One row per node (topological order, then nodes on cycles): name (type, and
+    "frozen" for a layer whose weights do not train), output shape ("?" when
+    unknown), weight count ("shared" for repeated calls), and the layers feeding it."""
     in_order = set(report.order)
     ordered = report.order + [n for n in g.node_ids() if n not in in_order]
     rows = []
@@ -31,7 +31,8 @@ def summary_rows(g: ModelGraph, report: Report) -> list[tuple[str, str, str, str
         else:
             count = f"{result.params:,}"
         sources = [_call_name(g, src) for _, src in g.in_edges(node_id)]
-        rows.append((f"{name} ({layer.type})", shape, count, ", ".join(sources) or "-"))
+        kind = layer.type if layer.trainable else f"{layer.type}, frozen"
+        rows.append((f"{name} ({kind})", shape, count, ", ".join(sources) or "-"))
     return rows
 
 

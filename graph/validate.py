@@ -412,7 +412,7 @@ class _Validation:
     def infer_nodes(self) -> None:
         """Every node in order: its wiring, its result, and the weights of a layer at its
         first call site."""
-        nodes, sites = self.t.nodes, self.t.sites
+        nodes, sites, layers = self.t.nodes, self.t.sites, self.t.layers
         known, sources, weights, node_problems = {}, {}, {}, self.node_problems
         self.known, self.sources, self.weights = known, sources, weights
         infer_node = self.infer_node
@@ -424,7 +424,7 @@ class _Validation:
             if result is not None:
                 known[node_id] = result
                 if sites[layer_id][0] == node_id:
-                    weights[layer_id] = result
+                    weights[layer_id] = _counted(result, layers[layer_id])
             if self.sink:
                 node_problems[node_id] = self.take()
         self.trainable = sum(result.trainable for result in weights.values())
@@ -502,6 +502,7 @@ class _Validation:
             self.non_trainable -= old.non_trainable
         first = self.known.get(self.t.sites[layer_id][0])
         if first is not None:
+            first = _counted(first, self.t.layers[layer_id])
             self.weights[layer_id] = first
             self.trainable += first.trainable
             self.non_trainable += first.non_trainable
@@ -639,6 +640,14 @@ class _Validation:
             self.known = _in_order(self.known, self.order)
             self.node_problems = _in_order(self.node_problems, self.order)
         return touched
+
+
+def _counted(result: Inferred, layer: Layer) -> Inferred:
+    """`result` as the totals count it: a frozen layer's weights are all non-trainable
+    (Keras's `trainable_weights` of a layer with `trainable = False` is empty)."""
+    if layer.trainable or not result.trainable:
+        return result
+    return result._replace(trainable=0, non_trainable=result.params)
 
 
 #: Param value types whose equal values are alike to every check and message.

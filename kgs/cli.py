@@ -93,6 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
     import_ = commands.add_parser("import", help="turn a Functional .keras model into a graph")
     import_.add_argument("model", metavar="MODEL.keras")
     import_.add_argument("-o", "--out", required=True, metavar="FILE.graph.json")
+    import_.add_argument(
+        "--no-weights",
+        action="store_true",
+        help="the structure only: write no weights sidecar beside the graph file",
+    )
 
     train = commands.add_parser("train", help="train a graph on data files, headless")
     train.add_argument("file", metavar="FILE")
@@ -109,6 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--loss", action="append", metavar="OUT=LOSS", help="an output's loss (repeat)"
     )
     train.add_argument("--seed", type=int, metavar="N", help="seed for weights and shuffling")
+    train.add_argument(
+        "--update-weights",
+        action="store_true",
+        help="keep the trained weights in the graph (its weights sidecar and graph file)",
+    )
     train.add_argument(
         "-o", "--out", metavar="MODEL.keras", help="the trained model (default: NAME.keras)"
     )

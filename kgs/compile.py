@@ -4,9 +4,15 @@ For a graph named NAME the targets are DIR/NAME.keras, DIR/NAME.onnx,
 DIR/NAME_functional.py and DIR/NAME_subclass.py, NAME made a plain file name first
 (graph.filenames.file_stem: a name like '../x' must not write outside DIR). The
 .keras and ONNX files of one graph come from one built model, so they hold the same
-weights. A failing file is reported with its name and the batch goes on; the exit
-status is 1 if any failed, 2 (before any work) if the output folder cannot be
-created or written. With -j N, files compile in N worker processes.
+weights: the graph's saved weights (its sidecar, graph.weightsfile) for every layer
+whose weight shapes still match, fresh ones elsewhere, with a note per graph saying
+which layers kept theirs and why the others were re-initialized. The Python source of
+a graph with weights loads the built model's weights from DIR/NAME_weights.h5, written
+beside it (a name no graph's own sidecar has, so compiling never overwrites one). A
+sidecar that does not match its graph file fails that file.
+A failing file is reported with its name and the batch goes on; the exit status is 1
+if any failed, 2 (before any work) if the output folder cannot be created or written.
+With -j N, files compile in N worker processes.
 """
 
 from __future__ import annotations
@@ -87,13 +93,25 @@ def _compile(job: Job, outcome: Outcome) -> None:
     g = load(job.path)
     out_dir = Path(job.out_dir)
     model = None
-    if {"keras", "onnx"} & set(job.targets):
-        from codegen.build import build_model
+    sources = {"functional", "subclass"} & set(job.targets)
+    # Source of a graph with weights loads them from a file beside it: the built model's.
+    weights_file = f"{file_stem(g.name)}_weights.h5" if g.weights and sources else None
+    if {"keras", "onnx"} & set(job.targets) or weights_file:
+        from codegen.build import build_with_weights
         from codegen.keras_env import import_keras
+        from graph.weightsfile import read_sidecar
 
+        saved = read_sidecar(g, job.path)  # refused (an error) when it does not match
         if job.seed is not None:
             import_keras().utils.set_random_seed(job.seed)
-        model = build_model(g)
+        model, weights = build_with_weights(g, saved)
+        if saved is not None:
+            outcome.notes += weights.lines()
+    if weights_file:
+        from codegen.build_weights import write_model_weights
+
+        write_model_weights(g, model, out_dir / weights_file)
+        outcome.written.append(str(out_dir / weights_file))
     for target in TARGETS:
         if target not in job.targets:
             continue
@@ -114,7 +132,7 @@ def _compile(job: Job, outcome: Outcome) -> None:
             from codegen.pysource import to_python
             from graph.atomicfile import atomic_path
 
-            text = to_python(g, target)
+            text = to_python(g, target, weights_file)
             with atomic_path(path) as tmp:
                 tmp.write_text(text, encoding="utf-8")
         outcome.written.append(str(path))

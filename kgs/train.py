@@ -1,5 +1,8 @@
 """`kgs train`: train a graph headless on data files and write the trained .keras model.
 
+Training starts from the graph's saved weights (its sidecar; one that does not match
+the graph file is refused) and leaves frozen layers as they are; --update-weights
+keeps the trained weights in the graph (sidecar and graph file rewritten atomically).
 The setup is the graph file's own ("training"), else the defaults inferred from the
 outputs; --epochs, --batch-size, --loss and --seed override it, --data replaces its
 data. Without any data, a bundled sample file with the graph's array names is used
@@ -166,13 +169,24 @@ def run(args: argparse.Namespace) -> int:
     from codegen.training import DataError, NonFiniteLossError, Trainer
     from codegen.training.samples import sample_data_for
     from codegen.training_script import check_onnx_setup
+    from graph.weightsfile import read_sidecar
+
+    try:
+        saved = read_sidecar(g, args.file)  # refused, never used, when it does not match
+    except GraphError as e:
+        print(e, file=sys.stderr)
+        return EXIT_UNREADABLE
 
     if setup.data is None and (sample := sample_data_for(g)) is not None:
         print(f"training on the bundled sample data {sample.path}", file=sys.stderr)
         setup = dataclasses.replace(setup, data=sample)
 
     trainer = Trainer(
-        g, setup, base=Path(args.file).parent, listener=Progress(sys.stderr, sys.stderr.isatty())
+        g,
+        setup,
+        base=Path(args.file).parent,
+        listener=Progress(sys.stderr, sys.stderr.isatty()),
+        weights=saved,
     )
     try:
         checked, _, _ = trainer.prepare()
@@ -199,9 +213,22 @@ def run(args: argparse.Namespace) -> int:
         print(f"stopped after {result.batches} batches", file=sys.stderr)
     save_keras(result.model, out)
     print(f"wrote {out}")
+    if args.update_weights:
+        update_weights(g, result.model, args.file)
     if setup.export_onnx:
         return write_onnx(result.model, g, out.with_suffix(".onnx"), args.file)
     return EXIT_OK
+
+
+def update_weights(g: ModelGraph, model: Any, file: str) -> None:
+    """Keep the trained weights in the graph: its sidecar rewritten, then the graph file
+    with the sidecar's new hash (each written atomically)."""
+    from codegen.build_weights import save_model_weights
+    from graph import save
+
+    g.weights = save_model_weights(g, model, file)
+    save(g, file)
+    print(f"wrote the trained weights to {Path(file).parent / g.weights.file} and {file}")
 
 
 def training_failure(error: Exception) -> str:

@@ -60,7 +60,7 @@ def test_file_with_problems_loads_so_it_can_be_fixed():
 @pytest.mark.parametrize(
     ("mutate", "expected"),
     [
-        (lambda d: d.update(version=3), "version: format version 3 is newer"),
+        (lambda d: d.update(version=4), "version: format version 4 is newer"),
         (lambda d: d.update(format="other"), "format: must be 'keras-graph-studio.graph'"),
         (lambda d: d.pop("nodes"), "missing field 'nodes'"),
         (lambda d: d.update(extra=1), "unknown field 'extra'"),

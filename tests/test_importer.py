@@ -313,13 +313,14 @@ def test_params_keep_only_what_differs_from_the_defaults():
     assert dict(g.layer("head").params) == {"units": 2, "kernel_initializer": "he_uniform"}
 
 
-def test_what_the_graph_cannot_hold_is_noted():
+def test_a_frozen_layer_is_frozen_in_the_graph():
     x = keras.Input((8,), name="x")
     frozen = layers.Dense(2, name="frozen")
     frozen.trainable = False
     model = keras.Model(x, frozen(x))
     g, notes = import_keras_model(model)
-    assert notes == ["Dense 'frozen': frozen (trainable=False), which the graph does not record"]
+    assert notes == []
+    assert g.layer("frozen").trainable is False
     assert_same_model(model, g)
 
 

@@ -24,6 +24,7 @@ from codegen.training.data import TrainingData, check_arrays, load_data, read_so
 from codegen.training.targets import found_target_kinds, target_kinds
 from graph import ModelGraph
 from graph.training import TrainingSetup, TrainingSetupError, check_setup
+from graph.weightsfile import SavedWeights
 
 
 class TrainingListener:
@@ -72,6 +73,8 @@ class Trainer:
     `data` and `validation` are checked arrays, or None to read the files the setup
     names (`setup.data`, `setup.validation_data`; relative paths are relative to
     `base`). Without validation data, the last `validation_split` of the data validates.
+    `weights` (the graph's sidecar, graph.weightsfile.read_sidecar) are where training
+    starts for every layer whose shapes match; frozen layers do not train.
     """
 
     def __init__(
@@ -83,8 +86,10 @@ class Trainer:
         validation: TrainingData | None = None,
         base: str | Path = ".",
         listener: TrainingListener | None = None,
+        weights: SavedWeights | None = None,
     ) -> None:
         self.graph = g
+        self.weights = weights
         self.setup = setup or g.training or TrainingSetup()
         self.base = Path(base)
         self.listener = listener or TrainingListener()
@@ -163,7 +168,7 @@ class Trainer:
         from codegen.training.compiling import compile_arguments, make_callbacks
         from codegen.training.monitor import RunMonitor, StoppedBeforeTraining, plain
 
-        model = build_model(self.graph)
+        model = build_model(self.graph, self.weights)
         model.compile(**compile_arguments(setup))
         monitor = RunMonitor(self._stop, self.listener)
         history: dict[str, list[float]] = {}

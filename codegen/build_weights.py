@@ -1,0 +1,126 @@
+"""Putting a graph's saved weights into its freshly built Keras model, with a report.
+
+Each layer of the built model whose weights have the shapes its saved weights were
+recorded with (graph.weights) gets them; the others keep their fresh initialization:
+a layer that is new (no saved weights under its name), one whose weights changed shape
+(more units, another input size), or every layer when the graph has no weights. The
+report says which layers kept their weights and why each other one starts fresh, so a
+user sees what an edit cost.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from codegen.keras_env import import_keras
+from graph import ModelGraph
+from graph.weights import Shapes, WeightsRecord
+from graph.weightsfile import SavedWeights, sidecar_name, write_sidecar
+from graph.wording import counted
+
+
+@dataclass
+class WeightsReport:
+    """Which layers of a built model got their saved weights, which start fresh (why)."""
+
+    kept: list[str] = field(default_factory=list)
+    #: (layer name, why it starts from fresh weights), in graph order.
+    fresh: list[tuple[str, str]] = field(default_factory=list)
+    #: Saved layers the built model does not have (gone from the graph, renamed, or
+    #: leading to no output): their weights are not used.
+    unused: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """One line for the kept layers, one per re-initialized layer, one for unused."""
+        lines = []
+        if self.kept:
+            lines.append(
+                f"weights kept for {counted(len(self.kept), 'layer')}: " + ", ".join(self.kept)
+            )
+        lines += [f"re-initialized '{name}': {why}" for name, why in self.fresh]
+        if self.unused:
+            lines.append(
+                "saved weights of layers the model does not have (not used): "
+                + ", ".join(self.unused)
+            )
+        return lines
+
+
+def put_weights(g: ModelGraph, model: Any, saved: SavedWeights | None) -> WeightsReport:
+    """Give each of `model`'s layers (built from `g`) its saved weights where their
+    shapes still match; see the module docstring."""
+    report = WeightsReport()
+    layers = graph_layers(g, model)
+    for name, keras_layer in layers.items():
+        shapes = _shapes(keras_layer)
+        if not shapes:
+            continue
+        why = _why_fresh(name, shapes, saved)
+        if why is None:
+            keras_layer.set_weights(saved.arrays[name])
+            report.kept.append(name)
+        else:
+            report.fresh.append((name, why))
+    if saved is not None:
+        report.unused = [name for name in saved.record.layers if name not in layers]
+    return report
+
+
+def graph_layers(g: ModelGraph, model: Any) -> dict[str, Any]:
+    """The Keras layer of each of `g`'s layers but Inputs in `model` (built from `g`),
+    by name, in graph order; a layer that leads to no output is not in the model."""
+    built = {layer.name: layer for layer in model.layers}
+    names = dict.fromkeys(g.layer(n).name for n in g.node_ids() if not g.is_input(n))
+    return {name: built[name] for name in names if name in built}
+
+
+def layer_arrays(layers: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """Per name, the Keras layer's weights as numpy arrays (Keras's `layer.weights`
+    order), for the layers that have weights: what a sidecar holds."""
+    ops = import_keras().ops
+    return {
+        name: [ops.convert_to_numpy(w) for w in layer.weights]
+        for name, layer in layers.items()
+        if layer.weights
+    }
+
+
+def save_model_weights(g: ModelGraph, model: Any, graph_path: str | os.PathLike) -> WeightsRecord:
+    """Write the weights of `model` (built from `g`) to the sidecar of the graph file
+    `graph_path` (the one `g` records, else the usual name beside it); returns the
+    record for `g`, whose file the caller saves afterwards."""
+    graph_path = Path(graph_path)
+    name = g.weights.file if g.weights is not None else sidecar_name(graph_path)
+    return write_model_weights(g, model, graph_path.parent / name)
+
+
+def write_model_weights(g: ModelGraph, model: Any, path: str | os.PathLike) -> WeightsRecord:
+    """Write the weights of `model` (built from `g`) to a sidecar at `path`, atomically."""
+    return write_sidecar(path, layer_arrays(graph_layers(g, model)))
+
+
+def _shapes(keras_layer: Any) -> Shapes:
+    return tuple(tuple(int(d) for d in w.shape) for w in keras_layer.weights)
+
+
+def _why_fresh(name: str, shapes: Shapes, saved: SavedWeights | None) -> str | None:
+    """Why the layer `name`, whose weights have `shapes` now, cannot take its saved
+    weights; None when it can."""
+    if saved is None:
+        return "the graph has no saved weights"
+    recorded = saved.record.layers.get(name)
+    if recorded is None:
+        return "new layer: no saved weights under its name"
+    if recorded != shapes:
+        return f"its weights changed shape: saved {_shown(recorded)}, now {_shown(shapes)}"
+    if name not in saved.arrays:  # recorded, not read: the sidecar says why
+        return saved.unread.get(name, "its saved weights were not read")
+    return None
+
+
+def _shown(shapes: Shapes) -> str:
+    return ", ".join(map(str, shapes))

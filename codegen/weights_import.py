@@ -1,0 +1,44 @@
+"""`.keras` file -> graph file and weights sidecar: the import that keeps what was trained.
+
+The model is built from its checked config (codegen.keras_safety), its trained weights
+loaded only after they proved to be what Keras writes for that model
+(codegen.archive_weights), and the graph imported from it (codegen.importer, which
+keeps each layer's trainable flag); each layer's weights then go to the sidecar beside
+the graph file, under the layer's graph name (graph.weightsfile).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from codegen.archive_weights import WEIGHTS_ENTRY, load_archive_weights
+from codegen.build_weights import layer_arrays
+from codegen.importer import Notes, import_keras_layers
+from codegen.keras_env import import_keras
+from codegen.keras_safety import load_checked
+from graph import ModelGraph
+from graph.weightsfile import sidecar_name, write_sidecar
+
+
+def import_with_weights(
+    model_path: str | os.PathLike, graph_path: str | os.PathLike
+) -> tuple[ModelGraph, Notes]:
+    """The graph of the `.keras` file at `model_path`, its trained weights written to
+    the sidecar of the graph file `graph_path` and recorded in the graph (the graph file
+    itself is the caller's to save, after the sidecar, as this writes it first).
+
+    Raises what import_keras_model raises, and GraphFileError naming the model file
+    when its weights are not what Keras writes for its config.
+    """
+    keras = import_keras()
+    model_path = Path(model_path)
+    model = load_checked(keras, model_path)
+    loaded = load_archive_weights(model, model_path)
+    g, notes, layers = import_keras_layers(model)
+    if not loaded:
+        return g, [*notes, f"the file holds no {WEIGHTS_ENTRY}: the graph has no weights"]
+    weights = layer_arrays(layers)
+    if weights:
+        g.weights = write_sidecar(Path(graph_path).parent / sidecar_name(graph_path), weights)
+    return g, notes

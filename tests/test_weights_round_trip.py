@@ -1,0 +1,239 @@
+"""Weights travel with the graph: `kgs import` writes a trained model's weights beside
+the graph, `kgs compile` and build_model put them back, and the outputs are the
+original's exactly; an edited layer starts fresh and the report says why."""
+
+from __future__ import annotations
+
+import zipfile
+
+import h5py
+import numpy as np
+import pytest
+
+from codegen.build import build_with_weights
+from codegen.keras_env import import_keras
+from graph import GraphFileError, load, save
+from graph.weightsfile import read_sidecar
+from kgs.cli import main
+from tests.test_pysource import ruff, run_module
+from tests.test_training_script_run import onnx_matches_keras
+
+keras = import_keras()
+
+
+def trained_model():
+    """Two inputs, a shared Dense, BatchNormalization (moving statistics set), a frozen
+    Dense and two heads; every weight random, as after training."""
+    a = keras.Input((6,), name="a")
+    b = keras.Input((6,), name="b")
+    shared = keras.layers.Dense(5, activation="tanh", name="shared")
+    merged = keras.layers.Concatenate(name="merged")([shared(a), shared(b)])
+    normed = keras.layers.BatchNormalization(name="bn")(merged)
+    frozen = keras.layers.Dense(4, name="frozen")
+    frozen.trainable = False
+    features = frozen(normed)
+    out1 = keras.layers.Dense(3, activation="softmax", name="head")(features)
+    out2 = keras.layers.Dense(1, name="score")(features)
+    model = keras.Model([a, b], [out1, out2], name="trained")
+    rng = np.random.default_rng(7)
+    for layer in model.layers:
+        weights = [rng.standard_normal(w.shape).astype("float32") for w in layer.get_weights()]
+        if layer.name == "bn":
+            weights[3] = np.abs(weights[3]) + 0.5  # a variance
+        layer.set_weights(weights)
+    return model
+
+
+def sample():
+    rng = np.random.default_rng(1)
+    return [rng.standard_normal((4, 6)).astype("float32") for _ in range(2)]
+
+
+def outputs(model, x):
+    return [keras.ops.convert_to_numpy(t) for t in model(x, training=False)]
+
+
+@pytest.fixture
+def imported(tmp_path, capsys):
+    """(original model, what `kgs import` printed, graph path) after `kgs import`."""
+    model = trained_model()
+    model_path = tmp_path / "trained.keras"
+    model.save(model_path)
+    graph_path = tmp_path / "trained.graph.json"
+    assert main(["import", str(model_path), "-o", str(graph_path)]) == 0
+    return model, capsys.readouterr().out, graph_path
+
+
+def test_import_then_build_gives_the_original_outputs_exactly(imported):
+    model, printed, graph_path = imported
+    assert "and its weights to trained.weights.h5" in printed
+    assert (graph_path.parent / "trained.weights.h5").exists()
+    g = load(graph_path)
+    assert g.layer("frozen").trainable is False
+    rebuilt, report = build_with_weights(g, read_sidecar(g, graph_path))
+    assert sorted(report.kept) == ["bn", "frozen", "head", "score", "shared"]
+    assert report.fresh == [] and report.unused == []
+    for got, want in zip(outputs(rebuilt, sample()), outputs(model, sample()), strict=True):
+        np.testing.assert_array_equal(got, want)
+    assert len(rebuilt.non_trainable_weights) == len(model.non_trainable_weights)
+
+
+def test_kgs_compile_writes_a_keras_file_with_the_trained_weights(imported, tmp_path, capsys):
+    model, _, graph_path = imported
+    out = tmp_path / "out"
+    assert main(["compile", str(graph_path), "--to", "keras", "-o", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "weights kept for 5 layers: shared, bn, frozen, head, score" in printed
+    compiled = keras.saving.load_model(out / "trained.keras")
+    for got, want in zip(outputs(compiled, sample()), outputs(model, sample()), strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_kgs_compile_writes_onnx_with_the_trained_weights(imported, tmp_path):
+    _, _, graph_path = imported
+    out = tmp_path / "out"
+    assert main(["compile", str(graph_path), "--to", "onnx", "-o", str(out)]) == 0
+    rng = np.random.default_rng(2)
+    inputs = [rng.standard_normal((5, 6)).astype("float32") for _ in range(2)]
+    onnx_matches_keras(tmp_path / "trained.keras", out / "trained.onnx", inputs, (2, 5))
+
+
+@pytest.mark.parametrize("style", ["functional", "subclass"])
+def test_generated_source_loads_the_weights_compile_writes_beside_it(imported, tmp_path, style):
+    model, _, graph_path = imported
+    out = tmp_path / "out"
+    assert main(["compile", str(graph_path), "--to", style, "-o", str(out)]) == 0
+    assert (out / "trained_weights.h5").exists()
+    source = (out / f"trained_{style}.py").read_text()
+    assert ruff("check", "--no-cache", str(out)).returncode == 0
+    assert ruff("format", "--check", "--no-cache", str(out)).returncode == 0
+    module = run_module(source, out)
+    x = sample()
+    named = x if style == "functional" else {"a": x[0], "b": x[1]}
+    for got, want in zip(outputs(module.build_model(), named), outputs(model, x), strict=True):
+        np.testing.assert_array_equal(got, want)
+    fresh = outputs(module.build_model(weights=None), named)
+    assert not np.allclose(fresh[1], outputs(model, x)[1])
+
+
+def test_generated_source_refuses_weights_of_another_shape(imported, tmp_path):
+    _, _, graph_path = imported
+    out = tmp_path / "out"
+    assert main(["compile", str(graph_path), "--to", "functional", "-o", str(out)]) == 0
+    with h5py.File(out / "trained_weights.h5", "r+") as f:
+        del f["layers/head/0"]
+        f["layers/head/0"] = np.zeros((40, 3), "float32")
+    module = run_module((out / "trained_functional.py").read_text(), out)
+    with pytest.raises(ValueError, match=r"head has shapes \[\(40, 3\), \(3,\)\], not"):
+        module.build_model()
+
+
+def test_a_changed_or_new_layer_starts_fresh_and_the_report_says_why(imported):
+    _, _, graph_path = imported
+    g = load(graph_path)
+    head = next(n for n in g.node_ids() if g.layer(n).name == "head")
+    g.set_param(head, "units", 2)
+    score = next(n for n in g.node_ids() if g.layer(n).name == "score")
+    g.rename(score, "score2")
+    model, report = build_with_weights(g, read_sidecar(g, graph_path))
+    assert report.kept == ["shared", "bn", "frozen"]
+    assert report.fresh == [
+        ("head", "its weights changed shape: saved (4, 3), (3,), now (4, 2), (2,)"),
+        ("score2", "new layer: no saved weights under its name"),
+    ]
+    assert report.unused == ["score"]
+    assert "re-initialized 'head': its weights changed shape" in "\n".join(report.lines())
+
+
+def test_no_weights_imports_the_structure_only(tmp_path):
+    trained_model().save(tmp_path / "m.keras")
+    out = tmp_path / "m.graph.json"
+    assert main(["import", str(tmp_path / "m.keras"), "-o", str(out), "--no-weights"]) == 0
+    g = load(out)
+    assert g.weights is None and g.layer("frozen").trainable is False
+    assert not (tmp_path / "m.weights.h5").exists()
+
+
+def test_kgs_compile_refuses_a_tampered_sidecar_naming_it(imported, tmp_path, capsys):
+    _, _, graph_path = imported
+    sidecar = graph_path.parent / "trained.weights.h5"
+    data = bytearray(sidecar.read_bytes())
+    data[-8] ^= 0xFF
+    sidecar.write_bytes(bytes(data))
+    assert main(["compile", str(graph_path), "--to", "keras", "-o", str(tmp_path / "o")]) == 1
+    err = capsys.readouterr().err
+    assert f"{sidecar}: does not match its graph file trained.graph.json" in err
+    assert not (tmp_path / "o" / "trained.keras").exists()
+
+
+def test_weights_in_a_keras_file_that_do_not_fit_its_config_are_refused(tmp_path):
+    """A .keras file whose weights declare another shape than its config's layers is
+    refused before Keras reads a byte of them."""
+    good = tmp_path / "good.keras"
+    trained_model().save(good)
+    other = keras.Sequential([keras.Input((6,)), keras.layers.Dense(500, name="x")])
+    other_weights = tmp_path / "other.weights.h5"
+    other.save_weights(other_weights)
+    bad = tmp_path / "bad.keras"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(bad, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "model.weights.h5":
+                data = other_weights.read_bytes()
+            dst.writestr(info, data)
+    from codegen.weights_import import import_with_weights
+
+    with pytest.raises(GraphFileError, match=r"bad\.keras: model\.weights\.h5 does not hold"):
+        import_with_weights(bad, tmp_path / "bad.graph.json")
+    assert not (tmp_path / "bad.weights.h5").exists()
+
+
+def test_an_oversized_weights_entry_is_refused_before_it_is_extracted(tmp_path):
+    """64 MiB of zeros deflate to a small entry: its declared size is what counts."""
+    good = tmp_path / "good.keras"
+    trained_model().save(good)
+    bad = tmp_path / "bad.keras"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(bad, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "model.weights.h5":
+                data = bytes(64 << 20)
+            dst.writestr(info.filename, data)
+    assert bad.stat().st_size < 1 << 20
+    from codegen.weights_import import import_with_weights
+
+    with pytest.raises(GraphFileError, match=r"model\.weights\.h5 declares 67,108,864 bytes"):
+        import_with_weights(bad, tmp_path / "bad.graph.json")
+
+
+def test_the_graph_file_records_the_sidecar_it_was_saved_with(imported):
+    _, _, graph_path = imported
+    g = load(graph_path)
+    assert g.weights.layers["shared"] == ((6, 5), (5,))
+    save(g, graph_path)
+    assert read_sidecar(load(graph_path), graph_path).unread == {}
+
+
+def test_block_uses_keep_their_weights_through_the_sidecar(tmp_path):
+    """A block use is one nested model: its weights are saved and put back as one
+    layer's, a use called again shares them, a frozen layer in its body stays frozen."""
+    from codegen.build import build_model
+    from codegen.build_weights import save_model_weights
+    from tests.blocks_graphs import siamese
+
+    g, ids = siamese()
+    body = g.blocks.body("encoder")
+    body.set_trainable(next(n for n in body.node_ids() if body.layer(n).name == "dense"), False)
+    model = build_model(g)
+    graph_path = tmp_path / "siamese.graph.json"
+    g.weights = save_model_weights(g, model, graph_path)
+    save(g, graph_path)
+    again = load(graph_path)
+    assert not again.blocks.body("encoder").layer(body.node_ids()[1]).trainable
+    rebuilt, report = build_with_weights(again, read_sidecar(again, graph_path))
+    assert report.kept == ["enc", "enc_c"] and report.fresh == []
+    rng = np.random.default_rng(0)
+    x = [rng.standard_normal((2, 16)).astype("float32") for _ in range(3)]
+    want = keras.ops.convert_to_numpy(model(x))
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(rebuilt(x)), want)
+    assert len(rebuilt.non_trainable_weights) == len(model.non_trainable_weights) == 4
