@@ -122,8 +122,15 @@ def _escaped(char: str, quote: str) -> str:
     return char if char.isprintable() else repr(char)[1:-1]
 
 
+class SourceText(str):
+    """Source text written as it is where a param value would be: a block parameter's
+    argument name, an expression reading a tensor's shape."""
+
+
 def literal(value: Any) -> Expr:
     """A param value (frozen: tuples, mappings) as a Python expression."""
+    if isinstance(value, SourceText):
+        return (str(value),)
     if isinstance(value, str):
         return (string(value),)
     if isinstance(value, float):
