@@ -36,6 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     summary = commands.add_parser("summary", help="print a model.summary()-style table")
     summary.add_argument("file", metavar="FILE")
+    summary.add_argument(
+        "--expand", action="store_true", help="show the layers inside each block use too"
+    )
 
     cost = commands.add_parser(
         "cost", help="print each node's weights, MACs and output size, and a training step's memory"
