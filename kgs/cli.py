@@ -112,6 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("-o", "--out", required=True, metavar="OUT.png|OUT.svg")
     plot.add_argument("--layout", action="store_true", help="lay the nodes out left to right first")
     plot.add_argument(
+        "--expand", action="store_true", help="draw the layers inside block uses (laid out)"
+    )
+    plot.add_argument(
         "--scale", type=float, default=2.0, help="PNG pixels per canvas unit (default 2)"
     )
     studio = commands.add_parser("studio", help="open the desktop app")
