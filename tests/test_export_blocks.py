@@ -8,8 +8,10 @@ import onnx
 from codegen.build import build_model
 from codegen.export import export_onnx
 from codegen.onnx_readiness import onnx_problems
-from graph import ModelGraph
+from graph import ModelGraph, save
+from kgs.cli import main
 from tests.blocks_graphs import siamese
+from tests.test_pysource import run_module
 
 
 def _node_names(path) -> list[str]:
@@ -67,3 +69,18 @@ def test_a_block_inside_that_onnx_cannot_take_is_named_at_the_use():
     assert problem.node == use
     assert problem.label == "reader 'r' > LSTM 'lstm'"
     assert "time" in problem.reason
+
+
+def test_kgs_compile_writes_every_target_of_a_graph_with_blocks(tmp_path, capsys):
+    source = tmp_path / "siamese.graph.json"
+    g, _ = siamese()
+    save(g, source)
+    out = tmp_path / "out"
+    targets = ["--to", "keras", "--to", "onnx", "--to", "functional", "--to", "subclass"]
+    assert main(["compile", str(source), *targets, "--check", "-o", str(out)]) == 0
+    assert "worst" in capsys.readouterr().out  # the parity report of the ONNX file
+    count = build_model(g).count_params()
+    for style in ("functional", "subclass"):
+        (path,) = out.glob(f"*{style}*.py")
+        module = run_module(path.read_text(encoding="utf-8"), tmp_path)
+        assert module.build_model().count_params() == count

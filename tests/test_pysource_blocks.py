@@ -95,8 +95,28 @@ def two_inputs_and_clashes() -> ModelGraph:
     return g
 
 
+def stateful() -> ModelGraph:
+    """Block 'norm_block': Normalization with fixed statistics (tensors made in
+    build()), BatchNormalization (non-trainable weights), Dropout, over (4,)."""
+    g = ModelGraph("stateful")
+    body = g.define_block("norm_block", [block_param("rate", "float", 0.5)])
+    x = body.add_node("Input", name="x", params={"shape": (4,)})
+    stats = {"mean": (1.0, 2.0, 3.0, 4.0), "variance": (1.0, 4.0, 9.0, 16.0)}
+    norm = body.add_node("Normalization", name="norm", params=stats)
+    batch = body.add_node("BatchNormalization", name="batch")
+    drop = body.add_node("Dropout", name="drop", params={"rate": {"$param": "rate"}})
+    wire(body, (x, norm, "input"), (norm, batch, "input"), (batch, drop, "input"))
+    body.set_outputs([drop])
+    a = g.add_node("Input", name="a", params={"shape": (4,)})
+    use = g.add_node("norm_block", name="nb", params={"rate": 0.25})
+    g.connect(a, use, "x")
+    g.set_outputs([use])
+    return g
+
+
 GRAPHS = {
     "siamese": lambda: siamese()[0],
+    "stateful": stateful,
     "nested": nested,
     "varying_shapes": varying_shapes,
     "clashes": two_inputs_and_clashes,
