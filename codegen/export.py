@@ -253,7 +253,8 @@ def _id_bounds(model: Any) -> dict[str, int]:
     """Input name -> exclusive upper bound for ids, from the vocabularies they feed.
 
     An input upstream of an Embedding (or CategoryEncoding) gets that layer's
-    vocabulary size; of several, the smallest.
+    vocabulary size; of several, the smallest. A nested model (a block use) counts
+    as the smallest vocabulary inside it.
     """
     keras = import_keras()
     bounds: dict[str, int] = {}
@@ -262,6 +263,8 @@ def _id_bounds(model: Any) -> dict[str, int]:
             size = layer.input_dim
         elif isinstance(layer, keras.layers.CategoryEncoding):
             size = layer.num_tokens
+        elif isinstance(layer, keras.Model) and (inner := _id_bounds(layer)):
+            size = min(inner.values())  # a block use's: its smallest, for every input
         else:
             continue
         for name in _upstream_inputs(keras, layer):

@@ -52,7 +52,7 @@ def dynamo_export(
     was_training = model.training
     model.eval()
     try:
-        with _param_metadata_in_linear_time():
+        with _param_metadata_in_linear_time(), _layer_paths_recorded():
             # optimize=True (the default) runs the onnxscript optimizer once; a second
             # program.optimize() was measured to leave the file byte for byte the same.
             program = torch.onnx.export(
@@ -65,9 +65,65 @@ def dynamo_export(
                 dynamic_shapes=dynamic_shapes,
                 optimize=True,
             )
+        _name_nodes_by_layer(program)
         program.save(path)
     finally:
         model.train(was_training)
+
+
+#: The key under which each traced op keeps the path of the Keras layer that ran it.
+_LAYER_PATH = "keras_layer_path"
+
+
+@contextlib.contextmanager
+def _layer_paths_recorded() -> Iterator[None]:
+    """Within the block, every op traced records the path of names of the Keras layers
+    it runs in, from the model down (`enc/dense`: layer dense of the nested model of
+    block use enc), in its FX node's custom metadata.
+
+    Keras calls its layers through its own `__call__`, not torch's Module call, so torch
+    sees no module hierarchy (the file's name scopes are empty). Here Layer.__call__ is
+    wrapped to annotate what it traces (torch.fx.traceback.annotate, kept through the
+    export's decompositions by preserve_node_meta); the path is per thread.
+    """
+    import threading
+
+    import keras
+    import torch.fx.traceback
+
+    layer_class = keras.layers.Layer
+    original = layer_class.__call__
+    names = threading.local()
+
+    def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+        stack = names.__dict__.setdefault("stack", [])
+        stack.append(self.name)
+        try:
+            with torch.fx.traceback.annotate({_LAYER_PATH: "/".join(stack[1:])}):
+                return original(self, *args, **kwargs)
+        finally:
+            stack.pop()
+
+    layer_class.__call__ = call
+    try:
+        with torch.fx.traceback.preserve_node_meta():
+            yield
+    finally:
+        layer_class.__call__ = original
+
+
+def _name_nodes_by_layer(program: Any) -> None:
+    """Name each ONNX node after the layer path its op was traced in (see
+    `_layer_paths_recorded`) and the op: `enc/dense/matmul` for torch's `node_matmul`.
+    Nodes the exporter made itself, and ops outside any layer, keep torch's names."""
+    paths = {
+        node.name: (node.meta.get("custom") or {}).get(_LAYER_PATH)
+        for node in program.exported_program.graph.nodes
+    }
+    for node in program.model.graph:
+        op = node.name.removeprefix("node_")
+        if paths.get(op):
+            node.name = f"{paths[op]}/{op}"
 
 
 #: The torch function that is quadratic in the number of weights (see below).

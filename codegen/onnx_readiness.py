@@ -6,7 +6,8 @@ file that is wrong or failing deep inside torch. Each limit is a fact of the nod
 layer spec (`LayerSpec.onnx_limits`, a measured failure of torch's dynamo exporter):
 a recurrent layer over a free time axis or stateful (graph/layers/recurrent.py), a
 random augmentation layer (graph/layers/keras_backed.py). Here they are gathered per
-node, and a free time axis's fix names the graph's Inputs that leave it free.
+node, and a free time axis's fix names the graph's Inputs that leave it free. A block
+use's problems are its body's (made concrete for the use), reported at the use.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from graph import ModelGraph, validate
+from graph.block_validate import use_body
+from graph.blocks import BlockSpec
 from graph.report import Report
 from graph.shapes import Shape
 from graph.spec import InputSpec
@@ -40,17 +43,28 @@ def onnx_problems(g: ModelGraph) -> list[OnnxProblem]:
     Nodes whose shapes cannot be inferred (an invalid graph) are judged on their
     params alone; building the model reports the rest.
     """
-    report = validate(g)
+    return _problems(g, validate(g))
+
+
+def _problems(g: ModelGraph, report: Report) -> list[OnnxProblem]:
+    """onnx_problems of `g` validated as `report`; a block use's come from its
+    concrete body, at the use, labelled with the path to the inner node."""
     problems = []
     for node_id in g.node_ids():
         spec = g.spec(node_id)
         if spec is None:
             continue
-        for limit in spec.onnx_limits(_input_shapes(report, node_id), g.layer(node_id).params):
+        shapes = _input_shapes(report, node_id)
+        for limit in spec.onnx_limits(shapes, g.layer(node_id).params):
             fix = limit.fix
             if limit.free_time_axis:
                 fix = _time_axis_fix(g, report, node_id) or fix
             problems.append(OnnxProblem(node_id, g.label(node_id), limit.reason, fix))
+        if isinstance(spec, BlockSpec) and shapes is not None:
+            made = use_body(g, report, node_id)
+            for inner in _problems(made.graph, made.report):
+                label = f"{g.label(node_id)} > {inner.label}"
+                problems.append(OnnxProblem(node_id, label, inner.reason, inner.fix))
     return problems
 
 

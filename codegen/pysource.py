@@ -7,6 +7,13 @@
 order that `codegen.build` walks, so the generated model and `build_model(g)` have
 the same layers, names and parameters.
 
+Block uses are written as a person writes sub-models: functional source has a
+function per block definition that builds its keras.Model for one use (the block's
+parameters as arguments, the use's name), subclass source a keras.layers.Layer
+subclass per definition (parameters in `__init__` and `get_config`); a shared use is
+one model or layer called twice. What differs between a definition's uses is taken
+from their concrete bodies (codegen.block_uses), so each use is what build_model builds.
+
 Variables are named after layers through a `Namespace`, and text is laid out the way
 `ruff format` lays it out (the project's line length, 100), so the same graph always
 gives the same bytes and the output is lint-clean without running a formatter.
@@ -19,17 +26,34 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from codegen.block_uses import (
+    block_versions,
+    input_param_values,
+    varying_input_params,
+    written_nodes,
+)
 from codegen.build import checked_report
 from codegen.identifiers import MAX_STEM, Namespace
 from codegen.keras_env import import_keras, recursion_limit_for
-from graph import GraphError, ModelGraph, Report, get_spec
-from graph.calls import layer_call
-from graph.params import KerasObject, NestedLayer, Param
-from graph.spec import LayerSpec
-
-#: The line length generated text is laid out for (the project's ruff setting).
-WIDTH = 100
-_STEP = 4
+from codegen.pyexpr import (
+    STEP,
+    WIDTH,
+    Bracket,
+    Expr,
+    SourceText,
+    call_args,
+    call_expr,
+    kwarg,
+    layer_expr,
+    layout,
+    list_expr,
+    list_or_single,
+    literal,
+    string,
+)
+from graph import GraphError, ModelGraph, Report
+from graph.block_validate import Concrete
+from graph.blocks import substitute
 
 #: Above this many layer calls the Functional model needs a raised recursion limit:
 #: Keras builds it recursively, one level per layer, and fails past about 1,400 layers
@@ -42,221 +66,81 @@ _MODULE_NAMES = ("keras", "os", "sys", "build_model", "model", "self", "inputs",
 #: And those of a module that loads weights.
 _WEIGHTS_NAMES = ("WEIGHTS", "weights", "load_weights", "h5py")
 
-# ------------------------------------------------------------- layout (ruff's rules)
-
-
-@dataclass(frozen=True)
-class Bracket:
-    """A bracketed, comma-separated part of an expression: call arguments, a list ...
-
-    `explode`: a collection literal, which ruff splits one item per line; call
-    arguments and subscripts first try all items on one line of their own.
-    `one_tuple`: a 1-tuple, whose comma stays even on one line.
-    """
-
-    open: str
-    items: tuple[Expr, ...]
-    close: str
-    explode: bool = False
-    one_tuple: bool = False
-
-
-#: An expression: text interleaved with the brackets where a line may break.
-Expr = tuple[str | Bracket, ...]
-
-
-def _flat(expr: Expr) -> str:
-    return "".join(p if isinstance(p, str) else _flat_bracket(p) for p in expr)
-
-
-def _flat_bracket(bracket: Bracket) -> str:
-    inner = ", ".join(_flat(item) for item in bracket.items)
-    return f"{bracket.open}{inner}{',' if bracket.one_tuple else ''}{bracket.close}"
-
-
-def _layout(expr: Expr, indent: int, suffix: str = "") -> list[str]:
-    """The lines of `expr` at `indent`, followed by `suffix`, as ruff format gives them.
-
-    On one line if it fits. Otherwise each bracket, left to right, stays on the line
-    when it and the text up to the next place a line can break still fit; else it is
-    split, its items indented one step (see `_split_items`). These are ruff's rules
-    for the statements written here (assignments of calls, chained calls, returns),
-    checked against ruff itself in the tests; they hold as long as a statement's head
-    fits on its line, which `_name_room` ensures (else ruff would parenthesize).
-    """
-    flat = _flat(expr)
-    if indent + len(flat) + len(suffix) <= WIDTH:
-        return [" " * indent + flat + suffix]
-    lines = []
-    line = " " * indent
-    for i, piece in enumerate(expr):
-        if isinstance(piece, str):
-            line += piece
-            continue
-        text = _flat_bracket(piece)
-        if len(line) + len(text) + len(_until_break(expr[i + 1 :], suffix)) <= WIDTH:
-            line += text
-            continue
-        lines.append(line + piece.open)
-        lines.extend(_split_items(piece, indent + _STEP))
-        line = " " * indent + piece.close
-    lines.append(line + suffix)
-    return lines
-
-
-def _until_break(rest: Expr, suffix: str) -> str:
-    """The text that follows a bracket up to the next place a line can break."""
-    text = ""
-    for piece in rest:
-        if isinstance(piece, Bracket):
-            return text + piece.open
-        text += piece
-    return text + suffix
-
-
-def _split_items(bracket: Bracket, indent: int) -> list[str]:
-    """The items of a split bracket: on one line if allowed and it fits, a lone item
-    laid out on its own (no comma added), else one item per line with a comma."""
-    if not bracket.explode:
-        joined = ", ".join(_flat(item) for item in bracket.items)
-        if indent + len(joined) <= WIDTH:
-            return [" " * indent + joined]
-    if len(bracket.items) == 1 and not bracket.one_tuple:
-        return _layout(bracket.items[0], indent)
-    return [line for item in bracket.items for line in _layout(item, indent, ",")]
-
-
-# ---------------------------------------------------------------- expressions
-
-
-def _string(text: str) -> str:
-    """`text` as a string literal, quoted as ruff quotes it: double quotes unless
-    single ones need fewer escapes. Never pasted raw: every character that is not
-    printable is escaped as repr() escapes it."""
-    quote = "'" if text.count('"') > text.count("'") else '"'
-    return quote + "".join(_escaped(c, quote) for c in text) + quote
-
-
-def _escaped(char: str, quote: str) -> str:
-    if char in ("\\", quote):
-        return "\\" + char
-    return char if char.isprintable() else repr(char)[1:-1]
-
-
-def _literal(value: Any) -> Expr:
-    """A param value (frozen: tuples, mappings) as a Python expression."""
-    if isinstance(value, str):
-        return (_string(value),)
-    if isinstance(value, float):
-        return (repr(value).replace("e+", "e"),)  # ruff writes 1e20, not 1e+20
-    if isinstance(value, tuple):
-        if not value:
-            return ("()",)
-        items = tuple(_literal(v) for v in value)
-        return (Bracket("(", items, ")", explode=True, one_tuple=len(value) == 1),)
-    if isinstance(value, Mapping):
-        items = tuple((*_literal(k), ": ", *_literal(v)) for k, v in value.items())
-        return (Bracket("{", items, "}", explode=True),)
-    return (repr(value),)  # None, bools, ints
-
-
-def _call(callee: str, args: list[Expr]) -> Expr:
-    return (callee, Bracket("(", tuple(args), ")")) if args else (callee + "()",)
-
-
-def _kwarg(name: str, value: Expr) -> Expr:
-    return (f"{name}=", *value)
-
-
-def _param_literal(param: Param, value: Any) -> Expr:
-    """A param's value as an expression: an initializer, regularizer or constraint with
-    arguments as the Keras object (`keras.initializers.VarianceScaling(scale=2.0)`), a
-    nested layer as the layer (as keras_kwargs builds it), anything else as a literal."""
-    if isinstance(param.kind, NestedLayer):
-        return _layer_expr(*NestedLayer.parts(value))
-    if isinstance(param.kind, KerasObject) and isinstance(value, Mapping):
-        config = value.get("config", {})
-        args = [_kwarg(k, _json_literal(v)) for k, v in config.items()]
-        return _call(f"keras.{param.kind.family}.{value['class_name']}", args)
-    return _literal(value)
-
-
-def _json_literal(value: Any) -> Expr:
-    """A JSON value as Keras's configs hold it: lists stay lists (MaxNorm's axis)."""
-    if isinstance(value, tuple):
-        return (Bracket("[", tuple(_json_literal(v) for v in value), "]", explode=True),)
-    return _literal(value)
-
-
-def _layer_expr(
-    layer_type: str, params: Mapping[str, Any], name: str | None = None, trainable: bool = True
-) -> Expr:
-    """`keras.layers.Type(param=..., name=...)`: the params set, in the spec's order,
-    and `trainable=False` for a frozen layer."""
-    spec = get_spec(layer_type)
-    args = [
-        _kwarg(p.name, _param_literal(p, params[p.name])) for p in spec.params if p.name in params
-    ]
-    if name is not None:
-        args.append(_kwarg("name", (_string(name),)))
-    if not trainable:
-        args.append(_kwarg("trainable", ("False",)))
-    callee = "keras.Input" if spec.is_input else f"keras.layers.{layer_type}"
-    return _call(callee, args)
-
-
-def _call_args(spec: LayerSpec, inputs: list[str]) -> Bracket:
-    """The arguments of a layer call on `inputs` (in port order), as
-    codegen.keras_layers.call_layer passes them for the spec's call style."""
-    call = layer_call(spec, inputs)
-    args = tuple(_list(a) if isinstance(a, list) else (a,) for a in call.args)
-    args += tuple((f"{k}={x}",) for k, x in call.kwargs.items())
-    return Bracket("(", args, ")")
-
-
-def _list(names: list[str]) -> Expr:
-    return (Bracket("[", tuple((n,) for n in names), "]", explode=True),)
-
-
-def _list_or_single(names: list[str]) -> Expr:
-    return (names[0],) if len(names) == 1 else _list(names)
-
-
 # ------------------------------------------------------------------- the plan
 
 
 def _name_room(layer_type: str) -> int:
     """The longest stem a name of a `layer_type` layer may have, so that the longest
     line naming it, `self.<name>_NNNN = keras.layers.<Type>(` in a method, fits."""
-    head = len(" " * 2 * _STEP + "self. = keras.layers.(") + len("_NNNN")
+    head = len(" " * 2 * STEP + "self. = keras.layers.(") + len("_NNNN")
     return min(MAX_STEM, WIDTH - head - len(layer_type))
 
 
 @dataclass
+class _Definition:
+    """How one block definition is written (a function or a Layer subclass, `callee`),
+    and what each of its uses passes it."""
+
+    name: str
+    callee: str
+    #: Per block parameter, the identifier of its argument.
+    params: dict[str, str]
+    #: Its concrete bodies (codegen.block_uses): what its uses are built from.
+    versions: list[Concrete]
+    #: The local names of its function or class, its arguments already taken.
+    names: Namespace
+    #: Per body Input, its params that differ between versions (functional only: a
+    #: Layer subclass has no Inputs), and per (Input, param) its argument.
+    varying: dict[str, list[str]] = field(default_factory=dict)
+    input_args: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    @property
+    def body(self) -> ModelGraph:
+        return self.versions[0].graph.blocks.body(self.name)
+
+    def body_params(self, node: str) -> Mapping[str, Any]:
+        """A body node's params as written: block parameters by their argument names,
+        an Input's varying params by theirs."""
+        first = self.versions[0].graph.layer(node)
+        if node in self.varying:
+            args = {k: SourceText(self.input_args[(node, k)]) for k in self.varying[node]}
+            return {**first.params, **args}
+        refs = {name: SourceText(arg) for name, arg in self.params.items()}
+        return substitute(self.body.layer(node).params, refs)
+
+
+@dataclass
 class _Plan:
-    """What both styles write from: the nodes to write, in order, and their names."""
+    """What both styles write from, for the model or a block definition: the nodes to
+    write, in order, their names, and how each is made."""
 
     g: ModelGraph
     report: Report
     names: Namespace
-    #: The nodes to write, in topological order: Inputs and nodes that lead to an
-    #: output (Keras drops the others from a Functional model too).
+    #: The module's block definitions, by name.
+    defs: dict[str, _Definition]
+    #: The definition written, None for the model itself.
+    definition: _Definition | None = None
+    #: The nodes to write (codegen.block_uses.written_nodes).
     nodes: list[str] = field(default_factory=list)
     #: Per node, the variable holding its output.
     var: dict[str, str] = field(default_factory=dict)
     #: Per layer id, its nodes to write (several for a shared layer).
     sites: dict[int, list[str]] = field(default_factory=dict)
-    #: The weights file beside the module that build_model() loads (None: no weights).
-    weights: str | None = None
 
     @classmethod
-    def of(cls, g: ModelGraph, report: Report, names: Namespace) -> _Plan:
-        plan = cls(g, report, names)
-        dropped = {p.node for p in report.warnings if p.code == "unreachable"}
-        for node in report.order:
-            if node not in dropped or g.is_input(node):
-                plan.nodes.append(node)
-                plan.sites.setdefault(g.node(node).layer_id, []).append(node)
+    def of(
+        cls,
+        g: ModelGraph,
+        report: Report,
+        names: Namespace,
+        defs: dict[str, _Definition],
+        definition: _Definition | None = None,
+    ) -> _Plan:
+        plan = cls(g, report, names, defs, definition)
+        for node in written_nodes(g, report):
+            plan.nodes.append(node)
+            plan.sites.setdefault(g.node(node).layer_id, []).append(node)
         call_index = {
             node: index
             for layer_id, _ in g.layers()
@@ -272,11 +156,89 @@ class _Plan:
                     plan.var[node] = names.create_name(candidate, _name_room(layer.type))
         return plan
 
+    @classmethod
+    def of_definition(cls, d: _Definition, defs: dict[str, _Definition]) -> _Plan:
+        """The plan of a definition's body, from its first version (all versions have
+        the body's nodes, order and sharing)."""
+        first = d.versions[0]
+        return cls.of(first.graph, first.report, d.names, defs, d)
+
     def inputs(self, node: str) -> list[str]:
-        return [self.var[src] for src in self.report.sources[node]]
+        """The expressions of a node's inputs in port order (`enc[1]`: a use's output 1)."""
+        sources = self.report.sources[node]
+        outputs = self.g.source_outputs(node) or (0,) * len(sources)
+        return [self.output(s, k) for s, k in zip(sources, outputs, strict=True)]
+
+    def output(self, node: str, index: int) -> str:
+        var = self.var[node]
+        return f"{var}[{index}]" if self.g.output_count(node) > 1 else var
+
+    def outputs(self) -> list[str]:
+        return [self.output(n, 0) for n in self.g.outputs]
 
     def is_shared(self, node: str) -> bool:
         return len(self.sites[self.g.node(node).layer_id]) > 1
+
+    def params(self, node: str) -> Mapping[str, Any]:
+        if self.definition is None:
+            return self.g.layer(node).params
+        return self.definition.body_params(node)
+
+    def make(self, node: str) -> Expr:
+        """The expression that makes a node's layer: `keras.layers.Dense(...)`, or for
+        a block use its definition's function or class with the use's arguments."""
+        layer = self.g.layer(node)
+        params = self.params(node)
+        d = self.defs.get(layer.type)
+        if d is None:
+            return layer_expr(layer.type, params, layer.name, layer.trainable)
+        spec = self.g.spec(node)
+        args = [
+            kwarg(d.params[p.name], literal(params[p.name]))
+            for p in spec.params
+            if p.name in params
+        ]
+        contexts = [(self.g, self.report)]
+        if self.definition is not None:
+            contexts = [(v.graph, v.report) for v in self.definition.versions]
+        feeds = self.inputs(node)
+        for body_input, key, value in input_param_values(contexts, node, d.varying, feeds):
+            args.append(kwarg(d.input_args[(body_input, key)], literal(value)))
+        args.append(kwarg("name", (string(layer.name),)))
+        return call_expr(d.callee, args)
+
+
+def _definitions(
+    g: ModelGraph,
+    report: Report,
+    reserved: tuple[str, ...],
+    module: Namespace,
+    callee: Callable[[str], str],
+    inputs: bool,
+) -> tuple[dict[str, _Definition], tuple[str, ...]]:
+    """The block definitions the model uses, each with its callee named in `module`
+    (`callee` gives the candidate name), and every name the module then defines at its
+    top level (what no local name may shadow: `reserved`, the module's own names, and the
+    callees). With `inputs` (functional source), the
+    Input params that differ between a definition's versions become its arguments."""
+    versions = block_versions(g, report)
+    callees = {name: module.create_name(callee(name)) for name in versions}
+    top = (*reserved, *callees.values())
+    defs = {}
+    for name, made in versions.items():
+        names = Namespace((*top, "name"))
+        body = g.blocks.body(name)
+        params = {p.name: names.create_name(p.name) for p in body.parameters}
+        d = _Definition(name, callees[name], params, made, names)
+        if inputs:
+            d.varying = varying_input_params(made)
+            d.input_args = {
+                (node, key): names.create_name(f"{body.layer(node).name}_{key}")
+                for node, keys in d.varying.items()
+                for key in keys
+            }
+        defs[name] = d
+    return defs, top
 
 
 # -------------------------------------------------------------------- writers
@@ -284,7 +246,7 @@ class _Plan:
 
 def _statement(indent: int, target: str, expr: Expr) -> list[str]:
     prefix = f"{target} = " if target else ""
-    return _layout((prefix, *expr), indent)
+    return layout((prefix, *expr), indent)
 
 
 def _header(doc: str, deep: bool) -> list[str]:
@@ -311,47 +273,89 @@ def _depth_guard(plan: _Plan) -> list[str]:
     ]
 
 
-def _functional(plan: _Plan) -> list[str]:
-    """The module of the functional style: build_model() builds a keras.Model from
-    keras.Input tensors and one statement per layer call."""
-    g, step = plan.g, _STEP
-    deep = len(plan.nodes) > DEEP_GRAPH
-    body = _docstring(
-        plan, "The model, built with the Functional API: inputs, layer calls, keras.Model."
-    )
-    if deep:
-        body += _depth_guard(plan)
+def _layer_calls(plan: _Plan) -> list[str]:
+    """The statements of a functional body: an Input or a layer call per node; a
+    shared layer (or use) is made once into a variable of its own, then called."""
+    g, step = plan.g, STEP
+    lines: list[str] = []
     layer_var: dict[int, str] = {}  # shared layers: the variable holding the layer
     for node in plan.nodes:
-        layer = g.layer(node)
-        make = _layer_expr(layer.type, layer.params, layer.name, layer.trainable)
+        make = plan.make(node)
         if g.is_input(node):
-            body += _statement(step, plan.var[node], make)
+            lines += _statement(step, plan.var[node], make)
             continue
-        args = _call_args(g.spec(node), plan.inputs(node))
+        args = call_args(g.spec(node), plan.inputs(node))
         if not plan.is_shared(node):
-            body += _statement(step, plan.var[node], (*make, args))
+            lines += _statement(step, plan.var[node], (*make, args))
             continue
         layer_id = g.node(node).layer_id
         if layer_id not in layer_var:
+            layer = g.layer(node)
             room = _name_room(layer.type)
             layer_var[layer_id] = plan.names.create_name(f"{layer.name}_layer", room)
-            body += _statement(step, layer_var[layer_id], make)
-        body += _statement(step, plan.var[node], (layer_var[layer_id], args))
-    model = _call(
+            lines += _statement(step, layer_var[layer_id], make)
+        lines += _statement(step, plan.var[node], (layer_var[layer_id], args))
+    return lines
+
+
+def _block_function(plan: _Plan) -> list[str]:
+    """A definition's function: its model for one use, named after the use. Its
+    arguments: the Input params that differ between uses, the block's parameters
+    (with their defaults) and the name."""
+    d, g = plan.definition, plan.g
+    args: list[Expr] = [(arg,) for arg in d.input_args.values()]
+    args += [kwarg(d.params[p.name], literal(p.default)) for p in d.body.parameters]
+    args.append(kwarg("name", (string(d.name),)))
+    model = call_expr(
         "keras.Model",
         [
-            _kwarg("inputs", _list_or_single([plan.var[n] for n in g.inputs])),
-            _kwarg("outputs", _list([plan.var[n] for n in g.outputs])),
-            _kwarg("name", (_string(g.name),)),
+            kwarg("inputs", list_or_single([plan.var[n] for n in g.inputs])),
+            kwarg("outputs", list_or_single(plan.outputs())),
+            kwarg("name", ("name",)),
         ],
     )
-    if plan.weights is None:
-        body += _layout(("return ", *model), step)
+    return [
+        *layout((f"def {d.callee}", Bracket("(", tuple(args), ")")), 0, ":"),
+        '    """A use of the block: its own model (its own weights), named after the use."""',
+        *_layer_calls(plan),
+        *layout(("return ", *model), STEP),
+    ]
+
+
+def _functional(g: ModelGraph, report: Report, weights: str | None) -> list[str]:
+    """The module of the functional style: a function per block definition that
+    builds its model, then build_model(), which builds a keras.Model from keras.Input
+    tensors and one statement per layer call (and loads `weights` when given)."""
+    reserved = _reserved(weights)
+    defs, top = _definitions(g, report, reserved, Namespace(reserved), lambda name: name, True)
+    plan = _Plan.of(g, report, Namespace(top), defs)
+    deep = len(plan.nodes) > DEEP_GRAPH
+    body = _docstring(
+        weights, "The model, built with the Functional API: inputs, layer calls, keras.Model."
+    )
+    if deep:
+        body += _depth_guard(plan)
+    body += _layer_calls(plan)
+    model = call_expr(
+        "keras.Model",
+        [
+            kwarg("inputs", list_or_single([plan.var[n] for n in g.inputs])),
+            kwarg("outputs", list_expr(plan.outputs())),
+            kwarg("name", (string(g.name),)),
+        ],
+    )
+    if weights is None:
+        body += layout(("return ", *model), STEP)
     else:
-        body += [*_layout(("model = ", *model), step), *_loading()]
+        body += [*layout(("model = ", *model), STEP), *_loading()]
+    functions = [
+        line
+        for d in defs.values()
+        for line in ("", "", *_block_function(_Plan.of_definition(d, defs)))
+    ]
     doc = "A Keras model in the Functional API, generated by Keras Graph Studio."
-    return [*_header(doc, deep), *_weights_block(plan), "", "", _signature(plan), *body]
+    head = [*_header(doc, deep), *_weights_block(weights), *functions]
+    return [*head, "", "", _signature(weights), *body]
 
 
 @functools.cache
@@ -361,11 +365,16 @@ def _model_attributes() -> frozenset[str]:
     return frozenset(dir(import_keras().Model()))
 
 
+def _camel_case(name: str) -> str:
+    """CamelCase of a graph's or block's name: customer_tickets -> CustomerTickets."""
+    words = "".join(c if c.isascii() and c.isalnum() else " " for c in name).split()
+    return "".join(w[0].upper() + w[1:] for w in words)
+
+
 def _class_name(graph_name: str) -> str:
     """CamelCase of the graph's name, ending in 'Model': customer_tickets ->
     CustomerTicketsModel."""
-    words = "".join(c if c.isascii() and c.isalnum() else " " for c in graph_name).split()
-    stem = "".join(w[0].upper() + w[1:] for w in words)
+    stem = _camel_case(graph_name)
     return stem if stem.endswith("Model") else stem + "Model"
 
 
@@ -379,7 +388,7 @@ def _build_in_init(attribute: str, shape: tuple[Any, ...]) -> list[str]:
     return [
         "        # Built here: built while Keras traces call() on torch's meta device, the",
         "        # tensors its build() makes would be uninitialised placeholders.",
-        *_layout((f"self.{attribute}.build", Bracket("(", (_literal(shape),), ")")), 2 * _STEP),
+        *layout((f"self.{attribute}.build", Bracket("(", (literal(shape),), ")")), 2 * STEP),
     ]
 
 
@@ -390,8 +399,85 @@ def _subclass_name(graph_name: str) -> str:
     return graph_name.replace(".", "_")
 
 
-def _subclass(plan: _Plan) -> list[str]:
-    """The module of the subclass style: a keras.Model subclass, its layers made in
+def _built_shape(plan: _Plan, node: str) -> tuple[Any, ...]:
+    """The input shape a build_makes_tensors layer is built for in __init__: a block's
+    must be the same in every version (one class serves them all)."""
+    (source,) = plan.report.sources[node]
+    shape = plan.report.nodes[source].shape
+    d = plan.definition
+    if d is not None and any(v.report.nodes[source].shape != shape for v in d.versions[1:]):
+        raise GraphError(
+            f"block '{d.name}': {plan.g.label(node)} makes tensors when built, so its "
+            "subclass source needs one input shape for it in every use; the uses differ"
+        )
+    return shape
+
+
+def _layers_and_call(plan: _Plan, attrs: Namespace) -> tuple[list[str], list[str]]:
+    """The lines of __init__ that make the layers, and of call() that call them, for a
+    model or a block; call()'s inputs are the Inputs' variables, already bound."""
+    g, step = plan.g, STEP
+    attr: dict[int, str] = {}
+    init: list[str] = []
+    call: list[str] = []
+    for node in plan.nodes:
+        if g.is_input(node):
+            continue
+        layer = g.layer(node)
+        layer_id = g.node(node).layer_id
+        if layer_id not in attr:
+            attr[layer_id] = attrs.create_name(layer.name, _name_room(layer.type))
+            init += _statement(2 * step, f"self.{attr[layer_id]}", plan.make(node))
+            if g.spec(node).build_makes_tensors:
+                init += _build_in_init(attr[layer_id], _built_shape(plan, node))
+        args = call_args(g.spec(node), plan.inputs(node))
+        call += _statement(2 * step, plan.var[node], (f"self.{attr[layer_id]}", args))
+    call += layout(("return ", *list_or_single(plan.outputs())), 2 * step)
+    return init, call
+
+
+def _block_class(plan: _Plan) -> list[str]:
+    """A definition's Layer subclass: the block's parameters as __init__ arguments
+    (kept as attributes, returned by get_config), its layers made in __init__, its
+    forward pass in call() (one input as the tensor, several as a list)."""
+    d, g, step = plan.definition, plan.g, STEP
+    attrs = Namespace(_model_attributes())
+    kept = {p.name: attrs.create_name(d.params[p.name]) for p in d.body.parameters}
+    args: list[Expr] = [("self",)]
+    args += [kwarg(d.params[p.name], literal(p.default)) for p in d.body.parameters]
+    args.append(("**kwargs",))
+    init = [
+        *layout(("    def __init__", Bracket("(", tuple(args), ")")), 0, ":"),
+        "        super().__init__(**kwargs)",
+        *(f"        self.{kept[name]} = {arg}" for name, arg in d.params.items()),
+    ]
+    layers, call_lines = _layers_and_call(plan, attrs)
+    inputs = [plan.var[n] for n in g.inputs]
+    signature = "inputs" if len(inputs) > 1 else inputs[0]
+    call = [f"    def call(self, {signature}):"]
+    if len(inputs) > 1:
+        call += [f"        {var} = inputs[{i}]" for i, var in enumerate(inputs)]
+    lines = [
+        f"class {d.callee}(keras.layers.Layer):",
+        '    """A use of the block: its layers made in __init__, forward pass in call()."""',
+        "",
+        *init,
+        *layers,
+        "",
+        *call,
+        *call_lines,
+    ]
+    if d.params:
+        entries = [("**super().get_config()",)]
+        entries += [(f"{string(arg)}: self.{kept[name]}",) for name, arg in d.params.items()]
+        config = Bracket("{", tuple(entries), "}", explode=True)
+        lines += ["", "    def get_config(self):", *layout(("return ", config), 2 * step)]
+    return lines
+
+
+def _subclass(g: ModelGraph, report: Report, weights: str | None) -> list[str]:
+    """The module of the subclass style: a keras.layers.Layer subclass per block
+    definition, then a keras.Model subclass, its layers (and block uses) made in
     __init__ (with their names) and its forward pass in call(). One input comes as the
     tensor itself (`model(x)`); several come as a dict keyed by the Input layers' names,
     like the book's CustomerTicketModel.
@@ -403,10 +489,12 @@ def _subclass(plan: _Plan) -> list[str]:
     no made-up sizes or values, which calling on zeros would. (The call traces on
     torch's meta device, so layers whose build() makes tensors are built in __init__.)
     """
-    g, names, step = plan.g, plan.names, _STEP
-    cls = names.create_name(_class_name(g.name))
-    attrs = Namespace(_model_attributes())
-    attr: dict[int, str] = {}
+    reserved = _reserved(weights)
+    module = Namespace(reserved)
+    cls = module.create_name(_class_name(g.name))
+    defs, top = _definitions(g, report, reserved, module, _camel_case, False)
+    plan = _Plan.of(g, report, Namespace((*top, cls)), defs)
+    step = STEP
     name = _subclass_name(g.name)
     init = ["    def __init__(self, **kwargs):"]
     if name != g.name:
@@ -415,40 +503,29 @@ def _subclass(plan: _Plan) -> list[str]:
             "        # and a subclassed model's name begins them.",
         ]
     init += [
-        *_statement(2 * step, "", _call("kwargs.setdefault", [('"name"',), _literal(name)])),
+        *_statement(2 * step, "", call_expr("kwargs.setdefault", [('"name"',), literal(name)])),
         "        super().__init__(**kwargs)",
     ]
     graph_inputs = g.inputs
     several = len(graph_inputs) > 1
     signature = "inputs" if several else plan.var[graph_inputs[0]]
     call = [f"    def call(self, {signature}):"]
-    for node in plan.nodes:
-        layer = g.layer(node)
-        if g.is_input(node):
-            if several:
-                key = (Bracket("[", ((_string(layer.name),),), "]"),)
-                call += _statement(2 * step, plan.var[node], ("inputs", *key))
-            continue
-        layer_id = g.node(node).layer_id
-        if layer_id not in attr:
-            attr[layer_id] = attrs.create_name(layer.name, _name_room(layer.type))
-            make = _layer_expr(layer.type, layer.params, layer.name, layer.trainable)
-            init += _statement(2 * step, f"self.{attr[layer_id]}", make)
-            if g.spec(node).build_makes_tensors:
-                (source,) = plan.report.sources[node]
-                init += _build_in_init(attr[layer_id], plan.report.nodes[source].shape)
-        args = _call_args(g.spec(node), plan.inputs(node))
-        call += _statement(2 * step, plan.var[node], (f"self.{attr[layer_id]}", args))
-    call += _layout(("return ", *_list_or_single([plan.var[n] for n in g.outputs])), 2 * step)
+    if several:
+        for node in graph_inputs:
+            key = (Bracket("[", ((string(g.layer(node).name),),), "]"),)
+            call += _statement(2 * step, plan.var[node], ("inputs", *key))
+    layers, call_lines = _layers_and_call(plan, Namespace(_model_attributes()))
+    init += layers
+    call += call_lines
 
     def symbolic(node: str) -> Expr:
         layer = g.layer(node)
-        return _layer_expr(layer.type, layer.params, layer.name, layer.trainable)
+        return layer_expr(layer.type, layer.params, layer.name, layer.trainable)
 
     build = [
-        _signature(plan),
+        _signature(weights),
         *_docstring(
-            plan, "The model, built: called once on symbolic inputs to create its weights."
+            weights, "The model, built: called once on symbolic inputs to create its weights."
         ),
         f"    model = {cls}()",
     ]
@@ -459,12 +536,18 @@ def _subclass(plan: _Plan) -> list[str]:
         build += _statement(step, "inputs", (Bracket("[", entries, "]", explode=True),))
         build.append("    model({x.name: x for x in inputs})")
     else:
-        build += _layout(("model", Bracket("(", (symbolic(graph_inputs[0]),), ")")), step)
-    build += _loading() if plan.weights is not None else ["    return model"]
+        build += layout(("model", Bracket("(", (symbolic(graph_inputs[0]),), ")")), step)
+    build += _loading() if weights is not None else ["    return model"]
+    classes = [
+        line
+        for d in defs.values()
+        for line in ("", "", *_block_class(_Plan.of_definition(d, defs)))
+    ]
     doc = "A Keras model as a keras.Model subclass, generated by Keras Graph Studio."
     return [
         *_header(doc, deep=False),
-        *_weights_block(plan),
+        *_weights_block(weights),
+        *classes,
         "",
         "",
         f"class {cls}(keras.Model):",
@@ -479,13 +562,18 @@ def _subclass(plan: _Plan) -> list[str]:
     ]
 
 
-def _signature(plan: _Plan) -> str:
-    return "def build_model():" if plan.weights is None else "def build_model(weights=WEIGHTS):"
+def _reserved(weights: str | None) -> tuple[str, ...]:
+    """The names a module defines or uses itself, which no other name may shadow."""
+    return _MODULE_NAMES if weights is None else (*_MODULE_NAMES, *_WEIGHTS_NAMES)
 
 
-def _docstring(plan: _Plan, summary: str) -> list[str]:
+def _signature(weights: str | None) -> str:
+    return "def build_model():" if weights is None else "def build_model(weights=WEIGHTS):"
+
+
+def _docstring(weights: str | None, summary: str) -> list[str]:
     """build_model()'s docstring: `summary`, and what `weights` does when it has one."""
-    if plan.weights is None:
+    if weights is None:
         return [f'    """{summary}"""']
     return [
         f'    """{summary}',
@@ -505,16 +593,16 @@ def _loading() -> list[str]:
     ]
 
 
-def _weights_block(plan: _Plan) -> list[str]:
+def _weights_block(weights: str | None) -> list[str]:
     """The weights file's path and the function that loads it, for a module with weights."""
-    if plan.weights is None:
+    if weights is None:
         return []
     return [
         "",
         "#: The weights Keras Graph Studio wrote beside this module (layer name -> arrays).",
         "WEIGHTS = os.path.join(",
         "    os.path.dirname(os.path.abspath(__file__)),",
-        f"    {_string(plan.weights)},",
+        f"    {string(weights)},",
         ")",
         "",
         "",
@@ -534,7 +622,7 @@ def _weights_block(plan: _Plan) -> list[str]:
     ]
 
 
-_STYLES: dict[str, Callable[[_Plan], list[str]]] = {
+_STYLES: dict[str, Callable[[ModelGraph, Report, str | None], list[str]]] = {
     "functional": _functional,
     "subclass": _subclass,
 }
@@ -556,14 +644,4 @@ def to_python(g: ModelGraph, style: str, weights: str | None = None) -> str:
             f"unknown source style. Expected one of: {', '.join(_STYLES)}. "
             f"Received: style={style!r}"
         )
-    report = checked_report(g)
-    uses = [layer.name for _, layer in g.layers() if layer.type in g.blocks]
-    if uses:
-        raise GraphError(
-            f"graph '{g.name}': {style} source of block uses is not written yet "
-            f"(uses: {', '.join(uses)}); build or save it as .keras instead"
-        )
-    reserved = _MODULE_NAMES if weights is None else (*_MODULE_NAMES, *_WEIGHTS_NAMES)
-    plan = _Plan.of(g, report, Namespace(reserved))
-    plan.weights = weights
-    return "\n".join(writer(plan)) + "\n"
+    return "\n".join(writer(g, checked_report(g), weights)) + "\n"

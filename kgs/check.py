@@ -73,14 +73,15 @@ def _report_json(path: str, g: ModelGraph, report: Report) -> dict:
 
 
 def run_summary(args: argparse.Namespace) -> int:
-    """Print a model.summary()-style table computed from the specs alone."""
+    """Print a model.summary()-style table computed from the specs alone; with
+    --expand, the inside of each block use too."""
     try:
         g = load(args.file)
     except GraphError as e:
         print(e, file=sys.stderr)
         return EXIT_UNREADABLE
     report = validate(g)
-    print(format_summary(g, report), end="")
+    print(format_summary(g, report, expand=args.expand), end="")
     for problem in report.errors:
         print(f"{args.file}: {problem.message}", file=sys.stderr)
     return EXIT_OK if report.valid else EXIT_INVALID

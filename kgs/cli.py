@@ -38,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     summary = commands.add_parser("summary", help="print a model.summary()-style table")
     summary.add_argument("file", metavar="FILE")
+    summary.add_argument(
+        "--expand", action="store_true", help="show the layers inside each block use too"
+    )
 
     cost = commands.add_parser(
         "cost", help="print each node's weights, MACs and output size, and a training step's memory"
@@ -139,6 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("file", metavar="FILE")
     plot.add_argument("-o", "--out", required=True, metavar="OUT.png|OUT.svg")
     plot.add_argument("--layout", action="store_true", help="lay the nodes out left to right first")
+    plot.add_argument(
+        "--expand", action="store_true", help="draw the layers inside block uses (laid out)"
+    )
     plot.add_argument(
         "--scale", type=float, default=2.0, help="PNG pixels per canvas unit (default 2)"
     )

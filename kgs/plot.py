@@ -11,6 +11,7 @@ import os
 import sys
 
 from graph import GraphError, ModelGraph, load
+from graph.expand import expanded
 from kgs.exits import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE
 
 #: Image formats by file suffix.
@@ -35,7 +36,8 @@ def run(args: argparse.Namespace) -> int:
     """Render args.file to args.out; exit 0 done, 1 bad output path, 2 unreadable file.
 
     An invalid graph is still drawn (its problems in red, as on the canvas): a picture
-    of a broken graph is how one finds what is broken.
+    of a broken graph is how one finds what is broken. Block uses are drawn as nodes;
+    with args.expand, as the layers inside them (graph.expand).
     """
     suffix = os.path.splitext(args.out)[1].lower()
     if suffix not in FORMATS:
@@ -49,7 +51,9 @@ def run(args: argparse.Namespace) -> int:
     except GraphError as e:
         print(e, file=sys.stderr)
         return EXIT_UNREADABLE
-    if args.layout or needs_layout(g):
+    if args.expand:  # the nested view: laid out afresh, bodies have their own positions
+        g = expanded(g).graph
+    if args.expand or args.layout or needs_layout(g):
         lay_out(g)
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

@@ -21,6 +21,19 @@ def define_encoder(g: ModelGraph, name: str = "encoder") -> ModelGraph:
     return enc
 
 
+def define_outer(
+    g: ModelGraph, parameters=(), inner_params: dict | None = None
+) -> tuple[ModelGraph, str]:
+    """Block 'outer' (with `parameters`): Input x (16,) -> a use 'inner_enc' of
+    block 'encoder' (define it first) with `inner_params`. Returns the body and the
+    use's id; the body's outputs are left to set."""
+    outer = g.define_block("outer", parameters)
+    x = outer.add_node("Input", name="x", params={"shape": (16,)})
+    inner = outer.add_node("encoder", name="inner_enc", params=inner_params)
+    outer.connect(x, inner, "x")
+    return outer, inner
+
+
 def siamese() -> tuple[ModelGraph, dict[str, str]]:
     """Inputs a, b, c (16,); 'enc' (units 32) called on a and again on b (shared),
     'enc_c' (units 8, own weights) on c; Concatenate of enc(a) output 0, enc(b)

@@ -9,7 +9,7 @@ import pytest
 
 from codegen.build import build_model
 from codegen.keras_env import import_keras
-from graph import GraphError, ModelGraph, validate
+from graph import ModelGraph, validate
 from tests.blocks_graphs import define_encoder, siamese
 
 
@@ -105,12 +105,3 @@ def test_nested_blocks_build_and_count_like_validation():
     assert [layer.name for layer in o.layers] == ["x", "inner_enc"]
     assert model.count_params() == validate(g).total_params == (16 * 12 + 12) + (12 * 4 + 4)
     assert tuple(model.outputs[0].shape) == (None, 4)
-
-
-@pytest.mark.parametrize("style", ["functional", "subclass"])
-def test_source_of_block_uses_is_refused_plainly_until_written(style):
-    from codegen.pysource import to_python
-
-    g, _ = siamese()
-    with pytest.raises(GraphError, match=f"{style} source of block uses is not written yet"):
-        to_python(g, style)

@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-# pysource's string literals are quoted and escaped as ruff format writes them.
-from codegen.pysource import WIDTH
-from codegen.pysource import _string as string_literal
+# pyexpr's string literals are quoted and escaped as ruff format writes them.
+from codegen.pyexpr import WIDTH
+from codegen.pyexpr import string as string_literal
 
 _STEP = 4
 

@@ -1,0 +1,239 @@
+"""Generated source of graphs with block uses, against build_model's nested models.
+
+Functional source writes a function per definition (its model for one use); subclass
+source a keras.layers.Layer subclass per definition. Either way the module's model
+must have build_model(g)'s structure (sub-models and their layers, by name), its
+parameter count and, given the same weights (copied by layer path), its outputs; the
+text must be deterministic, ruff-clean and formatted, its names clashing with nothing.
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+
+import numpy as np
+import pytest
+
+from codegen.build import build_model
+from codegen.pysource import to_python
+from graph import ModelGraph
+from graph.blocks import block_param
+from tests.blocks_graphs import define_encoder, define_outer, siamese
+from tests.graphs import wire
+from tests.test_pysource import STYLES, outputs, ruff, run_module, sample_inputs
+
+
+def nested() -> ModelGraph:
+    """Block 'outer' (parameter width 12) uses 'encoder' with units = width, then a
+    Dense of its own; two uses of outer with different widths."""
+    g = ModelGraph("nested")
+    define_encoder(g)
+    width = [block_param("width", "int", 12)]
+    outer, inner = define_outer(g, width, {"units": {"$param": "width"}})
+    head = outer.add_node("Dense", name="head", params={"units": 3})
+    outer.connect(inner, head, "input", output=1)
+    outer.set_outputs([head, inner])
+    a = g.add_node("Input", name="a", params={"shape": (16,)})
+    first = g.add_node("outer", name="o1")
+    second = g.add_node("outer", name="o2", params={"width": 5})
+    g.connect(a, first, "x")
+    g.connect(first, second, "x", output=1)
+    g.set_outputs([first, second])
+    return g
+
+
+def varying_shapes() -> ModelGraph:
+    """'encoder' fed (16,) by one use and (3,) by another, and 'outer' (an encoder
+    inside) fed (16,) and (7,): the inner use's shape is read off its input tensor."""
+    g = ModelGraph("varying")
+    define_encoder(g)
+    outer, inner = define_outer(g)
+    outer.set_outputs([inner])
+    wide = g.add_node("Input", name="wide", params={"shape": (16,)})
+    narrow = g.add_node("Input", name="narrow", params={"shape": (3,)})
+    odd = g.add_node("Input", name="odd", params={"shape": (7,)})
+    uses = {}
+    for name, source, block in [
+        ("e1", wide, "encoder"),
+        ("e2", narrow, "encoder"),
+        ("o1", wide, "outer"),
+        ("o2", odd, "outer"),
+    ]:
+        uses[name] = g.add_node(block, name=name)
+        g.connect(source, uses[name], "x")
+    join = g.add_node("Concatenate", name="join")
+    for i, name in enumerate(uses):
+        g.connect(uses[name], join, f"input_{i}")
+    g.set_outputs([join])
+    return g
+
+
+def two_inputs_and_clashes() -> ModelGraph:
+    """Names that clash with what the module defines: a block named 'keras' with a
+    parameter 'name' and two inputs, a block named 'build_model', uses named after
+    their definitions, a layer inside named like a block."""
+    g = ModelGraph("clashes")
+    pair = g.define_block("keras", [block_param("name", "int", 3)])
+    left = pair.add_node("Input", name="left", params={"shape": (4,)})
+    right = pair.add_node("Input", name="right", params={"shape": (4,)})
+    add = pair.add_node("Add", name="build_model")
+    dense = pair.add_node("Dense", name="keras_1", params={"units": {"$param": "name"}})
+    wire(pair, (left, add, "input_0"), (right, add, "input_1"), (add, dense, "input"))
+    pair.set_outputs([dense])
+    single = g.define_block("build_model")
+    x = single.add_node("Input", name="x", params={"shape": (3,)})
+    d = single.add_node("Dense", name="keras", params={"units": 2})
+    wire(single, (x, d, "input"))
+    single.set_outputs([d])
+    a = g.add_node("Input", name="a", params={"shape": (4,)})
+    b = g.add_node("Input", name="b", params={"shape": (4,)})
+    use = g.add_node("keras", name="keras", params={"name": 3})
+    again = g.add_node("build_model", name="build_model")
+    wire(g, (a, use, "left"), (b, use, "right"), (use, again, "x"))
+    g.set_outputs([again])
+    return g
+
+
+def stateful() -> ModelGraph:
+    """Block 'norm_block': Normalization with fixed statistics (tensors made in
+    build()), BatchNormalization (non-trainable weights), Dropout, over (4,)."""
+    g = ModelGraph("stateful")
+    body = g.define_block("norm_block", [block_param("rate", "float", 0.5)])
+    x = body.add_node("Input", name="x", params={"shape": (4,)})
+    stats = {"mean": (1.0, 2.0, 3.0, 4.0), "variance": (1.0, 4.0, 9.0, 16.0)}
+    norm = body.add_node("Normalization", name="norm", params=stats)
+    batch = body.add_node("BatchNormalization", name="batch")
+    drop = body.add_node("Dropout", name="drop", params={"rate": {"$param": "rate"}})
+    wire(body, (x, norm, "input"), (norm, batch, "input"), (batch, drop, "input"))
+    body.set_outputs([drop])
+    a = g.add_node("Input", name="a", params={"shape": (4,)})
+    use = g.add_node("norm_block", name="nb", params={"rate": 0.25})
+    g.connect(a, use, "x")
+    g.set_outputs([use])
+    return g
+
+
+GRAPHS = {
+    "siamese": lambda: siamese()[0],
+    "stateful": stateful,
+    "nested": nested,
+    "varying_shapes": varying_shapes,
+    "clashes": two_inputs_and_clashes,
+}
+
+
+def _sublayers(layer) -> list:
+    return [x for x in layer._flatten_layers(include_self=False, recursive=False)]
+
+
+def _structure(layer) -> list:
+    """Each sub-layer's name (Input layers left out: a Layer subclass has none) and
+    its own sub-layers, in order."""
+    return [(x.name, _structure(x)) for x in _sublayers(layer) if type(x).__name__ != "InputLayer"]
+
+
+def _weighted(layer, path: str = "") -> dict:
+    """The layers that hold weights themselves, by path of names from the model."""
+    found = {}
+    for x in _sublayers(layer):
+        inner = _weighted(x, f"{path}{x.name}/")
+        found.update(inner or ({f"{path}{x.name}": x} if x.weights else {}))
+    return found
+
+
+def assert_matches_build_model(g: ModelGraph, style: str, directory) -> None:
+    reference = build_model(g)
+    model = run_module(to_python(g, style), directory).build_model()
+    assert _structure(model) == _structure(reference)
+    if style == "functional":  # the same nested Functional models, Inputs included
+        assert [type(x).__name__ for x in model.layers] == [
+            type(x).__name__ for x in reference.layers
+        ]
+    assert model.count_params() == reference.count_params()
+    want, got = _weighted(reference), _weighted(model)
+    assert sorted(got) == sorted(want)
+    for path, layer in want.items():
+        got[path].set_weights(layer.get_weights())
+    data = sample_inputs(g)
+    if len(g.inputs) == 1:
+        x = data[g.inputs[0]]
+    elif style == "functional":
+        x = [data[n] for n in g.inputs]
+    else:
+        x = {g.layer(n).name: data[n] for n in g.inputs}
+    expected = outputs(reference, [data[n] for n in g.inputs])
+    received = outputs(model, x)
+    assert len(received) == len(expected)
+    for a, b in zip(received, expected, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("style", STYLES)
+@pytest.mark.parametrize("graph", GRAPHS)
+def test_generated_blocks_rebuild_build_models_model(graph, style, tmp_path):
+    assert_matches_build_model(GRAPHS[graph](), style, tmp_path)
+
+
+def test_block_sources_are_deterministic_ruff_clean_and_formatted(tmp_path):
+    for i, (name, style) in enumerate(itertools.product(GRAPHS, STYLES)):
+        source = to_python(GRAPHS[name](), style)
+        assert source == to_python(GRAPHS[name](), style)
+        (tmp_path / f"m{i}_{style}.py").write_text(source, encoding="utf-8")
+    check = ruff("check", "--no-cache", str(tmp_path))
+    assert check.returncode == 0, check.stdout + check.stderr
+    formatted = ruff("format", "--check", "--diff", "--no-cache", str(tmp_path))
+    assert formatted.returncode == 0, formatted.stdout + formatted.stderr
+
+
+def test_functional_blocks_read_like_hand_written_keras():
+    source = to_python(siamese()[0], "functional")
+    assert '\ndef encoder(units=8, name="encoder"):\n' in source
+    assert "    return keras.Model(inputs=x, outputs=[dense_1, dense], name=name)\n" in source
+    assert '    enc_layer = encoder(units=32, name="enc")\n' in source
+    assert "    enc = enc_layer(a)\n    enc_2 = enc_layer(b)\n" in source
+    assert '    enc_c = encoder(name="enc_c")(c)\n' in source
+    assert "[enc[0], enc_2[1], enc_c[0]]" in source
+
+
+def test_shapes_that_differ_between_uses_are_arguments():
+    source = to_python(varying_shapes(), "functional")
+    assert '\ndef encoder(x_shape, units=8, name="encoder"):\n' in source
+    assert '    x = keras.Input(shape=x_shape, name="x")\n' in source
+    assert 'encoder(x_shape=(3,), name="e2")(narrow)' in source
+    assert 'encoder(x_shape=x.shape[1:], name="inner_enc")(x)' in source
+
+
+def test_module_level_names_are_shadowed_nowhere():
+    """Every name the module binds at its top level (imports, functions, classes) is
+    bound nowhere else: no argument or variable of any function shadows one."""
+    for style in STYLES:
+        tree = ast.parse(to_python(two_inputs_and_clashes(), style))
+        top = {n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef)}
+        top |= {"keras", "os"}
+        local = {
+            name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.FunctionDef)
+            for name in [a.arg for a in node.args.args]
+            + [
+                t.id
+                for stmt in ast.walk(node)
+                if isinstance(stmt, ast.Assign)
+                for t in stmt.targets
+                if isinstance(t, ast.Name)
+            ]
+        }
+        assert top.isdisjoint(local), top & local
+        # os and keras, two blocks, build_model and (subclass) the model's class
+        assert len(top) == 2 + 2 + 1 + (style == "subclass")
+
+
+def test_subclass_blocks_keep_their_parameters_in_the_config(tmp_path):
+    model = run_module(to_python(nested(), "subclass"), tmp_path).build_model()
+    o2 = model.get_layer("o2")
+    config = o2.get_config()
+    assert config["width"] == 5 and config["name"] == "o2"
+    again = type(o2).from_config(config)
+    assert again.width == 5
+    assert type(o2).__bases__[0].__name__ == "Layer"
