@@ -72,6 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
     import_ = commands.add_parser("import", help="turn a Functional .keras model into a graph")
     import_.add_argument("model", metavar="MODEL.keras")
     import_.add_argument("-o", "--out", required=True, metavar="FILE.graph.json")
+    import_.add_argument(
+        "--flatten",
+        action="store_true",
+        help="nested models become nodes of the outer graph, not blocks",
+    )
 
     train = commands.add_parser("train", help="train a graph on data files, headless")
     train.add_argument("file", metavar="FILE")

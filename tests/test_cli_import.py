@@ -40,3 +40,16 @@ def test_a_lambda_is_refused_with_its_name_and_never_runs(tmp_path, capsys):
     assert "Lambda 'sneaky'" in capsys.readouterr().err
     assert not marker.exists()
     assert not out.exists()
+
+
+def test_nested_models_import_as_blocks_unless_flattened(tmp_path):
+    keras = import_keras()
+    x = keras.Input((4,), name="x")
+    inner = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, name="d")], name="inner")
+    model_path = tmp_path / "nested.keras"
+    keras.Model(x, inner(x)).save(model_path)
+    nested, flat = tmp_path / "nested.graph.json", tmp_path / "flat.graph.json"
+    assert main(["import", str(model_path), "-o", str(nested)]) == 0
+    assert main(["import", str(model_path), "-o", str(flat), "--flatten"]) == 0
+    assert load(nested).blocks.names() == ["inner"]
+    assert [load(flat).layer(n).name for n in load(flat).node_ids()] == ["x", "d"]
