@@ -38,6 +38,7 @@ from codegen.layout import layered_layout
 from codegen.scalar_ops import Rescaled, as_rescaling
 from graph import ModelGraph, ParamError, validate
 from graph.calls import CallStyleError, call_inputs
+from graph.grouping import group_by_names
 from graph.naming import valid_name
 from graph.shapes import fmt
 from graph.spec import LayerSpec, get_spec, input_spec
@@ -48,14 +49,19 @@ __all__ = ["ImportRefused", "Notes", "from_keras", "import_keras_model"]
 Notes = list[str]
 
 
-def from_keras(model_or_path: Any, *, flatten: bool = False) -> ModelGraph:
+def from_keras(
+    model_or_path: Any, *, flatten: bool = False, group_by_names: bool = False
+) -> ModelGraph:
     """The graph of a keras.Model or `.keras` file; see `import_keras_model`."""
-    return import_keras_model(model_or_path, flatten=flatten)[0]
+    return import_keras_model(model_or_path, flatten=flatten, group_by_names=group_by_names)[0]
 
 
-def import_keras_model(model_or_path: Any, *, flatten: bool = False) -> tuple[ModelGraph, Notes]:
+def import_keras_model(
+    model_or_path: Any, *, flatten: bool = False, group_by_names: bool = False
+) -> tuple[ModelGraph, Notes]:
     """(graph, notes) for a keras.Model object or the path of a `.keras` file; nested
-    models become blocks, or with `flatten` nodes of the outer graph.
+    models become blocks, or with `flatten` nodes of the outer graph; with
+    `group_by_names`, runs of layers named alike become blocks too (graph.grouping).
 
     The notes say what the graph could not hold exactly, one line per kind of
     difference naming the layers it concerns (see the module docstring and
@@ -67,7 +73,7 @@ def import_keras_model(model_or_path: Any, *, flatten: bool = False) -> tuple[Mo
         model = load_checked(keras, Path(model_or_path))
     else:
         model = model_or_path
-    return _Importer(keras, flatten).run(model)
+    return _Importer(keras, flatten, group_by_names).run(model)
 
 
 class _Importer:
@@ -77,12 +83,13 @@ class _Importer:
     offending layer at once; calls downstream of a refused layer are skipped.
     """
 
-    def __init__(self, keras: Any, flatten: bool = False) -> None:
+    def __init__(self, keras: Any, flatten: bool = False, group_names: bool = False) -> None:
         from keras.src.models.functional import Functional
 
         self.keras = keras
         self.models = (Functional, keras.Sequential)
         self.flatten = flatten
+        self.group_names = group_names
         self.notes = ImportNotes()
         self.refused: list[str] = []
         #: id(keras layer) -> its spec (None: refused).
@@ -124,6 +131,8 @@ class _Importer:
         self.g.name = model.name
         allow_depth(len(functional.operations))
         self.fill(functional, model.name)
+        if self.group_names:
+            group_by_names(self.g)
         for graph in [self.g, *(self.g.blocks.body(name) for name in self.g.blocks.names())]:
             for node_id, pos in layered_layout(graph).items():
                 graph.move(node_id, pos)

@@ -77,6 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="nested models become nodes of the outer graph, not blocks",
     )
+    import_.add_argument(
+        "--group-by-names",
+        action="store_true",
+        help="runs of layers named alike (conv2_block1_*) become uses of blocks",
+    )
 
     train = commands.add_parser("train", help="train a graph on data files, headless")
     train.add_argument("file", metavar="FILE")

@@ -3,7 +3,8 @@
 The model file is checked before Keras sees it: anything but a `.keras` zip is refused
 (codegen.keras_archive), and so is a Lambda layer or a custom class, with a message
 naming it (exit 1); no code from the file ever runs, and its weights are never read.
-Nested models become blocks (codegen.import_blocks); `--flatten` inlines them instead.
+Nested models become blocks (codegen.import_blocks); `--flatten` inlines them instead;
+`--group-by-names` makes blocks of layers named alike too (graph.grouping).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from graph import GraphError, save
+from graph import GraphError, ModelGraph, save
 from graph.wording import counted
 from kgs.exits import EXIT_INVALID, EXIT_OK
 
@@ -20,7 +21,9 @@ def run(args: argparse.Namespace) -> int:
     from codegen.importer import import_keras_model
 
     try:
-        g, notes = import_keras_model(args.model, flatten=args.flatten)
+        g, notes = import_keras_model(
+            args.model, flatten=args.flatten, group_by_names=args.group_by_names
+        )
         save(g, args.out)
     except GraphError as e:
         print(e, file=sys.stderr)  # the message names the file or the layers
@@ -28,4 +31,26 @@ def run(args: argparse.Namespace) -> int:
     for note in notes:
         print(f"{args.model}: note: {note}", file=sys.stderr)
     print(f"{args.model}: wrote {args.out} ({counted(len(g), 'node')})")
+    if len(g.blocks):
+        print(f"{args.model}: {blocks_line(g)}")
     return EXIT_OK
+
+
+def blocks_line(g: ModelGraph) -> str:
+    """What the import made blocks of, in one line: the uses of each definition (in
+    the graph and in bodies) and the layers they hold."""
+    graphs = [g, *(g.blocks.body(name) for name in g.blocks.names())]
+    uses = {name: 0 for name in g.blocks.names()}
+    layers = 0
+    for graph in graphs:
+        for node_id in graph.node_ids():
+            block = graph.layer(node_id).type
+            if block in uses:
+                uses[block] += 1
+                body = g.blocks.body(block)
+                layers += len(body) - len(body.inputs)
+    shown = ", ".join(f"{name} ({counted(n, 'use')})" for name, n in uses.items())
+    return (
+        f"{counted(sum(uses.values()), 'block use')} of {counted(len(uses), 'definition')} "
+        f"holding {counted(layers, 'layer')}: {shown}"
+    )
