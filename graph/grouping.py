@@ -104,10 +104,12 @@ def group_by_names(g: ModelGraph, nodes: Iterable[str] | None = None) -> Groupin
     report = validate(g)
     # Every definition is made before any group is replaced, from the graph as
     # planned; then the groups go in graph order, so the uses follow the model's.
+    families = _plan(g, report, nodes)
+    names = _block_names(g, families)
     planned = [
         (group, use)
-        for family in _plan(g, report, nodes)
-        for group, use in _define(g, report, family)
+        for family, name in zip(families, names, strict=True)
+        for group, use in _define(g, report, family, name)
     ]
     order = {node_id: i for i, node_id in enumerate(g.node_ids())}
     planned.sort(key=lambda item: order[item[0].members[0]])
@@ -250,9 +252,11 @@ def _with(value: Any, path: Sequence, new: Any) -> Any:
     return tuple(items)
 
 
-def _define(g: ModelGraph, report: Report, family: list[_Group]) -> list[tuple[_Group, _Use]]:
-    """Define the block of `family` from its first group; each group with the use
-    that is to replace it (see the module docstring)."""
+def _define(
+    g: ModelGraph, report: Report, family: list[_Group], block: str
+) -> list[tuple[_Group, _Use]]:
+    """Define `block` from the first group of `family`; each group with the use that
+    is to replace it (see the module docstring)."""
     first = family[0]
     columns: dict[tuple, list[tuple[int, tuple]]] = {}
     for position in range(len(first.members)):
@@ -270,7 +274,6 @@ def _define(g: ModelGraph, report: Report, family: list[_Group]) -> list[tuple[_
             name = f"{stem}_{i}"
         parameters.append(block_param(name, _NUMBER_KINDS[type(values[0])], values[0]))
         refs.update({place: name for place in places})
-    block = _block_name(g, [group.scope for group in family])
     body = g.define_block(block, parameters)
     ports = ["x"] if len(first.feeds) == 1 else [f"x_{i + 1}" for i in range(len(first.feeds))]
     inputs = {}
@@ -339,9 +342,38 @@ def _inner_name(scope: str, name: str, ports: list[str]) -> str:
     return f"{inner}_" if inner in ports else inner
 
 
-def _block_name(g: ModelGraph, scopes: list[str]) -> str:
-    """A definition's name from its uses' scopes: each part they share, else the part
-    without its digits where that is shared (conv2_block2, conv3_block1 -> conv_block)."""
+def _block_names(g: ModelGraph, families: list[list[_Group]]) -> list[str]:
+    """A name for each family's definition, from its uses' scopes: the parts they
+    share, else a part without its digits where that is shared (conv2_block2,
+    conv3_block1 -> conv_block). Families whose scopes give one name are told apart by
+    a letter (block_a, block_b); names taken by blocks or layer types get a number."""
+    stems = [_stem([group.scope for group in family]) for family in families]
+    repeated = {stem for stem in stems if stems.count(stem) > 1}
+    letters: dict[str, int] = {}
+    names = []
+    taken = set(g.blocks.names())
+    for stem in stems:
+        if stem in repeated:
+            letters[stem] = letters.get(stem, 0) + 1
+            stem = f"{stem}_{_letter(letters[stem])}"
+        if get_spec(stem) is not None:
+            stem = f"{stem}_block"
+        name = _fresh(stem, taken)
+        taken.add(name)
+        names.append(name)
+    return names
+
+
+def _letter(n: int) -> str:
+    """a, b, ..., z, aa, ab, ... for 1, 2, ..."""
+    text = ""
+    while n:
+        n, rest = divmod(n - 1, 26)
+        text = chr(ord("a") + rest) + text
+    return text
+
+
+def _stem(scopes: list[str]) -> str:
     split = [scope.split("_") for scope in scopes]
     parts = []
     for column in zip(*split, strict=True):
@@ -351,7 +383,4 @@ def _block_name(g: ModelGraph, scopes: list[str]) -> str:
         letters = {part.rstrip("0123456789") for part in column}
         if len(letters) == 1 and next(iter(letters)):
             parts.append(next(iter(letters)))
-    stem = valid_name("_".join(parts) or "block")
-    if get_spec(stem) is not None:
-        stem = f"{stem}_block"
-    return _fresh(stem, set(g.blocks.names()) | g.names())
+    return valid_name("_".join(parts) or "block")

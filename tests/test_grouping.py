@@ -67,6 +67,12 @@ def test_a_different_string_makes_another_definition():
     assert not g.blocks.body("b").parameters
 
 
+def test_definitions_whose_scopes_give_one_name_are_told_apart_by_a_letter():
+    g = chain(("b1", 8, "relu"), ("b2", 8, "tanh"), ("b3", 8, "relu"), ("b4", 8, "tanh"))
+    group_by_names(g)
+    assert [g.layer(n).type for n in g.node_ids()][2:] == ["b_a", "b_b", "b_a", "b_b"]
+
+
 def test_only_the_selection_is_grouped():
     g = chain(("b1", 8, "relu"), ("b2", 8, "relu"), ("b3", 8, "relu"))
     flat = dumps(chain(("b1", 8, "relu"), ("b2", 8, "relu"), ("b3", 8, "relu")))

@@ -53,26 +53,45 @@ def test_resnet50_is_a_stem_16_block_uses_of_two_definitions_and_a_head(resnet):
     )
 
 
-def test_grouped_resnet50_builds_to_the_flat_models_params_and_outputs(resnet):
-    model, flat, g, grouping = resnet
+def assert_builds_like(model, g, grouping) -> None:
+    """`g` validates and builds to `model`'s parameter count and, with each layer's
+    weights copied from the layer of `model` it was (by grouping's names), its outputs."""
     report = validate(g)
     assert report.valid, report.errors
-    assert report.total_params == validate(flat).total_params == model.count_params()
+    assert report.total_params == model.count_params()
     rebuilt = build_model(g)
     assert rebuilt.count_params() == model.count_params()
     members = {use.node: use.members for use in grouping.uses}
     for layer in rebuilt.layers:
         if layer.name in members:
             assert isinstance(layer, keras.Model)
-            for inner in layer.layers[1:]:  # the nested model's Input first
-                original = model.get_layer(members[layer.name][inner.name])
-                inner.set_weights(original.get_weights())
+            for inner in layer.layers:
+                if not isinstance(inner, keras.layers.InputLayer):
+                    original = model.get_layer(members[layer.name][inner.name])
+                    inner.set_weights(original.get_weights())
         else:
             layer.set_weights(model.get_layer(layer.name).get_weights())
-    x = np.random.default_rng(0).random((2, 32, 32, 3)).astype("float32")
+    shape = tuple(model.inputs[0].shape[1:])
+    x = np.random.default_rng(0).random((2, *shape)).astype("float32")
     np.testing.assert_allclose(
         keras.ops.convert_to_numpy(rebuilt(x)), keras.ops.convert_to_numpy(model(x)), atol=1e-5
     )
+
+
+def test_grouped_resnet50_builds_to_the_flat_models_params_and_outputs(resnet):
+    model, flat, g, grouping = resnet
+    assert validate(flat).total_params == model.count_params()
+    assert_builds_like(model, g, grouping)
+
+
+@pytest.mark.parametrize("name", ["MobileNetV2", "EfficientNetB0"])
+def test_other_applications_group_and_build_alike(name):
+    """Their blocks differ in more numbers (kernel sizes, paddings, dropout rates)."""
+    model = getattr(keras.applications, name)(weights=None, input_shape=(32, 32, 3), classes=10)
+    g, _ = import_keras_model(model)
+    grouping = group_by_names(g)
+    assert len(grouping.uses) == 17 and len(g) == 26
+    assert_builds_like(model, g, grouping)
 
 
 def test_the_grouped_graph_survives_its_file(resnet):
