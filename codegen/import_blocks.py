@@ -21,9 +21,8 @@ from collections.abc import Callable
 from typing import Any
 
 from graph import ModelGraph
-from graph.naming import valid_name
+from graph.grouping import free_block_name
 from graph.regions import copy_region, region_key
-from graph.spec import get_spec
 
 
 class SubModelBlocks:
@@ -50,7 +49,7 @@ class SubModelBlocks:
         key = region_key(scratch, nodes, scratch.outputs)
         name = self.by_key.get(key)
         if name is None:
-            name = self.by_key[key] = _block_name(outer, model.name)
+            name = self.by_key[key] = free_block_name(model.name, outer.blocks)
             body = outer.define_block(name)
             made = copy_region(scratch, nodes, body)
             body.set_outputs([made[n] for n in scratch.outputs])
@@ -88,18 +87,6 @@ class SubModelBlocks:
         for port, (_, src, output) in zip(ports, sources, strict=True):
             g.connect(src, node, port, output)
         return [(node, i) for i in range(len(functional.outputs))]
-
-
-def _block_name(g: ModelGraph, model_name: str) -> str:
-    """A block name for a model named `model_name`: valid, not a layer type, not taken."""
-    stem = valid_name(model_name)
-    if get_spec(stem) is not None:
-        stem = f"{stem}_block"
-    name, i = stem, 0
-    while name in g.blocks:
-        i += 1
-        name = f"{stem}_{i}"
-    return name
 
 
 def _models_sharing_layers(top: Any, is_model: Callable[[Any], bool]) -> set[int]:

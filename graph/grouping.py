@@ -28,7 +28,7 @@ need more. With something to lose, nothing is grouped. Grouping works on a selec
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -125,10 +125,13 @@ def _plan(g: ModelGraph, report: Report, nodes: Iterable[str] | None = None) -> 
     the selection in the fewest nodes, or none."""
     selected = g.node_ids() if nodes is None else list(dict.fromkeys(nodes))
     selected = [n for n in selected if not g.is_input(n)]
+    if len(report.order) != len(g):
+        return []  # a cycle (a file edited by hand): no group could be called once
     depths = max((len(g.layer(n).name.split("_")) for n in selected), default=1)
     best: tuple[int, list[list[_Group]]] = (len(selected), [])
+    position = {node_id: i for i, node_id in enumerate(report.order)}
     for depth in range(1, depths):
-        families = _families(g, report, _groups(g, report, selected, depth))
+        families = _families(g, report, _groups(g, report, selected, depth, position))
         size = (
             len(selected)
             - sum(len(group.members) - 1 for family in families for group in family)
@@ -139,18 +142,23 @@ def _plan(g: ModelGraph, report: Report, nodes: Iterable[str] | None = None) -> 
     return best[1]
 
 
-def _groups(g: ModelGraph, report: Report, selected: list[str], depth: int) -> list[_Group]:
-    """The groups of the scopes at `depth`, in graph order of their first layer."""
+def _groups(
+    g: ModelGraph, report: Report, selected: list[str], depth: int, position: dict[str, int]
+) -> list[_Group]:
+    """The groups of the scopes at `depth`, in graph order of their first layer
+    (`position`: each node's in a topological order)."""
     scopes: dict[str, list[str]] = {}
     for node_id in selected:
         parts = g.layer(node_id).name.split("_")
         if len(parts) > depth:
             scopes.setdefault("_".join(parts[:depth]), []).append(node_id)
-    found = (_group(g, report, scope, members) for scope, members in scopes.items())
+    found = (_group(g, report, scope, members, position) for scope, members in scopes.items())
     return [group for group in found if group is not None]
 
 
-def _group(g: ModelGraph, report: Report, scope: str, members: list[str]) -> _Group | None:
+def _group(
+    g: ModelGraph, report: Report, scope: str, members: list[str], position: dict[str, int]
+) -> _Group | None:
     """The group of `members` (named under `scope`), or None if they cannot be one."""
     if len(members) < 2:
         return None
@@ -170,7 +178,7 @@ def _group(g: ModelGraph, report: Report, scope: str, members: list[str]) -> _Gr
             leaving.append(node_id)
     if len(model_outputs) > 1 or not (model_outputs or leaving):
         return None
-    if not _convex(g, inside):
+    if not _convex(g, inside, position):
         return None
     return _Group(scope, tuple(members), tuple(feeds), (*model_outputs, *leaving))
 
@@ -182,15 +190,18 @@ def _fed(report: Report, feed: Feed) -> Any:
     return None if result is None else result.output(output)
 
 
-def _convex(g: ModelGraph, inside: set[str]) -> bool:
-    """Whether no path leaves `inside` and comes back into it."""
+def _convex(g: ModelGraph, inside: set[str], position: dict[str, int]) -> bool:
+    """Whether no path leaves `inside` and comes back into it. Such a path runs
+    through nodes before the last member in a topological order (`position`; a node
+    outside it, on a cycle, is walked anyway), so the walk stops past that member."""
+    last = max(position.get(n, -1) for n in inside)
     seen: set[str] = set()
     todo = [dst for n in inside for dst, _ in g.out_edges(n) if dst not in inside]
     while todo:
         node_id = todo.pop()
         if node_id in inside:
             return False
-        if node_id not in seen:
+        if node_id not in seen and position.get(node_id, -1) < last:
             seen.add(node_id)
             todo.extend(dst for dst, _ in g.out_edges(node_id))
     return True
@@ -327,7 +338,7 @@ def _replace(
     return node
 
 
-def _fresh(stem: str, taken: Any) -> str:
+def _fresh(stem: str, taken: Container[str]) -> str:
     """The first of stem, stem_1, stem_2, ... not in `taken`."""
     name, i = stem, 0
     while name in taken:
@@ -356,12 +367,18 @@ def _block_names(g: ModelGraph, families: list[list[_Group]]) -> list[str]:
         if stem in repeated:
             letters[stem] = letters.get(stem, 0) + 1
             stem = f"{stem}_{_letter(letters[stem])}"
-        if get_spec(stem) is not None:
-            stem = f"{stem}_block"
-        name = _fresh(stem, taken)
+        name = free_block_name(stem, taken)
         taken.add(name)
         names.append(name)
     return names
+
+
+def free_block_name(stem: str, taken: Container[str]) -> str:
+    """`stem` made a block name: valid, not a layer type, not `taken` (a number added)."""
+    stem = valid_name(stem)
+    if get_spec(stem) is not None:
+        stem = f"{stem}_block"
+    return _fresh(stem, taken)
 
 
 def _letter(n: int) -> str:
@@ -383,4 +400,4 @@ def _stem(scopes: list[str]) -> str:
         letters = {part.rstrip("0123456789") for part in column}
         if len(letters) == 1 and next(iter(letters)):
             parts.append(next(iter(letters)))
-    return valid_name("_".join(parts) or "block")
+    return "_".join(parts) or "block"
