@@ -11,7 +11,8 @@ params, wiring; names aside) share one definition, named after the first; later 
 are noted, since their layers then take the first model's names.
 
 A model some of whose layers are also called outside it cannot be a block (a block's
-weights are its own): it is flattened, with a note.
+weights are its own), nor one whose later output is an output of the model around it
+(a graph's outputs name nodes, so a use's first output): it is flattened, with a note.
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ class SubModelBlocks:
         #: id(model) -> its block's name; a body's structure -> the block's name.
         self.by_model: dict[int, str] = {}
         self.by_key: dict[tuple, str] = {}
-        #: Nested models whose layers are also called outside them: flattened.
-        self.crossing = _models_sharing_layers(top, is_model)
+        #: id(nested model) -> why it is flattened, not a block.
+        self.flattened = _flattened(top, is_model)
 
     def block_of(self, importer: Any, label: str, model: Any, functional: Any) -> str | None:
         """The name of the block `model` is a use of, its body imported on first sight
@@ -89,12 +90,13 @@ class SubModelBlocks:
         return [(node, i) for i in range(len(functional.outputs))]
 
 
-def _models_sharing_layers(top: Any, is_model: Callable[[Any], bool]) -> set[int]:
-    """The ids of the models nested in `top` (at any depth) some of whose layers, or
-    models, are also held by a model outside them."""
+def _flattened(top: Any, is_model: Callable[[Any], bool]) -> dict[int, str]:
+    """Why each model nested in `top` (at any depth) that cannot be a block is
+    flattened (see the module docstring), by its id."""
     owners: dict[int, set[int]] = defaultdict(set)
     within: dict[int, set[int]] = {}
     held: dict[int, set[int]] = {}
+    reasons: dict[int, str] = {}
 
     def visit(model: Any) -> None:
         if id(model) in within:
@@ -108,10 +110,19 @@ def _models_sharing_layers(top: Any, is_model: Callable[[Any], bool]) -> set[int
                 inside |= within[id(layer)]
                 layers |= held[id(layer)]
         within[id(model)], held[id(model)] = inside, layers
+        for tensor in model.outputs:
+            maker, _, index = tensor._keras_history
+            if index and is_model(maker):
+                reasons[id(maker)] = (
+                    f"flattened: its output {index + 1} is an output of '{model.name}', "
+                    "which a graph output names only as a use's first"
+                )
 
     visit(top)
-    return {
-        model
-        for model in within
-        if model != id(top) and any(not owners[layer] <= within[model] for layer in held[model])
-    }
+    for model in within:
+        if model != id(top) and any(not owners[layer] <= within[model] for layer in held[model]):
+            reasons[model] = (
+                "flattened: some of its layers are also called outside it, and a block's "
+                "weights are its own"
+            )
+    return reasons

@@ -252,13 +252,10 @@ class _Importer:
         if inner is None:
             return [None] * len(model.outputs)
         blocks = self.sub_models
-        if blocks is None or id(model) in blocks.crossing:
-            if blocks is not None:
-                self.notes.add(
-                    label,
-                    "flattened: some of its layers are also called outside it, and a "
-                    "block's weights are its own",
-                )
+        reason = None if blocks is None else blocks.flattened.get(id(model))
+        if blocks is None or reason is not None:
+            if reason is not None:
+                self.notes.add(label, reason)
             return self.walk_model(label, model, inner, sources)
         outputs = blocks.use(self, label, model, inner, sources)
         if outputs[0] is not None:

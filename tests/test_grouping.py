@@ -141,3 +141,21 @@ def test_a_scope_used_twice_outside_gets_two_outputs():
         ("join_s", "input_1", 1),
     ]
     assert_same_function(flat, g)
+
+
+def test_a_graph_with_a_cycle_is_left_as_it_is():
+    """Two alike scopes fed by x, each with a cycle inside, which only a file edited
+    by hand holds: a use could not be called once."""
+    g = ModelGraph("cycles")
+    g.add_node("Input", name="x", params={"shape": (8,)}, node_id="x")
+    for scope in ("a1", "a2"):
+        dense, act = f"{scope}_dense", f"{scope}_act"
+        g.add_node("Dense", name=dense, params={"units": 8}, node_id=dense)
+        g.add_node("Activation", name=act, params={"activation": "relu"}, node_id=act)
+        g.connect("x", dense, "input")
+        g.connect(dense, act, "input")
+        g.restore_edge(act, dense, "input")
+        g.set_output(act)
+    before = dumps(g)
+    assert not group_by_names(g).uses
+    assert dumps(g) == before

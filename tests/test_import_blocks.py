@@ -191,3 +191,16 @@ def test_every_node_of_every_body_is_placed_left_to_right(flatten):
     for graph in [g, *(g.blocks.body(n) for n in g.blocks.names())]:
         for src, dst, _ in graph.edges():
             assert graph.node(dst).pos[0] > graph.node(src).pos[0]
+
+
+def test_a_sub_model_whose_later_output_is_a_model_output_is_flattened_with_a_note():
+    x = keras.Input((8,), name="x")
+    hidden = layers.Dense(6, name="hidden")(x)
+    pair = keras.Model(x, [layers.Dense(2, name="first")(hidden), hidden], name="pair")
+    top = keras.Input((8,), name="top")
+    model = keras.Model(top, pair(top))
+    g, notes = import_keras_model(model)
+    assert not g.blocks.names()
+    assert [g.layer(n).name for n in g.outputs] == ["first", "hidden"]
+    assert any("Functional 'pair': flattened: its output 2 is an output of" in n for n in notes)
+    assert build_model(g).count_params() == model.count_params()
