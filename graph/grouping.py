@@ -35,6 +35,7 @@ from typing import Any, NamedTuple
 from graph.blocks import PARAM_REF, block_param
 from graph.model import ModelGraph
 from graph.naming import valid_name
+from graph.params import Param
 from graph.regions import Feed, copy_region, feeds_of, hashable, region_key
 from graph.report import Report
 from graph.spec import get_spec, input_spec
@@ -105,11 +106,10 @@ def group_by_names(g: ModelGraph, nodes: Iterable[str] | None = None) -> Groupin
     # Every definition is made before any group is replaced, from the graph as
     # planned; then the groups go in graph order, so the uses follow the model's.
     families = _plan(g, report, nodes)
-    names = _block_names(g, families)
     planned = [
         (group, use)
-        for family, name in zip(families, names, strict=True)
-        for group, use in _define(g, report, family, name)
+        for family, block in zip(families, _block_names(g, families), strict=True)
+        for group, use in _define(g, report, family, block)
     ]
     order = {node_id: i for i, node_id in enumerate(g.node_ids())}
     planned.sort(key=lambda item: order[item[0].members[0]])
@@ -269,13 +269,48 @@ def _define(
     """Define `block` from the first group of `family`; each group with the use that
     is to replace it (see the module docstring)."""
     first = family[0]
-    columns: dict[tuple, list[tuple[int, tuple]]] = {}
-    for position in range(len(first.members)):
+    columns = _varying(g, family)
+    parameters, refs = _parameters(columns)
+    body = g.define_block(block, parameters)
+    ports = ["x"] if len(first.feeds) == 1 else [f"x_{i + 1}" for i in range(len(first.feeds))]
+    inputs = {}
+    for port, feed in zip(ports, first.feeds, strict=True):
+        fed = _fed(report, feed)
+        params = input_spec().keras_input_params(fed.shape, fed.dtype)
+        inputs[feed] = body.add_node(input_spec().type, name=port, params=params)
+    inner = {n: _inner_name(first.scope, g.layer(n).name, ports) for n in first.members}
+    params = {n: _body_params(g, n, position, refs) for position, n in enumerate(first.members)}
+    made = copy_region(g, first.members, body, inputs, inner, params)
+    body.set_outputs([made[n] for n in first.outputs])
+    uses = []
+    for index, group in enumerate(family):
+        values = {refs[places[0]]: column[index] for column, places in columns.items()}
+        pairs = zip(first.members, group.members, strict=True)
+        names = {inner[a]: g.layer(b).name for a, b in pairs}
+        uses.append((group, _Use(block, ports, values, names)))
+    return uses
+
+
+#: A number's place in a group: (member position, path into its params).
+_Place = tuple[int, tuple]
+
+
+def _varying(g: ModelGraph, family: list[_Group]) -> dict[tuple, list[_Place]]:
+    """The numbers that differ between the groups of `family`: each column of values
+    (one per group) with the places that hold it."""
+    columns: dict[tuple, list[_Place]] = {}
+    for position in range(len(family[0].members)):
         per_group = [list(_numbers(_resolved(g, group.members[position]))) for group in family]
         for i, (path, _) in enumerate(per_group[0]):
             values = tuple(numbers[i][1] for numbers in per_group)
             if len(set(values)) > 1:
                 columns.setdefault(values, []).append((position, path))
+    return columns
+
+
+def _parameters(columns: dict[tuple, list[_Place]]) -> tuple[list[Param], dict[_Place, str]]:
+    """A block parameter per column, named after its first place's param (filters,
+    filters_2, ...), its default the first group's value; and each place's parameter."""
     parameters, refs = [], {}
     for values, places in columns.items():
         stem = str(places[0][1][0])
@@ -285,33 +320,19 @@ def _define(
             name = f"{stem}_{i}"
         parameters.append(block_param(name, _NUMBER_KINDS[type(values[0])], values[0]))
         refs.update({place: name for place in places})
-    body = g.define_block(block, parameters)
-    ports = ["x"] if len(first.feeds) == 1 else [f"x_{i + 1}" for i in range(len(first.feeds))]
-    inputs = {}
-    for port, feed in zip(ports, first.feeds, strict=True):
-        fed = _fed(report, feed)
-        params = input_spec().keras_input_params(fed.shape, fed.dtype)
-        inputs[feed] = body.add_node(input_spec().type, name=port, params=params)
-    inner = {n: _inner_name(first.scope, g.layer(n).name, ports) for n in first.members}
-    params = {}
-    for position, node_id in enumerate(first.members):
-        value = dict(g.layer(node_id).params)
-        resolved = _resolved(g, node_id)
-        for (where, path), name in refs.items():
-            if where == position:
-                top = value.get(path[0], resolved[path[0]])
-                value[path[0]] = _with(top, path[1:], {PARAM_REF: name})
-        params[node_id] = value
-    made = copy_region(g, first.members, body, inputs, inner, params)
-    body.set_outputs([made[n] for n in first.outputs])
-    uses = []
-    for index, group in enumerate(family):
-        values = {refs[places[0]]: column[index] for column, places in columns.items()}
-        pairs = zip(first.members, group.members, strict=True)
-        uses.append(
-            (group, _Use(block, ports, values, {inner[a]: g.layer(b).name for a, b in pairs}))
-        )
-    return uses
+    return parameters, refs
+
+
+def _body_params(g: ModelGraph, node_id: str, position: int, refs: dict[_Place, str]) -> dict:
+    """The params of the body's copy of member `node_id` (at `position`): its own,
+    with a reference to its parameter at each place that has one."""
+    params = dict(g.layer(node_id).params)
+    resolved = _resolved(g, node_id)
+    for (where, path), name in refs.items():
+        if where == position:
+            top = params.get(path[0], resolved[path[0]])
+            params[path[0]] = _with(top, path[1:], {PARAM_REF: name})
+    return params
 
 
 def _replace(
