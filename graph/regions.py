@@ -12,9 +12,11 @@ Keras models, graph.grouping for runs of layers named alike).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from graph.model import ModelGraph
+from graph.params import freeze
 
 #: (source node, source output): one tensor that feeds a region from outside it.
 Feed = tuple[str, int]
@@ -69,7 +71,11 @@ def region_key(
                 for port, src, k in in_connections(g, node_id)
             )
         )
-        entries.append((g.layer(node_id).type, params_key(node_id), shares, wires))
+        layer = g.layer(node_id)
+        # The layer's every field but its name and params (its type, and whatever else
+        # a Layer holds), then its params as `params_key` says.
+        fields = replace(layer, name="", params=())
+        entries.append((fields, params_key(node_id), shares, wires))
     return tuple(entries), tuple(index[n] for n in outputs)
 
 
@@ -84,26 +90,25 @@ def copy_region(
     """Copy `members` of `g` into `into` with their connections among them; returns
     the new node of each member. Connections from outside go from the node `feeds`
     gives for their feed (an Input of a body); `names` and `params` replace a
-    member's layer name and params (by member). Shared call sites stay shared."""
+    member's layer name and params (by member), which the caller keeps unique and
+    valid (references to declared parameters only). Each layer is copied whole, so
+    whatever else a Layer holds goes with it; shared call sites stay shared."""
     feeds = feeds or {}
     names = names or {}
     params = params or {}
     made: dict[str, str] = {}
-    first_of_layer: dict[int, str] = {}
+    copied: dict[int, int] = {}
     for node_id in members:
         node, layer = g.node(node_id), g.layer(node_id)
-        first = first_of_layer.get(node.layer_id)
-        if first is not None:
-            made[node_id] = into.call_again(first, pos=node.pos)
-            continue
-        name = names.get(node_id, layer.name)
-        made[node_id] = first_of_layer[node.layer_id] = into.add_node(
-            layer.type,
-            name=name,
-            params=params.get(node_id, layer.params),
-            pos=node.pos,
-            node_id=None if name in into else name,
-        )
+        if node.layer_id not in copied:
+            copy = replace(
+                layer,
+                name=names.get(node_id, layer.name),
+                params=freeze(dict(params.get(node_id, layer.params))),
+            )
+            copied[node.layer_id] = into.restore_layer(copy)
+        new_id = _free_id(into, names.get(node_id, layer.name))
+        made[node_id] = into.restore_call_site(new_id, copied[node.layer_id], node.pos)
     for node_id in members:
         for port, src, output in in_connections(g, node_id):
             if src in made:
@@ -111,3 +116,12 @@ def copy_region(
             else:
                 into.connect(feeds[src, output], made[node_id], port)
     return made
+
+
+def _free_id(g: ModelGraph, stem: str) -> str:
+    """`stem`, or stem_1, stem_2, ...: the first that is no node of `g`."""
+    node_id, i = stem, 0
+    while node_id in g:
+        i += 1
+        node_id = f"{stem}_{i}"
+    return node_id
