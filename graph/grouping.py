@@ -23,7 +23,8 @@ description length; a tie goes to grouping, the shallower depth first). ResNet50
 depth 2: a stem of 6 layers, 16 uses of two definitions, a head of 2 (47 nodes for
 177), where depth 1 (one use per stage, none alike) or depth 3 (conv-bn-relu triples)
 need more. With something to lose, nothing is grouped. Grouping works on a selection
-(`nodes`) as well as the whole graph.
+(`nodes`) as well as the whole graph; each use takes its group's place in the graph
+order, so a file still reads in the model's order.
 """
 
 from __future__ import annotations
@@ -33,9 +34,9 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from graph.blocks import PARAM_REF, block_param
-from graph.model import ModelGraph
+from graph.model import Layer, ModelGraph
 from graph.naming import valid_name
-from graph.params import Param
+from graph.params import Param, freeze
 from graph.regions import Feed, copy_region, feeds_of, hashable, region_key
 from graph.report import Report
 from graph.spec import get_spec, input_spec
@@ -338,7 +339,8 @@ def _body_params(g: ModelGraph, node_id: str, position: int, refs: dict[_Place, 
 def _replace(
     g: ModelGraph, group: _Group, block: str, ports: list[str], values: dict[str, Any]
 ) -> str:
-    """Put a use of `block` with parameter `values` in place of `group`; its node."""
+    """Put a use of `block` with parameter `values` in place of `group`, where its
+    first member was in the graph order; its node."""
     leaving = [
         [(dst, port) for dst, port in g.out_edges(n) if dst not in group.members]
         for n in group.outputs
@@ -346,10 +348,13 @@ def _replace(
     feeds = feeds_of(g, group.members)  # the plan's, some now given by earlier uses
     outputs = g.outputs
     pos = g.node(group.members[0]).pos
+    index = g.node_ids().index(group.members[0])  # the earliest member: the use goes there
     for node_id in group.members:
         g.remove_node(node_id)
     name = _fresh(group.scope, g.names())
-    node = g.add_node(block, name=name, params=values, pos=pos, node_id=_fresh(name, g))
+    # The values are the block's own kinds (numbers read from the graph), the name free.
+    layer_id = g.restore_layer(Layer(block, name, freeze(values)))
+    node = g.restore_call_site(_fresh(name, g), layer_id, pos, index)
     for port, (src, output) in zip(ports, feeds, strict=True):
         g.connect(src, node, port, output)
     for output, edges in enumerate(leaving):

@@ -38,11 +38,11 @@ def test_resnet50_is_a_stem_16_block_uses_of_two_definitions_and_a_head(resnet):
     _, flat, g, grouping = resnet
     names = [g.layer(n).name for n in g.node_ids() if not g.is_input(n)]
     uses = [f"{stage}_block{i}" for stage, count in STAGES.items() for i in range(1, count + 1)]
-    assert names == [*STEM, "avg_pool", "predictions", *uses]
+    assert names == [*STEM, *uses, "avg_pool", "predictions"]
     assert [use.node for use in grouping.uses] == uses
     assert g.blocks.names() == ["conv_block1", "conv_block"]
     blocks = ["conv_block1" if use.endswith("block1") else "conv_block" for use in uses]
-    assert [g.layer(n).type for n in g.node_ids()][len(STEM) + 3 :] == blocks
+    assert [g.layer(n).type for n in g.node_ids()][len(STEM) + 1 : -2] == blocks
     first = g.blocks.body("conv_block1")
     assert [p.name for p in first.parameters] == ["filters", "strides", "filters_2"]
     assert dict(g.layer("conv3_block1").params) == {"filters": 128, "strides": 2, "filters_2": 512}
