@@ -10,8 +10,9 @@ is refused before any of it runs; a `.keras` file is checked before Keras loads 
 Structure: every layer call becomes a node named after its layer, a shared layer one
 layer with several call sites; inputs keep the model's order, shape (batch axis
 excluded), dtype and names, and outputs their order. Nested Sequential and Functional
-models are flattened into the outer graph: their layers become nodes under their own
-names (prefixed with the sub-model's name on a clash).
+models become block definitions and uses (codegen.import_blocks); with `flatten=True`
+they are flattened into the outer graph instead: their layers become nodes under their
+own names (prefixed with the sub-model's name on a clash).
 
 Params: from each layer's config, by its spec, with a note for whatever the graph
 cannot hold exactly (see `codegen.keras_params`). A dtype policy and a call made
@@ -23,6 +24,7 @@ equal Keras's own, or the import is refused naming the layers that differ.
 
 from __future__ import annotations
 
+import copy
 import inspect
 import math
 import os
@@ -30,6 +32,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from codegen.import_blocks import SubModelBlocks
 from codegen.keras_env import allow_depth, import_keras
 from codegen.keras_params import ImportNotes, ParamConverter, plain
 from codegen.keras_safety import ImportRefused, code_in_layer, load_checked
@@ -37,6 +40,7 @@ from codegen.layout import layered_layout
 from codegen.scalar_ops import Rescaled, as_rescaling
 from graph import ModelGraph, ParamError, validate
 from graph.calls import CallStyleError, call_inputs
+from graph.grouping import group_by_names
 from graph.naming import valid_name
 from graph.shapes import fmt
 from graph.spec import LayerSpec, get_spec, input_spec
@@ -47,13 +51,19 @@ __all__ = ["ImportRefused", "Notes", "from_keras", "import_keras_model"]
 Notes = list[str]
 
 
-def from_keras(model_or_path: Any) -> ModelGraph:
+def from_keras(
+    model_or_path: Any, *, flatten: bool = False, group_by_names: bool = False
+) -> ModelGraph:
     """The graph of a keras.Model or `.keras` file; see `import_keras_model`."""
-    return import_keras_model(model_or_path)[0]
+    return import_keras_model(model_or_path, flatten=flatten, group_by_names=group_by_names)[0]
 
 
-def import_keras_model(model_or_path: Any) -> tuple[ModelGraph, Notes]:
-    """(graph, notes) for a keras.Model object or the path of a `.keras` file.
+def import_keras_model(
+    model_or_path: Any, *, flatten: bool = False, group_by_names: bool = False
+) -> tuple[ModelGraph, Notes]:
+    """(graph, notes) for a keras.Model object or the path of a `.keras` file; nested
+    models become blocks, or with `flatten` nodes of the outer graph; with
+    `group_by_names`, runs of layers named alike become blocks too (graph.grouping).
 
     The notes say what the graph could not hold exactly, one line per kind of
     difference naming the layers it concerns (see the module docstring and
@@ -65,13 +75,16 @@ def import_keras_model(model_or_path: Any) -> tuple[ModelGraph, Notes]:
         model = load_checked(keras, Path(model_or_path))
     else:
         model = model_or_path
-    return _Importer(keras).run(model)
+    return _Importer(keras, flatten, group_by_names).run(model)
 
 
-def import_keras_layers(model: Any) -> tuple[ModelGraph, Notes, dict[str, Any]]:
-    """`import_keras_model` of a keras.Model object, with the Keras layer each graph
-    layer came from, by graph layer name (what its weights are copied from)."""
-    importer = _Importer(import_keras())
+def import_keras_layers(
+    model: Any, *, flatten: bool = False
+) -> tuple[ModelGraph, Notes, dict[str, Any]]:
+    """`import_keras_model` of a keras.Model object, with the Keras layer (or nested
+    model, for a block use) each graph layer came from, by graph layer name (what its
+    weights are copied from)."""
+    importer = _Importer(import_keras(), flatten)
     g, notes = importer.run(model)
     return g, notes, {g.layer(node).name: op for node, op in importer.keras_layers.items()}
 
@@ -83,19 +96,32 @@ class _Importer:
     offending layer at once; calls downstream of a refused layer are skipped.
     """
 
-    def __init__(self, keras: Any) -> None:
+    def __init__(self, keras: Any, flatten: bool = False, group_names: bool = False) -> None:
         from keras.src.models.functional import Functional
 
         self.keras = keras
         self.models = (Functional, keras.Sequential)
-        self.g = ModelGraph()
+        self.flatten = flatten
+        self.group_names = group_names
         self.notes = ImportNotes()
         self.refused: list[str] = []
-        #: id(keras layer) -> the node of its first call site; -> its spec (None: refused).
-        self.first_site: dict[int, str] = {}
+        #: id(keras layer) -> its spec (None: refused).
         self.specs: dict[int, LayerSpec | None] = {}
         #: id(tensor) -> why it cannot be used, for outputs of keras.ops operations.
         self.unusable: dict[int, str] = {}
+        self.params = ParamConverter(keras, self.notes, self.refused)
+        #: How many frozen nested models the walk is inside (their layers are frozen).
+        self.frozen_models = 0
+        #: The blocks made of nested models (None until run, and when flattening).
+        self.sub_models: SubModelBlocks | None = None
+        self.start_graph(ModelGraph())
+
+    def start_graph(self, g: ModelGraph) -> None:
+        """Make `g` the graph calls are added to: what is kept per graph starts afresh
+        (the rest of the import's state is shared with the importers of its bodies)."""
+        self.g = g
+        #: id(keras layer or model) -> the node of its first call site.
+        self.first_site: dict[int, str] = {}
         #: node -> the shape Keras gives its output; first call site -> keras layer.
         self.keras_shapes: dict[str, tuple] = {}
         self.keras_layers: dict[str, Any] = {}
@@ -103,37 +129,56 @@ class _Importer:
         self.reserved: set[str] = set()
         #: The graph's layer names so far (asking the graph each time costs O(n)).
         self.taken: set[str] = set()
-        self.params = ParamConverter(keras, self.notes, self.refused)
-        #: How many frozen nested models the walk is inside (their layers are frozen).
-        self.frozen_models = 0
+
+    def body_importer(self, g: ModelGraph) -> _Importer:
+        """An importer of a nested model into `g`, sharing this import's notes,
+        refusals and caches."""
+        child = copy.copy(self)
+        child.start_graph(g)
+        return child
 
     def run(self, model: Any) -> tuple[ModelGraph, Notes]:
         functional = self.functional(model, f"model '{getattr(model, 'name', model)}'")
         if functional is None:
             raise ImportRefused("; ".join(self.refused))
+        if not self.flatten:
+            self.sub_models = SubModelBlocks(model, lambda layer: type(layer) in self.models)
         self.g.name = model.name
         allow_depth(len(functional.operations))
+        self.fill(functional, model.name)
+        if self.group_names:
+            group_by_names(self.g)
+        for graph in [self.g, *(self.g.blocks.body(name) for name in self.g.blocks.names())]:
+            for node_id, pos in layered_layout(graph).items():
+                graph.move(node_id, pos)
+        return self.g, self.notes.lines()
+
+    def fill(self, functional: Any, name: str) -> None:
+        """Add the inputs, layer calls and outputs of `functional` (of the model
+        `name`) to the graph and prove them against Keras; raises ImportRefused."""
         self.reserved = {op.name for op in functional.operations}
         tensors = {}
         for tensor in functional.inputs:
             node = self.add_input(tensor)
             if node is not None:
-                tensors[id(tensor)] = node
-        outputs = self.walk(functional, tensors, prefix=None)
+                tensors[id(tensor)] = (node, 0)
+        found = self.walk(functional, tensors, prefix=None)
         if self.refused:
+            raise ImportRefused(f"model '{name}' cannot be imported: " + "; ".join(self.refused))
+        later = [self.g.label(node) for node, output in found if output]
+        if later:
             raise ImportRefused(
-                f"model '{model.name}' cannot be imported: " + "; ".join(self.refused)
+                f"model '{name}': an output is a later output of the nested model "
+                f"{later[0]}, which a graph output cannot name. Import it flattened"
             )
+        outputs = [node for node, _ in found]
         if len(set(outputs)) != len(outputs):
             raise ImportRefused(
-                f"model '{model.name}' lists an output more than once. Expected distinct "
+                f"model '{name}' lists an output more than once. Expected distinct "
                 f"outputs. Received: {[self.g.layer(n).name for n in outputs]}"
             )
         self.g.set_outputs(outputs)
-        self.check_against_keras(model)
-        for node_id, pos in layered_layout(self.g).items():
-            self.g.move(node_id, pos)
-        return self.g, self.notes.lines()
+        self.check_against_keras(functional)
 
     # -- models
 
@@ -161,10 +206,10 @@ class _Importer:
         return model
 
     def walk(
-        self, functional: Any, tensors: dict[int, str], prefix: str | None
-    ) -> list[str | None]:
-        """Add the layer calls of `functional`, whose input tensors are the nodes in
-        `tensors` (by id); returns the nodes of its outputs (None where refused)."""
+        self, functional: Any, tensors: dict[int, tuple[str, int]], prefix: str | None
+    ) -> list[tuple[str, int] | None]:
+        """Add the layer calls of `functional`, whose input tensors are the (node,
+        output) in `tensors` (by id); returns those of its outputs (None where refused)."""
         for call in _calls(functional):
             if call.is_input:
                 continue  # an InputLayer: its tensor is mapped by the caller
@@ -179,15 +224,15 @@ class _Importer:
                 )
                 if node is not None:
                     self.keras_shapes[node] = tuple(call.outputs[0].shape)
-                    tensors[id(call.outputs[0])] = node
+                    tensors[id(call.outputs[0])] = (node, 0)
                     continue
                 # Another keras.ops operation: refused only if a layer takes its output (the
                 # masks Keras computes itself, e.g. for Embedding(mask_zero=True), are not).
                 reason = f"{label}: a Keras operation, not a layer (a graph holds layers only)"
                 self.unusable.update({id(t): reason for t in call.outputs})
                 continue
-            # A Functional or Sequential model is flattened; a subclassed one has no
-            # graph to walk and is refused as the custom class it is (listing 7.15).
+            # A Functional or Sequential model is a block use (or flattened); a subclassed
+            # one has no graph to walk and is refused as the custom class it is (7.15).
             is_model = type(op) in self.models
             spec = None if is_model else self.spec_of(label, op)
             if not is_model and spec is None:
@@ -197,8 +242,8 @@ class _Importer:
             if sources is None:
                 continue
             if is_model:
-                outputs = self.walk_model(label, op, [node for _, node in sources])
-                tensors.update({id(t): node for t, node in zip(call.outputs, outputs, strict=True)})
+                outputs = self.call_model(label, op, call, sources)
+                tensors.update({id(t): out for t, out in zip(call.outputs, outputs, strict=True)})
             elif len(call.outputs) != 1:
                 self.refused.append(
                     f"{label}: returns {len(call.outputs)} tensors. Expected one output "
@@ -208,23 +253,39 @@ class _Importer:
                 node = self.add_call(label, op, spec, sources, prefix)
                 if node is not None:
                     self.keras_shapes[node] = tuple(call.outputs[0].shape)
-                    tensors[id(call.outputs[0])] = node
+                    tensors[id(call.outputs[0])] = (node, 0)
         outputs = [("output", t) for t in functional.outputs]
         found = self.nodes_of(tensors, outputs)
-        return [None] * len(outputs) if found is None else [node for _, node in found]
+        return [None] * len(outputs) if found is None else [(n, k) for _, n, k in found]
 
-    def walk_model(self, label: str, model: Any, sources: list[str]) -> list[str | None]:
-        """Flatten one call of a nested model on `sources`; the nodes of its outputs."""
+    def call_model(
+        self, label: str, model: Any, call: Any, sources: list[tuple[str, str, int]]
+    ) -> list[tuple[str, int] | None]:
+        """One call of a nested model on `sources`: a block use, or its layers
+        flattened (see the module docstring); (node, output) for each of its outputs."""
         inner = self.functional(model, label)
         if inner is None:
             return [None] * len(model.outputs)
+        blocks = self.sub_models
+        reason = None if blocks is None else blocks.flattened.get(id(model))
+        if blocks is None or reason is not None:
+            if reason is not None:
+                self.notes.add(label, reason)
+            return self.walk_model(label, model, inner, sources)
+        outputs = blocks.use(self, label, model, inner, sources)
+        if outputs[0] is not None:
+            self.keras_shapes[outputs[0][0]] = tuple(call.outputs[0].shape)
+        return outputs
+
+    def walk_model(
+        self, label: str, model: Any, inner: Any, sources: list[tuple[str, str, int]]
+    ) -> list[tuple[str, int] | None]:
+        """Flatten one call of a nested model on `sources`; its outputs' (node, output)."""
         if len(inner.inputs) != len(sources):
-            self.refused.append(
-                f"{label}: called on {counted(len(sources), 'tensor')}. Expected its "
-                f"{counted(len(inner.inputs), 'input')}"
-            )
+            self.refuse_call_count(label, len(sources), len(inner.inputs))
             return [None] * len(inner.outputs)
-        inner_tensors = {id(t): node for t, node in zip(inner.inputs, sources, strict=True)}
+        pairs = zip(inner.inputs, sources, strict=True)
+        inner_tensors = {id(t): (node, output) for t, (_, node, output) in pairs}
         frozen = not model.trainable  # Keras counts none of a frozen model's weights trainable
         self.frozen_models += frozen
         try:
@@ -232,17 +293,23 @@ class _Importer:
         finally:
             self.frozen_models -= frozen
 
+    def refuse_call_count(self, label: str, received: int, expected: int) -> None:
+        self.refused.append(
+            f"{label}: called on {counted(received, 'tensor')}. Expected its "
+            f"{counted(expected, 'input')}"
+        )
+
     def nodes_of(
-        self, tensors: dict[int, str], inputs: list[tuple[str, Any]]
-    ) -> list[tuple[str, str]] | None:
-        """(port, node) for each (port, tensor), or None if a tensor has no node (its
-        maker was refused; a keras.ops maker is refused now)."""
+        self, tensors: dict[int, tuple[str, int]], inputs: list[tuple[str, Any]]
+    ) -> list[tuple[str, str, int]] | None:
+        """(port, node, output) for each (port, tensor), or None if a tensor has no
+        node (its maker was refused; a keras.ops maker is refused now)."""
         missing = [t for _, t in inputs if tensors.get(id(t)) is None]
         for t in missing:
             reason = self.unusable.get(id(t))
             if reason is not None and reason not in self.refused:
                 self.refused.append(reason)
-        return None if missing else [(port, tensors[id(t)]) for port, t in inputs]
+        return None if missing else [(port, *tensors[id(t)]) for port, t in inputs]
 
     def call_inputs(
         self, label: str, op: Any, call: Any, spec: LayerSpec | None
@@ -355,7 +422,7 @@ class _Importer:
         label: str,
         op: Any,
         spec: LayerSpec,
-        sources: list[tuple[str, str]],
+        sources: list[tuple[str, str, int]],
         prefix: str | None,
     ) -> str | None:
         """The node of one call of `op`, connected to `sources`; None if refused."""
@@ -373,8 +440,8 @@ class _Importer:
             if not op.trainable or self.frozen_models:
                 self.g.set_trainable(node, False)
             self.keras_layers[node] = op
-        for port, src in sources:
-            self.g.connect(src, node, port)
+        for port, src, output in sources:
+            self.g.connect(src, node, port, output)
         return node
 
     def add_rescaling(
@@ -382,7 +449,7 @@ class _Importer:
         label: str,
         op: Any,
         rescaled: Rescaled,
-        tensors: dict[int, str],
+        tensors: dict[int, tuple[str, int]],
         prefix: str | None,
     ) -> str | None:
         """The Rescaling node of a tensor-and-number operation (see codegen.scalar_ops),
@@ -393,7 +460,8 @@ class _Importer:
         node = self.add_layer_node(label, "Rescaling", op, rescaled.params, prefix)
         if node is None:
             return None
-        self.g.connect(sources[0][1], node, "input")
+        _, src, output = sources[0]
+        self.g.connect(src, node, "input", output)
         shown = ", ".join(f"{k}={v!r}" for k, v in rescaled.params.items())
         self.notes.add(
             label,

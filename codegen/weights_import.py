@@ -22,11 +22,13 @@ from graph.weightsfile import sidecar_name, write_sidecar
 
 
 def import_with_weights(
-    model_path: str | os.PathLike, graph_path: str | os.PathLike
+    model_path: str | os.PathLike, graph_path: str | os.PathLike, *, flatten: bool = False
 ) -> tuple[ModelGraph, Notes]:
     """The graph of the `.keras` file at `model_path`, its trained weights written to
     the sidecar of the graph file `graph_path` and recorded in the graph (the graph file
-    itself is the caller's to save, after the sidecar, as this writes it first).
+    itself is the caller's to save, after the sidecar, as this writes it first). Nested
+    models become block uses (their weights kept under the use's name), or with
+    `flatten` nodes of the outer graph.
 
     Raises what import_keras_model raises, and GraphFileError naming the model file
     when its weights are not what Keras writes for its config.
@@ -35,7 +37,7 @@ def import_with_weights(
     model_path = Path(model_path)
     model = load_checked(keras, model_path)
     loaded = load_archive_weights(model, model_path)
-    g, notes, layers = import_keras_layers(model)
+    g, notes, layers = import_keras_layers(model, flatten=flatten)
     if not loaded:
         return g, [*notes, f"the file holds no {WEIGHTS_ENTRY}: the graph has no weights"]
     weights = layer_arrays(layers)

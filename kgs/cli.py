@@ -101,6 +101,16 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="the structure only: write no weights sidecar beside the graph file",
     )
+    import_.add_argument(
+        "--flatten",
+        action="store_true",
+        help="nested models become nodes of the outer graph, not blocks",
+    )
+    import_.add_argument(
+        "--group-by-names",
+        action="store_true",
+        help="runs of layers named alike (conv2_block1_*) become uses of blocks",
+    )
 
     train = commands.add_parser("train", help="train a graph on data files, headless")
     train.add_argument("file", metavar="FILE")

@@ -4,7 +4,10 @@ The model file is checked before Keras sees it: anything but a `.keras` zip is r
 (codegen.keras_archive), and so is a Lambda layer or a custom class, with a message
 naming it (exit 1); no code from the file ever runs. Its trained weights go to the
 sidecar beside the graph file (codegen.weights_import), unless `--no-weights` asks for
-the structure only; each layer's trainable flag is kept either way.
+the structure only (and, for now, with `--group-by-names`, which says so); each
+layer's trainable flag is kept either way. Nested models
+become blocks (codegen.import_blocks); `--flatten` inlines them instead;
+`--group-by-names` makes blocks of layers named alike too (graph.grouping).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from graph import GraphError, save
+from graph import GraphError, ModelGraph, save
 from graph.wording import counted
 from kgs.exits import EXIT_INVALID, EXIT_OK
 
@@ -22,10 +25,14 @@ def run(args: argparse.Namespace) -> int:
     from codegen.weights_import import import_with_weights
 
     try:
-        if args.no_weights:
-            g, notes = import_keras_model(args.model)
+        if args.no_weights or args.group_by_names:
+            g, notes = import_keras_model(
+                args.model, flatten=args.flatten, group_by_names=args.group_by_names
+            )
+            if not args.no_weights:  # grouped layers move into block bodies
+                notes = [*notes, "--group-by-names keeps no weights yet: structure only"]
         else:
-            g, notes = import_with_weights(args.model, args.out)
+            g, notes = import_with_weights(args.model, args.out, flatten=args.flatten)
         save(g, args.out)
     except GraphError as e:
         print(e, file=sys.stderr)  # the message names the file or the layers
@@ -34,4 +41,26 @@ def run(args: argparse.Namespace) -> int:
         print(f"{args.model}: note: {note}", file=sys.stderr)
     weights = "" if g.weights is None else f" and its weights to {g.weights.file}"
     print(f"{args.model}: wrote {args.out} ({counted(len(g), 'node')}){weights}")
+    if len(g.blocks):
+        print(f"{args.model}: {blocks_line(g)}")
     return EXIT_OK
+
+
+def blocks_line(g: ModelGraph) -> str:
+    """What the import made blocks of, in one line: the uses of each definition (in
+    the graph and in bodies) and the layers they hold."""
+    graphs = [g, *(g.blocks.body(name) for name in g.blocks.names())]
+    uses = {name: 0 for name in g.blocks.names()}
+    layers = 0
+    for graph in graphs:
+        for node_id in graph.node_ids():
+            block = graph.layer(node_id).type
+            if block in uses:
+                uses[block] += 1
+                body = g.blocks.body(block)
+                layers += len(body) - len(body.inputs)
+    shown = ", ".join(f"{name} ({counted(n, 'use')})" for name, n in uses.items())
+    return (
+        f"{counted(sum(uses.values()), 'block use')} of {counted(len(uses), 'definition')} "
+        f"holding {counted(layers, 'layer')}: {shown}"
+    )

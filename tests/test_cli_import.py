@@ -40,3 +40,33 @@ def test_a_lambda_is_refused_with_its_name_and_never_runs(tmp_path, capsys):
     assert "Lambda 'sneaky'" in capsys.readouterr().err
     assert not marker.exists()
     assert not out.exists()
+
+
+def test_nested_models_import_as_blocks_unless_flattened(tmp_path):
+    keras = import_keras()
+    x = keras.Input((4,), name="x")
+    inner = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, name="d")], name="inner")
+    model_path = tmp_path / "nested.keras"
+    keras.Model(x, inner(x)).save(model_path)
+    nested, flat = tmp_path / "nested.graph.json", tmp_path / "flat.graph.json"
+    assert main(["import", str(model_path), "-o", str(nested)]) == 0
+    assert main(["import", str(model_path), "-o", str(flat), "--flatten"]) == 0
+    assert load(nested).blocks.names() == ["inner"]
+    assert [load(flat).layer(n).name for n in load(flat).node_ids()] == ["x", "d"]
+
+
+def test_group_by_names_groups_and_says_what_it_grouped(tmp_path, capsys):
+    keras = import_keras()
+    x = last = keras.Input((8,), name="x")
+    for scope in ("b1", "b2", "b3"):
+        last = keras.layers.Dense(8, name=f"{scope}_dense")(last)
+        last = keras.layers.ReLU(name=f"{scope}_relu")(last)
+    model_path = tmp_path / "scopes.keras"
+    keras.Model(x, last).save(model_path)
+    out = tmp_path / "scopes.graph.json"
+    assert main(["import", str(model_path), "-o", str(out), "--group-by-names"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[-1] == f"{model_path}: 3 block uses of 1 definition holding 6 layers: b (3 uses)"
+    g = load(out)
+    assert [g.layer(n).name for n in g.node_ids()] == ["x", "b1", "b2", "b3"]
+    assert validate(g).total_params == 3 * (8 * 8 + 8)

@@ -171,7 +171,7 @@ def test_application_round_trip(name, input_shape):
 # ------------------------------------------------------------------ structure
 
 
-def test_nested_sequential_is_flattened_and_clashing_names_prefixed():
+def test_a_flattened_nested_sequential_prefixes_clashing_names():
     block = keras.Sequential(
         [keras.Input((8,)), layers.Dense(6, name="hidden"), layers.Dense(4, name="dense")],
         name="block",
@@ -179,7 +179,7 @@ def test_nested_sequential_is_flattened_and_clashing_names_prefixed():
     x = keras.Input((8,), name="x")
     outer = layers.Dense(4, name="dense")
     model = keras.Model(x, outer(block(x)))
-    g, notes = import_keras_model(model)
+    g, notes = import_keras_model(model, flatten=True)
     assert layer_names(g) == ["x", "hidden", "block_dense", "dense"]
     assert [g.layer(n).type for n in g.node_ids()] == ["Input", "Dense", "Dense", "Dense"]
     assert any(note.startswith("Dense 'dense': renamed 'block_dense'") for note in notes), notes
@@ -187,12 +187,12 @@ def test_nested_sequential_is_flattened_and_clashing_names_prefixed():
     assert_same_model(model, g, {"hidden": hidden, "block_dense": inner, "dense": outer})
 
 
-def test_nested_functional_called_twice_shares_its_layers():
+def test_a_flattened_functional_called_twice_shares_its_layers():
     inner_input = keras.Input((5,))
     encoder = keras.Model(inner_input, layers.Dense(3, name="code")(inner_input), name="encoder")
     a, b = keras.Input((5,), name="a"), keras.Input((5,), name="b")
     model = keras.Model([a, b], layers.Subtract(name="difference")([encoder(a), encoder(b)]))
-    g = from_keras(model)
+    g = from_keras(model, flatten=True)
     assert layer_names(g) == ["a", "b", "code", "difference"]
     code = g.layer_sites(next(i for i, layer in g.layers() if layer.name == "code"))
     assert len(code) == 2

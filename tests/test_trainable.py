@@ -144,12 +144,23 @@ def test_import_keeps_frozen_layers_and_frozen_nested_models():
     head_frozen.trainable = False
     y = keras.layers.Concatenate()([head(base(x)), head_frozen(x)])
     model = keras.Model(x, y)
-    g, notes = import_keras_model(model)
+    g, notes = import_keras_model(model, flatten=True)
     assert notes == []
     flags = {layer.name: layer.trainable for _, layer in g.layers()}
     assert flags["base_dense"] is False and flags["frozen"] is False and flags["head"] is True
     report = validate(g)
     assert (report.trainable_params, report.non_trainable_params) == keras_counts(model)
+
+    g, notes = import_keras_model(model)  # the nested model as a block use, frozen whole
+    flags = {layer.name: layer.trainable for _, layer in g.layers()}
+    assert flags["base"] is False and flags["frozen"] is False and flags["head"] is True
+    (body,) = (g.blocks.body(name) for name in g.blocks.names())
+    assert [layer.trainable for _, layer in body.layers() if layer.name == "base_dense"] == [False]
+    report = validate(g)
+    assert (report.trainable_params, report.non_trainable_params) == keras_counts(model)
+    rebuilt = build_model(g)
+    assert rebuilt.get_layer("base").trainable is False
+    assert keras_counts(rebuilt) == keras_counts(model)
 
 
 @pytest.mark.parametrize("style", ["functional", "subclass"])

@@ -237,3 +237,46 @@ def test_block_uses_keep_their_weights_through_the_sidecar(tmp_path):
     want = keras.ops.convert_to_numpy(model(x))
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(rebuilt(x)), want)
     assert len(rebuilt.non_trainable_weights) == len(model.non_trainable_weights) == 4
+
+
+def nested_trained_model():
+    """A Functional encoder (with BatchNormalization) used inside the model, and a head;
+    every weight random, as after training."""
+    x = keras.Input((6,), name="x")
+    h = keras.layers.Dense(5, activation="tanh", name="enc_dense")(x)
+    h = keras.layers.BatchNormalization(name="enc_bn")(h)
+    encoder = keras.Model(x, h, name="encoder")
+    inp = keras.Input((6,), name="inp")
+    out = keras.layers.Dense(2, name="head")(encoder(inp))
+    model = keras.Model(inp, out, name="nested")
+    rng = np.random.default_rng(3)
+    for layer in [*encoder.layers, *model.layers]:
+        weights = [
+            np.abs(rng.standard_normal(w.shape)).astype("float32") + 0.1
+            for w in layer.get_weights()
+        ]
+        layer.set_weights(weights)
+    return model
+
+
+@pytest.mark.parametrize("target", ["build", "functional", "subclass"])
+def test_a_nested_model_becomes_a_block_use_that_keeps_its_weights(tmp_path, capsys, target):
+    model = nested_trained_model()
+    model.save(tmp_path / "nested.keras")
+    graph_path = tmp_path / "nested.graph.json"
+    assert main(["import", str(tmp_path / "nested.keras"), "-o", str(graph_path)]) == 0
+    g = load(graph_path)
+    assert g.blocks.names() and g.weights is not None
+    x = sample()[0]
+    want = outputs(model, x)
+    if target == "build":
+        rebuilt, report = build_with_weights(g, read_sidecar(g, graph_path))
+        assert report.fresh == [] and report.unused == []
+        got = outputs(rebuilt, x)
+    else:
+        out = tmp_path / "out"
+        assert main(["compile", str(graph_path), "--to", target, "-o", str(out)]) == 0
+        source = (out / f"nested_{target}.py").read_text()
+        got = outputs(run_module(source, out).build_model(), x)
+    for a, b in zip(got, want, strict=True):
+        np.testing.assert_array_equal(a, b)
