@@ -23,19 +23,27 @@ Conventions (proven against torch's own counters by tests/test_cost.py):
 
 A node whose shape has an unknown axis besides the batch (a free time axis) has no
 MACs and no sizes (None); the totals sum the nodes that have them.
+
+cost() runs on every edit in the studio, so it keeps its work per graph and, after an
+edit, costs again only the nodes the edit reaches (see _Costing).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
+import operator
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from graph.model import ModelGraph
+from graph.downstream import Downstream
+from graph.infer import Inferred
+from graph.model import Layer, ModelGraph
 from graph.report import Report
 from graph.shapes import Shape
-from graph.spec import Saved
+from graph.spec import LayerSpec, Saved
 from graph.training import OPTIMIZER_SLOTS
 from graph.validate import validate
 
@@ -135,53 +143,279 @@ def cost(
     g: ModelGraph, report: Report | None = None, batch: int = 1, optimizer: str = "adam"
 ) -> ModelCost:
     """The cost of `g` at `batch` with `optimizer` (a key of OPTIMIZER_SLOTS), from
-    `report` (validate(g) by default). Nodes the report could not infer are left out."""
+    `report` (validate(g) of `g` as it is now; validate(g) by default). Nodes the report
+    could not infer are left out.
+
+    The graph's last costing is kept (as validate keeps its validation), so after an
+    edit only the nodes whose inputs changed are costed again: the same answer as a
+    cold run, to the byte (tests/test_cost_incremental.py).
+    """
     if optimizer not in OPTIMIZER_SLOTS:
         raise ValueError(f"unknown optimizer {optimizer!r}: one of {', '.join(OPTIMIZER_SLOTS)}")
     report = report or validate(g)
-    nodes: dict[str, NodeCost] = {}
-    sizes: dict[str, int] = {}  # node -> output bytes, where known
-    storage: dict[str, str] = {}  # node -> the node whose output its output views
-    with_grad: set[str] = set()
-    kept: set[str] = set()
-    made = 0  # bytes of kept tensors made inside layers
-    for node_id in report.order:
+    costing = _COSTINGS.pop(g, None)
+    if costing is None or costing.batch != batch:
+        costing = _Costing(batch)
+    result = costing.run(g, report, optimizer)
+    _COSTINGS[g] = costing
+    return result
+
+
+class _Local(NamedTuple):
+    """What one node costs on its own: a pure function of its layer, spec, result,
+    input results, whether it is its layer's first call and the batch; reused while
+    those are the same."""
+
+    layer: Layer
+    spec: LayerSpec
+    result: Inferred
+    inputs: tuple[Inferred, ...]
+    first_call: bool
+    cost: NodeCost
+    #: What backward keeps when a gradient flows through; None when a size is unknown.
+    saved: Saved | None
+    #: Bytes of the tensors `saved` makes inside the layer.
+    made: int
+
+
+class _Costing:
+    """cost()'s work on one graph at one batch size, kept between runs.
+
+    Per node: its _Local, whether a gradient flows through it, the tensor its output
+    views, and the tensors it keeps for backward; totals are kept as running sums,
+    each node's share taken out before its new share goes in. A run after an edit
+    that left the structure alone (same stamp, order and specs) visits only the nodes
+    whose result or layer changed, and in order what lies downstream of a node whose
+    result, gradient or storage changed; any other run visits every node (still
+    reusing each node's _Local where its inputs are the same objects).
+    """
+
+    def __init__(self, batch: int) -> None:
+        self.batch = batch
+        self.stamp: int | None = None
+        #: The report's results and the graph's layers, as the last run saw them.
+        self.results: dict[str, Inferred] = {}
+        self.layers: dict[int, Layer] = {}
+        self.local: dict[str, _Local] = {}
+        #: The graph, its tables and the report, set by run() for that run only: a
+        #: graph's costing must not keep the graph alive (see _COSTINGS).
+        self.g = self.t = self.report = None
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every node's share of the totals (not the _Locals: they are reused)."""
+        self.order: list[str] = []
+        self.position: dict[str, int] = {}
+        self.specs: dict[str, LayerSpec | None] = {}
+        #: The cost of every node costed, in the order a cold run puts them.
+        self.costs: dict[str, NodeCost] = {}
+        self.sizes: dict[str, int] = {}
+        self.storage: dict[str, str] = {}
+        self.with_grad: set[str] = set()
+        #: Per node a gradient flows through: the tensors it keeps, by the node that
+        #: made them, and the bytes of those it makes itself.
+        self.kept: dict[str, tuple[str, ...]] = {}
+        self.made_of: dict[str, int] = {}
+        #: Per tensor kept: how many nodes keep it.
+        self.refs: dict[str, int] = {}
+        self.macs = self.activation_bytes = self.made = self.kept_bytes = 0
+
+    def run(self, g: ModelGraph, report: Report, optimizer: str) -> ModelCost:
+        t = g._tables()
+        self.g, self.t, self.report = g, t, report
+        try:
+            seeds = self.changed_nodes(g, t, report)
+            if seeds is None:
+                self.full_pass()
+            else:
+                self.update(seeds)
+            self.stamp, self.results, self.layers = t.last_stamp, dict(report.nodes), dict(t.layers)
+        finally:
+            self.g = self.t = self.report = None
+        return ModelCost(
+            batch=self.batch,
+            optimizer=optimizer,
+            nodes=dict(self.costs),
+            params=report.total_params,
+            trainable_params=report.trainable_params,
+            macs=self.macs,
+            activation_bytes=self.activation_bytes,
+            saved_bytes=self.made + self.kept_bytes,
+        )
+
+    def changed_nodes(self, g: ModelGraph, t, report: Report) -> list[str] | None:
+        """The nodes whose result or layer is not what the last run saw, or None when
+        the structure, the order or a spec may have changed too."""
+        if t.last_stamp != self.stamp or report.order != self.order:
+            return None
+        if any(g.spec_of_type(name) is not spec for name, spec in self.specs.items()):
+            return None
+        seeds = _changed_keys(self.results, report.nodes)
+        for layer_id in _changed_keys(self.layers, t.layers):
+            seeds += t.sites.get(layer_id, ())
+        return seeds
+
+    def full_pass(self) -> None:
+        """Every node in order, from fresh totals."""
+        reuse = self.local
+        self.reset()
+        self.local = {}
+        self.order = list(self.report.order)
+        self.position = {n: i for i, n in enumerate(self.order)}
+        for node_id in self.order:
+            self.visit(node_id, reuse.get(node_id))
+
+    def update(self, seeds: list[str]) -> None:
+        """Visit `seeds` in order, and what lies downstream while a visit changes what
+        the next node reads."""
+        walk = Downstream(seeds, self.order, self.position, self.t.succ)
+        added = False
+        for node_id in walk:
+            was_costed = node_id in self.costs
+            if self.visit(node_id, self.local.get(node_id)):
+                walk.spread(node_id)
+            added |= not was_costed and node_id in self.costs
+        if added:
+            self.costs = {n: self.costs[n] for n in self.order if n in self.costs}
+
+    def visit(self, node_id: str, old: _Local | None) -> bool:
+        """Cost `node_id` again (reusing `old` where its inputs are the same); returns
+        whether what its successors read changed: its result, whether a gradient flows
+        through it, or the tensor its output views."""
+        old_grad, old_storage = node_id in self.with_grad, self.storage.get(node_id)
+        self.withdraw(node_id)
+        entry = self.local_cost(node_id, old)
+        if entry is None:
+            self.local.pop(node_id, None)
+            self.costs.pop(node_id, None)
+            return old is not None
+        self.local[node_id] = entry
+        sources = self.report.sources.get(node_id, [])
+        storage = self.storage
+        if entry.spec.output_is_view and sources:
+            storage[node_id] = storage[sources[0]]
+        else:
+            storage[node_id] = node_id
+        with_grad = entry.result.trainable > 0 or any(s in self.with_grad for s in sources)
+        self.costs[node_id] = entry.cost
+        self.set_size(node_id, entry.cost.output_bytes)
+        self.macs += entry.cost.macs or 0
+        if with_grad:
+            self.with_grad.add(node_id)
+            if entry.saved is not None:
+                self.keep(node_id, _kept_tensors(entry.saved, node_id, sources, storage))
+                self.made_of[node_id] = entry.made
+                self.made += entry.made
+        return (
+            old is None
+            or old.result != entry.result
+            or with_grad != old_grad
+            or storage[node_id] != old_storage
+        )
+
+    def local_cost(self, node_id: str, old: _Local | None) -> _Local | None:
+        """The node's _Local: `old` while its inputs are the same; None when the
+        report could not infer it or its type is unknown."""
+        report, t = self.report, self.t
         result = report.nodes.get(node_id)
-        spec = g.spec(node_id)
-        if result is None or spec is None:
-            continue
-        sources = report.sources.get(node_id, [])
-        p = spec.resolve(g.layer(node_id).params)
-        output = at_batch(result.shape, batch)
-        inputs = [_concrete(report, src, batch) for src in sources]
-        known = output is not None and None not in inputs
-        macs = spec.macs(inputs, output, p) if known else None
-        out_bytes = math.prod(output) * itemsize(result.dtype) if output is not None else None
-        first_call = g.call_index(node_id) == 1
-        nodes[node_id] = NodeCost(result.params if first_call else 0, macs, out_bytes)
-        if out_bytes is not None:
-            sizes[node_id] = out_bytes
-        storage[node_id] = storage[sources[0]] if spec.output_is_view and sources else node_id
-        if result.trainable or any(src in with_grad for src in sources):
-            with_grad.add(node_id)
-            if known:
-                saved = spec.saved(inputs, output, p)
-                kept.update(_kept_tensors(saved, node_id, sources, storage))
-                made += saved.extra * itemsize(result.dtype) + saved.indices * _INDEX_BYTES
-    return ModelCost(
-        batch=batch,
-        optimizer=optimizer,
-        nodes=nodes,
-        params=report.total_params,
-        trainable_params=report.trainable_params,
-        macs=sum(c.macs for c in nodes.values() if c.macs is not None),
-        activation_bytes=sum(sizes.values()),
-        saved_bytes=made + sum(sizes.get(n, 0) for n in kept),
-    )
+        if result is None:
+            return None
+        node = t.nodes[node_id]
+        layer = t.layers[node.layer_id]
+        spec = self.specs.get(layer.type, _UNSEEN)
+        if spec is _UNSEEN:
+            spec = self.specs[layer.type] = self.g.spec_of_type(layer.type)
+        if spec is None:
+            return None
+        nodes = report.nodes
+        inputs = tuple(nodes[s] for s in report.sources.get(node_id, ()))
+        first_call = t.sites[node.layer_id][0] == node_id
+        if (
+            old is not None
+            and old.layer is layer
+            and old.spec is spec
+            and old.first_call == first_call
+            and old.result == result  # values: a result validated again is a new object
+            and old.inputs == inputs
+        ):
+            return old
+        return _local_cost(layer, spec, result, inputs, first_call, self.batch)
+
+    def withdraw(self, node_id: str) -> None:
+        """Take the node's share out of the totals."""
+        node_cost = self.costs.get(node_id)  # replaced or removed by visit()
+        if node_cost is not None:
+            self.macs -= node_cost.macs or 0
+        self.set_size(node_id, None)
+        self.keep(node_id, ())
+        self.with_grad.discard(node_id)
+        self.made -= self.made_of.pop(node_id, 0)
+        self.storage.pop(node_id, None)
+
+    def set_size(self, node_id: str, size: int | None) -> None:
+        """Record the node's output bytes (None: unknown or not costed)."""
+        old = self.sizes.pop(node_id, 0)
+        new = size or 0
+        if size is not None:
+            self.sizes[node_id] = size
+        self.activation_bytes += new - old
+        if node_id in self.refs:
+            self.kept_bytes += new - old
+
+    def keep(self, node_id: str, tensors: tuple[str, ...]) -> None:
+        """Make `tensors` the ones the node keeps for backward (instead of its last)."""
+        refs, sizes = self.refs, self.sizes
+        for name in self.kept.pop(node_id, ()):
+            refs[name] -= 1
+            if not refs[name]:
+                del refs[name]
+                self.kept_bytes -= sizes.get(name, 0)
+        if tensors:
+            self.kept[node_id] = tensors
+        for name in tensors:
+            if name in refs:
+                refs[name] += 1
+            else:
+                refs[name] = 1
+                self.kept_bytes += sizes.get(name, 0)
 
 
-def _concrete(report: Report, node_id: str, batch: int) -> Shape | None:
-    return at_batch(report.nodes[node_id].shape, batch)
+def _local_cost(
+    layer: Layer,
+    spec: LayerSpec,
+    result: Inferred,
+    inputs: tuple[Inferred, ...],
+    first_call: bool,
+    batch: int,
+) -> _Local:
+    """One node's _Local, from its spec's rules at `batch`."""
+    p = spec.resolve(layer.params)
+    output = at_batch(result.shape, batch)
+    shapes = [at_batch(r.shape, batch) for r in inputs]
+    known = output is not None and None not in shapes
+    macs = spec.macs(shapes, output, p) if known else None
+    out_bytes = math.prod(output) * itemsize(result.dtype) if output is not None else None
+    node_cost = NodeCost(result.params if first_call else 0, macs, out_bytes)
+    saved = spec.saved(shapes, output, p) if known else None
+    made = 0
+    if saved is not None:
+        made = saved.extra * itemsize(result.dtype) + saved.indices * _INDEX_BYTES
+    return _Local(layer, spec, result, inputs, first_call, node_cost, saved, made)
+
+
+def _changed_keys(old: dict, new: dict) -> list:
+    """The keys of `new` or `old` whose values are not the same objects in both."""
+    if len(old) == len(new) and list(old) == list(new):
+        return list(itertools.compress(new, map(operator.is_not, old.values(), new.values())))
+    changed = [k for k, v in new.items() if old.get(k, _UNSEEN) is not v]
+    return changed + [k for k in old if k not in new]
+
+
+#: What dict.get returns for a layer type not met yet (None is an unknown type's spec).
+_UNSEEN = object()
+
+#: Each graph's last costing, for as long as the graph lives.
+_COSTINGS: weakref.WeakKeyDictionary[ModelGraph, _Costing] = weakref.WeakKeyDictionary()
 
 
 def _kept_tensors(
