@@ -35,7 +35,8 @@ import math
 import operator
 import weakref
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, NamedTuple
 
 from graph.downstream import Downstream
@@ -76,13 +77,14 @@ def itemsize(dtype: str) -> int:
 
 @dataclass(frozen=True)
 class NodeCost:
-    """One node's cost at a batch size. `params` is 0 at a shared layer's later calls
-    (its weights are counted at the first); `macs` and `output_bytes` are None where a
-    size is unknown."""
+    """One node's cost at a batch size. `params` and `trainable` (the trainable part of
+    them) are 0 at a shared layer's later calls (its weights are counted at the first);
+    `macs` and `output_bytes` are None where a size is unknown."""
 
     params: int
     macs: int | None
     output_bytes: int | None
+    trainable: int = 0
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,10 @@ class ModelCost:
     activation_bytes: int
     #: The tensors autograd keeps for backward in one training step.
     saved_bytes: int
+    #: The nodes whose output is kept for backward (by themselves or by another node);
+    #: per node a gradient flows through, the bytes of the tensors it makes and keeps.
+    kept_outputs: frozenset[str] = frozenset()
+    made_by: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def weight_bytes(self) -> int:
@@ -115,6 +121,22 @@ class ModelCost:
     def train_memory_bytes(self) -> int:
         """Weights, gradients, optimizer slots and saved activations of one step."""
         return self.weight_bytes + self.gradient_bytes + self.optimizer_bytes + self.saved_bytes
+
+    @cached_property
+    def memory_by_node(self) -> dict[str, int]:
+        """Each node's share of `train_memory_bytes`: its weights with their gradients
+        and optimizer slots, its output if kept for backward, and what it makes and
+        keeps. The shares add up to the total (a tensor kept twice counts at the node
+        that made it)."""
+        per_trainable = _WEIGHT_BYTES * (1 + OPTIMIZER_SLOTS[self.optimizer])
+        kept, made = self.kept_outputs, self.made_by
+        return {
+            node_id: c.params * _WEIGHT_BYTES
+            + c.trainable * per_trainable
+            + ((c.output_bytes or 0) if node_id in kept else 0)
+            + made.get(node_id, 0)
+            for node_id, c in self.nodes.items()
+        }
 
     def to_json(self) -> dict[str, Any]:
         """The shape `kgs cost --json` prints."""
@@ -153,11 +175,12 @@ def cost(
     if optimizer not in OPTIMIZER_SLOTS:
         raise ValueError(f"unknown optimizer {optimizer!r}: one of {', '.join(OPTIMIZER_SLOTS)}")
     report = report or validate(g)
-    costing = _COSTINGS.pop(g, None)
-    if costing is None or costing.batch != batch:
-        costing = _Costing(batch)
+    costings = _COSTINGS.setdefault(g, {})
+    costing = costings.pop(batch, None) or _Costing(batch)
     result = costing.run(g, report, optimizer)
-    _COSTINGS[g] = costing
+    costings[batch] = costing  # the latest last
+    while len(costings) > _BATCHES_KEPT:
+        del costings[next(iter(costings))]
     return result
 
 
@@ -241,6 +264,8 @@ class _Costing:
             macs=self.macs,
             activation_bytes=self.activation_bytes,
             saved_bytes=self.made + self.kept_bytes,
+            kept_outputs=frozenset(self.refs),
+            made_by=dict(self.made_of),
         )
 
     def changed_nodes(self, g: ModelGraph, t, report: Report) -> list[str] | None:
@@ -395,7 +420,10 @@ def _local_cost(
     known = output is not None and None not in shapes
     macs = spec.macs(shapes, output, p) if known else None
     out_bytes = math.prod(output) * itemsize(result.dtype) if output is not None else None
-    node_cost = NodeCost(result.params if first_call else 0, macs, out_bytes)
+    if first_call:
+        node_cost = NodeCost(result.params, macs, out_bytes, result.trainable)
+    else:
+        node_cost = NodeCost(0, macs, out_bytes)
     saved = spec.saved(shapes, output, p) if known else None
     made = 0
     if saved is not None:
@@ -414,8 +442,10 @@ def _changed_keys(old: dict, new: dict) -> list:
 #: What dict.get returns for a layer type not met yet (None is an unknown type's spec).
 _UNSEEN = object()
 
-#: Each graph's last costing, for as long as the graph lives.
-_COSTINGS: weakref.WeakKeyDictionary[ModelGraph, _Costing] = weakref.WeakKeyDictionary()
+#: Each graph's latest costings by batch size, for as long as the graph lives: the
+#: studio costs at the setup's batch and, for a memory budget, at batches 1 and 2.
+_COSTINGS: weakref.WeakKeyDictionary[ModelGraph, dict[int, _Costing]] = weakref.WeakKeyDictionary()
+_BATCHES_KEPT = 3
 
 
 def _kept_tensors(

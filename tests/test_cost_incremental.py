@@ -101,13 +101,23 @@ def test_an_edit_costs_again_only_what_it_reaches():
 
     g = residual(20)
     cost(g, validate(g), batch=4)
-    costing = _COSTINGS[g]
+    costing = _COSTINGS[g][4]
     before = dict(costing.local)
     middle = [n for n in g.node_ids() if g.layer(n).type == "Dense"][10]
     g.set_param(middle, "activation", "tanh")
     cost(g, validate(g), batch=4)
     redone = [n for n in g.node_ids() if costing.local[n] is not before[n]]
     assert redone == [middle]
+
+
+def test_costings_are_kept_per_batch_for_the_few_latest_batches():
+    from graph.cost import _COSTINGS
+
+    g = chain(("Dense", {"units": 3}))
+    report = validate(g)
+    for batch in (1, 2, 32, 1, 5):
+        cost(g, report, batch=batch)
+    assert list(_COSTINGS[g]) == [32, 1, 5]
 
 
 def test_costing_keeps_no_graph_alive():
