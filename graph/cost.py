@@ -14,10 +14,12 @@ Conventions (proven against torch's own counters by tests/test_cost.py):
 - Training memory: weights (all of them) + gradients (trainable weights) + the
   optimizer's slots per trainable weight (graph/training.py's OPTIMIZER_SLOTS: adam 2,
   sgd 0 as Keras's default momentum 0 keeps none, rmsprop 1, ...) in float32, + the
-  tensors autograd keeps for backward. What each layer keeps is its spec's `saved`
-  rule; a tensor two layers keep (a ReLU's output, the next Dense's input) counts once,
-  views (Reshape, Flatten) count as the tensor they view, and a layer that no gradient
-  flows through (no trainable weight at or upstream of it) keeps nothing. Temporaries
+  tensors autograd keeps for backward. What each layer keeps is its spec's
+  `saved_with_grads` rule, told which of its inputs carry a gradient (a product keeps
+  an input only for the other's gradient); a tensor two layers keep (a ReLU's output,
+  the next Dense's input) counts once, views (Reshape, Flatten) count as the tensor
+  they view, and a layer that no gradient flows through (no trainable weight at or
+  upstream of it) keeps nothing. Temporaries
   that backward allocates and frees, the data loader and torch's allocator slack are
   not counted.
 
@@ -186,13 +188,14 @@ def cost(
 
 class _Local(NamedTuple):
     """What one node costs on its own: a pure function of its layer, spec, result,
-    input results, whether it is its layer's first call and the batch; reused while
-    those are the same."""
+    input results, which inputs carry a gradient, whether it is its layer's first call
+    and the batch; reused while those are the same."""
 
     layer: Layer
     spec: LayerSpec
     result: Inferred
     inputs: tuple[Inferred, ...]
+    input_grads: tuple[bool, ...]
     first_call: bool
     cost: NodeCost
     #: What backward keeps when a gradient flows through; None when a size is unknown.
@@ -309,19 +312,20 @@ class _Costing:
         through it, or the tensor its output views."""
         old_grad, old_storage = node_id in self.with_grad, self.storage.get(node_id)
         self.withdraw(node_id)
-        entry = self.local_cost(node_id, old)
+        sources = self.report.sources.get(node_id, [])
+        input_grads = tuple(s in self.with_grad for s in sources)
+        entry = self.local_cost(node_id, old, input_grads)
         if entry is None:
             self.local.pop(node_id, None)
             self.costs.pop(node_id, None)
             return old is not None
         self.local[node_id] = entry
-        sources = self.report.sources.get(node_id, [])
         storage = self.storage
         if entry.spec.output_is_view and sources:
             storage[node_id] = storage[sources[0]]
         else:
             storage[node_id] = node_id
-        with_grad = entry.result.trainable > 0 or any(s in self.with_grad for s in sources)
+        with_grad = entry.result.trainable > 0 or any(input_grads)
         self.costs[node_id] = entry.cost
         self.set_size(node_id, entry.cost.output_bytes)
         self.macs += entry.cost.macs or 0
@@ -338,7 +342,9 @@ class _Costing:
             or storage[node_id] != old_storage
         )
 
-    def local_cost(self, node_id: str, old: _Local | None) -> _Local | None:
+    def local_cost(
+        self, node_id: str, old: _Local | None, input_grads: tuple[bool, ...]
+    ) -> _Local | None:
         """The node's _Local: `old` while its inputs are the same; None when the
         report could not infer it or its type is unknown."""
         report, t = self.report, self.t
@@ -362,9 +368,10 @@ class _Costing:
             and old.first_call == first_call
             and old.result == result  # values: a result validated again is a new object
             and old.inputs == inputs
+            and old.input_grads == input_grads
         ):
             return old
-        return _local_cost(layer, spec, result, inputs, first_call, self.batch)
+        return _local_cost(layer, spec, result, inputs, input_grads, first_call, self.batch)
 
     def withdraw(self, node_id: str) -> None:
         """Take the node's share out of the totals."""
@@ -410,6 +417,7 @@ def _local_cost(
     spec: LayerSpec,
     result: Inferred,
     inputs: tuple[Inferred, ...],
+    input_grads: tuple[bool, ...],
     first_call: bool,
     batch: int,
 ) -> _Local:
@@ -424,11 +432,11 @@ def _local_cost(
         node_cost = NodeCost(result.params, macs, out_bytes, result.trainable)
     else:
         node_cost = NodeCost(0, macs, out_bytes)
-    saved = spec.saved(shapes, output, p) if known else None
+    saved = spec.saved_with_grads(shapes, output, p, input_grads) if known else None
     made = 0
     if saved is not None:
         made = saved.extra * itemsize(result.dtype) + saved.indices * _INDEX_BYTES
-    return _Local(layer, spec, result, inputs, first_call, node_cost, saved, made)
+    return _Local(layer, spec, result, inputs, input_grads, first_call, node_cost, saved, made)
 
 
 def _changed_keys(old: dict, new: dict) -> list:
