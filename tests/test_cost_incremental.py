@@ -31,13 +31,30 @@ def _views_and_kinds() -> ModelGraph:
     return g
 
 
+def _products() -> ModelGraph:
+    """A Multiply and a Dot, each fed by an Input (no gradient) and a Dense: rewiring
+    their inputs changes which carry a gradient, and so what they keep."""
+    from tests.test_cost import _merge
+
+    g = _merge("Multiply", [(8,), (8,)], [False, True])
+    dot = g.add_node("Dot", params={"axes": 1})
+    multiply, dense = g.node_ids()[0], g.node_ids()[-2]
+    g.connect(multiply, dot, "input_0")
+    g.connect(dense, dot, "input_1")
+    g.set_outputs([dot])
+    return g
+
+
 def start(kind: int) -> ModelGraph:
-    return _views_and_kinds() if kind == 3 else start_graph(kind)
+    if kind == 3:
+        return _views_and_kinds()
+    return _products() if kind == 4 else start_graph(kind)
 
 
 def edit(g: ModelGraph, op: int, a: int, b: int) -> None:
     """validate's random edits, and edits of what cost reads beyond them: a conv's
-    filters, an activation, a Dense's units on the views graph, an Input's dtype."""
+    filters, an activation, a Dense's units on the views graph, an Input's dtype, a
+    product's input rewired."""
     ids = g.node_ids()
     node = ids[a % len(ids)]
     layer = g.layer(node)
@@ -50,6 +67,12 @@ def edit(g: ModelGraph, op: int, a: int, b: int) -> None:
             g.set_param(node, "units", [4, 2, 8][b % 3])
         elif op == 15 and layer.type == "Input":
             g.set_param(node, "dtype", ["float32", "float16"][b % 2])
+        elif op == 16 and layer.type in ("Multiply", "Dot"):
+            port = f"input_{b % 2}"  # rewired from another node: its gradient may differ
+            for fed, src in g.in_edges(node):
+                if fed == port:
+                    g.disconnect(src, node, port)
+            g.connect(ids[b % len(ids)], node, port)
         else:
             apply_edit(g, op % 12, a, b)
     except GraphEditError:
@@ -73,9 +96,9 @@ def fields(c: ModelCost) -> tuple:
 @st.composite
 def edit_scripts(draw):
     steps = st.tuples(
-        st.integers(0, 15), st.integers(0, 10**6), st.integers(0, 10**6), st.sampled_from([2, 3])
+        st.integers(0, 16), st.integers(0, 10**6), st.integers(0, 10**6), st.sampled_from([2, 3])
     )
-    return draw(st.integers(0, 3)), draw(st.lists(steps, min_size=1, max_size=25))
+    return draw(st.integers(0, 4)), draw(st.lists(steps, min_size=1, max_size=25))
 
 
 @settings(max_examples=300, deadline=None)
