@@ -210,18 +210,24 @@ class _Costing:
     Per node: its _Local, whether a gradient flows through it, the tensor its output
     views, and the tensors it keeps for backward; totals are kept as running sums,
     each node's share taken out before its new share goes in. A run after an edit
-    that left the structure alone (same stamp, order and specs) visits only the nodes
-    whose result or layer changed, and in order what lies downstream of a node whose
-    result, gradient or storage changed; any other run visits every node (still
-    reusing each node's _Local where its inputs are the same objects).
+    visits only the nodes whose result or layer changed (and after a structural edit,
+    those whose sources or first call may have), then in order what lies downstream of
+    a node whose result, gradient or storage changed. A first run, or one after a spec
+    changed (a resolver added), visits every node, reusing each node's _Local where
+    its inputs are the same.
     """
 
     def __init__(self, batch: int) -> None:
         self.batch = batch
         self.stamp: int | None = None
-        #: The report's results and the graph's layers, as the last run saw them.
+        #: The graph's nodes (as of the last structural change), the report's results
+        #: and sources and the graph's layers, as the last run saw them.
+        self.nodes: dict = {}
         self.results: dict[str, Inferred] = {}
+        self.sources: dict[str, list[str]] = {}
         self.layers: dict[int, Layer] = {}
+        #: Whether the order changed since the costs were last put in it.
+        self.reordered = False
         self.local: dict[str, _Local] = {}
         #: The graph, its tables and the report, set by run() for that run only: a
         #: graph's costing must not keep the graph alive (see _COSTINGS).
@@ -255,7 +261,10 @@ class _Costing:
                 self.full_pass()
             else:
                 self.update(seeds)
-            self.stamp, self.results, self.layers = t.last_stamp, dict(report.nodes), dict(t.layers)
+            if t.last_stamp != self.stamp:
+                self.stamp, self.nodes = t.last_stamp, dict(t.nodes)
+            self.results, self.layers = dict(report.nodes), dict(t.layers)
+            self.sources = dict(report.sources)
         finally:
             self.g = self.t = self.report = None
         return ModelCost(
@@ -272,15 +281,39 @@ class _Costing:
         )
 
     def changed_nodes(self, g: ModelGraph, t, report: Report) -> list[str] | None:
-        """The nodes whose result or layer is not what the last run saw, or None when
-        the structure, the order or a spec may have changed too."""
-        if t.last_stamp != self.stamp or report.order != self.order:
+        """The nodes whose inputs may not be what the last run saw (result, layer, and
+        after a structural edit sources and first calls), or None before a first run or
+        when a spec may have changed."""
+        if self.stamp is None:
             return None
         if any(g.spec_of_type(name) is not spec for name, spec in self.specs.items()):
             return None
         seeds = _changed_keys(self.results, report.nodes)
         for layer_id in _changed_keys(self.layers, t.layers):
             seeds += t.sites.get(layer_id, ())
+        if t.last_stamp != self.stamp:
+            seeds += self.restructure(t, report)
+        return seeds
+
+    def restructure(self, t, report: Report) -> list[str]:
+        """After nodes or connections were added or removed: take the report's order,
+        withdraw the nodes it no longer has, and return the nodes whose sources or
+        first call may have changed (every call site of a layer that gained or lost
+        one: which is first may have changed)."""
+        seeds = _changed_keys(self.sources, report.sources, operator.ne)
+        nodes = self.nodes
+        for node_id in t.nodes.keys() - nodes.keys():
+            seeds += t.sites[t.nodes[node_id].layer_id]
+        for node_id in nodes.keys() - t.nodes.keys():
+            seeds += t.sites.get(nodes[node_id].layer_id, ())
+        if report.order != self.order:
+            self.order = list(report.order)
+            self.position = dict(zip(self.order, range(len(self.order)), strict=True))
+            for node_id in list(itertools.filterfalse(self.position.__contains__, self.local)):
+                self.withdraw(node_id)
+                del self.local[node_id]
+                self.costs.pop(node_id, None)
+            self.reordered = True
         return seeds
 
     def full_pass(self) -> None:
@@ -289,7 +322,7 @@ class _Costing:
         self.reset()
         self.local = {}
         self.order = list(self.report.order)
-        self.position = {n: i for i, n in enumerate(self.order)}
+        self.position = dict(zip(self.order, range(len(self.order)), strict=True))
         for node_id in self.order:
             self.visit(node_id, reuse.get(node_id))
 
@@ -297,14 +330,18 @@ class _Costing:
         """Visit `seeds` in order, and what lies downstream while a visit changes what
         the next node reads."""
         walk = Downstream(seeds, self.order, self.position, self.t.succ)
-        added = False
+        added = self.reordered
         for node_id in walk:
             was_costed = node_id in self.costs
             if self.visit(node_id, self.local.get(node_id)):
                 walk.spread(node_id)
             added |= not was_costed and node_id in self.costs
-        if added:
-            self.costs = {n: self.costs[n] for n in self.order if n in self.costs}
+        if added:  # put the costs in the order, as a cold run fills them (in C loops)
+            costs = self.costs
+            ordered = list(filter(costs.__contains__, self.order))
+            if ordered != list(costs):
+                self.costs = dict(zip(ordered, map(costs.__getitem__, ordered), strict=True))
+        self.reordered = False
 
     def visit(self, node_id: str, old: _Local | None) -> bool:
         """Cost `node_id` again (reusing `old` where its inputs are the same); returns
@@ -439,12 +476,12 @@ def _local_cost(
     return _Local(layer, spec, result, inputs, input_grads, first_call, node_cost, saved, made)
 
 
-def _changed_keys(old: dict, new: dict) -> list:
-    """The keys of `new` or `old` whose values are not the same objects in both."""
-    if len(old) == len(new) and list(old) == list(new):
-        return list(itertools.compress(new, map(operator.is_not, old.values(), new.values())))
-    changed = [k for k, v in new.items() if old.get(k, _UNSEEN) is not v]
-    return changed + [k for k in old if k not in new]
+def _changed_keys(old: dict, new: dict, differ=operator.is_not) -> list:
+    """The keys of `new` whose values `differ` from `old`'s (by default: are not the
+    same objects), then the keys only `old` has. In C loops: this runs on every edit,
+    over every node."""
+    changed = list(itertools.compress(new, map(differ, map(old.get, new), new.values())))
+    return changed + list(old.keys() - new.keys())
 
 
 #: What dict.get returns for a layer type not met yet (None is an unknown type's spec).

@@ -11,7 +11,7 @@ from PySide6.QtCore import QSettings
 from graph import ModelGraph, Report
 from graph.cost import ModelCost, cost
 from graph.training import OPTIMIZER_SLOTS, TrainingSetup
-from studio.canvas.heat import HEAT_MODES, decorate
+from studio.canvas.heat import HEAT_MODES, Decorator
 from studio.canvas.scene import GraphScene
 
 
@@ -26,9 +26,10 @@ class CostDisplay:
         #: Whether node faces show a cost line.
         self.line = bool(settings.value("cost_line", False, bool))
         self.result: ModelCost | None = None
-        self._scene: GraphScene | None = None
-        #: The scene last decorated (its items keep their decoration until told).
-        self._decorated: GraphScene | None = None
+        #: The shown scene's decorator; whether it decorated (items keep their
+        #: decoration until told otherwise).
+        self._decorator: Decorator | None = None
+        self._decorated = False
 
     def show(self, g: ModelGraph, report: Report, scene: GraphScene) -> ModelCost | None:
         """Cost `g` (validated as `report`) and decorate `scene`; None when the setup's
@@ -38,7 +39,8 @@ class CostDisplay:
         self.result = (
             cost(g, report, batch=setup.batch_size, optimizer=setup.optimizer) if known else None
         )
-        self._scene = scene
+        if self._decorator is None or self._decorator.scene is not scene:
+            self._decorator, self._decorated = Decorator(scene), False
         self._decorate()
         return self.result
 
@@ -55,9 +57,8 @@ class CostDisplay:
         self._decorate()
 
     def _decorate(self) -> None:
-        scene = self._scene
         wanted = self.heat != "off" or self.line
-        if scene is None or not (wanted or self._decorated is scene):
+        if self._decorator is None or not (wanted or self._decorated):
             return  # nothing to show, and nothing shown to take away
-        decorate(scene, self.result, self.heat, self.line)
-        self._decorated = scene if wanted else None
+        self._decorator.decorate(self.result, self.heat, self.line)
+        self._decorated = wanted

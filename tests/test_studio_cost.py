@@ -84,6 +84,13 @@ def test_heat_colours_nodes_by_macs_or_memory_and_is_remembered(qtbot, cnn, make
     assert items[heaviest]._heat.color() == hot  # the heaviest node is the hottest
     assert all(items[n]._heat is not None for n, share in shares.items() if share)
 
+    hot_node = heaviest  # deleted and undone: its new item is coloured again
+    window.scene.select_nodes([hot_node])
+    window.actions_["delete"].trigger()
+    assert hot_node not in g
+    window.document.stack.undo()
+    assert window.scene.node_item(hot_node)._heat.color() == hot
+
     again = make_window()  # the choice is remembered
     assert again.actions_["heat:memory"].isChecked()
     assert again.new_from_template(TEMPLATES / "small_cnn.graph.json")

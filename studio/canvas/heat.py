@@ -10,7 +10,9 @@ training step (ModelCost.memory_by_node); the line shows its MACs and output siz
 
 from __future__ import annotations
 
+import itertools
 import math
+import operator
 
 from PySide6.QtGui import QColor
 
@@ -34,10 +36,9 @@ def heat_values(result: ModelCost, mode: str) -> dict[str, int]:
     return result.memory_by_node
 
 
-def heat_colors(values: dict[str, int], base: QColor) -> dict[str, QColor]:
+def heat_colors(values: dict[str, int], base: QColor, top: int) -> dict[str, QColor]:
     """Each node with a value above 0: `base` blended toward HOT by its value's share
-    of the largest, on a log scale."""
-    top = max(values.values(), default=0)
+    of `top` (the largest), on a log scale."""
     if top <= 0:
         return {}
     scale = MAX_BLEND / math.log1p(top)
@@ -62,13 +63,46 @@ def cost_line(result: ModelCost, node_id: str) -> str:
     return f"{macs} MACs · {bytes_text(c.output_bytes)}"
 
 
-def decorate(scene: GraphScene, result: ModelCost | None, heat: str, line: bool) -> None:
-    """Hand every node item of `scene` its heat fill and cost line (none without a
-    cost, or with the heat off and no line)."""
-    colors: dict[str, QColor] = {}
-    if result is not None and heat != "off":
-        colors = heat_colors(heat_values(result, heat), scene.style.node_brush.color())
-    show_line = line and result is not None
-    for item in scene.node_items():
-        node_id = item.node_id
-        item.set_decoration(colors.get(node_id), cost_line(result, node_id) if show_line else "")
+class Decorator:
+    """Hands a scene's node items their heat fill and cost line, each time touching
+    only the items whose decoration may have changed (a 1,501-node canvas is decorated
+    on every edit): all of them when the mode, the theme or the largest value changed;
+    else the new items, those whose value changed, and with lines those whose
+    NodeCost changed."""
+
+    def __init__(self, scene: GraphScene) -> None:
+        self.scene = scene
+        self._key: tuple = ()
+        self._items: dict[str, object] = {}
+        self._values: dict[str, int] = {}
+        self._costs: dict[str, object] = {}
+
+    def decorate(self, result: ModelCost | None, heat: str, line: bool) -> None:
+        """Show `result` as `heat` (a key of HEAT_MODES) and, if `line`, cost lines
+        (neither without a cost)."""
+        values: dict[str, int] = {}
+        if result is not None and heat != "off":
+            values = heat_values(result, heat)
+        costs = result.nodes if result is not None and line else {}
+        base = self.scene.style.node_brush.color()
+        key = (heat, bool(costs), base.rgba(), max(values.values(), default=0))
+        items = {item.node_id: item for item in self.scene.node_items()}
+        if key != self._key:
+            touched = set(items)
+        else:
+            touched = set(_changed(self._items, items, operator.is_not))
+            touched.update(_changed(self._values, values, operator.ne))
+            touched.update(_changed(self._costs, costs, operator.is_not))
+        self._key, self._items, self._values, self._costs = key, items, values, costs
+        colors = heat_colors({n: values[n] for n in touched if n in values}, base, key[3])
+        for node_id in touched:
+            item = items.get(node_id)
+            if item is not None:
+                text = cost_line(result, node_id) if costs else ""
+                item.set_decoration(colors.get(node_id), text)
+
+
+def _changed(old: dict, new: dict, differ) -> list:
+    """Keys whose values `differ` between the two, or that only one has."""
+    changed = list(itertools.compress(new, map(differ, map(old.get, new), new.values())))
+    return changed + list(old.keys() - new.keys())
