@@ -9,10 +9,10 @@ import heapq
 from dataclasses import dataclass
 from operator import itemgetter
 
-from graph.bytesize import bytes_text
 from graph.cost import cost
 from graph.model import ModelGraph
 from graph.report import Report
+from graph.wording import byte_size
 
 #: How many of the heaviest nodes a check names.
 HEAVIEST = 5
@@ -77,10 +77,10 @@ def budget_lines(g: ModelGraph, check: BudgetCheck) -> list[str]:
     fits, the heaviest nodes, the largest batch size that fits."""
     verdict = "fits" if check.fits else "does not fit"
     lines = [
-        f"Memory budget {bytes_text(check.budget)} at batch {check.batch} ({check.optimizer}): "
-        f"{verdict}, a training step needs {bytes_text(check.needed)}"
+        f"Memory budget {byte_size(check.budget)} at batch {check.batch} ({check.optimizer}): "
+        f"{verdict}, a training step needs {byte_size(check.needed)}"
     ]
-    heaviest = ", ".join(f"{g.label(n)} {bytes_text(size)}" for n, size in check.heaviest)
+    heaviest = ", ".join(f"{g.label(n)} {byte_size(size)}" for n, size in check.heaviest)
     lines.append(f"Heaviest: {heaviest or '-'}")
     if check.largest_batch is None:
         largest = "any (the step does not grow with the batch)"

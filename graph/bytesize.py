@@ -1,5 +1,5 @@
-"""Byte counts as people read and write them: "3.2 MiB" shown, "8GiB" or "512 MB" typed
-(a memory budget, in the CLI and the training form)."""
+"""Byte counts as people write them: "8GiB" or "512 MB" typed for a memory budget (in
+the CLI and the training form); graph.wording.byte_size shows them."""
 
 from __future__ import annotations
 
@@ -19,18 +19,6 @@ _UNITS = {
     "tib": 1024**4,
 }
 _SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*")
-
-
-def bytes_text(count: int | None) -> str:
-    """A byte count as people read it: 512 B, 1.5 KiB, 3.2 MiB; ? when unknown."""
-    if count is None:
-        return "?"
-    value = float(count)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{count} B" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    raise AssertionError("unreachable")
 
 
 def parse_bytes(text: str) -> int:

@@ -10,11 +10,11 @@ import sys
 
 from graph import GraphError, ModelGraph, load, validate
 from graph.budget import BudgetCheck, budget_lines, check_budget
-from graph.bytesize import bytes_text as size
 from graph.bytesize import parse_bytes
 from graph.cost import ModelCost, at_batch, cost
 from graph.shapes import fmt
-from graph.training import OPTIMIZER_SLOTS, TrainingSetup
+from graph.training import OPTIMIZER_SLOTS
+from graph.wording import byte_size as size
 from kgs.exits import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE
 
 HEADERS = ("Layer (type)", "Output Shape", "Param #", "MACs", "Output")
@@ -36,10 +36,9 @@ def run(args: argparse.Namespace) -> int:
     except GraphError as e:
         print(e, file=sys.stderr)
         return EXIT_UNREADABLE
-    setup = g.training or TrainingSetup(batch_size=1)
-    batch = args.batch or setup.batch_size
-    budget = budget or setup.memory_budget
-    optimizer = args.optimizer or setup.optimizer
+    batch = args.batch or (g.training.batch_size if g.training else 1)
+    budget = budget or (g.training.memory_budget if g.training else None)
+    optimizer = args.optimizer or (g.training.optimizer if g.training else "adam")
     if optimizer not in OPTIMIZER_SLOTS:
         print(
             f"{args.file}: unknown optimizer {optimizer!r}; one of {', '.join(OPTIMIZER_SLOTS)}",

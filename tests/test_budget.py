@@ -7,8 +7,9 @@ import pytest
 
 from graph import load, validate
 from graph.budget import check_budget, largest_batch
-from graph.bytesize import bytes_text, parse_bytes
+from graph.bytesize import parse_bytes
 from graph.cost import cost
+from graph.wording import byte_size
 from tests.graphs import chain
 from tests.test_cost import MODELS, TEMPLATE_NAMES, TEMPLATES
 
@@ -77,7 +78,7 @@ def test_a_bad_byte_count_is_refused_naming_it(text):
 
 
 def test_byte_counts_are_shown_in_binary_units():
-    assert [bytes_text(n) for n in (None, 512, 1536, 3 << 20)] == [
+    assert [byte_size(n) for n in (None, 512, 1536, 3 << 20)] == [
         "?",
         "512 B",
         "1.5 KiB",

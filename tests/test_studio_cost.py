@@ -10,8 +10,8 @@ from dataclasses import replace
 import pytest
 
 from graph import validate
-from graph.bytesize import bytes_text
 from graph.cost import cost
+from graph.wording import byte_size
 from studio.canvas.heat import HOT, MAX_BLEND
 from studio.canvas.items import short_count
 from studio.panels.summary_panel import COLUMNS
@@ -49,9 +49,9 @@ def test_the_summary_shows_each_nodes_macs_and_output_memory_at_the_setups_batch
     expected = cost(g, validate(g), batch=8, optimizer="sgd")
     cells = summary_cells(window)
     for node_id, c in expected.nodes.items():
-        assert cells[g.layer(node_id).name] == (f"{c.macs:,}", bytes_text(c.output_bytes))
+        assert cells[g.layer(node_id).name] == (f"{c.macs:,}", byte_size(c.output_bytes))
     assert "at batch 8" in window.summary.cost.text()
-    assert f"Training step (sgd): {bytes_text(expected.train_memory_bytes)}" in (
+    assert f"Training step (sgd): {byte_size(expected.train_memory_bytes)}" in (
         window.summary.cost.text()
     )
     conv = next(n for n in g.node_ids() if g.layer(n).type == "Conv2D")
@@ -60,7 +60,7 @@ def test_the_summary_shows_each_nodes_macs_and_output_memory_at_the_setups_batch
     g.set_param(conv, "filters", 3)  # an edit and a new batch size: the columns follow
     expected = cost(g, validate(g), batch=2, optimizer="sgd")
     c = expected.nodes[conv]
-    assert summary_cells(window)[g.layer(conv).name] == (f"{c.macs:,}", bytes_text(c.output_bytes))
+    assert summary_cells(window)[g.layer(conv).name] == (f"{c.macs:,}", byte_size(c.output_bytes))
 
 
 def test_heat_colours_nodes_by_macs_or_memory_and_is_remembered(qtbot, cnn, make_window):
@@ -107,10 +107,10 @@ def test_the_cost_line_on_node_faces_follows_edits_and_is_remembered(qtbot, cnn,
     window.actions_["cost_line"].trigger()
     assert window.actions_["cost_line"].isChecked()
     c = cost(g, validate(g), batch=8, optimizer="sgd").nodes[conv]
-    assert item.drawn_texts(1.0)[-1] == f"{short_count(c.macs)} MACs · {bytes_text(c.output_bytes)}"
+    assert item.drawn_texts(1.0)[-1] == f"{short_count(c.macs)} MACs · {byte_size(c.output_bytes)}"
     g.set_param(conv, "filters", 2)
     c = cost(g, validate(g), batch=8, optimizer="sgd").nodes[conv]
-    assert item.drawn_texts(1.0)[-1].endswith(f"MACs · {bytes_text(c.output_bytes)}")
+    assert item.drawn_texts(1.0)[-1].endswith(f"MACs · {byte_size(c.output_bytes)}")
     again = make_window()
     assert again.actions_["cost_line"].isChecked()
     window.actions_["cost_line"].trigger()
@@ -130,7 +130,7 @@ def test_the_budget_is_typed_in_the_training_form_and_says_whether_the_model_fit
     lines = field.verdict.text().splitlines()
     assert lines[0] == (
         f"Memory budget 1.0 KiB at batch 8 (sgd): does not fit, a training step needs "
-        f"{bytes_text(needed)}"
+        f"{byte_size(needed)}"
     )
     assert lines[1].startswith("Heaviest: ") and lines[2] == (
         "Largest batch that fits: none (batch 1 does not fit)"

@@ -16,8 +16,8 @@ import operator
 
 from PySide6.QtGui import QColor
 
-from graph.bytesize import bytes_text
 from graph.cost import ModelCost
+from graph.wording import byte_size
 from studio.canvas.items import short_count
 from studio.canvas.scene import GraphScene
 
@@ -60,7 +60,7 @@ def cost_line(result: ModelCost, node_id: str) -> str:
     if c is None:
         return "cost unknown"
     macs = "?" if c.macs is None else short_count(c.macs)
-    return f"{macs} MACs · {bytes_text(c.output_bytes)}"
+    return f"{macs} MACs · {byte_size(c.output_bytes)}"
 
 
 class Decorator:

@@ -23,10 +23,9 @@ from PySide6.QtWidgets import (
 )
 
 from graph import ModelGraph, Report
-from graph.bytesize import bytes_text
 from graph.cost import ModelCost
 from graph.summary import HEADERS, summary_rows, validity_note
-from graph.wording import counted
+from graph.wording import byte_size, counted
 from studio.severity import css_color, worst
 from studio.visibility import on_screen
 
@@ -91,7 +90,7 @@ def cost_rows(report: Report, rows: list[tuple[str, ...]], result: ModelCost | N
     out = []
     for i, row in enumerate(rows):
         c = nodes.get(order[i]) if i < len(order) else None
-        cells = unknown if c is None else (_count(c.macs), bytes_text(c.output_bytes))
+        cells = unknown if c is None else (_count(c.macs), byte_size(c.output_bytes))
         out.append((*row[:_AFTER], *cells, *row[_AFTER:]))
     return out
 
@@ -113,7 +112,7 @@ def cost_text(result: ModelCost) -> str:
     """The cost line under the totals: MACs and the training step's memory."""
     return (
         f"MACs: {result.macs:,} at batch {result.batch}   "
-        f"Training step ({result.optimizer}): {bytes_text(result.train_memory_bytes)}"
+        f"Training step ({result.optimizer}): {byte_size(result.train_memory_bytes)}"
     )
 
 

@@ -9,10 +9,11 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from graph.budget import budget_lines, check_budget
-from graph.bytesize import bytes_text, parse_bytes
+from graph.bytesize import parse_bytes
 from graph.model import ModelGraph
 from graph.training import OPTIMIZER_SLOTS, TrainingSetup
 from graph.validate import validate
+from graph.wording import byte_size
 
 
 class BudgetField(QWidget):
@@ -65,7 +66,7 @@ class BudgetField(QWidget):
 def budget_text(budget: int) -> str:
     """`budget` as the field shows it: in a unit ("8.0 GiB") when that reads back as
     exactly `budget`, else in bytes."""
-    shown = bytes_text(budget)
+    shown = byte_size(budget)
     try:
         return shown if parse_bytes(shown) == budget else str(budget)
     except ValueError:  # below 1 byte: a file's bad budget, shown as it is
