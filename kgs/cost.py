@@ -65,17 +65,6 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_INVALID if check is not None and not check.fits else EXIT_OK
 
 
-def budget_json(check: BudgetCheck) -> dict:
-    """The budget's check as `kgs cost --json` adds it, under "budget"."""
-    return {
-        "bytes": check.budget,
-        "needed": check.needed,
-        "fits": check.fits,
-        "heaviest": [{"node": node, "bytes": size} for node, size in check.heaviest],
-        "largest_batch": check.largest_batch,
-    }
-
-
 def format_cost(g: ModelGraph, result: ModelCost, shapes: dict) -> str:
     """The per-node table, then the totals and the training step's memory."""
     rows = []
@@ -105,3 +94,14 @@ def format_cost(g: ModelGraph, result: ModelCost, shapes: dict) -> str:
         f"{size(result.saved_bytes)}",
     ]
     return "\n".join(out) + "\n"
+
+
+def budget_json(check: BudgetCheck) -> dict:
+    """The budget's check as `kgs cost --json` adds it, under "budget"."""
+    return {
+        "bytes": check.budget,
+        "needed": check.needed,
+        "fits": check.fits,
+        "heaviest": [{"node": node, "bytes": size} for node, size in check.heaviest],
+        "largest_batch": check.largest_batch,
+    }
