@@ -117,7 +117,9 @@ def test_the_cost_line_on_node_faces_follows_edits_and_is_remembered(qtbot, cnn,
     assert not any("MACs" in text for text in item.drawn_texts(1.0))
 
 
-def test_the_budget_is_typed_in_the_training_form_and_says_whether_the_model_fits(qtbot, cnn):
+def test_the_budget_is_typed_in_the_training_form_and_says_whether_the_model_fits(
+    qtbot, cnn, artifacts
+):
     window, g = cnn
     form = window.training.form
     window.show_training()
@@ -135,6 +137,9 @@ def test_the_budget_is_typed_in_the_training_form_and_says_whether_the_model_fit
     assert lines[1].startswith("Heaviest: ") and lines[2] == (
         "Largest batch that fits: none (batch 1 does not fit)"
     )
+    window.resize(1400, 900)
+    qtbot.wait(50)
+    assert window.docks["training"].grab().save(str(artifacts / "training_budget.png"))
     type_into(qtbot, field.edit, "64 MiB")
     assert g.training.memory_budget == 64 << 20
     assert "(sgd): fits" in field.verdict.text()
