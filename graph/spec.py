@@ -333,6 +333,16 @@ class LayerSpec:
         layer): nothing by default, as for additions, padding and reshaping."""
         return Saved()
 
+    def saved_with_grads(
+        self, shapes: list[Shape], output: Shape, p: Params, input_grads: tuple[bool, ...]
+    ) -> Saved:
+        """What the forward pass keeps when a gradient flows through the layer but only
+        the inputs flagged in `input_grads` carry one (an Input, or a branch with no
+        trainable weight, carries none). By default `saved`, what it keeps when they
+        all do; a layer whose backward needs one input only for another's gradient
+        (a product) keeps less, and overrides this."""
+        return self.saved(shapes, output, p)
+
     # Facts for the rest of the project. Subclasses override what applies to them.
 
     def onnx_limits(self, shapes: list[Shape] | None, p: Params) -> list[OnnxLimit]:

@@ -213,7 +213,9 @@ class TrainingSetup:
     with the inferred defaults. Validation uses `validation_data` when it is set,
     else the last `validation_split` of the training data (as Keras does). With
     `export_onnx`, the trained model is also written as ONNX beside the `.keras` file
-    (by `kgs train -o` and by generated training scripts).
+    (by `kgs train -o` and by generated training scripts). `memory_budget` (bytes, or
+    None for none) is what one training step may take at `batch_size` with
+    `optimizer` (graph/budget.py checks it; nothing refuses to train past it).
     """
 
     optimizer: str = "adam"
@@ -227,6 +229,7 @@ class TrainingSetup:
     seed: int | None = None
     callbacks: tuple[Callback, ...] = ()
     export_onnx: bool = False
+    memory_budget: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "outputs", _frozen_map(self.outputs))
@@ -509,6 +512,11 @@ def setup_problems(
     for name in ("batch_size", "epochs"):
         if getattr(setup, name) < 1:
             problems.append(f"training.{name}: must be >= 1. Received: {getattr(setup, name)}")
+    if setup.memory_budget is not None and setup.memory_budget < 1:
+        problems.append(
+            f"training.memory_budget: must be a number of bytes >= 1. "
+            f"Received: {setup.memory_budget}"
+        )
     if not _finite(setup.validation_split) or not 0 <= setup.validation_split < 1:
         problems.append(
             f"training.validation_split: must be >= 0 and < 1. Received: {setup.validation_split!r}"

@@ -2,15 +2,16 @@
 
     "training": {
       "optimizer": "adam", "learning_rate": 0.001, "batch_size": 32, "epochs": 10,
-      "validation_split": 0.2, "seed": 1, "export_onnx": true,
+      "validation_split": 0.2, "seed": 1, "export_onnx": true, "memory_budget": 8589934592,
       "data": {"path": "digits.npz"},
       "outputs": {"predictions": {"loss": "sparse_categorical_crossentropy",
                                   "metrics": ["accuracy"], "loss_weight": 1.0}},
       "callbacks": [{"type": "EarlyStopping", "monitor": "val_loss", "patience": 3}]
     }
 
-Unset values (an output's inferred loss or metrics, no seed, no data) are left out,
-and so is `export_onnx` when false (files from before it existed read as before).
+Unset values (an output's inferred loss or metrics, no seed, no data, no memory
+budget) are left out, and so is `export_onnx` when false (files from before it existed
+read as before).
 Reading checks structure and types only, with errors naming the field's path
 (`training.outputs.priority.loss: ...`); names and ranges are `setup_problems`'s job,
 so a file with a bad setup still opens.
@@ -40,9 +41,10 @@ _SCALARS = {
     "validation_split": float,
     "seed": int,
     "export_onnx": bool,
+    "memory_budget": int,
 }
 #: Scalars written only when they differ from these (None: unset).
-_LEFT_OUT = {"seed": None, "export_onnx": False}
+_LEFT_OUT = {"seed": None, "export_onnx": False, "memory_budget": None}
 _TRAINING_KEYS = {*_SCALARS, "outputs", "data", "validation_data", "callbacks"}
 _OUTPUT_KEYS = {"loss", "metrics", "loss_weight"}
 _DATA_KEYS = {"path", "arrays", "columns"}
@@ -129,7 +131,7 @@ def read_training(reader: Reader, value: Any, where: str = "training") -> Traini
     kwargs: dict[str, Any] = {
         k: _scalar(reader, value[k], kind, f"{where}.{k}")
         for k, kind in _SCALARS.items()
-        if k in value and not (k == "seed" and value[k] is None)
+        if k in value and not (value[k] is None and k in _LEFT_OUT and _LEFT_OUT[k] is None)
     }
     outputs = _names(reader, value.get("outputs", {}), f"{where}.outputs")
     kwargs["outputs"] = {

@@ -46,11 +46,22 @@ def build_parser() -> argparse.ArgumentParser:
         "cost", help="print each node's weights, MACs and output size, and a training step's memory"
     )
     cost.add_argument("file", metavar="FILE")
-    cost.add_argument("--batch", type=int, default=1, metavar="N", help="batch size (default 1)")
+    cost.add_argument(
+        "--batch",
+        type=int,
+        metavar="N",
+        help="batch size (default: the file's training batch size, else 1)",
+    )
     cost.add_argument(
         "--optimizer",
         metavar="NAME",
         help="optimizer whose slots count (default: the file's training setup, else adam)",
+    )
+    cost.add_argument(
+        "--budget",
+        metavar="BYTES",
+        help="memory budget of a training step (8GiB, 512MiB, bytes; default: the file's); "
+        "exit 1 when the step does not fit",
     )
     cost.add_argument("--json", action="store_true", help="machine-readable output")
 

@@ -9,6 +9,8 @@ import json
 import sys
 
 from graph import GraphError, ModelGraph, load, validate
+from graph.budget import BudgetCheck, budget_lines, check_budget
+from graph.bytesize import parse_bytes
 from graph.cost import ModelCost, at_batch, cost
 from graph.shapes import fmt
 from graph.training import OPTIMIZER_SLOTS
@@ -19,15 +21,23 @@ HEADERS = ("Layer (type)", "Output Shape", "Param #", "MACs", "Output")
 
 
 def run(args: argparse.Namespace) -> int:
-    """Print the cost table (or JSON); exit 0, 1 for an invalid graph, 2 unreadable."""
-    if args.batch < 1:
+    """Print the cost table (or JSON), and the memory budget's check where there is a
+    budget; exit 0, 1 for an invalid graph or a step past the budget, 2 unreadable."""
+    if args.batch is not None and args.batch < 1:
         print(f"--batch must be at least 1. Received: {args.batch}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    try:
+        budget = None if args.budget is None else parse_bytes(args.budget)
+    except ValueError as e:
+        print(f"--budget: {e}", file=sys.stderr)
         return EXIT_UNREADABLE
     try:
         g = load(args.file)
     except GraphError as e:
         print(e, file=sys.stderr)
         return EXIT_UNREADABLE
+    batch = args.batch or (g.training.batch_size if g.training else 1)
+    budget = budget or (g.training.memory_budget if g.training else None)
     optimizer = args.optimizer or (g.training.optimizer if g.training else "adam")
     if optimizer not in OPTIMIZER_SLOTS:
         print(
@@ -41,12 +51,18 @@ def run(args: argparse.Namespace) -> int:
             print(f"{args.file}: {problem.message}", file=sys.stderr)
         print(f"{args.file}: invalid, so its cost is unknown", file=sys.stderr)
         return EXIT_INVALID
-    result = cost(g, report, batch=args.batch, optimizer=optimizer)
+    result = cost(g, report, batch=batch, optimizer=optimizer)
+    check = None if budget is None else check_budget(g, report, budget, batch, optimizer)
     if args.json:
-        print(json.dumps(result.to_json(), indent=2))
+        doc = result.to_json()
+        if check is not None:
+            doc["budget"] = budget_json(check)
+        print(json.dumps(doc, indent=2))
     else:
         print(format_cost(g, result, {n: r.shape for n, r in report.nodes.items()}), end="")
-    return EXIT_OK
+        if check is not None:
+            print("\n".join(budget_lines(g, check)))
+    return EXIT_INVALID if check is not None and not check.fits else EXIT_OK
 
 
 def format_cost(g: ModelGraph, result: ModelCost, shapes: dict) -> str:
@@ -78,3 +94,14 @@ def format_cost(g: ModelGraph, result: ModelCost, shapes: dict) -> str:
         f"{size(result.saved_bytes)}",
     ]
     return "\n".join(out) + "\n"
+
+
+def budget_json(check: BudgetCheck) -> dict:
+    """The budget's check as `kgs cost --json` adds it, under "budget"."""
+    return {
+        "bytes": check.budget,
+        "needed": check.needed,
+        "fits": check.fits,
+        "heaviest": [{"node": node, "bytes": size} for node, size in check.heaviest],
+        "largest_batch": check.largest_batch,
+    }

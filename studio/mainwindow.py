@@ -34,6 +34,7 @@ from studio.canvas.items import NodeItem
 from studio.canvas.scene import GraphScene
 from studio.canvas.view import GraphView
 from studio.compare import Comparison
+from studio.cost_display import CostDisplay
 from studio.dock_fit import DockFit
 from studio.document.autosave import orphans
 from studio.document.document import Document
@@ -110,6 +111,7 @@ class MainWindow(QMainWindow):
         self.inspector = Inspector(None)
         self.problems = ProblemsPanel()
         self.summary = SummaryPanel()
+        self.cost_display = CostDisplay(self.settings)
         self.code = CodePanel()
         self.training = TrainingPanel()
         self.comparison = Comparison(self)
@@ -233,8 +235,14 @@ class MainWindow(QMainWindow):
         scene.detach()
 
     def _on_training_changed(self) -> None:
-        """The training setup is no part of validation, but the training scripts show it."""
+        """The training setup is no part of validation, but the training scripts show it
+        and the cost is at its batch size."""
         self.code.show_graph(self.document.graph, self.report, self._base_folder())
+        self._show_cost()
+
+    def _show_cost(self) -> None:
+        g = self.document.graph
+        self.summary.show_report(g, self.report, self.cost_display.show(g, self.report, self.scene))
 
     def _suggested(self, suffix: str) -> str:
         """The file a save dialog proposes: named after the graph (made a safe file name:
@@ -260,7 +268,7 @@ class MainWindow(QMainWindow):
         self.report = report
         g = self.document.graph
         self.problems.show_report(g, report)
-        self.summary.show_report(g, report)
+        self._show_cost()
         self.code.show_graph(g, report, self._base_folder())
         self.inspector.show_report(report)
         self.validity.setText(validity_text(g, report))

@@ -17,6 +17,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu
 
 from studio.canvas.clipboard import has_nodes
+from studio.canvas.heat import HEAT_MODES
 from studio.exporting import TARGETS
 from studio.icons import icon
 from studio.panels.layer_search import takes_input
@@ -151,6 +152,7 @@ def install_menus(w: MainWindow) -> dict[str, QAction]:
         action.setCheckable(True)
         action.setChecked(name == w.theme)
         group.addAction(action)
+    _add_cost_entries(w, view, add)
     view.addSeparator()
     for dock in w.docks.values():
         view.addAction(dock.toggleViewAction())
@@ -171,6 +173,22 @@ def install_menus(w: MainWindow) -> dict[str, QAction]:
     ):
         toolbar.addAction(actions[name])
     return actions
+
+
+def _add_cost_entries(w: MainWindow, view: QMenu, add: Callable[..., QAction]) -> None:
+    """View > Cost on nodes (a toggle) and View > Heat (off, MACs, memory), both
+    remembered by the window's cost display."""
+    costs = w.cost_display
+    line = add(view, "cost_line", "&Cost on nodes", lambda: costs.set_line(line.isChecked()))
+    line.setCheckable(True)
+    line.setChecked(costs.line)
+    heat = view.addMenu("&Heat")
+    group = QActionGroup(w)
+    for mode, text in HEAT_MODES.items():
+        action = add(heat, f"heat:{mode}", text, partial(costs.set_heat, mode))
+        action.setCheckable(True)
+        action.setChecked(mode == costs.heat)
+        group.addAction(action)
 
 
 def context_menu(w: MainWindow, scene_pos: QPointF) -> QMenu:

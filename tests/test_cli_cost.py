@@ -90,3 +90,45 @@ def test_cost_imports_no_keras_torch_or_qt(files):
         "print(heavy); sys.exit(rc)"
     )
     assert python_output(code) == "[]"
+
+
+def test_a_budget_says_whether_the_step_fits_and_exits_1_when_it_does_not(files, capsys):
+    good, _, _ = files
+    g = load(good)
+    needed = cost(g, batch=8).train_memory_bytes
+    assert main(["cost", str(good), "--batch", "8", "--budget", str(needed)]) == 0
+    out = capsys.readouterr().out
+    assert "at batch 8 (adam): fits, a training step needs 1.1 KiB" in out
+    assert "Heaviest: Dense 'dense' " in out
+    assert "Largest batch that fits: 8\n" in out
+    assert main(["cost", str(good), "--batch", "8", "--budget", str(needed - 1)]) == 1
+    out = capsys.readouterr().out
+    assert "does not fit" in out and "Largest batch that fits: 7\n" in out
+    assert main(["cost", str(good), "--budget", "8 parsecs"]) == 2
+    assert "--budget: not a byte count: '8 parsecs'" in capsys.readouterr().err
+
+
+def test_the_files_budget_and_batch_size_apply_and_json_adds_the_check(tmp_path, capsys):
+    g = chain(("Dense", {"units": 4}))
+    g.training = TrainingSetup(batch_size=16, memory_budget=1 << 30)
+    path = tmp_path / "m.graph.json"
+    save(g, path)
+    assert main(["cost", str(path), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["batch"] == 16
+    expected = cost(g, batch=16)
+    assert data["budget"] == {
+        "bytes": 1 << 30,
+        "needed": expected.train_memory_bytes,
+        "fits": True,
+        "heaviest": [
+            {"node": node, "bytes": size}
+            for node, size in sorted(expected.memory_by_node.items(), key=lambda i: -i[1])
+        ],
+        "largest_batch": (
+            1
+            + ((1 << 30) - cost(g, batch=1).train_memory_bytes)
+            // (cost(g, batch=2).train_memory_bytes - cost(g, batch=1).train_memory_bytes)
+        ),
+    }
+    assert main(["cost", str(path), "--budget", "1KiB"]) == 1

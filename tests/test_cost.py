@@ -286,3 +286,66 @@ def test_training_memory_adds_weights_gradients_and_optimizer_slots():
 @pytest.mark.parametrize("g", _more_kinds(), ids=lambda g: g.name)
 def test_further_layer_kinds_agree_with_torch(g):
     assert_agrees_with_torch(g)
+
+
+def _merge(kind: str, shapes, grads, params=None, name: str = "") -> ModelGraph:
+    """A merge of one Input per shape; those flagged in `grads` through a Dense first
+    (so they carry a gradient), the others straight from their Input (no gradient)."""
+    g = ModelGraph(name or kind)
+    merge = g.add_node(kind, params=params or {})
+    for i, (shape, grad) in enumerate(zip(shapes, grads, strict=True)):
+        x = g.add_node("Input", params={"shape": list(shape)})
+        if grad:
+            dense = g.add_node("Dense", params={"units": shape[-1]})
+            g.connect(x, dense, "input")
+            x = dense
+        g.connect(x, merge, f"input_{i}")
+    g.set_output(merge)
+    return g
+
+
+def _gradient_aware_kinds() -> list[ModelGraph]:
+    """The rules that depend on which inputs carry a gradient, and the layers that had
+    no rule: Dot (MACs and saved tensors, each operand placement), Multiply (2 and 3
+    factors), GroupNormalization, PReLU and UnitNormalization, each after a Dense
+    (a gradient into the input) and first (none)."""
+    after_dense = {
+        "group_norm": ("GroupNormalization", {"groups": 2}, (5, 8)),
+        "group_norm_2d": ("GroupNormalization", {"groups": 4}, (6, 6, 8)),
+        "group_norm_no_scale": ("GroupNormalization", {"groups": 2, "scale": False}, (5, 8)),
+        "instance_norm_axis_1": ("GroupNormalization", {"groups": -1, "axis": 1}, (6, 8)),
+        "prelu": ("PReLU", {}, (5, 8)),
+        "prelu_shared": ("PReLU", {"shared_axes": [1]}, (5, 8)),
+        "unit_norm": ("UnitNormalization", {}, (5, 8)),
+        "unit_norm_axes": ("UnitNormalization", {"axis": [1, 2]}, (5, 8)),
+    }
+    graphs = [
+        chain(("Dense", {"units": shape[-1]}), (kind, params), input_shape=shape, name=name)
+        for name, (kind, params, shape) in after_dense.items()
+    ]
+    graphs += [
+        chain((kind, params), input_shape=(5, 8), name=f"{name}_first")
+        for name, (kind, params, _) in after_dense.items()
+        if name in ("group_norm", "group_norm_no_scale", "prelu")
+    ]
+    merges = [
+        ("Dot", [(5, 8), (7, 8)], [True, True], {"axes": [2, 2]}, "dot_copies_input_1"),
+        ("Dot", [(5, 8), (8, 7)], [True, True], {"axes": [2, 1]}, "dot_as_is"),
+        ("Dot", [(8, 5), (8, 7)], [True, True], {"axes": [1, 1]}, "dot_copies_input_0"),
+        ("Dot", [(8,), (8,)], [True, True], {"axes": 1}, "dot_2d"),
+        ("Dot", [(5, 8), (8,)], [True, True], {"axes": [2, 1]}, "dot_3d_2d"),
+        ("Dot", [(5, 8), (7, 8)], [True, False], {"axes": [2, 2]}, "dot_one_gradient"),
+        ("Dot", [(5, 8), (7, 8)], [False, True], {"axes": -1}, "dot_other_gradient"),
+        ("Dot", [(5, 8), (7, 8)], [True, True], {"axes": 2, "normalize": True}, "dot_cosine"),
+        ("Multiply", [(8,)] * 2, [False, True], None, "multiply_one_gradient"),
+        ("Multiply", [(8,)] * 3, [True] * 3, None, "multiply_3"),
+        ("Multiply", [(8,)] * 3, [False, True, True], None, "multiply_3_ftt"),
+        ("Multiply", [(8,)] * 3, [True, False, True], None, "multiply_3_tft"),
+        ("Maximum", [(8,)] * 2, [False, True], None, "maximum_one_gradient"),
+    ]
+    return graphs + [_merge(*merge) for merge in merges]
+
+
+@pytest.mark.parametrize("g", _gradient_aware_kinds(), ids=lambda g: g.name)
+def test_gradient_aware_rules_agree_with_torch(g):
+    assert_agrees_with_torch(g)

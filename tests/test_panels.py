@@ -18,7 +18,7 @@ from studio.canvas.scene import GraphScene
 from studio.panels.code_panel import DEBOUNCE_MS, CodePanel, CodeTab
 from studio.panels.highlighter import PythonHighlighter
 from studio.panels.problems_panel import EMPTY_GRAPH, NO_PROBLEMS, ProblemsPanel
-from studio.panels.summary_panel import SummaryPanel
+from studio.panels.summary_panel import COLUMNS, COST_HEADERS, SummaryPanel
 from studio.severity import COLORS
 
 TEMPLATES = Path(__file__).parents[1] / "resources" / "templates"
@@ -153,13 +153,13 @@ def test_summary_shows_the_table_and_keras_total(qtbot, follow, grab):
     table = panel.table
 
     def shown() -> list[tuple]:
-        return [
-            tuple(table.data(table.index(r, c)) for c in range(table.columnCount()))
-            for r in range(table.rowCount())
-        ]
+        """The rows, less the cost columns (tests/test_studio_cost.py checks those)."""
+        kept = [c for c in range(table.columnCount()) if COLUMNS[c] not in COST_HEADERS]
+        return [tuple(table.data(table.index(r, c)) for c in kept) for r in range(table.rowCount())]
 
     assert shown() == summary_rows(g, validate(g))
-    assert [table.headerData(c, Qt.Orientation.Horizontal) for c in range(4)] == list(HEADERS)
+    headers = [table.headerData(c, Qt.Orientation.Horizontal) for c in range(len(COLUMNS))]
+    assert [h for h in headers if h not in COST_HEADERS] == list(HEADERS)
     total = build_model(g).count_params()
     assert f"Total params: {total:,}" in panel.totals.text()
 

@@ -6,13 +6,14 @@ shape and compute in float32; only PReLU has weights.
 
 from __future__ import annotations
 
+import math
 from typing import ClassVar
 
 from graph.errors import ShapeError
 from graph.layers.common import activation_saved, constraint, initializer, regularizer
 from graph.params import Axes, Float, Optional, Param
 from graph.shapes import fmt
-from graph.spec import LayerSpec, register, same_shape
+from graph.spec import LayerSpec, Saved, register, same_shape
 
 
 class ElementwiseActivation(LayerSpec):
@@ -119,6 +120,17 @@ class PReLU(LayerSpec):
         for size in self.alpha_shape(shapes[0], p):
             n *= size
         return (n, 0)
+
+    def saved(self, shapes, output, p):
+        return self.saved_with_grads(shapes, output, p, (True,))
+
+    def saved_with_grads(self, shapes, output, p, input_grads):
+        # Keras computes relu(x) - alpha * relu(-x). The slopes' gradient keeps
+        # relu(-x); a gradient into the input keeps relu(x) too, and the negated slopes.
+        elements = math.prod(output)
+        if not input_grads[0]:
+            return Saved(extra=elements)
+        return Saved(extra=2 * elements + self.weights(shapes, p)[0])
 
     def weight_signature(self, shapes, p):
         try:

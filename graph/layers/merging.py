@@ -8,10 +8,12 @@ whether Keras accepts a call.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Callable
 
 from graph.errors import ShapeError
+from graph.layers.normalization import l2_normalize_made
 from graph.params import Axes, Bool, Int, Param
 from graph.shapes import fmt
 from graph.spec import LayerSpec, Ports, Saved, register
@@ -133,6 +135,23 @@ class Multiply(ReadingMerge):
     """Multiplies its inputs element-wise."""
 
     type = "Multiply"
+
+    def saved_with_grads(self, shapes, output, p, input_grads):
+        # Keras multiplies in a chain, ((x0 * x1) * x2) ...: each product keeps one
+        # factor for the other's gradient, so a factor is kept only when the other
+        # carries a gradient; the running products past the first are the chain's own.
+        kept, made = [], 0
+        running_grad = input_grads[0]
+        for k in range(1, len(shapes)):
+            if input_grads[k]:  # the running product is kept for x_k's gradient
+                if k == 1:
+                    kept.append(0)
+                else:
+                    made += math.prod(self.output_shape(shapes[:k], p))
+            if running_grad:
+                kept.append(k)
+            running_grad = running_grad or input_grads[k]
+        return Saved(inputs=tuple(sorted(kept)), extra=made)
 
 
 @register
@@ -287,3 +306,44 @@ class Dot(LayerSpec):
         if len(out) == 1:
             out.append(1)
         return tuple(out)
+
+    def _axes(self, shapes, p) -> tuple[int, int]:
+        """The dot-product axis of each input, counted from 0 (as Dot.call takes them)."""
+        s1, s2 = shapes
+        axes = p["axes"]
+        a1, a2 = (axes, axes) if isinstance(axes, int) else axes
+        return a1 % len(s1), a2 % len(s2)
+
+    def macs(self, shapes, output, p):
+        # One product of the axis's length for every output value.
+        return math.prod(output) * shapes[0][self._axes(shapes, p)[0]]
+
+    def saved(self, shapes, output, p):
+        return self.saved_with_grads(shapes, output, p, (True, True))
+
+    def saved_with_grads(self, shapes, output, p, input_grads):
+        # Keras's batch_dot is one matmul of (batch, m, k) by (batch, k, n), which
+        # keeps each operand for the other's gradient. An input whose axis is not
+        # where the matmul takes it (input 0's last, input 1's second) is transposed
+        # into a copy first (measured), and that copy is what is kept; with
+        # `normalize`, both operands are normalized copies, and each normalization
+        # keeps its input and its norms.
+        x, y = shapes
+        a1, a2 = self._axes(shapes, p)
+        grads = input_grads
+        kept, made = [], 0
+        if p["normalize"]:
+            for i, (shape, axis) in enumerate(((x, a1), (y, a2))):
+                if grads[i]:
+                    kept.append(i)
+                    made += l2_normalize_made(shape, axis)
+            made += (math.prod(x) if grads[1] else 0) + (math.prod(y) if grads[0] else 0)
+            return Saved(inputs=tuple(kept), extra=made)
+        as_is = (len(x) == 2 or a1 == len(x) - 1, len(y) == 2 or a2 == 1)
+        for i, shape in enumerate((x, y)):
+            if grads[1 - i]:
+                if as_is[i]:
+                    kept.append(i)
+                else:
+                    made += math.prod(shape)
+        return Saved(inputs=tuple(kept), extra=made)

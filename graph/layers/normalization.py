@@ -53,6 +53,14 @@ def product(sizes) -> int:
     return n
 
 
+def l2_normalize_made(shape, axes) -> int:
+    """Elements Keras's L2 normalization (ops.normalize) of `shape` over `axes` makes
+    and keeps for backward, besides its input: two per-row norms and its epsilon.
+    Measured on the torch backend (UnitNormalization, Dot with normalize)."""
+    rows = product(shape) // product(axis_sizes(shape, axes))
+    return 2 * rows + 1
+
+
 def _scale_center(what: str) -> tuple[Param, ...]:
     """center/scale flags and the beta/gamma initializers and regularizers."""
     return (
@@ -176,6 +184,25 @@ class GroupNormalization(AxisNormalization):
             )
         return shapes[0]
 
+    def saved(self, shapes, output, p):
+        return self.saved_with_grads(shapes, output, p, (True,))
+
+    def saved_with_grads(self, shapes, output, p, input_grads):
+        # Measured on Keras's torch backend, where the layer is a chain of ops on the
+        # input regrouped (a view): the mean, the reciprocal root and the negated mean,
+        # one per sample and group, and the root times gamma, one per sample and
+        # channel. Without a gradient into the input only gamma's gradient keeps
+        # anything: the input, the reciprocal root and the negated mean.
+        (channels,) = axis_sizes(shapes[0], p["axis"])
+        groups = channels if p["groups"] == -1 else p["groups"]
+        batch = shapes[0][0]
+        if input_grads[0]:
+            scaled = batch * channels if p["scale"] else 0
+            return Saved(inputs=(0,), extra=3 * batch * groups + scaled)
+        if p["scale"]:
+            return Saved(inputs=(0,), extra=2 * batch * groups)
+        return Saved()
+
 
 @register
 class RMSNormalization(AxisNormalization):
@@ -211,3 +238,6 @@ class UnitNormalization(LayerSpec):
     def output_shape(self, shapes, p):
         check_axes(shapes[0], p["axis"])
         return shapes[0]
+
+    def saved(self, shapes, output, p):
+        return Saved(inputs=(0,), extra=l2_normalize_made(shapes[0], p["axis"]))

@@ -13,7 +13,16 @@ from functools import cache
 from typing import Protocol
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QFont, QFontMetricsF, QPainter, QPainterPath, QPainterPathStroker, QPen
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QPainter,
+    QPainterPath,
+    QPainterPathStroker,
+    QPen,
+)
 from PySide6.QtWidgets import QGraphicsItem, QStyle, QStyleOptionGraphicsItem, QWidget
 
 from studio.canvas.style import Style
@@ -179,6 +188,10 @@ class NodeItem(QGraphicsItem):
         self._tip = ""
         #: Whether badges may be drawn above the box (zoomed out): its bounds grow.
         self._has_badges = False
+        #: What the cost display adds (studio/canvas/heat.py): the body's heat fill,
+        #: and a line drawn under the box when near (the bounds grow by a row).
+        self._heat: QBrush | None = None
+        self._cost_line = ""
         self.view: NodeView | None = None
         flag = QGraphicsItem.GraphicsItemFlag
         self.setFlags(flag.ItemIsMovable | flag.ItemIsSelectable)
@@ -216,6 +229,16 @@ class NodeItem(QGraphicsItem):
         self._text_ready = False
         self.update()
 
+    def set_decoration(self, fill: QColor | None, line: str) -> None:
+        """Fill the body with `fill` (None: the style's) and show `line` under the box."""
+        if fill == (self._heat and self._heat.color()) and line == self._cost_line:
+            return
+        if bool(line) != bool(self._cost_line):
+            self.prepareGeometryChange()
+        self._heat = None if fill is None else QBrush(fill)
+        self._cost_line = line
+        self.update()
+
     def set_linked(self, linked: bool) -> None:
         """Outline the node as a fellow call site of the selected node's layer."""
         if linked != self.linked:
@@ -251,7 +274,8 @@ class NodeItem(QGraphicsItem):
         if lod < TEXT_LOD:
             far = (self._far_title, self._far_name, self._far_shape, self._far_count)
             return far + tuple(text for _, text in self._far_badges)
-        return (self._title, *self._rows) + tuple(text for _, text in self._badges)
+        near = (self._title, *self._rows) + tuple(text for _, text in self._badges)
+        return near + ((self._cost_line,) if self._cost_line else ())
 
     def _ensure_text(self) -> None:
         if not self._text_ready:
@@ -353,7 +377,8 @@ class NodeItem(QGraphicsItem):
 
     def boundingRect(self) -> QRectF:
         top = FAR_BADGE_HEIGHT if self._has_badges else MARGIN
-        return self._rect.adjusted(-MARGIN, -top, MARGIN, MARGIN)
+        bottom = MARGIN + ROW if self._cost_line else MARGIN
+        return self._rect.adjusted(-MARGIN, -top, MARGIN, bottom)
 
     def shape(self) -> QPainterPath:
         return self._outline
@@ -394,7 +419,7 @@ class NodeItem(QGraphicsItem):
         else:
             border = s.node_pen
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(s.error_brush if view.severity == "error" else s.node_brush)
+        painter.setBrush(s.error_brush if view.severity == "error" else self._heat or s.node_brush)
         painter.drawPath(self._outline)
         painter.setBrush(s.header_brush)
         painter.drawPath(self._header)
@@ -411,6 +436,11 @@ class NodeItem(QGraphicsItem):
             self._ensure_text()
         if lod >= TEXT_LOD:
             self._paint_text(painter)
+            if self._cost_line:
+                painter.setFont(s.small_font)
+                painter.setPen(s.dim_text_pen)
+                below = QRectF(PAD, self._rect.bottom(), NODE_WIDTH - 2 * PAD, ROW)
+                painter.drawText(below, Qt.AlignmentFlag.AlignCenter, self._cost_line)
         elif lod >= NAME_LOD:
             self._paint_far_text(painter)
 

@@ -54,6 +54,7 @@ from graph.training import (
 )
 from studio.document.commands import push_checked
 from studio.document.training_commands import SetTraining
+from studio.training.budget_field import BudgetField
 from studio.training.data_field import DataFileField
 
 #: How long other graph edits must pause before the form catches up.
@@ -309,6 +310,10 @@ class TrainingForm(QWidget):
         self.onnx_problems = QLabel()
         self.onnx_problems.setWordWrap(True)
         self.onnx_problems.setVisible(False)
+        self.memory_budget = BudgetField()
+        self.memory_budget.committed.connect(
+            lambda b: self.edit("memory budget", replace(self.stored(), memory_budget=b))
+        )
 
         general = QFormLayout()
         general.addRow("Data", self.data)
@@ -316,6 +321,7 @@ class TrainingForm(QWidget):
         general.addRow("Learning rate", self.learning_rate)
         general.addRow("Epochs", self.epochs)
         general.addRow("Batch size", self.batch_size)
+        general.addRow("Memory budget", self.memory_budget)
         general.addRow("Seed", self.seed)
         general.addRow("Validation split", self.validation_split)
         general.addRow("Validation data", self.validation_data)
@@ -433,6 +439,7 @@ class TrainingForm(QWidget):
         self.learning_rate.set_value(setup.learning_rate)
         self.epochs.setValue(setup.epochs)
         self.batch_size.setValue(setup.batch_size)
+        self.memory_budget.show_setup(g, setup)
         self.seed.setValue(-1 if setup.seed is None else setup.seed)
         self.validation_split.setValue(setup.validation_split)
         self.export_onnx.setChecked(setup.export_onnx)
