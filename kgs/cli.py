@@ -109,6 +109,11 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("-o", "--out", required=True, metavar="OUT.png|OUT.svg")
     plot.add_argument("--layout", action="store_true", help="lay the nodes out left to right first")
     plot.add_argument(
+        "--direction",
+        choices=("LR", "TB"),
+        help="lay the nodes out first, left to right (LR) or top to bottom (TB)",
+    )
+    plot.add_argument(
         "--scale", type=float, default=2.0, help="PNG pixels per canvas unit (default 2)"
     )
     studio = commands.add_parser("studio", help="open the desktop app")

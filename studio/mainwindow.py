@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from codegen.layout import DIRECTIONS, Direction, direction_of
 from graph import GraphError, ModelGraph, Report, load
 from graph.fileformat import dumps, loads
 from graph.filenames import file_stem
@@ -101,6 +102,9 @@ class MainWindow(QMainWindow):
         self.controller: CanvasController | None = None
         self.report = Report()
         self.theme = str(self.settings.value("theme", "light"))
+        #: Which way auto layout runs (View > Layout direction), and new graphs read.
+        direction = str(self.settings.value("layout_direction", "LR"))
+        self.layout_direction: Direction = direction if direction in DIRECTIONS else "LR"
         self.style_ = apply_theme(QApplication.instance(), self.theme)
 
         self.view = GraphView()
@@ -190,7 +194,8 @@ class MainWindow(QMainWindow):
         """Show `document`: a fresh scene and controller; panels follow its reports."""
         old, old_scene = self.document, self.scene
         self.document = document
-        self.scene = GraphScene(document.graph, self.style_)
+        direction = direction_of(document.graph) or self.layout_direction
+        self.scene = GraphScene(document.graph, self.style_, direction=direction)
         self.controller = CanvasController(self.scene, self.view, document.stack)
         self.controller.refused.connect(self.show_refusal)
         self.controller.reconnect_offered.connect(self._offer_reconnect)
@@ -591,6 +596,14 @@ class MainWindow(QMainWindow):
         self._theme_panels()
         self._on_validated(self.report)
         self.settings.setValue("theme", name)
+
+    def set_layout_direction(self, direction: Direction) -> None:
+        """Lay the graph out in `direction` ("LR", "TB") now and from now on (remembered)."""
+        self.layout_direction = direction
+        self.settings.setValue("layout_direction", direction)
+        for name in DIRECTIONS:
+            self.actions_[f"direction:{name}"].setChecked(name == direction)
+        self.controller.auto_layout(direction)
 
     def _theme_panels(self) -> None:
         """Give the panels that show problems the theme's severity colours."""

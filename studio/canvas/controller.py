@@ -14,7 +14,7 @@ import re
 from PySide6.QtCore import QObject, QPointF, QRectF, Signal
 from PySide6.QtGui import QCursor, QGuiApplication, QUndoStack
 
-from codegen.layout import layered_layout
+from codegen.layout import Direction, layered_layout
 from codegen.onnx_readiness import OnnxProblem, onnx_problems
 from graph import GraphEditError, GraphError, ModelGraph, get_spec
 from graph.fits import takes
@@ -431,13 +431,16 @@ class CanvasController(QObject):
     def _moved(self, positions: dict[str, tuple[float, float]]) -> None:
         self._push(MoveNodes(self.graph, positions))
 
-    def auto_layout(self) -> None:
-        """Lay the graph out left to right (codegen.layout), as one move, and fit the
-        view to it."""
-        g = self.graph
-        moved = {n: p for n, p in layered_layout(g).items() if p != g.node(n).pos}
+    def auto_layout(self, direction: Direction | None = None) -> None:
+        """Lay the graph out (codegen.layout) in `direction` (default: the scene's),
+        as one move, with the ports where that direction puts them, and fit the view."""
+        scene, g = self.scene, self.graph
+        scene.set_direction(direction or scene.direction)
+        laid = layered_layout(g, scene.direction, scene.node_sizes())
+        moved = {n: p for n, p in laid.items() if p != g.node(n).pos}
         if moved:
             self._push(MoveNodes(g, moved))
+        scene.flush_routes()
         self.view.fit()
 
     # ---------------------------------------------------------------- export
