@@ -194,8 +194,8 @@ class NodeItem(QGraphicsItem):
         self._followers: list[Follower] = []
         #: Drawn as a call site of the selected node's layer.
         self.linked = False
-        #: Each input port's centre, in item coordinates.
-        self._port_at: dict[str, QPointF] = {}
+        #: Each input port's centre (x, y), in item coordinates.
+        self._port_at: dict[str, tuple[float, float]] = {}
         self._rect = QRectF()
         self._outline = self._header = QPainterPath()
         #: Elided texts and badge places, made at the first paint after a change
@@ -275,13 +275,11 @@ class NodeItem(QGraphicsItem):
         height = box_height(ports, self.vertical)
         if self.vertical:
             slot = NODE_WIDTH / (len(ports) + 1)
-            self._port_at = {p: QPointF((i + 1) * slot, 0.0) for i, p in enumerate(ports)}
+            self._port_at = {p: ((i + 1) * slot, 0.0) for i, p in enumerate(ports)}
         elif self._labelled(ports):
-            self._port_at = {
-                p: QPointF(0.0, text_bottom + (i + 0.5) * ROW) for i, p in enumerate(ports)
-            }
+            self._port_at = {p: (0.0, text_bottom + (i + 0.5) * ROW) for i, p in enumerate(ports)}
         else:
-            self._port_at = {p: QPointF(0.0, height / 2) for p in ports}
+            self._port_at = {p: (0.0, height / 2) for p in ports}
         self._rect = QRectF(0.0, 0.0, NODE_WIDTH, height)
         self._outline, self._header = box_paths(height)
 
@@ -375,9 +373,8 @@ class NodeItem(QGraphicsItem):
         """Where an edge into `port` ends, in scene coordinates."""
         at = self._port_at.get(port)
         if at is None:
-            middle = self._rect.height() / 2
-            at = QPointF(NODE_WIDTH / 2, 0.0) if self.vertical else QPointF(0.0, middle)
-        return self.mapToScene(at)
+            at = (NODE_WIDTH / 2, 0.0) if self.vertical else (0.0, self._rect.height() / 2)
+        return self.mapToScene(*at)
 
     def output_port_pos(self) -> QPointF:
         """Where edges out of this node start, in scene coordinates."""
@@ -395,13 +392,14 @@ class NodeItem(QGraphicsItem):
             return []
         return [self.mapRectToScene(self._port_label_rect(at)) for at in self._port_at.values()]
 
-    def _port_label_rect(self, at: QPointF) -> QRectF:
+    def _port_label_rect(self, at: tuple[float, float]) -> QRectF:
         """A port name's place: beside its dot inside the box, or vertical, above the
         top edge right of the dot (clear of the wire coming down into it)."""
+        x, y = at
         if self.vertical:
             slot = NODE_WIDTH / (len(self._port_at) + 1)
-            return QRectF(at.x() + PORT_RADIUS + 1.0, -ROW, slot - PORT_RADIUS - 2.0, ROW - 1.0)
-        return QRectF(PORT_RADIUS + 3.0, at.y() - ROW / 2, NODE_WIDTH / 2, ROW)
+            return QRectF(x + PORT_RADIUS + 1.0, -ROW, slot - PORT_RADIUS - 2.0, ROW - 1.0)
+        return QRectF(PORT_RADIUS + 3.0, y - ROW / 2, NODE_WIDTH / 2, ROW)
 
     def box(self) -> QRectF:
         """The box as drawn (ports and badges left out), in scene coordinates."""
@@ -422,15 +420,13 @@ class NodeItem(QGraphicsItem):
         pos = self.mapFromScene(scene_pos)
         if self.vertical:
             reach = min(PORT_HIT * 2, NODE_WIDTH / (len(self._port_at) + 1) / 2)
-            across, along = (lambda at: at.x()), (lambda at: at.y())
+            across, along, i = pos.x(), pos.y(), 0
         else:
             reach = ROW / 2 if self._labelled(self.view.ports) else PORT_HIT
-            across, along = (lambda at: at.y()), (lambda at: at.x())
-        if abs(along(pos)) > PORT_HIT:
+            across, along, i = pos.y(), pos.x(), 1
+        if abs(along) > PORT_HIT:
             return None
-        return next(
-            (p for p, at in self._port_at.items() if abs(across(pos) - across(at)) <= reach), None
-        )
+        return next((p for p, at in self._port_at.items() if abs(across - at[i]) <= reach), None)
 
     # -------------------------------------------------------------- QGraphicsItem
 
@@ -488,8 +484,8 @@ class NodeItem(QGraphicsItem):
         painter.drawPath(self._outline)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(s.port_brush)
-        for at in self._port_at.values():
-            painter.drawEllipse(at, PORT_RADIUS, PORT_RADIUS)
+        for x, y in self._port_at.values():
+            painter.drawEllipse(QPointF(x, y), PORT_RADIUS, PORT_RADIUS)
         painter.drawEllipse(self._output_port(), PORT_RADIUS, PORT_RADIUS)
         lod = _lod(painter, option)
         if lod >= NAME_LOD:
@@ -587,10 +583,13 @@ class EdgeItem(QGraphicsItem):
         self.problem = ""
         self._path = QPainterPath()
         self._label_rect = QRectF()
-        #: Whether this edge draws its source's shape label (the scene decides).
-        self.label_shown = True
+        #: Whether this edge draws its source's shape label (the scene decides, once
+        #: every edge of the source is there).
+        self.label_shown = False
         #: The route's corners, or None for the plain curve.
         self.route: list[tuple[float, float]] | None = None
+        #: Where the edge starts and ends, (x, y) each, kept by `adjust` and `shift`.
+        self.ends_xy = ((0.0, 0.0), (0.0, 0.0))
         #: Called with the edge after each `adjust` (the scene re-routes it later).
         self.on_adjust: Callable[[EdgeItem], None] | None = None
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
@@ -644,6 +643,9 @@ class EdgeItem(QGraphicsItem):
 
     def shift(self, delta: QPointF) -> None:
         self.moveBy(delta.x(), delta.y())
+        dx, dy = delta.x(), delta.y()
+        (sx, sy), (ex, ey) = self.ends_xy
+        self.ends_xy = (sx + dx, sy + dy), (ex + dx, ey + dy)
 
     def ends_at(self) -> tuple[QPointF, QPointF]:
         """Where the edge starts and ends (the two ports), in scene coordinates."""
@@ -653,7 +655,9 @@ class EdgeItem(QGraphicsItem):
         """Recompute the plain curve from the ends' current port positions (the
         scene, told through `on_adjust`, gives it a route again if it needs one)."""
         self.route = None
-        self._set_path(edge_path(*self.ends_at(), self.src.vertical))
+        start, end = self.ends_at()
+        self.ends_xy = (start.x(), start.y()), (end.x(), end.y())
+        self._set_path(edge_path(start, end, self.src.vertical))
         if self.on_adjust is not None:
             self.on_adjust(self)
 
@@ -691,7 +695,7 @@ class EdgeItem(QGraphicsItem):
     def _place_label(self) -> None:
         """The label's place: just past the output port, beside the line leaving it,
         where a node's edges have not parted yet; above it (top to bottom: right of
-        it) unless the node's edges all turn that way."""
+        it) unless the node's edges all turn that way, on it if they turn both ways."""
         if not (self.label and self.label_shown):
             self._label_rect = QRectF()
             return
@@ -700,17 +704,25 @@ class EdgeItem(QGraphicsItem):
         height = self._style.small_metrics.height() + 2.0
         vertical = self.src.vertical
         turns = set()
-        for edge in self.src.followers():
-            if isinstance(edge, EdgeItem) and edge.src is self.src:
-                end = edge.dst.input_port_pos(edge.port)
-                offset = end.x() - start.x if vertical else end.y() - start.y
-                turns.add(0 if abs(offset) < 1.0 else (1 if offset > 0 else -1))
+        for edge in self.src._followers:
+            if not (isinstance(edge, EdgeItem) and edge.src is self.src):
+                continue
+            end = edge.ends_xy[1]
+            offset = end[0] - start.x if vertical else end[1] - start.y
+            turns.add(0 if abs(offset) < 1.0 else (1 if offset > 0 else -1))
         flipped = turns == {-1} if not vertical else turns == {1}
+        # Edges parting both ways leave no free side: the label sits on the line.
+        across = {-1, 1} <= turns
         if vertical:
             left = start.x - width - 5.0 if flipped else start.x + 5.0
-            self._label_rect = QRectF(left, start.y + 4.0, width, height)
+            top = start.y + 4.0
+            if across:
+                left, top = start.x - width / 2, start.y + 6.0
+            self._label_rect = QRectF(left, top, width, height)
         else:
             top = start.y + 2.0 if flipped else start.y - height - 2.0
+            if across:
+                top = start.y - height / 2
             self._label_rect = QRectF(start.x + 8.0, top, width, height)
 
     def boundingRect(self) -> QRectF:

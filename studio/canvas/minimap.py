@@ -9,7 +9,7 @@ scroll or zoom frame only paints that pixmap and one rectangle: no work per node
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
@@ -33,9 +33,14 @@ class Minimap(QWidget):
         self._scene: GraphScene | None = None
         self._stale = True
         self._pixmap = QPixmap()
+        self._boxes: list[QRectF] = []
         #: The part of the scene the overview shows, and its scale (pixels per unit).
         self._world = QRectF()
         self._scale = 1.0
+        #: Coalesces a burst of node changes (a paste, a layout) into one redraw.
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.refresh)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setToolTip("Overview: click or drag to move the view")
         self.hide()
@@ -50,26 +55,28 @@ class Minimap(QWidget):
         self.mark_stale()
 
     def mark_stale(self) -> None:
-        """The nodes changed: redraw the overview when next needed."""
+        """The nodes changed: redraw the overview once the change is over."""
         self._stale = True
-        self.refresh()
+        self._timer.start()
 
-    def _rebuild(self) -> None:
+    def _measure(self) -> None:
+        """Where the nodes are (the overview itself is drawn when first shown)."""
         self._stale = False
+        self._pixmap = QPixmap()
         scene = self._scene
-        boxes = [item.box() for item in scene.node_items()] if scene is not None else []
+        self._boxes = [item.box() for item in scene.node_items()] if scene is not None else []
         world = QRectF()
-        for box in boxes:
+        for box in self._boxes:
             world |= box
-        self._world = world.adjusted(-BORDER, -BORDER, BORDER, BORDER) if boxes else QRectF()
-        if not boxes:
-            self._pixmap = QPixmap()
-            return
-        self._scale = min(MAX_SIZE[0] / self._world.width(), MAX_SIZE[1] / self._world.height())
-        width = max(1, round(self._world.width() * self._scale))
-        height = max(1, round(self._world.height() * self._scale))
-        self.resize(width, height)
-        style = scene.style
+        self._world = world.adjusted(-BORDER, -BORDER, BORDER, BORDER) if self._boxes else QRectF()
+        if self._boxes:
+            self._scale = min(MAX_SIZE[0] / self._world.width(), MAX_SIZE[1] / self._world.height())
+            size = self._world.size() * self._scale
+            self.resize(max(1, round(size.width())), max(1, round(size.height())))
+
+    def _draw_overview(self) -> None:
+        style = self._scene.style
+        width, height = self.width(), self.height()
         self._pixmap = QPixmap(width, height)
         background = QColor(style.background.color())
         background.setAlpha(235)
@@ -77,13 +84,12 @@ class Minimap(QWidget):
         painter = QPainter(self._pixmap)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(style.header_brush)
-        for box in boxes:
+        for box in self._boxes:
             painter.drawRect(self._to_map(box))
         painter.setPen(style.node_pen.color())
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRect(0, 0, width - 1, height - 1)
         painter.end()
-        self._place()
 
     def _place(self) -> None:
         port = self._view.viewport().geometry()
@@ -96,7 +102,7 @@ class Minimap(QWidget):
     def refresh(self) -> None:
         """The view scrolled, zoomed or resized: show or hide, and redraw the frame."""
         if self._stale:
-            self._rebuild()
+            self._measure()
         needed = not self._world.isEmpty() and not self.visible_rect().contains(
             self._world.adjusted(BORDER, BORDER, -BORDER, -BORDER)
         )
@@ -121,6 +127,8 @@ class Minimap(QWidget):
         )
 
     def paintEvent(self, event: QPaintEvent) -> None:
+        if self._pixmap.isNull() and self._boxes:
+            self._draw_overview()
         painter = QPainter(self)
         painter.drawPixmap(0, 0, self._pixmap)
         frame = self._to_map(self.visible_rect()).intersected(QRectF(self.rect()))

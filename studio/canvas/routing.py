@@ -44,14 +44,27 @@ class NodeGrid:
 
     def near(self, rect: Rect) -> list[Hashable]:
         """The keys whose rect meets `rect`, each once, in no particular order."""
+        # Called for every edge when a graph opens: written for speed.
+        left, top, right, bottom = rect
         e = self._extent
-        clipped = (max(rect[0], e[0]), max(rect[1], e[1]), min(rect[2], e[2]), min(rect[3], e[3]))
-        if clipped[0] > clipped[2] or clipped[1] > clipped[3]:
+        i0, i1 = int(max(left, e[0]) // CELL), int(min(right, e[2]) // CELL)
+        j0, j1 = int(max(top, e[1]) // CELL), int(min(bottom, e[3]) // CELL)
+        if i0 > i1 or j0 > j1:
             return []
-        found: set[Hashable] = set()
-        for cell in _cells(clipped):
-            found.update(self._cells.get(cell, ()))
-        return [k for k in found if _meets(self.rects[k], rect)]
+        cells = self._cells
+        if i0 == i1 and j0 == j1:  # the usual case: a short edge, no duplicates to drop
+            found = cells.get((i0, j0))
+            if not found:
+                return []
+        else:
+            found = {
+                k
+                for i in range(i0, i1 + 1)
+                for j in range(j0, j1 + 1)
+                for k in cells.get((i, j), ())
+            }
+        rects = self.rects
+        return [k for k in found if _meets(rects[k], rect)]
 
 
 def _cells(rect: Rect) -> Iterable[tuple[int, int]]:

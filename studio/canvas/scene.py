@@ -132,10 +132,18 @@ class GraphScene(QGraphicsScene):
         for node_id in graph.node_ids():
             self._add_node_item(node_id)
         for src, dst, port in graph.edges():
-            self._add_edge_item(src, dst, port)
-        for node_id in self._nodes:
-            self._show_label(node_id)
-        self.flush_routes()
+            self._add_edge_item(src, dst, port, add=False)
+        # Labels and routes before the edges join the scene: each change of an item's
+        # bounds there would re-file it in the scene's index.
+        labelled: set[str] = set()
+        for (src, _, _), edge in self._edges.items():  # each source's first edge
+            if src not in labelled:
+                labelled.add(src)
+                edge.set_label_shown(True)
+        self._route(list(self._edges.values()))
+        self._route_dirty = {}
+        for edge in self._edges.values():
+            self.addItem(edge)
         events = graph.events
         self._subscriptions = (
             (events.node_added, self._on_node_added),
@@ -182,29 +190,31 @@ class GraphScene(QGraphicsScene):
 
     def _edge_adjusted(self, edge: EdgeItem) -> None:
         self._route_dirty[id(edge)] = edge
-        if not self._dragging:
+        if not (self._dragging or self._route_timer.isActive()):
             self._route_timer.start()
 
     def flush_routes(self) -> None:
         """Route now the edges moved since the last time (else a zero timer does it)."""
         self._route_timer.stop()
         dirty, self._route_dirty = self._route_dirty, {}
-        edges = [e for e in dirty.values() if e.scene() is self]
+        self._route([e for e in dirty.values() if e.scene() is self])
+
+    def _route(self, edges: list[EdgeItem]) -> None:
+        """Give each of `edges` a route around the nodes in its way, or none."""
         if not edges:
             return
         grid = NodeGrid((n, _rect(i.box())) for n, i in self._nodes.items())
         vertical = self.vertical
         for edge in edges:
-            start, end = (p.toTuple() for p in edge.ends_at())
+            start, end = edge.ends_xy
             ends = (edge.src.node_id, edge.dst.node_id)
             forward = (end[1] - start[1] if vertical else end[0] - start[0]) >= 2 * STUB
             if forward:
-                path = edge.path()
-                near = [n for n in grid.near(_rect(path.controlPointRect())) if n not in ends]
+                near = [n for n in grid.near(_curve_bounds(start, end, vertical)) if n not in ends]
                 if not near:
                     edge.set_route(None)
                     continue
-                line = [p.toTuple() for poly in path.toSubpathPolygons() for p in poly]
+                line = [p.toTuple() for poly in edge.path().toSubpathPolygons() for p in poly]
                 if not any(crosses(line, grid.rects[n]) for n in near):
                     edge.set_route(None)
                     continue
@@ -386,11 +396,13 @@ class GraphScene(QGraphicsScene):
         self.addItem(item)
         self.nodes_changed.emit()
 
-    def _add_edge_item(self, src: str, dst: str, port: str) -> None:
+    def _add_edge_item(self, src: str, dst: str, port: str, add: bool = True) -> None:
+        """An item for the edge (`add`: in the scene; else the caller adds it)."""
         label, problem = self._edge_view(src, dst, port)
         edge = EdgeItem(self._nodes[src], self._nodes[dst], port, self._style, label, problem)
         self._edges[(src, dst, port)] = edge
-        self.addItem(edge)
+        if add:
+            self.addItem(edge)
         edge.on_adjust = self._edge_adjusted
         self._edge_adjusted(edge)
 
@@ -558,3 +570,16 @@ class GraphScene(QGraphicsScene):
 
 def _rect(rect: QRectF) -> tuple[float, float, float, float]:
     return (rect.left(), rect.top(), rect.right(), rect.bottom())
+
+
+def _curve_bounds(
+    start: tuple[float, float], end: tuple[float, float], vertical: bool
+) -> tuple[float, float, float, float]:
+    """What a forward edge's plain curve (items.edge_path) stays within: between its
+    ends, and across them by as far as its control points reach (40 at least)."""
+    (sx, sy), (ex, ey) = start, end
+    if vertical:
+        reach = max(40.0, (ey - sy) / 2)
+        return (min(sx, ex), sy, max(sx, ex), max(ey, sy + reach))
+    reach = max(40.0, (ex - sx) / 2)
+    return (sx, min(sy, ey), max(ex, sx + reach), max(sy, ey))
