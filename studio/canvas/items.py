@@ -281,6 +281,8 @@ class NodeItem(QGraphicsItem):
         else:
             self._port_at = {p: (0.0, height / 2) for p in ports}
         self._rect = QRectF(0.0, 0.0, NODE_WIDTH, height)
+        #: The box's height, as a plain number (the minimap reads every node's).
+        self.height = height
         self._outline, self._header = box_paths(height)
 
     @staticmethod
@@ -590,6 +592,8 @@ class EdgeItem(QGraphicsItem):
         self.route: list[tuple[float, float]] | None = None
         #: Where the edge starts and ends, (x, y) each, kept by `adjust` and `shift`.
         self.ends_xy = ((0.0, 0.0), (0.0, 0.0))
+        #: How far `shift` moved the item from its path's scene coordinates.
+        self._shifted = (0.0, 0.0)
         #: Called with the edge after each `adjust` (the scene re-routes it later).
         self.on_adjust: Callable[[EdgeItem], None] | None = None
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
@@ -646,6 +650,7 @@ class EdgeItem(QGraphicsItem):
         dx, dy = delta.x(), delta.y()
         (sx, sy), (ex, ey) = self.ends_xy
         self.ends_xy = (sx + dx, sy + dy), (ex + dx, ey + dy)
+        self._shifted = (self._shifted[0] + dx, self._shifted[1] + dy)
 
     def ends_at(self) -> tuple[QPointF, QPointF]:
         """Where the edge starts and ends (the two ports), in scene coordinates."""
@@ -677,10 +682,13 @@ class EdgeItem(QGraphicsItem):
 
     def set_label_shown(self, shown: bool) -> None:
         if shown != self.label_shown:
-            self.prepareGeometryChange()
+            in_scene = self.scene() is not None
+            if in_scene:
+                self.prepareGeometryChange()
             self.label_shown = shown
             self._place_label()
-            self.update()
+            if in_scene:
+                self.update()
 
     def label_rect(self) -> QRectF:
         """Where the shape label is drawn, in scene coordinates (empty: none)."""
@@ -689,6 +697,7 @@ class EdgeItem(QGraphicsItem):
     def _set_path(self, path: QPainterPath) -> None:
         self.prepareGeometryChange()
         self.setPos(0.0, 0.0)  # undo any shift: the curve is in scene coordinates
+        self._shifted = (0.0, 0.0)
         self._path = path
         self._place_label()
 
@@ -699,7 +708,7 @@ class EdgeItem(QGraphicsItem):
         if not (self.label and self.label_shown):
             self._label_rect = QRectF()
             return
-        start = self._path.elementAt(0)
+        x, y = self.ends_xy[0]  # in the scene; the rect is in the item's coordinates
         width = self._style.small_width(self.label) + 6.0
         height = self._style.small_metrics.height() + 2.0
         vertical = self.src.vertical
@@ -708,22 +717,23 @@ class EdgeItem(QGraphicsItem):
             if not (isinstance(edge, EdgeItem) and edge.src is self.src):
                 continue
             end = edge.ends_xy[1]
-            offset = end[0] - start.x if vertical else end[1] - start.y
+            offset = end[0] - x if vertical else end[1] - y
             turns.add(0 if abs(offset) < 1.0 else (1 if offset > 0 else -1))
         flipped = turns == {-1} if not vertical else turns == {1}
         # Edges parting both ways leave no free side: the label sits on the line.
         across = {-1, 1} <= turns
+        x, y = x - self._shifted[0], y - self._shifted[1]
         if vertical:
-            left = start.x - width - 5.0 if flipped else start.x + 5.0
-            top = start.y + 4.0
+            left = x - width - 5.0 if flipped else x + 5.0
+            top = y + 4.0
             if across:
-                left, top = start.x - width / 2, start.y + 6.0
+                left, top = x - width / 2, y + 6.0
             self._label_rect = QRectF(left, top, width, height)
         else:
-            top = start.y + 2.0 if flipped else start.y - height - 2.0
+            top = y + 2.0 if flipped else y - height - 2.0
             if across:
-                top = start.y - height / 2
-            self._label_rect = QRectF(start.x + 8.0, top, width, height)
+                top = y - height / 2
+            self._label_rect = QRectF(x + 8.0, top, width, height)
 
     def boundingRect(self) -> QRectF:
         rect = self._path.boundingRect().adjusted(-3.0, -3.0, 3.0, 3.0)

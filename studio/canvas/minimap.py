@@ -33,7 +33,8 @@ class Minimap(QWidget):
         self._scene: GraphScene | None = None
         self._stale = True
         self._pixmap = QPixmap()
-        self._boxes: list[QRectF] = []
+        #: Each node's box as (x, y, width, height).
+        self._boxes: list[tuple[float, float, float, float]] = []
         #: The part of the scene the overview shows, and its scale (pixels per unit).
         self._world = QRectF()
         self._scale = 1.0
@@ -64,11 +65,16 @@ class Minimap(QWidget):
         self._stale = False
         self._pixmap = QPixmap()
         scene = self._scene
-        self._boxes = [item.box() for item in scene.node_items()] if scene is not None else []
-        world = QRectF()
-        for box in self._boxes:
-            world |= box
-        self._world = world.adjusted(-BORDER, -BORDER, BORDER, BORDER) if self._boxes else QRectF()
+        # Plain numbers: this runs on every change of a large graph's nodes.
+        self._boxes = scene.node_boxes() if scene is not None else []
+        if self._boxes:
+            left = min(b[0] for b in self._boxes) - BORDER
+            top = min(b[1] for b in self._boxes) - BORDER
+            right = max(b[0] + b[2] for b in self._boxes) + BORDER
+            bottom = max(b[1] + b[3] for b in self._boxes) + BORDER
+            self._world = QRectF(left, top, right - left, bottom - top)
+        else:
+            self._world = QRectF()
         if self._boxes:
             self._scale = min(MAX_SIZE[0] / self._world.width(), MAX_SIZE[1] / self._world.height())
             size = self._world.size() * self._scale
@@ -85,7 +91,7 @@ class Minimap(QWidget):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(style.header_brush)
         for box in self._boxes:
-            painter.drawRect(self._to_map(box))
+            painter.drawRect(self._to_map(QRectF(*box)))
         painter.setPen(style.node_pen.color())
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRect(0, 0, width - 1, height - 1)

@@ -37,7 +37,7 @@ from codegen.layout import Direction, direction_of
 from graph import LayerSpec, ModelGraph, Problem, Report, validate
 from graph.report import ERROR
 from graph.shapes import fmt
-from studio.canvas.items import PORT_HIT, EdgeItem, NodeItem, NodeView, short_count
+from studio.canvas.items import NODE_WIDTH, PORT_HIT, EdgeItem, NodeItem, NodeView, short_count
 from studio.canvas.overlays import SharedLinkItem
 from studio.canvas.routing import STUB, NodeGrid, crosses, lane_route
 from studio.canvas.style import Style
@@ -99,6 +99,7 @@ class GraphScene(QGraphicsScene):
         self.graph = graph
         self._style = style or Style.light()
         self.direction: Direction = direction or direction_of(graph) or "LR"
+        self._subscriptions: tuple = ()
         #: Edges moved since the last routing, and whether a drag holds it back.
         self._route_dirty: dict[int, EdgeItem] = {}
         self._dragging = False
@@ -182,6 +183,10 @@ class GraphScene(QGraphicsScene):
             item.set_vertical(self.vertical)
         self.nodes_changed.emit()
 
+    def node_boxes(self) -> list[tuple[float, float, float, float]]:
+        """Every node's box as (x, y, width, height), where the items stand."""
+        return [(i.x(), i.y(), NODE_WIDTH, i.height) for i in self._nodes.values()]
+
     def node_sizes(self) -> dict[str, tuple[float, float]]:
         """Each node's drawn (width, height), for codegen.layout."""
         return {n: (i.box().width(), i.box().height()) for n, i in self._nodes.items()}
@@ -207,12 +212,13 @@ class GraphScene(QGraphicsScene):
         vertical = self.vertical
         for edge in edges:
             start, end = edge.ends_xy
-            ends = (edge.src.node_id, edge.dst.node_id)
             forward = (end[1] - start[1] if vertical else end[0] - start[0]) >= 2 * STUB
             if forward:
+                ends = (edge.src.node_id, edge.dst.node_id)
                 near = [n for n in grid.near(_curve_bounds(start, end, vertical)) if n not in ends]
                 if not near:
-                    edge.set_route(None)
+                    if edge.route is not None:
+                        edge.set_route(None)
                     continue
                 line = [p.toTuple() for poly in edge.path().toSubpathPolygons() for p in poly]
                 if not any(crosses(line, grid.rects[n]) for n in near):
@@ -394,7 +400,8 @@ class GraphScene(QGraphicsScene):
         self._nodes[node_id] = item
         self._layer_of[node_id] = self.graph.node(node_id).layer_id
         self.addItem(item)
-        self.nodes_changed.emit()
+        if self._subscriptions:  # not while the scene is being built
+            self.nodes_changed.emit()
 
     def _add_edge_item(self, src: str, dst: str, port: str, add: bool = True) -> None:
         """An item for the edge (`add`: in the scene; else the caller adds it)."""
