@@ -89,7 +89,7 @@ class Minimap(QWidget):
         self._pixmap.fill(background)
         painter = QPainter(self._pixmap)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(style.header_brush)
+        painter.setBrush(style.dim_text_pen.color())
         for box in self._boxes:
             painter.drawRect(self._to_map(QRectF(*box)))
         painter.setPen(style.node_pen.color())
