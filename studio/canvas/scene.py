@@ -185,7 +185,13 @@ class GraphScene(QGraphicsScene):
 
     def node_boxes(self) -> list[tuple[float, float, float, float]]:
         """Every node's box as (x, y, width, height), where the items stand."""
-        return [(i.x(), i.y(), NODE_WIDTH, i.height) for i in self._nodes.values()]
+        return [(x, y, NODE_WIDTH, h) for _, x, y, h in self._box_corners()]
+
+    def _box_corners(self) -> Iterator[tuple[str, float, float, float]]:
+        """(node id, x, y, height) of every node's box, where its item stands."""
+        for node_id, item in self._nodes.items():
+            pos = item.pos()
+            yield node_id, pos.x(), pos.y(), item.height
 
     def node_sizes(self) -> dict[str, tuple[float, float]]:
         """Each node's drawn (width, height), for codegen.layout."""
@@ -208,7 +214,7 @@ class GraphScene(QGraphicsScene):
         """Give each of `edges` a route around the nodes in its way, or none."""
         if not edges:
             return
-        grid = NodeGrid((n, _rect(i.box())) for n, i in self._nodes.items())
+        grid = NodeGrid((n, (x, y, x + NODE_WIDTH, y + h)) for n, x, y, h in self._box_corners())
         vertical = self.vertical
         for edge in edges:
             start, end = edge.ends_xy
@@ -573,10 +579,6 @@ class GraphScene(QGraphicsScene):
                     moved[item.node_id] = pos
         if moved:
             self.nodes_dragged.emit(moved)
-
-
-def _rect(rect: QRectF) -> tuple[float, float, float, float]:
-    return (rect.left(), rect.top(), rect.right(), rect.bottom())
 
 
 def _curve_bounds(
