@@ -164,6 +164,11 @@ class GraphScene(QGraphicsScene):
         for event, handler in self._subscriptions:
             event.disconnect(handler)
         self._subscriptions = ()
+        # The edges' hook back to the scene is a reference cycle: without this the
+        # scene and its items would wait for Python's cyclic collector to go.
+        self._route_timer.stop()
+        for edge in self._edges.values():
+            edge.on_adjust = None
 
     @property
     def style(self) -> Style:
