@@ -180,8 +180,10 @@ def test_the_direction_is_chosen_in_the_view_menu_and_remembered(make_window, se
     ports = [attention.input_port_pos(p) for p in ("query", "value", "key")]
     assert {p.y() for p in ports} == {attention.box().top()}  # on the top edge
     assert ports[0].x() < ports[1].x() < ports[2].x()
-    window.document.stack.undo()  # one step
-    assert dumps(g) == before
+    window.document.stack.undo()  # one step, the ports turned back too
+    assert dumps(g) == before and not window.scene.vertical
+    window.document.stack.redo()
+    assert window.scene.vertical and direction_of(g) == "TB"
     later = make_window()  # a new window remembers it
     assert later.actions_["direction:TB"].isChecked()
     assert later.layout_direction == "TB"

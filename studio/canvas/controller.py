@@ -48,6 +48,27 @@ CALL_AGAIN_GAP = 30.0
 BESIDE_GAP = 60.0
 
 
+class LayOut(MoveNodes):
+    """An auto layout as one undo step: the moves, and which way the ports face
+    (the direction is the scene's, not the graph's: undo turns them back too)."""
+
+    def __init__(
+        self, scene: GraphScene, new: dict[str, tuple[float, float]], before: Direction
+    ) -> None:
+        super().__init__(scene.graph, new)
+        self.setText("Auto layout")
+        self._scene = scene
+        self._directions = (before, scene.direction)
+
+    def do(self) -> None:
+        self._scene.set_direction(self._directions[1])
+        super().do()
+
+    def undo(self) -> None:
+        super().undo()
+        self._scene.set_direction(self._directions[0])
+
+
 class CanvasController(QObject):
     """Edits `scene.graph` through `stack` in answer to the canvas's gestures and actions."""
 
@@ -435,11 +456,12 @@ class CanvasController(QObject):
         """Lay the graph out (codegen.layout) in `direction` (default: the scene's),
         as one move, with the ports where that direction puts them, and fit the view."""
         scene, g = self.scene, self.graph
-        scene.set_direction(direction or scene.direction)
+        before = scene.direction
+        scene.set_direction(direction or before)  # the boxes' sizes depend on it
         laid = layered_layout(g, scene.direction, scene.node_sizes())
         moved = {n: p for n, p in laid.items() if p != g.node(n).pos}
-        if moved:
-            self._push(MoveNodes(g, moved))
+        if moved or scene.direction != before:
+            self._push(LayOut(scene, moved, before))
         scene.flush_routes()
         self.view.fit()
 
