@@ -227,3 +227,21 @@ def test_the_minimap_shows_while_the_graph_is_larger_than_the_view(canvas_of, qt
     assert view.mapToScene(view.viewport().rect().center()).x() < centre.x() - 100
     view.fit()
     assert not minimap.isVisible()
+
+
+def test_top_to_bottom_a_wire_runs_from_a_bottom_port_to_a_top_port(canvas_of):
+    """Ports on top and bottom are the ones a drag connects, with a downward draft."""
+    g = graph.load(TEMPLATES / "transformer_encoder.graph.json")
+    canvas = canvas_of(g)
+    canvas.controller.auto_layout("TB")
+    g.disconnect("embedding", "attention", "key")
+    attention, embedding = (canvas.scene.node_item(n) for n in ("attention", "embedding"))
+    key = attention.input_port_pos("key")
+    assert key.y() == attention.box().top() and key.x() > attention.box().center().x()
+    assert canvas.scene.port_at(key) == ("attention", "key")
+    start = embedding.output_port_pos()
+    assert start.y() == embedding.box().bottom()
+    drafts = []
+    canvas.drag(start, key, check=lambda: drafts.extend(canvas.drafts()))
+    assert ("embedding", "attention", "key") in g.edges()
+    assert drafts and drafts[0].end().y() > start.y()
