@@ -1,19 +1,31 @@
-"""A layered auto-layout that makes a graph read left to right.
+"""A layered auto-layout that reads left to right or top to bottom, folded when long.
 
-Imported models come without positions. Every node goes into a column by its longest
-path from the sources, so every connection points right; within a column, grandalf's
-Sugiyama layout (pure Python, no Graphviz) orders and spaces the nodes to reduce
-crossings. grandalf slows down quadratically with depth (measured: 0.9 s for a
+Imported models come without positions, and the studio's and `kgs plot`'s auto
+layout redraw a graph. Every node goes into a rank (a column left to right, a row
+top to bottom) by its longest path from the sources, so every connection points
+forward; within a rank, grandalf's Sugiyama layout (pure Python, no Graphviz) orders
+and spaces the nodes to reduce crossings. A connection that skips ranks gets one of
+grandalf's dummy vertices in each rank it passes, as wide as a node: a free lane
+that the canvas routes it along (studio/canvas/routing.py), clear of other nodes.
+
+A long model in one row is a ribbon no window shows legibly, so the ranks are
+folded into several rows (left to right) or columns (top to bottom) until the
+picture is about as wide as a screen is; folds go where the fewest connections
+cross. grandalf slows down quadratically with depth (measured: 0.9 s for a
 2,000-node chain), and is a heuristic library that might fail on some graph: beyond
-that size, or if it fails, columns by topological generation (nodes in graph order
-within a column) still read left to right. The result depends only on the graph's
-nodes and connections, in their stable order, so the same graph always gets the same
-positions.
+that size, or if it fails, ranks by topological generation (nodes in graph order
+within a rank) still read forward. The result depends only on the graph's nodes,
+connections and sizes, in their stable order, so the same graph always gets the
+same positions.
 """
 
 from __future__ import annotations
 
+import math
 from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
 
 import networkx as nx
 from grandalf.graphs import Edge, Vertex, graph_core
@@ -22,35 +34,103 @@ from grandalf.layouts import SugiyamaLayout, VertexViewer
 from graph import ModelGraph
 
 Position = tuple[float, float]
+#: A node's drawn (width, height).
+Size = tuple[float, float]
+Direction = Literal["LR", "TB"]
+DIRECTIONS: tuple[Direction, ...] = ("LR", "TB")
 
-#: Distance between columns (x), and between neighbouring nodes in a column (y):
-#: a column is a 180-wide node plus room for the shape label on the edges between.
+#: The canvas's box for a node with one input (studio/canvas/items.py), for callers
+#: that do not pass sizes (the importer).
+DEFAULT_SIZE: Size = (180.0, 82.0)
+#: Distance between columns left to right: a 180-wide node plus room for the shape
+#: label on the edges between.
 COLUMN = 320.0
+#: Left to right, distance between the tops of neighbouring one-input nodes in a column.
 ROW = 120.0
-#: Above this many nodes, columns by topological generation (grandalf would be slow).
+#: Space between neighbours within a rank, and between ranks (across the flow),
+#: by direction: top to bottom a rank gap holds the shape label under a node and
+#: the port names over the next one.
+RANK_GAP = {"LR": COLUMN - DEFAULT_SIZE[0], "TB": 110.0}
+NEIGHBOUR_GAP = {"LR": ROW - DEFAULT_SIZE[1], "TB": 60.0}
+#: Space between folded rows (or columns), and the extra per connection crossing it.
+FOLD_GAP = 60.0
+FOLD_LANE = 24.0
+#: Folding aims at this width / height, and starts only for a picture longer than
+#: FOLD_LONGER (scene units; screens are less tall than wide) and more than
+#: FOLD_ABOVE times as long as it is wide (a model a little wider than a screen
+#: reads better unbroken); a fold keeps MIN_FOLD_RANKS ranks.
+TARGET_ASPECT = 1.6
+FOLD_ABOVE = 2.5
+FOLD_LONGER = {"LR": 2_400.0, "TB": 1_500.0}
+MIN_FOLD_RANKS = 3
+#: Above this many nodes, ranks by topological generation (grandalf would be slow).
 SUGIYAMA_LIMIT = 2_000
-#: grandalf lays layers out top-down: a node's "width" is its extent across a layer,
-#: which becomes our vertical extent; with the gap, neighbours sit one ROW apart.
-_NODE_EXTENT = 80.0
-_GAP = ROW - _NODE_EXTENT
 
 
-def layered_layout(g: ModelGraph) -> dict[str, Position]:
-    """A position for every node of `g`: x by column, each connection pointing right.
+@dataclass
+class _Part:
+    """One weakly connected part, before folding: each node's rank and its centre
+    across the flow (y left to right, x top to bottom)."""
 
-    Weakly connected parts of the graph are laid out one below the other, in the
-    order of their first node.
+    nodes: list[str]
+    rank: dict[str, int]
+    across: dict[str, float]
+
+
+def layered_layout(
+    g: ModelGraph,
+    direction: Direction = "LR",
+    sizes: Mapping[str, Size] | None = None,
+    fold: bool = True,
+) -> dict[str, Position]:
+    """A top-left position for every node of `g`, each connection pointing forward:
+    right ("LR") or down ("TB"). `sizes`: each node's drawn (width, height)
+    (DEFAULT_SIZE for those missing). `fold`: fold a long part into rows or columns.
+
+    Weakly connected parts are laid out one beside the other across the flow, in
+    the order of their first node.
     """
+    if direction not in DIRECTIONS:
+        raise ValueError(
+            f"direction must be one of {DIRECTIONS}. Received: direction={direction!r}"
+        )
+    sizes = sizes or {}
+    size = {n: sizes.get(n, DEFAULT_SIZE) for n in g.node_ids()}
     digraph = nx.DiGraph()
     digraph.add_nodes_from(g.node_ids())
     digraph.add_edges_from((src, dst) for src, dst, _ in g.edges())
     digraph.remove_edges_from(back_edges(digraph))
+    parts = None
     if len(digraph) <= SUGIYAMA_LIMIT:
         try:
-            return _sugiyama(digraph)
+            parts = _sugiyama(digraph, size, direction)
         except Exception:  # a cosmetic layout must never fail an import
-            pass
-    return _generations(digraph)
+            parts = None
+    if parts is None:
+        parts = _generations(digraph, size, direction)
+    positions: dict[str, Position] = {}
+    start = 0.0
+    for part in parts:
+        placed, extent = _place(part, digraph, size, direction, fold, start)
+        positions.update(placed)
+        start += extent + NEIGHBOUR_GAP[direction]
+    return {node_id: positions[node_id] for node_id in digraph}
+
+
+def direction_of(g: ModelGraph) -> Direction | None:
+    """Which way `g`'s positions read: "TB" when more connections point down than
+    right, "LR" when not, None for a graph without connections."""
+    right = down = 0
+    for src, dst, _ in g.edges():
+        (x0, y0), (x1, y1) = g.node(src).pos, g.node(dst).pos
+        dx, dy = x1 - x0, y1 - y0
+        if dy > abs(dx):
+            down += 1
+        elif dx > 0 or dy <= 0:
+            right += 1
+    if not (right or down):
+        return None
+    return "TB" if down > right else "LR"
 
 
 def back_edges(digraph: nx.DiGraph) -> list[tuple[str, str]]:
@@ -85,37 +165,52 @@ def back_edges(digraph: nx.DiGraph) -> list[tuple[str, str]]:
     return found
 
 
-def _sugiyama(digraph: nx.DiGraph) -> dict[str, Position]:
+def _across_size(size: Size, direction: Direction) -> float:
+    return size[1] if direction == "LR" else size[0]
+
+
+def _along_size(size: Size, direction: Direction) -> float:
+    return size[0] if direction == "LR" else size[1]
+
+
+def _parts(digraph: nx.DiGraph) -> list[list[str]]:
     order = {node_id: i for i, node_id in enumerate(digraph)}
-    parts = sorted(
+    return sorted(
         (sorted(part, key=order.__getitem__) for part in nx.weakly_connected_components(digraph)),
         key=lambda part: order[part[0]],
     )
-    positions: dict[str, Position] = {}
-    top = 0.0
-    for part in parts:
-        core = _grandalf_graph(digraph.subgraph(part), part[0])
+
+
+def _sugiyama(digraph: nx.DiGraph, size: dict[str, Size], direction: Direction) -> list[_Part]:
+    parts = []
+    for nodes in _parts(digraph):
+        core = _grandalf_graph(digraph.subgraph(nodes), nodes[0], size, direction)
         sugiyama = SugiyamaLayout(core)
-        sugiyama.xspace = _GAP
+        sugiyama.xspace = NEIGHBOUR_GAP[direction]
         roots = [v for v in core.sV if not v.e_in()]
         # The graph is acyclic: no edge needs inverting, which also skips grandalf's
         # recursive cycle search (too deep for long chains).
         sugiyama.init_all(roots=roots, inverted_edges=[])
         sugiyama.draw()
-        shift = top - min(v.view.xy[0] for v in core.sV)
-        for v in core.sV:
-            positions[v.data] = (sugiyama.grx[v].rank * COLUMN, v.view.xy[0] + shift)
-        top = max(positions[node_id][1] for node_id in part) + ROW
-    return {node_id: positions[node_id] for node_id in digraph}
+        rank = {v.data: sugiyama.grx[v].rank for v in core.sV}
+        across = {v.data: v.view.xy[0] for v in core.sV}
+        parts.append(_Part(nodes, rank, across))
+    return parts
 
 
-def _grandalf_graph(part: nx.DiGraph, first: str) -> graph_core:
+def _grandalf_graph(
+    part: nx.DiGraph, first: str, size: dict[str, Size], direction: Direction
+) -> graph_core:
     """One connected part as grandalf's graph, built edge by edge breadth-first from
     `first` in stable order (grandalf's own constructors compare vertex sets in a
-    quadratic loop and keep edges in a set, whose order varies between runs)."""
+    quadratic loop and keep edges in a set, whose order varies between runs).
+
+    grandalf lays ranks out top-down: a vertex's width is its extent across a rank.
+    """
     vertices = {node_id: Vertex(node_id) for node_id in part}
-    for vertex in vertices.values():
-        vertex.view = VertexViewer(w=_NODE_EXTENT, h=_NODE_EXTENT)
+    for node_id, vertex in vertices.items():
+        extent = _across_size(size[node_id], direction)
+        vertex.view = VertexViewer(w=extent, h=_along_size(size[node_id], direction))
     core = graph_core([vertices[first]])
     seen = {first}
     done: set[str] = set()
@@ -136,11 +231,99 @@ def _grandalf_graph(part: nx.DiGraph, first: str) -> graph_core:
     return core
 
 
-def _generations(digraph: nx.DiGraph) -> dict[str, Position]:
-    """Columns by topological generation; nodes in graph order within a column."""
-    order = {node_id: i for i, node_id in enumerate(digraph)}
-    positions: dict[str, Position] = {}
-    for column, generation in enumerate(nx.topological_generations(digraph)):
-        for row, node_id in enumerate(sorted(generation, key=order.__getitem__)):
-            positions[node_id] = (column * COLUMN, row * ROW)
-    return {node_id: positions[node_id] for node_id in digraph}
+def _generations(digraph: nx.DiGraph, size: dict[str, Size], direction: Direction) -> list[_Part]:
+    """Ranks by topological generation; nodes in graph order within a rank."""
+    parts = []
+    for nodes in _parts(digraph):
+        order = {node_id: i for i, node_id in enumerate(nodes)}
+        rank: dict[str, int] = {}
+        across: dict[str, float] = {}
+        for r, generation in enumerate(nx.topological_generations(digraph.subgraph(nodes))):
+            edge = 0.0
+            for node_id in sorted(generation, key=order.__getitem__):
+                extent = _across_size(size[node_id], direction)
+                rank[node_id], across[node_id] = r, edge + extent / 2
+                edge += extent + NEIGHBOUR_GAP[direction]
+        parts.append(_Part(nodes, rank, across))
+    return parts
+
+
+def _place(
+    part: _Part,
+    digraph: nx.DiGraph,
+    size: dict[str, Size],
+    direction: Direction,
+    fold: bool,
+    start: float,
+) -> tuple[dict[str, Position], float]:
+    """Top-left positions for `part`, its band across the flow starting at `start`;
+    and how far across the flow the part reaches from `start`."""
+    ranks = max(part.rank.values()) + 1
+    along = [0.0] * ranks
+    for node_id in part.nodes:
+        r = part.rank[node_id]
+        along[r] = max(along[r], _along_size(size[node_id], direction))
+    low = min(part.across[n] - _across_size(size[n], direction) / 2 for n in part.nodes)
+    high = max(part.across[n] + _across_size(size[n], direction) / 2 for n in part.nodes)
+    width = high - low
+    edges = [(part.rank[u], part.rank[v]) for u, v in digraph.subgraph(part.nodes).edges()]
+    folds = _folds(along, width, edges, direction) if fold else []
+    bounds = [0, *folds, ranks]
+    # Where each rank starts along the flow (within its fold), and each fold across it.
+    rank_start = [0.0] * ranks
+    fold_of = [0] * ranks
+    fold_start = [0.0]
+    for i, (first, stop) in enumerate(zip(bounds, bounds[1:], strict=False)):
+        offset = 0.0
+        for r in range(first, stop):
+            rank_start[r], fold_of[r] = offset, i
+            offset += along[r] + RANK_GAP[direction]
+        if stop < ranks:
+            crossing = sum(1 for a, b in edges if a < stop <= b)
+            fold_start.append(fold_start[-1] + width + FOLD_GAP + FOLD_LANE * crossing)
+    positions = {}
+    for node_id in part.nodes:
+        r = part.rank[node_id]
+        w, h = size[node_id]
+        main = rank_start[r] + (along[r] - _along_size(size[node_id], direction)) / 2
+        cross = start + fold_start[fold_of[r]] + part.across[node_id] - low
+        cross -= _across_size(size[node_id], direction) / 2
+        positions[node_id] = (main, cross) if direction == "LR" else (cross, main)
+    return positions, fold_start[-1] + width
+
+
+def _folds(
+    along: list[float], width: float, edges: list[tuple[int, int]], direction: Direction
+) -> list[int]:
+    """The ranks that start a new row (or column): as many folds as bring the
+    picture nearest TARGET_ASPECT, each moved by up to one rank to where the fewest
+    connections cross; none for a picture within FOLD_ABOVE."""
+    ranks = len(along)
+    length = sum(along) + RANK_GAP[direction] * (ranks - 1)
+
+    def aspect(count: int) -> float:
+        # Width over height of the picture folded into `count` rows or columns.
+        folded = count * width + (count - 1) * FOLD_GAP
+        return length / count / folded if direction == "LR" else folded / (length / count)
+
+    if ranks < 2 * MIN_FOLD_RANKS or width <= 0 or length <= FOLD_LONGER[direction]:
+        return []
+    first = aspect(1) if direction == "LR" else 1 / aspect(1)
+    if first <= FOLD_ABOVE:
+        return []
+    counts = range(1, ranks // MIN_FOLD_RANKS + 1)
+    count = min(counts, key=lambda c: abs(math.log(aspect(c) / TARGET_ASPECT)))
+    folds: list[int] = []
+    for i in range(1, count):
+        ideal = round(i * ranks / count)
+        low = max(folds[-1] + MIN_FOLD_RANKS if folds else MIN_FOLD_RANKS, ideal - 1)
+        high = min(ranks - MIN_FOLD_RANKS, ideal + 1)
+        if low > high:
+            continue
+        folds.append(
+            min(
+                range(low, high + 1),
+                key=lambda b: (sum(1 for a, c in edges if a < b <= c), abs(b - ideal)),
+            )
+        )
+    return folds

@@ -167,6 +167,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--expand", action="store_true", help="draw the layers inside block uses (laid out)"
     )
     plot.add_argument(
+        "--direction",
+        choices=("LR", "TB"),
+        help="lay the nodes out first, left to right (LR) or top to bottom (TB)",
+    )
+    plot.add_argument(
         "--scale", type=float, default=2.0, help="PNG pixels per canvas unit (default 2)"
     )
     studio = commands.add_parser("studio", help="open the desktop app")

@@ -24,11 +24,13 @@ def needs_layout(g: ModelGraph) -> bool:
     return len(g) > 1 and len({g.node(n).pos for n in g.node_ids()}) == 1
 
 
-def lay_out(g: ModelGraph) -> None:
-    """Move every node to codegen's layered left-to-right layout."""
+def lay_out(
+    g: ModelGraph, direction: str = "LR", sizes: dict[str, tuple[float, float]] | None = None
+) -> None:
+    """Move every node to codegen's layered layout, reading `direction` ("LR", "TB")."""
     from codegen.layout import layered_layout
 
-    for node_id, pos in layered_layout(g).items():
+    for node_id, pos in layered_layout(g, direction, sizes).items():
         g.move(node_id, pos)
 
 
@@ -37,7 +39,8 @@ def run(args: argparse.Namespace) -> int:
 
     An invalid graph is still drawn (its problems in red, as on the canvas): a picture
     of a broken graph is how one finds what is broken. Block uses are drawn as nodes;
-    with args.expand, as the layers inside them (graph.expand).
+    with args.expand, as the layers inside them (graph.expand), laid out afresh.
+    `--direction` lays the graph out that way first (as `--layout` does, left to right).
     """
     suffix = os.path.splitext(args.out)[1].lower()
     if suffix not in FORMATS:
@@ -51,21 +54,28 @@ def run(args: argparse.Namespace) -> int:
     except GraphError as e:
         print(e, file=sys.stderr)
         return EXIT_UNREADABLE
-    if args.expand:  # the nested view: laid out afresh, bodies have their own positions
+    if args.expand:  # the nested view: bodies have their own positions
         g = expanded(g).graph
-    if args.expand or args.layout or needs_layout(g):
-        lay_out(g)
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from studio.canvas.render import render_png, render_svg
+    from studio.canvas.render import ensure_app, render_png, render_svg
+    from studio.canvas.scene import GraphScene
 
+    ensure_app()
+    laying_out = bool(args.expand or args.layout or args.direction or needs_layout(g))
+    direction = (args.direction or "LR") if laying_out else None
+    scene = GraphScene(g, direction=direction)
     try:
+        if laying_out:
+            lay_out(g, scene.direction, scene.node_sizes())
         if suffix == ".svg":
-            render_svg(g, args.out)
+            render_svg(scene, args.out)
         else:
-            render_png(g, args.out, scale=args.scale)
+            render_png(scene, args.out, scale=args.scale)
     except GraphError as e:
         print(e, file=sys.stderr)
         return EXIT_INVALID
+    finally:
+        scene.detach()
     print(f"{args.file}: drawn to {args.out}")
     return EXIT_OK

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from codegen.layout import DIRECTIONS, Direction, direction_of
 from graph import GraphError, ModelGraph, Report, load
 from graph.fileformat import dumps, loads
 from graph.filenames import file_stem
@@ -103,6 +104,9 @@ class MainWindow(QMainWindow):
         self.controller: CanvasController | None = None
         self.report = Report()
         self.theme = str(self.settings.value("theme", "light"))
+        #: Which way auto layout runs (View > Layout direction), and new graphs read.
+        direction = str(self.settings.value("layout_direction", "LR"))
+        self.layout_direction: Direction = direction if direction in DIRECTIONS else "LR"
         self.style_ = apply_theme(QApplication.instance(), self.theme)
 
         self.view = GraphView()
@@ -200,7 +204,8 @@ class MainWindow(QMainWindow):
         old, old_scene = self.document, self.scene
         self.comparison.stop()  # it compared the document going away
         self.document = document
-        self.scene = GraphScene(document.graph, self.style_)
+        direction = direction_of(document.graph) or self.layout_direction
+        self.scene = GraphScene(document.graph, self.style_, direction=direction)
         self.controller = CanvasController(self.scene, self.view, document.stack)
         self.controller.refused.connect(self.show_refusal)
         self.controller.reconnect_offered.connect(self._offer_reconnect)
@@ -608,6 +613,14 @@ class MainWindow(QMainWindow):
         self._on_validated(self.report)
         self.comparison.refresh()  # its marks and rows in the theme's colours
         self.settings.setValue("theme", name)
+
+    def set_layout_direction(self, direction: Direction) -> None:
+        """Lay the graph out in `direction` ("LR", "TB") now and from now on (remembered)."""
+        self.layout_direction = direction
+        self.settings.setValue("layout_direction", direction)
+        for name in DIRECTIONS:
+            self.actions_[f"direction:{name}"].setChecked(name == direction)
+        self.controller.auto_layout(direction)
 
     def _theme_panels(self) -> None:
         """Give the panels that show problems the theme's severity colours."""

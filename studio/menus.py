@@ -63,6 +63,10 @@ SHORTCUTS: dict[str, tuple[str | Keys, ...]] = {
 }
 
 
+#: The View > Layout direction choices, by codegen.layout direction.
+DIRECTION_TITLES = {"LR": "&Left to right", "TB": "&Top to bottom"}
+
+
 def shortcuts_of(name: str) -> list[QKeySequence]:
     """The key sequences of action `name` (none if it has no shortcut)."""
     return [QKeySequence(k) for k in SHORTCUTS.get(name, ())]
@@ -144,6 +148,13 @@ def install_menus(w: MainWindow) -> dict[str, QAction]:
     add(view, "fit", "Zoom to &fit", lambda: w.view.fit(), "fit")
     add(view, "frame_selection", "F&rame selection", lambda: w.view.frame_selection())
     add(view, "layout", "Auto &layout", canvas("auto_layout"), "layout")
+    directions = view.addMenu("Layout &direction")
+    group = QActionGroup(w)
+    for name, text in DIRECTION_TITLES.items():
+        action = add(directions, f"direction:{name}", text, partial(w.set_layout_direction, name))
+        action.setCheckable(True)
+        action.setChecked(name == w.layout_direction)
+        group.addAction(action)
     view.addSeparator()
     themes = view.addMenu("&Theme")
     group = QActionGroup(w)

@@ -150,7 +150,7 @@ class ConnectGesture:
     def _start(self, src: str, pos: QPointF) -> None:
         self._src = src
         start = self._scene.node_item(src).output_port_pos()
-        self._draft = DraftEdgeItem(start, self._scene.style)
+        self._draft = DraftEdgeItem(start, self._scene.style, self._scene.vertical)
         self._scene.addItem(self._draft)
         self._follow(pos)
 
@@ -213,7 +213,7 @@ class ConnectGesture:
         will connect the node quick-add, open there, adds."""
         self.drop_parked()
         self._parked = DraftEdgeItem(
-            self._scene.node_item(src).output_port_pos(), self._scene.style
+            self._scene.node_item(src).output_port_pos(), self._scene.style, self._scene.vertical
         )
         self._scene.addItem(self._parked)
         self._parked.follow(pos, False)

@@ -14,7 +14,7 @@ import re
 from PySide6.QtCore import QObject, QPointF, QRectF, Signal
 from PySide6.QtGui import QCursor, QGuiApplication, QUndoStack
 
-from codegen.layout import layered_layout
+from codegen.layout import Direction, layered_layout
 from codegen.onnx_readiness import OnnxProblem, onnx_problems
 from graph import GraphEditError, GraphError, ModelGraph, get_spec
 from graph.fits import takes
@@ -46,6 +46,27 @@ PASTE_OFFSET = (40.0, 40.0)
 CALL_AGAIN_GAP = 30.0
 #: Gap between a node and the one added after it (Tab), to its right or below another.
 BESIDE_GAP = 60.0
+
+
+class LayOut(MoveNodes):
+    """An auto layout as one undo step: the moves, and which way the ports face
+    (the direction is the scene's, not the graph's: undo turns them back too)."""
+
+    def __init__(
+        self, scene: GraphScene, new: dict[str, tuple[float, float]], before: Direction
+    ) -> None:
+        super().__init__(scene.graph, new)
+        self.setText("Auto layout")
+        self._scene = scene
+        self._directions = (before, scene.direction)
+
+    def do(self) -> None:
+        self._scene.set_direction(self._directions[1])
+        super().do()
+
+    def undo(self) -> None:
+        super().undo()
+        self._scene.set_direction(self._directions[0])
 
 
 class CanvasController(QObject):
@@ -431,13 +452,17 @@ class CanvasController(QObject):
     def _moved(self, positions: dict[str, tuple[float, float]]) -> None:
         self._push(MoveNodes(self.graph, positions))
 
-    def auto_layout(self) -> None:
-        """Lay the graph out left to right (codegen.layout), as one move, and fit the
-        view to it."""
-        g = self.graph
-        moved = {n: p for n, p in layered_layout(g).items() if p != g.node(n).pos}
-        if moved:
-            self._push(MoveNodes(g, moved))
+    def auto_layout(self, direction: Direction | None = None) -> None:
+        """Lay the graph out (codegen.layout) in `direction` (default: the scene's),
+        as one move, with the ports where that direction puts them, and fit the view."""
+        scene, g = self.scene, self.graph
+        before = scene.direction
+        scene.set_direction(direction or before)  # the boxes' sizes depend on it
+        laid = layered_layout(g, scene.direction, scene.node_sizes())
+        moved = {n: p for n, p in laid.items() if p != g.node(n).pos}
+        if moved or scene.direction != before:
+            self._push(LayOut(scene, moved, before))
+        scene.flush_routes()
         self.view.fit()
 
     # ---------------------------------------------------------------- export

@@ -8,6 +8,7 @@ controller can turn them into an undoable edit.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Protocol
@@ -73,7 +74,8 @@ class NodeView:
     shape: str
     #: e.g. "4,160 params", or "" when unknown.
     params: str
-    #: The input ports drawn on the left, top to bottom.
+    #: The input ports, drawn on the left top to bottom (on the top, left to right,
+    #: when the graph reads top to bottom).
     ports: tuple[str, ...]
     #: The params that tell this node from others of its type ("64 · relu", see
     #: LayerSpec.face_params), drawn after the type; "" for none.
@@ -125,18 +127,47 @@ def _lod(painter: QPainter, option: QStyleOptionGraphicsItem) -> float:
     return option.levelOfDetailFromTransform(painter.worldTransform())
 
 
-def edge_path(start: QPointF, end: QPointF) -> QPainterPath:
-    """The curve of a connection: leaves the output rightwards, enters the port from the left."""
-    reach = max(40.0, abs(end.x() - start.x()) / 2)
+def edge_path(start: QPointF, end: QPointF, vertical: bool = False) -> QPainterPath:
+    """The curve of a connection: leaves the output rightwards and enters the port
+    from the left; `vertical`: leaves downwards and enters from above."""
     path = QPainterPath(start)
-    path.cubicTo(start + QPointF(reach, 0.0), end - QPointF(reach, 0.0), end)
+    if vertical:
+        reach = QPointF(0.0, max(40.0, abs(end.y() - start.y()) / 2))
+    else:
+        reach = QPointF(max(40.0, abs(end.x() - start.x()) / 2), 0.0)
+    path.cubicTo(start + reach, end - reach, end)
     return path
 
 
-def box_height(ports: tuple[str, ...]) -> float:
+#: How round a route's corners are (scene units, at most).
+ROUTE_CORNER = 12.0
+
+
+def route_path(corners: Sequence[tuple[float, float]]) -> QPainterPath:
+    """A polyline through `corners` with rounded corners (a routed connection)."""
+    points = [QPointF(*c) for c in corners]
+    path = QPainterPath(points[0])
+    for before, corner, after in zip(points, points[1:], points[2:], strict=False):
+        into, out = corner - before, after - corner
+        into_len, out_len = _length(into), _length(out)
+        if not into_len or not out_len:
+            continue
+        r = min(ROUTE_CORNER, into_len / 2, out_len / 2)
+        path.lineTo(corner - into * (r / into_len))
+        path.quadTo(corner, corner + out * (r / out_len))
+    path.lineTo(points[-1])
+    return path
+
+
+def _length(v: QPointF) -> float:
+    return (v.x() ** 2 + v.y() ** 2) ** 0.5
+
+
+def box_height(ports: tuple[str, ...], vertical: bool = False) -> float:
     """How tall a node with these input ports is drawn: a labelled row per named
-    port (a lone "input" port needs none)."""
-    rows = len(ports) if NodeItem._labelled(ports) else 0
+    port (a lone "input" port needs none); `vertical` (ports on the top edge,
+    named above it): no rows."""
+    rows = len(ports) if NodeItem._labelled(ports) and not vertical else 0
     return HEADER + PAD + (TEXT_ROWS + rows) * ROW + PAD
 
 
@@ -159,18 +190,21 @@ def box_paths(height: float) -> tuple[QPainterPath, QPainterPath]:
 class NodeItem(QGraphicsItem):
     """A rounded box: header with the layer type and its face, then name, shape and
     params (the badges at that row's end); named input ports on the left, the output
-    port on the right."""
+    port on the right, or `vertical`: inputs on the top edge, named above it, and
+    the output at the bottom."""
 
-    def __init__(self, node_id: str, view: NodeView, style: Style) -> None:
+    def __init__(self, node_id: str, view: NodeView, style: Style, vertical: bool = False) -> None:
         super().__init__()
         self.node_id = node_id
         self._style = style
+        self.vertical = vertical
         #: Items drawn between this node and another (edges, shared links): they
         #: follow the node through `adjust()`.
         self._followers: list[Follower] = []
         #: Drawn as a call site of the selected node's layer.
         self.linked = False
-        self._port_y: dict[str, float] = {}
+        #: Each input port's centre (x, y), in item coordinates.
+        self._port_at: dict[str, tuple[float, float]] = {}
         self._rect = QRectF()
         self._outline = self._header = QPainterPath()
         #: Elided texts and badge places, made at the first paint after a change
@@ -239,6 +273,17 @@ class NodeItem(QGraphicsItem):
         self._cost_line = line
         self.update()
 
+    def set_vertical(self, vertical: bool) -> None:
+        """Put the ports on the top and bottom edges (True) or on the sides."""
+        if vertical == self.vertical:
+            return
+        self.prepareGeometryChange()
+        self.vertical = vertical
+        self._layout(self.view.ports)
+        self.update()
+        for item in self._followers:
+            item.adjust()
+
     def set_linked(self, linked: bool) -> None:
         """Outline the node as a fellow call site of the selected node's layer."""
         if linked != self.linked:
@@ -247,14 +292,20 @@ class NodeItem(QGraphicsItem):
 
     def _layout(self, ports: tuple[str, ...]) -> None:
         """Size the box for its ports: named ports get a labelled row each, a lone
-        "input" port sits unlabelled at mid-height."""
+        "input" port sits unlabelled at mid-height. Vertical: the ports share the top
+        edge evenly, left to right."""
         text_bottom = HEADER + PAD + TEXT_ROWS * ROW
-        height = box_height(ports)
-        if self._labelled(ports):
-            self._port_y = {p: text_bottom + (i + 0.5) * ROW for i, p in enumerate(ports)}
+        height = box_height(ports, self.vertical)
+        if self.vertical:
+            slot = NODE_WIDTH / (len(ports) + 1)
+            self._port_at = {p: ((i + 1) * slot, 0.0) for i, p in enumerate(ports)}
+        elif self._labelled(ports):
+            self._port_at = {p: (0.0, text_bottom + (i + 0.5) * ROW) for i, p in enumerate(ports)}
         else:
-            self._port_y = {p: height / 2 for p in ports}
+            self._port_at = {p: (0.0, height / 2) for p in ports}
         self._rect = QRectF(0.0, 0.0, NODE_WIDTH, height)
+        #: The box's height, as a plain number (the minimap reads every node's).
+        self.height = height
         self._outline, self._header = box_paths(height)
 
     @staticmethod
@@ -346,14 +397,39 @@ class NodeItem(QGraphicsItem):
 
     def input_port_pos(self, port: str) -> QPointF:
         """Where an edge into `port` ends, in scene coordinates."""
-        return self.mapToScene(0.0, self._port_y.get(port, self._rect.height() / 2))
+        at = self._port_at.get(port)
+        if at is None:
+            at = (NODE_WIDTH / 2, 0.0) if self.vertical else (0.0, self._rect.height() / 2)
+        return self.mapToScene(*at)
 
     def output_port_pos(self) -> QPointF:
         """Where edges out of this node start, in scene coordinates."""
         return self.mapToScene(self._output_port())
 
     def _output_port(self) -> QPointF:
+        if self.vertical:
+            return QPointF(NODE_WIDTH / 2, self._rect.height())
         return QPointF(NODE_WIDTH, self._rect.height() / 2)
+
+    def port_label_rects(self) -> list[QRectF]:
+        """Where the input ports' names are drawn, in scene coordinates (none for a
+        lone "input" port)."""
+        if not self._labelled(self.view.ports):
+            return []
+        return [self.mapRectToScene(self._port_label_rect(at)) for at in self._port_at.values()]
+
+    def _port_label_rect(self, at: tuple[float, float]) -> QRectF:
+        """A port name's place: beside its dot inside the box, or vertical, above the
+        top edge right of the dot (clear of the wire coming down into it)."""
+        x, y = at
+        if self.vertical:
+            slot = NODE_WIDTH / (len(self._port_at) + 1)
+            return QRectF(x + PORT_RADIUS + 1.0, -ROW, slot - PORT_RADIUS - 2.0, ROW - 1.0)
+        return QRectF(PORT_RADIUS + 3.0, y - ROW / 2, NODE_WIDTH / 2, ROW)
+
+    def box(self) -> QRectF:
+        """The box as drawn (ports and badges left out), in scene coordinates."""
+        return self._rect.translated(self.pos())
 
     def center(self) -> QPointF:
         """The middle of the box, in scene coordinates."""
@@ -368,15 +444,22 @@ class NodeItem(QGraphicsItem):
         """The input port at `scene_pos` (within PORT_HIT across; along, half a row
         between labelled ports, PORT_HIT for a lone one), or None."""
         pos = self.mapFromScene(scene_pos)
-        if abs(pos.x()) > PORT_HIT:
+        if self.vertical:
+            reach = min(PORT_HIT * 2, NODE_WIDTH / (len(self._port_at) + 1) / 2)
+            across, along, i = pos.x(), pos.y(), 0
+        else:
+            reach = ROW / 2 if self._labelled(self.view.ports) else PORT_HIT
+            across, along, i = pos.y(), pos.x(), 1
+        if abs(along) > PORT_HIT:
             return None
-        reach = ROW / 2 if self._labelled(self.view.ports) else PORT_HIT
-        return next((p for p, y in self._port_y.items() if abs(pos.y() - y) <= reach), None)
+        return next((p for p, at in self._port_at.items() if abs(across - at[i]) <= reach), None)
 
     # -------------------------------------------------------------- QGraphicsItem
 
     def boundingRect(self) -> QRectF:
         top = FAR_BADGE_HEIGHT if self._has_badges else MARGIN
+        if self.vertical and self._labelled(self.view.ports):
+            top = max(top, ROW)  # the port names above the box
         bottom = MARGIN + ROW if self._cost_line else MARGIN
         return self._rect.adjusted(-MARGIN, -top, MARGIN, bottom)
 
@@ -428,8 +511,8 @@ class NodeItem(QGraphicsItem):
         painter.drawPath(self._outline)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(s.port_brush)
-        for y in self._port_y.values():
-            painter.drawEllipse(QPointF(0.0, y), PORT_RADIUS, PORT_RADIUS)
+        for x, y in self._port_at.values():
+            painter.drawEllipse(QPointF(x, y), PORT_RADIUS, PORT_RADIUS)
         painter.drawEllipse(self._output_port(), PORT_RADIUS, PORT_RADIUS)
         lod = _lod(painter, option)
         if lod >= NAME_LOD:
@@ -497,14 +580,21 @@ class NodeItem(QGraphicsItem):
         if self._labelled(self.view.ports):
             painter.setFont(s.small_font)
             painter.setPen(s.dim_text_pen)
-            for port, y in self._port_y.items():
-                rect = QRectF(PORT_RADIUS + 3.0, y - ROW / 2, NODE_WIDTH / 2, ROW)
-                painter.drawText(rect, left, port)
+            for port, at in self._port_at.items():
+                rect = self._port_label_rect(at)
+                text = s.small_metrics.elidedText(port, Qt.TextElideMode.ElideRight, rect.width())
+                painter.drawText(rect, left, text)
 
 
 class EdgeItem(QGraphicsItem):
-    """A cubic curve from a node's output port to another's input port, labelled
-    with the tensor shape that flows along it."""
+    """A cubic curve from a node's output port to another's input port, or a
+    rounded route around the nodes in between (`set_route`), labelled with the
+    tensor shape that flows along it.
+
+    Every edge out of a node carries the same shape, so the label is drawn once per
+    node, beside its output port, on the edge the scene chooses (`label_shown`):
+    labels of a fan-out never stack.
+    """
 
     def __init__(
         self,
@@ -525,6 +615,17 @@ class EdgeItem(QGraphicsItem):
         self.problem = ""
         self._path = QPainterPath()
         self._label_rect = QRectF()
+        #: Whether this edge draws its source's shape label (the scene decides, once
+        #: every edge of the source is there).
+        self.label_shown = False
+        #: The route's corners, or None for the plain curve.
+        self.route: list[tuple[float, float]] | None = None
+        #: Where the edge starts and ends, (x, y) each, kept by `adjust` and `shift`.
+        self.ends_xy = ((0.0, 0.0), (0.0, 0.0))
+        #: How far `shift` moved the item from its path's scene coordinates.
+        self._shifted = (0.0, 0.0)
+        #: Called with the edge after each `adjust` (the scene re-routes it later).
+        self.on_adjust: Callable[[EdgeItem], None] | None = None
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.setZValue(0.0)
         src.add_follower(self)
@@ -556,7 +657,9 @@ class EdgeItem(QGraphicsItem):
     def set_style(self, style: Style) -> None:
         """Paint with `style` from now on (a theme switch)."""
         self._style = style
-        self.adjust()
+        self.prepareGeometryChange()
+        self._place_label()
+        self.update()
 
     def set_view(self, label: str, problem: str) -> None:
         """Show `label` (a shape, or "" when unknown); a `problem` draws the edge in
@@ -568,38 +671,110 @@ class EdgeItem(QGraphicsItem):
         if problem != self.problem:
             self._set_problem(problem)
         if relabel:
-            self.adjust()
-        else:
-            self.update()
+            self.prepareGeometryChange()
+            self._place_label()
+        self.update()
 
     def shift(self, delta: QPointF) -> None:
         self.moveBy(delta.x(), delta.y())
+        dx, dy = delta.x(), delta.y()
+        (sx, sy), (ex, ey) = self.ends_xy
+        self.ends_xy = (sx + dx, sy + dy), (ex + dx, ey + dy)
+        self._shifted = (self._shifted[0] + dx, self._shifted[1] + dy)
+
+    def ends_at(self) -> tuple[QPointF, QPointF]:
+        """Where the edge starts and ends (the two ports), in scene coordinates."""
+        return self.src.output_port_pos(), self.dst.input_port_pos(self.port)
 
     def adjust(self) -> None:
-        """Recompute the curve from the ends' current port positions."""
+        """Recompute the plain curve from the ends' current port positions (the
+        scene, told through `on_adjust`, gives it a route again if it needs one)."""
+        self.route = None
+        start, end = self.ends_at()
+        self.ends_xy = (start.x(), start.y()), (end.x(), end.y())
+        self._set_path(edge_path(start, end, self.src.vertical))
+        if self.on_adjust is not None:
+            self.on_adjust(self)
+
+    def set_route(self, corners: list[tuple[float, float]] | None) -> None:
+        """Draw the edge along `corners` (see routing.lane_route), or None: plain."""
+        if corners == self.route:
+            return
+        self.route = corners
+        if corners is None:
+            self._set_path(edge_path(*self.ends_at(), self.src.vertical))
+        else:
+            self._set_path(route_path(corners))
+
+    def path(self) -> QPainterPath:
+        """The drawn line, in scene coordinates."""
+        return self._path.translated(self.pos())
+
+    def set_label_shown(self, shown: bool) -> None:
+        if shown != self.label_shown:
+            in_scene = self.scene() is not None
+            if in_scene:
+                self.prepareGeometryChange()
+            self.label_shown = shown
+            self._place_label()
+            if in_scene:
+                self.update()
+
+    def label_rect(self) -> QRectF:
+        """Where the shape label is drawn, in scene coordinates (empty: none)."""
+        return self._label_rect.translated(self.pos())
+
+    def _set_path(self, path: QPainterPath) -> None:
         self.prepareGeometryChange()
         self.setPos(0.0, 0.0)  # undo any shift: the curve is in scene coordinates
-        start, end = self.src.output_port_pos(), self.dst.input_port_pos(self.port)
-        self._path = edge_path(start, end)
-        if self.label:
-            metrics = self._style.small_metrics
-            width = self._style.small_width(self.label) + 6.0
-            height = metrics.height() + 2.0
-            mid = (start + end) / 2  # the curve's middle: its control points are symmetric
-            self._label_rect = QRectF(mid.x() - width / 2, mid.y() - height - 2, width, height)
-        else:
+        self._shifted = (0.0, 0.0)
+        self._path = path
+        self._place_label()
+
+    def _place_label(self) -> None:
+        """The label's place: just past the output port, beside the line leaving it,
+        where a node's edges have not parted yet; above it (top to bottom: right of
+        it) unless the node's edges all turn that way, on it if they turn both ways."""
+        if not (self.label and self.label_shown):
             self._label_rect = QRectF()
+            return
+        x, y = self.ends_xy[0]  # in the scene; the rect is in the item's coordinates
+        width = self._style.small_width(self.label) + 6.0
+        height = self._style.small_metrics.height() + 2.0
+        vertical = self.src.vertical
+        turns = set()
+        for edge in self.src._followers:
+            if not (isinstance(edge, EdgeItem) and edge.src is self.src):
+                continue
+            end = edge.ends_xy[1]
+            offset = end[0] - x if vertical else end[1] - y
+            turns.add(0 if abs(offset) < 1.0 else (1 if offset > 0 else -1))
+        flipped = turns == {-1} if not vertical else turns == {1}
+        # Edges parting both ways leave no free side: the label sits on the line.
+        across = {-1, 1} <= turns
+        x, y = x - self._shifted[0], y - self._shifted[1]
+        if vertical:
+            left = x - width - 5.0 if flipped else x + 5.0
+            top = y + 4.0
+            if across:
+                left, top = x - width / 2, y + 6.0
+            self._label_rect = QRectF(left, top, width, height)
+        else:
+            top = y + 2.0 if flipped else y - height - 2.0
+            if across:
+                top = y - height / 2
+            self._label_rect = QRectF(x + 8.0, top, width, height)
 
     def boundingRect(self) -> QRectF:
         rect = self._path.boundingRect().adjusted(-3.0, -3.0, 3.0, 3.0)
-        return rect.united(self._label_rect) if self.label else rect
+        return rect.united(self._label_rect) if not self._label_rect.isEmpty() else rect
 
     def shape(self) -> QPainterPath:
         """What a click hits: a band along the curve, and the shape label."""
         stroker = QPainterPathStroker()
         stroker.setWidth(EDGE_HIT)
         band = stroker.createStroke(self._path)
-        if self.label:
+        if not self._label_rect.isEmpty():
             band.addRect(self._label_rect)
         return band
 
@@ -613,7 +788,7 @@ class EdgeItem(QGraphicsItem):
         painter.setPen(self.pen(bool(option.state & QStyle.StateFlag.State_Selected)))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(self._path)
-        if not self.label or _lod(painter, option) < TEXT_LOD:
+        if self._label_rect.isEmpty() or _lod(painter, option) < TEXT_LOD:
             return
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(s.label_brush)

@@ -19,18 +19,19 @@ class DraftEdgeItem(QGraphicsItem):
     """The curve from an output port to the cursor while a connection is dragged;
     dashed in the selection colour, or red over a port that would refuse it."""
 
-    def __init__(self, start: QPointF, style: Style) -> None:
+    def __init__(self, start: QPointF, style: Style, vertical: bool = False) -> None:
         super().__init__()
         self._style = style
         self._start = start
-        self._path = edge_path(start, start)
+        self._vertical = vertical
+        self._path = edge_path(start, start, vertical)
         self.refused = False
         self.setZValue(3.0)  # above nodes, so the cursor's end stays visible
 
     def follow(self, end: QPointF, refused: bool = False) -> None:
         """Draw the curve to `end`; `refused` paints it as a connection that would fail."""
         self.prepareGeometryChange()
-        self._path = edge_path(self._start, end)
+        self._path = edge_path(self._start, end, self._vertical)
         self.refused = refused
 
     def end(self) -> QPointF:

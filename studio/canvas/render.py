@@ -110,6 +110,7 @@ def _image_file(path: str | os.PathLike) -> Iterator[Path]:
 def _scene_of(source: GraphScene | ModelGraph) -> Iterator[GraphScene]:
     """`source` if it is a scene, else a scene drawing the graph for the block's length."""
     if isinstance(source, GraphScene):
+        source.flush_routes()  # edges moved since the last change, routed now
         yield source
         return
     ensure_app()

@@ -7,6 +7,12 @@ counts, problems. Edits come from undo commands calling ModelGraph methods; even
 drag only moves items, and is reported through `nodes_dragged` for the controller
 to turn into one undoable move.
 
+Edges are plain curves, except those that would pass through a node other than
+their ends: they get a route around (studio/canvas/routing.py), found after the
+change that moved them (once per change, not once per frame: while a drag lasts the
+moved edges stay plain). Ports sit on the nodes' sides when the graph reads left to
+right, on their top and bottom when it reads top to bottom (`direction`).
+
 Besides the graph, the scene shows two transient things: the links between call
 sites of the selected node's layer, and the nodes an ONNX export check marked (until
 the next edit). Bulk edits run inside `batch()`, so that a paste of a hundred nodes
@@ -19,7 +25,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import NamedTuple
 
-from PySide6.QtCore import QObject, QPointF, QRectF, QSignalBlocker, QSizeF, Qt, Signal
+from PySide6.QtCore import QObject, QPointF, QRectF, QSignalBlocker, QSizeF, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QGraphicsScene,
     QGraphicsSceneHelpEvent,
@@ -27,11 +33,13 @@ from PySide6.QtWidgets import (
     QToolTip,
 )
 
+from codegen.layout import Direction, direction_of
 from graph import LayerSpec, ModelGraph, Problem, Report, validate
 from graph.report import ERROR
 from graph.shapes import fmt
-from studio.canvas.items import PORT_HIT, EdgeItem, NodeItem, NodeView, short_count
+from studio.canvas.items import NODE_WIDTH, PORT_HIT, EdgeItem, NodeItem, NodeView, short_count
 from studio.canvas.overlays import SharedLinkItem
+from studio.canvas.routing import STUB, NodeGrid, crosses, lane_route
 from studio.canvas.style import Style
 
 #: Problem codes about what flows into a node: its incoming edges are drawn red (only
@@ -70,19 +78,34 @@ def shown_ports(spec: LayerSpec | None, connected: Iterable[str]) -> tuple[str, 
 
 
 class GraphScene(QGraphicsScene):
-    """Draws `graph` and follows its events until `detach()`."""
+    """Draws `graph` and follows its events until `detach()`; `direction`: which
+    way it reads ("LR", "TB"; None: the way its positions read, else "LR")."""
 
     #: {node id: (x, y)} of nodes the user dragged; the graph is not changed.
     nodes_dragged = Signal(dict)
     #: The graph's fresh Report after each change (panels reuse it).
     validated = Signal(object)
+    #: Nodes were added, removed or moved, or the direction changed (the minimap redraws).
+    nodes_changed = Signal()
 
     def __init__(
-        self, graph: ModelGraph, style: Style | None = None, parent: QObject | None = None
+        self,
+        graph: ModelGraph,
+        style: Style | None = None,
+        parent: QObject | None = None,
+        direction: Direction | None = None,
     ) -> None:
         super().__init__(parent)
         self.graph = graph
         self._style = style or Style.light()
+        self.direction: Direction = direction or direction_of(graph) or "LR"
+        self._subscriptions: tuple = ()
+        #: Edges moved since the last routing, and whether a drag holds it back.
+        self._route_dirty: dict[int, EdgeItem] = {}
+        self._dragging = False
+        self._route_timer = QTimer(self)
+        self._route_timer.setSingleShot(True)
+        self._route_timer.timeout.connect(self.flush_routes)
         # Qt's BSP index: without one, every paint asks each item of the scene for its
         # bounding rect (a Python call): 12 to 15 ms a frame for 1,500 nodes at any
         # zoom, against 2 to 4 ms with it (bench/canvas_bench.py). Only a drag of
@@ -110,7 +133,18 @@ class GraphScene(QGraphicsScene):
         for node_id in graph.node_ids():
             self._add_node_item(node_id)
         for src, dst, port in graph.edges():
-            self._add_edge_item(src, dst, port)
+            self._add_edge_item(src, dst, port, add=False)
+        # Labels and routes before the edges join the scene: each change of an item's
+        # bounds there would re-file it in the scene's index.
+        labelled: set[str] = set()
+        for (src, _, _), edge in self._edges.items():  # each source's first edge
+            if src not in labelled:
+                labelled.add(src)
+                edge.set_label_shown(True)
+        self._route(list(self._edges.values()))
+        self._route_dirty = {}
+        for edge in self._edges.values():
+            self.addItem(edge)
         events = graph.events
         self._subscriptions = (
             (events.node_added, self._on_node_added),
@@ -130,10 +164,78 @@ class GraphScene(QGraphicsScene):
         for event, handler in self._subscriptions:
             event.disconnect(handler)
         self._subscriptions = ()
+        # The edges' hook back to the scene is a reference cycle: without this the
+        # scene and its items would wait for Python's cyclic collector to go.
+        self._route_timer.stop()
+        for edge in self._edges.values():
+            edge.on_adjust = None
 
     @property
     def style(self) -> Style:
         return self._style
+
+    @property
+    def vertical(self) -> bool:
+        """Whether the graph reads top to bottom (ports on the nodes' top and bottom)."""
+        return self.direction == "TB"
+
+    def set_direction(self, direction: Direction) -> None:
+        """Put the ports where `direction` wants them ("LR": sides, "TB": top and bottom)."""
+        if direction == self.direction:
+            return
+        self.direction = direction
+        for item in self._nodes.values():
+            item.set_vertical(self.vertical)
+        self.nodes_changed.emit()
+
+    def node_boxes(self) -> list[tuple[float, float, float, float]]:
+        """Every node's box as (x, y, width, height), where the items stand."""
+        return [(x, y, NODE_WIDTH, h) for _, x, y, h in self._box_corners()]
+
+    def _box_corners(self) -> Iterator[tuple[str, float, float, float]]:
+        """(node id, x, y, height) of every node's box, where its item stands."""
+        for node_id, item in self._nodes.items():
+            pos = item.pos()
+            yield node_id, pos.x(), pos.y(), item.height
+
+    def node_sizes(self) -> dict[str, tuple[float, float]]:
+        """Each node's drawn (width, height), for codegen.layout."""
+        return {n: (i.box().width(), i.box().height()) for n, i in self._nodes.items()}
+
+    # ---------------------------------------------------------------- routing
+
+    def _edge_adjusted(self, edge: EdgeItem) -> None:
+        self._route_dirty[id(edge)] = edge
+        if not (self._dragging or self._route_timer.isActive()):
+            self._route_timer.start()
+
+    def flush_routes(self) -> None:
+        """Route now the edges moved since the last time (else a zero timer does it)."""
+        self._route_timer.stop()
+        dirty, self._route_dirty = self._route_dirty, {}
+        self._route([e for e in dirty.values() if e.scene() is self])
+
+    def _route(self, edges: list[EdgeItem]) -> None:
+        """Give each of `edges` a route around the nodes in its way, or none."""
+        if not edges:
+            return
+        grid = NodeGrid((n, (x, y, x + NODE_WIDTH, y + h)) for n, x, y, h in self._box_corners())
+        vertical = self.vertical
+        for edge in edges:
+            start, end = edge.ends_xy
+            forward = (end[1] - start[1] if vertical else end[0] - start[0]) >= 2 * STUB
+            if forward:
+                ends = (edge.src.node_id, edge.dst.node_id)
+                near = [n for n in grid.near(_curve_bounds(start, end, vertical)) if n not in ends]
+                if not near:
+                    if edge.route is not None:
+                        edge.set_route(None)
+                    continue
+                line = [p.toTuple() for poly in edge.path().toSubpathPolygons() for p in poly]
+                if not any(crosses(line, grid.rects[n]) for n in near):
+                    edge.set_route(None)
+                    continue
+            edge.set_route(lane_route(start, end, grid, vertical))
 
     def set_style(self, style: Style) -> None:
         """Repaint every item with `style` (a theme switch on a live scene)."""
@@ -142,6 +244,7 @@ class GraphScene(QGraphicsScene):
         for item in [*self._nodes.values(), *self._edges.values()]:
             item.set_style(style)
         self._show_links()
+        self.nodes_changed.emit()
 
     @contextmanager
     def batch(self) -> Iterator[None]:
@@ -258,6 +361,7 @@ class GraphScene(QGraphicsScene):
         item = self._nodes.pop(node_id)
         item.setSelected(False)
         self.removeItem(item)
+        self.nodes_changed.emit()
         layer_id = self._layer_of.pop(node_id)
         self._revalidate([n for n, other in self._layer_of.items() if other == layer_id])
         if self._links:
@@ -265,13 +369,24 @@ class GraphScene(QGraphicsScene):
 
     def _on_edge_added(self, src: str, dst: str, port: str) -> None:
         self._add_edge_item(src, dst, port)
+        self._show_label(src)
         self._revalidate((src, dst))
 
     def _on_edge_removed(self, src: str, dst: str, port: str) -> None:
         edge = self._edges.pop((src, dst, port))
         edge.detach()
+        self._route_dirty.pop(id(edge), None)
         self.removeItem(edge)
+        self._show_label(src)
         self._revalidate((dst,))
+
+    def _show_label(self, src: str) -> None:
+        """Label `src`'s shape on its first edge only (they all carry the same)."""
+        first = True
+        for edge in self._nodes[src].followers():
+            if isinstance(edge, EdgeItem) and edge.src.node_id == src:
+                edge.set_label_shown(first)
+                first = False
 
     def _on_layer_changed(self, node_ids: tuple[str, ...]) -> None:
         self._revalidate(node_ids)
@@ -286,21 +401,28 @@ class GraphScene(QGraphicsScene):
         if item.pos() != pos:  # else a drag put it there already, edges and all
             item.setPos(pos)
             item.moved()
+            self.nodes_changed.emit()
 
     # ------------------------------------------------------------------ items
 
     def _add_node_item(self, node_id: str) -> None:
-        item = NodeItem(node_id, self._node_view(node_id), self._style)
+        item = NodeItem(node_id, self._node_view(node_id), self._style, self.vertical)
         item.setPos(*self.graph.node(node_id).pos)
         self._nodes[node_id] = item
         self._layer_of[node_id] = self.graph.node(node_id).layer_id
         self.addItem(item)
+        if self._subscriptions:  # not while the scene is being built
+            self.nodes_changed.emit()
 
-    def _add_edge_item(self, src: str, dst: str, port: str) -> None:
+    def _add_edge_item(self, src: str, dst: str, port: str, add: bool = True) -> None:
+        """An item for the edge (`add`: in the scene; else the caller adds it)."""
         label, problem = self._edge_view(src, dst, port)
         edge = EdgeItem(self._nodes[src], self._nodes[dst], port, self._style, label, problem)
         self._edges[(src, dst, port)] = edge
-        self.addItem(edge)
+        if add:
+            self.addItem(edge)
+        edge.on_adjust = self._edge_adjusted
+        self._edge_adjusted(edge)
 
     def _revalidate(self, touched: Iterable[str] = ()) -> None:
         """Validate the graph and update the items whose view may have changed.
@@ -432,6 +554,7 @@ class GraphScene(QGraphicsScene):
         # Qt moves the selected nodes; their edges and links follow here. A curve
         # whose two ends moved alike is only shifted (dragging a whole part of a
         # large graph would otherwise recompute thousands of curves per frame).
+        self._dragging = True  # routes wait for the release
         nodes = [i for i in self.selectedItems() if isinstance(i, NodeItem)]
         before = [node.pos() for node in nodes]
         super().mouseMoveEvent(event)
@@ -448,6 +571,11 @@ class GraphScene(QGraphicsScene):
         super().mouseReleaseEvent(event)
         if event.button() != Qt.MouseButton.LeftButton:
             return
+        if self._dragging:
+            self._dragging = False
+            self.nodes_changed.emit()
+            if self._route_dirty:
+                self._route_timer.start()
         moved = {}
         for item in self.selectedItems():
             if isinstance(item, NodeItem):
@@ -456,3 +584,16 @@ class GraphScene(QGraphicsScene):
                     moved[item.node_id] = pos
         if moved:
             self.nodes_dragged.emit(moved)
+
+
+def _curve_bounds(
+    start: tuple[float, float], end: tuple[float, float], vertical: bool
+) -> tuple[float, float, float, float]:
+    """What a forward edge's plain curve (items.edge_path) stays within: between its
+    ends, and across them by as far as its control points reach (40 at least)."""
+    (sx, sy), (ex, ey) = start, end
+    if vertical:
+        reach = max(40.0, (ey - sy) / 2)
+        return (min(sx, ex), sy, max(sx, ex), max(ey, sy + reach))
+    reach = max(40.0, (ex - sx) / 2)
+    return (sx, min(sy, ey), max(ex, sx + reach), max(sy, ey))

@@ -21,11 +21,13 @@ from PySide6.QtGui import (
     QKeyEvent,
     QMouseEvent,
     QPainter,
+    QResizeEvent,
     QWheelEvent,
 )
-from PySide6.QtWidgets import QGraphicsView, QWidget
+from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QWidget
 
 from studio.canvas.items import NodeItem
+from studio.canvas.minimap import Minimap
 from studio.canvas.scene import GraphScene
 from studio.mime import dropped_layer_type
 
@@ -72,7 +74,9 @@ class GraphView(QGraphicsView):
     context_menu_requested = Signal(QPointF, QPoint)
 
     def __init__(self, scene: GraphScene | None = None, parent: QWidget | None = None) -> None:
-        super().__init__(scene, parent)
+        super().__init__(parent)
+        #: The overview in the corner, shown while the graph is larger than the view.
+        self.minimap = Minimap(self)
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
         self.setSceneRect(QRectF(-EXTENT, -EXTENT, 2 * EXTENT, 2 * EXTENT))
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -92,6 +96,20 @@ class GraphView(QGraphicsView):
         #: Offered mouse and key events before the view's own handling (one at a
         #: time: the controller of the scene shown sets it).
         self.gesture: Gesture | None = None
+        if scene is not None:
+            self.setScene(scene)
+
+    def setScene(self, scene: QGraphicsScene | None) -> None:
+        super().setScene(scene)
+        self.minimap.set_scene(scene if isinstance(scene, GraphScene) else None)
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:
+        super().scrollContentsBy(dx, dy)
+        self.minimap.refresh()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.minimap.refresh()
 
     # ---------------------------------------------------------------- zooming
 
@@ -111,6 +129,7 @@ class GraphView(QGraphicsView):
         self.scale(factor, factor)
         shift = self.mapFromScene(fixed) - anchor
         self._scroll(shift.x(), shift.y())
+        self.minimap.refresh()
 
     def zoom_in(self) -> None:
         """One wheel notch closer, around the canvas's middle."""
@@ -138,6 +157,7 @@ class GraphView(QGraphicsView):
         if not nodes:
             self.resetTransform()
             self.centerOn(0.0, 0.0)
+            self.minimap.refresh()
             return
         rect = QRectF()
         for item in nodes:
@@ -148,6 +168,7 @@ class GraphView(QGraphicsView):
         self.resetTransform()
         self.scale(scale, scale)
         self.centerOn(rect.center())
+        self.minimap.refresh()
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         delta = event.angleDelta().y()
