@@ -42,7 +42,8 @@ def build_model(g: ModelGraph) -> Any:
     """The keras.Model for `g`; raises GraphError listing the problems if invalid,
     BuildError naming the node if Keras fails on a layer."""
     report = checked_report(g)
-    allow_depth(len(g))
+    # Each use's model is built on its own: the largest graph, top or body, counts.
+    allow_depth(max([len(g)] + [len(g.blocks.body(name)) for name in g.blocks.names()]))
     return _functional(g, report, g.name, nested=False)
 
 

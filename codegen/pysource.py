@@ -255,12 +255,13 @@ def _header(doc: str, deep: bool) -> list[str]:
     ]
 
 
-def _depth_guard(plan: _Plan) -> list[str]:
-    """For deep graphs, raise the recursion limit (never lower it) before building."""
-    limit = recursion_limit_for(len(plan.nodes))
+def _depth_guard(calls: int) -> list[str]:
+    """For deep graphs, raise the recursion limit (never lower it) before building
+    models of up to `calls` layer calls each."""
+    limit = recursion_limit_for(calls)
     return [
         "    # Keras builds a Functional model recursively, one level per layer: make room",
-        f"    # for this model's {len(plan.nodes)} layer calls (the limit is only ever raised).",
+        f"    # for this model's {calls} layer calls (the limit is only ever raised).",
         f"    sys.setrecursionlimit(max(sys.getrecursionlimit(), {limit}))",
     ]
 
@@ -320,10 +321,15 @@ def _functional(g: ModelGraph, report: Report) -> list[str]:
     tensors and one statement per layer call."""
     defs, top = _definitions(g, report, Namespace(_MODULE_NAMES), lambda name: name, True)
     plan = _Plan.of(g, report, Namespace(top), defs)
-    deep = len(plan.nodes) > DEEP_GRAPH
+    # Each block's model is built on its own, within build_model(): the deepest counts.
+    calls = max(
+        [len(plan.nodes)]
+        + [len(written_nodes(v.graph, v.report)) for d in defs.values() for v in d.versions]
+    )
+    deep = calls > DEEP_GRAPH
     body = ['    """The model, built with the Functional API: inputs, layer calls, keras.Model."""']
     if deep:
-        body += _depth_guard(plan)
+        body += _depth_guard(calls)
     body += _layer_calls(plan)
     model = call_expr(
         "keras.Model",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import itertools
+import sys
 
 import numpy as np
 import pytest
@@ -237,3 +238,33 @@ def test_subclass_blocks_keep_their_parameters_in_the_config(tmp_path):
     again = type(o2).from_config(config)
     assert again.width == 5
     assert type(o2).__bases__[0].__name__ == "Layer"
+
+
+#: Layers in a block body deeper than Keras builds under the default recursion limit.
+DEEP = 2100
+
+
+def test_a_deep_block_body_gets_room_to_build(tmp_path):
+    """Keras builds each use's model recursively on its own: a body deeper than the
+    default recursion limit allows needs the limit raised, however small the top."""
+    g = ModelGraph("deep_inside")
+    body = g.define_block("tower")
+    prev = body.add_node("Input", name="x", params={"shape": (2,)})
+    for _ in range(DEEP):
+        node = body.add_node("Dense", params={"units": 2})
+        body.connect(prev, node, "input")
+        prev = node
+    body.set_outputs([prev])
+    a = g.add_node("Input", name="a", params={"shape": (2,)})
+    use = g.add_node("tower", name="t")
+    g.connect(a, use, "x")
+    g.set_outputs([use])
+    source = to_python(g, "functional")
+    assert "sys.setrecursionlimit(max(sys.getrecursionlimit()," in source
+    limit = sys.getrecursionlimit()
+    try:
+        reference = build_model(g)  # first: before the module raises the limit
+        model = run_module(source, tmp_path).build_model()
+        assert model.count_params() == reference.count_params() == DEEP * 6
+    finally:
+        sys.setrecursionlimit(limit)
