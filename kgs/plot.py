@@ -51,21 +51,31 @@ def run(args: argparse.Namespace) -> int:
     except GraphError as e:
         print(e, file=sys.stderr)
         return EXIT_UNREADABLE
-    if args.expand:  # the nested view: laid out afresh, bodies have their own positions
-        g = expanded(g).graph
-    if args.expand or args.layout or needs_layout(g):
+    nested = expanded(g) if args.expand else None
+    if nested is not None:  # the nested view: laid out afresh, bodies have their own positions
+        g = nested.graph
+    if nested is not None or args.layout or needs_layout(g):
         lay_out(g)
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from studio.canvas.render import render_png, render_svg
+    from studio.canvas.render import ensure_app, render_png, render_svg
+    from studio.canvas.scene import GraphScene
 
+    ensure_app()
+    scene = GraphScene(g)
+    if nested is not None:
+        from kgs.nested_frames import add_frames
+
+        add_frames(scene, nested)
     try:
         if suffix == ".svg":
-            render_svg(g, args.out)
+            render_svg(scene, args.out)
         else:
-            render_png(g, args.out, scale=args.scale)
+            render_png(scene, args.out, scale=args.scale)
     except GraphError as e:
         print(e, file=sys.stderr)
         return EXIT_INVALID
+    finally:
+        scene.detach()
     print(f"{args.file}: drawn to {args.out}")
     return EXIT_OK
