@@ -115,8 +115,29 @@ def stateful() -> ModelGraph:
     return g
 
 
+def shared_inside() -> ModelGraph:
+    """Block 'twice': integer ids (6,) -> Embedding (vocabulary 5) -> a Dense called
+    on it and again on its own output (a shared layer inside a body) -> pooling."""
+    g = ModelGraph("shared_inside")
+    body = g.define_block("twice")
+    ids = body.add_node("Input", name="ids", params={"shape": (6,), "dtype": "int32"})
+    table = body.add_node("Embedding", name="table", params={"input_dim": 5, "output_dim": 3})
+    dense = body.add_node("Dense", name="mix", params={"units": 3})
+    again = body.call_again(dense)
+    pool = body.add_node("GlobalAveragePooling1D", name="pool")
+    wire(body, (ids, table, "input"), (table, dense, "input"), (dense, again, "input"))
+    body.connect(again, pool, "input")
+    body.set_outputs([pool])
+    x = g.add_node("Input", name="x", params={"shape": (6,), "dtype": "int32"})
+    use = g.add_node("twice", name="tw")
+    g.connect(x, use, "ids")
+    g.set_outputs([use])
+    return g
+
+
 GRAPHS = {
     "siamese": lambda: siamese()[0],
+    "shared_inside": shared_inside,
     "stateful": stateful,
     "nested": nested,
     "varying_shapes": varying_shapes,
