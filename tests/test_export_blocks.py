@@ -12,6 +12,7 @@ from graph import ModelGraph, save
 from kgs.cli import main
 from tests.blocks_graphs import siamese
 from tests.test_pysource import run_module
+from tests.test_pysource_blocks import shared_inside
 
 
 def _node_names(path) -> list[str]:
@@ -30,28 +31,11 @@ def test_blocks_export_match_keras_and_name_nodes_after_the_use(tmp_path):
     assert sum(name.startswith("enc/dense/") for name in names) == 2 * 3  # matmul, add, relu
 
 
-def embedding_block() -> ModelGraph:
-    """Integer ids (8,) -> a use of block 'embed' (Embedding of 3 rows, pooling)."""
-    g = ModelGraph("embedded")
-    body = g.define_block("embed")
-    ids = body.add_node("Input", name="ids", params={"shape": (8,), "dtype": "int32"})
-    table = body.add_node("Embedding", name="table", params={"input_dim": 3, "output_dim": 4})
-    pool = body.add_node("GlobalAveragePooling1D", name="pool")
-    body.connect(ids, table, "input")
-    body.connect(table, pool, "input")
-    body.set_outputs([pool])
-    x = g.add_node("Input", name="x", params={"shape": (8,), "dtype": "int32"})
-    use = g.add_node("embed", name="words")
-    g.connect(x, use, "ids")
-    g.set_outputs([use])
-    return g
-
-
 def test_ids_fed_to_a_block_stay_within_the_vocabulary_inside_it(tmp_path):
-    g = embedding_block()
+    g = shared_inside()  # an Embedding of 5 rows inside; ids are drawn below 10 otherwise
     report = export_onnx(build_model(g), g, tmp_path / "embedded.onnx")
     assert report.ok
-    assert {n.split("/")[0] for n in _node_names(tmp_path / "embedded.onnx")} == {"words"}
+    assert {n.split("/")[0] for n in _node_names(tmp_path / "embedded.onnx")} == {"tw"}
 
 
 def test_a_block_inside_that_onnx_cannot_take_is_named_at_the_use():
