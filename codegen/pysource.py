@@ -69,9 +69,11 @@ _MODULE_NAMES = ("keras", "os", "sys", "build_model", "model", "self", "inputs",
 
 def _name_room(layer_type: str) -> int:
     """The longest stem a name of a `layer_type` layer may have, so that the longest
-    line naming it, `self.<name>_NNNN = keras.layers.<Type>(` in a method, fits."""
+    line naming it, `self.<name>_NNNN = keras.layers.<Type>(` in a method, fits. A
+    block use's callee is an identifier (at most MAX_STEM and a `_NNNN` suffix long),
+    however long its block's name."""
     head = len(" " * 2 * STEP + "self. = keras.layers.(") + len("_NNNN")
-    return min(MAX_STEM, WIDTH - head - len(layer_type))
+    return min(MAX_STEM, WIDTH - head - min(len(layer_type), MAX_STEM + len("_NNNN")))
 
 
 @dataclass
@@ -438,7 +440,7 @@ def _block_class(plan: _Plan) -> list[str]:
     args += [kwarg(d.params[p.name], literal(p.default)) for p in d.body.parameters]
     args.append(("**kwargs",))
     init = [
-        *layout(("    def __init__", Bracket("(", tuple(args), ")")), 0, ":"),
+        *layout(("def __init__", Bracket("(", tuple(args), ")")), STEP, ":"),
         "        super().__init__(**kwargs)",
         *(f"        self.{kept[name]} = {arg}" for name, arg in d.params.items()),
     ]

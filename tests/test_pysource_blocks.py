@@ -135,8 +135,36 @@ def shared_inside() -> ModelGraph:
     return g
 
 
+def long_block_names(length: int) -> ModelGraph:
+    """Names of `length` characters everywhere: a two-input block with two parameters
+    and two outputs, used twice over one input (shared) and once over another."""
+    g = ModelGraph("g" * length)
+    p, q = "p" * length, "q" * length
+    body = g.define_block("b" * length, [block_param(p, "int", 3), block_param(q, "float", 0.5)])
+    x, y = (body.add_node("Input", name=c * length, params={"shape": (4,)}) for c in "xy")
+    join = body.add_node("Concatenate", name="c" * length)
+    dense = body.add_node("Dense", name="d" * length, params={"units": {"$param": p}})
+    drop = body.add_node("Dropout", name="r" * length, params={"rate": {"$param": q}})
+    wire(body, (x, join, "input_0"), (y, join, "input_1"), (join, dense, "input"))
+    wire(body, (dense, drop, "input"))
+    body.set_outputs([drop, dense])
+    a = g.add_node("Input", name="a" * length, params={"shape": (4,)})
+    e = g.add_node("Input", name="e" * length, params={"shape": (6,)})
+    use = g.add_node("b" * length, name="u" * length, params={p: 5})
+    again = g.call_again(use)
+    other = g.add_node("b" * length, name="w" * length)
+    for node, source in ((use, a), (again, a), (other, e)):
+        wire(g, (source, node, "x" * length), (source, node, "y" * length))
+    cat = g.add_node("Concatenate", name="j" * length)
+    g.connect(use, cat, "input_0", output=1)
+    wire(g, (again, cat, "input_1"), (other, cat, "input_2"))
+    g.set_outputs([cat])
+    return g
+
+
 GRAPHS = {
     "siamese": lambda: siamese()[0],
+    "long_names": lambda: long_block_names(120),
     "shared_inside": shared_inside,
     "stateful": stateful,
     "nested": nested,
@@ -198,9 +226,12 @@ def test_generated_blocks_rebuild_build_models_model(graph, style, tmp_path):
 
 
 def test_block_sources_are_deterministic_ruff_clean_and_formatted(tmp_path):
-    for i, (name, style) in enumerate(itertools.product(GRAPHS, STYLES)):
-        source = to_python(GRAPHS[name](), style)
-        assert source == to_python(GRAPHS[name](), style)
+    factories = [*GRAPHS.values()] + [
+        lambda n=n: long_block_names(n) for n in (1, 12, 30, 45, 60, 90)
+    ]
+    for i, (factory, style) in enumerate(itertools.product(factories, STYLES)):
+        source = to_python(factory(), style)
+        assert source == to_python(factory(), style)
         (tmp_path / f"m{i}_{style}.py").write_text(source, encoding="utf-8")
     check = ruff("check", "--no-cache", str(tmp_path))
     assert check.returncode == 0, check.stdout + check.stderr
