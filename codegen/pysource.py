@@ -127,6 +127,8 @@ class _Plan:
     var: dict[str, str] = field(default_factory=dict)
     #: Per layer id, its nodes to write (several for a shared layer).
     sites: dict[int, list[str]] = field(default_factory=dict)
+    #: The nodes that feed others or are outputs (is_read), made on first use.
+    _read: set[str] | None = None
 
     @classmethod
     def of(
@@ -175,6 +177,14 @@ class _Plan:
 
     def outputs(self) -> list[str]:
         return [self.output(n, 0) for n in self.g.outputs]
+
+    def is_read(self, node: str) -> bool:
+        """Whether a written node feeds another or is an output: an Input that is
+        neither is not bound in a subclass's call() (its variable would be unused)."""
+        if self._read is None:
+            sources = (self.report.sources.get(n, ()) for n in self.nodes)
+            self._read = {s for group in sources for s in group} | set(self.g.outputs)
+        return node in self._read
 
     def is_shared(self, node: str) -> bool:
         return len(self.sites[self.g.node(node).layer_id]) > 1
@@ -449,7 +459,8 @@ def _block_class(plan: _Plan) -> list[str]:
     signature = "inputs" if len(inputs) > 1 else inputs[0]
     call = [f"    def call(self, {signature}):"]
     if len(inputs) > 1:
-        call += [f"        {var} = inputs[{i}]" for i, var in enumerate(inputs)]
+        bound = [(i, n) for i, n in enumerate(g.inputs) if plan.is_read(n)]
+        call += [f"        {plan.var[n]} = inputs[{i}]" for i, n in bound]
     lines = [
         f"class {d.callee}(keras.layers.Layer):",
         '    """A use of the block: its layers made in __init__, forward pass in call()."""',
@@ -503,7 +514,7 @@ def _subclass(g: ModelGraph, report: Report) -> list[str]:
     signature = "inputs" if several else plan.var[graph_inputs[0]]
     call = [f"    def call(self, {signature}):"]
     if several:
-        for node in graph_inputs:
+        for node in filter(plan.is_read, graph_inputs):
             key = (Bracket("[", ((string(g.layer(node).name),),), "]"),)
             call += _statement(2 * step, plan.var[node], ("inputs", *key))
     layers, call_lines = _layers_and_call(plan, Namespace(_model_attributes()))

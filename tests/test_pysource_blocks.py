@@ -165,8 +165,20 @@ def long_block_names(length: int) -> ModelGraph:
     return g
 
 
+def unused_input() -> ModelGraph:
+    """Inputs a (4,) and b (6,), b read by nothing; outputs a itself and Dense(a)."""
+    g = ModelGraph("unused_input")
+    a = g.add_node("Input", name="a", params={"shape": (4,)})
+    g.add_node("Input", name="b", params={"shape": (6,)})
+    dense = g.add_node("Dense", name="dense", params={"units": 2})
+    g.connect(a, dense, "input")
+    g.set_outputs([a, dense])
+    return g
+
+
 GRAPHS = {
     "siamese": lambda: siamese()[0],
+    "unused_input": lambda: as_block(unused_input()),
     "long_names": lambda: long_block_names(120),
     "shared_inside": shared_inside,
     "stateful": stateful,
@@ -236,7 +248,7 @@ def test_generated_blocks_rebuild_build_models_model(graph, style, tmp_path):
 
 
 def test_block_sources_are_deterministic_ruff_clean_and_formatted(tmp_path):
-    factories = [*GRAPHS.values()] + [
+    factories = [*GRAPHS.values(), unused_input] + [
         lambda n=n: long_block_names(n) for n in (1, 12, 30, 45, 60, 90)
     ]
     for i, (factory, style) in enumerate(itertools.product(factories, STYLES)):
