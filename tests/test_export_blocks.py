@@ -12,7 +12,7 @@ from graph import ModelGraph, save
 from kgs.cli import main
 from tests.blocks_graphs import siamese
 from tests.test_pysource import run_module
-from tests.test_pysource_blocks import shared_inside
+from tests.test_pysource_blocks import nested, shared_inside
 
 
 def _node_names(path) -> list[str]:
@@ -68,3 +68,18 @@ def test_kgs_compile_writes_every_target_of_a_graph_with_blocks(tmp_path, capsys
         (path,) = out.glob(f"*{style}*.py")
         module = run_module(path.read_text(encoding="utf-8"), tmp_path)
         assert module.build_model().count_params() == count
+
+
+def test_nested_uses_name_nodes_by_the_whole_path(tmp_path):
+    g = nested()  # o1 and o2, each an 'outer' holding the encoder use inner_enc
+    report = export_onnx(build_model(g), g, tmp_path / "nested.onnx")
+    assert report.ok
+    scopes = {name.rsplit("/", 1)[0] for name in _node_names(tmp_path / "nested.onnx")}
+    # o2's inner dense_1 feeds nothing the model returns: the exporter drops it.
+    assert scopes == {
+        "o1/inner_enc/dense",
+        "o1/inner_enc/dense_1",
+        "o1/head",
+        "o2/inner_enc/dense",
+        "o2/head",
+    }
