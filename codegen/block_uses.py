@@ -28,8 +28,9 @@ _FROM_TENSOR = {"shape": "{}.shape[1:]", "batch_size": "{}.shape[0]", "dtype": "
 
 def written_nodes(g: ModelGraph, report: Report) -> list[str]:
     """The nodes a model's source writes, in the validated order: Inputs and nodes that
-    lead to an output (Keras drops the others from a Functional model too)."""
-    dropped = {p.node for p in report.warnings if p.code == "unreachable"}
+    lead to an output (Keras drops the others from a Functional model too). A block
+    use's own body warnings come back at the use (`inner` set): they drop nothing here."""
+    dropped = {p.node for p in report.warnings if p.code == "unreachable" and p.inner is None}
     return [n for n in report.order if n not in dropped or g.is_input(n)]
 
 

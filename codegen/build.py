@@ -52,7 +52,8 @@ def build_with_weights(g: ModelGraph, weights: SavedWeights | None) -> tuple[Any
     """build_model's model, and which layers kept their saved weights and why each other
     one was re-initialized (codegen.build_weights)."""
     report = checked_report(g)
-    allow_depth(len(g))
+    # Each use's model is built on its own: the largest graph, top or body, counts.
+    allow_depth(max([len(g)] + [len(g.blocks.body(name)) for name in g.blocks.names()]))
     model = _functional(g, report, g.name, nested=False)
     return model, put_weights(g, model, weights)
 

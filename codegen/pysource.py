@@ -71,9 +71,11 @@ _WEIGHTS_NAMES = ("WEIGHTS", "weights", "load_weights", "h5py")
 
 def _name_room(layer_type: str) -> int:
     """The longest stem a name of a `layer_type` layer may have, so that the longest
-    line naming it, `self.<name>_NNNN = keras.layers.<Type>(` in a method, fits."""
+    line naming it, `self.<name>_NNNN = keras.layers.<Type>(` in a method, fits. A
+    block use's callee is an identifier (at most MAX_STEM and a `_NNNN` suffix long),
+    however long its block's name."""
     head = len(" " * 2 * STEP + "self. = keras.layers.(") + len("_NNNN")
-    return min(MAX_STEM, WIDTH - head - len(layer_type))
+    return min(MAX_STEM, WIDTH - head - min(len(layer_type), MAX_STEM + len("_NNNN")))
 
 
 @dataclass
@@ -127,6 +129,8 @@ class _Plan:
     var: dict[str, str] = field(default_factory=dict)
     #: Per layer id, its nodes to write (several for a shared layer).
     sites: dict[int, list[str]] = field(default_factory=dict)
+    #: The nodes that feed others or are outputs (is_read), made on first use.
+    _read: set[str] | None = None
 
     @classmethod
     def of(
@@ -175,6 +179,14 @@ class _Plan:
 
     def outputs(self) -> list[str]:
         return [self.output(n, 0) for n in self.g.outputs]
+
+    def is_read(self, node: str) -> bool:
+        """Whether a written node feeds another or is an output: an Input that is
+        neither is not bound in a subclass's call() (its variable would be unused)."""
+        if self._read is None:
+            sources = (self.report.sources.get(n, ()) for n in self.nodes)
+            self._read = {s for group in sources for s in group} | set(self.g.outputs)
+        return node in self._read
 
     def is_shared(self, node: str) -> bool:
         return len(self.sites[self.g.node(node).layer_id]) > 1
@@ -263,12 +275,13 @@ def _header(doc: str, deep: bool) -> list[str]:
     ]
 
 
-def _depth_guard(plan: _Plan) -> list[str]:
-    """For deep graphs, raise the recursion limit (never lower it) before building."""
-    limit = recursion_limit_for(len(plan.nodes))
+def _depth_guard(calls: int) -> list[str]:
+    """For deep graphs, raise the recursion limit (never lower it) before building
+    models of up to `calls` layer calls each."""
+    limit = recursion_limit_for(calls)
     return [
         "    # Keras builds a Functional model recursively, one level per layer: make room",
-        f"    # for this model's {len(plan.nodes)} layer calls (the limit is only ever raised).",
+        f"    # for this model's {calls} layer calls (the limit is only ever raised).",
         f"    sys.setrecursionlimit(max(sys.getrecursionlimit(), {limit}))",
     ]
 
@@ -329,12 +342,17 @@ def _functional(g: ModelGraph, report: Report, weights: str | None) -> list[str]
     reserved = _reserved(weights)
     defs, top = _definitions(g, report, reserved, Namespace(reserved), lambda name: name, True)
     plan = _Plan.of(g, report, Namespace(top), defs)
-    deep = len(plan.nodes) > DEEP_GRAPH
+    # Each block's model is built on its own, within build_model(): the deepest counts.
+    calls = max(
+        [len(plan.nodes)]
+        + [len(written_nodes(v.graph, v.report)) for d in defs.values() for v in d.versions]
+    )
+    deep = calls > DEEP_GRAPH
     body = _docstring(
         weights, "The model, built with the Functional API: inputs, layer calls, keras.Model."
     )
     if deep:
-        body += _depth_guard(plan)
+        body += _depth_guard(calls)
     body += _layer_calls(plan)
     model = call_expr(
         "keras.Model",
@@ -447,7 +465,7 @@ def _block_class(plan: _Plan) -> list[str]:
     args += [kwarg(d.params[p.name], literal(p.default)) for p in d.body.parameters]
     args.append(("**kwargs",))
     init = [
-        *layout(("    def __init__", Bracket("(", tuple(args), ")")), 0, ":"),
+        *layout(("def __init__", Bracket("(", tuple(args), ")")), STEP, ":"),
         "        super().__init__(**kwargs)",
         *(f"        self.{kept[name]} = {arg}" for name, arg in d.params.items()),
     ]
@@ -456,7 +474,8 @@ def _block_class(plan: _Plan) -> list[str]:
     signature = "inputs" if len(inputs) > 1 else inputs[0]
     call = [f"    def call(self, {signature}):"]
     if len(inputs) > 1:
-        call += [f"        {var} = inputs[{i}]" for i, var in enumerate(inputs)]
+        bound = [(i, n) for i, n in enumerate(g.inputs) if plan.is_read(n)]
+        call += [f"        {plan.var[n]} = inputs[{i}]" for i, n in bound]
     lines = [
         f"class {d.callee}(keras.layers.Layer):",
         '    """A use of the block: its layers made in __init__, forward pass in call()."""',
@@ -511,7 +530,7 @@ def _subclass(g: ModelGraph, report: Report, weights: str | None) -> list[str]:
     signature = "inputs" if several else plan.var[graph_inputs[0]]
     call = [f"    def call(self, {signature}):"]
     if several:
-        for node in graph_inputs:
+        for node in filter(plan.is_read, graph_inputs):
             key = (Bracket("[", ((string(g.layer(node).name),),), "]"),)
             call += _statement(2 * step, plan.var[node], ("inputs", *key))
     layers, call_lines = _layers_and_call(plan, Namespace(_model_attributes()))

@@ -26,13 +26,22 @@ SEPARATOR = "-"
 End = tuple[str, int]
 
 
+@dataclass(frozen=True)
+class Group:
+    """What one inlined use call became: its block's name and the ids of the nodes
+    (those of uses inside it included)."""
+
+    block: str
+    nodes: tuple[str, ...]
+
+
 @dataclass
 class Expanded:
-    """The expanded graph, and per inlined use call (by the use's expanded-path
-    label, e.g. `o1-inner_enc`), the ids of the nodes its body became."""
+    """The expanded graph, and per inlined use call, by the use's path label
+    (`o1-inner_enc`, `enc (call 2)`), what it became, inner uses before outer ones."""
 
     graph: ModelGraph
-    groups: dict[str, list[str]] = field(default_factory=dict)
+    groups: dict[str, Group] = field(default_factory=dict)
 
 
 def expanded(g: ModelGraph) -> Expanded:
@@ -88,7 +97,7 @@ class _Inliner:
                 ends[node] = [inner[o][0] for o in made.graph.outputs]
                 call = graph.call_index(node)
                 key = label if call == 1 else f"{label} (call {call})"
-                self.result.groups[key] = out.node_ids()[before:]
+                self.result.groups[key] = Group(layer.type, tuple(out.node_ids()[before:]))
                 continue
             name = f"{names}{layer.name}"
             if name not in self.layers:

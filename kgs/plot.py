@@ -54,20 +54,25 @@ def run(args: argparse.Namespace) -> int:
     except GraphError as e:
         print(e, file=sys.stderr)
         return EXIT_UNREADABLE
-    if args.expand:  # the nested view: bodies have their own positions
-        g = expanded(g).graph
+    nested = expanded(g) if args.expand else None
+    if nested is not None:  # the nested view: laid out afresh, bodies have their own positions
+        g = nested.graph
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from studio.canvas.render import ensure_app, render_png, render_svg
     from studio.canvas.scene import GraphScene
 
     ensure_app()
-    laying_out = bool(args.expand or args.layout or args.direction or needs_layout(g))
+    laying_out = nested is not None or bool(args.layout or args.direction or needs_layout(g))
     direction = (args.direction or "LR") if laying_out else None
     scene = GraphScene(g, direction=direction)
     try:
         if laying_out:
             lay_out(g, scene.direction, scene.node_sizes())
+        if nested is not None:
+            from kgs.nested_frames import add_frames
+
+            add_frames(scene, nested)
         if suffix == ".svg":
             render_svg(scene, args.out)
         else:

@@ -12,6 +12,7 @@ from graph import ModelGraph, save
 from kgs.cli import main
 from tests.blocks_graphs import siamese
 from tests.test_pysource import run_module
+from tests.test_pysource_blocks import nested, shared_inside
 
 
 def _node_names(path) -> list[str]:
@@ -30,28 +31,11 @@ def test_blocks_export_match_keras_and_name_nodes_after_the_use(tmp_path):
     assert sum(name.startswith("enc/dense/") for name in names) == 2 * 3  # matmul, add, relu
 
 
-def embedding_block() -> ModelGraph:
-    """Integer ids (8,) -> a use of block 'embed' (Embedding of 3 rows, pooling)."""
-    g = ModelGraph("embedded")
-    body = g.define_block("embed")
-    ids = body.add_node("Input", name="ids", params={"shape": (8,), "dtype": "int32"})
-    table = body.add_node("Embedding", name="table", params={"input_dim": 3, "output_dim": 4})
-    pool = body.add_node("GlobalAveragePooling1D", name="pool")
-    body.connect(ids, table, "input")
-    body.connect(table, pool, "input")
-    body.set_outputs([pool])
-    x = g.add_node("Input", name="x", params={"shape": (8,), "dtype": "int32"})
-    use = g.add_node("embed", name="words")
-    g.connect(x, use, "ids")
-    g.set_outputs([use])
-    return g
-
-
 def test_ids_fed_to_a_block_stay_within_the_vocabulary_inside_it(tmp_path):
-    g = embedding_block()
+    g = shared_inside()  # an Embedding of 5 rows inside; ids are drawn below 10 otherwise
     report = export_onnx(build_model(g), g, tmp_path / "embedded.onnx")
     assert report.ok
-    assert {n.split("/")[0] for n in _node_names(tmp_path / "embedded.onnx")} == {"words"}
+    assert {n.split("/")[0] for n in _node_names(tmp_path / "embedded.onnx")} == {"tw"}
 
 
 def test_a_block_inside_that_onnx_cannot_take_is_named_at_the_use():
@@ -84,3 +68,18 @@ def test_kgs_compile_writes_every_target_of_a_graph_with_blocks(tmp_path, capsys
         (path,) = out.glob(f"*{style}*.py")
         module = run_module(path.read_text(encoding="utf-8"), tmp_path)
         assert module.build_model().count_params() == count
+
+
+def test_nested_uses_name_nodes_by_the_whole_path(tmp_path):
+    g = nested()  # o1 and o2, each an 'outer' holding the encoder use inner_enc
+    report = export_onnx(build_model(g), g, tmp_path / "nested.onnx")
+    assert report.ok
+    scopes = {name.rsplit("/", 1)[0] for name in _node_names(tmp_path / "nested.onnx")}
+    # o2's inner dense_1 feeds nothing the model returns: the exporter drops it.
+    assert scopes == {
+        "o1/inner_enc/dense",
+        "o1/inner_enc/dense_1",
+        "o1/head",
+        "o2/inner_enc/dense",
+        "o2/head",
+    }

@@ -1,5 +1,6 @@
 """`kgs plot` of block uses: the top level as drawn nodes, --expand the layers inside
-(graph.expand), held to the nested models Keras builds."""
+(graph.expand) framed per use (kgs.nested_frames), held to the nested models Keras
+builds."""
 
 from __future__ import annotations
 
@@ -44,9 +45,9 @@ def test_a_shared_use_expands_to_calls_of_the_same_layers():
     g, _ = siamese()
     result = expanded(g)
     flat = result.graph
-    first, again = result.groups["enc"], result.groups["enc (call 2)"]
+    first, again = result.groups["enc"].nodes, result.groups["enc (call 2)"].nodes
     assert [flat.node(n).layer_id for n in first] == [flat.node(n).layer_id for n in again]
-    assert len(result.groups["enc_c"]) == 2
+    assert result.groups["enc_c"].block == "encoder" and len(result.groups["enc_c"].nodes) == 2
 
 
 def test_kgs_plot_draws_uses_or_with_expand_their_layers(qapp, tmp_path, artifacts):
@@ -60,5 +61,7 @@ def test_kgs_plot_draws_uses_or_with_expand_their_layers(qapp, tmp_path, artifac
     text = out.read_text(encoding="utf-8")
     for path in _keras_paths(build_model(nested())):
         assert f">{path}<" in text, path
+    for frame in ("o1 (outer)", "o1-inner_enc (encoder)", "o2 (outer)", "o2-inner_enc (encoder)"):
+        assert f">{frame}<" in text, frame  # each use call framed, as Keras boxes them
     png = artifacts / "plot_nested_expanded.png"
     assert main(["plot", str(source), "-o", str(png), "--expand"]) == 0

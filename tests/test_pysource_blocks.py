@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import ast
 import itertools
+import sys
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from codegen.build import build_model
 from codegen.pysource import to_python
@@ -21,6 +24,7 @@ from graph import ModelGraph
 from graph.blocks import block_param
 from tests.blocks_graphs import define_encoder, define_outer, siamese
 from tests.graphs import wire
+from tests.test_graph_vs_keras import random_graphs
 from tests.test_pysource import STYLES, outputs, ruff, run_module, sample_inputs
 
 
@@ -114,8 +118,69 @@ def stateful() -> ModelGraph:
     return g
 
 
+def shared_inside() -> ModelGraph:
+    """Block 'twice': integer ids (6,) -> Embedding (vocabulary 5) -> a Dense called
+    on it and again on its own output (a shared layer inside a body) -> pooling."""
+    g = ModelGraph("shared_inside")
+    body = g.define_block("twice")
+    ids = body.add_node("Input", name="ids", params={"shape": (6,), "dtype": "int32"})
+    table = body.add_node("Embedding", name="table", params={"input_dim": 5, "output_dim": 3})
+    dense = body.add_node("Dense", name="mix", params={"units": 3})
+    again = body.call_again(dense)
+    pool = body.add_node("GlobalAveragePooling1D", name="pool")
+    wire(body, (ids, table, "input"), (table, dense, "input"), (dense, again, "input"))
+    body.connect(again, pool, "input")
+    body.set_outputs([pool])
+    x = g.add_node("Input", name="x", params={"shape": (6,), "dtype": "int32"})
+    use = g.add_node("twice", name="tw")
+    g.connect(x, use, "ids")
+    g.set_outputs([use])
+    return g
+
+
+def long_block_names(length: int) -> ModelGraph:
+    """Names of `length` characters everywhere: a two-input block with two parameters
+    and two outputs, used twice over one input (shared) and once over another."""
+    g = ModelGraph("g" * length)
+    p, q = "p" * length, "q" * length
+    body = g.define_block("b" * length, [block_param(p, "int", 3), block_param(q, "float", 0.5)])
+    x, y = (body.add_node("Input", name=c * length, params={"shape": (4,)}) for c in "xy")
+    join = body.add_node("Concatenate", name="c" * length)
+    dense = body.add_node("Dense", name="d" * length, params={"units": {"$param": p}})
+    drop = body.add_node("Dropout", name="r" * length, params={"rate": {"$param": q}})
+    wire(body, (x, join, "input_0"), (y, join, "input_1"), (join, dense, "input"))
+    wire(body, (dense, drop, "input"))
+    body.set_outputs([drop, dense])
+    a = g.add_node("Input", name="a" * length, params={"shape": (4,)})
+    e = g.add_node("Input", name="e" * length, params={"shape": (6,)})
+    use = g.add_node("b" * length, name="u" * length, params={p: 5})
+    again = g.call_again(use)
+    other = g.add_node("b" * length, name="w" * length)
+    for node, source in ((use, a), (again, a), (other, e)):
+        wire(g, (source, node, "x" * length), (source, node, "y" * length))
+    cat = g.add_node("Concatenate", name="j" * length)
+    g.connect(use, cat, "input_0", output=1)
+    wire(g, (again, cat, "input_1"), (other, cat, "input_2"))
+    g.set_outputs([cat])
+    return g
+
+
+def unused_input() -> ModelGraph:
+    """Inputs a (4,) and b (6,), b read by nothing; outputs a itself and Dense(a)."""
+    g = ModelGraph("unused_input")
+    a = g.add_node("Input", name="a", params={"shape": (4,)})
+    g.add_node("Input", name="b", params={"shape": (6,)})
+    dense = g.add_node("Dense", name="dense", params={"units": 2})
+    g.connect(a, dense, "input")
+    g.set_outputs([a, dense])
+    return g
+
+
 GRAPHS = {
     "siamese": lambda: siamese()[0],
+    "unused_input": lambda: as_block(unused_input()),
+    "long_names": lambda: long_block_names(120),
+    "shared_inside": shared_inside,
     "stateful": stateful,
     "nested": nested,
     "varying_shapes": varying_shapes,
@@ -133,6 +198,10 @@ def _structure(layer) -> list:
     return [(x.name, _structure(x)) for x in _sublayers(layer) if type(x).__name__ != "InputLayer"]
 
 
+def _sorted(structure: list) -> list:
+    return sorted((name, _sorted(inner)) for name, inner in structure)
+
+
 def _weighted(layer, path: str = "") -> dict:
     """The layers that hold weights themselves, by path of names from the model."""
     found = {}
@@ -145,7 +214,10 @@ def _weighted(layer, path: str = "") -> dict:
 def assert_matches_build_model(g: ModelGraph, style: str, directory) -> None:
     reference = build_model(g)
     model = run_module(to_python(g, style), directory).build_model()
-    assert _structure(model) == _structure(reference)
+    if style == "functional":
+        assert _structure(model) == _structure(reference)
+    else:  # a Layer subclass holds its layers in the order it makes them
+        assert _sorted(_structure(model)) == _sorted(_structure(reference))
     if style == "functional":  # the same nested Functional models, Inputs included
         assert [type(x).__name__ for x in model.layers] == [
             type(x).__name__ for x in reference.layers
@@ -176,9 +248,12 @@ def test_generated_blocks_rebuild_build_models_model(graph, style, tmp_path):
 
 
 def test_block_sources_are_deterministic_ruff_clean_and_formatted(tmp_path):
-    for i, (name, style) in enumerate(itertools.product(GRAPHS, STYLES)):
-        source = to_python(GRAPHS[name](), style)
-        assert source == to_python(GRAPHS[name](), style)
+    factories = [*GRAPHS.values(), unused_input] + [
+        lambda n=n: long_block_names(n) for n in (1, 12, 30, 45, 60, 90)
+    ]
+    for i, (factory, style) in enumerate(itertools.product(factories, STYLES)):
+        source = to_python(factory(), style)
+        assert source == to_python(factory(), style)
         (tmp_path / f"m{i}_{style}.py").write_text(source, encoding="utf-8")
     check = ruff("check", "--no-cache", str(tmp_path))
     assert check.returncode == 0, check.stdout + check.stderr
@@ -237,3 +312,69 @@ def test_subclass_blocks_keep_their_parameters_in_the_config(tmp_path):
     again = type(o2).from_config(config)
     assert again.width == 5
     assert type(o2).__bases__[0].__name__ == "Layer"
+
+
+#: Layers in a block body deeper than Keras builds under the default recursion limit.
+DEEP = 2100
+
+
+def test_a_deep_block_body_gets_room_to_build(tmp_path):
+    """Keras builds each use's model recursively on its own: a body deeper than the
+    default recursion limit allows needs the limit raised, however small the top."""
+    g = ModelGraph("deep_inside")
+    body = g.define_block("tower")
+    prev = body.add_node("Input", name="x", params={"shape": (2,)})
+    for _ in range(DEEP):
+        node = body.add_node("Dense", params={"units": 2})
+        body.connect(prev, node, "input")
+        prev = node
+    body.set_outputs([prev])
+    a = g.add_node("Input", name="a", params={"shape": (2,)})
+    use = g.add_node("tower", name="t")
+    g.connect(a, use, "x")
+    g.set_outputs([use])
+    source = to_python(g, "functional")
+    assert "sys.setrecursionlimit(max(sys.getrecursionlimit()," in source
+    limit = sys.getrecursionlimit()
+    try:
+        reference = build_model(g)  # first: before the module raises the limit
+        model = run_module(source, tmp_path).build_model()
+        assert model.count_params() == reference.count_params() == DEEP * 6
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def as_block(inner: ModelGraph) -> ModelGraph:
+    """`inner` as the body of block 'inner', used by a model over Inputs like its own:
+    one use, called again on the same inputs (shared), every output of the first call
+    taken (output k > 0 through an Identity layer)."""
+    g = ModelGraph("wrapped")
+    body = g.define_block("inner")
+    layers = {layer_id: body.restore_layer(layer) for layer_id, layer in inner.layers()}
+    with body.events.blocked():
+        for node_id in inner.node_ids():
+            body.restore_call_site(node_id, layers[inner.node(node_id).layer_id], (0.0, 0.0))
+        for edge in inner.connections():
+            body.restore_edge(*edge)
+    body.set_outputs(inner.outputs)
+    names = [inner.layer(n).name for n in inner.inputs]
+    tops = [
+        g.add_node("Input", name=f"top_{name}", params=inner.layer(node).params)
+        for name, node in zip(names, inner.inputs, strict=True)
+    ]
+    use = g.add_node("inner", name="use")
+    again = g.call_again(use)
+    for call in (use, again):
+        wire(g, *((top, call, name) for top, name in zip(tops, names, strict=True)))
+    taken = []
+    for k in range(1, len(inner.outputs)):
+        taken.append(g.add_node("Identity", name=f"out_{k}"))
+        g.connect(use, taken[-1], "input", output=k)
+    g.set_outputs([use, again, *taken])
+    return g
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(inner=random_graphs(), style=st.sampled_from(STYLES))
+def test_random_graphs_as_blocks_generate_the_same_model(inner, style, tmp_path_factory):
+    assert_matches_build_model(as_block(inner), style, tmp_path_factory.mktemp("random"))
