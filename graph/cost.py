@@ -176,7 +176,8 @@ def cost(
     """
     if optimizer not in OPTIMIZER_SLOTS:
         raise ValueError(f"unknown optimizer {optimizer!r}: one of {', '.join(OPTIMIZER_SLOTS)}")
-    report = report or validate(g)
+    if report is None or not report.nodes.keys() <= g._tables().nodes.keys():
+        report = validate(g)  # none given, or one of nodes the graph no longer has
     costings = _COSTINGS.setdefault(g, {})
     costing = costings.pop(batch, None) or _Costing(batch)
     result = costing.run(g, report, optimizer)

@@ -150,3 +150,11 @@ def test_costing_keeps_no_graph_alive():
     del g
     gc.collect()
     assert ref() is None
+
+
+def test_a_report_of_removed_nodes_is_not_trusted():
+    g = chain(("Dense", {"units": 3}), ("Dense", {"units": 2}))
+    stale = validate(g)
+    cost(g, stale)
+    g.remove_node(g.node_ids()[-1])
+    assert fields(cost(g, stale)) == fields(cost(loads(dumps(g))))
