@@ -361,7 +361,9 @@ def _frozen(layers, shape, frozen: int, name: str) -> ModelGraph:
 def _frozen_kinds() -> list[ModelGraph]:
     """Frozen layers after a trainable one (a gradient flows into their input, none into
     their weights) and first (none at all): a Dense then keeps only what its
-    activation keeps, a BatchNormalization runs in inference mode."""
+    activation keeps, a BatchNormalization runs in inference mode, an RMSNormalization
+    keeps no normalized copy and a recurrent layer neither its input nor (LSTM, and
+    SimpleRNN's time-zero step) the states only its kernels' gradients read."""
     dense, relu = ("Dense", {"units": 8}), ("Dense", {"units": 8, "activation": "relu"})
     conv = ("Conv2D", {"filters": 4, "kernel_size": 3})
     return [
@@ -374,6 +376,13 @@ def _frozen_kinds() -> list[ModelGraph]:
         _frozen([dense, ("LayerNormalization", {})], (5, 8), 2, "layer_norm_frozen"),
         _frozen([dense, ("PReLU", {})], (5, 8), 2, "prelu_frozen"),
         _frozen([dense, ("GroupNormalization", {"groups": 2})], (5, 8), 2, "group_norm_frozen"),
+        _frozen([dense, ("RMSNormalization", {"axis": [1, 2]})], (5, 8), 2, "rms_norm_frozen"),
+        _frozen([dense, ("LSTM", {"units": 6})], (5, 8), 2, "lstm_frozen"),
+        _frozen([dense, ("LSTM", {"units": 5, "return_sequences": True})], (7, 3), 2, "lstm_seq"),
+        _frozen([dense, ("GRU", {"units": 9})], (4, 6), 2, "gru_frozen"),
+        _frozen([dense, ("SimpleRNN", {"units": 5, "return_sequences": True})], (7, 3), 2, "rnn"),
+        _frozen([conv, ("DepthwiseConv2D", {"kernel_size": 3})], (8, 8, 3), 2, "depthwise_frozen"),
+        _frozen([dense, ("Conv1DTranspose", {"filters": 4, "kernel_size": 3})], (5, 8), 2, "tr"),
     ]
 
 

@@ -229,10 +229,14 @@ class RMSNormalization(AxisNormalization):
         return (product(axis_sizes(shapes[0], p["axis"])), 0)
 
     def saved(self, shapes, output, p):
-        # Measured: the input, its normalized copy and a reciprocal root per sample row.
+        return self.saved_with_grads(shapes, output, p, (True,))
+
+    def saved_with_grads(self, shapes, output, p, input_grads, trainable=True):
+        # Measured: the input, its normalized copy (the scale's gradient reads it, so
+        # a frozen layer keeps none) and a reciprocal root per sample row.
         elements = product(shapes[0])
         rows = elements // product(axis_sizes(shapes[0], p["axis"]))
-        return Saved(inputs=(0,), extra=elements + rows)
+        return Saved(inputs=(0,), extra=(elements if trainable else 0) + rows)
 
 
 @register
