@@ -19,7 +19,7 @@ Conventions (proven against torch's own counters by tests/test_cost.py):
   an input only for the other's gradient); a tensor two layers keep (a ReLU's output,
   the next Dense's input) counts once, views (Reshape, Flatten) count as the tensor
   they view, and a layer that no gradient flows through (no trainable weight at or
-  upstream of it) keeps nothing. Temporaries
+  upstream of it; a frozen layer's weights train none) keeps nothing. Temporaries
   that backward allocates and frees, the data loader and torch's allocator slack are
   not counted.
 
@@ -176,7 +176,8 @@ def cost(
     """
     if optimizer not in OPTIMIZER_SLOTS:
         raise ValueError(f"unknown optimizer {optimizer!r}: one of {', '.join(OPTIMIZER_SLOTS)}")
-    report = report or validate(g)
+    if report is None or not report.nodes.keys() <= g._tables().nodes.keys():
+        report = validate(g)  # none given, or one of nodes the graph no longer has
     costings = _COSTINGS.setdefault(g, {})
     costing = costings.pop(batch, None) or _Costing(batch)
     result = costing.run(g, report, optimizer)
@@ -362,7 +363,7 @@ class _Costing:
             storage[node_id] = storage[sources[0]]
         else:
             storage[node_id] = node_id
-        with_grad = entry.result.trainable > 0 or any(input_grads)
+        with_grad = (entry.layer.trainable and entry.result.trainable > 0) or any(input_grads)
         self.costs[node_id] = entry.cost
         self.set_size(node_id, entry.cost.output_bytes)
         self.macs += entry.cost.macs or 0
@@ -466,10 +467,13 @@ def _local_cost(
     macs = spec.macs(shapes, output, p) if known else None
     out_bytes = math.prod(output) * itemsize(result.dtype) if output is not None else None
     if first_call:
-        node_cost = NodeCost(result.params, macs, out_bytes, result.trainable)
+        trainable = result.trainable if layer.trainable else 0  # frozen: none train
+        node_cost = NodeCost(result.params, macs, out_bytes, trainable)
     else:
         node_cost = NodeCost(0, macs, out_bytes)
-    saved = spec.saved_with_grads(shapes, output, p, input_grads) if known else None
+    saved = None
+    if known:
+        saved = spec.saved_with_grads(shapes, output, p, input_grads, layer.trainable)
     made = 0
     if saved is not None:
         made = saved.extra * itemsize(result.dtype) + saved.indices * _INDEX_BYTES

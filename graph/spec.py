@@ -334,13 +334,20 @@ class LayerSpec:
         return Saved()
 
     def saved_with_grads(
-        self, shapes: list[Shape], output: Shape, p: Params, input_grads: tuple[bool, ...]
+        self,
+        shapes: list[Shape],
+        output: Shape,
+        p: Params,
+        input_grads: tuple[bool, ...],
+        trainable: bool = True,
     ) -> Saved:
         """What the forward pass keeps when a gradient flows through the layer but only
         the inputs flagged in `input_grads` carry one (an Input, or a branch with no
-        trainable weight, carries none). By default `saved`, what it keeps when they
-        all do; a layer whose backward needs one input only for another's gradient
-        (a product) keeps less, and overrides this."""
+        trainable weight, carries none), and the layer trains or not (`trainable`
+        False: frozen, its weights get no gradient and a BatchNormalization runs in
+        inference mode). By default `saved`, what it keeps when all of them do; a
+        layer whose backward needs one input only for another's gradient (a product),
+        or only for its own weights' (a Dense), keeps less, and overrides this."""
         return self.saved(shapes, output, p)
 
     # Facts for the rest of the project. Subclasses override what applies to them.

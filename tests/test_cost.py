@@ -349,3 +349,51 @@ def _gradient_aware_kinds() -> list[ModelGraph]:
 @pytest.mark.parametrize("g", _gradient_aware_kinds(), ids=lambda g: g.name)
 def test_gradient_aware_rules_agree_with_torch(g):
     assert_agrees_with_torch(g)
+
+
+def _frozen(layers, shape, frozen: int, name: str) -> ModelGraph:
+    """A chain with its `frozen`-th node (0: the Input) frozen."""
+    g = chain(*layers, input_shape=shape, name=name)
+    g.set_trainable(g.node_ids()[frozen], False)
+    return g
+
+
+def _frozen_kinds() -> list[ModelGraph]:
+    """Frozen layers after a trainable one (a gradient flows into their input, none into
+    their weights) and first (none at all): a Dense then keeps only what its
+    activation keeps, a BatchNormalization runs in inference mode, an RMSNormalization
+    keeps no normalized copy and a recurrent layer neither its input nor (LSTM, and
+    SimpleRNN's time-zero step) the states only its kernels' gradients read."""
+    dense, relu = ("Dense", {"units": 8}), ("Dense", {"units": 8, "activation": "relu"})
+    conv = ("Conv2D", {"filters": 4, "kernel_size": 3})
+    return [
+        _frozen([dense, dense], (8,), 2, "dense_frozen_after_dense"),
+        _frozen([dense, relu], (8,), 2, "dense_relu_frozen_after_dense"),
+        _frozen([dense, dense], (8,), 1, "dense_frozen_first"),
+        _frozen([conv, conv], (8, 8, 3), 2, "conv_frozen_after_conv"),
+        _frozen([dense, ("BatchNormalization", {})], (8,), 2, "batch_norm_frozen"),
+        _frozen([conv, ("BatchNormalization", {})], (8, 8, 3), 2, "batch_norm_frozen_4d"),
+        _frozen([dense, ("LayerNormalization", {})], (5, 8), 2, "layer_norm_frozen"),
+        _frozen([dense, ("PReLU", {})], (5, 8), 2, "prelu_frozen"),
+        _frozen([dense, ("GroupNormalization", {"groups": 2})], (5, 8), 2, "group_norm_frozen"),
+        _frozen([dense, ("RMSNormalization", {"axis": [1, 2]})], (5, 8), 2, "rms_norm_frozen"),
+        _frozen([dense, ("LSTM", {"units": 6})], (5, 8), 2, "lstm_frozen"),
+        _frozen([dense, ("LSTM", {"units": 5, "return_sequences": True})], (7, 3), 2, "lstm_seq"),
+        _frozen([dense, ("GRU", {"units": 9})], (4, 6), 2, "gru_frozen"),
+        _frozen([dense, ("SimpleRNN", {"units": 5, "return_sequences": True})], (7, 3), 2, "rnn"),
+        _frozen([conv, ("DepthwiseConv2D", {"kernel_size": 3})], (8, 8, 3), 2, "depthwise_frozen"),
+        _frozen([dense, ("Conv1DTranspose", {"filters": 4, "kernel_size": 3})], (5, 8), 2, "tr"),
+    ]
+
+
+@pytest.mark.parametrize("g", _frozen_kinds(), ids=lambda g: g.name)
+def test_frozen_layers_agree_with_torch(g):
+    assert_agrees_with_torch(g)
+
+
+def test_a_frozen_layers_weights_count_without_gradients_or_slots():
+    g = _frozen([("Dense", {"units": 4}), ("Dense", {"units": 2})], (8,), 1, "frozen")
+    result = cost(g, batch=2)
+    first, second = result.nodes[g.node_ids()[1]], result.nodes[g.node_ids()[2]]
+    assert (first.params, first.trainable, second.trainable) == (36, 0, 10)
+    assert sum(result.memory_by_node.values()) == result.train_memory_bytes

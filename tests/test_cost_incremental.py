@@ -54,7 +54,7 @@ def start(kind: int) -> ModelGraph:
 def edit(g: ModelGraph, op: int, a: int, b: int) -> None:
     """validate's random edits, and edits of what cost reads beyond them: a conv's
     filters, an activation, a Dense's units on the views graph, an Input's dtype, a
-    product's input rewired."""
+    product's input rewired, a layer frozen or unfrozen."""
     ids = g.node_ids()
     node = ids[a % len(ids)]
     layer = g.layer(node)
@@ -67,6 +67,8 @@ def edit(g: ModelGraph, op: int, a: int, b: int) -> None:
             g.set_param(node, "units", [4, 2, 8][b % 3])
         elif op == 15 and layer.type == "Input":
             g.set_param(node, "dtype", ["float32", "float16"][b % 2])
+        elif op == 17:
+            g.set_trainable(node, b % 2 == 0)  # frozen: its weights keep no gradient
         elif op == 16 and layer.type in ("Multiply", "Dot"):
             port = f"input_{b % 2}"  # rewired from another node: its gradient may differ
             for fed, src in g.in_edges(node):
@@ -96,7 +98,7 @@ def fields(c: ModelCost) -> tuple:
 @st.composite
 def edit_scripts(draw):
     steps = st.tuples(
-        st.integers(0, 16), st.integers(0, 10**6), st.integers(0, 10**6), st.sampled_from([2, 3])
+        st.integers(0, 17), st.integers(0, 10**6), st.integers(0, 10**6), st.sampled_from([2, 3])
     )
     return draw(st.integers(0, 4)), draw(st.lists(steps, min_size=1, max_size=25))
 
@@ -150,3 +152,11 @@ def test_costing_keeps_no_graph_alive():
     del g
     gc.collect()
     assert ref() is None
+
+
+def test_a_report_of_removed_nodes_is_not_trusted():
+    g = chain(("Dense", {"units": 3}), ("Dense", {"units": 2}))
+    stale = validate(g)
+    cost(g, stale)
+    g.remove_node(g.node_ids()[-1])
+    assert fields(cost(g, stale)) == fields(cost(loads(dumps(g))))

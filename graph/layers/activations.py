@@ -124,7 +124,7 @@ class PReLU(LayerSpec):
     def saved(self, shapes, output, p):
         return self.saved_with_grads(shapes, output, p, (True,))
 
-    def saved_with_grads(self, shapes, output, p, input_grads):
+    def saved_with_grads(self, shapes, output, p, input_grads, trainable=True):
         # Keras computes relu(x) - alpha * relu(-x). The slopes' gradient keeps
         # relu(-x); a gradient into the input keeps relu(x) too, and the negated slopes.
         elements = math.prod(output)

@@ -108,8 +108,13 @@ class Dense(LayerSpec):
         return math.prod(output) * shapes[0][-1]
 
     def saved(self, shapes, output, p):
-        # The kernel's gradient needs the input.
-        return Saved(inputs=(0,)) + activation_saved(p["activation"], output)
+        return self.saved_with_grads(shapes, output, p, (True,))
+
+    def saved_with_grads(self, shapes, output, p, input_grads, trainable=True):
+        # The kernel's gradient needs the input: a frozen Dense keeps only what its
+        # activation keeps (the input's gradient needs the kernel, a weight).
+        kept = Saved(inputs=(0,)) if trainable else Saved()
+        return kept + activation_saved(p["activation"], output)
 
 
 @register

@@ -136,7 +136,7 @@ class Multiply(ReadingMerge):
 
     type = "Multiply"
 
-    def saved_with_grads(self, shapes, output, p, input_grads):
+    def saved_with_grads(self, shapes, output, p, input_grads, trainable=True):
         # Keras multiplies in a chain, ((x0 * x1) * x2) ...: each product keeps one
         # factor for the other's gradient, so a factor is kept only when the other
         # carries a gradient; the running products past the first are the chain's own.
@@ -321,7 +321,7 @@ class Dot(LayerSpec):
     def saved(self, shapes, output, p):
         return self.saved_with_grads(shapes, output, p, (True, True))
 
-    def saved_with_grads(self, shapes, output, p, input_grads):
+    def saved_with_grads(self, shapes, output, p, input_grads, trainable=True):
         # Keras's batch_dot is one matmul of (batch, m, k) by (batch, k, n), which
         # keeps each operand for the other's gradient. An input whose axis is not
         # where the matmul takes it (input 0's last, input 1's second) is transposed

@@ -132,6 +132,14 @@ class BatchNormalization(AxisNormalization):
         (n,) = axis_sizes(shapes[0], p["axis"])
         return Saved(inputs=(0,), extra=product(shapes[0]) + 3 * n)
 
+    def saved_with_grads(self, shapes, output, p, input_grads, trainable=True):
+        # Frozen, it runs in inference mode (moving statistics): measured, it keeps one
+        # per-feature scale, the input's gradient needing nothing more.
+        if trainable:
+            return self.saved(shapes, output, p)
+        (n,) = axis_sizes(shapes[0], p["axis"])
+        return Saved(extra=n)
+
 
 @register
 class LayerNormalization(AxisNormalization):
@@ -187,7 +195,7 @@ class GroupNormalization(AxisNormalization):
     def saved(self, shapes, output, p):
         return self.saved_with_grads(shapes, output, p, (True,))
 
-    def saved_with_grads(self, shapes, output, p, input_grads):
+    def saved_with_grads(self, shapes, output, p, input_grads, trainable=True):
         # Measured on Keras's torch backend, where the layer is a chain of ops on the
         # input regrouped (a view): the mean, the reciprocal root and the negated mean,
         # one per sample and group, and the root times gamma, one per sample and
@@ -221,10 +229,14 @@ class RMSNormalization(AxisNormalization):
         return (product(axis_sizes(shapes[0], p["axis"])), 0)
 
     def saved(self, shapes, output, p):
-        # Measured: the input, its normalized copy and a reciprocal root per sample row.
+        return self.saved_with_grads(shapes, output, p, (True,))
+
+    def saved_with_grads(self, shapes, output, p, input_grads, trainable=True):
+        # Measured: the input, its normalized copy (the scale's gradient reads it, so
+        # a frozen layer keeps none) and a reciprocal root per sample row.
         elements = product(shapes[0])
         rows = elements // product(axis_sizes(shapes[0], p["axis"]))
-        return Saved(inputs=(0,), extra=elements + rows)
+        return Saved(inputs=(0,), extra=(elements if trainable else 0) + rows)
 
 
 @register

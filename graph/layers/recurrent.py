@@ -134,6 +134,9 @@ class BaseRNN(LayerSpec):
     #: step once more at time zero to learn the output's structure.
     extra_steps: ClassVar[int] = 0
     kept_once: ClassVar[int] = 0
+    #: Values per unit that a frozen layer does not keep, per step and once per
+    #: sequence: what only its kernels' gradients read (measured; the input too).
+    frozen_spared: ClassVar[tuple[int, int]] = (0, 0)
 
     def output_shape(self, shapes, p):
         (shape,) = shapes
@@ -176,6 +179,14 @@ class BaseRNN(LayerSpec):
         kept = (steps + self.extra_steps) * self.kept_per_step + self.kept_once
         return Saved(inputs=(0,), extra=batch * kept * p["units"])
 
+    def saved_with_grads(self, shapes, output, p, input_grads, trainable=True):
+        kept = self.saved(shapes, output, p)
+        if trainable:
+            return kept
+        batch, steps, _ = shapes[0]
+        per_step, once = self.frozen_spared
+        return Saved(extra=kept.extra - batch * (steps * per_step + once) * p["units"])
+
     def onnx_limits(self, shapes, p):
         return recurrent_onnx_limits(shapes, p)
 
@@ -189,6 +200,7 @@ class SimpleRNN(BaseRNN):
     kept_per_step = 1
     extra_steps = 1
     kept_once = 1
+    frozen_spared = (0, 1)
     params = _rnn_params(gated=False)
 
 
@@ -223,6 +235,7 @@ class LSTM(BaseRNN):
     type = "LSTM"
     gates = 4
     kept_per_step = 7
+    frozen_spared = (1, 0)
     params = _rnn_params(
         gated=True,
         cell_extra=(
