@@ -62,18 +62,18 @@ CASES: dict[str, OpCase] = {
         lambda o, d, y: o.square(-o.sigmoid(o.relu(o.log(o.exp(o.sqrt(o.abs(d))))))),
     ),
     "mean_keepdims": OpCase(
-        (("out", "ops.mean", {"axis": 1, "keepdims": True}, {"x": "d"}),),
-        lambda o, d, y: o.mean(d, axis=1, keepdims=True),
+        (("out", "ops.mean", {"axis": (1, 2), "keepdims": True}, {"x": "d"}),),
+        lambda o, d, y: o.mean(d, axis=(1, 2), keepdims=True),
     ),
     "max_sum_min": OpCase(
         (
             ("m", "ops.max", {"axis": -1}, {"x": "d"}),
-            ("s", "ops.sum", {"axis": (1, 2)}, {"x": "d"}),
+            ("s", "ops.sum", {"axis": 2}, {"x": "d"}),
             ("n", "ops.min", {}, {"x": "d"}),
-            ("ms", "ops.add", {}, {"x": "m", "y": "n"}),
-            ("out", "ops.concatenate", {"axis": -1}, {"input_0": "ms", "input_1": "m"}),
+            ("mn", "ops.add", {}, {"x": "m", "y": "n"}),
+            ("out", "ops.concatenate", {"axis": -1}, {"input_0": "mn", "input_1": "s"}),
         ),
-        lambda o, d, y: o.concatenate([o.max(d, axis=-1) + o.min(d), o.max(d, axis=-1)], axis=-1),
+        lambda o, d, y: o.concatenate([o.max(d, axis=-1) + o.min(d), o.sum(d, axis=2)], axis=-1),
     ),
     "concatenate_reshape": OpCase(
         (
