@@ -24,7 +24,9 @@ from codegen.identifiers import MAX_STEM, Namespace
 from codegen.keras_env import import_keras, recursion_limit_for
 from graph import GraphError, ModelGraph, Report, get_spec
 from graph.calls import layer_call
+from graph.operation import OperationSpec
 from graph.params import KerasObject, NestedLayer, Param
+from graph.slice_key import format_key, parse_key
 from graph.spec import LayerSpec
 
 #: The line length generated text is laid out for (the project's ruff setting).
@@ -207,6 +209,27 @@ def _call_args(spec: LayerSpec, inputs: list[str]) -> Bracket:
     return Bracket("(", args, ")")
 
 
+def _operation_expr(spec: OperationSpec, params: Mapping[str, Any], inputs: list[str]) -> Expr:
+    """An operation as a person writes it (`a + b`, `x * 2.0`, `x[:, 0]`,
+    `keras.ops.mean(x, axis=1)`): its call arguments (codegen.keras_operations), the
+    constant operands as literals, then its other params as keywords."""
+    args = spec.call_args(params, inputs)
+    if spec.list_operand:
+        (tensors,) = args
+        operands: list[Expr] = [_list(tensors)]
+    else:
+        pairs = zip(spec.operands, args, strict=True)
+        operands = [(a,) if params.get(n) is None else _literal(params[n]) for n, a in pairs]
+    if spec.subscript:  # the key's text as parse_key reads it, normalized
+        return (inputs[0], f"[{format_key(parse_key(params['key']))}]")
+    symbol = spec.symbol
+    if symbol is not None:
+        return (*operands[0], f" {symbol} ", *operands[1])
+    init = spec.init_kwargs(params)
+    keywords = [_kwarg(p.name, _literal(init[p.name])) for p in spec.params if p.name in init]
+    return _call(f"keras.ops.{spec.function}", [*operands, *keywords])
+
+
 def _list(names: list[str]) -> Expr:
     return (Bracket("[", tuple((n,) for n in names), "]", explode=True),)
 
@@ -313,6 +336,12 @@ def _functional(plan: _Plan) -> list[str]:
     layer_var: dict[int, str] = {}  # shared layers: the variable holding the layer
     for node in plan.nodes:
         layer = g.layer(node)
+        spec = g.spec(node)
+        if isinstance(spec, OperationSpec):
+            body += _statement(
+                step, plan.var[node], _operation_expr(spec, layer.params, plan.inputs(node))
+            )
+            continue
         make = _layer_expr(layer.type, layer.params, layer.name)
         if g.is_input(node):
             body += _statement(step, plan.var[node], make)
@@ -414,6 +443,11 @@ def _subclass(plan: _Plan) -> list[str]:
             if several:
                 key = (Bracket("[", ((_string(layer.name),),), "]"),)
                 call += _statement(2 * step, plan.var[node], ("inputs", *key))
+            continue
+        spec = g.spec(node)
+        if isinstance(spec, OperationSpec):
+            expr = _operation_expr(spec, layer.params, plan.inputs(node))
+            call += _statement(2 * step, plan.var[node], expr)
             continue
         layer_id = g.node(node).layer_id
         if layer_id not in attr:

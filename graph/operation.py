@@ -44,6 +44,12 @@ class OperationSpec(LayerSpec):
     ports = Ports.fixed(("x",))
     #: Whether the one operand is a list of every input (keras.ops.concatenate).
     list_operand: ClassVar[bool] = False
+    #: How a person writes it, where not as `keras.ops.<function>(...)`: the operator
+    #: between two operands (`a + b`), or a subscript (`x[key]`, the `key` param). In
+    #: a subclass's call() these are the backend's operators, so only those that
+    #: compute as the Keras function does are written so.
+    symbol: ClassVar[str | None] = None
+    subscript: ClassVar[bool] = False
 
     def infer(self, shapes, dtypes, p):
         problem = self.tensor_count_problem(shapes, p)

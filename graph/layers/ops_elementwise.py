@@ -61,8 +61,6 @@ class BinaryOperation(OperationSpec):
     operands = ("x1", "x2")
     params = (_operand("x1"), _operand("x2"))
     ports = Ports.fixed(("x", "y"), required=1)
-    #: The operator a person writes (`a + b`), or None for a function (maximum).
-    symbol: ClassVar[str | None] = None
     #: Whether the result is a float whatever the operands (true division).
     floating: ClassVar[bool] = False
 
@@ -106,7 +104,9 @@ _binary(
     "Divide", "divide", "keras.ops.divide: x1 / x2 (a float), elementwise.", None,
     floating=True,
 )  # fmt: skip
-_binary("Power", "power", "keras.ops.power: x1 ** x2, elementwise, broadcast.", "**")
+# No `**`: in a subclass's call() an operator is the backend's (torch's `**` rounds
+# otherwise than keras.ops.power), so the source writes the function.
+_binary("Power", "power", "keras.ops.power: x1 ** x2, elementwise, broadcast.", None)
 _binary("Maximum", "maximum", "keras.ops.maximum: the larger of x1 and x2, elementwise.", None)
 _binary("Minimum", "minimum", "keras.ops.minimum: the smaller of x1 and x2, elementwise.", None)
 

@@ -238,6 +238,7 @@ class GetItemOperation(OperationSpec):
     keras_class = "GetItem"
     function = "get_item"
     operands = ("x", "key")
+    subscript = True
     params = (
         Param(
             "key",
