@@ -229,6 +229,10 @@ class MatmulOperation(OperationSpec):
     def output_dtype(self, dtypes, p):
         return result_type(*dtypes)
 
+    def macs(self, shapes, output, p):
+        """One multiply-accumulate per output value and step of the shared axis."""
+        return math.prod(output) * shapes[0][-1]
+
 
 @register
 class GetItemOperation(OperationSpec):
