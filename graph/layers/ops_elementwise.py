@@ -17,7 +17,7 @@ from graph.errors import ShapeError
 from graph.operation import OperationSpec, define
 from graph.params import Float, Optional, Param
 from graph.shapes import Shape, fmt
-from graph.spec import Ports, face_value, preserve_dtype
+from graph.spec import Ports, Saved, face_value, preserve_dtype
 
 
 def broadcast_shapes(a: Shape, b: Shape) -> Shape:
@@ -63,6 +63,10 @@ class BinaryOperation(OperationSpec):
     ports = Ports.fixed(("x", "y"), required=1)
     #: Whether the result is a float whatever the operands (true division).
     floating: ClassVar[bool] = False
+    #: What backward keeps with two tensors, with x1 a number, with x2 a number: "t"
+    #: the tensor operands (a product's gradient needs the other factor), "n" the
+    #: number as a one-value tensor, "o" the output (a power's gradient).
+    keeps: ClassVar[tuple[str, str, str]] = ("", "", "")
 
     def check_params(self, p):
         if p["x1"] is not None and p["x2"] is not None:
@@ -80,6 +84,16 @@ class BinaryOperation(OperationSpec):
             types.append(float)
         return result_type(*types)
 
+    def saved(self, shapes, output, p):
+        """What torch's backward keeps, by `keeps` (measured with saved_tensors_hooks)."""
+        number = 1 if p["x1"] is not None else 2 if p["x2"] is not None else 0
+        kept = self.keeps[number]
+        return Saved(
+            inputs=tuple(range(len(shapes))) if "t" in kept else (),
+            output="o" in kept,
+            extra=int("n" in kept),
+        )
+
     def face_params(self, p):
         """ "x * 2", "2 - x", "x + y": the expression, with the ports as its tensors."""
         names = iter(("x", "y"))
@@ -95,27 +109,47 @@ def _binary(keras_class: str, function: str, doc: str, symbol: str | None, **fac
 
 _binary("Add", "add", "keras.ops.add: x1 + x2, elementwise, broadcast.", "+")
 _binary("Subtract", "subtract", "keras.ops.subtract: x1 - x2, elementwise, broadcast.", "-")
-_binary("Multiply", "multiply", "keras.ops.multiply: x1 * x2, elementwise, broadcast.", "*")
+_binary(
+    "Multiply", "multiply", "keras.ops.multiply: x1 * x2, elementwise, broadcast.", "*",
+    keeps=("t", "n", "n"),
+)  # fmt: skip
 _binary(
     "TrueDivide", "true_divide", "keras.ops.true_divide: x1 / x2 (a float), elementwise.", "/",
-    floating=True,
+    floating=True, keeps=("t", "t", ""),
 )  # fmt: skip
 _binary(
     "Divide", "divide", "keras.ops.divide: x1 / x2 (a float), elementwise.", None,
-    floating=True,
+    floating=True, keeps=("t", "t", ""),
 )  # fmt: skip
 # No `**`: in a subclass's call() an operator is the backend's (torch's `**` rounds
 # otherwise than keras.ops.power), so the source writes the function.
-_binary("Power", "power", "keras.ops.power: x1 ** x2, elementwise, broadcast.", None)
-_binary("Maximum", "maximum", "keras.ops.maximum: the larger of x1 and x2, elementwise.", None)
-_binary("Minimum", "minimum", "keras.ops.minimum: the smaller of x1 and x2, elementwise.", None)
+_binary(
+    "Power", "power", "keras.ops.power: x1 ** x2, elementwise, broadcast.", None,
+    keeps=("to", "ton", "ton"),
+)  # fmt: skip
+_binary(
+    "Maximum", "maximum", "keras.ops.maximum: the larger of x1 and x2, elementwise.", None,
+    keeps=("t", "tn", "tn"),
+)  # fmt: skip
+_binary(
+    "Minimum", "minimum", "keras.ops.minimum: the smaller of x1 and x2, elementwise.", None,
+    keeps=("t", "tn", "tn"),
+)  # fmt: skip
 
 
 class UnaryOperation(OperationSpec):
-    """Base of the functions of one tensor, applied to each value."""
+    """Base of the functions of one tensor, applied to each value.
+
+    `keeps` is what torch's backward keeps (measured): "output" (tanh's gradient is
+    1 - tanh(x)**2), "input" (abs, square), or "" (negation)."""
+
+    keeps: ClassVar[str] = ""
 
     def output_shape(self, shapes, p):
         return shapes[0]
+
+    def saved(self, shapes, output, p):
+        return Saved(inputs=(0,) if self.keeps == "input" else (), output=self.keeps == "output")
 
 
 def _integer_to_float(dtypes: list[str], p) -> str:
@@ -140,18 +174,54 @@ def _unary(
     doc: str,
     dtype: Callable[[list[str], object], str] = preserve_dtype,
     module: str = "numpy",
+    keeps: str = "",
 ) -> None:
-    define(UnaryOperation, keras_class, function, doc, output_dtype=dtype, keras_module=module)
+    define(
+        UnaryOperation, keras_class, function, doc, output_dtype=dtype, keras_module=module,
+        keeps=keeps,
+    )  # fmt: skip
 
 
-_unary("Tanh", "tanh", "keras.ops.tanh: the hyperbolic tangent of each value.", _float_function)
-_unary("Exp", "exp", "keras.ops.exp: e to the power of each value.", _integer_to_float)
-_unary("Log", "log", "keras.ops.log: the natural logarithm of each value.", _float_function)
-_unary("Sqrt", "sqrt", "keras.ops.sqrt: the square root of each value.", _float_function)
-_unary("Square", "square", "keras.ops.square: each value squared.", _bool_to_int)
-_unary("Absolute", "abs", "keras.ops.abs: the absolute value of each value.")
+_unary(
+    "Tanh",
+    "tanh",
+    "keras.ops.tanh: the hyperbolic tangent of each value.",
+    _float_function,
+    keeps="output",
+)
+_unary(
+    "Exp", "exp", "keras.ops.exp: e to the power of each value.", _integer_to_float, keeps="output"
+)
+_unary(
+    "Log",
+    "log",
+    "keras.ops.log: the natural logarithm of each value.",
+    _float_function,
+    keeps="input",
+)
+_unary(
+    "Sqrt",
+    "sqrt",
+    "keras.ops.sqrt: the square root of each value.",
+    _float_function,
+    keeps="output",
+)
+_unary("Square", "square", "keras.ops.square: each value squared.", _bool_to_int, keeps="input")
+_unary("Absolute", "abs", "keras.ops.abs: the absolute value of each value.", keeps="input")
 _unary("Negative", "negative", "keras.ops.negative: -x, each value negated.")
-_unary("Relu", "relu", "keras.ops.relu: max(x, 0) for each value.", module="nn")
-_unary("Sigmoid", "sigmoid", "keras.ops.sigmoid: 1 / (1 + exp(-x)) for each value.", module="nn")
-_unary("Softplus", "softplus", "keras.ops.softplus: log(1 + exp(x)) for each value.", module="nn")
-_unary("Silu", "silu", "keras.ops.silu: x * sigmoid(x) for each value.", module="nn")
+_unary("Relu", "relu", "keras.ops.relu: max(x, 0) for each value.", module="nn", keeps="output")
+_unary(
+    "Sigmoid",
+    "sigmoid",
+    "keras.ops.sigmoid: 1 / (1 + exp(-x)) for each value.",
+    module="nn",
+    keeps="output",
+)
+_unary(
+    "Softplus",
+    "softplus",
+    "keras.ops.softplus: log(1 + exp(x)) for each value.",
+    module="nn",
+    keeps="input",
+)
+_unary("Silu", "silu", "keras.ops.silu: x * sigmoid(x) for each value.", module="nn", keeps="input")

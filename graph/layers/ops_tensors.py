@@ -18,7 +18,7 @@ from graph.operation import OperationSpec, define
 from graph.params import Axes, Bool, Float, Int, IntTuple, Optional, Param
 from graph.shapes import Shape, fmt
 from graph.slice_key import SliceKey, format_key, parse_key
-from graph.spec import Ports, face_value, preserve_dtype, register
+from graph.spec import Ports, Saved, face_value, preserve_dtype, register
 
 
 def canonical_axis(axis: int, rank: int, shape: Shape) -> int:
@@ -81,6 +81,10 @@ class Extremum(Reduction):
         Param("initial", Optional(Float()), None, "A value taken as one more of each reduction."),
     )
     output_dtype = staticmethod(preserve_dtype)
+
+    def saved(self, shapes, output, p):
+        # torch's amax/amin backward finds the extreme values again: input and output.
+        return Saved(inputs=(0,), output=True)
 
 
 define(
@@ -172,6 +176,7 @@ class TransposeOperation(OperationSpec):
     type = "ops.transpose"
     keras_class = "Transpose"
     function = "transpose"
+    output_is_view = True
     params = (
         Param(
             "axes",
@@ -233,6 +238,10 @@ class MatmulOperation(OperationSpec):
         """One multiply-accumulate per output value and step of the shared axis."""
         return math.prod(output) * shapes[0][-1]
 
+    def saved(self, shapes, output, p):
+        # Each factor's gradient needs the other.
+        return Saved(inputs=(0, 1))
+
 
 @register
 class GetItemOperation(OperationSpec):
@@ -243,6 +252,7 @@ class GetItemOperation(OperationSpec):
     function = "get_item"
     operands = ("x", "key")
     subscript = True
+    output_is_view = True
     params = (
         Param(
             "key",
