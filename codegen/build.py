@@ -2,7 +2,8 @@
 
 Layers are created once per graph layer (so call sites of a shared layer share one
 Keras layer and its weights) and called in the graph's topological order, with the
-graph's layer names; inputs and outputs keep graph order.
+graph's layer names; inputs and outputs keep graph order. An operation node is the
+keras.src.ops operation that `keras.ops` makes, named after the node.
 
 A block use is a layer too: a nested Functional model named after the use, built from
 the use's body made concrete (graph.block_validate: the use's input shapes and
@@ -19,9 +20,11 @@ from codegen.build_weights import WeightsReport, put_weights
 from codegen.keras_env import allow_depth, import_keras
 from codegen.keras_errors import plain_text
 from codegen.keras_layers import call_layer, make_layer
+from codegen.keras_operations import call_operation, make_operation
 from graph import GraphError, ModelGraph, Report, validate
 from graph.block_validate import use_body
 from graph.blocks import BlockSpec
+from graph.operation import OperationSpec
 from graph.params import thaw
 from graph.weightsfile import SavedWeights
 
@@ -78,7 +81,10 @@ def _functional(g: ModelGraph, report: Report, name: str, nested: bool) -> Any:
         try:
             if layer_id not in layers:
                 layers[layer_id] = _make_layer(g, report, node_id)
-            tensors[node_id] = call_layer(spec, layers[layer_id], inputs)
+            if isinstance(spec, OperationSpec):
+                tensors[node_id] = call_operation(spec, layers[layer_id], layer.params, inputs)
+            else:
+                tensors[node_id] = call_layer(spec, layers[layer_id], inputs)
         except Exception as e:
             reason = plain_text(str(e)).strip().splitlines()
             raise BuildError(
@@ -94,9 +100,13 @@ def _functional(g: ModelGraph, report: Report, name: str, nested: bool) -> Any:
 
 
 def _make_layer(g: ModelGraph, report: Report, node_id: str) -> Any:
-    """The Keras layer of `node_id`'s layer: a nested model for a block use."""
+    """The Keras layer of `node_id`'s layer: a nested model for a block use, an
+    operation (keras.src.ops) for an operation node."""
     layer = g.layer(node_id)
-    if isinstance(g.spec(node_id), BlockSpec):
+    spec = g.spec(node_id)
+    if isinstance(spec, OperationSpec):
+        return make_operation(spec, layer.params, name=layer.name)
+    if isinstance(spec, BlockSpec):
         made = use_body(g, report, node_id)
         keras_layer = _functional(made.graph, made.report, layer.name, nested=True)
     else:

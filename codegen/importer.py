@@ -14,6 +14,9 @@ models become block definitions and uses (codegen.import_blocks); with `flatten=
 they are flattened into the outer graph instead: their layers become nodes under their
 own names (prefixed with the sub-model's name on a clash).
 
+Operations: a Keras operation (`x + y`, `ops.mean`, `x[:, 0]`) becomes an operation
+node (codegen.import_ops).
+
 Params: from each layer's config, by its spec, with a note for whatever the graph
 cannot hold exactly (see `codegen.keras_params`). A dtype policy and a call made
 with `training=...` are left out with a note too. A frozen layer (or a layer of a
@@ -33,11 +36,11 @@ from pathlib import Path
 from typing import Any
 
 from codegen.import_blocks import SubModelBlocks
+from codegen.import_ops import read_operation
 from codegen.keras_env import allow_depth, import_keras
 from codegen.keras_params import ImportNotes, ParamConverter, plain
 from codegen.keras_safety import ImportRefused, code_in_layer, load_checked
 from codegen.layout import layered_layout
-from codegen.scalar_ops import Rescaled, as_rescaling
 from graph import ModelGraph, ParamError, validate
 from graph.calls import CallStyleError, call_inputs
 from graph.grouping import group_by_names
@@ -216,20 +219,7 @@ class _Importer:
             op = call.operation
             label = f"{type(op).__name__} '{op.name}'"
             if not isinstance(op, self.keras.layers.Layer):
-                rescaled = as_rescaling(self.keras, op, call)
-                node = (
-                    None
-                    if rescaled is None
-                    else self.add_rescaling(label, op, rescaled, tensors, prefix)
-                )
-                if node is not None:
-                    self.keras_shapes[node] = tuple(call.outputs[0].shape)
-                    tensors[id(call.outputs[0])] = (node, 0)
-                    continue
-                # Another keras.ops operation: refused only if a layer takes its output (the
-                # masks Keras computes itself, e.g. for Embedding(mask_zero=True), are not).
-                reason = f"{label}: a Keras operation, not a layer (a graph holds layers only)"
-                self.unusable.update({id(t): reason for t in call.outputs})
+                self.add_operation(label, op, call, tensors, prefix)
                 continue
             # A Functional or Sequential model is a block use (or flattened); a subclassed
             # one has no graph to walk and is refused as the custom class it is (7.15).
@@ -444,31 +434,31 @@ class _Importer:
             self.g.connect(src, node, port, output)
         return node
 
-    def add_rescaling(
+    def add_operation(
         self,
         label: str,
         op: Any,
-        rescaled: Rescaled,
+        call: Any,
         tensors: dict[int, tuple[str, int]],
         prefix: str | None,
-    ) -> str | None:
-        """The Rescaling node of a tensor-and-number operation (see codegen.scalar_ops),
-        or None if its input has no node (the refusal is recorded)."""
-        sources = self.nodes_of(tensors, [("input", rescaled.tensor)])
+    ) -> None:
+        """The operation node of a keras.ops call (see codegen.import_ops). One the graph
+        cannot hold is refused only if a layer takes its output: Keras computes some
+        itself, as the mask of Embedding(mask_zero=True), which a rebuild makes again."""
+        found = read_operation(self.keras, label, op, call)
+        if isinstance(found, str):
+            self.unusable.update({id(t): found for t in call.outputs})
+            return
+        sources = self.nodes_of(tensors, found.inputs)
         if sources is None:
-            return None
-        node = self.add_layer_node(label, "Rescaling", op, rescaled.params, prefix)
+            return
+        node = self.add_layer_node(label, found.spec.type, op, found.params, prefix)
         if node is None:
-            return None
-        _, src, output = sources[0]
-        self.g.connect(src, node, "input", output)
-        shown = ", ".join(f"{k}={v!r}" for k, v in rescaled.params.items())
-        self.notes.add(
-            label,
-            f"the operation {rescaled.text} is imported as a Rescaling({shown}) layer, "
-            "which computes the same",
-        )
-        return node
+            return
+        for port, src, output in sources:
+            self.g.connect(src, node, port, output)
+        self.keras_shapes[node] = tuple(call.outputs[0].shape)
+        tensors[id(call.outputs[0])] = (node, 0)
 
     def add_layer_node(
         self, label: str, layer_type: str, op: Any, params: dict, prefix: str | None

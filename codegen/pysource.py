@@ -54,6 +54,8 @@ from codegen.pyexpr import (
 from graph import GraphError, ModelGraph, Report
 from graph.block_validate import Concrete
 from graph.blocks import substitute
+from graph.operation import OperationSpec
+from graph.slice_key import format_key, parse_key
 
 #: Above this many layer calls the Functional model needs a raised recursion limit:
 #: Keras builds it recursively, one level per layer, and fails past about 1,400 layers
@@ -65,6 +67,28 @@ DEEP_GRAPH = 500
 _MODULE_NAMES = ("keras", "os", "sys", "build_model", "model", "self", "inputs", "kwargs")
 #: And those of a module that loads weights.
 _WEIGHTS_NAMES = ("WEIGHTS", "weights", "load_weights", "h5py")
+
+
+def _operation_expr(spec: OperationSpec, params: Mapping[str, Any], inputs: list[str]) -> Expr:
+    """An operation as a person writes it (`a + b`, `x * 2.0`, `x[:, 0]`,
+    `keras.ops.mean(x, axis=1)`): its call arguments (codegen.keras_operations), the
+    constant operands as literals, then its other params as keywords."""
+    args = spec.call_args(params, inputs)
+    if spec.list_operand:
+        (tensors,) = args
+        operands: list[Expr] = [list_expr(tensors)]
+    else:
+        pairs = zip(spec.operands, args, strict=True)
+        operands = [(a,) if params.get(n) is None else literal(params[n]) for n, a in pairs]
+    if spec.subscript:  # the key's text as parse_key reads it, normalized
+        return (inputs[0], f"[{format_key(parse_key(params['key']))}]")
+    symbol = spec.symbol
+    if symbol is not None:
+        return (*operands[0], f" {symbol} ", *operands[1])
+    init = spec.init_kwargs(params)
+    keywords = [kwarg(p.name, literal(init[p.name])) for p in spec.params if p.name in init]
+    return call_expr(f"keras.ops.{spec.function}", [*operands, *keywords])
+
 
 # ------------------------------------------------------------------- the plan
 
@@ -293,6 +317,11 @@ def _layer_calls(plan: _Plan) -> list[str]:
     lines: list[str] = []
     layer_var: dict[int, str] = {}  # shared layers: the variable holding the layer
     for node in plan.nodes:
+        spec = g.spec(node)
+        if isinstance(spec, OperationSpec):
+            expr = _operation_expr(spec, plan.params(node), plan.inputs(node))
+            lines += _statement(step, plan.var[node], expr)
+            continue
         make = plan.make(node)
         if g.is_input(node):
             lines += _statement(step, plan.var[node], make)
@@ -440,6 +469,11 @@ def _layers_and_call(plan: _Plan, attrs: Namespace) -> tuple[list[str], list[str
     call: list[str] = []
     for node in plan.nodes:
         if g.is_input(node):
+            continue
+        spec = g.spec(node)
+        if isinstance(spec, OperationSpec):  # no layer to make: written in call()
+            expr = _operation_expr(spec, plan.params(node), plan.inputs(node))
+            call += _statement(2 * step, plan.var[node], expr)
             continue
         layer = g.layer(node)
         layer_id = g.node(node).layer_id

@@ -159,6 +159,8 @@ class ModelCost:
 
 def at_batch(shape: Shape, batch: int) -> Shape | None:
     """`shape` with a free batch axis set to `batch`; None if another axis is unknown."""
+    if not shape:
+        return shape  # a scalar (an operation reduced every axis, the batch's too)
     concrete = (batch if shape[0] is None else shape[0], *shape[1:])
     return None if None in concrete else concrete
 

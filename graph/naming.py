@@ -34,8 +34,10 @@ def valid_name(name: str) -> str:
 
 
 def snake_case(type_name: str) -> str:
-    """Keras's default name stem for a layer class: Conv2D -> conv2d."""
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", type_name)
+    """Keras's default name stem for a layer class: Conv2D -> conv2d; for an
+    operation, its function's: ops.get_item -> get_item."""
+    name = type_name.rpartition(".")[2]
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 

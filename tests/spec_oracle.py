@@ -17,9 +17,11 @@ from hypothesis import strategies as st
 
 from codegen.keras_env import import_keras
 from codegen.keras_layers import call_layer, make_layer
+from codegen.keras_operations import call_operation, make_operation
 from graph import params as P
 from graph.errors import ShapeError
 from graph.infer import check_params, infer
+from graph.operation import OperationSpec
 from graph.params import freeze
 from graph.spec import LayerSpec
 
@@ -114,6 +116,11 @@ def draw_shape(draw, layer_type: str) -> tuple:
     return (batch, *[draw(dims) for _ in range(rank - 1)])
 
 
+LAYER_DTYPES = ["float32", "float32", "float32", "int32"]
+#: Operations compute in the dtype their operands promote to, so they meet more.
+OPERATION_DTYPES = [*LAYER_DTYPES, "float16", "bfloat16", "int64", "uint8", "bool"]
+
+
 @dataclass
 class Case:
     params: dict[str, Any]
@@ -125,7 +132,11 @@ class Case:
 def draw_case(draw, spec: LayerSpec) -> Case:
     params = draw(draw_params(spec))
     ports = spec.ports
-    if ports.variadic:
+    if isinstance(spec, OperationSpec) and not spec.list_operand:
+        # The tensors an operation takes follow from its constant operands: a node
+        # wired otherwise is a graph problem (validation's), not a question for Keras.
+        count = len(spec.tensor_operands(params))
+    elif ports.variadic:
         count = draw(st.integers(max(ports.required, 1), 4))
     else:
         count = draw(st.integers(ports.required, len(ports.names)))
@@ -133,7 +144,7 @@ def draw_case(draw, spec: LayerSpec) -> Case:
     shapes = [first]
     for _ in range(count - 1):
         shapes.append(first if draw(st.integers(0, 3)) else draw(draw_shape(spec.type)))
-    dtype = st.sampled_from(["float32", "float32", "float32", "int32"])
+    dtype = st.sampled_from(OPERATION_DTYPES if isinstance(spec, OperationSpec) else LAYER_DTYPES)
     return Case(params, shapes[:count], [draw(dtype) for _ in range(count)])
 
 
@@ -177,6 +188,16 @@ def keras_outcome(spec: LayerSpec, case: Case) -> Outcome:
                 from graph.params import thaw
 
                 out = keras.Input(**{k: thaw(v) for k, v in case.params.items()})
+                layer = None
+            elif isinstance(spec, OperationSpec):
+                inputs = [
+                    keras.KerasTensor(s, dtype=d)
+                    for s, d in zip(case.shapes, case.dtypes, strict=True)
+                ]
+                if not inputs:  # numbers only: Keras computes them at once, no operation
+                    return Outcome(False, error="no tensor operand")
+                op = make_operation(spec, case.params)
+                out = call_operation(spec, op, case.params, inputs)
                 layer = None
             else:
                 layer = make_layer(spec.type, case.params)

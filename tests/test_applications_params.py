@@ -66,7 +66,7 @@ def test_every_layer_keeps_its_whole_config(name):
 @pytest.mark.parametrize("name", ["MobileNetV3Small", "MobileNetV3Large"])
 def test_mobilenet_v3_imports_with_the_shapes_and_weights_of_keras(name):
     """Its hard swish is an activation by name, and its hard sigmoid's `x + 3.0` and
-    `* (1 / 6)` are Rescaling layers (see codegen.scalar_ops)."""
+    `* (1 / 6)` are operation nodes (see codegen.import_ops)."""
     model = applications.build(name)
     g, _ = import_keras_model(model)
     report = validate(g)

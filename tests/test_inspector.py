@@ -346,3 +346,21 @@ def test_a_refused_value_takes_the_themes_error_colour(qtbot, inspector, theme):
     other = "light" if theme == "dark" else "dark"
     inspector.set_theme(other)
     assert inspector.fields["shape"].error.styleSheet() == f"color: {COLORS[other][ERROR]};"
+
+
+def test_operation_params_edit_as_numbers_and_key_text(qtbot, inspector, mnist):
+    """A constant operand is a number (None: a tensor); a slicing key is text, so
+    "0" stays the key "0"."""
+    from studio.panels.param_editors import TextEditor
+
+    times = mnist.add_node("ops.multiply", params={"x2": 2.0})
+    inspector.show_node(times)
+    assert set(inspector.fields) == {"x1", "x2"}
+    item = mnist.add_node("ops.get_item")
+    inspector.show_node(item)
+    key = inspector.fields["key"].editor
+    assert isinstance(key, TextEditor) and key.line.text() == ":, 0"
+    type_into(qtbot, key.line, "0")
+    assert mnist.layer(item).params == {"key": "0"}
+    type_into(qtbot, key.line, "..., 1:3")
+    assert mnist.layer(item).params == {"key": "..., 1:3"}

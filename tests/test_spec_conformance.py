@@ -10,8 +10,10 @@ from hypothesis import HealthCheck, given, settings
 
 import graph  # noqa: F401 - registers the built-in specs
 from codegen.keras_env import import_keras
+from codegen.keras_operations import operation_class
 from graph.infer import check_params
 from graph.layers import common
+from graph.operation import OperationSpec
 from graph.spec import builtin_specs
 from tests import hints  # noqa: F401 - per-family sampling hints
 from tests.spec_oracle import compare, draw_case
@@ -40,12 +42,29 @@ def test_spec_agrees_with_keras(spec):
     check()
 
 
+def _operation_signature(spec: OperationSpec) -> dict[str, inspect.Parameter]:
+    """The arguments of an operation: its class's constructor's, then its call's
+    operands (which have no default: a param of an operand is its constant form)."""
+    cls = operation_class(spec)
+    call = list(inspect.signature(cls.call).parameters)[1:]
+    assert tuple(call) == spec.operands, (spec.type, call)
+    assert hasattr(import_keras().ops, spec.function), spec.function
+    signature = dict(inspect.signature(cls.__init__).parameters)
+    return {k: v for k, v in signature.items() if k not in ("self", "name")}
+
+
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.type)
 def test_spec_names_and_defaults_are_keras(spec):
     keras = import_keras()
-    target = keras.Input if spec.is_input else getattr(keras.layers, spec.type).__init__
-    signature = inspect.signature(target).parameters
-    for param in spec.params:
+    if isinstance(spec, OperationSpec):
+        signature = _operation_signature(spec)
+        params = [p for p in spec.params if p.name not in spec.operands]
+        assert set(signature) == {p.name for p in params}, (spec.type, list(signature))
+    else:
+        target = keras.Input if spec.is_input else getattr(keras.layers, spec.type).__init__
+        signature = inspect.signature(target).parameters
+        params = spec.params
+    for param in params:
         assert param.name in signature, f"{spec.type} has no argument {param.name!r}"
         keras_default = signature[param.name].default
         if param.required:

@@ -11,6 +11,8 @@ from graph.layers import (  # noqa: F401
     core,
     merging,
     normalization,
+    ops_elementwise,
+    ops_tensors,
     pooling,
     preprocessing,
     recurrent,

@@ -44,6 +44,7 @@ from graph.params import (
     freeze,
     thaw,
 )
+from graph.slice_key import SliceKey
 
 #: Spin box limits where a kind sets none (QSpinBox holds a C int).
 _INT_LIMIT = 2**31 - 1
@@ -285,6 +286,15 @@ class LiteralEditor(ParamEditor):
             self._commit()
 
 
+class TextEditor(LiteralEditor):
+    """A line whose text is the value as typed, never read as a literal: the slicing
+    key "0" stays the text "0", not the number 0."""
+
+    def __init__(self, kind: Kind, parent: QWidget | None = None) -> None:
+        super().__init__(kind, parent)
+        self._text_only = True
+
+
 #: The combo entry of a Keras object with arguments (its JSON is on the line beside).
 _WITH_ARGUMENTS = "(with arguments)"
 
@@ -435,6 +445,7 @@ _EDITORS: dict[type[Kind], Callable[[Any], ParamEditor]] = {
     KerasObject: KerasObjectEditor,
     IntTuple: _sizes_or_literal,
     Optional: OptionalEditor,
+    SliceKey: TextEditor,
 }
 
 

@@ -7,6 +7,7 @@ from tests.hints import (  # noqa: F401  # noqa: F401
     core,
     merging,
     normalization,
+    operations,
     pooling,
     preprocessing,
     recurrent,
