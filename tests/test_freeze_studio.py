@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from math import prod
 
+from PySide6.QtWidgets import QApplication
+
 from graph import validate
 from graph.fileformat import dumps
 from tests.test_canvas_gestures import choose, right_click
@@ -71,3 +73,25 @@ def test_freeze_up_to_a_head_leaves_the_other_head_and_freezes_a_shared_layer_on
     window.actions_["freeze_upstream"].trigger()  # nothing selected: says why, no step
     assert window.document.stack.count() == 1 and frozen(g) == set()
     assert "select the node to freeze up to" in window.statusBar().currentMessage()
+
+
+def test_the_summary_panel_counts_frozen_weights_as_keras_does(qtbot, window, tickets, artifacts):
+    window.open_file(tickets)
+    g = window.document.graph
+    window.docks["summary"].raise_()
+    panel = window.summary
+    qtbot.waitUntil(lambda: "Non-trainable params: 0" in panel.totals.text())
+    window.scene.select_nodes(["dense_features"])
+    window.actions_["freeze_upstream"].trigger()
+    trainable, frozen_count = keras_counts(g)
+    assert frozen_count == 20100 * 64 + 64
+    wanted = f"Trainable params: {trainable:,}   Non-trainable params: {frozen_count:,}"
+    qtbot.waitUntil(lambda: wanted in panel.totals.text())
+    table = panel.table
+    names = [table.data(table.index(r, 0)) for r in range(table.rowCount())]
+    assert "dense_features (Dense, frozen)" in names and "priority (Dense)" in names
+    QApplication.processEvents()
+    assert window.grab().save(str(artifacts / "summary_frozen.png"))
+    assert panel.totals.width() >= panel.totals.sizeHint().width()  # not cut off
+    window.actions_["undo"].trigger()
+    qtbot.waitUntil(lambda: "Non-trainable params: 0" in panel.totals.text())
