@@ -138,6 +138,8 @@ def install_menus(w: MainWindow) -> dict[str, QAction]:
     model = w.menuBar().addMenu("&Model")
     add(model, "call_again", "&Call again (shared layer)", canvas("call_again"), "call_again")
     add(model, "toggle_output", "Toggle model &output", canvas("toggle_output"), "output")
+    add(model, "freeze_upstream", "&Freeze up to here", canvas("freeze_upstream"))
+    add(model, "unfreeze_all", "&Unfreeze all", canvas("unfreeze_all"))
     add(model, "check_export", "Check &ONNX export readiness", canvas("check_export"), "check")
     model.addSeparator()
     add(model, "train", "&Train...", w.show_training)
@@ -205,8 +207,8 @@ def _add_cost_entries(w: MainWindow, view: QMenu, add: Callable[..., QAction]) -
 def context_menu(w: MainWindow, scene_pos: QPointF) -> QMenu:
     """The right-click menu for what is at `scene_pos` on the canvas, made of the
     window's actions (they act on the selection, which the click has set): a node's
-    edits and the quick fixes of its errors, an edge's Delete, or the empty canvas's
-    Add here, Paste, Fit and Layout."""
+    edits, Freeze up to here and Unfreeze all, and the quick fixes of its errors, an
+    edge's Delete, or the empty canvas's Add here, Paste, Fit and Layout."""
     menu = QMenu(w)
     node, edge = w.scene.node_at(scene_pos), w.scene.edge_at(scene_pos)
     a = w.actions_
@@ -222,6 +224,8 @@ def context_menu(w: MainWindow, scene_pos: QPointF) -> QMenu:
         if spec is None or takes_input(spec):  # an Input cannot be called again
             menu.addAction(a["call_again"])
         menu.addActions([a["toggle_output"], a["rename"]])
+        menu.addSeparator()
+        menu.addActions([a["freeze_upstream"], a["unfreeze_all"]])
         fixes = w.controller.fixes_for(node)
         if fixes:
             menu.addSeparator()

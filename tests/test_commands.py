@@ -23,6 +23,7 @@ from studio.document.commands import (
     Rename,
     SetOutput,
     SetParams,
+    SetTrainable,
     push_checked,
 )
 from tests.graphs import residual, shared_dense
@@ -253,6 +254,17 @@ def test_set_output(stack):
     assert g.outputs == [again, dense]
 
 
+def test_set_trainable_freezes_every_call_site_and_undoes_byte_for_byte(stack):
+    g, (_, _, dense, again) = shared_dense()
+    freeze = SetTrainable(g, again, False)
+    round_trip(stack, g, freeze)
+    assert freeze.text() == "Freeze 'dense'"
+    assert not g.layer(dense).trainable and g.layer(again) is g.layer(dense)
+    thaw = SetTrainable(g, dense, True)
+    round_trip(stack, g, thaw)
+    assert thaw.text() == "Unfreeze 'dense'" and g.layer(again).trainable
+
+
 def test_call_again(stack):
     g = residual(1)
     dense = g.node_ids()[1]
@@ -288,7 +300,7 @@ def test_undo_restores_what_a_loaded_file_holds_though_edits_would_refuse_it(sta
 
 _NAMES = ["a", "b", "dense", "add"]
 _KINDS = ["add", "add", "connect", "connect", "disconnect", "remove"]
-_KINDS += ["params", "rename", "move", "output", "again"]
+_KINDS += ["params", "rename", "move", "output", "again", "trainable"]
 
 
 def random_edit(g: ModelGraph, rng: random.Random) -> GraphCommand:
@@ -316,6 +328,8 @@ def random_edit(g: ModelGraph, rng: random.Random) -> GraphCommand:
         return SetOutput(g, node, node not in g.outputs)
     if kind == "again":
         return CallAgain(g, node)
+    if kind == "trainable":
+        return SetTrainable(g, node, not layer.trainable)
     moved = rng.sample(nodes, rng.randint(1, len(nodes)))
     return MoveNodes(g, {n: (rng.uniform(0, 500), rng.uniform(0, 500)) for n in moved})
 

@@ -364,3 +364,23 @@ def test_operation_params_edit_as_numbers_and_key_text(qtbot, inspector, mnist):
     assert mnist.layer(item).params == {"key": "0"}
     type_into(qtbot, key.line, "..., 1:3")
     assert mnist.layer(item).params == {"key": "..., 1:3"}
+
+
+def test_trainable_box_freezes_the_layer_as_one_undo_step(qtbot, inspector, mnist, stack):
+    before = graph.dumps(mnist)
+    inspector.show_node("dense")
+    check = inspector.trainable_check
+    assert check.isVisibleTo(inspector) and check.isChecked()
+    click_check(qtbot, check)
+    assert mnist.layer("dense").trainable is False and not check.isChecked()
+    assert stack.count() == 1 and stack.text(0) == "Freeze 'dense'"
+    report = validate(mnist)
+    dense, head = 784 * 512 + 512, 512 * 10 + 10
+    assert (report.trainable_params, report.non_trainable_params) == (head, dense)
+    stack.undo()
+    assert mnist.layer("dense").trainable and check.isChecked()
+    assert graph.dumps(mnist) == before
+    stack.redo()
+    assert not mnist.layer("dense").trainable and not check.isChecked()
+    inspector.show_node("digits")
+    assert not inspector.trainable_check.isVisibleTo(inspector)  # an Input has no weights

@@ -306,3 +306,25 @@ def test_dragging_a_large_selection_keeps_every_edge_on_its_ports(qtbot, qapp):
         assert shape.contains(edge.src.output_port_pos()), (edge.src.node_id, edge.dst.node_id)
         assert shape.contains(edge.dst.input_port_pos(edge.port))
     scene.detach()
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_a_frozen_node_gets_a_badge_and_a_hatched_header(scene, tickets, theme, artifacts):
+    from studio.canvas.style import Style
+
+    style = getattr(Style, theme)()
+    scene.set_style(style)
+    item = scene.node_item("dense_features")
+    hatch, ice = style.frozen_hatch.color().rgb(), style.frozen_brush.color().rgb()
+    before = colours(render(scene, 2.0))
+    assert not item.view.frozen and "frozen" not in item.badges()
+    assert hatch not in before and ice not in before
+    tickets.set_trainable("dense_features", False)
+    assert item.view.frozen and item.badges() == ["frozen"]
+    assert "frozen" in item.drawn_texts(1.0)
+    image = render(scene, 2.0)
+    assert image.save(str(artifacts / f"canvas_frozen_{theme}.png"))
+    assert {hatch, ice} <= colours(image)
+    assert not view_of(scene, "priority").frozen
+    tickets.set_trainable("dense_features", True)
+    assert not item.view.frozen and item.badges() == []

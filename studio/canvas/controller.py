@@ -34,6 +34,7 @@ from studio.document.commands import (
     MoveNodes,
     RemoveNodes,
     SetOutput,
+    SetTrainable,
     push_checked,
 )
 from studio.document.compound import CompoundEdit
@@ -271,6 +272,35 @@ class CanvasController(QObject):
             edit.run(SetOutput(self.graph, node_id, mark))
         edit.push_to(self.stack)
 
+    def freeze_upstream(self) -> None:
+        """Freeze the selected nodes' layers and every layer upstream of them (the
+        base of a fine-tuning), as one step; Inputs have no weights to freeze."""
+        selected = self.scene.selected_node_ids()
+        if not selected:
+            self.refused.emit("select the node to freeze up to")
+            return
+        g = self.graph
+        reach = upstream(g, selected)
+        edit = self._compound(
+            f"Freeze up to '{g.layer(selected[0]).name}'"
+            if len(selected) == 1
+            else f"Freeze up to {len(selected)} nodes"
+        )
+        for node_id in g.node_ids():
+            # A shared layer's later call sites find it frozen already: one step each.
+            if node_id in reach and not g.is_input(node_id) and g.layer(node_id).trainable:
+                edit.run(SetTrainable(g, node_id, False))
+        edit.push_to(self.stack)
+
+    def unfreeze_all(self) -> None:
+        """Make every layer of the graph trainable again, as one step."""
+        g = self.graph
+        edit = self._compound("Unfreeze all")
+        for node_id in g.node_ids():
+            if not g.layer(node_id).trainable:
+                edit.run(SetTrainable(g, node_id, True))
+        edit.push_to(self.stack)
+
     # ------------------------------------------------------------ connections
 
     def connect(self, src: str, dst: str, port: str) -> bool:
@@ -480,6 +510,17 @@ class CanvasController(QObject):
 
     def clear_marks(self) -> None:
         self.scene.clear_marks()
+
+
+def upstream(g: ModelGraph, node_ids: list[str]) -> set[str]:
+    """`node_ids` and every node they depend on."""
+    reach, todo = set(node_ids), list(node_ids)
+    while todo:
+        for _, src in g.in_edges(todo.pop()):
+            if src not in reach:
+                reach.add(src)
+                todo.append(src)
+    return reach
 
 
 def _boxes(part: ModelGraph) -> QRectF:

@@ -90,6 +90,8 @@ class NodeView:
     messages: tuple[str, ...] = ()
     #: Why the node cannot go to ONNX and what would fix it (from an export check).
     export_issues: tuple[str, ...] = ()
+    #: The layer is frozen (not trainable): a "frozen" badge and a hatched header.
+    frozen: bool = False
 
 
 class Follower(Protocol):
@@ -115,12 +117,20 @@ def short_count(count: int) -> str:
 
 def badges_of(view: NodeView) -> list[str]:
     """A node's badges, right to left: "x2" on each call site of a layer called
-    twice, "output", "ONNX" (an export check's mark)."""
+    twice, "output", "ONNX" (an export check's mark), "frozen" (not trainable)."""
     return (
         ([f"x{view.shared}"] if view.shared > 1 else [])
         + (["output"] if view.output else [])
         + (["ONNX"] if view.export_issues else [])
+        + (["frozen"] if view.frozen else [])
     )
+
+
+def _badge_brush(s: Style, badge: str) -> QBrush:
+    """What badge `badge` is filled with: the export check's mark, ice, or plain."""
+    if badge == "ONNX":
+        return s.mark_brush
+    return s.frozen_brush if badge == "frozen" else s.badge_brush
 
 
 def _lod(painter: QPainter, option: QStyleOptionGraphicsItem) -> float:
@@ -506,6 +516,9 @@ class NodeItem(QGraphicsItem):
         painter.drawPath(self._outline)
         painter.setBrush(s.header_brush)
         painter.drawPath(self._header)
+        if view.frozen:
+            painter.setBrush(s.frozen_hatch)
+            painter.drawPath(self._header)
         painter.setPen(border)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(self._outline)
@@ -559,7 +572,7 @@ class NodeItem(QGraphicsItem):
         painter.setFont(font)
         for rect, text in badges:
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(s.mark_brush if text == "ONNX" else s.badge_brush)
+            painter.setBrush(_badge_brush(s, text))
             painter.drawRoundedRect(rect, 3.0, 3.0)
             painter.setPen(s.text_pen)
             painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)

@@ -504,6 +504,7 @@ class GraphScene(QGraphicsScene):
             severity=severity,
             messages=tuple(p.message for p in mine),
             export_issues=self._marks.get(node_id, ()),
+            frozen=not layer.trainable,
         )
 
     # ------------------------------------------------------------ shared links

@@ -48,6 +48,9 @@ class Style:
     #: Nodes marked by the ONNX export check: outline and badge.
     mark_pen: QPen
     mark_brush: QBrush
+    #: A frozen (not trainable) node: its badge, and the hatch over its header.
+    frozen_brush: QBrush
+    frozen_hatch: QBrush
     text_pen: QPen
     dim_text_pen: QPen
     title_font: QFont
@@ -129,6 +132,8 @@ class Style:
             dim_text="#52606d",
             link="#8e24aa",
             mark="#ef6c00",
+            frozen="#c6e6f7",
+            frozen_hatch="#6aaed6",
         )
 
     @classmethod
@@ -150,6 +155,8 @@ class Style:
             dim_text="#a3acb9",
             link="#ce93d8",
             mark="#ffa726",
+            frozen="#2c5f7a",
+            frozen_hatch="#7cc4e8",
         )
 
     @classmethod
@@ -188,6 +195,8 @@ class Style:
             link_pen=pen(c["link"], 2.0, Qt.PenStyle.DashLine),
             mark_pen=pen(c["mark"], 2.6, Qt.PenStyle.DashLine),
             mark_brush=QBrush(QColor(c["mark"])),
+            frozen_brush=QBrush(QColor(c["frozen"])),
+            frozen_hatch=QBrush(QColor(c["frozen_hatch"]), Qt.BrushStyle.BDiagPattern),
             text_pen=pen(c["text"], 1.0),
             dim_text_pen=pen(c["dim_text"], 1.0),
             title_font=title,

@@ -228,6 +228,23 @@ class Rename(GraphCommand):
         _restore_layer(self.g, self._node, self._old_layer)
 
 
+class SetTrainable(GraphCommand):
+    """Freeze (False) or unfreeze a node's layer; every call site shares the flag."""
+
+    def __init__(self, g: ModelGraph, node_id: str, trainable: bool) -> None:
+        verb = "Unfreeze" if trainable else "Freeze"
+        super().__init__(g, f"{verb} {_quoted(g, node_id)}")
+        self._node = node_id
+        self._trainable = trainable
+        self._old = g.layer(node_id).trainable
+
+    def do(self) -> None:
+        self.g.set_trainable(self._node, self._trainable)
+
+    def undo(self) -> None:
+        self.g.set_trainable(self._node, self._old)
+
+
 # ---------------------------------------------------------- placement, outputs
 
 

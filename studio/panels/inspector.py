@@ -34,6 +34,7 @@ from studio.document.commands import (
     Rename,
     SetOutput,
     SetParams,
+    SetTrainable,
     push_checked,
 )
 from studio.panels.param_editors import editor_for
@@ -75,7 +76,8 @@ class _Field(QWidget):
 
 
 class Inspector(QWidget):
-    """Shows and edits one node: its layer's name and params, output mark, call sites."""
+    """Shows and edits one node: its layer's name, params and trainable flag, output
+    mark, call sites."""
 
     def __init__(self, stack: QUndoStack | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -98,6 +100,11 @@ class Inspector(QWidget):
         self.shared = _label(_DIM_STYLE)
         self.problems = _label()
         self.output_check = QCheckBox("Model output")
+        self.trainable_check = QCheckBox("Trainable")
+        self.trainable_check.setToolTip(
+            "Unchecked: the layer is frozen, its weights count as non-trainable and\n"
+            "training leaves them as they are (Keras's layer.trainable = False)"
+        )
         self.call_again = QPushButton("Call again")
         self.call_again.setToolTip("Add another call site of this layer (shared weights)")
         self.form = QFormLayout()
@@ -113,6 +120,7 @@ class Inspector(QWidget):
         head.addRow("Name", self.name_field)
         body.addLayout(head)
         body.addWidget(self.output_check)
+        body.addWidget(self.trainable_check)
         body.addWidget(self.call_again)
         body.addLayout(self.form)
         body.addStretch(1)
@@ -128,6 +136,7 @@ class Inspector(QWidget):
         self.name_edit.editingFinished.connect(self._on_name_edited)
         self.name_edit.textEdited.connect(lambda _: self.name_field.show_error(None))
         self.output_check.clicked.connect(self._on_output_clicked)
+        self.trainable_check.clicked.connect(self._on_trainable_clicked)
         self.call_again.clicked.connect(self._on_call_again)
         self.show_node(None)
 
@@ -220,6 +229,8 @@ class Inspector(QWidget):
         for name, field in self.fields.items():
             if name != self._writing:
                 field.editor.set_value(values.get(name))
+        self.trainable_check.setChecked(layer.trainable)
+        self.trainable_check.setVisible(not g.is_input(node_id))  # an Input has no weights
         self._on_outputs_changed()
         self._show_call_sites()
         self._show_inferred()
@@ -292,6 +303,9 @@ class Inspector(QWidget):
 
     def _on_output_clicked(self, checked: bool) -> None:
         push_checked(self.stack, SetOutput(self.graph, self.node_id, checked))
+
+    def _on_trainable_clicked(self, checked: bool) -> None:
+        push_checked(self.stack, SetTrainable(self.graph, self.node_id, checked))
 
     def _on_call_again(self) -> None:
         push_checked(self.stack, CallAgain(self.graph, self.node_id))
