@@ -26,6 +26,15 @@ COMMANDS = {
 }
 
 
+def add_trust_code(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--trust-code",
+        action="append",
+        metavar="FILE",
+        help="import this Python file of the graph, as it is now (repeat for several)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kgs", description="Keras Graph Studio: build, check and compile Keras models."
@@ -109,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--loss", action="append", metavar="OUT=LOSS", help="an output's loss (repeat)"
     )
     train.add_argument("--seed", type=int, metavar="N", help="seed for weights and shuffling")
+    add_trust_code(train)
     train.add_argument(
         "-o", "--out", metavar="MODEL.keras", help="the trained model (default: NAME.keras)"
     )
