@@ -11,6 +11,7 @@ import hashlib
 import sys
 import types
 from pathlib import Path
+from typing import Any
 
 
 class ChangedModuleError(ImportError):
@@ -37,3 +38,13 @@ def load_verified(name: str, path: Path, sha256: str) -> types.ModuleType:
         del sys.modules[name]
         raise
     return module
+
+
+def make_object(module: types.ModuleType, name: str, args: dict[str, Any]) -> Any:
+    """`module`'s object `name` as a loss, metric or callback is used: a class made
+    with `args`, a function called with them when there are any (a factory), else the
+    function itself."""
+    found = getattr(module, name, None)
+    if found is None:
+        raise AttributeError(f"{module.__file__}: defines no {name!r}")
+    return found(**args) if args or isinstance(found, type) else found

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from codegen.module_loading import load_verified
+from codegen.module_loading import load_verified, make_object
 from graph.errors import GraphError
 from graph.training import TrainingSetup
 from graph.user_code import CodeModule, CustomObject, file_sha256
@@ -116,9 +116,9 @@ def import_modules(
 
 
 def user_object(obj: CustomObject, modules: dict[str, types.ModuleType]) -> Any:
-    """The object `obj` names, made with its arguments when it has any (a class, or a
-    factory); GraphError when its module does not define it."""
-    found = getattr(modules[obj.module], obj.attribute, None)
-    if found is None:
-        raise GraphError(f"{obj.ref!r}: module {obj.module!r} defines no {obj.attribute!r}")
-    return found(**obj.args) if obj.args or isinstance(found, type) else found
+    """The object `obj` names, made as codegen.module_loading.make_object makes it;
+    GraphError when its module does not define it."""
+    try:
+        return make_object(modules[obj.module], obj.attribute, dict(obj.args))
+    except AttributeError as e:
+        raise GraphError(f"{obj.ref!r}: {e}") from None

@@ -34,9 +34,14 @@ class CodeModule:
     sha256: str
 
     @property
+    def file_name(self) -> str:
+        """The file's name, without its folders."""
+        return PurePosixPath(self.path.replace("\\", "/")).name
+
+    @property
     def name(self) -> str:
         """The module's name in `module:Name` references: the file's stem."""
-        return PurePosixPath(self.path.replace("\\", "/")).stem
+        return PurePosixPath(self.file_name).stem
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,11 @@ class CustomObject:
 def is_ref(text: str) -> bool:
     """Whether a loss or metric identifier names a user object (`module:Name`)."""
     return ":" in text
+
+
+def identifier_text(item: str | CustomObject) -> str:
+    """A loss or metric as messages name it: a Keras name, or `module:Name`."""
+    return item.ref if isinstance(item, CustomObject) else item
 
 
 def split_ref(ref: str) -> tuple[str, str]:

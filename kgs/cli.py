@@ -134,6 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="Keras fit(), a torch training loop, or that loop under torchrun DDP",
     )
     export_training.add_argument("-o", "--out", required=True, metavar="TRAIN.py")
+    add_trust_code(export_training)
 
     plot = commands.add_parser("plot", help="draw a graph to a PNG or SVG image, headless")
     plot.add_argument("file", metavar="FILE")

@@ -12,7 +12,9 @@ be moved anywhere (a different file of that name there is refused, exit 2). When
 asks for ONNX (`export_onnx`), the script also writes the trained model as ONNX; a
 graph that cannot go to ONNX is then refused, its nodes named. Keras is not imported.
 Exit status: 0 written, 1 invalid graph, 2 unreadable graph or unusable setup (ONNX
-asked of a graph that cannot go to ONNX included).
+asked of a graph that cannot go to ONNX included, or a module of the user's that
+--trust-code does not trust as it is: the script would run it; it is copied beside
+the script, which imports it only with that content).
 """
 
 from __future__ import annotations
@@ -33,11 +35,17 @@ def run(args: argparse.Namespace) -> int:
         print(e, file=sys.stderr)
         return EXIT_UNREADABLE
     from codegen.training_script import write_training_script
+    from codegen.trusted_code import Trust, UntrustedCodeError
 
     out = Path(args.out)
     try:
-        sample = write_training_script(g, args.style, out, Path(args.file).parent)
-    except TrainingSetupError as e:
+        trust = Trust.of_files(args.trust_code or ())
+    except OSError as e:
+        print(f"kgs export-training: --trust-code {e.filename}: {e.strerror}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    try:
+        sample = write_training_script(g, args.style, out, Path(args.file).parent, trust)
+    except (TrainingSetupError, UntrustedCodeError) as e:
         print(f"{args.file}: {e}", file=sys.stderr)
         return EXIT_UNREADABLE
     except GraphError as e:

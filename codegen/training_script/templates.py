@@ -21,7 +21,7 @@ validation data and saved.
 
 The setup's data files are relative to this script's folder; --data names others
 (one .npz or .csv file, or NAME=FILE.npy for each input and output). Callback files
-(checkpoints, CSV logs) go to the trained model's folder.$onnx_doc
+(checkpoints, CSV logs) go to the trained model's folder.$onnx_doc$code_doc
 """'''
 
 LOOP_DOC = '''"""Train the model '$name' with a training loop written out (torch backend).
@@ -36,7 +36,7 @@ batch and reported each epoch; the setup's callbacks driven through a CallbackLi
 
 The setup's data files are relative to this script's folder; --data names others
 (one .npz or .csv file, or NAME=FILE.npy for each input and output). Callback files
-(checkpoints, CSV logs) go to the trained model's folder.$onnx_doc
+(checkpoints, CSV logs) go to the trained model's folder.$onnx_doc$code_doc
 """'''
 
 DDP_DOC = '''r"""Train the model '$name' on several processes with torch DDP.
@@ -63,7 +63,7 @@ an address of one of them that the others can reach:
 `python train.py` alone runs one process. The setup's data files are relative to
 this script's folder (every machine needs them); --data names others (one .npz or
 .csv file, or NAME=FILE.npy for each input and output). Callback files (checkpoints,
-CSV logs) go to the trained model's folder.$onnx_doc
+CSV logs) go to the trained model's folder.$onnx_doc$code_doc
 """'''
 
 BACKEND = 'os.environ["KERAS_BACKEND"] = "torch"  # before keras is imported'
@@ -477,6 +477,24 @@ def export_onnx(model: keras.Model, data: TrainingData, out: str) -> Path:
     shapes = [i.shape for i in INPUTS]
     dynamo_export(model, examples, shapes, [i.name for i in INPUTS], ONNX_OUTPUTS, str(path))
     return path"""
+
+# ---------------------------------------------------------------- user modules
+
+#: The docstring's paragraph on the user's modules, when the setup uses any.
+USER_CODE_DOC = """
+
+The losses, metrics or callbacks the setup takes from the user's own modules come from
+the copies beside this script (USER_MODULES): each is imported only while its content
+is the one trusted when the script was written (its sha256); keep them with it."""
+
+USER_OBJECT = """\
+def user_object(ref: str, args: dict | None = None):
+    \"\"\"The object `module:Name` of the user's modules beside this script, made with
+    `args` (see make_object); the module is imported only with its trusted content.\"\"\"
+    name, _, attribute = ref.partition(":")
+    file, sha256 = USER_MODULES[name]
+    module = load_verified(f"kgs_user_code.{name}_{sha256[:16]}", HERE / file, sha256)
+    return make_object(module, attribute, args or {})"""
 
 # ---------------------------------------------------------------- entry point
 
