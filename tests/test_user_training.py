@@ -15,11 +15,12 @@ from codegen.keras_env import import_keras
 from codegen.training import Trainer
 from codegen.trusted_code import Trust
 from graph import save
-from graph.training import CustomCallback, DataSource, OutputSetup, TrainingSetup
+from graph.training import CustomCallback, DataSource, OutputSetup, TensorBoard, TrainingSetup
 from graph.user_code import CustomObject, record_module
 from kgs.cli import main
 from tests.book_code import BOOK_MODULE
 from tests.graphs import chain
+from tests.test_tensorboard import scalars
 
 SEED, EPOCHS, BATCH = 3, 2, 16
 
@@ -135,10 +136,11 @@ def test_export_training_refuses_untrusted_code_and_writes_nothing(tmp_path, cap
 def test_fit_and_loop_scripts_give_user_code_what_fit_gives(tmp_path):
     """The scripts import the copied module (its hash checked) and their callbacks get
     fit()'s logs: the fit script's equal model.fit() by hand; so do the loop script's
-    with one batch per epoch (its shuffling is its own)."""
+    with one batch per epoch (its shuffling is its own). Their TensorBoard logs too."""
     book = _book(tmp_path)
     x, y, xv, yv = _data(tmp_path)
-    setup = dataclasses.replace(_setup(tmp_path, Path("history.json")), batch_size=80)
+    setup = _setup(tmp_path, Path("history.json"))
+    setup = dataclasses.replace(setup, batch_size=80, callbacks=(*setup.callbacks, TensorBoard()))
     path = _graph_file(tmp_path, setup)
     _by_hand(book, x, y, xv, yv, tmp_path / "theirs.json", batch_size=80)
     hand = json.loads((tmp_path / "theirs.json").read_text())
@@ -158,6 +160,9 @@ def test_fit_and_loop_scripts_give_user_code_what_fit_gives(tmp_path):
         )
         assert done.returncode == 0, done.stderr[-3000:]
         _same_records(json.loads((out.parent / "history.json").read_text()), hand)
+        epochs = [r[2]["val_rmse"] for r in hand if r[0] == "epoch"]
+        written = scalars(out.parent / "logs" / "validation")["epoch_rmse"]
+        assert [v for _, v in written] == pytest.approx(epochs)
     # A copy changed beside the script is not imported.
     changed = tmp_path / "fit" / "book.py"
     changed.write_text(changed.read_text() + "\nraise SystemExit('ran')\n")
