@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from types import MappingProxyType
@@ -82,6 +82,19 @@ def is_ref(text: str) -> bool:
 def identifier_text(item: str | CustomObject) -> str:
     """A loss or metric as messages name it: a Keras name, or `module:Name`."""
     return item.ref if isinstance(item, CustomObject) else item
+
+
+def refs_text(objects: Iterable[CustomObject]) -> str:
+    """Objects as a form shows them: `module:Name, module:Other`."""
+    return ", ".join(obj.ref for obj in objects)
+
+
+def objects_from_text(text: str, kept: Iterable[CustomObject] = ()) -> tuple[CustomObject, ...]:
+    """The objects `refs_text` shows, read back: each `module:Name` between commas, with
+    the arguments of the object in `kept` of that ref (a new one has none)."""
+    known = {obj.ref: obj for obj in kept}
+    refs = [part.strip() for part in text.split(",") if part.strip()]
+    return tuple(known.get(ref, CustomObject(ref)) for ref in refs)
 
 
 def split_ref(ref: str) -> tuple[str, str]:
