@@ -124,14 +124,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     export_training = commands.add_parser(
-        "export-training", help="write a graph's training as a Python script (fit, loop, ddp)"
+        "export-training",
+        help="write a graph's training as a Python script (fit, loop, ddp, train_step)",
     )
     export_training.add_argument("file", metavar="FILE")
     export_training.add_argument(
         "--style",
         required=True,
-        choices=("fit", "loop", "ddp"),
-        help="Keras fit(), a torch training loop, or that loop under torchrun DDP",
+        choices=("fit", "loop", "ddp", "train_step"),
+        help="Keras fit(), a torch training loop, that loop under torchrun DDP, or fit() "
+        "driving the book's torch train_step",
     )
     export_training.add_argument("-o", "--out", required=True, metavar="TRAIN.py")
     add_trust_code(export_training)

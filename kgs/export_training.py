@@ -1,9 +1,10 @@
 """`kgs export-training`: write a graph's training as a standalone Python script.
 
 The script trains the graph's model as its training setup says (the file's own, else
-the defaults inferred from the outputs) in one of three styles: `fit` (Keras's fit),
-`loop` (the torch training loop of the Keras book's section 7.4) or `ddp` (that loop
-under torch DistributedDataParallel, launched with torchrun). The setup's data paths
+the defaults inferred from the outputs) in one of four styles: `fit` (Keras's fit),
+`loop` (the torch training loop of the Keras book's section 7.4), `ddp` (that loop
+under torch DistributedDataParallel, launched with torchrun) or `train_step` (fit()
+driving the book's torch train_step of section 7.4.4, metrics as in 7.4.5). The setup's data paths
 are relative to the graph file; the script takes them relative to its own folder, so
 they are rewritten for where it is written. Without data in the setup, a bundled
 sample file with the graph's array names is used, as `kgs train` does: it is copied

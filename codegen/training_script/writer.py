@@ -39,7 +39,7 @@ from graph.training import (
 )
 from graph.user_code import CustomObject
 
-STYLES = ("fit", "loop", "ddp")
+STYLES = ("fit", "loop", "ddp", "train_step")
 
 #: Keras's optimizer classes by the setup's identifiers (checked against
 #: keras.optimizers.get in the tests).
@@ -75,10 +75,12 @@ _IMPORTS = {
     ],
 }
 _IMPORTS["ddp"] = _IMPORTS["loop"]
+_IMPORTS["train_step"] = _IMPORTS["fit"]
 
 _LATE_IMPORTS = {
     "fit": ["import keras  # noqa: E402"],
     "loop": ["import keras  # noqa: E402", "import torch  # noqa: E402"],
+    "train_step": ["import keras  # noqa: E402", "import torch  # noqa: E402"],
     "ddp": [
         "import keras  # noqa: E402",
         "import torch  # noqa: E402",
@@ -88,13 +90,14 @@ _LATE_IMPORTS = {
     ],
 }
 
-_DOCS = {"fit": t.FIT_DOC, "loop": t.LOOP_DOC, "ddp": t.DDP_DOC}
+_DOCS = {"fit": t.FIT_DOC, "loop": t.LOOP_DOC, "ddp": t.DDP_DOC, "train_step": t.TRAIN_STEP_DOC}
 
 #: The training code of each style, in order.
 _TRAINING = {
     "fit": [t.FIT_TRAIN],
-    "loop": [t.BATCHES, t.LOOP_RESULTS],
-    "ddp": [t.BATCHES, t.DDP_PROCESSES, t.DDP_RESULTS],
+    "loop": [t.APPLY_GRADIENTS, t.BATCHES, t.LOOP_RESULTS],
+    "ddp": [t.APPLY_GRADIENTS, t.BATCHES, t.DDP_PROCESSES, t.DDP_RESULTS],
+    "train_step": [t.APPLY_GRADIENTS, t.TRAIN_STEP_MODEL, t.FIT_TRAIN],
 }
 
 
@@ -193,7 +196,7 @@ def _user_modules_block(setup: TrainingSetup) -> list[str]:
     ]
 
 
-def _compile_block(setup: TrainingSetup) -> str:
+def _compile_block(setup: TrainingSetup, style: str) -> str:
     outputs = setup.outputs
     optimizer = f"keras.optimizers.{OPTIMIZER_CLASSES[setup.optimizer]}"
     arguments = [
@@ -212,7 +215,8 @@ def _compile_block(setup: TrainingSetup) -> str:
             ",",
         ),
     ]
-    return Template(t.COMPILE).substitute(arguments="\n".join(arguments))
+    make = "with_train_step(build_model())" if style == "train_step" else "build_model()"
+    return Template(t.COMPILE).substitute(arguments="\n".join(arguments), make_model=make)
 
 
 def _callback_lines(callback: Any, indent: int) -> list[str]:
@@ -340,6 +344,7 @@ def to_training_script(g: ModelGraph, setup: TrainingSetup | None, style: str) -
         "onnx_doc": t.ONNX_DOC if onnx else "",
         "write_onnx": _write_onnx(style) if onnx else "",
         "code_doc": t.USER_CODE_DOC if user_modules else "",
+        "saved": "functional(model)" if style == "train_step" else "model",
     }
     values["find_unused"], values["unused_note"] = _find_unused(setup)
     head = [
@@ -360,7 +365,7 @@ def to_training_script(g: ModelGraph, setup: TrainingSetup | None, style: str) -
         "\n".join(head),
         _section("The model"),
         model_code,
-        _compile_block(setup),
+        _compile_block(setup, style),
         "\n".join(_callbacks_block(setup, style)),
         _section("Training"),
         t.FORMAT_LOGS,

@@ -110,6 +110,7 @@ SCRIPT_STYLES = (
     ("fit", "fit() script..."),
     ("loop", "torch training loop script..."),
     ("ddp", "torchrun DDP script..."),
+    ("train_step", "fit() with a custom train_step script..."),
 )
 
 
