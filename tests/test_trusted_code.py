@@ -155,3 +155,18 @@ def test_the_file_form_round_trips_and_loading_imports_nothing(tmp_path):
     assert loaded.outputs == setup.outputs and loaded.callbacks == setup.callbacks
     assert loaded.modules[0].path == "mine.py" and len(loaded.modules[0].sha256) == 64
     assert not (tmp_path / "mine.imported").exists()
+
+
+def test_export_training_needs_trust_and_never_imports(tmp_path, capsys):
+    module = plant(tmp_path)
+    path = regression_graph(tmp_path, LOSS, ("mine.py",))
+    out = tmp_path / "script" / "train.py"
+    out.parent.mkdir()
+    argv = ["export-training", str(path), "--style", "loop", "-o", str(out)]
+    assert main(argv) == 2
+    assert "needed by training.outputs.dense: mine:halved_mse" in capsys.readouterr().err
+    assert not out.exists() and not (out.parent / "mine.py").exists()
+    assert main([*argv, "--trust-code", str(module)]) == 0
+    assert (out.parent / "mine.py").read_bytes() == module.read_bytes()
+    assert 'user_object("mine:halved_mse")' in out.read_text()
+    assert not list(tmp_path.rglob("*.imported"))
