@@ -88,3 +88,26 @@ def test_tensorboard_is_offered_with_its_arguments(qtbot, form):
     assert TensorBoard() in g.training.callbacks
     type_into(qtbot, row.editors["update_freq"], "batch")
     assert TensorBoard(update_freq="batch") in g.training.callbacks
+
+
+def test_modules_are_recorded_with_their_content_and_kept_when_retyped(qtbot, tmp_path):
+    from graph.user_code import file_sha256
+
+    (tmp_path / "book.py").write_text("x = 1\n")
+    (tmp_path / "more.py").write_text("y = 2\n")
+    g = load(TEMPLATES / "customer_tickets.graph.json")
+    form = TrainingForm()
+    qtbot.addWidget(form)
+    form.stack = QUndoStack()
+    form.set_document(g, form.stack, tmp_path)
+    form.show()
+    type_into(qtbot, form.modules, "book.py, ../up.py, missing.py")
+    assert g.training.modules == (CodeModule("book.py", file_sha256(tmp_path / "book.py")),)
+    assert form.modules.text() == "book.py"
+    recorded = g.training.modules[0]
+    (tmp_path / "book.py").write_text("x = 'changed'\n")
+    type_into(qtbot, form.modules, "book.py, more.py")
+    assert g.training.modules[0] == recorded  # retyping does not accept the change
+    assert g.training.modules[1].path == "more.py"
+    form.stack.undo()  # edits of one field in a row are one undo step
+    assert form.modules.text() == "" and g.training is None

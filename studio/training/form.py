@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from codegen.onnx_readiness import onnx_problems
 from codegen.training.samples import sample_data_for
 from codegen.training.targets import source_target_kinds
+from graph.filenames import inside_folder
 from graph.model import ModelGraph
 from graph.training import (
     CALLBACKS,
@@ -53,7 +54,15 @@ from graph.training import (
     output_names,
     resolve,
 )
-from graph.user_code import CustomObject, identifier_text, is_ref, objects_from_text, refs_text
+from graph.user_code import (
+    CodeModule,
+    CustomObject,
+    identifier_text,
+    is_ref,
+    objects_from_text,
+    record_module,
+    refs_text,
+)
 from studio.document.commands import push_checked
 from studio.document.training_commands import SetTraining
 from studio.training.data_field import DataFileField
@@ -357,6 +366,14 @@ class TrainingForm(QWidget):
         general.addRow("Validation split", self.validation_split)
         general.addRow("Validation data", self.validation_data)
         general.addRow("ONNX", self.export_onnx)
+        self.modules = QLineEdit()
+        self.modules.setPlaceholderText("your Python files beside the graph: a.py, b.py")
+        self.modules.setToolTip(
+            "files whose losses, metrics and callbacks the setup names as module:Name; "
+            "each is recorded with its content now, and imported only when trusted as such"
+        )
+        self.modules.editingFinished.connect(self._modules_edited)
+        general.addRow("Modules", self.modules)
         general.addRow("", self.onnx_problems)
 
         self.outputs_box = QGroupBox("Outputs: loss, metrics and loss weight")
@@ -504,6 +521,26 @@ class TrainingForm(QWidget):
         for row in self.callback_rows.values():
             row.show(monitors)
         self.custom_callbacks.setText(refs_text(_user_callbacks(stored)))
+        self.modules.setText(", ".join(m.path for m in stored.modules))
+
+    def _modules_edited(self) -> None:
+        """The typed paths as the setup's modules: one already listed keeps its recorded
+        hash (a changed file is not accepted by retyping it: remove it, then add it);
+        a new one is recorded with its content now. Paths outside the graph's folder and
+        files that cannot be read are left out (nothing outside the folder is read)."""
+        setup = self.stored()
+        listed = {m.path: m for m in setup.modules}
+        modules: list[CodeModule] = []
+        for path in (p.strip() for p in self.modules.text().split(",")):
+            if path in listed:
+                modules.append(listed[path])
+            elif path and self.base is not None and inside_folder(path):
+                try:
+                    modules.append(record_module(self.base, path))
+                except OSError:
+                    continue
+        self.edit("modules", replace(setup, modules=tuple(modules)))
+        self.modules.setText(", ".join(m.path for m in self.stored().modules))
 
     def _custom_callbacks_edited(self) -> None:
         setup = self.stored()
