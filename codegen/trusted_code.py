@@ -91,6 +91,24 @@ def untrusted(setup: TrainingSetup, graph_folder: str | os.PathLike, trust: Trus
     return reasons
 
 
+def awaiting_trust(
+    setup: TrainingSetup, graph_folder: str | os.PathLike, trust: Trust
+) -> list[tuple[Path, str, list[str]]]:
+    """(resolved path, sha256, what uses it) of each module `setup` needs that is inside
+    the graph's folder with the content the graph file recorded, but not trusted by
+    `trust`: what a studio asks the user about. The others are `untrusted`'s refusals."""
+    found = []
+    for _, module, uses in needed_modules(setup):
+        try:
+            path = module_path(module, graph_folder)
+            digest = file_sha256(path)
+        except (UntrustedCodeError, OSError):
+            continue
+        if digest == module.sha256 and not trust.trusts(path, digest):
+            found.append((path, digest, uses))
+    return found
+
+
 def check_trusted(setup: TrainingSetup, graph_folder: str | os.PathLike, trust: Trust) -> None:
     """UntrustedCodeError listing every module `setup` needs and may not import."""
     reasons = untrusted(setup, graph_folder, trust)
