@@ -170,3 +170,21 @@ def test_export_training_needs_trust_and_never_imports(tmp_path, capsys):
     assert (out.parent / "mine.py").read_bytes() == module.read_bytes()
     assert 'user_object("mine:halved_mse")' in out.read_text()
     assert not list(tmp_path.rglob("*.imported"))
+
+
+def test_the_studio_exports_a_script_only_with_what_the_user_trusted(tmp_path):
+    from graph.user_code import file_sha256
+    from studio.exporting import export_graph
+
+    module = plant(tmp_path)
+    path = regression_graph(tmp_path, LOSS, ("mine.py",))
+    out = tmp_path / "out" / "train.py"
+    out.parent.mkdir()
+    with pytest.raises(UntrustedCodeError, match="'mine.py'"):
+        export_graph(load(path), out, "training:train_step", tmp_path)
+    assert not out.exists()
+    trusted = frozenset({(module.resolve(), file_sha256(module))})
+    assert "train_step training script" in export_graph(
+        load(path), out, "training:train_step", tmp_path, trusted
+    )
+    assert (out.parent / "mine.py").exists() and not list(tmp_path.rglob("*.imported"))
