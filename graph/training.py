@@ -519,6 +519,11 @@ def _callback_problems(
     problems = []
     seen = set()
     logged = log_names(g, setup, targets)
+    unnamed = any(
+        "name" not in obj.args
+        for where, obj in setup.custom_objects()
+        if where.startswith("training.outputs")
+    )
     for i, callback in enumerate(setup.callbacks):
         where = f"training.callbacks[{i}] ({callback.type})"
         if isinstance(callback, CustomCallback):
@@ -538,11 +543,13 @@ def _callback_problems(
             )
         monitor = getattr(callback, "monitor", None)
         if monitor is not None and monitor not in logged:
+            reason = None
             if monitor.startswith("val_") and not setup.has_validation:
                 reason = "needs validation data (set validation_split or validation_data)"
-            else:
+            elif not unnamed:  # else a user metric may log under a name only its code knows
                 reason = f"is not logged. Expected one of: {', '.join(logged)}"
-            problems.append(f"{where}.monitor: {monitor!r} {reason}")
+            if reason:
+                problems.append(f"{where}.monitor: {monitor!r} {reason}")
         field_name = _WRITTEN_FILES.get(callback.type)
         if field_name is not None and not inside_folder(path := getattr(callback, field_name)):
             problems.append(

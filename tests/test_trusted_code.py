@@ -188,3 +188,24 @@ def test_the_studio_exports_a_script_only_with_what_the_user_trusted(tmp_path):
         load(path), out, "training:train_step", tmp_path, trusted
     )
     assert (out.parent / "mine.py").exists() and not list(tmp_path.rglob("*.imported"))
+
+
+def test_a_monitor_may_name_what_an_unnamed_user_metric_logs():
+    """The book's metric logs "rmse", which only its code says: a monitor on it is
+    accepted; with the metric's name given, the monitor is checked again."""
+    from graph.training import EarlyStopping
+    from tests.graphs import chain
+
+    g = chain(("Dense", {"units": 3, "activation": "softmax"}), input_shape=(4,))
+    metric = CustomObject("mine:SparseRootMeanSquaredError")
+    setup = TrainingSetup(
+        outputs={"dense": OutputSetup(metrics=(metric,))},
+        callbacks=(EarlyStopping(monitor="val_rmse", patience=-1),),
+        modules=(CodeModule("mine.py", "0" * 64),),
+    )
+    problems = "\n".join(setup_problems(g, setup))
+    assert "monitor" not in problems and "patience: must be >= 0" in problems
+    named = setup.with_output("dense", metrics=(CustomObject(metric.ref, {"name": "err"}),))
+    assert "'val_rmse' is not logged. Expected one of: loss, err, val_loss, val_err" in "\n".join(
+        setup_problems(g, named)
+    )
