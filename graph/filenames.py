@@ -8,6 +8,7 @@ graph name goes through `file_stem`, so outputs stay in the folder they are mean
 from __future__ import annotations
 
 import re
+from pathlib import PurePosixPath, PureWindowsPath
 
 #: What is left when nothing of the name can be used.
 FALLBACK = "model"
@@ -25,3 +26,15 @@ def file_stem(name: str) -> str:
     base = _UNSAFE.sub("_", base).lstrip(". ").rstrip(". ")
     base = base.encode("utf-8")[:_MAX_BYTES].decode("utf-8", errors="ignore").rstrip(". ")
     return base or FALLBACK
+
+
+def inside_folder(path: str) -> bool:
+    """Whether `path`, joined onto any folder, stays in it: relative on every
+    platform (no root, drive or share) and without a '..' part."""
+    if not path:
+        return False
+    for flavour in (PurePosixPath, PureWindowsPath):
+        pure = flavour(path)
+        if pure.anchor or ".." in pure.parts:
+            return False
+    return True

@@ -19,14 +19,16 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, fields, replace
-from pathlib import PurePath, PurePosixPath, PureWindowsPath
+from pathlib import PurePath
 from types import MappingProxyType
 from typing import Any, ClassVar
 
 from graph import keras_names
 from graph.errors import GraphError
+from graph.filenames import inside_folder
 from graph.model import ModelGraph
 from graph.spec import activation_of, get_spec
+from graph.user_code import CodeModule, CustomObject, module_problems, ref_problem
 
 #: Each optimizer Keras offers, with the slots it keeps per trainable weight (Keras's
 #: defaults: SGD's momentum is 0, so it keeps none; RMSprop is not centered; Adam has
@@ -101,10 +103,13 @@ def _frozen_map(value: Mapping[str, Any]) -> MappingProxyType:
 
 @dataclass(frozen=True)
 class OutputSetup:
-    """How one model output is trained. None means: inferred from the output layer."""
+    """How one model output is trained. None means: inferred from the output layer.
 
-    loss: str | None = None
-    metrics: tuple[str, ...] | None = None
+    A loss or metric is a Keras identifier, or a user module's object (CustomObject).
+    """
+
+    loss: str | CustomObject | None = None
+    metrics: tuple[str | CustomObject, ...] | None = None
     loss_weight: float = 1.0
 
     def __post_init__(self) -> None:
@@ -200,9 +205,39 @@ class CSVLogger(Callback):
     append: bool = False
 
 
+@dataclass(frozen=True)
+class TensorBoard(Callback):
+    """TensorBoard logs: Keras's own callback needs TensorFlow, so this one writes the
+    same scalars with torch's SummaryWriter (codegen.training.tensorboard): under
+    `log_dir`, `train/` and `validation/` hold `epoch_<log name>` per epoch and, with
+    update_freq "batch", `batch_<log name>` per training batch."""
+
+    type: ClassVar[str] = "TensorBoard"
+    log_dir: str = "logs"
+    update_freq: str = "epoch"
+
+
+#: TensorBoard's update_freq values.
+TENSORBOARD_FREQUENCIES = ("epoch", "batch")
+
 CALLBACKS: Mapping[str, type[Callback]] = MappingProxyType(
-    {c.type: c for c in (EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, CSVLogger)}
+    {c.type: c for c in (EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, CSVLogger, TensorBoard)}
 )
+
+
+@dataclass(frozen=True)
+class CustomCallback(Callback):
+    """A callback class of a user module (`ref` is `module:Name`), made with `args`."""
+
+    type: ClassVar[str] = "custom"
+    ref: str = ""
+    args: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "args", _frozen_map(self.args))
+
+    def kwargs(self) -> dict[str, Any]:
+        return dict(self.args)
 
 
 @dataclass(frozen=True)
@@ -216,6 +251,8 @@ class TrainingSetup:
     (by `kgs train -o` and by generated training scripts). `memory_budget` (bytes, or
     None for none) is what one training step may take at `batch_size` with
     `optimizer` (graph/budget.py checks it; nothing refuses to train past it).
+    `modules` are the user's Python files (graph.user_code) whose objects the setup
+    names as `module:Name`.
     """
 
     optimizer: str = "adam"
@@ -230,10 +267,12 @@ class TrainingSetup:
     callbacks: tuple[Callback, ...] = ()
     export_onnx: bool = False
     memory_budget: int | None = None
+    modules: tuple[CodeModule, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "outputs", _frozen_map(self.outputs))
         object.__setattr__(self, "callbacks", tuple(self.callbacks))
+        object.__setattr__(self, "modules", tuple(self.modules))
 
     def output(self, name: str) -> OutputSetup:
         """The setup of output `name` as stored (unset fields stay None)."""
@@ -248,6 +287,21 @@ class TrainingSetup:
     @property
     def has_validation(self) -> bool:
         return self.validation_data is not None or self.validation_split > 0
+
+    def custom_objects(self) -> list[tuple[str, CustomObject]]:
+        """(what uses it, object) for each user object the setup names, in setup order:
+        losses and metrics per output, then custom callbacks."""
+        found = []
+        for name, out in self.outputs.items():
+            for item in (out.loss, *(out.metrics or ())):
+                if isinstance(item, CustomObject):
+                    found.append((f"training.outputs.{name}", item))
+        for i, callback in enumerate(self.callbacks):
+            if isinstance(callback, CustomCallback):
+                found.append(
+                    (f"training.callbacks[{i}]", CustomObject(callback.ref, callback.args))
+                )
+        return found
 
 
 # ------------------------------------------------------------------ defaults
@@ -303,10 +357,10 @@ def default_loss(g: ModelGraph, node_id: str, target: str | None = None) -> str:
     return "mse"
 
 
-def default_metrics(loss: str) -> tuple[str, ...]:
+def default_metrics(loss: str | CustomObject) -> tuple[str, ...]:
     """The metrics inferred for an output trained with `loss`: accuracy for a
-    classifier's loss, mae for a regression's, none without a loss."""
-    if loss == NO_LOSS:
+    classifier's loss, mae for a regression's, none without a loss or with a user's."""
+    if loss == NO_LOSS or isinstance(loss, CustomObject):
         return ()
     return ("accuracy",) if canonical_loss(loss) in _CLASSIFICATION_LOSSES else ("mae",)
 
@@ -354,6 +408,12 @@ def with_inferred_losses(
 _METRIC_LOG_NAMES = {SPARSE_RMSE: "rmse"}
 
 
+def _metric_log_name(metric: str | CustomObject) -> str:
+    if isinstance(metric, CustomObject):
+        return metric.log_name
+    return _METRIC_LOG_NAMES.get(metric, metric)
+
+
 def log_names(
     g: ModelGraph, setup: TrainingSetup | None = None, targets: Mapping[str, str] | None = None
 ) -> list[str]:
@@ -372,7 +432,7 @@ def log_names(
         names += [f"{name}_loss" for name in with_loss]
     for name, out in outputs.items():
         prefix = f"{name}_" if len(outputs) > 1 else ""
-        names += [prefix + _METRIC_LOG_NAMES.get(m, m) for m in out.metrics]
+        names += [prefix + _metric_log_name(m) for m in out.metrics]
     if resolved.has_validation:
         names += [f"val_{name}" for name in names]
     return names
@@ -410,15 +470,21 @@ def _data_problems(source: DataSource, where: str) -> list[str]:
     return problems
 
 
-def _output_problems(name: str, out: OutputSetup) -> list[str]:
+def _output_problems(name: str, out: OutputSetup, modules: tuple[CodeModule, ...]) -> list[str]:
     where = f"training.outputs.{name}"
     problems = []
-    if out.loss is not None and out.loss != NO_LOSS:
+    if isinstance(out.loss, CustomObject):
+        if reason := ref_problem(out.loss.ref, modules):
+            problems.append(f"{where}.loss: {reason}")
+    elif out.loss is not None and out.loss != NO_LOSS:
         reason = _one_of("loss", out.loss, ACCEPTED_LOSSES, LOSSES)
         if reason:
             problems.append(f"{where}.loss: {reason} (or '{NO_LOSS}')")
     for metric in out.metrics or ():
-        reason = _one_of("metric", metric, ACCEPTED_METRICS, METRICS)
+        if isinstance(metric, CustomObject):
+            reason = ref_problem(metric.ref, modules)
+        else:
+            reason = _one_of("metric", metric, ACCEPTED_METRICS, METRICS)
         if reason:
             problems.append(f"{where}.metrics: {reason}")
     if not _finite(out.loss_weight) or out.loss_weight < 0:
@@ -429,19 +495,7 @@ def _output_problems(name: str, out: OutputSetup) -> list[str]:
 
 
 #: Callbacks that write a file, and the field naming it (relative to the run's folder).
-_WRITTEN_FILES = {"ModelCheckpoint": "filepath", "CSVLogger": "filename"}
-
-
-def inside_folder(path: str) -> bool:
-    """Whether `path`, joined onto any folder, stays in it: relative on every
-    platform (no root, drive or share) and without a '..' part."""
-    if not path:
-        return False
-    for flavour in (PurePosixPath, PureWindowsPath):
-        pure = flavour(path)
-        if pure.anchor or ".." in pure.parts:
-            return False
-    return True
+_WRITTEN_FILES = {"ModelCheckpoint": "filepath", "CSVLogger": "filename", "TensorBoard": "log_dir"}
 
 
 def data_outside_folder(setup: TrainingSetup) -> list[str]:
@@ -469,18 +523,37 @@ def _callback_problems(
     problems = []
     seen = set()
     logged = log_names(g, setup, targets)
+    unnamed = any(
+        "name" not in obj.args
+        for where, obj in setup.custom_objects()
+        if where.startswith("training.outputs")
+    )
     for i, callback in enumerate(setup.callbacks):
         where = f"training.callbacks[{i}] ({callback.type})"
+        if isinstance(callback, CustomCallback):
+            if reason := ref_problem(callback.ref, setup.modules):
+                problems.append(f"{where}.ref: {reason}")
+            continue
         if callback.type in seen:
             problems.append(f"{where}: appears twice")
         seen.add(callback.type)
+        if (
+            isinstance(callback, TensorBoard)
+            and callback.update_freq not in TENSORBOARD_FREQUENCIES
+        ):
+            problems.append(
+                f"{where}.update_freq: must be one of {', '.join(TENSORBOARD_FREQUENCIES)}. "
+                f"Received: {callback.update_freq!r}"
+            )
         monitor = getattr(callback, "monitor", None)
         if monitor is not None and monitor not in logged:
+            reason = None
             if monitor.startswith("val_") and not setup.has_validation:
                 reason = "needs validation data (set validation_split or validation_data)"
-            else:
+            elif not unnamed:  # else a user metric may log under a name only its code knows
                 reason = f"is not logged. Expected one of: {', '.join(logged)}"
-            problems.append(f"{where}.monitor: {monitor!r} {reason}")
+            if reason:
+                problems.append(f"{where}.monitor: {monitor!r} {reason}")
         field_name = _WRITTEN_FILES.get(callback.type)
         if field_name is not None and not inside_folder(path := getattr(callback, field_name)):
             problems.append(
@@ -529,8 +602,9 @@ def setup_problems(
                 f"Outputs: {', '.join(names) or '(none)'}"
             )
     resolved = resolve(g, setup, targets)
+    problems.extend(module_problems(setup.modules, "training.modules"))
     for name, out in resolved.outputs.items():
-        problems.extend(_output_problems(name, out))
+        problems.extend(_output_problems(name, out, setup.modules))
     if names and all(out.loss == NO_LOSS for out in resolved.outputs.values()):
         problems.append("training.outputs: every output has loss 'none'; nothing to train")
     for where, source in (("data", setup.data), ("validation_data", setup.validation_data)):

@@ -6,8 +6,14 @@
       "data": {"path": "digits.npz"},
       "outputs": {"predictions": {"loss": "sparse_categorical_crossentropy",
                                   "metrics": ["accuracy"], "loss_weight": 1.0}},
-      "callbacks": [{"type": "EarlyStopping", "monitor": "val_loss", "patience": 3}]
+      "callbacks": [{"type": "EarlyStopping", "monitor": "val_loss", "patience": 3},
+                    {"type": "custom", "ref": "my_callbacks:LossHistory", "args": {}}],
+      "modules": [{"path": "my_callbacks.py", "sha256": "<64 hex digits>"}]
     }
+
+A loss or metric may name a user module's object: "my_metrics:RootMeanSquaredError",
+or {"ref": "my_metrics:RootMeanSquaredError", "args": {"name": "rmse"}} to give it
+arguments (graph.user_code). Reading never imports a module.
 
 Unset values (an output's inferred loss or metrics, no seed, no data, no memory
 budget) are left out, and so is `export_onnx` when false (files from before it existed
@@ -27,10 +33,12 @@ from graph.errors import GraphFileError
 from graph.training import (
     CALLBACKS,
     Callback,
+    CustomCallback,
     DataSource,
     OutputSetup,
     TrainingSetup,
 )
+from graph.user_code import CodeModule, CustomObject, is_ref
 
 #: Scalar fields of TrainingSetup and their JSON types.
 _SCALARS = {
@@ -45,9 +53,11 @@ _SCALARS = {
 }
 #: Scalars written only when they differ from these (None: unset).
 _LEFT_OUT = {"seed": None, "export_onnx": False, "memory_budget": None}
-_TRAINING_KEYS = {*_SCALARS, "outputs", "data", "validation_data", "callbacks"}
+_TRAINING_KEYS = {*_SCALARS, "outputs", "data", "validation_data", "callbacks", "modules"}
 _OUTPUT_KEYS = {"loss", "metrics", "loss_weight"}
 _DATA_KEYS = {"path", "arrays", "columns"}
+_CUSTOM_KEYS = {"ref", "args"}
+_MODULE_KEYS = {"path", "sha256"}
 
 
 class Reader(Protocol):
@@ -88,13 +98,28 @@ def _names(reader: Reader, value: Any, where: str) -> dict:
     return value
 
 
+def _identifier(reader: Reader, value: Any, where: str) -> str | CustomObject:
+    """A loss or metric: a Keras name, "module:Name", or {"ref": ..., "args": {...}}."""
+    if isinstance(value, dict):
+        value = reader.object(value, where, _CUSTOM_KEYS, {"ref"})
+        args = _names(reader, value.get("args", {}), f"{where}.args")
+        return CustomObject(reader.string(value["ref"], f"{where}.ref"), args)
+    text = reader.string(value, where)
+    return CustomObject(text) if is_ref(text) else text
+
+
 def _output(reader: Reader, value: Any, where: str) -> OutputSetup:
     value = reader.object(value, where, _OUTPUT_KEYS, set())
     loss = value.get("loss")
     metrics = value.get("metrics")
+    if metrics is not None:
+        items = reader.array(metrics, f"{where}.metrics")
+        metrics = tuple(
+            _identifier(reader, m, f"{where}.metrics[{i}]") for i, m in enumerate(items)
+        )
     return OutputSetup(
-        loss=None if loss is None else reader.string(loss, f"{where}.loss"),
-        metrics=None if metrics is None else _strings(reader, metrics, f"{where}.metrics"),
+        loss=None if loss is None else _identifier(reader, loss, f"{where}.loss"),
+        metrics=metrics,
         loss_weight=_scalar(reader, value.get("loss_weight", 1.0), float, f"{where}.loss_weight"),
     )
 
@@ -114,10 +139,13 @@ def _callback(reader: Reader, value: Any, where: str) -> Callback:
     if not isinstance(value, dict) or "type" not in value:
         raise reader.fail(where, "must be an object with a 'type'")
     kind = value["type"]
+    if kind == CustomCallback.type:
+        value = reader.object(value, where, {"type", *_CUSTOM_KEYS}, {"type", "ref"})
+        args = _names(reader, value.get("args", {}), f"{where}.args")
+        return CustomCallback(reader.string(value["ref"], f"{where}.ref"), args)
     if kind not in CALLBACKS:
-        raise reader.fail(
-            f"{where}.type", f"must be one of {', '.join(CALLBACKS)}. Received: {kind!r}"
-        )
+        kinds = ", ".join([*CALLBACKS, CustomCallback.type])
+        raise reader.fail(f"{where}.type", f"must be one of {kinds}. Received: {kind!r}")
     cls = CALLBACKS[kind]
     names = {f.name: type(f.default) for f in fields(cls)}
     value = reader.object(value, where, {"type", *names}, {"type", *cls.required})
@@ -144,7 +172,25 @@ def read_training(reader: Reader, value: Any, where: str = "training") -> Traini
     kwargs["callbacks"] = tuple(
         _callback(reader, c, f"{where}.callbacks[{i}]") for i, c in enumerate(callbacks)
     )
+    modules = reader.array(value.get("modules", []), f"{where}.modules")
+    kwargs["modules"] = tuple(
+        _module(reader, m, f"{where}.modules[{i}]") for i, m in enumerate(modules)
+    )
     return TrainingSetup(**kwargs)
+
+
+def _module(reader: Reader, value: Any, where: str) -> CodeModule:
+    value = reader.object(value, where, _MODULE_KEYS, _MODULE_KEYS)
+    return CodeModule(
+        reader.string(value["path"], f"{where}.path"),
+        reader.string(value["sha256"], f"{where}.sha256"),
+    )
+
+
+def _identifier_json(item: str | CustomObject) -> Any:
+    if not isinstance(item, CustomObject):
+        return item
+    return {"ref": item.ref, "args": dict(item.args)} if item.args else item.ref
 
 
 def _data_json(source: DataSource) -> dict:
@@ -161,9 +207,9 @@ def _data_json(source: DataSource) -> dict:
 def _output_json(out: OutputSetup) -> dict:
     doc: dict[str, Any] = {}
     if out.loss is not None:
-        doc["loss"] = out.loss
+        doc["loss"] = _identifier_json(out.loss)
     if out.metrics is not None:
-        doc["metrics"] = list(out.metrics)
+        doc["metrics"] = [_identifier_json(m) for m in out.metrics]
     doc["loss_weight"] = out.loss_weight
     return doc
 
@@ -180,5 +226,13 @@ def training_json(setup: TrainingSetup) -> dict[str, Any]:
         if source is not None:
             doc[key] = _data_json(source)
     doc["outputs"] = {name: _output_json(out) for name, out in setup.outputs.items()}
-    doc["callbacks"] = [{"type": c.type, **c.kwargs()} for c in setup.callbacks]
+    doc["callbacks"] = [_callback_json(c) for c in setup.callbacks]
+    if setup.modules:
+        doc["modules"] = [{"path": m.path, "sha256": m.sha256} for m in setup.modules]
     return doc
+
+
+def _callback_json(callback: Callback) -> dict[str, Any]:
+    if isinstance(callback, CustomCallback):
+        return {"type": callback.type, "ref": callback.ref, "args": dict(callback.args)}
+    return {"type": callback.type, **callback.kwargs()}

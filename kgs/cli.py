@@ -26,6 +26,15 @@ COMMANDS = {
 }
 
 
+def add_trust_code(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--trust-code",
+        action="append",
+        metavar="FILE",
+        help="import this Python file of the graph, as it is now (repeat for several)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kgs", description="Keras Graph Studio: build, check and compile Keras models."
@@ -138,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--loss", action="append", metavar="OUT=LOSS", help="an output's loss (repeat)"
     )
     train.add_argument("--seed", type=int, metavar="N", help="seed for weights and shuffling")
+    add_trust_code(train)
     train.add_argument(
         "--update-weights",
         action="store_true",
@@ -148,16 +158,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     export_training = commands.add_parser(
-        "export-training", help="write a graph's training as a Python script (fit, loop, ddp)"
+        "export-training",
+        help="write a graph's training as a Python script (fit, loop, ddp, train_step)",
     )
     export_training.add_argument("file", metavar="FILE")
     export_training.add_argument(
         "--style",
         required=True,
-        choices=("fit", "loop", "ddp"),
-        help="Keras fit(), a torch training loop, or that loop under torchrun DDP",
+        choices=("fit", "loop", "ddp", "train_step"),
+        help="Keras fit(), a torch training loop, that loop under torchrun DDP, or fit() "
+        "driving the book's torch train_step",
     )
     export_training.add_argument("-o", "--out", required=True, metavar="TRAIN.py")
+    add_trust_code(export_training)
 
     plot = commands.add_parser("plot", help="draw a graph to a PNG or SVG image, headless")
     plot.add_argument("file", metavar="FILE")

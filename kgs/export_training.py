@@ -1,9 +1,10 @@
 """`kgs export-training`: write a graph's training as a standalone Python script.
 
 The script trains the graph's model as its training setup says (the file's own, else
-the defaults inferred from the outputs) in one of three styles: `fit` (Keras's fit),
-`loop` (the torch training loop of the Keras book's section 7.4) or `ddp` (that loop
-under torch DistributedDataParallel, launched with torchrun). The setup's data paths
+the defaults inferred from the outputs) in one of four styles: `fit` (Keras's fit),
+`loop` (the torch training loop of the Keras book's section 7.4), `ddp` (that loop
+under torch DistributedDataParallel, launched with torchrun) or `train_step` (fit()
+driving the book's torch train_step of section 7.4.4, metrics as in 7.4.5). The setup's data paths
 are relative to the graph file; the script takes them relative to its own folder, so
 they are rewritten for where it is written. Without data in the setup, a bundled
 sample file with the graph's array names is used, as `kgs train` does: it is copied
@@ -12,7 +13,9 @@ be moved anywhere (a different file of that name there is refused, exit 2). When
 asks for ONNX (`export_onnx`), the script also writes the trained model as ONNX; a
 graph that cannot go to ONNX is then refused, its nodes named. Keras is not imported.
 Exit status: 0 written, 1 invalid graph, 2 unreadable graph or unusable setup (ONNX
-asked of a graph that cannot go to ONNX included).
+asked of a graph that cannot go to ONNX included, or a module of the user's that
+--trust-code does not trust as it is: the script would run it; it is copied beside
+the script, which imports it only with that content).
 """
 
 from __future__ import annotations
@@ -33,11 +36,17 @@ def run(args: argparse.Namespace) -> int:
         print(e, file=sys.stderr)
         return EXIT_UNREADABLE
     from codegen.training_script import write_training_script
+    from codegen.trusted_code import Trust, UntrustedCodeError
 
     out = Path(args.out)
     try:
-        sample = write_training_script(g, args.style, out, Path(args.file).parent)
-    except TrainingSetupError as e:
+        trust = Trust.of_files(args.trust_code or ())
+    except OSError as e:
+        print(f"kgs export-training: --trust-code {e.filename}: {e.strerror}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    try:
+        sample = write_training_script(g, args.style, out, Path(args.file).parent, trust)
+    except (TrainingSetupError, UntrustedCodeError) as e:
         print(f"{args.file}: {e}", file=sys.stderr)
         return EXIT_UNREADABLE
     except GraphError as e:

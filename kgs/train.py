@@ -10,10 +10,14 @@ data. Without any data, a bundled sample file with the graph's array names is us
 terminal. Ctrl-C stops after the running batch and still writes the model trained
 so far. When the setup asks for ONNX (`export_onnx`), the model is also written as
 ONNX beside the .keras file (MODEL.onnx), checked against Keras with onnxruntime.
+A loss, metric or callback from the user's own module (`module:Name`) is imported only
+when --trust-code names that file with the content the graph file recorded
+(codegen.trusted_code); otherwise nothing runs and the module and its users are named.
 Exit status: 0 trained, 1 invalid graph (reported first, before the data), the loss
 became NaN, an error raised while training (one line naming the graph file) or a
 failed ONNX export, 2 unreadable
-graph, unusable setup (ONNX asked of a graph that cannot go to ONNX included), data
+graph, unusable setup (ONNX asked of a graph that cannot go to ONNX included), code
+that is not trusted, data
 that does not fit the model or an output file that cannot be written (a missing
 folder for it is created); all of these are found before training starts.
 """
@@ -34,6 +38,7 @@ from typing import Any
 from graph import GraphError, ModelGraph, load, validate
 from graph.filenames import file_stem
 from graph.training import DataSource, TrainingSetup, TrainingSetupError, data_outside_folder
+from graph.user_code import CustomObject, is_ref
 from kgs.exits import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE
 from kgs.outputs import OutputError, ensure_file_place
 
@@ -69,7 +74,7 @@ def overridden(setup: TrainingSetup, args: argparse.Namespace) -> TrainingSetup:
         name, sep, loss = item.partition("=")
         if not (sep and name and loss):
             raise UsageError(f"--loss takes OUTPUT=LOSS. Received: {item}")
-        setup = setup.with_output(name, loss=loss)
+        setup = setup.with_output(name, loss=CustomObject(loss) if is_ref(loss) else loss)
     return setup
 
 
@@ -158,6 +163,17 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_UNREADABLE
+    from codegen.trusted_code import Trust, UntrustedCodeError, check_trusted
+
+    try:
+        trust = Trust.of_files(args.trust_code or ())
+        check_trusted(setup, Path(args.file).parent, trust)
+    except OSError as e:
+        print(f"kgs train: --trust-code {e.filename}: {e.strerror}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    except UntrustedCodeError as e:
+        print(f"{args.file}: {e}", file=sys.stderr)
+        return EXIT_UNREADABLE
     out = Path(args.out or f"{file_stem(g.name)}.keras")
     try:
         ensure_file_place(out)
@@ -187,6 +203,7 @@ def run(args: argparse.Namespace) -> int:
         base=Path(args.file).parent,
         listener=Progress(sys.stderr, sys.stderr.isatty()),
         weights=saved,
+        trust=trust,
     )
     try:
         checked, _, _ = trainer.prepare()

@@ -31,6 +31,9 @@ TARGETS = {
     "training:fit": ExportTarget("Training script, fit()", "Python source (*.py)", ".py"),
     "training:loop": ExportTarget("Training script, torch loop", "Python source (*.py)", ".py"),
     "training:ddp": ExportTarget("Training script, torchrun DDP", "Python source (*.py)", ".py"),
+    "training:train_step": ExportTarget(
+        "Training script, fit() with a custom train_step", "Python source (*.py)", ".py"
+    ),
 }
 
 
@@ -40,14 +43,21 @@ def with_suffix(path: Path, target: str) -> Path:
     return path if path.name.endswith(suffix) else path.with_name(path.name + suffix)
 
 
-def export_graph(g: ModelGraph, path: Path, target: str, graph_folder: Path | None = None) -> str:
+def export_graph(
+    g: ModelGraph,
+    path: Path,
+    target: str,
+    graph_folder: Path | None = None,
+    trusted: frozenset[tuple[Path, str]] = frozenset(),
+) -> str:
     """Write `g` to `path` as `target`; return what was done, for the status bar.
 
     `graph_folder`: where the graph file is (its training setup's relative data
     paths start there; None for an untitled graph: the script's folder). Raises
     GraphError (invalid graph, a node ONNX cannot express, a parity mismatch, an
-    unusable training setup) with a message naming the nodes or fields; the file is
-    then not written.
+    unusable training setup, a user module of the setup not in `trusted`: (resolved
+    path, sha256) pairs the user trusted) with a message naming the nodes or fields;
+    the file is then not written.
     """
     from codegen import build_model, export_onnx, save_keras, to_python
 
@@ -58,7 +68,10 @@ def export_graph(g: ModelGraph, path: Path, target: str, graph_folder: Path | No
         from codegen.training_script import write_training_script
 
         style = target.removeprefix("training:")
-        sample = write_training_script(g, style, path, graph_folder or path.parent)
+        from codegen.trusted_code import Trust
+
+        folder = graph_folder or path.parent
+        sample = write_training_script(g, style, path, folder, Trust(trusted))
         copied = f"; copied the bundled sample data {sample.name} beside it" if sample else ""
         return f"Wrote {path.name}: {style} training script{copied}"
     model = build_model(g)

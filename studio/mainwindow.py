@@ -566,8 +566,11 @@ class MainWindow(QMainWindow):
                 self.prompts.error("Cannot export to ONNX", f"Marked on the canvas:\n{reasons}")
                 return None
         snapshot, folder = loads(dumps(g)), self._base_folder()
+        trusted = frozenset(self.training.trusted)  # what the user trusted for a run
         job = Job(
-            f"Export to {spec.title}", lambda: export_graph(snapshot, path, target, folder), self
+            f"Export to {spec.title}",
+            lambda: export_graph(snapshot, path, target, folder, trusted),
+            self,
         )
         job.succeeded.connect(partial(self._exported, path))
         job.failed.connect(lambda message: self.prompts.error("Export failed", message))

@@ -34,8 +34,8 @@ def spy(monkeypatch):
 
     made = compiling.make_callbacks
 
-    def with_spy(setup, base="."):
-        callbacks = made(setup, base)
+    def with_spy(setup, base=".", modules=None):
+        callbacks = made(setup, base, modules)
         spy = Spy()
         paths = [c.filepath for c in callbacks if isinstance(c, keras.callbacks.ModelCheckpoint)]
         spy.path = Path(paths[0]) if paths else None

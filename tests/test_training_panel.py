@@ -14,7 +14,7 @@ import pytest
 from PySide6.QtGui import QUndoStack
 
 from graph import dumps, load
-from graph.training import DataSource, EarlyStopping, TrainingSetup
+from graph.training import DataSource, EarlyStopping, TrainingSetup, output_names
 from studio.training.panel import TrainingPanel
 from studio.training.plots import BATCH, EPOCH_ROW, epoch_span
 
@@ -636,3 +636,44 @@ def test_before_a_run_one_line_says_so_and_the_bar_and_messages_come_with_the_ru
     assert panel.progress.isVisible() and panel.message.isVisible()
     finish(qtbot, panel)
     assert panel.progress.isVisible() and panel.message.isVisible()
+
+
+def test_a_run_asks_before_importing_the_users_code_and_asks_again_once_it_changed(
+    qtbot, panel, tmp_path
+):
+    """A setup with a loss from a user module: Start names the file and its hash; no
+    means nothing is imported; yes trains and is remembered for that content only."""
+    from graph.training import OutputSetup
+    from graph.user_code import CustomObject, file_sha256, record_module
+    from tests.user_modules import plant
+
+    module = plant(tmp_path)
+    np.savez(tmp_path / "reg.npz", x=np.ones((20, 784), "float32"), y=np.zeros((20, 10)))
+    panel.set_document(panel.g, panel.stack, tmp_path)
+    loss = CustomObject("mine:halved_mse")
+    panel.g.training = TrainingSetup(
+        epochs=1,
+        data=DataSource("reg.npz"),
+        outputs={name: OutputSetup(loss=loss) for name in output_names(panel.g)},
+        modules=(record_module(tmp_path, "mine.py"),),
+    )
+    asked = []
+    panel.confirm_code = lambda path, digest, uses: asked.append((path, digest, uses)) or answer
+    answer = False
+    panel.start_button.click()
+    assert asked == [(module.resolve(), file_sha256(module), [f"training.outputs.{n}: "
+                      "mine:halved_mse" for n in output_names(panel.g)])]  # fmt: skip
+    assert not panel.running and "not trusted" in panel.message.toPlainText()
+    assert not (tmp_path / "mine.imported").exists()
+    answer = True
+    panel.start_button.click()
+    finish(qtbot, panel)
+    assert panel.result is not None and (tmp_path / "mine.imported").exists()
+    panel.start_button.click()  # trusted once, for this content: not asked again
+    finish(qtbot, panel)
+    assert len(asked) == 2
+    module.write_text(module.read_text() + "\n# changed\n")
+    panel.start_button.click()  # the graph recorded other content: refused, not asked
+    finish(qtbot, panel)
+    assert len(asked) == 2 and panel.message_is_error
+    assert "content changed" in panel.message.toPlainText()

@@ -92,9 +92,9 @@ def test_same_graph_and_setup_give_the_same_bytes_in_any_process():
     another hash seed writes the same bytes."""
     code = (
         "import sys; from graph import load; from codegen import to_training_script; "
+        "from codegen.training_script import STYLES; "
         f"from tests.test_training_script import full_setup; g = load({str(TICKETS)!r}); "
-        "sys.stdout.write(''.join(to_training_script(g, full_setup(), s) for s in "
-        "('fit', 'loop', 'ddp')))"
+        "sys.stdout.write(''.join(to_training_script(g, full_setup(), s) for s in STYLES))"
     )
     env = {**os.environ, "PYTHONHASHSEED": "123"}
     other = subprocess.run(
@@ -250,7 +250,8 @@ def test_onnx_is_written_after_the_keras_file_only_when_the_setup_asks(style):
     assert asked.index("The trained model is also written as ONNX") < asked.index('"""', 10)
     main = asked[asked.index("\ndef main(") :]
     pad = " " * (12 if style == "ddp" else 4)
-    saved = f'{pad}model.save(args.out)\n{pad}print(f"wrote {{args.out}}")\n'
+    model = "functional(model)" if style == "train_step" else "model"  # a plain Functional
+    saved = f'{pad}{model}.save(args.out)\n{pad}print(f"wrote {{args.out}}")\n'
     assert f'{saved}{pad}print(f"wrote {{export_onnx(model, data, args.out)}}")\n' in main
     if style == "ddp":  # rank 0 writes it, as it writes every file
         assert main.index("if rank == 0:") < main.index("export_onnx(")
@@ -270,7 +271,8 @@ def test_onnx_of_a_graph_that_cannot_go_to_onnx_is_refused_naming_the_node():
 
 
 def test_bad_style_setup_or_graph_are_refused():
-    with pytest.raises(ValueError, match="Expected one of: fit, loop, ddp. Received: style='jax'"):
+    expected = "Expected one of: fit, loop, ddp, train_step. Received: style='jax'"
+    with pytest.raises(ValueError, match=expected):
         to_training_script(tickets(), None, "jax")
     bad = TrainingSetup(callbacks=(EarlyStopping(monitor="val_nope"),))
     with pytest.raises(TrainingSetupError, match="'val_nope' is not logged"):

@@ -24,6 +24,7 @@ from codegen.training.arrays import (
 )
 from graph import ModelGraph
 from graph.training import SPARSE_LOSSES, DataSource, TrainingSetup
+from graph.user_code import identifier_text
 
 __all__ = ["TrainingData", "check_arrays", "load_data", "model_io"]
 
@@ -44,7 +45,8 @@ def model_io(
         out = setup.outputs[name]
         shape = tuple(report.nodes[node_id].shape)
         sparse = out.loss in SPARSE_LOSSES
-        outputs.append(ModelOutput(name, shape, out.loss, out.metrics, sparse))
+        loss, metrics = identifier_text(out.loss), tuple(map(identifier_text, out.metrics))
+        outputs.append(ModelOutput(name, shape, loss, metrics, sparse))
     return inputs, tuple(outputs)
 
 

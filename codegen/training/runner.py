@@ -22,6 +22,7 @@ from typing import Any
 from codegen.keras_env import import_keras
 from codegen.training.data import TrainingData, check_arrays, load_data, read_source
 from codegen.training.targets import found_target_kinds, target_kinds
+from codegen.trusted_code import Trust, check_trusted, import_modules
 from graph import ModelGraph
 from graph.training import TrainingSetup, TrainingSetupError, check_setup
 from graph.weightsfile import SavedWeights
@@ -75,6 +76,9 @@ class Trainer:
     `base`). Without validation data, the last `validation_split` of the data validates.
     `weights` (the graph's sidecar, graph.weightsfile.read_sidecar) are where training
     starts for every layer whose shapes match; frozen layers do not train.
+    The user's modules the setup names (its losses, metrics, callbacks) are imported
+    only where `trust` trusts them as they are (codegen.trusted_code); `prepare()`
+    refuses with UntrustedCodeError before anything is read or run.
     """
 
     def __init__(
@@ -87,12 +91,14 @@ class Trainer:
         base: str | Path = ".",
         listener: TrainingListener | None = None,
         weights: SavedWeights | None = None,
+        trust: Trust | None = None,
     ) -> None:
         self.graph = g
         self.weights = weights
         self.setup = setup or g.training or TrainingSetup()
         self.base = Path(base)
         self.listener = listener or TrainingListener()
+        self.trust = trust or Trust()
         self._data = data
         self._validation = validation
         self._prepared: tuple[TrainingSetup, TrainingData, TrainingData | None] | None = None
@@ -114,12 +120,13 @@ class Trainer:
         """(resolved setup, training data, validation data), all checked.
 
         Raises TrainingSetupError or DataError (codegen.training.errors) with every
-        problem found; `run()` calls it first, a caller may call it earlier to report
-        bad data before starting a thread.
+        problem found, UntrustedCodeError for code not trusted; `run()` calls it
+        first, a caller may call it earlier to report bad data before starting a thread.
         """
         if self._prepared is None:
             g = self.graph
             setup = check_setup(g, self.setup)  # its own problems, before any data is read
+            check_trusted(setup, self.base, self.trust)
             data = self._data
             if data is not None:
                 setup = check_setup(g, self.setup, target_kinds(data.targets))
@@ -168,12 +175,13 @@ class Trainer:
         from codegen.training.compiling import compile_arguments, make_callbacks
         from codegen.training.monitor import RunMonitor, StoppedBeforeTraining, plain
 
+        modules = import_modules(setup, self.base, self.trust)
         model = build_model(self.graph, self.weights)
-        model.compile(**compile_arguments(setup))
+        model.compile(**compile_arguments(setup, modules))
         monitor = RunMonitor(self._stop, self.listener)
         history: dict[str, list[float]] = {}
         if not self._stop.is_set():
-            callbacks = make_callbacks(setup, self.base)
+            callbacks = make_callbacks(setup, self.base, modules)
             try:
                 fitted = model.fit(
                     data.x(),

@@ -1,10 +1,12 @@
-"""Training scripts generated from a graph and its training setup: fit, loop, ddp.
+"""Training scripts generated from a graph and its training setup: fit, loop, ddp, train_step.
 
 `to_training_script(g, setup, style)` writes one self-contained, ruff-clean Python
 file that builds the graph's model with the Functional API and trains it as the setup
 says: "fit" with Keras's compile/fit/evaluate, "loop" with the torch training loop
 of the Keras book's section 7.4, "ddp" with that loop under torch
-DistributedDataParallel, launched by torchrun. Generating imports no keras.
+DistributedDataParallel, launched by torchrun, "train_step" with fit() driving a Model
+subclass whose train_step is the book's torch one (7.4.4, metrics as 7.4.5). Generating
+imports no keras.
 
 A script takes the setup's relative data paths relative to its own folder: before
 writing one away from the graph file, rewrite them with `relocated(setup, graph_folder,

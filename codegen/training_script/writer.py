@@ -2,7 +2,8 @@
 
 The script is put together from the fixed blocks of `templates`, in a fixed order:
 docstring, imports, the setup's values, the data checks (`codegen.training.arrays`,
-copied), the custom metric if used (copied), the model (`to_python(g, "functional")`),
+copied), the custom metric, the TensorBoard callback and the user-module loader if
+used (copied), the model (`to_python(g, "functional")`),
 compile arguments, callbacks, training, the ONNX export if the setup asks for it
 (`export_onnx`), entry point. Every value comes from the resolved setup in the model's
 output order or the setup's callback order, so the same graph and setup always give
@@ -28,14 +29,17 @@ from graph.training import (
     NO_LOSS,
     SPARSE_RMSE,
     CSVLogger,
+    CustomCallback,
     DataSource,
     ModelCheckpoint,
+    TensorBoard,
     TrainingSetup,
     TrainingSetupError,
     check_setup,
 )
+from graph.user_code import CustomObject
 
-STYLES = ("fit", "loop", "ddp")
+STYLES = ("fit", "loop", "ddp", "train_step")
 
 #: Keras's optimizer classes by the setup's identifiers (checked against
 #: keras.optimizers.get in the tests).
@@ -52,7 +56,10 @@ OPTIMIZER_CLASSES = {
 }
 
 #: Callbacks that write a file, and the argument naming it.
-_FILE_ARGUMENTS = {ModelCheckpoint: "filepath", CSVLogger: "filename"}
+_FILE_ARGUMENTS = {ModelCheckpoint: "filepath", CSVLogger: "filename", TensorBoard: "log_dir"}
+
+#: Callbacks the script defines itself (copied from the project), by setup type.
+_OWN_CALLBACKS = {TensorBoard: "TorchTensorBoard"}
 
 #: Imports each style's own code needs (the copied modules add theirs).
 _IMPORTS = {
@@ -68,10 +75,12 @@ _IMPORTS = {
     ],
 }
 _IMPORTS["ddp"] = _IMPORTS["loop"]
+_IMPORTS["train_step"] = _IMPORTS["fit"]
 
 _LATE_IMPORTS = {
     "fit": ["import keras  # noqa: E402"],
     "loop": ["import keras  # noqa: E402", "import torch  # noqa: E402"],
+    "train_step": ["import keras  # noqa: E402", "import torch  # noqa: E402"],
     "ddp": [
         "import keras  # noqa: E402",
         "import torch  # noqa: E402",
@@ -81,13 +90,14 @@ _LATE_IMPORTS = {
     ],
 }
 
-_DOCS = {"fit": t.FIT_DOC, "loop": t.LOOP_DOC, "ddp": t.DDP_DOC}
+_DOCS = {"fit": t.FIT_DOC, "loop": t.LOOP_DOC, "ddp": t.DDP_DOC, "train_step": t.TRAIN_STEP_DOC}
 
 #: The training code of each style, in order.
 _TRAINING = {
     "fit": [t.FIT_TRAIN],
-    "loop": [t.BATCHES, t.LOOP_RESULTS],
-    "ddp": [t.BATCHES, t.DDP_PROCESSES, t.DDP_RESULTS],
+    "loop": [t.APPLY_GRADIENTS, t.BATCHES, t.LOOP_RESULTS],
+    "ddp": [t.APPLY_GRADIENTS, t.BATCHES, t.DDP_PROCESSES, t.DDP_RESULTS],
+    "train_step": [t.APPLY_GRADIENTS, t.TRAIN_STEP_MODEL, t.FIT_TRAIN],
 }
 
 
@@ -154,18 +164,46 @@ def _model_io_block(g: ModelGraph, setup: TrainingSetup) -> list[str]:
     ]
 
 
-def _metric(name: str) -> Any:
+def _user_object(obj: CustomObject) -> Code:
+    """The script's call that makes a user object (its `user_object` helper)."""
+    args = f", {literal(dict(obj.args))}" if obj.args else ""
+    return Code(f"user_object({literal(obj.ref)}{args})")
+
+
+def _metric(name: str | CustomObject) -> Any:
+    if isinstance(name, CustomObject):
+        return _user_object(name)
     return Code("SparseRootMeanSquaredError()") if name == SPARSE_RMSE else name
 
 
-def _compile_block(setup: TrainingSetup) -> str:
+def _loss(loss: str | CustomObject) -> Any:
+    if isinstance(loss, CustomObject):
+        return _user_object(loss)
+    return None if loss == NO_LOSS else loss
+
+
+def _user_modules_block(setup: TrainingSetup) -> list[str]:
+    """USER_MODULES: each module the setup uses, by name: its file beside the script
+    and the sha256 of the content that was trusted."""
+    used = {obj.module for _, obj in setup.custom_objects()}
+    modules = {m.name: (m.file_name, m.sha256) for m in setup.modules if m.name in used}
+    if not modules:
+        return []
+    return [
+        "#: The user's modules, copied beside this script: (file, sha256 of the content",
+        "#: trusted when the script was written); a file that changed is not imported.",
+        *laid_out("USER_MODULES = ", modules),
+    ]
+
+
+def _compile_block(setup: TrainingSetup, style: str) -> str:
     outputs = setup.outputs
     optimizer = f"keras.optimizers.{OPTIMIZER_CLASSES[setup.optimizer]}"
     arguments = [
         f"        optimizer={optimizer}(learning_rate={setup.learning_rate!r}),",
         *laid_out(
             "loss=",
-            {name: None if o.loss == NO_LOSS else o.loss for name, o in outputs.items()},
+            {name: _loss(o.loss) for name, o in outputs.items()},
             8,
             ",",
         ),
@@ -177,12 +215,17 @@ def _compile_block(setup: TrainingSetup) -> str:
             ",",
         ),
     ]
-    return Template(t.COMPILE).substitute(arguments="\n".join(arguments))
+    make = "with_train_step(build_model())" if style == "train_step" else "build_model()"
+    return Template(t.COMPILE).substitute(arguments="\n".join(arguments), make_model=make)
 
 
 def _callback_lines(callback: Any, indent: int) -> list[str]:
     pad = " " * indent
-    lines = [f"{pad}keras.callbacks.{callback.type}("]
+    if isinstance(callback, CustomCallback):
+        obj = _user_object(CustomObject(callback.ref, callback.args))
+        return [f"{pad}{literal(obj)},"]
+    callee = _OWN_CALLBACKS.get(type(callback), f"keras.callbacks.{callback.type}")
+    lines = [f"{pad}{callee}("]
     file_argument = _FILE_ARGUMENTS.get(type(callback))
     for name, value in callback.kwargs().items():
         text = literal(value)
@@ -276,12 +319,20 @@ def to_training_script(g: ModelGraph, setup: TrainingSetup | None, style: str) -
     data_code = embedded("codegen.training.arrays")
     uses_metric = any(SPARSE_RMSE in o.metrics for o in setup.outputs.values())
     metric_code = embedded("codegen.training.custom_metrics", drop=("keras",))
+    uses_tensorboard = any(isinstance(c, TensorBoard) for c in setup.callbacks)
+    tensorboard_code = embedded("codegen.training.tensorboard", drop=("keras",))
+    user_modules = _user_modules_block(setup)
+    loading_code = embedded("codegen.module_loading")
     onnx_code = embedded("codegen.onnx_dynamo")
     model_code = _build_model_code(g)
     imports = [*_IMPORTS[style], *data_code.imports, *(onnx_code.imports if onnx else ())]
     late_imports = _LATE_IMPORTS[style]
     if uses_metric:
         imports += metric_code.imports
+    if uses_tensorboard:
+        imports += tensorboard_code.imports
+    if user_modules:
+        imports += loading_code.imports
     # In docstrings, as command-line words: no quotes, spaces or backslashes.
     word = re.sub(r"[^A-Za-z0-9_-]", "_", g.name)[:32] or "model"
     values = {
@@ -292,6 +343,8 @@ def to_training_script(g: ModelGraph, setup: TrainingSetup | None, style: str) -
         "rdzv_id": word,
         "onnx_doc": t.ONNX_DOC if onnx else "",
         "write_onnx": _write_onnx(style) if onnx else "",
+        "code_doc": t.USER_CODE_DOC if user_modules else "",
+        "saved": "functional(model)" if style == "train_step" else "model",
     }
     values["find_unused"], values["unused_note"] = _find_unused(setup)
     head = [
@@ -306,12 +359,13 @@ def to_training_script(g: ModelGraph, setup: TrainingSetup | None, style: str) -
         *late_imports,
         "",
         *_setup_block(g, setup),
+        *(["", *user_modules] if user_modules else []),
     ]
     blocks = [
         "\n".join(head),
         _section("The model"),
         model_code,
-        _compile_block(setup),
+        _compile_block(setup, style),
         "\n".join(_callbacks_block(setup, style)),
         _section("Training"),
         t.FORMAT_LOGS,
@@ -331,5 +385,9 @@ def to_training_script(g: ModelGraph, setup: TrainingSetup | None, style: str) -
     ]
     if uses_metric:
         blocks += [_section("The Keras book's custom metric (chapter 7)"), metric_code.body]
+    if uses_tensorboard:
+        blocks += [_section("TensorBoard logs without TensorFlow"), tensorboard_code.body]
+    if user_modules:
+        blocks += [_section("The user's modules"), loading_code.body, t.USER_OBJECT]
     blocks.append(t.ENTRY)
     return "\n\n\n".join(blocks) + "\n"

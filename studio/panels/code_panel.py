@@ -67,7 +67,10 @@ def _training_script(style: str) -> Callable[[ModelGraph, Path], str]:
 DEFAULT_TABS = (
     CodeTab("Functional", _python("functional")),
     CodeTab("Subclass", _python("subclass")),
-    *(CodeTab(f"Training: {style}", _training_script(style)) for style in ("fit", "loop", "ddp")),
+    *(
+        CodeTab(f"Training: {style}", _training_script(style))
+        for style in ("fit", "loop", "ddp", "train_step")
+    ),
 )
 
 

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from codegen.onnx_readiness import onnx_problems
 from codegen.training.samples import sample_data_for
 from codegen.training.targets import source_target_kinds
+from graph.filenames import inside_folder
 from graph.model import ModelGraph
 from graph.training import (
     CALLBACKS,
@@ -46,11 +47,21 @@ from graph.training import (
     NO_LOSS,
     OPTIMIZERS,
     Callback,
+    CustomCallback,
     DataSource,
     TrainingSetup,
     log_names,
     output_names,
     resolve,
+)
+from graph.user_code import (
+    CodeModule,
+    CustomObject,
+    identifier_text,
+    is_ref,
+    objects_from_text,
+    record_module,
+    refs_text,
 )
 from studio.document.commands import push_checked
 from studio.document.training_commands import SetTraining
@@ -105,6 +116,10 @@ def _set_items(combo: QComboBox, items: list[str], current: str) -> None:
     combo.setCurrentText(current)
 
 
+def _user_callbacks(setup: TrainingSetup) -> list[CustomObject]:
+    return [CustomObject(c.ref, c.args) for c in setup.callbacks if isinstance(c, CustomCallback)]
+
+
 class MetricsButton(QToolButton):
     """Picks any number of metrics from a menu of checkable entries."""
 
@@ -123,12 +138,12 @@ class MetricsButton(QToolButton):
         self.setMenu(menu)
         self._updating = False
 
-    def set_metrics(self, metrics: tuple[str, ...]) -> None:
+    def set_metrics(self, metrics: tuple[str | CustomObject, ...]) -> None:
         self._updating = True
         for name, action in self.actions_by_name.items():
             action.setChecked(name in metrics)
         self._updating = False
-        self.setText(", ".join(metrics) or "(none)")
+        self.setText(", ".join(map(identifier_text, metrics)) or "(none)")
 
     def metrics(self) -> tuple[str, ...]:
         return tuple(n for n, a in self.actions_by_name.items() if a.isChecked())
@@ -139,21 +154,35 @@ class MetricsButton(QToolButton):
 
 
 class OutputRow:
-    """The loss combo, metrics button and loss weight of one model output."""
+    """The loss combo, metrics button, user metrics and loss weight of one model output.
+
+    A loss from the user's modules shows as `module:Name` in the combo (kept with its
+    arguments while picked); the user's metrics are typed as `module:Name, ...`.
+    """
 
     def __init__(self, form: TrainingForm, name: str) -> None:
         self.name = name
+        self.form = form
         self.loss = QComboBox()
         self.loss.addItems([*LOSSES, NO_LOSS])
         self.loss.currentTextChanged.connect(
-            lambda text: form.edit(f"loss of {name}", form.stored().with_output(name, loss=text))
+            lambda text: form.edit(
+                f"loss of {name}", form.stored().with_output(name, loss=self._loss(text))
+            )
         )
         self.metrics = MetricsButton()
         self.metrics.picked.connect(
             lambda metrics: form.edit(
-                f"metrics of {name}", form.stored().with_output(name, metrics=metrics)
+                f"metrics of {name}",
+                form.stored().with_output(name, metrics=(*metrics, *self.user_metrics())),
             )
         )
+        self.custom_metrics = QLineEdit()
+        self.custom_metrics.setPlaceholderText("your metrics: module:Name, ...")
+        self.custom_metrics.setToolTip(
+            f"metrics of {name} from the Python files the setup lists (module:Name)"
+        )
+        self.custom_metrics.editingFinished.connect(self._custom_metrics_edited)
         self.weight = FloatEdit()
         self.weight.validator().setBottom(0.0)
         self.weight.setMaximumWidth(80)
@@ -163,6 +192,23 @@ class OutputRow:
                 f"loss weight of {name}", form.stored().with_output(name, loss_weight=v)
             )
         )
+
+    def _loss(self, text: str) -> str | CustomObject:
+        stored = self.form.stored().output(self.name).loss
+        if isinstance(stored, CustomObject) and stored.ref == text:
+            return stored
+        return CustomObject(text) if is_ref(text) else text
+
+    def user_metrics(self) -> tuple[CustomObject, ...]:
+        """The user's metrics of this output, as resolved."""
+        metrics = self.form.resolved().outputs[self.name].metrics
+        return tuple(m for m in metrics if isinstance(m, CustomObject))
+
+    def _custom_metrics_edited(self) -> None:
+        typed = objects_from_text(self.custom_metrics.text(), self.user_metrics())
+        metrics = (*self.metrics.metrics(), *typed)
+        setup = self.form.stored().with_output(self.name, metrics=metrics)
+        self.form.edit(f"metrics of {self.name}", setup)
 
 
 class CallbackRow:
@@ -326,6 +372,14 @@ class TrainingForm(QWidget):
         general.addRow("Validation split", self.validation_split)
         general.addRow("Validation data", self.validation_data)
         general.addRow("ONNX", self.export_onnx)
+        self.modules = QLineEdit()
+        self.modules.setPlaceholderText("your Python files beside the graph: a.py, b.py")
+        self.modules.setToolTip(
+            "files whose losses, metrics and callbacks the setup names as module:Name; "
+            "each is recorded with its content now, and imported only when trusted as such"
+        )
+        self.modules.editingFinished.connect(self._modules_edited)
+        general.addRow("Modules", self.modules)
         general.addRow("", self.onnx_problems)
 
         self.outputs_box = QGroupBox("Outputs: loss, metrics and loss weight")
@@ -338,6 +392,13 @@ class TrainingForm(QWidget):
         for row in self.callback_rows.values():
             callbacks_layout.addWidget(row.check)
             callbacks_layout.addWidget(row.params)
+        self.custom_callbacks = QLineEdit()
+        self.custom_callbacks.setPlaceholderText("your callbacks: module:Name, ...")
+        self.custom_callbacks.setToolTip(
+            "callback classes from the Python files the setup lists (module:Name)"
+        )
+        self.custom_callbacks.editingFinished.connect(self._custom_callbacks_edited)
+        callbacks_layout.addWidget(self.custom_callbacks)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -372,6 +433,10 @@ class TrainingForm(QWidget):
     def stored(self) -> TrainingSetup:
         """The setup as the graph stores it (defaults where it has none, or no graph)."""
         return (self.g.training if self.g is not None else None) or TrainingSetup()
+
+    def resolved(self) -> TrainingSetup:
+        """The stored setup with every output explicit, as the form shows it."""
+        return resolve(self.g, self.stored(), self.targets())
 
     def data_source(self) -> DataSource | None:
         """The data to train on: the setup's, else the bundled sample for this graph."""
@@ -453,14 +518,43 @@ class TrainingForm(QWidget):
             self._rebuild_outputs(names)
         for name, out in setup.outputs.items():
             row = self.output_rows[name]
-            _set_items(row.loss, [*LOSSES, NO_LOSS], out.loss)
+            _set_items(row.loss, [*LOSSES, NO_LOSS], identifier_text(out.loss))
             inferred = stored.output(name).loss is None
             row.loss.setToolTip(_inferred_from(name in targets) if inferred else "")
             row.metrics.set_metrics(out.metrics)
+            row.custom_metrics.setText(refs_text(row.user_metrics()))
             row.weight.set_value(out.loss_weight)
         monitors = log_names(g, stored, targets)
         for row in self.callback_rows.values():
             row.show(monitors)
+        self.custom_callbacks.setText(refs_text(_user_callbacks(stored)))
+        self.modules.setText(", ".join(m.path for m in stored.modules))
+
+    def _modules_edited(self) -> None:
+        """The typed paths as the setup's modules: one already listed keeps its recorded
+        hash (a changed file is not accepted by retyping it: remove it, then add it);
+        a new one is recorded with its content now. Paths outside the graph's folder and
+        files that cannot be read are left out (nothing outside the folder is read)."""
+        setup = self.stored()
+        listed = {m.path: m for m in setup.modules}
+        modules: list[CodeModule] = []
+        for path in (p.strip() for p in self.modules.text().split(",")):
+            if path in listed:
+                modules.append(listed[path])
+            elif path and self.base is not None and inside_folder(path):
+                try:
+                    modules.append(record_module(self.base, path))
+                except OSError:
+                    continue
+        self.edit("modules", replace(setup, modules=tuple(modules)))
+        self.modules.setText(", ".join(m.path for m in self.stored().modules))
+
+    def _custom_callbacks_edited(self) -> None:
+        setup = self.stored()
+        typed = objects_from_text(self.custom_callbacks.text(), _user_callbacks(setup))
+        kept = tuple(c for c in setup.callbacks if not isinstance(c, CustomCallback))
+        callbacks = (*kept, *(CustomCallback(obj.ref, obj.args) for obj in typed))
+        self.edit("custom callbacks", replace(setup, callbacks=callbacks))
 
     def _rebuild_outputs(self, names: list[str]) -> None:
         while self.outputs_layout.rowCount():
@@ -470,6 +564,7 @@ class TrainingForm(QWidget):
             line = QHBoxLayout()
             line.addWidget(row.loss, 1)
             line.addWidget(row.metrics, 1)
+            line.addWidget(row.custom_metrics, 1)
             line.addWidget(QLabel("weight"))
             line.addWidget(row.weight)
             self.outputs_layout.addRow(QLabel(name), line)

@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 from codegen.keras_errors import plain_text
 from codegen.training import Trainer
 from codegen.training.runner import TrainingResult
+from codegen.trusted_code import Trust, awaiting_trust
 from graph import ModelGraph, dumps, loads
 from graph.atomicfile import atomic_path
 from graph.training import log_names
@@ -110,6 +111,7 @@ SCRIPT_STYLES = (
     ("fit", "fit() script..."),
     ("loop", "torch training loop script..."),
     ("ddp", "torchrun DDP script..."),
+    ("train_step", "fit() with a custom train_step script..."),
 )
 
 
@@ -137,6 +139,8 @@ class TrainingPanel(QWidget):
         self._trainer: Trainer | None = None
         self._feed: TrainingFeed | None = None
         self._job: Job | None = None
+        #: The user's files trusted in this session: (resolved path, sha256).
+        self.trusted: set[tuple[Path, str]] = set()
         self._exports: list[Job] = []
         self._plan: tuple[int, int] | None = None
         #: The latest drained update that moved the run on (it has a position).
@@ -325,8 +329,16 @@ class TrainingPanel(QWidget):
             self.form.confirm(outside)
         snapshot = loads(dumps(self.g))
         setup = replace(self.form.stored(), data=data)
+        base = self.base or Path.cwd()
+        for path, digest, uses in awaiting_trust(setup, base, Trust(frozenset(self.trusted))):
+            if not self.confirm_code(path, digest, uses):
+                self.show_message(f"Not trained: {path.name} was not trusted.", error=True)
+                return
+            self.trusted.add((path, digest))
         self._feed = TrainingFeed()
-        self._trainer = Trainer(snapshot, setup, base=self.base or Path.cwd(), listener=self._feed)
+        self._trainer = Trainer(
+            snapshot, setup, base=base, listener=self._feed, trust=Trust(frozenset(self.trusted))
+        )
         self._trained_graph = snapshot
         self.result = None
         self._plan = self._latest = None
@@ -347,6 +359,19 @@ class TrainingPanel(QWidget):
         self._set_running(True)
         self.timer.start()
         job.start()
+
+    def confirm_code(self, path: Path, sha256: str, uses: list[str]) -> bool:
+        """Whether the user trusts the Python file `path` with this content (`sha256`)
+        for the setup's `uses`; remembered for the session per content, so a file that
+        changes asks again (tests override this)."""
+        answer = QMessageBox.question(
+            self,
+            "Run your code?",
+            f"The training setup imports {path}\n(sha256 {sha256})\nfor:\n"
+            + "\n".join(uses)
+            + "\n\nImporting runs its code. Trust this file as it is now?",
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
     def confirm_outside_data(self, files: list[Path]) -> bool:
         """Whether the user lets a run read `files`, which the graph file names outside

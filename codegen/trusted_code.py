@@ -1,0 +1,142 @@
+"""The user's modules a training setup names, imported only where the user trusts them.
+
+Trust is given per command, file by file (`--trust-code FILE`): a `Trust` holds each
+named file's resolved path and the sha256 of its bytes at that moment. A module of the
+setup is imported only when all of these hold: its path stays inside the graph file's
+folder once symlinks are resolved, its content hashes to what the graph file recorded,
+and that very file with that very content was trusted. Trusting one file trusts no
+other, nor a copy elsewhere, nor the same file once changed. Modules no loss, metric or
+callback uses are never imported, so they need no trust. Keras is not imported here.
+"""
+
+from __future__ import annotations
+
+import os
+import types
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from codegen.module_loading import load_verified, make_object
+from graph.errors import GraphError
+from graph.training import TrainingSetup
+from graph.user_code import CodeModule, CustomObject, file_sha256
+
+
+class UntrustedCodeError(GraphError):
+    """A module would have to be imported that the user has not trusted as it is now."""
+
+
+@dataclass(frozen=True)
+class Trust:
+    """The files the user trusts for this run: (resolved path, sha256 of its bytes)."""
+
+    files: frozenset[tuple[Path, str]] = frozenset()
+
+    @classmethod
+    def of_files(cls, paths: Iterable[str | os.PathLike]) -> Trust:
+        """Trust in each file of `paths` with the content it has now; OSError when one
+        cannot be read."""
+        return cls(frozenset((Path(p).resolve(), file_sha256(p)) for p in paths))
+
+    def trusts(self, path: Path, sha256: str) -> bool:
+        return (path.resolve(), sha256) in self.files
+
+
+def needed_modules(setup: TrainingSetup) -> list[tuple[int, CodeModule, list[str]]]:
+    """(index, module, what uses it) for each module of `setup` that an object of the
+    setup comes from, in the file's order; `what` reads 'training.outputs.y: my:Loss'."""
+    uses: dict[str, list[str]] = {}
+    for where, obj in setup.custom_objects():
+        uses.setdefault(obj.module, []).append(f"{where}: {obj.ref}")
+    return [(i, m, uses[m.name]) for i, m in enumerate(setup.modules) if m.name in uses]
+
+
+def module_path(module: CodeModule, graph_folder: str | os.PathLike) -> Path:
+    """Where `module` is, symlinks resolved; UntrustedCodeError when that is outside the
+    graph file's folder."""
+    folder = Path(graph_folder).resolve()
+    path = (folder / module.path).resolve()
+    if not path.is_relative_to(folder):
+        raise UntrustedCodeError(
+            f"module {module.path!r} resolves to {path}, outside the graph file's folder "
+            f"{folder}; not imported"
+        )
+    return path
+
+
+def untrusted(setup: TrainingSetup, graph_folder: str | os.PathLike, trust: Trust) -> list[str]:
+    """Why each module `setup` needs may not be imported (one line each); empty when all
+    may."""
+    reasons = []
+    for i, module, uses in needed_modules(setup):
+        what = f"training.modules[{i}] {module.path!r} (needed by {'; '.join(uses)})"
+        try:
+            path = module_path(module, graph_folder)
+            found = file_sha256(path)
+        except UntrustedCodeError as e:
+            reasons.append(f"{what}: {e}")
+            continue
+        except OSError as e:
+            reasons.append(f"{what}: cannot be read ({e.strerror or e})")
+            continue
+        if found != module.sha256:
+            reasons.append(
+                f"{what}: its content changed since the graph file recorded it "
+                f"(sha256 {found}, recorded {module.sha256}); not imported even if trusted"
+            )
+        elif not trust.trusts(path, found):
+            reasons.append(f"{what}: not trusted; give --trust-code {path} to import it")
+    return reasons
+
+
+def awaiting_trust(
+    setup: TrainingSetup, graph_folder: str | os.PathLike, trust: Trust
+) -> list[tuple[Path, str, list[str]]]:
+    """(resolved path, sha256, what uses it) of each module `setup` needs that is inside
+    the graph's folder with the content the graph file recorded, but not trusted by
+    `trust`: what a studio asks the user about. The others are `untrusted`'s refusals."""
+    found = []
+    for _, module, uses in needed_modules(setup):
+        try:
+            path = module_path(module, graph_folder)
+            digest = file_sha256(path)
+        except (UntrustedCodeError, OSError):
+            continue
+        if digest == module.sha256 and not trust.trusts(path, digest):
+            found.append((path, digest, uses))
+    return found
+
+
+def check_trusted(setup: TrainingSetup, graph_folder: str | os.PathLike, trust: Trust) -> None:
+    """UntrustedCodeError listing every module `setup` needs and may not import."""
+    reasons = untrusted(setup, graph_folder, trust)
+    if reasons:
+        lines = "\n".join(f"  {r}" for r in reasons)
+        raise UntrustedCodeError(f"the training setup needs code that is not trusted:\n{lines}")
+
+
+def import_modules(
+    setup: TrainingSetup, graph_folder: str | os.PathLike, trust: Trust
+) -> dict[str, types.ModuleType]:
+    """The modules `setup` needs, by name, each imported from the bytes that were
+    checked; UntrustedCodeError (nothing imported) when any may not be."""
+    check_trusted(setup, graph_folder, trust)
+    return {
+        module.name: load_verified(
+            f"kgs_user_code.{module.name}_{module.sha256[:16]}",
+            module_path(module, graph_folder),
+            module.sha256,
+        )
+        for _, module, _ in needed_modules(setup)
+    }
+
+
+def user_object(obj: CustomObject, modules: dict[str, types.ModuleType]) -> Any:
+    """The object `obj` names, made as codegen.module_loading.make_object makes it;
+    GraphError when its module does not define it."""
+    try:
+        return make_object(modules[obj.module], obj.attribute, dict(obj.args))
+    except AttributeError as e:
+        raise GraphError(f"{obj.ref!r}: {e}") from None
