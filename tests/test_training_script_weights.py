@@ -2,10 +2,11 @@
 
 A trained classifier is imported with its weights, its base frozen, a new head added
 beside its old one: `kgs export-training` writes the kept weights beside the script,
-and the fit and loop scripts, run in fresh processes on the same seed and data, end
-with the weights `kgs train` ends with; the frozen layers (a BatchNormalization in
-inference mode included) keep the imported weights bit for bit. One batch an epoch
-makes the loop comparable to fit (their shuffling differs; one batch cannot).
+and the fit, loop and ddp (a group of one, under plain python) scripts, run in fresh
+processes on the same seed and data, end with the weights `kgs train` ends with; the
+frozen layers (a BatchNormalization in inference mode included) keep the imported
+weights bit for bit. One batch an epoch makes the loops comparable to fit (their
+shuffling differs; one batch cannot).
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def trained(tmp_path_factory) -> tuple[Path, dict[str, list[np.ndarray]]]:
     return graph_path, layer_weights(out)
 
 
-@pytest.mark.parametrize("style", ["fit", "loop"])
+@pytest.mark.parametrize("style", ["fit", "loop", "ddp"])
 def test_script_trains_from_the_graphs_weights_as_kgs_train_does(tmp_path, trained, style):
     graph_path, want = trained
     script = tmp_path / "train.py"
