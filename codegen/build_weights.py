@@ -18,6 +18,7 @@ from typing import Any
 
 from codegen.keras_env import import_keras
 from graph import ModelGraph
+from graph.filenames import file_stem
 from graph.weights import Shapes, WeightsRecord
 from graph.weightsfile import SavedWeights, sidecar_name, write_sidecar
 from graph.wording import counted
@@ -101,6 +102,12 @@ def save_model_weights(g: ModelGraph, model: Any, graph_path: str | os.PathLike)
 def write_model_weights(g: ModelGraph, model: Any, path: str | os.PathLike) -> WeightsRecord:
     """Write the weights of `model` (built from `g`) to a sidecar at `path`, atomically."""
     return write_sidecar(path, layer_arrays(graph_layers(g, model)))
+
+
+def beside_module_name(g: ModelGraph) -> str:
+    """The name of the weights file written beside generated code of `g` (a module,
+    a training script), which that code loads: `NAME_weights.h5`."""
+    return f"{file_stem(g.name)}_weights.h5"
 
 
 def _shapes(keras_layer: Any) -> Shapes:

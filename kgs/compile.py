@@ -95,7 +95,11 @@ def _compile(job: Job, outcome: Outcome) -> None:
     model = None
     sources = {"functional", "subclass"} & set(job.targets)
     # Source of a graph with weights loads them from a file beside it: the built model's.
-    weights_file = f"{file_stem(g.name)}_weights.h5" if g.weights and sources else None
+    weights_file = None
+    if g.weights and sources:
+        from codegen.build_weights import beside_module_name
+
+        weights_file = beside_module_name(g)
     if {"keras", "onnx"} & set(job.targets) or weights_file:
         from codegen.build import build_with_weights
         from codegen.keras_env import import_keras

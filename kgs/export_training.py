@@ -11,7 +11,10 @@ sample file with the graph's array names is used, as `kgs train` does: it is cop
 beside the script, which names it by its bare file name, so the script's folder can
 be moved anywhere (a different file of that name there is refused, exit 2). When the setup
 asks for ONNX (`export_onnx`), the script also writes the trained model as ONNX; a
-graph that cannot go to ONNX is then refused, its nodes named. Keras is not imported.
+graph that cannot go to ONNX is then refused, its nodes named. A graph with weights
+(its sidecar; one that does not match is refused, exit 2) has those its model keeps
+written beside the script as NAME_weights.h5, which the script loads, so it starts
+where `kgs train` starts; only then is Keras imported (to build the model).
 Exit status: 0 written, 1 invalid graph, 2 unreadable graph or unusable setup (ONNX
 asked of a graph that cannot go to ONNX included, or a module of the user's that
 --trust-code does not trust as it is: the script would run it; it is copied beside
@@ -35,8 +38,10 @@ def run(args: argparse.Namespace) -> int:
     except GraphError as e:
         print(e, file=sys.stderr)
         return EXIT_UNREADABLE
+    from codegen.build_weights import beside_module_name
     from codegen.training_script import write_training_script
     from codegen.trusted_code import Trust, UntrustedCodeError
+    from graph.weightsfile import read_sidecar
 
     out = Path(args.out)
     try:
@@ -45,7 +50,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"kgs export-training: --trust-code {e.filename}: {e.strerror}", file=sys.stderr)
         return EXIT_UNREADABLE
     try:
-        sample = write_training_script(g, args.style, out, Path(args.file).parent, trust)
+        saved = read_sidecar(g, args.file)  # refused, never used, when it does not match
+    except GraphError as e:
+        print(e, file=sys.stderr)
+        return EXIT_UNREADABLE
+    try:
+        sample = write_training_script(
+            g, args.style, out, Path(args.file).parent, trust, weights=saved
+        )
     except (TrainingSetupError, UntrustedCodeError) as e:
         print(f"{args.file}: {e}", file=sys.stderr)
         return EXIT_UNREADABLE
@@ -53,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
         print(e, file=sys.stderr)
         return EXIT_INVALID
     print(f"wrote {out}")
+    if saved is not None:
+        print(f"wrote the weights it starts from beside it: {beside_module_name(g)}")
     setup = g.training or TrainingSetup()
     for reason in data_outside_folder(setup):
         print(f"note: {reason}: not read here")

@@ -79,6 +79,9 @@ def ruff(*args: str) -> subprocess.CompletedProcess:
 def test_scripts_are_ruff_clean_and_ruff_formatted(tmp_path, style):
     for name, setup in (("default", None), ("full", full_setup())):
         (tmp_path / f"{name}_{style}.py").write_text(to_training_script(tickets(), setup, style))
+    # With a weights file beside it: the WEIGHTS path and load_weights() too.
+    weighted = to_training_script(tickets(), None, style, "customer_tickets_weights.h5")
+    (tmp_path / f"weights_{style}.py").write_text(weighted)
     odd = chain(("Dense", {"units": 3, "activation": "softmax"}), name='an "odd" \\ näme')
     (tmp_path / f"odd_{style}.py").write_text(to_training_script(odd, None, style))
     check = ruff("check", "--no-cache", str(tmp_path))

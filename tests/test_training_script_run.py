@@ -168,17 +168,24 @@ def reloads_and_predicts(path: Path) -> list[np.ndarray]:
     return model.predict(x, verbose=0)
 
 
-@pytest.mark.parametrize("style", ["fit", "loop"])
-def test_fit_and_loop_scripts_train_as_the_trainer_does(tmp_path, reference_loss, style):
-    script = write_script(tmp_path, load(TICKETS), SETUP, style)
+def run_script(script: Path, *args: str) -> subprocess.CompletedProcess:
+    """The script run with python in its own folder; fails the test unless it ends
+    well within TIMEOUT."""
     result = subprocess.run(
-        [sys.executable, str(script), "--out", "model.keras"],
-        cwd=tmp_path,
+        [sys.executable, str(script), *args],
+        cwd=script.parent,
         capture_output=True,
         text=True,
         timeout=TIMEOUT,
     )
     assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+@pytest.mark.parametrize("style", ["fit", "loop"])
+def test_fit_and_loop_scripts_train_as_the_trainer_does(tmp_path, reference_loss, style):
+    script = write_script(tmp_path, load(TICKETS), SETUP, style)
+    result = run_script(script, "--out", "model.keras")
     trained = logged(result.stdout, "trained")
     assert trained["loss"] == pytest.approx(reference_loss, rel=0.1)
     assert 0 < trained["val_department_rmse"] < 1.5

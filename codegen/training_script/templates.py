@@ -21,7 +21,7 @@ validation data and saved.
 
 The setup's data files are relative to this script's folder; --data names others
 (one .npz or .csv file, or NAME=FILE.npy for each input and output). Callback files
-(checkpoints, CSV logs) go to the trained model's folder.$onnx_doc$code_doc
+(checkpoints, CSV logs) go to the trained model's folder.$weights_doc$onnx_doc$code_doc
 """'''
 
 LOOP_DOC = '''"""Train the model '$name' with a training loop written out (torch backend).
@@ -36,7 +36,7 @@ batch and reported each epoch; the setup's callbacks driven through a CallbackLi
 
 The setup's data files are relative to this script's folder; --data names others
 (one .npz or .csv file, or NAME=FILE.npy for each input and output). Callback files
-(checkpoints, CSV logs) go to the trained model's folder.$onnx_doc$code_doc
+(checkpoints, CSV logs) go to the trained model's folder.$weights_doc$onnx_doc$code_doc
 """'''
 
 DDP_DOC = '''r"""Train the model '$name' on several processes with torch DDP.
@@ -63,7 +63,7 @@ an address of one of them that the others can reach:
 `python train.py` alone runs one process. The setup's data files are relative to
 this script's folder (every machine needs them); --data names others (one .npz or
 .csv file, or NAME=FILE.npy for each input and output). Callback files (checkpoints,
-CSV logs) go to the trained model's folder.$onnx_doc$code_doc
+CSV logs) go to the trained model's folder.$weights_doc$onnx_doc$code_doc
 """'''
 
 TRAIN_STEP_DOC = '''"""Train the model '$name' with fit() driving a written-out train_step (torch).
@@ -80,7 +80,7 @@ the trained model is saved as a plain Functional model.
 
 The setup's data files are relative to this script's folder; --data names others
 (one .npz or .csv file, or NAME=FILE.npy for each input and output). Callback files
-(checkpoints, CSV logs) go to the trained model's folder.$onnx_doc$code_doc
+(checkpoints, CSV logs) go to the trained model's folder.$weights_doc$onnx_doc$code_doc
 """'''
 
 BACKEND = 'os.environ["KERAS_BACKEND"] = "torch"  # before keras is imported'
@@ -516,6 +516,12 @@ def train(
 # ---------------------------------------------------------------- ONNX
 
 #: The docstring's paragraph on the ONNX file, when the setup asks for one.
+WEIGHTS_DOC = """
+
+The model starts from the graph's weights: build_model() loads the weights file
+beside this script (WEIGHTS, written by Keras Graph Studio with it) into the layers
+it names; the others start fresh. Layers built with trainable=False stay frozen."""
+
 ONNX_DOC = """
 
 The trained model is also written as ONNX, beside the .keras file (--out with the

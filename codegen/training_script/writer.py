@@ -3,7 +3,8 @@
 The script is put together from the fixed blocks of `templates`, in a fixed order:
 docstring, imports, the setup's values, the data checks (`codegen.training.arrays`,
 copied), the custom metric, the TensorBoard callback and the user-module loader if
-used (copied), the model (`to_python(g, "functional")`),
+used (copied), the model (`to_python(g, "functional")`, loading the weights file
+beside the script when there is one),
 compile arguments, callbacks, training, the ONNX export if the setup asks for it
 (`export_onnx`), entry point. Every value comes from the resolved setup in the model's
 output order or the setup's callback order, so the same graph and setup always give
@@ -275,10 +276,12 @@ def _section(title: str) -> str:
     return f"{rule}\n# {title}\n{rule}"
 
 
-def _build_model_code(g: ModelGraph) -> str:
-    """The functional source's build_model(), without that module's header."""
-    source = to_python(g, "functional")
-    return source[source.index("def build_model():") :].rstrip("\n")
+def _build_model_code(g: ModelGraph, weights: str | None) -> str:
+    """The functional source's build_model() without that module's header; with
+    `weights`, also its WEIGHTS path and load_weights(), which build_model() calls."""
+    source = to_python(g, "functional", weights)
+    start = "def build_model():" if weights is None else "#: The weights Keras Graph Studio"
+    return source[source.index(start) :].rstrip("\n")
 
 
 def check_onnx_setup(g: ModelGraph, setup: TrainingSetup) -> None:
@@ -299,11 +302,15 @@ def _write_onnx(style: str) -> str:
     return f'\n{pad}print(f"wrote {{export_onnx(model, data, args.out)}}")'
 
 
-def to_training_script(g: ModelGraph, setup: TrainingSetup | None, style: str) -> str:
+def to_training_script(
+    g: ModelGraph, setup: TrainingSetup | None, style: str, weights: str | None = None
+) -> str:
     """The source of a training script for `g` trained with `setup` in `style`.
 
     `setup` defaults to the graph's own, else the defaults; unset losses and metrics
-    are inferred from the outputs. Raises ValueError for an unknown style,
+    are inferred from the outputs. With `weights`, the name of a weights file beside
+    the script (graph.weightsfile's format), the model starts from the weights in it,
+    as `kgs train` starts from the graph's. Raises ValueError for an unknown style,
     TrainingSetupError for an unusable setup (one asking for ONNX of a graph that
     cannot go to ONNX included) and GraphError for an invalid graph. The same graph
     and setup always give the same text.
@@ -324,7 +331,7 @@ def to_training_script(g: ModelGraph, setup: TrainingSetup | None, style: str) -
     user_modules = _user_modules_block(setup)
     loading_code = embedded("codegen.module_loading")
     onnx_code = embedded("codegen.onnx_dynamo")
-    model_code = _build_model_code(g)
+    model_code = _build_model_code(g, weights)
     imports = [*_IMPORTS[style], *data_code.imports, *(onnx_code.imports if onnx else ())]
     late_imports = _LATE_IMPORTS[style]
     if uses_metric:
@@ -342,6 +349,7 @@ def to_training_script(g: ModelGraph, setup: TrainingSetup | None, style: str) -
         "data_hint": " --data DATA" if setup.data is None else "",
         "rdzv_id": word,
         "onnx_doc": t.ONNX_DOC if onnx else "",
+        "weights_doc": t.WEIGHTS_DOC if weights else "",
         "write_onnx": _write_onnx(style) if onnx else "",
         "code_doc": t.USER_CODE_DOC if user_modules else "",
         "saved": "functional(model)" if style == "train_step" else "model",
