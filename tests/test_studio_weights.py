@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from codegen.keras_env import import_keras
-from graph import load
+from graph import load, save
 from kgs.cli import main
 
 keras = import_keras()
@@ -42,6 +42,12 @@ def imported(tmp_path, capsys):
     return model, graph_path
 
 
+def tamper(graph_path):
+    """Change the sidecar beside `graph_path` after the graph file recorded it."""
+    sidecar = graph_path.with_name("trained.weights.h5")
+    sidecar.write_bytes(sidecar.read_bytes() + b"x")
+
+
 def compiled_outputs(graph_path, out_dir, capsys):
     """The outputs of the .keras model `kgs compile` writes of `graph_path`, and what it
     printed."""
@@ -58,7 +64,7 @@ def test_save_as_into_another_folder_takes_the_weights_along(window, imported, t
     window.prompts.answers["save_path"] = tmp_path / "elsewhere" / "copy"
     assert window.save_as()
     saved = tmp_path / "elsewhere" / "copy.graph.json"
-    assert window.document.path == saved
+    assert window.document.path == saved and window.training.graph_file == saved
     assert load(saved).weights.file == "copy.weights.h5"
     assert (tmp_path / "elsewhere" / "copy.weights.h5").read_bytes() == (
         tmp_path / "trained.weights.h5"
@@ -71,8 +77,7 @@ def test_save_as_into_another_folder_takes_the_weights_along(window, imported, t
 def test_save_as_refuses_a_sidecar_that_does_not_match_naming_it(window, imported, tmp_path):
     _, graph_path = imported
     assert window.open_file(graph_path)
-    sidecar = tmp_path / "trained.weights.h5"
-    sidecar.write_bytes(sidecar.read_bytes() + b"x")
+    tamper(graph_path)
     window.prompts.answers["save_path"] = tmp_path / "other"
     assert not window.save_as()
     kind, message = window.prompts.asked[-1]
@@ -81,3 +86,92 @@ def test_save_as_refuses_a_sidecar_that_does_not_match_naming_it(window, importe
     assert window.document.path == graph_path
     assert not (tmp_path / "other.graph.json").exists()
     assert not (tmp_path / "other.weights.h5").exists()
+
+
+def wait_for_job(window, qtbot):
+    [job] = window.jobs
+    with qtbot.waitSignal(job.finished, timeout=120_000):
+        pass
+
+
+@pytest.mark.parametrize("target", ["keras", "onnx"])
+def test_an_export_has_the_saved_weights_as_kgs_compile_does(
+    window, imported, tmp_path, qtbot, capsys, target
+):
+    model, graph_path = imported
+    assert window.open_file(graph_path)
+    exported = tmp_path / f"exported.{target}"
+    window.export(target, exported)
+    wait_for_job(window, qtbot)
+    message = window.statusBar().currentMessage()
+    assert f"Wrote {exported.name}" in message, window.prompts.asked
+    assert "weights kept for 2 layers: features, head" in message
+    want, _ = compiled_outputs(graph_path, tmp_path / "out", capsys)
+    if target == "keras":
+        got = outputs(keras.saving.load_model(exported))
+    else:
+        import onnxruntime
+
+        session = onnxruntime.InferenceSession(str(exported))
+        (got,) = session.run(None, {session.get_inputs()[0].name: SAMPLE})
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(want, outputs(model), rtol=0, atol=0)
+
+
+def test_an_export_refuses_a_sidecar_that_does_not_match(window, imported, tmp_path, qtbot):
+    _, graph_path = imported
+    assert window.open_file(graph_path)
+    tamper(graph_path)
+    window.export("keras", tmp_path / "exported.keras")
+    wait_for_job(window, qtbot)
+    kind, message = window.prompts.asked[-1]
+    assert kind == "error" and message.startswith("Export failed: ")
+    assert "trained.weights.h5" in message and "does not match" in message
+    assert not (tmp_path / "exported.keras").exists()
+
+
+def start_training(window, graph_path, tmp_path):
+    """Open `graph_path` and start one epoch on random data from the training panel."""
+    rng = np.random.default_rng(0)
+    data = tmp_path / "data.npz"
+    np.savez(data, x=rng.standard_normal((32, 6)), head=rng.standard_normal((32, 2)))
+    assert window.open_file(graph_path)
+    panel = window.training
+    panel.form.ask_data_path = lambda title: data
+    panel.form.data.browse_button.click()
+    panel.form.epochs.setValue(1)
+    panel.start_button.click()
+    return panel
+
+
+def frozen(graph_path):
+    """Freeze every layer of the graph file: a run then changes no weight."""
+    g = load(graph_path)
+    for node in g.node_ids():
+        if not g.is_input(node):
+            g.set_trainable(node, False)
+    save(g, graph_path)
+
+
+def test_training_starts_from_the_saved_weights_and_says_which_it_kept(
+    window, imported, tmp_path, qtbot, capsys
+):
+    _, graph_path = imported
+    frozen(graph_path)
+    panel = start_training(window, graph_path, tmp_path)
+    qtbot.waitUntil(lambda: not panel.running, timeout=60_000)
+    text = panel.message.toPlainText()
+    assert not panel.message_is_error, text
+    assert "weights kept for 2 layers: features, head" in text
+    want, _ = compiled_outputs(graph_path, tmp_path / "out", capsys)
+    np.testing.assert_array_equal(outputs(panel.result.model), want)
+
+
+def test_training_refuses_a_sidecar_that_does_not_match(window, imported, tmp_path, qtbot):
+    _, graph_path = imported
+    tamper(graph_path)
+    panel = start_training(window, graph_path, tmp_path)
+    assert not panel.running and panel.message_is_error
+    text = panel.message.toPlainText()
+    assert text.startswith("Not trained: ") and "trained.weights.h5" in text
+    assert "does not match" in text
