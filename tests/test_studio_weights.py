@@ -175,3 +175,43 @@ def test_training_refuses_a_sidecar_that_does_not_match(window, imported, tmp_pa
     text = panel.message.toPlainText()
     assert text.startswith("Not trained: ") and "trained.weights.h5" in text
     assert "does not match" in text
+
+
+def test_the_canvas_marks_the_layers_compiling_will_re_initialize(
+    window, imported, tmp_path, capsys
+):
+    _, graph_path = imported
+    assert window.open_file(graph_path)
+    g, scene = window.document.graph, window.scene
+    ids = {g.layer(n).name: n for n in g.node_ids()}
+    assert all("re-init" not in scene.node_item(n).badges() for n in g.node_ids())
+    g.set_param(ids["features"], "units", 5)  # features and head change shape
+    g.rename(ids["head"], "score")  # and head has no saved weights under its name
+    extra = g.add_node("Dense", name="extra", params={"units": 2})
+    g.connect(ids["features"], extra, "input")
+    g.set_output(extra)
+    loose = g.add_node("Dense", name="loose", params={"units": 2})  # no input: no count
+    marked = {g.layer(n).name for n in g.node_ids() if "re-init" in scene.node_item(n).badges()}
+    assert marked == {"features", "score", "extra"}
+    assert "saved with 28 weights, 35 now" in scene.node_item(ids["features"]).toolTip()
+    assert "no saved weights under its name" in scene.node_item(ids["head"]).toolTip()
+    # What compiling reports (Keras itself) re-initializes: exactly the marked layers.
+    g.remove_node(loose)
+    window.prompts.answers["save_path"] = tmp_path / "edited"
+    assert window.save_as()
+    assert (
+        main(
+            [
+                "compile",
+                str(tmp_path / "edited.graph.json"),
+                "--to",
+                "keras",
+                "-o",
+                str(tmp_path / "out"),
+            ]
+        )
+        == 0
+    )
+    printed = capsys.readouterr()
+    fresh = {line.split("'")[1] for line in printed.out.splitlines() if "re-initialized '" in line}
+    assert fresh == marked, printed
