@@ -9,6 +9,7 @@ import pytest
 from codegen.keras_env import import_keras
 from graph import load, save
 from kgs.cli import main
+from tests.test_scene import render
 
 keras = import_keras()
 
@@ -178,7 +179,7 @@ def test_training_refuses_a_sidecar_that_does_not_match(window, imported, tmp_pa
 
 
 def test_the_canvas_marks_the_layers_compiling_will_re_initialize(
-    window, imported, tmp_path, capsys
+    window, imported, tmp_path, capsys, artifacts
 ):
     _, graph_path = imported
     assert window.open_file(graph_path)
@@ -194,6 +195,8 @@ def test_the_canvas_marks_the_layers_compiling_will_re_initialize(
     marked = {g.layer(n).name for n in g.node_ids() if "re-init" in scene.node_item(n).badges()}
     assert marked == {"features", "score", "extra"}
     assert "saved with 28 weights, 35 now" in scene.node_item(ids["features"]).toolTip()
+    assert "re-init" in scene.node_item(ids["features"]).drawn_texts(1.0)
+    assert render(scene, 2.0).save(str(artifacts / "canvas_reinit.png"))
     assert "no saved weights under its name" in scene.node_item(ids["head"]).toolTip()
     # What compiling reports (Keras itself) re-initializes: exactly the marked layers.
     g.remove_node(loose)
