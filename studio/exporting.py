@@ -67,7 +67,8 @@ def export_graph(g: ModelGraph, path: Path, target: str, graph_file: Path | None
         copied = f"; copied the bundled sample data {sample.name} beside it" if sample else ""
         return f"Wrote {path.name}: {style} training script{copied}"
     model, weights = build_with_weights(g, saved_weights(g, graph_file))
-    kept = "".join(f"\n{line}" for line in weights_text(g, weights).splitlines())
+    # One status-bar line: the report's lines joined.
+    kept = "".join(f"; {line}" for line in weights_text(g, weights).splitlines())
     if target == "keras":
         save_keras(model, path)
         return f"Wrote {path.name}: Keras model, {model.count_params():,} params{kept}"
