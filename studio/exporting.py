@@ -12,6 +12,7 @@ from pathlib import Path
 
 from graph import ModelGraph
 from graph.atomicfile import atomic_path
+from studio.graph_weights import saved_weights, weights_text
 
 
 @dataclass(frozen=True)
@@ -47,19 +48,23 @@ def export_graph(
     g: ModelGraph,
     path: Path,
     target: str,
-    graph_folder: Path | None = None,
+    graph_file: Path | None = None,
     trusted: frozenset[tuple[Path, str]] = frozenset(),
 ) -> str:
     """Write `g` to `path` as `target`; return what was done, for the status bar.
 
-    `graph_folder`: where the graph file is (its training setup's relative data
-    paths start there; None for an untitled graph: the script's folder). Raises
+    `graph_file`: the graph's file (None for an untitled graph). Its training setup's
+    relative data paths start in its folder (else in the script's), and a .keras or
+    ONNX export has the graph's saved weights from the sidecar beside it where shapes
+    match (studio.graph_weights; the message says which layers kept them). Raises
     GraphError (invalid graph, a node ONNX cannot express, a parity mismatch, an
-    unusable training setup, a user module of the setup not in `trusted`: (resolved
-    path, sha256) pairs the user trusted) with a message naming the nodes or fields;
-    the file is then not written.
+    unusable training setup, a sidecar that does not match, a user module of the
+    setup not in `trusted`: (resolved path, sha256) pairs the user trusted) with a
+    message naming the nodes, fields or file; the file is then not written. A training
+    script starts from the graph's saved weights too (written beside it).
     """
-    from codegen import build_model, export_onnx, save_keras, to_python
+    from codegen import export_onnx, save_keras, to_python
+    from codegen.build import build_with_weights
 
     if target in ("functional", "subclass"):
         _write_text(path, to_python(g, target))
@@ -70,18 +75,22 @@ def export_graph(
         style = target.removeprefix("training:")
         from codegen.trusted_code import Trust
 
-        folder = graph_folder or path.parent
-        sample = write_training_script(g, style, path, folder, Trust(trusted))
+        folder = graph_file.parent if graph_file else path.parent
+        saved = saved_weights(g, graph_file)
+        sample = write_training_script(g, style, path, folder, Trust(trusted), weights=saved)
         copied = f"; copied the bundled sample data {sample.name} beside it" if sample else ""
         return f"Wrote {path.name}: {style} training script{copied}"
-    model = build_model(g)
+    model, weights = build_with_weights(g, saved_weights(g, graph_file))
+    # One status-bar line: the report's lines joined.
+    kept = "".join(f"; {line}" for line in weights_text(g, weights).splitlines())
     if target == "keras":
         save_keras(model, path)
-        return f"Wrote {path.name}: Keras model, {model.count_params():,} params"
+        return f"Wrote {path.name}: Keras model, {model.count_params():,} params{kept}"
     if target == "onnx":
         with atomic_path(path) as tmp:
             report = export_onnx(model, g, tmp)
-        return f"Wrote {path.name}: ONNX, matches Keras (worst difference {report.worst:.1e})"
+        worst = f"worst difference {report.worst:.1e}"
+        return f"Wrote {path.name}: ONNX, matches Keras ({worst}){kept}"
     raise ValueError(f"unknown export target {target!r}; expected one of {', '.join(TARGETS)}")
 
 

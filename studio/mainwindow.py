@@ -217,7 +217,9 @@ class MainWindow(QMainWindow):
         self.undo_group.setActiveStack(document.stack)
         self.inspector.set_stack(document.stack)
         self.inspector.set_graph(document.graph)
-        self.training.set_document(document.graph, document.stack, self._base_folder())
+        self.training.set_document(
+            document.graph, document.stack, self._base_folder(), document.path
+        )
         document.graph.events.training_changed.connect(self._on_training_changed)
         document.state_changed.connect(self._update_title)
         self._on_validated(self.scene.report)
@@ -445,6 +447,7 @@ class MainWindow(QMainWindow):
         except GraphError as e:
             self.prompts.error("Cannot save", str(e))
             return False
+        self.training.graph_file = path  # where its weights sidecar now lies
         self._remember_recent(path)
         self.statusBar().showMessage(f"Saved {path}", 5000)
         return True
@@ -565,11 +568,11 @@ class MainWindow(QMainWindow):
                 reasons = "\n".join(p.message for p in problems)
                 self.prompts.error("Cannot export to ONNX", f"Marked on the canvas:\n{reasons}")
                 return None
-        snapshot, folder = loads(dumps(g)), self._base_folder()
+        snapshot, graph_file = loads(dumps(g)), self.document.path
         trusted = frozenset(self.training.trusted)  # what the user trusted for a run
         job = Job(
             f"Export to {spec.title}",
-            lambda: export_graph(snapshot, path, target, folder, trusted),
+            lambda: export_graph(snapshot, path, target, graph_file, trusted),
             self,
         )
         job.succeeded.connect(partial(self._exported, path))

@@ -26,6 +26,7 @@ SHARED = {
     "studio.visibility",
     "studio.mime",
     "studio.exporting",
+    "studio.graph_weights",
     "studio.severity",
     "studio.diff_colors",
 }

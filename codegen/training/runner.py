@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from codegen.keras_env import import_keras
 from codegen.training.data import TrainingData, check_arrays, load_data, read_source
@@ -26,6 +26,9 @@ from codegen.trusted_code import Trust, check_trusted, import_modules
 from graph import ModelGraph
 from graph.training import TrainingSetup, TrainingSetupError, check_setup
 from graph.weightsfile import SavedWeights
+
+if TYPE_CHECKING:
+    from codegen.build_weights import WeightsReport
 
 
 class TrainingListener:
@@ -64,6 +67,8 @@ class TrainingResult:
     batches: int
     setup: TrainingSetup
     validation: TrainingData | None
+    #: Which layers started from the graph's saved weights, which fresh (and why).
+    weights_report: WeightsReport | None = None
 
 
 class Trainer:
@@ -171,12 +176,12 @@ class Trainer:
         if setup.seed is not None:
             keras.utils.set_random_seed(setup.seed)
 
-        from codegen.build import build_model
+        from codegen.build import build_with_weights
         from codegen.training.compiling import compile_arguments, make_callbacks
         from codegen.training.monitor import RunMonitor, StoppedBeforeTraining, plain
 
         modules = import_modules(setup, self.base, self.trust)
-        model = build_model(self.graph, self.weights)
+        model, weights_report = build_with_weights(self.graph, self.weights)
         model.compile(**compile_arguments(setup, modules))
         monitor = RunMonitor(self._stop, self.listener)
         history: dict[str, list[float]] = {}
@@ -213,7 +218,14 @@ class Trainer:
                 evaluation = plain(logs)
                 self.listener.evaluated(evaluation)
         return TrainingResult(
-            model, history, evaluation, self._stop.is_set(), monitor.batches, setup, validation
+            model,
+            history,
+            evaluation,
+            self._stop.is_set(),
+            monitor.batches,
+            setup,
+            validation,
+            weights_report,
         )
 
 

@@ -92,6 +92,9 @@ class NodeView:
     export_issues: tuple[str, ...] = ()
     #: The layer is frozen (not trainable): a "frozen" badge and a hatched header.
     frozen: bool = False
+    #: Why compiling will give the layer fresh weights instead of the graph's saved
+    #: ones (graph.reinit): a "re-init" badge, and the tooltip says why; "" if not.
+    reinitialized: str = ""
 
 
 class Follower(Protocol):
@@ -117,12 +120,14 @@ def short_count(count: int) -> str:
 
 def badges_of(view: NodeView) -> list[str]:
     """A node's badges, right to left: "x2" on each call site of a layer called
-    twice, "output", "ONNX" (an export check's mark), "frozen" (not trainable)."""
+    twice, "output", "ONNX" (an export check's mark), "frozen" (not trainable),
+    "re-init" (starts from fresh weights at compile time)."""
     return (
         ([f"x{view.shared}"] if view.shared > 1 else [])
         + (["output"] if view.output else [])
         + (["ONNX"] if view.export_issues else [])
         + (["frozen"] if view.frozen else [])
+        + (["re-init"] if view.reinitialized else [])
     )
 
 
@@ -258,7 +263,8 @@ class NodeItem(QGraphicsItem):
             self._layout(view.ports)
         self.view = view
         self._text_ready = False
-        tip = "\n".join(view.messages + view.export_issues)
+        reinitialized = (view.reinitialized,) if view.reinitialized else ()
+        tip = "\n".join(view.messages + view.export_issues + reinitialized)
         if tip != self._tip:
             self._tip = tip
             self.setToolTip(tip)

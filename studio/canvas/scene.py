@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from codegen.layout import Direction, direction_of
 from graph import LayerSpec, ModelGraph, Problem, Report, validate
+from graph.reinit import reinitialized_why
 from graph.report import ERROR
 from graph.shapes import fmt
 from studio.canvas.items import NODE_WIDTH, PORT_HIT, EdgeItem, NodeItem, NodeView, short_count
@@ -505,6 +506,9 @@ class GraphScene(QGraphicsScene):
             messages=tuple(p.message for p in mine),
             export_issues=self._marks.get(node_id, ()),
             frozen=not layer.trainable,
+            reinitialized=reinitialized_why(
+                g.weights, layer.name, inferred.params if inferred else None
+            ),
         )
 
     # ------------------------------------------------------------ shared links

@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from graph import ModelGraph, load, save
+from graph.sidecar_copy import copy_sidecar
 from studio.document.autosave import AutosaveSlot
 
 
@@ -65,11 +66,22 @@ class Document(QObject):
         self.state_changed.emit()
 
     def save(self, path: Path | None = None) -> None:
-        """Write the graph (atomically) to `path`, or to the document's own path."""
+        """Write the graph (atomically) to `path`, or to the document's own path.
+
+        Saved as another file, a graph with weights takes a copy of its sidecar along
+        (graph.sidecar_copy), written before the graph file that records it; a sidecar
+        that is missing or does not match is refused (WeightsFileError names it)."""
         target = Path(path) if path else self.path
         if target is None:
             raise ValueError("an untitled document needs a path to save to")
-        save(self.graph, target)
+        record = self.graph.weights
+        if record is not None and self.path is not None and target.resolve() != self.path.resolve():
+            self.graph.weights = copy_sidecar(record, self.path, target)
+        try:
+            save(self.graph, target)
+        except BaseException:
+            self.graph.weights = record
+            raise
         self.path = target
         self.stack.setClean()
         if self._slot:

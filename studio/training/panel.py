@@ -42,10 +42,11 @@ from codegen.keras_errors import plain_text
 from codegen.training import Trainer
 from codegen.training.runner import TrainingResult
 from codegen.trusted_code import Trust, awaiting_trust
-from graph import ModelGraph, dumps, loads
+from graph import GraphError, ModelGraph, dumps, loads
 from graph.atomicfile import atomic_path
 from graph.training import log_names
 from studio.exporting import TARGETS, with_suffix
+from studio.graph_weights import saved_weights, weights_text
 from studio.jobs import Job
 from studio.training.deferred_progress import DeferredProgressBar
 from studio.training.form import TrainingForm
@@ -132,6 +133,8 @@ class TrainingPanel(QWidget):
         super().__init__(parent)
         self.g: ModelGraph | None = None
         self.base: Path | None = None
+        #: The graph's file: runs start from the weights in the sidecar beside it.
+        self.graph_file: Path | None = None
         #: The plots still show another graph's (or no) logs: see set_document.
         self._plots_due = False
         self.result: TrainingResult | None = None
@@ -235,10 +238,13 @@ class TrainingPanel(QWidget):
 
     # ------------------------------------------------------------ document
 
-    def set_document(self, g: ModelGraph, stack: QUndoStack, base: Path | None) -> None:
-        """Show and train `g` (edits go on `stack`); `base`: the graph file's folder."""
+    def set_document(
+        self, g: ModelGraph, stack: QUndoStack, base: Path | None, graph_file: Path | None = None
+    ) -> None:
+        """Show and train `g` (edits go on `stack`); `base`: the graph file's folder,
+        `graph_file`: the file itself, beside which its weights sidecar lies."""
         self.shutdown()
-        self.g, self.base = g, base
+        self.g, self.base, self.graph_file = g, base, graph_file
         self.form.set_document(g, stack, base)
         self.result = self._trained_graph = None
         # Empty plots for this graph's logs, drawn when the panel is first seen: making
@@ -328,6 +334,11 @@ class TrainingPanel(QWidget):
                 return
             self.form.confirm(outside)
         snapshot = loads(dumps(self.g))
+        try:  # refused, never used, when it does not match (as `kgs train` refuses it)
+            weights = saved_weights(snapshot, self.graph_file)
+        except GraphError as e:
+            self.show_message(f"Not trained: {e}", error=True)
+            return
         setup = replace(self.form.stored(), data=data)
         base = self.base or Path.cwd()
         for path, digest, uses in awaiting_trust(setup, base, Trust(frozenset(self.trusted))):
@@ -337,7 +348,12 @@ class TrainingPanel(QWidget):
             self.trusted.add((path, digest))
         self._feed = TrainingFeed()
         self._trainer = Trainer(
-            snapshot, setup, base=base, listener=self._feed, trust=Trust(frozenset(self.trusted))
+            snapshot,
+            setup,
+            base=base,
+            listener=self._feed,
+            weights=weights,
+            trust=Trust(frozenset(self.trusted)),
         )
         self._trained_graph = snapshot
         self.result = None
@@ -401,10 +417,12 @@ class TrainingPanel(QWidget):
         result = outcome.result
         self.result = result
         if result.stopped:
-            self.show_message(f"Stopped after {result.batches} batches.")
+            ended = f"Stopped after {result.batches} batches."
         else:
             epochs = len(next(iter(result.history.values()), []))
-            self.show_message(f"Training finished: {epochs} epochs, {result.batches} batches.")
+            ended = f"Training finished: {epochs} epochs, {result.batches} batches."
+        kept = weights_text(self._trained_graph, result.weights_report)
+        self.show_message(f"{ended}\n{kept}" if kept else ended)
         self.results.show_result(result, outcome.predictions)
         self._show_outcome(True)
 
