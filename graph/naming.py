@@ -7,15 +7,16 @@ from collections.abc import Container
 
 #: Letters, digits, '_' and '-', starting with a letter or '_'. Keras itself only
 #: forbids '/', but torch refuses '.' in the names of a layer's weights, and these
-#: names also become Python identifiers and ONNX names.
-_VALID = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]{0,254}")
+#: names also become Python identifiers and ONNX names. Public for a test of many
+#: names at once (validate's), which asks name_problem only about names it refuses.
+VALID_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]{0,254}")
 #: A character no valid name holds.
 _INVALID_CHAR = re.compile(r"[^A-Za-z0-9_\-]")
 
 
 def name_problem(name: object) -> str | None:
     """Why `name` is not a valid layer name, or None."""
-    if not isinstance(name, str) or not _VALID.fullmatch(name):
+    if not isinstance(name, str) or not VALID_NAME.fullmatch(name):
         return (
             "must start with a letter or '_' and contain only letters, digits, "
             f"'_' and '-' (at most 255 characters). Received: name={name!r}"

@@ -22,7 +22,7 @@ from graph.blocks import BlockSpec, wired_outputs
 from graph.errors import ShapeError
 from graph.infer import Inferred, check_params, infer, size_problem
 from graph.model import Layer, ModelGraph
-from graph.naming import name_problem
+from graph.naming import VALID_NAME, name_problem
 from graph.report import ERROR, WARNING, Problem, Report
 from graph.shapes import fmt
 from graph.spec import LayerSpec, inputs_text
@@ -217,15 +217,15 @@ class _Validation:
         """Per layer, once: type known, name valid and unique, params acceptable."""
         first_by_name: dict[str, int] = {}
         layers, problems = self.t.layers, self.layer_problems
+        layer_entry, valid_name = self.layer_entry, VALID_NAME.fullmatch
         for layer_id in self.layer_ids:
             layer = layers[layer_id]
-            check = self.layer_entry(layer_id, layer)
+            check = layer_entry(layer_id, layer)
             name = layer.name
-            problem = name_problem(name)
-            if problem is None and name not in first_by_name:
+            if isinstance(name, str) and valid_name(name) and name not in first_by_name:
                 first_by_name[name] = layer_id
             else:
-                self.check_name(layer_id, problem, first_by_name)
+                self.check_name(layer_id, name_problem(name), first_by_name)
             if check is None or check.resolved is None:
                 self.check_type_and_params(layer_id, check)
             if self.sink:
@@ -238,24 +238,27 @@ class _Validation:
         spec = specs.get(layer.type, _UNSEEN)
         if spec is _UNSEEN:
             spec = specs[layer.type] = self.g.spec_of_type(layer.type)
-        check = self.old_param_of.get(layer_id)
-        if check is None or check.spec is not spec or self.old_checked.get(layer_id) is not layer:
-            check = None if spec is None else self.param_check(spec, layer.params)
+        old = self.old_param_of.get(layer_id)
+        if old is not None and old.spec is spec and self.old_checked.get(layer_id) is layer:
+            check = old
+        elif spec is None:
+            check = None
+        else:  # check_params' answer, shared by the layers of `spec` with these exact params
+            params = layer.params
+            exact = _params_key(params)
+            if exact is None:  # an unhashable value: these params are checked alone
+                check = _ParamCheck(spec, *_checked(spec, params))
+            else:
+                key = (spec, exact)
+                check = self.param_checks.get(key)
+                if check is None:
+                    check = self.old_param_checks.get(key)
+                    if check is None:
+                        check = _ParamCheck(spec, *_checked(spec, params))
+                    self.param_checks[key] = check
         self.checked[layer_id] = layer
         if check is not None:
             self.param_of[layer_id] = check
-        return check
-
-    def param_check(self, spec: LayerSpec, params: Mapping[str, Any]) -> _ParamCheck:
-        """check_params' answer, shared by the layers of `spec` with these exact params."""
-        exact = _params_key(params)
-        if exact is None:
-            return _ParamCheck(spec, *_checked(spec, params))
-        key = (spec, exact)
-        check = self.param_checks.get(key)
-        if check is None:
-            check = self.old_param_checks.get(key) or _ParamCheck(spec, *_checked(spec, params))
-            self.param_checks[key] = check
         return check
 
     def check_name(self, layer_id: int, problem: str | None, first_by_name: dict) -> None:
@@ -641,8 +644,11 @@ class _Validation:
         return touched
 
 
+#: Param value types of which no value equals one of another of them, so that equal
+#: values of them are alike to every check and message.
+_UNMISTAKABLE_TYPES = frozenset({int, str, type(None)})
 #: Param value types whose equal values are alike to every check and message.
-_PLAIN_TYPES = frozenset({int, str, bool, type(None)})
+_PLAIN_TYPES = _UNMISTAKABLE_TYPES | {bool}
 
 
 def _params_key(params: Mapping[str, Any]) -> tuple | None:
@@ -650,10 +656,17 @@ def _params_key(params: Mapping[str, Any]) -> tuple | None:
     when a value is unhashable.
 
     Python's equality is too loose for that: 1 == 1.0 == True though a param's kind
-    tells them apart, and 0.0 == -0.0 though messages print them apart. So beyond
-    values of _PLAIN_TYPES (keyed with their types), values are keyed by type, floats
-    by their bits, containers item by item. Keys keep the params' order, as messages do.
+    tells them apart, and 0.0 == -0.0 though messages print them apart. Params whose
+    values are all of _UNMISTAKABLE_TYPES (the common case) are keyed by their items;
+    beyond those, values of _PLAIN_TYPES are keyed with their types, others by type,
+    floats by their bits, containers item by item (these keys start with a string, so
+    they never equal a tuple of items). Keys keep the params' order, as messages do.
     """
+    for value in params.values():
+        if type(value) not in _UNMISTAKABLE_TYPES:
+            break
+    else:
+        return tuple(params.items())
     types = tuple(map(type, params.values()))
     if _PLAIN_TYPES.issuperset(types):
         return ("plain", tuple(params.items()), types)
