@@ -13,6 +13,7 @@ import heapq
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 import networkx as nx
@@ -64,6 +65,10 @@ class _Rule(NamedTuple):
     #: The input a shape error blames (its position among the inputs), if one.
     index: int | None = None
 
+
+#: The weight counts of a result, and a node's layer id (for walks by map()).
+_TRAINABLE, _NON_TRAINABLE = attrgetter("trainable"), attrgetter("non_trainable")
+_LAYER_ID = attrgetter("layer_id")
 
 #: What dict.get returns for a layer type not met yet (None is an unknown type's spec).
 _UNSEEN = object()
@@ -196,9 +201,12 @@ class _Validation:
         self.specs = {}
         self.layer_problems, self.node_problems, self.shared_problems = {}, {}, {}
         if not structure_kept:
-            sites = self.t.sites
-            self.layer_ids = list(dict.fromkeys([n.layer_id for n in self.t.nodes.values()]))
-            self.shared_ids = [i for i in self.layer_ids if len(sites[i]) > 1]
+            nodes, sites = self.t.nodes, self.t.sites
+            self.layer_ids = list(dict.fromkeys(map(_LAYER_ID, nodes.values())))
+            if len(self.layer_ids) == len(nodes):  # as many layers as nodes: none is shared
+                self.shared_ids = []
+            else:
+                self.shared_ids = [i for i in self.layer_ids if len(sites[i]) > 1]
         self.check_layers()
         if not any(spec is not None and spec.is_input for spec in self.specs.values()):
             self.error("no-inputs", "the model has no Input node")
@@ -309,10 +317,11 @@ class _Validation:
         # Where every connection runs forward in graph order (as in most files), Kahn's
         # would pop the nodes in graph order: each is ready once those before it are.
         before: set[str] = set()
+        has_all, add = before.issuperset, before.add
         for node_id in nodes:
-            if not before.issuperset(pred[node_id]):
+            if not has_all(pred[node_id]):
                 break
-            before.add(node_id)
+            add(node_id)
         else:
             return nodes, set()
         position = {n: i for i, n in enumerate(nodes)}
@@ -430,8 +439,8 @@ class _Validation:
                     weights[layer_id] = result
             if self.sink:
                 node_problems[node_id] = self.take()
-        self.trainable = sum(result.trainable for result in weights.values())
-        self.non_trainable = sum(result.non_trainable for result in weights.values())
+        self.trainable = sum(map(_TRAINABLE, weights.values()))
+        self.non_trainable = sum(map(_NON_TRAINABLE, weights.values()))
 
     def infer_node(self, node_id: str, layer_id: int) -> tuple[list[str] | None, Inferred | None]:
         """(sources, result): the node's inputs in port order, None when its layer is
@@ -441,24 +450,33 @@ class _Validation:
             if check is not None:
                 self.port_sources(node_id, check.spec)
             return None, None
-        sources = check.spec.ports.in_order(self.t.pred[node_id])
+        fed = self.t.pred[node_id]
+        sources = check.spec.ports.in_order(fed)
         if sources is None:
             sources = self.port_sources(node_id, check.spec)
             if sources is None:
                 return None, None
-        inputs = list(map(self.known.get, sources))
-        if None in inputs:
-            return sources, None  # an upstream problem is reported where it is
+        # The rules' key: the param check, then the inputs' results. Built by a plain
+        # loop: list(map(...)) and (check, *inputs) cost several times as much on the
+        # one or two inputs of most nodes.
+        inputs = [check]
+        known = self.known
+        for src in sources:
+            result = known.get(src)
+            if result is None:
+                return sources, None  # an upstream problem is reported where it is
+            inputs.append(result)
         if self.blocks:  # only a block use has a later output to take
-            outputs = wired_outputs(self.t.pred[node_id], check.spec.ports)
+            outputs = wired_outputs(fed, check.spec.ports)
             if outputs is not None:
-                inputs = self.picked_outputs(node_id, sources, outputs, inputs)
-                if inputs is None:
+                picked = self.picked_outputs(node_id, sources, outputs, inputs[1:])
+                if picked is None:
                     return sources, None
-        key = (check, *inputs)
+                inputs[1:] = picked
+        key = tuple(inputs)
         rule = self.rules.get(key)
         if rule is None:
-            rule = self.old_rules.get(key) or _apply_rules(check.spec, check.resolved, inputs)
+            rule = self.old_rules.get(key) or _apply_rules(check.spec, check.resolved, inputs[1:])
             self.rules[key] = rule
         if rule.messages:
             self.report_rule(node_id, check.spec, rule)
@@ -553,9 +571,10 @@ class _Validation:
         pred = self.t.pred
         reached = set(outputs)
         if not self.stuck:  # every node is in the order, after all it depends on
+            reach = reached.update
             for node_id in reversed(self.order):
                 if node_id in reached:
-                    reached.update(pred[node_id])
+                    reach(pred[node_id])
         else:  # nodes on a cycle are not ordered: walk back from the outputs
             stack = list(outputs)
             while stack:
@@ -662,6 +681,8 @@ def _params_key(params: Mapping[str, Any]) -> tuple | None:
     floats by their bits, containers item by item (these keys start with a string, so
     they never equal a tuple of items). Keys keep the params' order, as messages do.
     """
+    if not params:
+        return ()
     for value in params.values():
         if type(value) not in _UNMISTAKABLE_TYPES:
             break
