@@ -23,7 +23,7 @@ from graph.blocks import BlockSpec, wired_outputs
 from graph.errors import ShapeError
 from graph.infer import Inferred, check_params, infer, size_problem
 from graph.model import Layer, ModelGraph
-from graph.naming import VALID_NAME, name_problem
+from graph.naming import name_problem, names_valid_and_unique
 from graph.report import ERROR, WARNING, Problem, Report
 from graph.shapes import fmt
 from graph.spec import LayerSpec, inputs_text
@@ -223,17 +223,14 @@ class _Validation:
 
     def check_layers(self) -> None:
         """Per layer, once: type known, name valid and unique, params acceptable."""
+        layers, problems, layer_entry = self.t.layers, self.layer_problems, self.layer_entry
+        # The names are tested all together; one by one only when one is at fault.
+        names_fine = names_valid_and_unique([layers[i].name for i in self.layer_ids])
         first_by_name: dict[str, int] = {}
-        layers, problems = self.t.layers, self.layer_problems
-        layer_entry, valid_name = self.layer_entry, VALID_NAME.fullmatch
         for layer_id in self.layer_ids:
-            layer = layers[layer_id]
-            check = layer_entry(layer_id, layer)
-            name = layer.name
-            if isinstance(name, str) and valid_name(name) and name not in first_by_name:
-                first_by_name[name] = layer_id
-            else:
-                self.check_name(layer_id, name_problem(name), first_by_name)
+            check = layer_entry(layer_id, layers[layer_id])
+            if not names_fine:
+                self.check_name(layer_id, first_by_name)
             if check is None or check.resolved is None:
                 self.check_type_and_params(layer_id, check)
             if self.sink:
@@ -269,13 +266,17 @@ class _Validation:
             self.param_of[layer_id] = check
         return check
 
-    def check_name(self, layer_id: int, problem: str | None, first_by_name: dict) -> None:
-        """Report a bad name, else a name already used by an earlier layer."""
+    def check_name(self, layer_id: int, first_by_name: dict[str, int]) -> None:
+        """Report a bad name, else a name already used by an earlier layer (in
+        `first_by_name`, where a good name not used yet is added)."""
         g, t = self.g, self.t
         node_id, name = t.sites[layer_id][0], t.layers[layer_id].name
+        problem = name_problem(name)
         if problem is not None:
             self.error("bad-name", f"{g.label(node_id)}: name {problem}", node_id)
-        elif name in first_by_name:
+        elif name not in first_by_name:
+            first_by_name[name] = layer_id
+        else:
             other = t.sites[first_by_name[name]][0]
             self.error(
                 "duplicate-name",
