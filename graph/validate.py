@@ -305,7 +305,7 @@ class _Validation:
         """
         if not structure_kept:
             self.order, self.stuck = self._kahn()
-            self.position = {n: i for i, n in enumerate(self.order)}
+            self.position = dict(zip(self.order, range(len(self.order)), strict=True))
         if self.stuck:
             self.report_cycles(self.stuck)
         self.cycle_problems = self.take() or []
@@ -429,6 +429,7 @@ class _Validation:
         known, sources, weights, node_problems = {}, {}, {}, self.node_problems
         self.known, self.sources, self.weights = known, sources, weights
         infer_node = self.infer_node
+        shared = bool(self.shared_ids)  # else each node is its layer's first call site
         for node_id in self.order:
             layer_id = nodes[node_id].layer_id
             node_sources, result = infer_node(node_id, layer_id)
@@ -436,7 +437,7 @@ class _Validation:
                 sources[node_id] = node_sources
             if result is not None:
                 known[node_id] = result
-                if sites[layer_id][0] == node_id:
+                if not shared or sites[layer_id][0] == node_id:
                     weights[layer_id] = result
             if self.sink:
                 node_problems[node_id] = self.take()
@@ -571,7 +572,15 @@ class _Validation:
             return []
         pred = self.t.pred
         reached = set(outputs)
-        if not self.stuck:  # every node is in the order, after all it depends on
+        if not self.stuck:
+            # Without cycles, every walk along connections ends at a node that feeds
+            # none; so when each such node is an output, every node leads to one.
+            for node_id, successors in self.t.succ.items():
+                if not successors and node_id not in reached:
+                    break
+            else:
+                return []
+            # Else a walk back: every node is in the order, after all it depends on.
             reach = reached.update
             for node_id in reversed(self.order):
                 if node_id in reached:
