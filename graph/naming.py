@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Container
+from collections.abc import Container, Sequence
 
 #: Letters, digits, '_' and '-', starting with a letter or '_'. Keras itself only
 #: forbids '/', but torch refuses '.' in the names of a layer's weights, and these
 #: names also become Python identifiers and ONNX names.
 _VALID = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]{0,254}")
+#: Valid names, each followed by a newline (which no valid name holds). Possessive
+#: quantifiers: what follows a name's characters cannot be one of them, so nothing
+#: is worth trying again.
+_VALID_LINES = re.compile(r"(?:[A-Za-z_][A-Za-z0-9_\-]{0,254}+\n)*+")
 #: A character no valid name holds.
 _INVALID_CHAR = re.compile(r"[^A-Za-z0-9_\-]")
 
@@ -21,6 +25,28 @@ def name_problem(name: object) -> str | None:
             f"'_' and '-' (at most 255 characters). Received: name={name!r}"
         )
     return None
+
+
+def names_valid_and_unique(names: Sequence[object]) -> bool:
+    """Whether every one of `names` is a valid layer name (one name_problem accepts)
+    and none comes twice.
+
+    For validate, which checks every layer's name on every run: the names are tested
+    together, by a set and one pattern over them joined by newlines, in C loops
+    instead of a call per name (a few times faster). A name holding a newline would
+    add one to the text, which the count of newlines tells.
+    """
+    if not names:
+        return True
+    try:
+        text = "\n".join(names) + "\n"  # type: ignore[arg-type]
+    except TypeError:  # a name that is not a string
+        return False
+    return (
+        len(set(names)) == len(names)
+        and text.count("\n") == len(names)
+        and _VALID_LINES.fullmatch(text) is not None
+    )
 
 
 def valid_name(name: str) -> str:

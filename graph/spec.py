@@ -33,6 +33,8 @@ FLOATX = "float32"
 
 #: The common variadic port names, looked up instead of parsed.
 _VARIADIC_INDEX = {f"input_{i}": i for i in range(64)}
+#: The same names in index order.
+_VARIADIC_NAMES = tuple(_VARIADIC_INDEX)
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,17 @@ class Ports:
                     if len(ports) == 1 and lone in ports:
                         return [src]
             return None
+        # The usual wiring of the others: each source feeds one port, and the sources
+        # come in port order from the first port on (as edges are mostly made and saved).
+        names = _VARIADIC_NAMES if self.variadic else self.names
+        i = 0  # a count of its own: enumerate() costs more on the few inputs of a node
+        for ports in fed.values():
+            if len(ports) != 1 or i == len(names) or names[i] not in ports:
+                break
+            i += 1  # noqa: SIM113
+        else:
+            if i >= self.required:
+                return list(fed)
         by_index: dict[int, str] = {}
         positions = _VARIADIC_INDEX if self.variadic else self._positions
         for src, ports in fed.items():

@@ -13,6 +13,7 @@ import heapq
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 import networkx as nx
@@ -22,7 +23,7 @@ from graph.blocks import BlockSpec, wired_outputs
 from graph.errors import ShapeError
 from graph.infer import Inferred, check_params, infer, size_problem
 from graph.model import Layer, ModelGraph
-from graph.naming import name_problem
+from graph.naming import name_problem, names_valid_and_unique
 from graph.report import ERROR, WARNING, Problem, Report
 from graph.shapes import fmt
 from graph.spec import LayerSpec, inputs_text
@@ -64,6 +65,10 @@ class _Rule(NamedTuple):
     #: The input a shape error blames (its position among the inputs), if one.
     index: int | None = None
 
+
+#: The weight counts of a result, and a node's layer id (for walks by map()).
+_TRAINABLE, _NON_TRAINABLE = attrgetter("trainable"), attrgetter("non_trainable")
+_LAYER_ID = attrgetter("layer_id")
 
 #: What dict.get returns for a layer type not met yet (None is an unknown type's spec).
 _UNSEEN = object()
@@ -196,9 +201,12 @@ class _Validation:
         self.specs = {}
         self.layer_problems, self.node_problems, self.shared_problems = {}, {}, {}
         if not structure_kept:
-            sites = self.t.sites
-            self.layer_ids = list(dict.fromkeys([n.layer_id for n in self.t.nodes.values()]))
-            self.shared_ids = [i for i in self.layer_ids if len(sites[i]) > 1]
+            nodes, sites = self.t.nodes, self.t.sites
+            self.layer_ids = list(dict.fromkeys(map(_LAYER_ID, nodes.values())))
+            if len(self.layer_ids) == len(nodes):  # as many layers as nodes: none is shared
+                self.shared_ids = []
+            else:
+                self.shared_ids = [i for i in self.layer_ids if len(sites[i]) > 1]
         self.check_layers()
         if not any(spec is not None and spec.is_input for spec in self.specs.values()):
             self.error("no-inputs", "the model has no Input node")
@@ -215,17 +223,14 @@ class _Validation:
 
     def check_layers(self) -> None:
         """Per layer, once: type known, name valid and unique, params acceptable."""
+        layers, problems, layer_entry = self.t.layers, self.layer_problems, self.layer_entry
+        # The names are tested all together; one by one only when one is at fault.
+        names_fine = names_valid_and_unique([layers[i].name for i in self.layer_ids])
         first_by_name: dict[str, int] = {}
-        layers, problems = self.t.layers, self.layer_problems
         for layer_id in self.layer_ids:
-            layer = layers[layer_id]
-            check = self.layer_entry(layer_id, layer)
-            name = layer.name
-            problem = name_problem(name)
-            if problem is None and name not in first_by_name:
-                first_by_name[name] = layer_id
-            else:
-                self.check_name(layer_id, problem, first_by_name)
+            check = layer_entry(layer_id, layers[layer_id])
+            if not names_fine:
+                self.check_name(layer_id, first_by_name)
             if check is None or check.resolved is None:
                 self.check_type_and_params(layer_id, check)
             if self.sink:
@@ -238,33 +243,40 @@ class _Validation:
         spec = specs.get(layer.type, _UNSEEN)
         if spec is _UNSEEN:
             spec = specs[layer.type] = self.g.spec_of_type(layer.type)
-        check = self.old_param_of.get(layer_id)
-        if check is None or check.spec is not spec or self.old_checked.get(layer_id) is not layer:
-            check = None if spec is None else self.param_check(spec, layer.params)
+        old = self.old_param_of.get(layer_id)
+        if old is not None and old.spec is spec and self.old_checked.get(layer_id) is layer:
+            check = old
+        elif spec is None:
+            check = None
+        else:  # check_params' answer, shared by the layers of `spec` with these exact params
+            params = layer.params
+            exact = _params_key(params)
+            if exact is None:  # an unhashable value: these params are checked alone
+                check = _ParamCheck(spec, *_checked(spec, params))
+            else:
+                key = (spec, exact)
+                check = self.param_checks.get(key)
+                if check is None:
+                    check = self.old_param_checks.get(key)
+                    if check is None:
+                        check = _ParamCheck(spec, *_checked(spec, params))
+                    self.param_checks[key] = check
         self.checked[layer_id] = layer
         if check is not None:
             self.param_of[layer_id] = check
         return check
 
-    def param_check(self, spec: LayerSpec, params: Mapping[str, Any]) -> _ParamCheck:
-        """check_params' answer, shared by the layers of `spec` with these exact params."""
-        exact = _params_key(params)
-        if exact is None:
-            return _ParamCheck(spec, *_checked(spec, params))
-        key = (spec, exact)
-        check = self.param_checks.get(key)
-        if check is None:
-            check = self.old_param_checks.get(key) or _ParamCheck(spec, *_checked(spec, params))
-            self.param_checks[key] = check
-        return check
-
-    def check_name(self, layer_id: int, problem: str | None, first_by_name: dict) -> None:
-        """Report a bad name, else a name already used by an earlier layer."""
+    def check_name(self, layer_id: int, first_by_name: dict[str, int]) -> None:
+        """Report a bad name, else a name already used by an earlier layer (in
+        `first_by_name`, where a good name not used yet is added)."""
         g, t = self.g, self.t
         node_id, name = t.sites[layer_id][0], t.layers[layer_id].name
+        problem = name_problem(name)
         if problem is not None:
             self.error("bad-name", f"{g.label(node_id)}: name {problem}", node_id)
-        elif name in first_by_name:
+        elif name not in first_by_name:
+            first_by_name[name] = layer_id
+        else:
             other = t.sites[first_by_name[name]][0]
             self.error(
                 "duplicate-name",
@@ -293,7 +305,7 @@ class _Validation:
         """
         if not structure_kept:
             self.order, self.stuck = self._kahn()
-            self.position = {n: i for i, n in enumerate(self.order)}
+            self.position = dict(zip(self.order, range(len(self.order)), strict=True))
         if self.stuck:
             self.report_cycles(self.stuck)
         self.cycle_problems = self.take() or []
@@ -306,10 +318,11 @@ class _Validation:
         # Where every connection runs forward in graph order (as in most files), Kahn's
         # would pop the nodes in graph order: each is ready once those before it are.
         before: set[str] = set()
+        has_all, add = before.issuperset, before.add
         for node_id in nodes:
-            if not before.issuperset(pred[node_id]):
+            if not has_all(pred[node_id]):
                 break
-            before.add(node_id)
+            add(node_id)
         else:
             return nodes, set()
         position = {n: i for i, n in enumerate(nodes)}
@@ -416,6 +429,7 @@ class _Validation:
         known, sources, weights, node_problems = {}, {}, {}, self.node_problems
         self.known, self.sources, self.weights = known, sources, weights
         infer_node = self.infer_node
+        shared = bool(self.shared_ids)  # else each node is its layer's first call site
         for node_id in self.order:
             layer_id = nodes[node_id].layer_id
             node_sources, result = infer_node(node_id, layer_id)
@@ -423,12 +437,13 @@ class _Validation:
                 sources[node_id] = node_sources
             if result is not None:
                 known[node_id] = result
-                if sites[layer_id][0] == node_id:
-                    weights[layer_id] = _counted(result, layers[layer_id])
+                if not shared or sites[layer_id][0] == node_id:
+                    layer = layers[layer_id]
+                    weights[layer_id] = result if layer.trainable else _frozen(result)
             if self.sink:
                 node_problems[node_id] = self.take()
-        self.trainable = sum(result.trainable for result in weights.values())
-        self.non_trainable = sum(result.non_trainable for result in weights.values())
+        self.trainable = sum(map(_TRAINABLE, weights.values()))
+        self.non_trainable = sum(map(_NON_TRAINABLE, weights.values()))
 
     def infer_node(self, node_id: str, layer_id: int) -> tuple[list[str] | None, Inferred | None]:
         """(sources, result): the node's inputs in port order, None when its layer is
@@ -438,24 +453,33 @@ class _Validation:
             if check is not None:
                 self.port_sources(node_id, check.spec)
             return None, None
-        sources = check.spec.ports.in_order(self.t.pred[node_id])
+        fed = self.t.pred[node_id]
+        sources = check.spec.ports.in_order(fed)
         if sources is None:
             sources = self.port_sources(node_id, check.spec)
             if sources is None:
                 return None, None
-        inputs = list(map(self.known.get, sources))
-        if None in inputs:
-            return sources, None  # an upstream problem is reported where it is
+        # The rules' key: the param check, then the inputs' results. Built by a plain
+        # loop: list(map(...)) and (check, *inputs) cost several times as much on the
+        # one or two inputs of most nodes.
+        inputs = [check]
+        known = self.known
+        for src in sources:
+            result = known.get(src)
+            if result is None:
+                return sources, None  # an upstream problem is reported where it is
+            inputs.append(result)
         if self.blocks:  # only a block use has a later output to take
-            outputs = wired_outputs(self.t.pred[node_id], check.spec.ports)
+            outputs = wired_outputs(fed, check.spec.ports)
             if outputs is not None:
-                inputs = self.picked_outputs(node_id, sources, outputs, inputs)
-                if inputs is None:
+                picked = self.picked_outputs(node_id, sources, outputs, inputs[1:])
+                if picked is None:
                     return sources, None
-        key = (check, *inputs)
+                inputs[1:] = picked
+        key = tuple(inputs)
         rule = self.rules.get(key)
         if rule is None:
-            rule = self.old_rules.get(key) or _apply_rules(check.spec, check.resolved, inputs)
+            rule = self.old_rules.get(key) or _apply_rules(check.spec, check.resolved, inputs[1:])
             self.rules[key] = rule
         if rule.messages:
             self.report_rule(node_id, check.spec, rule)
@@ -502,7 +526,8 @@ class _Validation:
             self.non_trainable -= old.non_trainable
         first = self.known.get(self.t.sites[layer_id][0])
         if first is not None:
-            first = _counted(first, self.t.layers[layer_id])
+            if not self.t.layers[layer_id].trainable:
+                first = _frozen(first)
             self.weights[layer_id] = first
             self.trainable += first.trainable
             self.non_trainable += first.non_trainable
@@ -550,10 +575,19 @@ class _Validation:
             return []
         pred = self.t.pred
         reached = set(outputs)
-        if not self.stuck:  # every node is in the order, after all it depends on
+        if not self.stuck:
+            # Without cycles, every walk along connections ends at a node that feeds
+            # none; so when each such node is an output, every node leads to one.
+            for node_id, successors in self.t.succ.items():
+                if not successors and node_id not in reached:
+                    break
+            else:
+                return []
+            # Else a walk back: every node is in the order, after all it depends on.
+            reach = reached.update
             for node_id in reversed(self.order):
                 if node_id in reached:
-                    reached.update(pred[node_id])
+                    reach(pred[node_id])
         else:  # nodes on a cycle are not ordered: walk back from the outputs
             stack = list(outputs)
             while stack:
@@ -642,16 +676,18 @@ class _Validation:
         return touched
 
 
-def _counted(result: Inferred, layer: Layer) -> Inferred:
-    """`result` as the totals count it: a frozen layer's weights are all non-trainable
-    (Keras's `trainable_weights` of a layer with `trainable = False` is empty)."""
-    if layer.trainable or not result.trainable:
-        return result
+def _frozen(result: Inferred) -> Inferred:
+    """`result` as the totals count it for a frozen layer: its weights are all
+    non-trainable (Keras's `trainable_weights` of a layer with `trainable = False` is
+    empty)."""
     return result._replace(trainable=0, non_trainable=result.params)
 
 
+#: Param value types of which no value equals one of another of them, so that equal
+#: values of them are alike to every check and message.
+_UNMISTAKABLE_TYPES = frozenset({int, str, type(None)})
 #: Param value types whose equal values are alike to every check and message.
-_PLAIN_TYPES = frozenset({int, str, bool, type(None)})
+_PLAIN_TYPES = _UNMISTAKABLE_TYPES | {bool}
 
 
 def _params_key(params: Mapping[str, Any]) -> tuple | None:
@@ -659,10 +695,19 @@ def _params_key(params: Mapping[str, Any]) -> tuple | None:
     when a value is unhashable.
 
     Python's equality is too loose for that: 1 == 1.0 == True though a param's kind
-    tells them apart, and 0.0 == -0.0 though messages print them apart. So beyond
-    values of _PLAIN_TYPES (keyed with their types), values are keyed by type, floats
-    by their bits, containers item by item. Keys keep the params' order, as messages do.
+    tells them apart, and 0.0 == -0.0 though messages print them apart. Params whose
+    values are all of _UNMISTAKABLE_TYPES (the common case) are keyed by their items;
+    beyond those, values of _PLAIN_TYPES are keyed with their types, others by type,
+    floats by their bits, containers item by item (these keys start with a string, so
+    they never equal a tuple of items). Keys keep the params' order, as messages do.
     """
+    if not params:
+        return ()
+    for value in params.values():
+        if type(value) not in _UNMISTAKABLE_TYPES:
+            break
+    else:
+        return tuple(params.items())
     types = tuple(map(type, params.values()))
     if _PLAIN_TYPES.issuperset(types):
         return ("plain", tuple(params.items()), types)

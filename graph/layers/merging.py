@@ -13,7 +13,6 @@ from collections import Counter
 from collections.abc import Callable
 
 from graph.errors import ShapeError
-from graph.layers.normalization import l2_normalize_made
 from graph.params import Axes, Bool, Int, Param
 from graph.shapes import fmt
 from graph.spec import LayerSpec, Ports, Saved, register
@@ -333,6 +332,10 @@ class Dot(LayerSpec):
         grads = input_grads
         kept, made = [], 0
         if p["normalize"]:
+            # Imported here: at import time it would register the normalization specs
+            # before the merging ones, and the registry's order is the palette's.
+            from graph.layers.normalization import l2_normalize_made
+
             for i, (shape, axis) in enumerate(((x, a1), (y, a2))):
                 if grads[i]:
                     kept.append(i)
