@@ -181,11 +181,11 @@ def test_the_studio_exports_a_script_only_with_what_the_user_trusted(tmp_path):
     out = tmp_path / "out" / "train.py"
     out.parent.mkdir()
     with pytest.raises(UntrustedCodeError, match="'mine.py'"):
-        export_graph(load(path), out, "training:train_step", tmp_path)
+        export_graph(load(path), out, "training:train_step", path)
     assert not out.exists()
     trusted = frozenset({(module.resolve(), file_sha256(module))})
     assert "train_step training script" in export_graph(
-        load(path), out, "training:train_step", tmp_path, trusted
+        load(path), out, "training:train_step", path, trusted
     )
     assert (out.parent / "mine.py").exists() and not list(tmp_path.rglob("*.imported"))
 

@@ -50,9 +50,13 @@ class Logs(keras.callbacks.Callback):
 
 
 def plant(folder: Path, name: str = "mine") -> Path:
-    """`folder/<name>.py`, which writes `folder/<name>.imported` when imported."""
+    """`folder/<name>.py`, which writes `folder/<name>.imported` when imported. Its
+    text names `folder`, so that each test's module has content of its own: a module is
+    run once per process and content (codegen.module_loading), and one planted alike by
+    an earlier test would leave its mark in that test's folder, not this one's."""
     path = folder / f"{name}.py"
-    path.write_text(PLANTED.format(mark=f"{name}.imported"), encoding="utf-8")
+    text = f"# planted in {folder}\n" + PLANTED.format(mark=f"{name}.imported")
+    path.write_text(text, encoding="utf-8")
     return path
 
 
