@@ -8,6 +8,11 @@ fresh weights are saved to a scratch file, and the archive's must have exactly i
 datasets, each with the same shape and dtype, plain and in the file (no links, no
 external storage, no filters: graph.weightsfile.plain_datasets). So nothing is read
 that the model would not allocate anyway, and only then does `model.load_weights` run.
+
+A model saved after training also holds its optimizer's state there (`optimizer/...`:
+Adam keeps two slots per weight). The graph keeps no training state and the model is
+built without an optimizer, so those datasets are never read; the entry's size may
+take them into account, up to OPTIMIZER_SLOTS_AT_MOST slots per weight.
 """
 
 from __future__ import annotations
@@ -24,6 +29,10 @@ from graph.weightsfile import plain_datasets
 WEIGHTS_ENTRY = "model.weights.h5"
 #: What the archive's weights file may exceed the scratch file by (HDF5 metadata).
 _SLACK_BYTES = 1 << 20
+#: The most slots per weight a Keras optimizer keeps (Adam with amsgrad: m, v, v_hat).
+OPTIMIZER_SLOTS_AT_MOST = 3
+#: The group of a saved model's optimizer state in its weights file.
+_OPTIMIZER = "optimizer/"
 
 
 def load_archive_weights(model: Any, path: Path) -> bool:
@@ -34,7 +43,7 @@ def load_archive_weights(model: Any, path: Path) -> bool:
     with tempfile.TemporaryDirectory(prefix="kgs-weights-") as scratch:
         fresh = Path(scratch) / "fresh.weights.h5"
         model.save_weights(fresh)
-        limit = 2 * fresh.stat().st_size + _SLACK_BYTES
+        limit = (1 + OPTIMIZER_SLOTS_AT_MOST) * fresh.stat().st_size + _SLACK_BYTES
         stored = Path(scratch) / "stored.weights.h5"
         if not _extract(path, stored, limit):
             return False
@@ -66,7 +75,7 @@ def _extract(path: Path, target: Path, limit: int) -> bool:
 
 def _check_layout(path: Path, stored: Path, fresh: Path) -> None:
     """Refuse `stored` (from the archive at `path`) unless it holds exactly the datasets
-    of `fresh`, with their shapes and dtypes."""
+    of `fresh`, with their shapes and dtypes, besides an optimizer's state."""
     import h5py
 
     def layout(file: Path) -> dict[str, tuple]:
@@ -77,6 +86,7 @@ def _check_layout(path: Path, stored: Path, fresh: Path) -> None:
         want, got = layout(fresh), layout(stored)
     except OSError as e:
         raise GraphFileError(path, f"{WEIGHTS_ENTRY} is not a readable HDF5 file: {e}") from e
+    got = {k: v for k, v in got.items() if not k.startswith(_OPTIMIZER)}
     if got == want:
         return
     differs = sorted(k for k in want.keys() & got.keys() if want[k] != got[k])

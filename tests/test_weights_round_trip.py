@@ -280,3 +280,22 @@ def test_a_nested_model_becomes_a_block_use_that_keeps_its_weights(tmp_path, cap
         got = outputs(run_module(source, out).build_model(), x)
     for a, b in zip(got, want, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_model_saved_after_training_imports_with_its_weights(tmp_path, capsys):
+    """A model saved compiled and trained holds its optimizer's state in its weights
+    file too (Adam: two slots per weight); the graph keeps the layers' weights."""
+    model = trained_model()
+    model.compile(optimizer="adam", loss=["sparse_categorical_crossentropy", "mse"])
+    x = sample()
+    model.fit(x, [np.zeros(4), np.zeros((4, 1))], epochs=1, verbose=0)
+    model.save(tmp_path / "fitted.keras")
+    graph_path = tmp_path / "fitted.graph.json"
+    assert main(["import", str(tmp_path / "fitted.keras"), "-o", str(graph_path)]) == 0, (
+        capsys.readouterr().err
+    )
+    g = load(graph_path)
+    rebuilt, report = build_with_weights(g, read_sidecar(g, graph_path))
+    assert report.fresh == [] and report.unused == []
+    for got, want in zip(outputs(rebuilt, x), outputs(model, x), strict=True):
+        np.testing.assert_array_equal(got, want)
