@@ -19,6 +19,8 @@ What counts as a change (`ModelDiff.same` is False when any of these differ):
 - The training setup (graph.training) in effect: a file without one trains with the
   defaults, so a missing setup equals the default one. Fields by their file path:
   `optimizer`, `outputs.<output name>.loss`, `data.path`, `callbacks[0].patience`.
+- The weights the graph records (graph.weights): none on one side, or another sidecar
+  content (its sha256). A retrained model has the same layers and other weights.
 - Block definitions (graph.blocks) added, removed, or changed: their parameters
   (kind and default) and their bodies, compared like the top graph. A changed
   block lists its `uses`, the new version's top-graph nodes that use it: their
@@ -46,6 +48,7 @@ empty one (no nodes: a file added or deleted) costs 0.
       "inputs": null,
       "outputs": {"old": ["n3"], "new": ["n5"]},
       "training": {"optimizer": {"old": "adam", "new": "sgd"}},
+      "weights": {"old": null, "new": "<the sidecar's sha256>"},
       "blocks": {"added": [], "removed": [], "changed": {
         "encoder": {"params": {"units": {"old": {"kind": "int", "default": 8},
                                          "new": {"kind": "int", "default": 16}}},
@@ -58,7 +61,7 @@ empty one (no nodes: a file added or deleted) costs 0.
                "change": {"params": -203520, "macs": -203264, "train_memory_bytes": -4887632}}
     }
 
-Every key is always there ("name", "inputs" and "outputs" are null when unchanged;
+Every key is always there ("name", "inputs", "outputs" and "weights" are null when unchanged;
 a changed node has "params", maybe empty, and one key per other field that
 changed: "type", "name", "shares"). A `{"old", "new"}` pair holds JSON values; null
 stands for "none" (a param left out that has no default, a training field or
@@ -222,6 +225,8 @@ class ModelDiff:
     name: Change | None
     graph: GraphDiff
     training: dict[str, Change]
+    #: The recorded weights' sha256 before and after (ABSENT: none), None if equal.
+    weights: Change | None
     blocks_added: list[str]
     blocks_removed: list[str]
     blocks_changed: dict[str, BlockChange]
@@ -236,6 +241,7 @@ class ModelDiff:
             self.name
             or not self.graph.same
             or self.training
+            or self.weights
             or self.blocks_added
             or self.blocks_removed
             or self.blocks_changed
@@ -253,6 +259,7 @@ class ModelDiff:
             "name": self.name.to_json() if self.name else None,
             **self.graph.to_json(),
             "training": {key: change.to_json() for key, change in self.training.items()},
+            "weights": self.weights.to_json() if self.weights else None,
             "blocks": {
                 "added": list(self.blocks_added),
                 "removed": list(self.blocks_removed),
@@ -286,6 +293,7 @@ def diff(
         name=_change(old.name, new.name),
         graph=diff_structure(old, new),
         training=training_changes(old.training, new.training),
+        weights=_change(_weights_hash(old), _weights_hash(new)),
         blocks_added=[n for n in new_names if n not in old.blocks],
         blocks_removed=[n for n in old_names if n not in new.blocks],
         blocks_changed=blocks_changed,
@@ -356,6 +364,11 @@ def training_changes(old: TrainingSetup | None, new: TrainingSetup | None) -> di
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def _weights_hash(g: ModelGraph) -> str:
+    """The content hash of the sidecar `g` records (ABSENT: none)."""
+    return ABSENT if g.weights is None else g.weights.sha256
 
 
 def _change(old: Any, new: Any) -> Change | None:

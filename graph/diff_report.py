@@ -42,6 +42,8 @@ def format_diff(d: ModelDiff) -> str:
     if d.training:
         out.append("Training setup:")
         out += [f"  {key}: {pair_text(change)}" for key, change in d.training.items()]
+    if d.weights:
+        out.append(f"Weights: {pair_text(d.weights)}")
     if d.blocks_added or d.blocks_removed or d.blocks_changed:
         out.append("Blocks:")
         out += [f"  + block '{name}'" for name in d.blocks_added]

@@ -79,6 +79,7 @@ def test_json_is_graph_diffs_documented_shape(files, capsys):
         "inputs",
         "outputs",
         "training",
+        "weights",
         "blocks",
         "cost",
     }

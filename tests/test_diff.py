@@ -373,3 +373,20 @@ def test_the_report_escapes_what_files_could_use_to_fake_lines():
     assert "  - n1: Input 'input'" not in lines
     assert "  + n3\\n  - n1: Input 'input'\\x1b[2J: Dense 'out\\rput'" in lines
     assert "\x1b" not in report and "\r" not in report
+
+
+def test_weights_added_or_replaced_are_a_change():
+    from graph.weights import WeightsRecord
+
+    g = chain(("Dense", {"units": 4}))
+    with_weights = loads(dumps(g))
+    with_weights.weights = WeightsRecord("model.weights.h5", "ab" * 32, {"dense": ((8, 4), (4,))})
+    d = diff(g, with_weights)
+    assert not d.same
+    assert d.to_json()["weights"] == {"old": None, "new": "ab" * 32}
+    assert "\nWeights: (none) -> 'ababab" in "\n" + format_diff(d)
+    retrained = loads(dumps(with_weights))
+    retrained.weights = WeightsRecord("model.weights.h5", "cd" * 32, {"dense": ((8, 4), (4,))})
+    assert diff(with_weights, retrained).to_json()["weights"]["new"] == "cd" * 32
+    assert diff(with_weights, loads(dumps(with_weights))).same
+    assert diff(g, g).to_json()["weights"] is None
