@@ -7,7 +7,7 @@ window's current controller at the time they run (documents come and go).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -151,20 +151,19 @@ def install_menus(w: MainWindow) -> dict[str, QAction]:
     add(view, "frame_selection", "F&rame selection", lambda: w.view.frame_selection())
     add(view, "layout", "Auto &layout", canvas("auto_layout"), "layout")
     directions = view.addMenu("Layout &direction")
-    group = QActionGroup(w)
-    for name, text in DIRECTION_TITLES.items():
-        action = add(directions, f"direction:{name}", text, partial(w.set_layout_direction, name))
-        action.setCheckable(True)
-        action.setChecked(name == w.layout_direction)
-        group.addAction(action)
+    _add_choices(
+        w,
+        directions,
+        add,
+        "direction",
+        DIRECTION_TITLES,
+        w.layout_direction,
+        w.set_layout_direction,
+    )
     view.addSeparator()
     themes = view.addMenu("&Theme")
-    group = QActionGroup(w)
-    for name in THEMES:
-        action = add(themes, f"theme:{name}", name.capitalize(), partial(w.set_theme, name))
-        action.setCheckable(True)
-        action.setChecked(name == w.theme)
-        group.addAction(action)
+    titles = {name: name.capitalize() for name in THEMES}
+    _add_choices(w, themes, add, "theme", titles, w.theme, w.set_theme)
     _add_cost_entries(w, view, add)
     view.addSeparator()
     for dock in w.docks.values():
@@ -196,11 +195,25 @@ def _add_cost_entries(w: MainWindow, view: QMenu, add: Callable[..., QAction]) -
     line.setCheckable(True)
     line.setChecked(costs.line)
     heat = view.addMenu("&Heat")
+    _add_choices(w, heat, add, "heat", HEAT_MODES, costs.heat, costs.set_heat)
+
+
+def _add_choices(
+    w: MainWindow,
+    menu: QMenu,
+    add: Callable[..., QAction],
+    prefix: str,
+    titles: Mapping[str, str],
+    current: str,
+    choose: Callable[[str], None],
+) -> None:
+    """One checkable action per choice in `menu` (named `prefix:choice`), of which
+    one is checked (`current`); triggering one calls `choose(choice)`."""
     group = QActionGroup(w)
-    for mode, text in HEAT_MODES.items():
-        action = add(heat, f"heat:{mode}", text, partial(costs.set_heat, mode))
+    for choice, text in titles.items():
+        action = add(menu, f"{prefix}:{choice}", text, partial(choose, choice))
         action.setCheckable(True)
-        action.setChecked(mode == costs.heat)
+        action.setChecked(choice == current)
         group.addAction(action)
 
 
