@@ -20,6 +20,7 @@ import networkx as nx
 
 from graph.block_validate import at_use, check_use
 from graph.blocks import BlockSpec, wired_outputs
+from graph.downstream import Downstream
 from graph.errors import ShapeError
 from graph.infer import Inferred, check_params, infer, size_problem
 from graph.model import Layer, ModelGraph
@@ -647,14 +648,11 @@ class _Validation:
     def reinfer(self, seeds: list[str]) -> set[int]:
         """Infer `seeds` again, and in order each node downstream of one whose result
         changed; returns the layers of the nodes inferred."""
-        position, succ, nodes = self.position, self.t.succ, self.t.nodes
-        heap = [position[n] for n in set(seeds) if n in position]
-        heapq.heapify(heap)
-        queued = set(heap)
+        nodes = self.t.nodes
+        walk = Downstream(seeds, self.order, self.position, self.t.succ)
         touched: set[int] = set()
         mended = False
-        while heap:
-            node_id = self.order[heapq.heappop(heap)]
+        for node_id in walk:
             layer_id = nodes[node_id].layer_id
             touched.add(layer_id)
             old = self.known.get(node_id)
@@ -662,13 +660,8 @@ class _Validation:
             mended |= _store(self.sources, node_id, sources)
             mended |= _store(self.known, node_id, result)
             mended |= _store(self.node_problems, node_id, self.take())
-            if result == old:
-                continue
-            for dst in succ[node_id]:
-                i = position.get(dst)
-                if i is not None and i not in queued:
-                    queued.add(i)
-                    heapq.heappush(heap, i)
+            if result != old:
+                walk.spread(node_id)
         if mended:
             self.sources = _in_order(self.sources, self.order)
             self.known = _in_order(self.known, self.order)
