@@ -20,7 +20,10 @@ refer to them as {"$param": "filters"}; a use's values replace the references wh
 body is validated or built (graph.block_validate). Block names may not be layer types.
 
 Every edit of a body bumps the registry's `revision`; specs (and what validation keeps
-per body) are made again after one, so a use's checks follow its definition.
+per body) are made again after one, so a use's checks follow its definition. Every event
+of a body is also announced, after the change, as the registry's `body_changed` (the
+block's name), which the top graph that made the registry passes on as its own
+`block_changed` event: views of the top level learn that their uses' insides changed.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from graph.errors import GraphEditError
+from graph.events import Event
 from graph.params import Bool, Float, Int, Kind, Param
 from graph.spec import LayerSpec, Ports
 
@@ -133,6 +137,9 @@ class Blocks:
         self._spec_revision = 0
         #: Bumped by every edit of any body (and each definition added).
         self.revision = 0
+        #: Any event of a body, announced after it with the block's name (see the
+        #: module docstring).
+        self.body_changed = Event("body_changed")
 
     def __contains__(self, name: object) -> bool:
         return name in self._bodies
@@ -155,6 +162,9 @@ class Blocks:
             raise GraphEditError(f"a block named {body.name!r} is already defined")
         self._bodies[body.name] = body
         self.revision += 1
+        name = body.name
+        for event in body.events.all():
+            event.connect(lambda *_: self.body_changed.emit(name))
 
     def spec(self, name: str) -> BlockSpec | None:
         """The spec of uses of block `name` at this revision, or None if no such block."""

@@ -58,6 +58,10 @@ class GraphEvents:
         self.name_changed = Event("name_changed")  # ()
         self.training_changed = Event("training_changed")  # ()
         self.weights_changed = Event("weights_changed")  # ()
+        #: A block definition's body changed (any of its events, moves too), in this
+        #: graph's registry: (block name,). Only the graph that made the registry (the
+        #: top graph of a file) announces it; views of the top level revalidate.
+        self.block_changed = Event("block_changed")  # (block name)
 
     def all(self) -> list[Event]:
         return [v for v in vars(self).values() if isinstance(v, Event)]

@@ -108,8 +108,12 @@ class ModelGraph:
         self.events = GraphEvents()
         #: Bumped whenever a node or connection is added or removed (see _tables).
         self._stamps = 0
-        #: The block definitions, shared with every body (see graph.blocks).
-        self._blocks = Blocks() if blocks is None else blocks
+        #: The block definitions, shared with every body (see graph.blocks); the graph
+        #: that makes them announces their bodies' changes as its block_changed.
+        if blocks is None:
+            blocks = Blocks()
+            blocks.body_changed.connect(self.events.block_changed.emit)
+        self._blocks = blocks
         #: A block's parameters, when this graph is a block's body; None otherwise.
         self._parameters: tuple[Param, ...] | None = None
 

@@ -7,7 +7,7 @@ import pytest
 
 from graph import GraphEditError, ModelGraph, ParamError, PortError
 from graph.blocks import BlockCycleError, BlockSpec, block_param
-from tests.blocks_graphs import define_encoder, siamese
+from tests.blocks_graphs import define_encoder, define_outer, siamese
 
 
 def test_a_use_has_the_blocks_inputs_as_ports_and_its_outputs():
@@ -94,3 +94,41 @@ def test_editing_a_body_changes_its_uses_spec():
     body.set_param(body.node_ids()[2], "units", 5)
     after = g.spec(ids["enc"])
     assert after is not before and after.output_count == 2
+
+
+def test_a_body_edit_is_announced_by_the_top_graph_after_it_happened():
+    g, ids = siamese()
+    body = g.blocks.body("encoder")
+    heard = []
+    g.events.block_changed.connect(lambda name: heard.append((name, len(body))))
+    extra = body.add_node("Dropout", params={"rate": 0.1})
+    body.set_param(extra, "rate", 0.2)
+    body.move(extra, (5.0, 5.0))
+    body.remove_node(extra)
+    # one announcement per body event, each after the change (the node count tells)
+    assert heard == [("encoder", 4), ("encoder", 4), ("encoder", 4), ("encoder", 3)]
+
+
+def test_nested_bodies_announce_through_the_top_graph_only():
+    g = ModelGraph()
+    define_encoder(g)
+    outer, _ = define_outer(g)
+    top, inner = [], []
+    g.events.block_changed.connect(top.append)
+    outer.events.block_changed.connect(inner.append)
+    g.blocks.body("encoder").add_node("Dropout")
+    outer.add_node("Dropout")
+    assert top == ["encoder", "outer"]
+    assert inner == []  # a body is no owner of the registry
+
+
+def test_a_loaded_file_announces_nothing_while_it_loads():
+    from graph import dumps, loads
+
+    g, _ = siamese()
+    heard = []
+    loaded = loads(dumps(g))
+    loaded.events.block_changed.connect(heard.append)
+    assert heard == []
+    loaded.blocks.body("encoder").add_node("Dropout")
+    assert heard == ["encoder"]

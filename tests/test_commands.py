@@ -26,6 +26,7 @@ from studio.document.commands import (
     SetTrainable,
     push_checked,
 )
+from tests.blocks_graphs import siamese
 from tests.graphs import residual, shared_dense
 
 
@@ -403,3 +404,24 @@ def test_undoing_a_disconnect_puts_the_connection_back_in_its_place(stack):
     g.events.edge_removed.connect(lambda *edge: seen.append(edge))
     stack.undo()
     assert g.edges() == edges and seen == []
+
+
+def test_undo_gives_a_connection_back_the_output_of_the_use_it_took(stack):
+    g, ids = siamese()
+    # the Concatenate takes output 1 of enc's second call: removing it and undoing,
+    # or disconnecting that edge and undoing, must put back output 1, not output 0
+    for command in (
+        RemoveNodes(g, [ids["cat"]]),
+        RemoveNodes(g, [ids["enc_again"]]),
+        Disconnect(g, ids["enc_again"], ids["cat"], "input_1"),
+    ):
+        round_trip(stack, g, command)
+        stack.undo()
+    assert g.edge_output(ids["enc_again"], ids["cat"], "input_1") == 1
+
+
+def test_connect_takes_the_output_it_names(stack):
+    g, ids = siamese()
+    dense = g.add_node("Dense", params={"units": 2})
+    round_trip(stack, g, Connect(g, ids["enc_c"], dense, "input", output=1))
+    assert g.edge_output(ids["enc_c"], dense, "input") == 1

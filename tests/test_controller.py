@@ -23,6 +23,7 @@ from studio.canvas.overlays import DraftEdgeItem
 from studio.canvas.scene import GraphScene
 from studio.canvas.view import GraphView
 from studio.mime import layer_mime_data
+from tests.blocks_graphs import siamese
 from tests.graphs import chain, residual, shared_dense, wire
 
 TEMPLATE = Path(__file__).parent.parent / "resources" / "templates" / "customer_tickets.graph.json"
@@ -443,3 +444,16 @@ def test_a_view_outlives_its_scenes_controllers(qtbot):
     assert ("n1", "n2", "input") in second.edges()
     assert controller.active()
     scene.detach()
+
+
+def test_copy_paste_and_duplicate_keep_the_output_of_a_use_an_edge_takes(canvas_of):
+    g, ids = siamese()
+    c = canvas_of(g)
+    c.scene.select_nodes([ids["enc_again"], ids["cat"]])
+    assert c.controller.copy()
+    again, cat = c.controller.paste()
+    assert g.layer(again).type == "encoder"  # still a use of the graph's definition
+    assert g.edge_output(again, cat, "input_1") == 1
+    c.scene.select_nodes([ids["cat"]])
+    [copy] = c.controller.duplicate_with_inputs()
+    assert [g.edge_output(s, copy, p) for p, s in g.in_edges(copy)] == [0, 1, 0]

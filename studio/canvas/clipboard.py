@@ -25,11 +25,14 @@ def subgraph(g: ModelGraph, node_ids: Iterable[str]) -> ModelGraph:
     """The nodes `node_ids` of `g` with the connections among them, as a new graph.
 
     Their layers keep names and params; call sites of one layer among them stay call
-    sites of one (new) layer. Raises the graph's error for what `g` holds but a
-    checked edit refuses (a loaded file's unknown type or bad param).
+    sites of one (new) layer; each connection keeps the output of its source it takes
+    (a block use has several), and the part shares `g`'s block definitions (so its
+    uses are uses, and its text carries their definitions). Raises the graph's error
+    for what `g` holds but a checked edit refuses (a loaded file's unknown type or bad
+    param).
     """
     chosen = set(node_ids)
-    part = ModelGraph(g.name)
+    part = ModelGraph(g.name, blocks=g.blocks)
     copied: dict[str, str] = {}
     first_call: dict[int, str] = {}
     for node_id in g.node_ids():
@@ -44,9 +47,9 @@ def subgraph(g: ModelGraph, node_ids: Iterable[str]) -> ModelGraph:
             layer.type, name=layer.name, params=layer.params, pos=node.pos
         )
         first_call[node.layer_id] = copied[node_id]
-    for src, dst, port in g.edges():
+    for src, dst, port, output in g.connections():
         if src in chosen and dst in chosen:
-            part.connect(copied[src], copied[dst], port)
+            part.connect(copied[src], copied[dst], port, output)
     return part
 
 

@@ -17,6 +17,7 @@ from PySide6.QtGui import QCursor, QGuiApplication, QUndoStack
 from codegen.layout import Direction, layered_layout
 from codegen.onnx_readiness import OnnxProblem, onnx_problems
 from graph import GraphEditError, GraphError, ModelGraph, get_spec
+from graph.model import Connection
 from graph.fits import takes
 from graph.quick_fixes import QuickFix, quick_fixes
 from graph.report import ERROR
@@ -303,9 +304,10 @@ class CanvasController(QObject):
 
     # ------------------------------------------------------------ connections
 
-    def connect(self, src: str, dst: str, port: str) -> bool:
-        """Connect src's output to dst's `port`; False (and `refused`) if refused."""
-        return self._push(Connect(self.graph, src, dst, port))
+    def connect(self, src: str, dst: str, port: str, output: int = 0) -> bool:
+        """Connect src's output (`output`: which one) to dst's `port`; False (and
+        `refused`) if refused."""
+        return self._push(Connect(self.graph, src, dst, port, output))
 
     def disconnect(self, edge: EdgeKey) -> bool:
         return self._push(Disconnect(self.graph, *edge))
@@ -315,9 +317,10 @@ class CanvasController(QObject):
         g = self.graph
         src = edge[0]
         edit = self._compound(f"Reconnect {g.layer(src).name} -> {g.layer(dst).name}")
+        output = g.edge_output(*edge)
         try:
             edit.run(Disconnect(g, *edge))
-            edit.run(Connect(g, src, dst, port))
+            edit.run(Connect(g, src, dst, port, output))
         except GraphEditError as e:
             self.refused.emit(str(e))
             return False
@@ -365,7 +368,11 @@ class CanvasController(QObject):
         inputs = []
         if with_inputs:
             copy_of = dict(zip(nodes, part.node_ids(), strict=True))  # subgraph keeps order
-            inputs = [(s, copy_of[d], p) for s, d, p in self.incoming(nodes)]
+            g = self.graph
+            inputs = [
+                Connection(s, copy_of[d], p, g.edge_output(s, d, p))
+                for s, d, p in self.incoming(nodes)
+            ]
         return self._insert(part, inputs)
 
     def duplicate_with_inputs(self) -> list[str]:
@@ -414,11 +421,11 @@ class CanvasController(QObject):
         return True
 
     def _insert(
-        self, part: ModelGraph, inputs: list[EdgeKey] = (), at: QPointF | None = None
+        self, part: ModelGraph, inputs: list[Connection] = (), at: QPointF | None = None
     ) -> list[str]:
         """Add `part`'s nodes and connections to the graph where `place_new` puts them
         (at `at`, if given), and the connections `inputs` (from the graph's nodes into
-        part's), as one step.
+        part's, each with the output of its source it takes), as one step.
 
         Each layer of `part` becomes a new layer (its name kept if free, else with a
         number); call sites of one layer in `part` become call sites of one new layer.
@@ -443,10 +450,10 @@ class CanvasController(QObject):
                             AddNode(g, layer.type, layer.params, (x + dx, y + dy), name)
                         )
                     new[node_id] = step.node_id
-                for src, dst, port in part.edges():
-                    edit.run(Connect(g, new[src], new[dst], port))
-                for src, dst, port in inputs:
-                    edit.run(Connect(g, src, new[dst], port))
+                for src, dst, port, output in part.connections():
+                    edit.run(Connect(g, new[src], new[dst], port, output))
+                for src, dst, port, output in inputs:
+                    edit.run(Connect(g, src, new[dst], port, output))
         except GraphEditError as e:
             self.refused.emit(f"cannot paste: {e}")
             return []

@@ -140,14 +140,15 @@ class RemoveNodes(GraphCommand):
 
 
 class Connect(GraphCommand):
-    """Connect a source's output to an input port."""
+    """Connect a source's output (`output`: which one, for a block use) to an input port."""
 
-    def __init__(self, g: ModelGraph, src: str, dst: str, port: str) -> None:
+    def __init__(self, g: ModelGraph, src: str, dst: str, port: str, output: int = 0) -> None:
         super().__init__(g, f"Connect {g.layer(src).name} -> {g.layer(dst).name}")
         self._edge = (src, dst, port)
+        self._output = output
 
     def do(self) -> None:
-        self.g.connect(*self._edge)
+        self.g.connect(*self._edge, output=self._output)
 
     def undo(self) -> None:
         self.g.disconnect(*self._edge)
@@ -159,7 +160,7 @@ class Disconnect(GraphCommand):
     def __init__(self, g: ModelGraph, src: str, dst: str, port: str) -> None:
         super().__init__(g, f"Disconnect {g.layer(src).name} -> {g.layer(dst).name}")
         self._edge = (src, dst, port)
-        self._out_before = g.out_edges(src)
+        self._out_before = _out_connections(g, src)
 
     def do(self) -> None:
         self.g.disconnect(*self._edge)
@@ -312,7 +313,7 @@ class _Wiring:
             if n in removed
         ]
         sources = {src for n in removed for _, src in g.in_edges(n)} | removed
-        self.out = {n: g.out_edges(n) for n in order if n in sources}
+        self.out = {n: _out_connections(g, n) for n in order if n in sources}
         self.outputs = g.outputs
 
     def restore(self, g: ModelGraph) -> None:
@@ -325,13 +326,19 @@ class _Wiring:
         g.set_outputs(self.outputs)
 
 
-def _restore_out(g: ModelGraph, src: str, wanted: list[tuple[str, str]]) -> None:
-    """Give `src` back the connections of `wanted` (its connections once, in order)
-    that it lacks, each at its index there; the others are still in that order."""
+def _out_connections(g: ModelGraph, src: str) -> list[tuple[str, str, int]]:
+    """(destination, port, which output of `src`) of src's connections, in order."""
+    return [(dst, port, g.edge_output(src, dst, port)) for dst, port in g.out_edges(src)]
+
+
+def _restore_out(g: ModelGraph, src: str, wanted: list[tuple[str, str, int]]) -> None:
+    """Give `src` back the connections of `wanted` (its connections once, in order,
+    with the output each takes) that it lacks, each at its index there; the others
+    are still in that order."""
     now = set(g.out_edges(src))
-    for index, (dst, port) in enumerate(wanted):  # first indexes first
+    for index, (dst, port, output) in enumerate(wanted):  # first indexes first
         if (dst, port) not in now:
-            g.restore_edge(src, dst, port, index=index)
+            g.restore_edge(src, dst, port, output, index=index)
 
 
 # Undo puts back a state the graph was in, which may hold what its checked edit methods
