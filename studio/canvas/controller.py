@@ -17,8 +17,8 @@ from PySide6.QtGui import QCursor, QGuiApplication, QUndoStack
 from codegen.layout import Direction, layered_layout
 from codegen.onnx_readiness import OnnxProblem, onnx_problems
 from graph import GraphEditError, GraphError, ModelGraph, get_spec
-from graph.model import Connection
 from graph.fits import takes
+from graph.model import Connection
 from graph.quick_fixes import QuickFix, quick_fixes
 from graph.report import ERROR
 from studio.canvas.clipboard import pasted_nodes, put_on_clipboard, subgraph
