@@ -235,3 +235,16 @@ def wired_outputs(wiring: Mapping[str, Mapping[str, Mapping]], ports: Ports) -> 
         if ports.index(port) is not None
     )
     return tuple(output for _, output in by_port)
+
+
+def use_counts(top: ModelGraph) -> dict[str, int]:
+    """How many uses (call sites) each block has in the file of `top`: in the top
+    graph and in every body (a use inside a body counts once, however often that
+    body is used), by block name; blocks never used are left out."""
+    blocks = top.blocks
+    counts: dict[str, int] = {}
+    for g in (top, *(blocks.body(name) for name in blocks.names())):
+        for layer_id, layer in g.layers():
+            if layer.type in blocks:
+                counts[layer.type] = counts.get(layer.type, 0) + len(g.layer_sites(layer_id))
+    return counts

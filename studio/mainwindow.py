@@ -21,15 +21,17 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMenu,
+    QVBoxLayout,
     QWidget,
 )
 
 from codegen.layout import DIRECTIONS, Direction, direction_of
-from graph import GraphError, ModelGraph, Report, load
+from graph import GraphError, ModelGraph, Report, load, validate
 from graph.fileformat import dumps, loads
 from graph.filenames import file_stem
 from graph.wording import counted
 from studio.canvas import render
+from studio.canvas.breadcrumb import Breadcrumb
 from studio.canvas.controller import CanvasController
 from studio.canvas.items import NodeItem
 from studio.canvas.scene import GraphScene
@@ -110,7 +112,15 @@ class MainWindow(QMainWindow):
         self.style_ = apply_theme(QApplication.instance(), self.theme)
 
         self.view = GraphView()
-        self.setCentralWidget(self.view)
+        #: Which block use the canvas is inside, above it (hidden at the top level).
+        self.breadcrumb = Breadcrumb()
+        canvas = QWidget()
+        column = QVBoxLayout(canvas)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.breadcrumb)
+        column.addWidget(self.view, 1)
+        self.setCentralWidget(canvas)
         self.palette_ = LayerPalette()
         self.inspector = Inspector(None)
         self.problems = ProblemsPanel()
@@ -169,6 +179,8 @@ class MainWindow(QMainWindow):
         self.actions_ = install_menus(self)
 
         self.view.quick_add_requested.connect(self._open_quick_add)
+        self.view.escape_pressed.connect(self.leave_use)
+        self.breadcrumb.chosen.connect(lambda depth: self.document.go_to(depth))
         self.view.context_menu_requested.connect(self._show_context_menu)
         #: The right-click menu last shown (tests read and trigger it).
         self.context_menu: QMenu | None = None
@@ -201,55 +213,89 @@ class MainWindow(QMainWindow):
 
     def set_document(self, document: Document) -> None:
         """Show `document`: a fresh scene and controller; panels follow its reports."""
-        old, old_scene = self.document, self.scene
+        old = self.document
         self.comparison.stop()  # it compared the document going away
+        if old is not None:
+            old.level_changed.disconnect(self._show_level)
+            old.graph.events.training_changed.disconnect(self._on_training_changed)
         self.document = document
-        direction = direction_of(document.graph) or self.layout_direction
-        self.scene = GraphScene(document.graph, self.style_, direction=direction)
+        self.undo_group.addStack(document.stack)
+        self.undo_group.setActiveStack(document.stack)
+        self.inspector.set_stack(document.stack)
+        self.training.set_document(
+            document.graph, document.stack, self._base_folder(), document.path
+        )
+        document.graph.events.training_changed.connect(self._on_training_changed)
+        document.state_changed.connect(self._update_title)
+        document.level_changed.connect(self._show_level)
+        self._show_level()
+        self._update_title()
+        if old is not None:
+            self.undo_group.removeStack(old.stack)
+            old.close()
+            old.deleteLater()
+
+    def _show_level(self) -> None:
+        """Draw the level of the document shown (its top graph, or the body of the use
+        entered): a fresh scene and controller on the same undo stack."""
+        document, old_scene = self.document, self.scene
+        shown = document.shown
+        direction = direction_of(shown) or self.layout_direction
+        report_of = document.level_report if document.depth else None
+        self.scene = GraphScene(
+            shown, self.style_, direction=direction, report_of=report_of, top=document.graph
+        )
         self.controller = CanvasController(self.scene, self.view, document.stack)
         self.controller.refused.connect(self.show_refusal)
         self.controller.reconnect_offered.connect(self._offer_reconnect)
         self.controller.wire_dropped.connect(self._open_quick_add_after)
         self.scene.validated.connect(self._on_validated)
         self.scene.selectionChanged.connect(self._on_selection_changed)
+        self.scene.enter_requested.connect(self.enter_use)
         self.view.setScene(self.scene)
-        self.undo_group.addStack(document.stack)
-        self.undo_group.setActiveStack(document.stack)
-        self.inspector.set_stack(document.stack)
-        self.inspector.set_graph(document.graph)
-        self.training.set_document(
-            document.graph, document.stack, self._base_folder(), document.path
-        )
-        document.graph.events.training_changed.connect(self._on_training_changed)
-        document.state_changed.connect(self._update_title)
+        self.inspector.set_graph(shown)
+        self.breadcrumb.set_crumbs(document.crumbs())
         self._on_validated(self.scene.report)
-        self._update_title()
-        if old is not None:
-            self.undo_group.removeStack(old.stack)
-            old.close()
-            old.deleteLater()
         if old_scene is not None:
             self._release(old_scene)
             old_scene.deleteLater()
         self.view.fit()
         QTimer.singleShot(0, self.view.fit)  # again once the window has its final size
 
+    def enter_use(self, node_id: str) -> None:
+        """Show the body of the block use `node_id` (of the level shown): its edits are
+        edits of the definition, every use follows."""
+        self.document.enter(node_id)
+
+    def leave_use(self) -> None:
+        """Back out of the block shown to the level above (nothing at the top)."""
+        self.document.leave()
+
     def _release(self, scene: GraphScene) -> None:
         """Stop listening to `scene` (it clears its selection as it is destroyed)."""
         scene.validated.disconnect(self._on_validated)
         scene.selectionChanged.disconnect(self._on_selection_changed)
-        scene.graph.events.training_changed.disconnect(self._on_training_changed)
         scene.detach()
 
     def _on_training_changed(self) -> None:
         """The training setup is no part of validation, but the training scripts show it
         and the cost is at its batch size."""
-        self.code.show_graph(self.document.graph, self.report, self._base_folder())
+        g = self.document.graph
+        whole = validate(g) if self.document.depth else self.report
+        self.code.show_graph(g, whole, self._base_folder())
         self._show_cost()
 
     def _show_cost(self) -> None:
-        g = self.document.graph
-        self.summary.show_report(g, self.report, self.cost_display.show(g, self.report, self.scene))
+        """The summary and cost of the level shown (a body: as its use sees it)."""
+        g, report = self._level_view()
+        self.summary.show_report(g, report, self.cost_display.show(g, report, self.scene))
+
+    def _level_view(self) -> tuple[ModelGraph, Report]:
+        """The level shown as the panels read it: the top graph and its report, or
+        the entered use's body made concrete and its report (the scene's)."""
+        if not self.document.depth:
+            return self.document.graph, self.report
+        return self.document.level_view()
 
     def _suggested(self, suffix: str) -> str:
         """The file a save dialog proposes: named after the graph (made a safe file name:
@@ -272,14 +318,18 @@ class MainWindow(QMainWindow):
             self.dock_fit.grow_bottom(dock, self.height() * 3 // 5)
 
     def _on_validated(self, report: Report) -> None:
+        """The level shown was validated: the problems, summary and inspector follow
+        it; the code and the status bar's verdict are the whole model's."""
         self.report = report
-        g = self.document.graph
-        self.problems.show_report(g, report)
+        level, _ = self._level_view()
+        self.problems.show_report(level, report)
         self._show_cost()
-        self.code.show_graph(g, report, self._base_folder())
         self.inspector.show_report(report)
-        self.validity.setText(validity_text(g, report))
-        severity = worst(report.problems) if len(g) else None
+        g = self.document.graph
+        whole = validate(g) if self.document.depth else report
+        self.code.show_graph(g, whole, self._base_folder())
+        self.validity.setText(validity_text(g, whole))
+        severity = worst(whole.problems) if len(g) else None
         self.validity.setStyleSheet(css_color(self.theme, severity))
 
     def _on_selection_changed(self) -> None:
@@ -506,6 +556,7 @@ class MainWindow(QMainWindow):
         self.training.shutdown()
         for job in self.jobs:
             job.wait()
+        self.document.level_changed.disconnect(self._show_level)
         self.document.close()
         self.inspector.set_graph(None)
         self._release(self.scene)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from graph import GraphEditError, ModelGraph, ParamError, PortError
-from graph.blocks import BlockCycleError, BlockSpec, block_param
+from graph.blocks import BlockCycleError, BlockSpec, block_param, use_counts
 from tests.blocks_graphs import define_encoder, define_outer, siamese
 
 
@@ -132,3 +132,12 @@ def test_a_loaded_file_announces_nothing_while_it_loads():
     assert heard == []
     loaded.blocks.body("encoder").add_node("Dropout")
     assert heard == ["encoder"]
+
+
+def test_use_counts_count_call_sites_in_the_top_graph_and_in_bodies():
+    g, ids = siamese()
+    assert use_counts(g) == {"encoder": 3}  # enc, its second call, enc_c
+    define_outer(g)
+    assert use_counts(g) == {"encoder": 4}
+    g.remove_node(ids["enc_c"])
+    assert use_counts(g) == {"encoder": 3}

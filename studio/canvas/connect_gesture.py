@@ -82,8 +82,10 @@ class ConnectGesture:
         self._controller = controller
         self._view = controller.view
         self._scene: GraphScene = controller.scene
-        #: While dragging: the source node, the curve, and the connection being moved.
+        #: While dragging: the source node and its output dragged from, the curve, and
+        #: the connection being moved.
         self._src: str | None = None
+        self._output = 0
         self._draft: DraftEdgeItem | None = None
         self._moving: EdgeKey | None = None
         #: A wire drawn to where quick-add is open (see `park`).
@@ -136,7 +138,7 @@ class ConnectGesture:
         if ref is None:
             return False
         if ref.port is None:
-            self._start(ref.node, pos)
+            self._start(ref.node, pos, ref.output)
             return True
         g = self._scene.graph
         src = next((s for p, s in g.in_edges(ref.node) if p == ref.port), None)
@@ -144,12 +146,12 @@ class ConnectGesture:
             return False
         self._moving = (src, ref.node, ref.port)
         self._scene.edge_item(*self._moving).hide()
-        self._start(src, pos)
+        self._start(src, pos, g.edge_output(*self._moving))
         return True
 
-    def _start(self, src: str, pos: QPointF) -> None:
-        self._src = src
-        start = self._scene.node_item(src).output_port_pos()
+    def _start(self, src: str, pos: QPointF, output: int = 0) -> None:
+        self._src, self._output = src, output
+        start = self._scene.node_item(src).output_port_pos(output)
         self._draft = DraftEdgeItem(start, self._scene.style, self._scene.vertical)
         self._scene.addItem(self._draft)
         self._follow(pos)
@@ -188,7 +190,7 @@ class ConnectGesture:
         self._draft.follow(pos, refused)
 
     def _release(self, pos: QPointF) -> None:
-        target, moving, src = self._target(pos), self._moving, self._src
+        target, moving, src, output = self._target(pos), self._moving, self._src, self._output
         self._end()
         controller = self._controller
         if target is None:
@@ -204,7 +206,7 @@ class ConnectGesture:
                     f"'{g.layer(src).name}'"
                 )
         elif moving is None:
-            controller.connect(src, target.node, target.port)
+            controller.connect(src, target.node, target.port, output)
         elif (target.node, target.port) != moving[1:]:
             controller.move_connection(moving, target.node, target.port)
 
@@ -231,3 +233,4 @@ class ConnectGesture:
         if self._moving is not None:
             self._scene.edge_item(*self._moving).show()
         self._draft = self._src = self._moving = None
+        self._output = 0

@@ -95,6 +95,12 @@ class NodeView:
     #: Why compiling will give the layer fresh weights instead of the graph's saved
     #: ones (graph.reinit): a "re-init" badge, and the tooltip says why; "" if not.
     reinitialized: str = ""
+    #: The output ports' names, top to bottom, when there are several (a block use
+    #: with two outputs); () for the one unnamed output of a layer.
+    outputs: tuple[str, ...] = ()
+    #: For a block use, how many uses its definition has in the whole file (a "N
+    #: uses" badge); 0 for a layer.
+    uses: int = 0
 
 
 class Follower(Protocol):
@@ -120,15 +126,22 @@ def short_count(count: int) -> str:
 
 def badges_of(view: NodeView) -> list[str]:
     """A node's badges, right to left: "x2" on each call site of a layer called
-    twice, "output", "ONNX" (an export check's mark), "frozen" (not trainable),
-    "re-init" (starts from fresh weights at compile time)."""
+    twice, "3 uses" on a use of a block used three times, "output", "ONNX" (an
+    export check's mark), "frozen" (not trainable), "re-init" (starts from fresh
+    weights at compile time)."""
     return (
         ([f"x{view.shared}"] if view.shared > 1 else [])
+        + ([uses_text(view.uses)] if view.uses else [])
         + (["output"] if view.output else [])
         + (["ONNX"] if view.export_issues else [])
         + (["frozen"] if view.frozen else [])
         + (["re-init"] if view.reinitialized else [])
     )
+
+
+def uses_text(uses: int) -> str:
+    """The badge of a block use: "1 use", "3 uses"."""
+    return f"{uses} use" if uses == 1 else f"{uses} uses"
 
 
 def _badge_brush(s: Style, badge: str) -> QBrush:
@@ -178,11 +191,15 @@ def _length(v: QPointF) -> float:
     return (v.x() ** 2 + v.y() ** 2) ** 0.5
 
 
-def box_height(ports: tuple[str, ...], vertical: bool = False) -> float:
-    """How tall a node with these input ports is drawn: a labelled row per named
-    port (a lone "input" port needs none); `vertical` (ports on the top edge,
-    named above it): no rows."""
-    rows = len(ports) if NodeItem._labelled(ports) and not vertical else 0
+def box_height(
+    ports: tuple[str, ...], vertical: bool = False, outputs: tuple[str, ...] = ()
+) -> float:
+    """How tall a node with these input ports (and named `outputs`, when several) is
+    drawn: a labelled row per named port (a lone "input" port needs none), the
+    inputs' on the left beside the outputs' on the right; `vertical` (ports on the
+    top and bottom edges): no rows."""
+    inputs = len(ports) if NodeItem._labelled(ports) else 0
+    rows = 0 if vertical else max(inputs, len(outputs))
     return HEADER + PAD + (TEXT_ROWS + rows) * ROW + PAD
 
 
@@ -220,6 +237,8 @@ class NodeItem(QGraphicsItem):
         self.linked = False
         #: Each input port's centre (x, y), in item coordinates.
         self._port_at: dict[str, tuple[float, float]] = {}
+        #: Each output port's centre, in output order (one for a layer).
+        self._outputs_at: list[QPointF] = []
         self._rect = QRectF()
         self._outline = self._header = QPainterPath()
         #: Elided texts and badge places, made at the first paint after a change
@@ -254,13 +273,16 @@ class NodeItem(QGraphicsItem):
         """Show `view`; a no-op when nothing changed (the scene calls this often)."""
         if view == self.view:
             return
-        relayout = self.view is None or view.ports != self.view.ports
+        relayout = self.view is None or (view.ports, view.outputs) != (
+            self.view.ports,
+            self.view.outputs,
+        )
         has_badges = bool(badges_of(view))
         if relayout or has_badges != self._has_badges:
             self.prepareGeometryChange()
             self._has_badges = has_badges
         if relayout:
-            self._layout(view.ports)
+            self._layout(view.ports, view.outputs)
         self.view = view
         self._text_ready = False
         reinitialized = (view.reinitialized,) if view.reinitialized else ()
@@ -295,7 +317,7 @@ class NodeItem(QGraphicsItem):
             return
         self.prepareGeometryChange()
         self.vertical = vertical
-        self._layout(self.view.ports)
+        self._layout(self.view.ports, self.view.outputs)
         self.update()
         for item in self._followers:
             item.adjust()
@@ -306,19 +328,31 @@ class NodeItem(QGraphicsItem):
             self.linked = linked
             self.update()
 
-    def _layout(self, ports: tuple[str, ...]) -> None:
+    def _layout(self, ports: tuple[str, ...], outputs: tuple[str, ...] = ()) -> None:
         """Size the box for its ports: named ports get a labelled row each, a lone
-        "input" port sits unlabelled at mid-height. Vertical: the ports share the top
-        edge evenly, left to right."""
+        "input" port sits unlabelled at mid-height; so does a lone output, on the
+        right, and several outputs get a labelled row each there. Vertical: the
+        inputs share the top edge evenly, left to right, the outputs the bottom."""
         text_bottom = HEADER + PAD + TEXT_ROWS * ROW
-        height = box_height(ports, self.vertical)
+        height = box_height(ports, self.vertical, outputs)
+        count = max(1, len(outputs))
         if self.vertical:
             slot = NODE_WIDTH / (len(ports) + 1)
             self._port_at = {p: ((i + 1) * slot, 0.0) for i, p in enumerate(ports)}
-        elif self._labelled(ports):
-            self._port_at = {p: (0.0, text_bottom + (i + 0.5) * ROW) for i, p in enumerate(ports)}
+            out_slot = NODE_WIDTH / (count + 1)
+            self._outputs_at = [QPointF((i + 1) * out_slot, height) for i in range(count)]
         else:
-            self._port_at = {p: (0.0, height / 2) for p in ports}
+            if self._labelled(ports):
+                self._port_at = {
+                    p: (0.0, text_bottom + (i + 0.5) * ROW) for i, p in enumerate(ports)
+                }
+            else:
+                self._port_at = {p: (0.0, height / 2) for p in ports}
+            if outputs:
+                rows = [text_bottom + (i + 0.5) * ROW for i in range(count)]
+                self._outputs_at = [QPointF(NODE_WIDTH, y) for y in rows]
+            else:
+                self._outputs_at = [QPointF(NODE_WIDTH, height / 2)]
         self._rect = QRectF(0.0, 0.0, NODE_WIDTH, height)
         #: The box's height, as a plain number (the minimap reads every node's).
         self.height = height
@@ -418,14 +452,10 @@ class NodeItem(QGraphicsItem):
             at = (NODE_WIDTH / 2, 0.0) if self.vertical else (0.0, self._rect.height() / 2)
         return self.mapToScene(*at)
 
-    def output_port_pos(self) -> QPointF:
-        """Where edges out of this node start, in scene coordinates."""
-        return self.mapToScene(self._output_port())
-
-    def _output_port(self) -> QPointF:
-        if self.vertical:
-            return QPointF(NODE_WIDTH / 2, self._rect.height())
-        return QPointF(NODE_WIDTH, self._rect.height() / 2)
+    def output_port_pos(self, output: int = 0) -> QPointF:
+        """Where edges out of output `output` of this node start, in scene coordinates
+        (an output the node lacks, in a loaded file: its last one)."""
+        return self.mapToScene(self._outputs_at[min(output, len(self._outputs_at) - 1)])
 
     def port_label_rects(self) -> list[QRectF]:
         """Where the input ports' names are drawn, in scene coordinates (none for a
@@ -451,10 +481,16 @@ class NodeItem(QGraphicsItem):
         """The middle of the box, in scene coordinates."""
         return self.mapToScene(self._rect.center())
 
-    def output_port_hit(self, scene_pos: QPointF) -> bool:
-        """Whether `scene_pos` is on the output port (within PORT_HIT)."""
-        offset = self.mapFromScene(scene_pos) - self._output_port()
-        return abs(offset.x()) <= PORT_HIT and abs(offset.y()) <= PORT_HIT
+    def output_port_at(self, scene_pos: QPointF) -> int | None:
+        """Which output port `scene_pos` is on (within PORT_HIT; between several, the
+        nearest), or None."""
+        pos = self.mapFromScene(scene_pos)
+        hits = [
+            (abs(offset.x()) + abs(offset.y()), i)
+            for i, offset in enumerate(pos - at for at in self._outputs_at)
+            if abs(offset.x()) <= PORT_HIT and abs(offset.y()) <= PORT_HIT
+        ]
+        return min(hits)[1] if hits else None
 
     def input_port_at(self, scene_pos: QPointF) -> str | None:
         """The input port at `scene_pos` (within PORT_HIT across; along, half a row
@@ -532,7 +568,8 @@ class NodeItem(QGraphicsItem):
         painter.setBrush(s.port_brush)
         for x, y in self._port_at.values():
             painter.drawEllipse(QPointF(x, y), PORT_RADIUS, PORT_RADIUS)
-        painter.drawEllipse(self._output_port(), PORT_RADIUS, PORT_RADIUS)
+        for at in self._outputs_at:
+            painter.drawEllipse(at, PORT_RADIUS, PORT_RADIUS)
         lod = _lod(painter, option)
         if lod >= NAME_LOD:
             self._ensure_text()
@@ -603,6 +640,15 @@ class NodeItem(QGraphicsItem):
                 rect = self._port_label_rect(at)
                 text = s.small_metrics.elidedText(port, Qt.TextElideMode.ElideRight, rect.width())
                 painter.drawText(rect, left, text)
+        if self.view.outputs and not self.vertical:
+            painter.setFont(s.small_font)
+            painter.setPen(s.dim_text_pen)
+            right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+            width = NODE_WIDTH / 2 - PORT_RADIUS - 3.0
+            for name, at in zip(self.view.outputs, self._outputs_at, strict=True):
+                rect = QRectF(NODE_WIDTH / 2, at.y() - ROW / 2, width, ROW)
+                text = s.small_metrics.elidedText(name, Qt.TextElideMode.ElideRight, width)
+                painter.drawText(rect, right, text)
 
 
 class EdgeItem(QGraphicsItem):
@@ -623,9 +669,12 @@ class EdgeItem(QGraphicsItem):
         style: Style,
         label: str = "",
         problem: str = "",
+        output: int = 0,
     ) -> None:
         super().__init__()
         self.src, self.dst, self.port = src, dst, port
+        #: Which output of the source the edge leaves from (a block use has several).
+        self.output = output
         self.ends = (src, dst)
         self._style = style
         self.label = label
@@ -703,7 +752,7 @@ class EdgeItem(QGraphicsItem):
 
     def ends_at(self) -> tuple[QPointF, QPointF]:
         """Where the edge starts and ends (the two ports), in scene coordinates."""
-        return self.src.output_port_pos(), self.dst.input_port_pos(self.port)
+        return self.src.output_port_pos(self.output), self.dst.input_port_pos(self.port)
 
     def adjust(self) -> None:
         """Recompute the plain curve from the ends' current port positions (the

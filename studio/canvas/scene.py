@@ -13,6 +13,14 @@ change that moved them (once per change, not once per frame: while a drag lasts 
 moved edges stay plain). Ports sit on the nodes' sides when the graph reads left to
 right, on their top and bottom when it reads top to bottom (`direction`).
 
+A scene draws one level of a file (studio/document/levels.py): the top graph, or a
+block's body entered through a use, whose shapes come from `report_of` (the body as
+that use sees it) and which follows `top`, the file's top graph, too: an edit there
+(an undo, say) changes what flows into the use. A block use is drawn with its block's
+name, an output port per block output (an edge leaves from the output it takes) and
+a badge with how many uses its block has in the file; double-clicking one asks to
+enter it (`enter_requested`).
+
 Besides the graph, the scene shows two transient things: the links between call
 sites of the selected node's layer, and the nodes an ONNX export check marked (until
 the next edit). Bulk edits run inside `batch()`, so that a paste of a hundred nodes
@@ -21,7 +29,7 @@ validates once, not once per event.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import NamedTuple
 
@@ -35,6 +43,8 @@ from PySide6.QtWidgets import (
 
 from codegen.layout import Direction, direction_of
 from graph import LayerSpec, ModelGraph, Problem, Report, validate
+from graph.blocks import BlockSpec, use_counts
+from graph.infer import Inferred
 from graph.reinit import reinitialized_why
 from graph.report import ERROR
 from graph.shapes import fmt
@@ -51,10 +61,12 @@ EdgeKey = tuple[str, str, str]
 
 
 class PortRef(NamedTuple):
-    """A port on the canvas: a node's input port by name, or its output (port None)."""
+    """A port on the canvas: a node's input port by name, or its output number
+    `output` (port None)."""
 
     node: str
     port: str | None = None
+    output: int = 0
 
 
 def shown_ports(spec: LayerSpec | None, connected: Iterable[str]) -> tuple[str, ...]:
@@ -88,6 +100,8 @@ class GraphScene(QGraphicsScene):
     validated = Signal(object)
     #: Nodes were added, removed or moved, or the direction changed (the minimap redraws).
     nodes_changed = Signal()
+    #: A block use was double-clicked: its body is to be shown (node id).
+    enter_requested = Signal(str)
 
     def __init__(
         self,
@@ -95,9 +109,18 @@ class GraphScene(QGraphicsScene):
         style: Style | None = None,
         parent: QObject | None = None,
         direction: Direction | None = None,
+        report_of: Callable[[], Report] | None = None,
+        top: ModelGraph | None = None,
     ) -> None:
+        """`graph`: the graph drawn; `report_of`: what validates it (validate(graph)
+        by default); `top`: the file's top graph when `graph` is a body shown."""
         super().__init__(parent)
         self.graph = graph
+        #: The file's top graph (`graph` itself unless a body is shown).
+        self.top = graph if top is None else top
+        self._report_of = report_of or (lambda: validate(graph))
+        #: How many uses each block has in the file (graph.blocks.use_counts).
+        self._uses = use_counts(self.top)
         self._style = style or Style.light()
         self.direction: Direction = direction or direction_of(graph) or "LR"
         self._subscriptions: tuple = ()
@@ -130,17 +153,17 @@ class GraphScene(QGraphicsScene):
         self._batching = 0
         self._deferred: set[str] = set()
         # Validate first, so each item is made once with what it shows.
-        self._take_report(validate(graph))
+        self._take_report(self._report_of())
         for node_id in graph.node_ids():
             self._add_node_item(node_id)
         for src, dst, port in graph.edges():
             self._add_edge_item(src, dst, port, add=False)
         # Labels and routes before the edges join the scene: each change of an item's
         # bounds there would re-file it in the scene's index.
-        labelled: set[str] = set()
-        for (src, _, _), edge in self._edges.items():  # each source's first edge
-            if src not in labelled:
-                labelled.add(src)
+        labelled: set[tuple[str, int]] = set()
+        for (src, _, _), edge in self._edges.items():  # each output's first edge
+            if (src, edge.output) not in labelled:
+                labelled.add((src, edge.output))
                 edge.set_label_shown(True)
         self._route(list(self._edges.values()))
         self._route_dirty = {}
@@ -155,7 +178,20 @@ class GraphScene(QGraphicsScene):
             (events.layer_changed, self._on_layer_changed),
             (events.node_moved, self._on_node_moved),
             (events.outputs_changed, self._on_outputs_changed),
+            (self.top.events.block_changed, self._on_block_changed),
         )
+        if self.top is not graph:
+            top_events = self.top.events
+            self._subscriptions += tuple(
+                (event, self._on_context_changed)
+                for event in (
+                    top_events.node_added,
+                    top_events.node_removed,
+                    top_events.edge_added,
+                    top_events.edge_removed,
+                    top_events.layer_changed,
+                )
+            )
         for event, handler in self._subscriptions:
             event.connect(handler)
         self.selectionChanged.connect(self._show_links)
@@ -302,8 +338,9 @@ class GraphScene(QGraphicsScene):
         for item in self.items(area, Qt.ItemSelectionMode.IntersectsItemBoundingRect):
             if not isinstance(item, NodeItem):
                 continue
-            if item.output_port_hit(scene_pos):
-                return PortRef(item.node_id)
+            output = item.output_port_at(scene_pos)
+            if output is not None:
+                return PortRef(item.node_id, None, output)
             port = item.input_port_at(scene_pos)
             if port is not None:
                 return PortRef(item.node_id, port)
@@ -322,14 +359,20 @@ class GraphScene(QGraphicsScene):
         """What a port's tooltip says: its name and the shape through it, e.g.
         "query: (None, 20, 64)" (what flows in, or "not connected"), or
         "output: (None, 64)"."""
+        g = self.graph
         if ref.port is None:
-            name, src = "output", ref.node
+            src, output = ref.node, ref.output
+            names = self._node_view(src).outputs
+            name = names[output] if output < len(names) else "output"
         else:
             name = ref.port
-            src = next((s for p, s in self.graph.in_edges(ref.node) if p == ref.port), None)
+            src = next((s for p, s in g.in_edges(ref.node) if p == ref.port), None)
             if src is None:
                 return f"{name}: not connected"
+            output = g.edge_output(src, ref.node, ref.port)
         inferred = self.report.nodes.get(src)
+        if inferred is not None:
+            inferred = inferred.output(output)
         return f"{name}: {fmt(inferred.shape) if inferred else 'shape unknown'}"
 
     # ------------------------------------------------------------ export marks
@@ -353,7 +396,7 @@ class GraphScene(QGraphicsScene):
 
     def _on_node_added(self, node_id: str) -> None:
         self._add_node_item(node_id)
-        self._revalidate(self.graph.call_sites(node_id))
+        self._revalidate(self._recount_uses() | set(self.graph.call_sites(node_id)))
         if self._links or self.selectedItems():
             self._show_links()
 
@@ -364,7 +407,8 @@ class GraphScene(QGraphicsScene):
         self.removeItem(item)
         self.nodes_changed.emit()
         layer_id = self._layer_of.pop(node_id)
-        self._revalidate([n for n, other in self._layer_of.items() if other == layer_id])
+        fellows = {n for n, other in self._layer_of.items() if other == layer_id}
+        self._revalidate(self._recount_uses() | fellows)
         if self._links:
             self._show_links()
 
@@ -382,12 +426,39 @@ class GraphScene(QGraphicsScene):
         self._revalidate((dst,))
 
     def _show_label(self, src: str) -> None:
-        """Label `src`'s shape on its first edge only (they all carry the same)."""
-        first = True
+        """Label each of `src`'s outputs' shape on its first edge only (they all
+        carry the same)."""
+        labelled: set[int] = set()
         for edge in self._nodes[src].followers():
             if isinstance(edge, EdgeItem) and edge.src.node_id == src:
-                edge.set_label_shown(first)
-                first = False
+                edge.set_label_shown(edge.output not in labelled)
+                labelled.add(edge.output)
+
+    def _on_block_changed(self, name: str) -> None:
+        """A body changed: its uses here may have new ports, shapes and counts. The
+        body shown announces its own edits through its events already."""
+        if self.graph.is_body and name == self.graph.name:
+            return
+        self._revalidate(self._recount_uses() | set(self._uses_here()))
+
+    def _on_context_changed(self, *_: object) -> None:
+        """The top graph changed under the body shown: what flows into its use may too."""
+        self._revalidate()
+
+    def _uses_here(self) -> list[str]:
+        """The block uses among the nodes drawn."""
+        blocks, g = self.graph.blocks, self.graph
+        return [n for n in self._nodes if g.layer(n).type in blocks]
+
+    def _recount_uses(self) -> set[str]:
+        """Count the blocks' uses again; returns the uses drawn whose count changed."""
+        old, self._uses = self._uses, use_counts(self.top)
+        changed = {
+            name for name in old.keys() | self._uses.keys() if old.get(name) != self._uses.get(name)
+        }
+        if not changed:
+            return set()
+        return {n for n in self._uses_here() if self.graph.layer(n).type in changed}
 
     def _on_layer_changed(self, node_ids: tuple[str, ...]) -> None:
         self._revalidate(node_ids)
@@ -418,7 +489,10 @@ class GraphScene(QGraphicsScene):
     def _add_edge_item(self, src: str, dst: str, port: str, add: bool = True) -> None:
         """An item for the edge (`add`: in the scene; else the caller adds it)."""
         label, problem = self._edge_view(src, dst, port)
-        edge = EdgeItem(self._nodes[src], self._nodes[dst], port, self._style, label, problem)
+        output = self.graph.edge_output(src, dst, port)
+        edge = EdgeItem(
+            self._nodes[src], self._nodes[dst], port, self._style, label, problem, output
+        )
         self._edges[(src, dst, port)] = edge
         if add:
             self.addItem(edge)
@@ -440,7 +514,7 @@ class GraphScene(QGraphicsScene):
             self._deferred |= touched
             return
         old, old_problems = self.report, self._problems
-        report = validate(self.graph)
+        report = self._report_of()
         problems = self._take_report(report)
         dirty = {n for n in touched if n in self._nodes}
         for node_id in problems.keys() | old_problems.keys():
@@ -475,6 +549,8 @@ class GraphScene(QGraphicsScene):
         destination's problems with what flows into `port` ("" if none): those that
         name this port, and those about its inputs that name none."""
         inferred = self.report.nodes.get(src)
+        if inferred is not None and inferred.more:
+            inferred = inferred.output(self.graph.edge_output(src, dst, port))
         problems = self._problems.get(dst, ())
         problem = "\n".join(
             p.message for p in problems if p.code in CONNECTION_CODES and p.port in (None, port)
@@ -492,11 +568,12 @@ class GraphScene(QGraphicsScene):
         else:
             severity = "warning" if mine else None
         spec = g.spec(node_id)
+        block = isinstance(spec, BlockSpec)
         return NodeView(
             type=layer.type,
-            face=spec.face_params(spec.resolve(layer.params)) if spec else "",
+            face=spec.face_params(spec.resolve(layer.params)) if spec and not block else "",
             name=layer.name,
-            shape=fmt(inferred.shape) if inferred else "",
+            shape=_shapes_text(inferred) if inferred else "",
             params=f"{inferred.params:,} params" if inferred else "",
             short_params=short_count(inferred.params) if inferred else "",
             ports=shown_ports(g.spec(node_id), (port for port, _ in g.in_edges(node_id))),
@@ -509,6 +586,8 @@ class GraphScene(QGraphicsScene):
             reinitialized=reinitialized_why(
                 g.weights, layer.name, inferred.params if inferred else None
             ),
+            outputs=_output_names(spec) if block else (),
+            uses=self._uses.get(layer.type, 0) if block else 0,
         )
 
     # ------------------------------------------------------------ shared links
@@ -548,6 +627,16 @@ class GraphScene(QGraphicsScene):
             return
         QToolTip.showText(event.screenPos(), self.port_tip(ref), event.widget())
         event.accept()
+
+    def mouseDoubleClickEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        """A double-click on a block use asks to enter it; elsewhere Qt's own."""
+        node = self.node_at(event.scenePos())
+        left = event.button() == Qt.MouseButton.LeftButton
+        if left and node is not None and isinstance(self.graph.spec(node), BlockSpec):
+            self.enter_requested.emit(node)
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
 
     def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         dragging = event.buttons() & Qt.MouseButton.LeftButton and isinstance(
@@ -589,6 +678,19 @@ class GraphScene(QGraphicsScene):
                     moved[item.node_id] = pos
         if moved:
             self.nodes_dragged.emit(moved)
+
+
+def _output_names(spec: BlockSpec) -> tuple[str, ...]:
+    """A use's output ports' names (its body's output layers'), when it has several."""
+    body = spec.body
+    outputs = body.outputs
+    return tuple(body.layer(n).name for n in outputs) if len(outputs) > 1 else ()
+
+
+def _shapes_text(inferred: Inferred) -> str:
+    """A node's output shape, or a use's several: "(None, 4) · (None, 32)"."""
+    shapes = [inferred.shape, *(more.shape for more in inferred.more)]
+    return " · ".join(fmt(shape) for shape in shapes)
 
 
 def _curve_bounds(

@@ -72,6 +72,8 @@ class GraphView(QGraphicsView):
     quick_add_requested = Signal(QPointF)
     #: A right-click (or the menu key): the scene position, and where the menu goes.
     context_menu_requested = Signal(QPointF, QPoint)
+    #: Escape, unless a connection drag took it (the window backs out of a block).
+    escape_pressed = Signal()
 
     def __init__(self, scene: GraphScene | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -255,6 +257,10 @@ class GraphView(QGraphicsView):
         if self._space_key(event, down=True):
             return
         if self.gesture is not None and self.gesture.key(event):
+            event.accept()
+            return
+        if event.key() == Qt.Key.Key_Escape:
+            self.escape_pressed.emit()
             event.accept()
             return
         super().keyPressEvent(event)

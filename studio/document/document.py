@@ -4,6 +4,12 @@
 the saved state clears the `*`). A recovered autosave has no clean state until it
 is saved. The autosave copy is written only when the stack moved since the last
 copy, and removed on save and on close.
+
+The document also knows which level of the graph the canvas shows (`levels`, see
+studio/document/levels.py): the top graph, or the body of a block use entered, and
+the uses entered on the way. Whatever shows or edits "the graph on the canvas" asks
+`shown`; `graph` stays the top graph (the file). A level whose use goes away (an undo
+of the use's Add, a Delete in the level above) is left for the one above it.
 """
 
 from __future__ import annotations
@@ -13,9 +19,10 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
-from graph import ModelGraph, load, save
+from graph import ModelGraph, Report, load, save
 from graph.sidecar_copy import copy_sidecar
 from studio.document.autosave import AutosaveSlot
+from studio.document.levels import Level, crumb, entered, level_view
 
 
 class Document(QObject):
@@ -23,6 +30,8 @@ class Document(QObject):
 
     #: The title or the unsaved flag may have changed.
     state_changed = Signal()
+    #: The canvas is to show another level (`levels` changed: a use entered or left).
+    level_changed = Signal()
 
     def __init__(
         self,
@@ -42,11 +51,68 @@ class Document(QObject):
         self._generation = 0
         self._autosaved_generation: int | None = 0
         self.stack.indexChanged.connect(self._bump)
+        self._levels: tuple[Level, ...] = (Level(graph),)
 
     @classmethod
     def open(cls, path: Path, autosave_folder: Path | None = None) -> Document:
         """Load `path` (GraphFileError names the file and field on bad input)."""
         return cls(load(path), Path(path), autosave_folder)
+
+    # ------------------------------------------------------------------ levels
+
+    @property
+    def levels(self) -> tuple[Level, ...]:
+        """The levels from the top graph down to the one shown."""
+        return self._levels
+
+    @property
+    def shown(self) -> ModelGraph:
+        """The graph the canvas shows: the top graph, or the body of the use entered."""
+        return self._levels[-1].graph
+
+    @property
+    def depth(self) -> int:
+        """How many uses deep the level shown is (0: the top graph)."""
+        return len(self._levels) - 1
+
+    def crumbs(self) -> list[str]:
+        """The breadcrumb's names, top first: ["model", "enc: encoder", ...]."""
+        return [crumb(self._levels, i) for i in range(len(self._levels))]
+
+    def level_view(self) -> tuple[ModelGraph, Report]:
+        """The level shown as its use sees it, and its report (levels.level_view)."""
+        return level_view(self._levels)
+
+    def level_report(self) -> Report:
+        """The report of the level shown, as its use sees it."""
+        return level_view(self._levels)[1]
+
+    def enter(self, use: str) -> None:
+        """Show the body of the block use `use`, a node of the level shown (ValueError
+        if it is none)."""
+        levels = entered(self._levels, use)
+        self.shown.events.node_removed.connect(self._on_node_removed)
+        self._levels = levels
+        self.level_changed.emit()
+
+    def go_to(self, depth: int) -> None:
+        """Show the level `depth` of those entered (0: the top graph)."""
+        if not 0 <= depth < len(self._levels) - 1:
+            return
+        for level in self._levels[depth:-1]:
+            level.graph.events.node_removed.disconnect(self._on_node_removed)
+        self._levels = self._levels[: depth + 1]
+        self.level_changed.emit()
+
+    def leave(self) -> None:
+        """Show the level above the one shown (nothing at the top)."""
+        self.go_to(self.depth - 1)
+
+    def _on_node_removed(self, node_id: str) -> None:
+        for depth, level in enumerate(self._levels[1:]):
+            if level.use == node_id and node_id not in self._levels[depth].graph:
+                self.go_to(depth)
+                return
 
     @property
     def unsaved(self) -> bool:
@@ -107,5 +173,6 @@ class Document(QObject):
 
     def close(self) -> None:
         """The user closed the document on purpose: drop its autosave."""
+        self.go_to(0)
         if self._slot:
             self._slot.clear()
