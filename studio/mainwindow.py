@@ -267,6 +267,14 @@ class MainWindow(QMainWindow):
         edits of the definition, every use follows."""
         self.document.enter(node_id)
 
+    def enter_selected(self) -> None:
+        """Enter the one selected node, a block use (View > Enter block)."""
+        selected = self.scene.selected_node_ids()
+        if len(selected) != 1 or selected[0] not in self.scene.block_uses():
+            self.show_refusal("select one block use to enter it")
+            return
+        self.enter_use(selected[0])
+
     def leave_use(self) -> None:
         """Back out of the block shown to the level above (nothing at the top)."""
         self.document.leave()

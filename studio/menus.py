@@ -16,6 +16,7 @@ from PySide6.QtCore import QPointF
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu
 
+from graph.blocks import BlockSpec
 from studio.canvas.clipboard import has_nodes
 from studio.canvas.heat import HEAT_MODES
 from studio.exporting import TARGETS
@@ -60,6 +61,10 @@ SHORTCUTS: dict[str, tuple[str | Keys, ...]] = {
     # A bare key: line edits take typed letters first (Qt's shortcut override).
     "frame_selection": ("F",),
     "layout": ("Ctrl+Shift+L",),
+    # Escape on the canvas backs out too (studio/canvas/view.py: a connection drag
+    # takes it first).
+    "enter_block": ("Alt+Down",),
+    "leave_block": ("Alt+Up",),
 }
 
 
@@ -148,6 +153,9 @@ def install_menus(w: MainWindow) -> dict[str, QAction]:
     add(view, "zoom_in", "Zoom &in", lambda: w.view.zoom_in())
     add(view, "zoom_out", "Zoom &out", lambda: w.view.zoom_out())
     add(view, "fit", "Zoom to &fit", lambda: w.view.fit(), "fit")
+    view.addSeparator()
+    add(view, "enter_block", "&Enter block", w.enter_selected)
+    add(view, "leave_block", "&Back out of block", w.leave_use)
     add(view, "frame_selection", "F&rame selection", lambda: w.view.frame_selection())
     add(view, "layout", "Auto &layout", canvas("auto_layout"), "layout")
     directions = view.addMenu("Layout &direction")
@@ -226,6 +234,9 @@ def context_menu(w: MainWindow, scene_pos: QPointF) -> QMenu:
     node, edge = w.scene.node_at(scene_pos), w.scene.edge_at(scene_pos)
     a = w.actions_
     if node is not None:
+        if isinstance(w.scene.graph.spec(node), BlockSpec):
+            menu.addAction(a["enter_block"])
+            menu.addSeparator()
         menu.addActions([a["copy"], a["duplicate"]])
         if w.controller.incoming(w.scene.selected_node_ids()):
             menu.addAction(a["duplicate_with_inputs"])
@@ -233,7 +244,7 @@ def context_menu(w: MainWindow, scene_pos: QPointF) -> QMenu:
         if w.controller.reconnectable():
             menu.addAction(a["delete_reconnect"])
         menu.addSeparator()
-        spec = w.document.graph.spec(node)
+        spec = w.scene.graph.spec(node)
         if spec is None or takes_input(spec):  # an Input cannot be called again
             menu.addAction(a["call_again"])
         menu.addActions([a["toggle_output"], a["rename"]])

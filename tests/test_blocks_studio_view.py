@@ -10,8 +10,10 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from codegen.layout import layered_layout
+from graph import ModelGraph
 from graph.fileformat import dumps
-from tests.blocks_graphs import siamese
+from tests.blocks_graphs import define_encoder, define_outer, siamese
+from tests.test_canvas_gestures import choose, right_click
 from tests.windows import LEFT
 
 
@@ -186,3 +188,59 @@ def test_undoing_the_add_of_the_use_shown_backs_out_to_the_level_above(window):
     window.actions_["undo"].trigger()
     assert window.document.depth == 0 and window.scene.graph is g
     assert added not in g
+
+
+def test_nested_uses_enter_level_by_level_and_the_breadcrumb_names_each(window):
+    g = ModelGraph("top")
+    define_encoder(g)
+    outer, inner = define_outer(g, inner_params={"units": 12})
+    outer.set_outputs([inner])
+    x = g.add_node("Input", name="x", params={"shape": (16,)})
+    use = g.add_node("outer", name="o")
+    g.connect(x, use, "x")
+    g.set_outputs([use])
+    window.new_document(g)
+    double_click(window, use)
+    double_click(window, inner)
+    assert window.breadcrumb.crumbs() == ("top", "o: outer", "inner_enc: encoder")
+    body = g.blocks.body("encoder")
+    assert window.scene.graph is body
+    # the inner use's units (12) flow into the body shown
+    assert window.scene.node_item(node_named(body, "dense")).view.shape == "(None, 12)"
+    top, middle = window.breadcrumb.buttons()
+    QTest.mouseClick(middle, LEFT)
+    QApplication.processEvents()
+    assert window.document.depth == 1 and window.scene.graph is outer
+    assert window.breadcrumb.crumbs() == ("top", "o: outer")
+
+
+def test_the_summary_follows_the_level_shown(window, qtbot):
+    g, ids = laid_out_siamese()
+    window.new_document(g)
+    window.docks["summary"].raise_()
+    qtbot.waitUntil(lambda: window.summary.table.rowCount() == len(g))
+    double_click(window, ids["enc"])
+    body = window.document.shown
+    qtbot.waitUntil(lambda: window.summary.table.rowCount() == len(body))
+    inside = keras_params(g)["enc"]  # the nested model of the use entered
+    assert window.summary.totals.text().startswith(f"Total params: {inside:,}")
+
+
+def test_the_context_menu_and_the_view_menu_enter_and_back_out(window):
+    g, ids = laid_out_siamese()
+    window.new_document(g)
+    texts = right_click(window, window.scene.node_item(ids["enc_c"]).center())
+    assert texts[0] == "&Enter block"
+    choose(window, "&Enter block")
+    assert window.document.depth == 1
+    assert window.breadcrumb.crumbs() == ("siamese", "enc_c: encoder")
+    body = window.document.shown
+    texts = right_click(window, window.scene.node_item(node_named(body, "dense")).center())
+    assert "&Enter block" not in texts  # a layer, not a use
+    window.context_menu.hide()
+    window.actions_["leave_block"].trigger()
+    assert window.document.depth == 0
+    window.scene.select_nodes([ids["cat"]])
+    window.actions_["enter_block"].trigger()
+    assert window.document.depth == 0
+    assert window.statusBar().currentMessage() == "select one block use to enter it"

@@ -16,7 +16,7 @@ from PySide6.QtGui import QCursor, QGuiApplication, QUndoStack
 
 from codegen.layout import Direction, layered_layout
 from codegen.onnx_readiness import OnnxProblem, onnx_problems
-from graph import GraphEditError, GraphError, ModelGraph, get_spec
+from graph import GraphEditError, GraphError, ModelGraph
 from graph.fits import takes
 from graph.model import Connection
 from graph.quick_fixes import QuickFix, quick_fixes
@@ -24,7 +24,7 @@ from graph.report import ERROR
 from studio.canvas.clipboard import pasted_nodes, put_on_clipboard, subgraph
 from studio.canvas.connect_gesture import ConnectGesture, first_fitting_port, first_free_port
 from studio.canvas.items import HEADER, NODE_WIDTH, box_height
-from studio.canvas.scene import EdgeKey, GraphScene, shown_ports
+from studio.canvas.scene import EdgeKey, GraphScene, output_names, shown_ports
 from studio.canvas.view import GraphView
 from studio.document.commands import (
     AddNode,
@@ -118,9 +118,10 @@ class CanvasController(QObject):
         """Add a `layer_type` node whose header is centred on `scene_pos`, or below
         it past the nodes there; returns its id, or None if refused (an unknown type)."""
         x, y = _header_at(scene_pos)
-        spec = get_spec(layer_type)
+        spec = self.graph.spec_of_type(layer_type)
         ports = shown_ports(spec, ()) if spec is not None else ()
-        spot = self.free_spot(QRectF(x, y, NODE_WIDTH, box_height(ports)))
+        height = box_height(ports, False, output_names(spec))
+        spot = self.free_spot(QRectF(x, y, NODE_WIDTH, height))
         command = AddNode(self.graph, layer_type, pos=(spot.x(), spot.y()))
         if not self._push(command):
             return None
@@ -534,8 +535,10 @@ def _boxes(part: ModelGraph) -> QRectF:
     """The rectangle `part`'s nodes take, as the canvas draws them."""
     box = QRectF()
     for node_id in part.node_ids():
-        ports = shown_ports(part.spec(node_id), (p for p, _ in part.in_edges(node_id)))
-        box |= QRectF(*part.node(node_id).pos, NODE_WIDTH, box_height(ports))
+        spec = part.spec(node_id)
+        ports = shown_ports(spec, (p for p, _ in part.in_edges(node_id)))
+        height = box_height(ports, False, output_names(spec))
+        box |= QRectF(*part.node(node_id).pos, NODE_WIDTH, height)
     return box
 
 

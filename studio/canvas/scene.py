@@ -439,14 +439,14 @@ class GraphScene(QGraphicsScene):
         body shown announces its own edits through its events already."""
         if self.graph.is_body and name == self.graph.name:
             return
-        self._revalidate(self._recount_uses() | set(self._uses_here()))
+        self._revalidate(self._recount_uses() | set(self.block_uses()))
 
     def _on_context_changed(self, *_: object) -> None:
         """The top graph changed under the body shown: what flows into its use may too."""
         self._revalidate()
 
-    def _uses_here(self) -> list[str]:
-        """The block uses among the nodes drawn."""
+    def block_uses(self) -> list[str]:
+        """The block uses among the nodes drawn (double-click enters them)."""
         blocks, g = self.graph.blocks, self.graph
         return [n for n in self._nodes if g.layer(n).type in blocks]
 
@@ -458,7 +458,7 @@ class GraphScene(QGraphicsScene):
         }
         if not changed:
             return set()
-        return {n for n in self._uses_here() if self.graph.layer(n).type in changed}
+        return {n for n in self.block_uses() if self.graph.layer(n).type in changed}
 
     def _on_layer_changed(self, node_ids: tuple[str, ...]) -> None:
         self._revalidate(node_ids)
@@ -586,7 +586,7 @@ class GraphScene(QGraphicsScene):
             reinitialized=reinitialized_why(
                 g.weights, layer.name, inferred.params if inferred else None
             ),
-            outputs=_output_names(spec) if block else (),
+            outputs=output_names(spec),
             uses=self._uses.get(layer.type, 0) if block else 0,
         )
 
@@ -680,11 +680,13 @@ class GraphScene(QGraphicsScene):
             self.nodes_dragged.emit(moved)
 
 
-def _output_names(spec: BlockSpec) -> tuple[str, ...]:
-    """A use's output ports' names (its body's output layers'), when it has several."""
+def output_names(spec: LayerSpec | None) -> tuple[str, ...]:
+    """The output ports' names of a node of `spec`: a block use's, when it has several
+    (its body's output layers' names); () for one unnamed output."""
+    if not isinstance(spec, BlockSpec) or len(spec.body.outputs) < 2:
+        return ()
     body = spec.body
-    outputs = body.outputs
-    return tuple(body.layer(n).name for n in outputs) if len(outputs) > 1 else ()
+    return tuple(body.layer(n).name for n in body.outputs)
 
 
 def _shapes_text(inferred: Inferred) -> str:
