@@ -239,6 +239,9 @@ class MainWindow(QMainWindow):
         """Draw the level of the document shown (its top graph, or the body of the use
         entered): a fresh scene and controller on the same undo stack."""
         document, old_scene = self.document, self.scene
+        if old_scene is not None and old_scene.graph is not document.shown:
+            # Its marks are the top graph's, on the scene going away.
+            self.comparison.stop()
         shown = document.shown
         direction = direction_of(shown) or self.layout_direction
         report_of = document.level_report if document.depth else None

@@ -5,6 +5,8 @@ Param counts are Keras's own."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
@@ -244,3 +246,14 @@ def test_the_context_menu_and_the_view_menu_enter_and_back_out(window):
     window.actions_["enter_block"].trigger()
     assert window.document.depth == 0
     assert window.statusBar().currentMessage() == "select one block use to enter it"
+
+
+def test_a_use_given_another_blocks_type_moves_its_count(window):
+    """What Make unique does to a use: its layer becomes a copy's use."""
+    g, ids = laid_out_siamese()
+    copy = define_encoder(g, "encoder_copy")
+    window.new_document(g)
+    layer = g.layer(ids["enc_c"])
+    g.replace_layer(ids["enc_c"], replace(layer, type=copy.name))
+    assert "1 use" in window.scene.node_item(ids["enc_c"]).badges()
+    assert "2 uses" in window.scene.node_item(ids["enc"]).badges()

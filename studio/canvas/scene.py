@@ -145,6 +145,8 @@ class GraphScene(QGraphicsScene):
         self._nodes: dict[str, NodeItem] = {}
         #: node id -> layer id, to find a removed node's fellow call sites.
         self._layer_of: dict[str, int] = {}
+        #: The nodes drawn that are block uses.
+        self._drawn_uses: set[str] = set()
         self._edges: dict[EdgeKey, EdgeItem] = {}
         #: node id -> the ONNX export check's messages, shown until the next edit.
         self._marks: dict[str, tuple[str, ...]] = {}
@@ -396,7 +398,8 @@ class GraphScene(QGraphicsScene):
 
     def _on_node_added(self, node_id: str) -> None:
         self._add_node_item(node_id)
-        self._revalidate(self._recount_uses() | set(self.graph.call_sites(node_id)))
+        recounted = self._recount_uses() if node_id in self._drawn_uses else set()
+        self._revalidate(recounted | set(self.graph.call_sites(node_id)))
         if self._links or self.selectedItems():
             self._show_links()
 
@@ -408,7 +411,10 @@ class GraphScene(QGraphicsScene):
         self.nodes_changed.emit()
         layer_id = self._layer_of.pop(node_id)
         fellows = {n for n, other in self._layer_of.items() if other == layer_id}
-        self._revalidate(self._recount_uses() | fellows)
+        if node_id in self._drawn_uses:
+            self._drawn_uses.discard(node_id)
+            fellows |= self._recount_uses()
+        self._revalidate(fellows)
         if self._links:
             self._show_links()
 
@@ -447,8 +453,7 @@ class GraphScene(QGraphicsScene):
 
     def block_uses(self) -> list[str]:
         """The block uses among the nodes drawn (double-click enters them)."""
-        blocks, g = self.graph.blocks, self.graph
-        return [n for n in self._nodes if g.layer(n).type in blocks]
+        return [n for n in self._nodes if n in self._drawn_uses]
 
     def _recount_uses(self) -> set[str]:
         """Count the blocks' uses again; returns the uses drawn whose count changed."""
@@ -461,6 +466,14 @@ class GraphScene(QGraphicsScene):
         return {n for n in self.block_uses() if self.graph.layer(n).type in changed}
 
     def _on_layer_changed(self, node_ids: tuple[str, ...]) -> None:
+        g = self.graph
+        uses = {n for n in node_ids if g.layer(n).type in g.blocks}
+        if uses or self._drawn_uses.intersection(node_ids):
+            # a use made another block's (Make unique): both blocks' counts change
+            self._drawn_uses.difference_update(node_ids)
+            self._drawn_uses |= uses
+            self._revalidate(self._recount_uses() | set(node_ids))
+            return
         self._revalidate(node_ids)
 
     def _on_outputs_changed(self) -> None:
@@ -482,6 +495,8 @@ class GraphScene(QGraphicsScene):
         item.setPos(*self.graph.node(node_id).pos)
         self._nodes[node_id] = item
         self._layer_of[node_id] = self.graph.node(node_id).layer_id
+        if self.graph.layer(node_id).type in self.graph.blocks:
+            self._drawn_uses.add(node_id)
         self.addItem(item)
         if self._subscriptions:  # not while the scene is being built
             self.nodes_changed.emit()
