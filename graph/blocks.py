@@ -30,6 +30,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from graph.errors import GraphEditError
+from graph.events import Event
 from graph.params import Bool, Float, Int, Kind, Param
 from graph.spec import LayerSpec, Ports
 
@@ -133,6 +134,8 @@ class Blocks:
         self._spec_revision = 0
         #: Bumped by every edit of any body (and each definition added).
         self.revision = 0
+        #: A definition was added, removed or renamed: ().
+        self.changed = Event("blocks_changed")
 
     def __contains__(self, name: object) -> bool:
         return name in self._bodies
@@ -149,12 +152,42 @@ class Blocks:
         except KeyError:
             raise GraphEditError(f"no block named {name!r}") from None
 
-    def add(self, body: ModelGraph) -> None:
-        """Register `body` as the definition named after it (ModelGraph.define_block)."""
+    def add(self, body: ModelGraph, index: int | None = None) -> None:
+        """Register `body` as the definition named after it (ModelGraph.define_block),
+        at `index` in the definitions' order (last by default: undo puts a removed
+        definition back in its place)."""
         if body.name in self._bodies:
             raise GraphEditError(f"a block named {body.name!r} is already defined")
-        self._bodies[body.name] = body
+        items = list(self._bodies.items())
+        items.insert(len(items) if index is None else index, (body.name, body))
+        self._put(items)
+
+    def remove(self, name: str) -> int:
+        """Drop the definition `name` (its uses are the caller's to have removed);
+        returns its index in the definitions' order."""
+        self.body(name)
+        index = list(self._bodies).index(name)
+        self._put([item for item in self._bodies.items() if item[0] != name])
+        return index
+
+    def renamed(self, old: str, body: ModelGraph) -> None:
+        """Re-key the definition `old` under its body's new name, in its place (see
+        ModelGraph.rename_block, which renames the body and the uses)."""
+        self._put([(body.name, body) if k == old else (k, b) for k, b in self._bodies.items()])
+
+    def restore(self, bodies: list[ModelGraph]) -> None:
+        """Make `bodies`, in order, the definitions (undo returns the registry to a
+        state it was in, with the same body objects)."""
+        self._put([(body.name, body) for body in bodies])
+
+    def bodies(self) -> list[ModelGraph]:
+        """Every definition's body, in order."""
+        return list(self._bodies.values())
+
+    def _put(self, items: list[tuple[str, ModelGraph]]) -> None:
+        self._bodies = dict(items)
         self.revision += 1
+        self.changed.emit()
 
     def spec(self, name: str) -> BlockSpec | None:
         """The spec of uses of block `name` at this revision, or None if no such block."""
