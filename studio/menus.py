@@ -16,6 +16,7 @@ from PySide6.QtCore import QPointF
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu
 
+from studio.block_menu import add_block_entries, install_block_menu
 from studio.canvas.clipboard import has_nodes
 from studio.canvas.heat import HEAT_MODES
 from studio.exporting import TARGETS
@@ -60,6 +61,8 @@ SHORTCUTS: dict[str, tuple[str | Keys, ...]] = {
     # A bare key: line edits take typed letters first (Qt's shortcut override).
     "frame_selection": ("F",),
     "layout": ("Ctrl+Shift+L",),
+    "group_block": ("Ctrl+G",),
+    "ungroup_block": ("Ctrl+Shift+G",),
 }
 
 
@@ -143,6 +146,8 @@ def install_menus(w: MainWindow) -> dict[str, QAction]:
     add(model, "check_export", "Check &ONNX export readiness", canvas("check_export"), "check")
     model.addSeparator()
     add(model, "train", "&Train...", w.show_training)
+
+    install_block_menu(w, add)
 
     view = w.menuBar().addMenu("&View")
     add(view, "zoom_in", "Zoom &in", lambda: w.view.zoom_in())
@@ -237,6 +242,8 @@ def context_menu(w: MainWindow, scene_pos: QPointF) -> QMenu:
         if spec is None or takes_input(spec):  # an Input cannot be called again
             menu.addAction(a["call_again"])
         menu.addActions([a["toggle_output"], a["rename"]])
+        menu.addSeparator()
+        add_block_entries(w, menu)
         menu.addSeparator()
         menu.addActions([a["freeze_upstream"], a["unfreeze_all"]])
         fixes = w.controller.fixes_for(node)
