@@ -124,7 +124,9 @@ class ModelGraph:
     def name(self, value: str) -> None:
         if value != self._name:
             if self.is_body:
-                raise GraphEditError(f"block '{self._name}': renaming a block is not supported")
+                raise GraphEditError(
+                    f"block '{self._name}': rename a block with the model's rename_block"
+                )
             self._name = value
             self.events.name_changed.emit()
 

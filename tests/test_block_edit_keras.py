@@ -11,7 +11,7 @@ import numpy as np
 from codegen.build import build_model
 from graph import ModelGraph, validate
 from graph.block_edit import group_into_block, repeat, ungroup
-from tests.blocks_graphs import siamese
+from tests.blocks_graphs import define_encoder, siamese
 from tests.graphs import residual
 
 
@@ -59,7 +59,8 @@ def test_grouping_builds_the_same_model_as_a_nested_one():
         "dense_1",
         "add_1",
     ]
-    _same_model(before, after, lambda use, layer: layer)
+    outer = after.layer(use).name
+    _same_model(before, after, lambda use, layer: layer if use == outer else f"{use}/{layer}")
 
 
 def test_ungrouping_builds_the_same_model_flat():
@@ -78,3 +79,34 @@ def test_a_repeated_chain_counts_as_keras_counts_it():
     model = build_model(g)
     assert len([layer for layer in model.layers if hasattr(layer, "layers")]) == 12
     assert model.count_params() == validate(g).total_params == 12 * (8 * 8 + 8)
+
+
+def _two_outputs() -> ModelGraph:
+    """Input (16,) -> a use 'enc' of block 'encoder' (two outputs, units 32), both
+    outputs concatenated by 'cat', the model output."""
+    g = ModelGraph("two_outputs")
+    define_encoder(g)
+    x = g.add_node("Input", name="x", params={"shape": (16,)})
+    enc = g.add_node("encoder", name="enc", params={"units": 32}, node_id="enc")
+    cat = g.add_node("Concatenate", name="cat")
+    g.connect(x, enc, "x")
+    g.connect(enc, cat, "input_0")
+    g.connect(enc, cat, "input_1", output=1)
+    g.set_outputs([cat])
+    return g
+
+
+def test_ungrouping_a_use_whose_later_output_is_taken_wires_each_output():
+    after = _two_outputs()
+    ungroup(after, "enc")
+    _same_model(_two_outputs(), after, lambda use, layer: f"{use}_{layer}")
+
+
+def test_grouping_a_selection_with_a_use_inside_nests_the_blocks():
+    before, ids = siamese()
+    after, _ = siamese()
+    use = group_into_block(after, [ids["enc_c"], ids["cat"], ids["enc"], ids["enc_again"]])
+    body = after.blocks.body(after.layer(use).type)
+    assert [body.layer(n).type for n in body.node_ids()][3:] == ["encoder"] * 3 + ["Concatenate"]
+    outer = after.layer(use).name
+    _same_model(before, after, lambda use, layer: layer if use == outer else f"{use}/{layer}")
