@@ -225,7 +225,8 @@ def _add_choices(
 def context_menu(w: MainWindow, scene_pos: QPointF) -> QMenu:
     """The right-click menu for what is at `scene_pos` on the canvas, made of the
     window's actions (they act on the selection, which the click has set): a node's
-    edits, Freeze up to here and Unfreeze all, and the quick fixes of its errors, an
+    edits, its block actions (studio.block_menu), Freeze up to here and Unfreeze all,
+    and the quick fixes of its errors, an
     edge's Delete, or the empty canvas's Add here, Paste, Fit and Layout."""
     menu = QMenu(w)
     node, edge = w.scene.node_at(scene_pos), w.scene.edge_at(scene_pos)
