@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Container, Iterable, Sequence
 from dataclasses import replace
 
-from graph.blocks import BlockSpec, substitute
+from graph.blocks import PARAM_REF, BlockSpec, refs_in, substitute
 from graph.errors import GraphEditError
 from graph.grouping import free_block_name
 from graph.model import Layer, ModelGraph, Position
@@ -62,7 +62,11 @@ def group_into_block(g: ModelGraph, nodes: Iterable[str], name: str | None = Non
             )
         shapes.append(input_spec().keras_input_params(fed.shape, fed.dtype))
     block = name if name is not None else free_block_name("block", _taken(g))
-    body = g.define_block(block)
+    # In a body, the members' references to its parameters become the new block's
+    # own parameters, which the use sets to those references.
+    refs = {ref for n in members for ref in refs_in(g.layer(n).params)}
+    parameters = [p for p in g.parameters if p.name in refs]
+    body = g.define_block(block, parameters)
     ports = ["x"] if len(feeds) == 1 else [f"x_{i + 1}" for i in range(len(feeds))]
     left = min(g.node(n).pos[0] for n in members) - REPEAT_STEP
     made_inputs = {
@@ -74,7 +78,7 @@ def group_into_block(g: ModelGraph, nodes: Iterable[str], name: str | None = Non
     names = {n: _clear_of(g.layer(n).name, ports) for n in members}
     made = copy_region(g, members, body, made_inputs, names)
     body.set_outputs([made[n] for n in outputs])
-    layer = Layer(block, block, freeze({}))
+    layer = Layer(block, block, freeze({p.name: {PARAM_REF: p.name} for p in parameters}))
     pos = _centre(g.node(n).pos for n in members)
     return replace_by_use(g, members, outputs, layer, ports, pos)
 
@@ -216,8 +220,11 @@ def uses_of(g: ModelGraph, name: str) -> list[str]:
     name them: 'enc' in the model, 'enc' in block 'stage'."""
     found = []
     for graph in (g, *g.blocks.bodies()):
-        where = f"block '{graph.name}'" if graph.is_body else "the model"
-        found += [f"'{layer.name}' in {where}" for _, layer in graph.layers() if layer.type == name]
+        found += [
+            f"'{layer.name}' in {_where(graph)}"
+            for _, layer in graph.layers()
+            if layer.type == name
+        ]
     return found
 
 
@@ -289,7 +296,8 @@ def _check_groupable(
     model = [g.layer(n).name for n in members if n in g.outputs]
     if len(model) > 1:
         raise GraphEditError(
-            f"cannot group: {_names(model)} are all model outputs; a use can be one only once"
+            f"cannot group: {_names(model)} are each an output of {_where(g)}; "
+            "a use can stand for one of them only"
         )
     if not outputs:
         raise GraphEditError("cannot group: nothing leaves the selection; it would have no output")
@@ -335,6 +343,10 @@ def _use_spec(g: ModelGraph, use: str) -> BlockSpec:
 
 def _taken(g: ModelGraph) -> set[str]:
     return set(g.blocks.names())
+
+
+def _where(g: ModelGraph) -> str:
+    return f"block '{g.name}'" if g.is_body else "the model"
 
 
 def _names(names: Iterable[str]) -> str:

@@ -196,3 +196,25 @@ def test_a_snapshot_restores_the_exact_file(edit):
     assert dumps(g) == text
     after.restore(g)
     assert dumps(g) == changed
+
+
+def test_grouping_inside_a_body_passes_its_parameters_on():
+    g, ids = siamese()
+    before = validate(g)
+    body = g.blocks.body("encoder")
+    dense = body.node_ids()[1]  # Dense(units={"$param": "units"}), the block's output 1
+    use = group_into_block(body, [dense], "inner")
+    assert [p.name for p in g.blocks.body("inner").parameters] == ["units"]
+    assert dict(body.layer(use).params) == {"units": {"$param": "units"}}
+    assert body.outputs[1] == use
+    report = validate(g)
+    assert report.valid, report.problems
+    assert report.total_params == before.total_params
+    assert report.nodes[ids["cat"]].shape == before.nodes[ids["cat"]].shape
+
+
+def test_two_outputs_of_a_body_cannot_be_one_use():
+    g, _ = siamese()
+    body = g.blocks.body("encoder")
+    with pytest.raises(GraphEditError, match="each an output of block 'encoder'"):
+        group_into_block(body, body.node_ids()[1:])
