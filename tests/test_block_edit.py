@@ -8,9 +8,18 @@ import pytest
 from graph import GraphEditError, ModelGraph, validate
 from graph.block_edit import group_into_block, make_unique, remove_block, repeat, ungroup
 from graph.fileformat import dumps, loads
+from graph.report import Report
 from graph.snapshot import Snapshot
 from tests.blocks_graphs import siamese
 from tests.graphs import residual, wire
+
+
+def _valid_as_before(g: ModelGraph, before: Report, output: str) -> None:
+    """`g` is valid with the params and output shape it had (`before`)."""
+    report = validate(g)
+    assert report.valid, report.problems
+    assert report.total_params == before.total_params
+    assert report.nodes[output].shape == before.nodes[output].shape
 
 
 def _residual_ids(g: ModelGraph) -> list[str]:
@@ -89,10 +98,7 @@ def test_ungroup_inlines_a_use_with_fresh_names_and_values():
     names = [g.layer(n).name for n in made]
     assert names == ["enc_c_dense", "enc_c_dense_1"]
     assert g.layer(made[0]).params["units"] == 8  # the block's default, the use's value
-    report = validate(g)
-    assert report.valid, report.problems
-    assert report.total_params == before.total_params
-    assert report.nodes[ids["cat"]].shape == before.nodes[ids["cat"]].shape
+    _valid_as_before(g, before, ids["cat"])
 
 
 def test_ungroup_of_a_shared_use_is_refused():
@@ -207,10 +213,7 @@ def test_grouping_inside_a_body_passes_its_parameters_on():
     assert [p.name for p in g.blocks.body("inner").parameters] == ["units"]
     assert dict(body.layer(use).params) == {"units": {"$param": "units"}}
     assert body.outputs[1] == use
-    report = validate(g)
-    assert report.valid, report.problems
-    assert report.total_params == before.total_params
-    assert report.nodes[ids["cat"]].shape == before.nodes[ids["cat"]].shape
+    _valid_as_before(g, before, ids["cat"])
 
 
 def test_two_outputs_of_a_body_cannot_be_one_use():
