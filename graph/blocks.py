@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from types import MappingProxyType
+from weakref import WeakSet
 from typing import TYPE_CHECKING, Any
 
 from graph.errors import GraphEditError
@@ -140,6 +141,11 @@ class Blocks:
         #: Any event of a body, announced after it with the block's name (see the
         #: module docstring).
         self.body_changed = Event("body_changed")
+        #: A definition was added, removed or renamed: ().
+        self.changed = Event("blocks_changed")
+        #: The bodies whose events are passed on as `body_changed` (each body is
+        #: wired once, however often undo puts it back).
+        self._wired: WeakSet[ModelGraph] = WeakSet()
 
     def __contains__(self, name: object) -> bool:
         return name in self._bodies
@@ -156,15 +162,58 @@ class Blocks:
         except KeyError:
             raise GraphEditError(f"no block named {name!r}") from None
 
-    def add(self, body: ModelGraph) -> None:
-        """Register `body` as the definition named after it (ModelGraph.define_block)."""
+    def add(self, body: ModelGraph, index: int | None = None) -> None:
+        """Register `body` as the definition named after it (ModelGraph.define_block),
+        at `index` in the definitions' order (last by default: undo puts a removed
+        definition back in its place)."""
         if body.name in self._bodies:
             raise GraphEditError(f"a block named {body.name!r} is already defined")
-        self._bodies[body.name] = body
+        items = list(self._bodies.items())
+        items.insert(len(items) if index is None else index, (body.name, body))
+        self._put(items)
+
+    def remove(self, name: str) -> int:
+        """Drop the definition `name` (its uses are the caller's to have removed);
+        returns its index in the definitions' order."""
+        self.body(name)
+        index = list(self._bodies).index(name)
+        self._put([item for item in self._bodies.items() if item[0] != name])
+        return index
+
+    def renamed(self, old: str, body: ModelGraph) -> None:
+        """Re-key the definition `old` under its body's new name, in its place (see
+        ModelGraph.rename_block, which renames the body and the uses)."""
+        self._put([(body.name, body) if k == old else (k, b) for k, b in self._bodies.items()])
+
+    def restore(self, bodies: list[ModelGraph]) -> None:
+        """Make `bodies`, in order, the definitions (undo returns the registry to a
+        state it was in, with the same body objects)."""
+        self._put([(body.name, body) for body in bodies])
+
+    def bodies(self) -> list[ModelGraph]:
+        """Every definition's body, in order."""
+        return list(self._bodies.values())
+
+    def _put(self, items: list[tuple[str, ModelGraph]]) -> None:
+        self._bodies = dict(items)
         self.revision += 1
-        name = body.name
+        for body in self._bodies.values():
+            self._wire(body)
+        self.changed.emit()
+
+    def _wire(self, body: ModelGraph) -> None:
+        """Pass `body`'s events on as `body_changed` with its current name, while it
+        is one of the definitions."""
+        if body in self._wired:
+            return
+        self._wired.add(body)
+
+        def announce(*_: Any) -> None:
+            if self._bodies.get(body.name) is body:
+                self.body_changed.emit(body.name)
+
         for event in body.events.all():
-            event.connect(lambda *_: self.body_changed.emit(name))
+            event.connect(announce)
 
     def spec(self, name: str) -> BlockSpec | None:
         """The spec of uses of block `name` at this revision, or None if no such block."""

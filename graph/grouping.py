@@ -35,9 +35,9 @@ from typing import Any, NamedTuple
 
 from graph.blocks import PARAM_REF, block_param
 from graph.model import Layer, ModelGraph
-from graph.naming import valid_name
+from graph.naming import numbered, valid_name
 from graph.params import Param, freeze
-from graph.regions import Feed, copy_region, feeds_of, hashable, region_key
+from graph.regions import Feed, copy_region, feeds_of, hashable, region_key, replace_by_use
 from graph.report import Report
 from graph.spec import get_spec, input_spec
 from graph.validate import validate
@@ -341,36 +341,10 @@ def _replace(
 ) -> str:
     """Put a use of `block` with parameter `values` in place of `group`, where its
     first member was in the graph order; its node."""
-    leaving = [
-        [(dst, port) for dst, port in g.out_edges(n) if dst not in group.members]
-        for n in group.outputs
-    ]
-    feeds = feeds_of(g, group.members)  # the plan's, some now given by earlier uses
-    outputs = g.outputs
-    pos = g.node(group.members[0]).pos
-    index = g.node_ids().index(group.members[0])  # the earliest member: the use goes there
-    for node_id in group.members:
-        g.remove_node(node_id)
-    name = _fresh(group.scope, g.names())
     # The values are the block's own kinds (numbers read from the graph), the name free.
-    layer_id = g.restore_layer(Layer(block, name, freeze(values)))
-    node = g.restore_call_site(_fresh(name, g), layer_id, pos, index)
-    for port, (src, output) in zip(ports, feeds, strict=True):
-        g.connect(src, node, port, output)
-    for output, edges in enumerate(leaving):
-        for dst, port in edges:
-            g.connect(node, dst, port, output)
-    g.set_outputs([node if n in group.members else n for n in outputs])
-    return node
-
-
-def _fresh(stem: str, taken: Container[str]) -> str:
-    """The first of stem, stem_1, stem_2, ... not in `taken`."""
-    name, i = stem, 0
-    while name in taken:
-        i += 1
-        name = f"{stem}_{i}"
-    return name
+    layer = Layer(block, group.scope, freeze(values))
+    pos = g.node(group.members[0]).pos
+    return replace_by_use(g, group.members, group.outputs, layer, ports, pos)
 
 
 def _inner_name(scope: str, name: str, ports: list[str]) -> str:
@@ -404,7 +378,7 @@ def free_block_name(stem: str, taken: Container[str]) -> str:
     stem = valid_name(stem)
     if get_spec(stem) is not None:
         stem = f"{stem}_block"
-    return _fresh(stem, taken)
+    return numbered(stem, taken)
 
 
 def _letter(n: int) -> str:

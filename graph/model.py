@@ -128,7 +128,9 @@ class ModelGraph:
     def name(self, value: str) -> None:
         if value != self._name:
             if self.is_body:
-                raise GraphEditError(f"block '{self._name}': renaming a block is not supported")
+                raise GraphEditError(
+                    f"block '{self._name}': rename a block with the model's rename_block"
+                )
             self._name = value
             self.events.name_changed.emit()
 
@@ -173,11 +175,7 @@ class ModelGraph:
     def define_block(self, name: str, parameters: Iterable[Param] = ()) -> ModelGraph:
         """Define an empty block `name` (Inputs, layers and outputs are then added to
         the body it returns, like to any graph); see graph.blocks.block_param."""
-        problem = name_problem(name)
-        if problem is not None:
-            raise GraphEditError(f"block name {problem}")
-        if get_spec(name) is not None:
-            raise GraphEditError(f"block name {name!r} is a layer type; choose another name")
+        _check_block_name(name)
         parameters = tuple(parameters)
         names = [p.name for p in parameters]
         if len(set(names)) != len(names):
@@ -186,6 +184,24 @@ class ModelGraph:
         body._parameters = parameters
         self._blocks.add(body)
         return body
+
+    def rename_block(self, old: str, new: str) -> None:
+        """Rename block definition `old` to `new`, in its place among the definitions;
+        every use of it, here and in every body, follows. Call it on the top graph
+        (a body cannot reach the uses in the model)."""
+        body = self._blocks.body(old)
+        if new == old:
+            return
+        _check_block_name(new)
+        if new in self._blocks:
+            raise GraphEditError(f"a block named {new!r} is already defined")
+        body._name = new
+        self._blocks.renamed(old, body)
+        for graph in (self, *self._blocks.bodies()):
+            for layer_id, layer in list(graph._layers.items()):
+                if layer.type == old:
+                    site = graph._sites[layer_id][0]
+                    graph.replace_layer(site, replace(layer, type=new))
 
     def spec_of_type(self, layer_type: str) -> LayerSpec | None:
         """The spec of `layer_type` in this graph: a block's, else the layer type's."""
@@ -661,6 +677,15 @@ class ModelGraph:
             self._name_counts[name] = count
         else:
             del self._name_counts[name]
+
+
+def _check_block_name(name: str) -> None:
+    """Raise GraphEditError unless `name` may name a block: a valid name, no layer type."""
+    problem = name_problem(name)
+    if problem is not None:
+        raise GraphEditError(f"block name {problem}")
+    if get_spec(name) is not None:
+        raise GraphEditError(f"block name {name!r} is a layer type; choose another name")
 
 
 def _move_last(table: dict, index: int) -> None:

@@ -67,6 +67,15 @@ def snake_case(type_name: str) -> str:
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
+def numbered(stem: str, taken: Container[str]) -> str:
+    """The first of stem, stem_1, stem_2, ... that is not `taken` (names or node ids)."""
+    name, i = stem, 0
+    while name in taken:
+        i += 1
+        name = f"{stem}_{i}"
+    return name
+
+
 def fresh_name(type_name: str, taken: Container[str]) -> str:
     """The first of stem, stem_1, stem_2, ... that is not `taken`."""
     stem = snake_case(type_name)

@@ -15,7 +15,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from graph.model import ModelGraph
+from graph.model import Layer, ModelGraph, Position
+from graph.naming import numbered
 from graph.params import freeze
 
 #: (source node, source output): one tensor that feeds a region from outside it.
@@ -116,6 +117,36 @@ def copy_region(
             else:
                 into.connect(feeds[src, output], made[node_id], port)
     return made
+
+
+def replace_by_use(
+    g: ModelGraph,
+    members: Sequence[str],
+    outputs: Sequence[str],
+    layer: Layer,
+    ports: Sequence[str],
+    pos: Position,
+) -> str:
+    """Put a use (a call of `layer`, its name numbered if taken) in place of `members` of `g`,
+    where the first of them was in the graph order, at `pos`: fed into `ports` by the
+    region's feeds in order, its output k feeding what `outputs[k]` fed outside, a
+    model output where a member was one. Returns the use's node."""
+    inside = set(members)
+    leaving = [[(d, p) for d, p in g.out_edges(n) if d not in inside] for n in outputs]
+    feeds = feeds_of(g, members)
+    model_outputs = g.outputs
+    index = g.node_ids().index(members[0])
+    for node_id in members:
+        g.remove_node(node_id)
+    layer = replace(layer, name=numbered(layer.name, g.names()))  # members' names now free
+    use = g.restore_call_site(numbered(layer.name, g), g.restore_layer(layer), pos, index)
+    for port, (src, output) in zip(ports, feeds, strict=True):
+        g.connect(src, use, port, output)
+    for output, edges in enumerate(leaving):
+        for dst, port in edges:
+            g.connect(use, dst, port, output)
+    g.set_outputs([use if n in inside else n for n in model_outputs])
+    return use
 
 
 def _free_id(g: ModelGraph, stem: str) -> str:

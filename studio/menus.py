@@ -17,6 +17,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu
 
 from graph.blocks import BlockSpec
+from studio.block_menu import add_block_entries, install_block_menu
 from studio.canvas.clipboard import has_nodes
 from studio.canvas.heat import HEAT_MODES
 from studio.exporting import TARGETS
@@ -65,6 +66,8 @@ SHORTCUTS: dict[str, tuple[str | Keys, ...]] = {
     # takes it first).
     "enter_block": ("Alt+Down",),
     "leave_block": ("Alt+Up",),
+    "group_block": ("Ctrl+G",),
+    "ungroup_block": ("Ctrl+Shift+G",),
 }
 
 
@@ -149,6 +152,8 @@ def install_menus(w: MainWindow) -> dict[str, QAction]:
     model.addSeparator()
     add(model, "train", "&Train...", w.show_training)
 
+    install_block_menu(w, add)
+
     view = w.menuBar().addMenu("&View")
     add(view, "zoom_in", "Zoom &in", lambda: w.view.zoom_in())
     add(view, "zoom_out", "Zoom &out", lambda: w.view.zoom_out())
@@ -228,7 +233,8 @@ def _add_choices(
 def context_menu(w: MainWindow, scene_pos: QPointF) -> QMenu:
     """The right-click menu for what is at `scene_pos` on the canvas, made of the
     window's actions (they act on the selection, which the click has set): a node's
-    edits, Freeze up to here and Unfreeze all, and the quick fixes of its errors, an
+    edits, its block actions (studio.block_menu), Freeze up to here and Unfreeze all,
+    and the quick fixes of its errors, an
     edge's Delete, or the empty canvas's Add here, Paste, Fit and Layout."""
     menu = QMenu(w)
     node, edge = w.scene.node_at(scene_pos), w.scene.edge_at(scene_pos)
@@ -248,6 +254,8 @@ def context_menu(w: MainWindow, scene_pos: QPointF) -> QMenu:
         if spec is None or takes_input(spec):  # an Input cannot be called again
             menu.addAction(a["call_again"])
         menu.addActions([a["toggle_output"], a["rename"]])
+        menu.addSeparator()
+        add_block_entries(w, menu)
         menu.addSeparator()
         menu.addActions([a["freeze_upstream"], a["unfreeze_all"]])
         fixes = w.controller.fixes_for(node)

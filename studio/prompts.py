@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
 from studio.document.autosave import Autosaved
 
@@ -56,6 +56,23 @@ class Prompts:
     def save_path(self, title: str, file_filter: str, suggested: str = "") -> Path | None:
         path, _ = QFileDialog.getSaveFileName(self.parent, title, suggested, file_filter)
         return Path(path) if path else None
+
+    def text(self, title: str, label: str, default: str = "") -> str | None:
+        """A line of text (a name), or None if cancelled."""
+        text, ok = QInputDialog.getText(self.parent, title, label, text=default)
+        return text if ok else None
+
+    def number(
+        self, title: str, label: str, default: int, minimum: int, maximum: int
+    ) -> int | None:
+        """A whole number from `minimum` to `maximum`, or None if cancelled."""
+        value, ok = QInputDialog.getInt(self.parent, title, label, default, minimum, maximum)
+        return value if ok else None
+
+    def choice(self, title: str, label: str, options: list[str], current: int = 0) -> str | None:
+        """One of `options`, or None if cancelled."""
+        item, ok = QInputDialog.getItem(self.parent, title, label, options, current, False)
+        return item if ok else None
 
     def error(self, title: str, message: str) -> None:
         QMessageBox.critical(self.parent, title, message)

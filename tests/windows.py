@@ -46,6 +46,15 @@ class ScriptedPrompts:
         self.suggested.append(suggested)
         return self._answer("save_path", title, None)
 
+    def text(self, title, label, default=""):
+        return self._answer("text", title, default)
+
+    def number(self, title, label, default, minimum, maximum):
+        return self._answer("number", title, default)
+
+    def choice(self, title, label, options, current=0):
+        return self._answer("choice", title, options[current])
+
     def error(self, title, message):
         self._answer("error", f"{title}: {message}", None)
 

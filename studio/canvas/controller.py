@@ -21,6 +21,7 @@ from graph.fits import takes
 from graph.model import Connection
 from graph.quick_fixes import QuickFix, quick_fixes
 from graph.report import ERROR
+from studio.canvas.block_actions import BlockActions
 from studio.canvas.clipboard import pasted_nodes, put_on_clipboard, subgraph
 from studio.canvas.connect_gesture import ConnectGesture, first_fitting_port, first_free_port
 from studio.canvas.items import HEADER, NODE_WIDTH, box_height
@@ -93,6 +94,8 @@ class CanvasController(QObject):
         scene.nodes_dragged.connect(self._moved)
         view.layer_dropped.connect(self._dropped)
         self.connect_gesture = view.gesture = ConnectGesture(self)
+        #: Group into block, Ungroup, Make unique, Repeat, ... (studio.canvas.block_actions)
+        self.blocks = BlockActions(self)
 
     @property
     def graph(self) -> ModelGraph:
