@@ -57,6 +57,11 @@ class Prompts:
         path, _ = QFileDialog.getSaveFileName(self.parent, title, suggested, file_filter)
         return Path(path) if path else None
 
+    def confirm(self, title: str, message: str) -> bool:
+        """Whether the user goes ahead with what `message` describes."""
+        answer = QMessageBox.question(self.parent, title, message)
+        return answer == QMessageBox.StandardButton.Yes
+
     def error(self, title: str, message: str) -> None:
         QMessageBox.critical(self.parent, title, message)
 

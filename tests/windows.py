@@ -46,6 +46,9 @@ class ScriptedPrompts:
         self.suggested.append(suggested)
         return self._answer("save_path", title, None)
 
+    def confirm(self, title, message):
+        return self._answer("confirm", f"{title}: {message}", False)
+
     def error(self, title, message):
         self._answer("error", f"{title}: {message}", None)
 
