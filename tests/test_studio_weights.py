@@ -299,3 +299,23 @@ def test_keep_trained_weights_of_a_stopped_run_says_they_are_partly_trained(
     panel._trained_graph = window.document.graph
     question = panel.keep_weights_question(graph_path)
     assert "stopped after 3 batches" in question and "partly trained" in question
+
+
+@pytest.mark.parametrize("style", ["functional", "subclass"])
+def test_a_python_export_carries_the_weights_its_build_model_loads(
+    window, imported, tmp_path, qtbot, style
+):
+    from tests.test_pysource import run_module
+
+    model, graph_path = imported
+    assert window.open_file(graph_path)
+    folder = tmp_path / "exported"
+    folder.mkdir()
+    window.export(style, folder / "module.py")
+    wait_for_job(window, qtbot)
+    message = window.statusBar().currentMessage()
+    assert "its weights in trained_weights.h5" in message, window.prompts.asked
+    assert "weights kept for 2 layers: features, head" in message
+    module = run_module((folder / "module.py").read_text(), folder)
+    np.testing.assert_array_equal(outputs(module.build_model()), outputs(model))
+    assert not np.allclose(outputs(module.build_model(weights=None)), outputs(model))
