@@ -429,12 +429,40 @@ class _Importer:
             node = self.add_layer_node(label, spec.type, op, params, prefix)
             if node is None:
                 return None
-            if not op.trainable or self.frozen_models:
+            frozen = self.frozen(label, op)
+            if frozen is None:
+                return None
+            if frozen or self.frozen_models:
                 self.g.set_trainable(node, False)
             self.keras_layers[node] = op
         for port, src, output in sources:
             self.g.connect(src, node, port, output)
         return node
+
+    def frozen(self, label: str, op: Any) -> bool | None:
+        """Whether Keras counts none of `op`'s weights trainable: the layer frozen, or
+        the layer a TimeDistributed wraps (Keras then trains none of its weights),
+        or both of a Bidirectional's forward and backward layers (Keras copies the
+        layer it is given into those two: that one's own flag changes nothing). A
+        graph node is frozen whole, so a Bidirectional with one of them frozen is
+        refused (None), naming it."""
+        if not op.trainable:
+            return True
+        layers = self.keras.layers
+        if isinstance(op, layers.Bidirectional):
+            inner = {"forward": op.forward_layer, "backward": op.backward_layer}
+        elif isinstance(op, layers.TimeDistributed):
+            inner = {"wrapped": op.layer}
+        else:
+            return False
+        frozen = [part for part, layer in inner.items() if not layer.trainable]
+        if frozen and len(frozen) < len(inner):
+            self.refused.append(
+                f"{label}: its {frozen[0]} layer is frozen and the other is not; the graph "
+                "freezes a layer whole (freeze the Bidirectional itself, or neither)"
+            )
+            return None
+        return bool(frozen)
 
     def add_operation(
         self,
