@@ -110,6 +110,15 @@ def beside_module_name(g: ModelGraph) -> str:
     return f"{file_stem(g.name)}_weights.h5"
 
 
+def write_beside_module(g: ModelGraph, model: Any, folder: str | os.PathLike) -> str:
+    """Write the weights of `model` (built from `g`) into `folder` under the name the
+    generated module of `g` loads (`kgs compile`, the studio's Python exports); returns
+    that name, for `to_python(g, style, weights=...)`."""
+    name = beside_module_name(g)
+    write_model_weights(g, model, Path(folder) / name)
+    return name
+
+
 def _shapes(keras_layer: Any) -> Shapes:
     return tuple(tuple(int(d) for d in w.shape) for w in keras_layer.weights)
 

@@ -43,7 +43,7 @@ from codegen.keras_safety import ImportRefused, code_in_layer, load_checked
 from codegen.layout import layered_layout
 from graph import ModelGraph, ParamError, validate
 from graph.calls import CallStyleError, call_inputs
-from graph.grouping import group_by_names
+from graph.grouping import Grouping, group_by_names
 from graph.naming import valid_name
 from graph.shapes import fmt
 from graph.spec import LayerSpec, get_spec, input_spec
@@ -82,14 +82,15 @@ def import_keras_model(
 
 
 def import_keras_layers(
-    model: Any, *, flatten: bool = False
-) -> tuple[ModelGraph, Notes, dict[str, Any]]:
+    model: Any, *, flatten: bool = False, group_by_names: bool = False
+) -> tuple[ModelGraph, Notes, dict[str, Any], Grouping]:
     """`import_keras_model` of a keras.Model object, with the Keras layer (or nested
-    model, for a block use) each graph layer came from, by graph layer name (what its
-    weights are copied from)."""
-    importer = _Importer(import_keras(), flatten)
+    model, for a block use) each graph layer came from, by its graph layer name before
+    any grouping (what its weights are copied from), and what grouping did (its uses
+    name each member's layer by that name)."""
+    importer = _Importer(import_keras(), flatten, group_by_names)
     g, notes = importer.run(model)
-    return g, notes, {g.layer(node).name: op for node, op in importer.keras_layers.items()}
+    return g, notes, importer.imported, importer.grouping
 
 
 class _Importer:
@@ -149,8 +150,9 @@ class _Importer:
         self.g.name = model.name
         allow_depth(len(functional.operations))
         self.fill(functional, model.name)
-        if self.group_names:
-            group_by_names(self.g)
+        #: Graph layer name -> the Keras layer it came from (before any grouping).
+        self.imported = {self.g.layer(node).name: op for node, op in self.keras_layers.items()}
+        self.grouping = group_by_names(self.g) if self.group_names else Grouping()
         for graph in [self.g, *(self.g.blocks.body(name) for name in self.g.blocks.names())]:
             for node_id, pos in layered_layout(graph).items():
                 graph.move(node_id, pos)
@@ -427,12 +429,40 @@ class _Importer:
             node = self.add_layer_node(label, spec.type, op, params, prefix)
             if node is None:
                 return None
-            if not op.trainable or self.frozen_models:
+            frozen = self.frozen(label, op)
+            if frozen is None:
+                return None
+            if frozen or self.frozen_models:
                 self.g.set_trainable(node, False)
             self.keras_layers[node] = op
         for port, src, output in sources:
             self.g.connect(src, node, port, output)
         return node
+
+    def frozen(self, label: str, op: Any) -> bool | None:
+        """Whether Keras counts none of `op`'s weights trainable: the layer frozen, or
+        the layer a TimeDistributed wraps (Keras then trains none of its weights),
+        or both of a Bidirectional's forward and backward layers (Keras copies the
+        layer it is given into those two: that one's own flag changes nothing). A
+        graph node is frozen whole, so a Bidirectional with one of them frozen is
+        refused (None), naming it."""
+        if not op.trainable:
+            return True
+        layers = self.keras.layers
+        if isinstance(op, layers.Bidirectional):
+            inner = {"forward": op.forward_layer, "backward": op.backward_layer}
+        elif isinstance(op, layers.TimeDistributed):
+            inner = {"wrapped": op.layer}
+        else:
+            return False
+        frozen = [part for part, layer in inner.items() if not layer.trainable]
+        if frozen and len(frozen) < len(inner):
+            self.refused.append(
+                f"{label}: its {frozen[0]} layer is frozen and the other is not; the graph "
+                "freezes a layer whole (freeze the Bidirectional itself, or neither)"
+            )
+            return None
+        return bool(frozen)
 
     def add_operation(
         self,

@@ -4,31 +4,41 @@ The model is built from its checked config (codegen.keras_safety), its trained w
 loaded only after they proved to be what Keras writes for that model
 (codegen.archive_weights), and the graph imported from it (codegen.importer, which
 keeps each layer's trainable flag); each layer's weights then go to the sidecar beside
-the graph file, under the layer's graph name (graph.weightsfile).
+the graph file, under the layer's graph name (graph.weightsfile). Grouped by names
+(graph.grouping), layers move into block uses: the weights follow them by name, each
+member of a use given its original layer's (`GroupedUse.members`).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from codegen.archive_weights import WEIGHTS_ENTRY, load_archive_weights
-from codegen.build_weights import layer_arrays
+from codegen.build_weights import graph_layers, layer_arrays
 from codegen.importer import Notes, import_keras_layers
 from codegen.keras_env import import_keras
 from codegen.keras_safety import load_checked
 from graph import ModelGraph
+from graph.grouping import Grouping
 from graph.weightsfile import sidecar_name, write_sidecar
 
 
 def import_with_weights(
-    model_path: str | os.PathLike, graph_path: str | os.PathLike, *, flatten: bool = False
+    model_path: str | os.PathLike,
+    graph_path: str | os.PathLike,
+    *,
+    flatten: bool = False,
+    group_by_names: bool = False,
 ) -> tuple[ModelGraph, Notes]:
     """The graph of the `.keras` file at `model_path`, its trained weights written to
     the sidecar of the graph file `graph_path` and recorded in the graph (the graph file
     itself is the caller's to save, after the sidecar, as this writes it first). Nested
     models become block uses (their weights kept under the use's name), or with
-    `flatten` nodes of the outer graph.
+    `flatten` nodes of the outer graph; `group_by_names` makes blocks of layers named
+    alike too, and their weights go into the uses.
 
     Raises what import_keras_model raises, and GraphFileError naming the model file
     when its weights are not what Keras writes for its config.
@@ -37,10 +47,36 @@ def import_with_weights(
     model_path = Path(model_path)
     model = load_checked(keras, model_path)
     loaded = load_archive_weights(model, model_path)
-    g, notes, layers = import_keras_layers(model, flatten=flatten)
+    g, notes, layers, grouping = import_keras_layers(
+        model, flatten=flatten, group_by_names=group_by_names
+    )
     if not loaded:
         return g, [*notes, f"the file holds no {WEIGHTS_ENTRY}: the graph has no weights"]
     weights = layer_arrays(layers)
+    if grouping.uses:
+        weights = _regrouped(g, grouping, weights)
     if weights:
         g.weights = write_sidecar(Path(graph_path).parent / sidecar_name(graph_path), weights)
     return g, notes
+
+
+def _regrouped(
+    g: ModelGraph, grouping: Grouping, weights: Mapping[str, list[Any]]
+) -> dict[str, list[Any]]:
+    """The sidecar's arrays of `g` after `grouping`, from `weights` by the layers'
+    names before it: `g` built, each layer given its weights by name (a use's members
+    by their original names), then read back as build_with_weights puts them in."""
+    from codegen.build import build_model
+
+    model = build_model(g)
+    members = {g.layer(use.node).name: use.members for use in grouping.uses}
+    for name, layer in graph_layers(g, model).items():
+        inside = members.get(name)
+        if inside is None:
+            pairs = [(layer, name)]
+        else:  # the use's nested model: its layers, by the names they had
+            pairs = [(inner, inside[inner.name]) for inner in layer.layers if inner.name in inside]
+        for target, original in pairs:
+            if target.weights:
+                target.set_weights(weights[original])
+    return layer_arrays(graph_layers(g, model))

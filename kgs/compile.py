@@ -96,11 +96,8 @@ def _compile(job: Job, outcome: Outcome) -> None:
     sources = {"functional", "subclass"} & set(job.targets)
     # Source of a graph with weights loads them from a file beside it: the built model's.
     weights_file = None
-    if g.weights and sources:
-        from codegen.build_weights import beside_module_name
-
-        weights_file = beside_module_name(g)
-    if {"keras", "onnx"} & set(job.targets) or weights_file:
+    with_weights = bool(g.weights and sources)
+    if {"keras", "onnx"} & set(job.targets) or with_weights:
         from codegen.build import build_with_weights
         from codegen.keras_env import import_keras
         from graph.weightsfile import read_sidecar
@@ -111,10 +108,10 @@ def _compile(job: Job, outcome: Outcome) -> None:
         model, weights = build_with_weights(g, saved)
         if saved is not None:
             outcome.notes += weights.lines()
-    if weights_file:
-        from codegen.build_weights import write_model_weights
+    if with_weights:
+        from codegen.build_weights import write_beside_module
 
-        write_model_weights(g, model, out_dir / weights_file)
+        weights_file = write_beside_module(g, model, out_dir)
         outcome.written.append(str(out_dir / weights_file))
     for target in TARGETS:
         if target not in job.targets:

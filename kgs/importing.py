@@ -4,10 +4,10 @@ The model file is checked before Keras sees it: anything but a `.keras` zip is r
 (codegen.keras_archive), and so is a Lambda layer or a custom class, with a message
 naming it (exit 1); no code from the file ever runs. Its trained weights go to the
 sidecar beside the graph file (codegen.weights_import), unless `--no-weights` asks for
-the structure only (and, for now, with `--group-by-names`, which says so); each
-layer's trainable flag is kept either way. Nested models
+the structure only; each layer's trainable flag is kept either way. Nested models
 become blocks (codegen.import_blocks); `--flatten` inlines them instead;
-`--group-by-names` makes blocks of layers named alike too (graph.grouping).
+`--group-by-names` makes blocks of layers named alike too (graph.grouping), their
+weights moved into the uses.
 """
 
 from __future__ import annotations
@@ -25,14 +25,11 @@ def run(args: argparse.Namespace) -> int:
     from codegen.weights_import import import_with_weights
 
     try:
-        if args.no_weights or args.group_by_names:
-            g, notes = import_keras_model(
-                args.model, flatten=args.flatten, group_by_names=args.group_by_names
-            )
-            if not args.no_weights:  # grouped layers move into block bodies
-                notes = [*notes, "--group-by-names keeps no weights yet: structure only"]
+        grouped = {"flatten": args.flatten, "group_by_names": args.group_by_names}
+        if args.no_weights:
+            g, notes = import_keras_model(args.model, **grouped)
         else:
-            g, notes = import_with_weights(args.model, args.out, flatten=args.flatten)
+            g, notes = import_with_weights(args.model, args.out, **grouped)
         save(g, args.out)
     except GraphError as e:
         print(e, file=sys.stderr)  # the message names the file or the layers

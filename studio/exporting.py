@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from codegen.build_weights import WeightsReport
 from graph import ModelGraph
 from graph.atomicfile import atomic_path
+from graph.weightsfile import SavedWeights
 from studio.graph_weights import saved_weights, weights_text
 
 
@@ -56,19 +58,20 @@ def export_graph(
     `graph_file`: the graph's file (None for an untitled graph). Its training setup's
     relative data paths start in its folder (else in the script's), and a .keras or
     ONNX export has the graph's saved weights from the sidecar beside it where shapes
-    match (studio.graph_weights; the message says which layers kept them). Raises
+    match (studio.graph_weights; the message says which layers kept them), and so does
+    Python source: the built model's weights go beside the module, which loads them
+    (as `kgs compile` writes them). Raises
     GraphError (invalid graph, a node ONNX cannot express, a parity mismatch, an
     unusable training setup, a sidecar that does not match, a user module of the
     setup not in `trusted`: (resolved path, sha256) pairs the user trusted) with a
     message naming the nodes, fields or file; the file is then not written. A training
     script starts from the graph's saved weights too (written beside it).
     """
-    from codegen import export_onnx, save_keras, to_python
+    from codegen import export_onnx, save_keras
     from codegen.build import build_with_weights
 
     if target in ("functional", "subclass"):
-        _write_text(path, to_python(g, target))
-        return f"Wrote {path.name}: {target} Python source"
+        return _write_source(g, path, target, saved_weights(g, graph_file))
     if target.startswith("training:"):
         from codegen.training_script import write_training_script
 
@@ -81,8 +84,7 @@ def export_graph(
         copied = f"; copied the bundled sample data {sample.name} beside it" if sample else ""
         return f"Wrote {path.name}: {style} training script{copied}"
     model, weights = build_with_weights(g, saved_weights(g, graph_file))
-    # One status-bar line: the report's lines joined.
-    kept = "".join(f"; {line}" for line in weights_text(g, weights).splitlines())
+    kept = _kept_note(g, weights)
     if target == "keras":
         save_keras(model, path)
         return f"Wrote {path.name}: Keras model, {model.count_params():,} params{kept}"
@@ -92,6 +94,29 @@ def export_graph(
         worst = f"worst difference {report.worst:.1e}"
         return f"Wrote {path.name}: ONNX, matches Keras ({worst}){kept}"
     raise ValueError(f"unknown export target {target!r}; expected one of {', '.join(TARGETS)}")
+
+
+def _write_source(g: ModelGraph, path: Path, style: str, saved: SavedWeights | None) -> str:
+    """Write `g` as Python source of `style` at `path`; a graph with weights has the
+    built model's written beside it, which the module's build_model() loads."""
+    from codegen import to_python
+
+    if saved is None:
+        _write_text(path, to_python(g, style))
+        return f"Wrote {path.name}: {style} Python source"
+    from codegen.build import build_with_weights
+    from codegen.build_weights import write_beside_module
+
+    model, report = build_with_weights(g, saved)
+    weights_file = write_beside_module(g, model, path.parent)
+    _write_text(path, to_python(g, style, weights_file))
+    kept = _kept_note(g, report)
+    return f"Wrote {path.name}: {style} Python source, its weights in {weights_file}{kept}"
+
+
+def _kept_note(g: ModelGraph, report: WeightsReport) -> str:
+    """The weights report for the status bar: its lines joined into one, each after '; '."""
+    return "".join(f"; {line}" for line in weights_text(g, report).splitlines())
 
 
 def _write_text(path: Path, text: str) -> None:

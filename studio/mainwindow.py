@@ -193,6 +193,7 @@ class MainWindow(QMainWindow):
         self.training.script_requested.connect(lambda style: self.export(f"training:{style}"))
         self.training.model_export_requested.connect(self.export_trained)
         self.training.exported.connect(lambda message, path: self._exported(path, message))
+        self.training.keep_weights_requested.connect(self.keep_trained_weights)
 
         self._autosave_timer = QTimer(self)
         self._autosave_timer.setInterval(AUTOSAVE_MS)
@@ -652,6 +653,30 @@ class MainWindow(QMainWindow):
             f"Export trained model: {spec.title}", spec.file_filter, self._suggested(spec.suffix)
         )
         return self.training.export_model(target, path) if path is not None else None
+
+    def keep_trained_weights(self) -> bool:
+        """Keep the training panel's trained weights in the graph, once the user
+        confirmed: its sidecar rewritten, then the graph file saved with the new record
+        (as `kgs train --update-weights`; not an undoable edit, as the old weights are
+        gone from the sidecar). False when nothing was written."""
+        path = self.document.path
+        if self.training.result is None:
+            return False
+        if path is None:
+            self.prompts.error(
+                "Cannot keep the trained weights",
+                "The graph has no file yet: save it first, its weights go beside it.",
+            )
+            return False
+        question = self.training.keep_weights_question(path)
+        if not self.prompts.confirm("Keep the trained weights", question):
+            return False
+        try:
+            self.document.graph.weights = self.training.write_trained_weights(path)
+        except (GraphError, OSError) as e:
+            self.prompts.error("Cannot keep the trained weights", str(e))
+            return False
+        return self._save_to(path)
 
     def _exported(self, path: Path, message: str) -> None:
         self.statusBar().showMessage(message, 10000)

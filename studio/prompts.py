@@ -74,6 +74,11 @@ class Prompts:
         item, ok = QInputDialog.getItem(self.parent, title, label, options, current, False)
         return item if ok else None
 
+    def confirm(self, title: str, message: str) -> bool:
+        """Whether the user goes ahead with what `message` describes."""
+        answer = QMessageBox.question(self.parent, title, message)
+        return answer == QMessageBox.StandardButton.Yes
+
     def error(self, title: str, message: str) -> None:
         QMessageBox.critical(self.parent, title, message)
 

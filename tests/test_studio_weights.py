@@ -241,3 +241,81 @@ def test_an_exported_training_script_starts_from_the_saved_weights(
             arrays = [f["layers"][name][str(i)][()] for i in range(len(f["layers"][name]))]
             for got, want in zip(arrays, saved.arrays[name], strict=True):
                 np.testing.assert_array_equal(got, want)
+
+
+def sidecar_tensors(graph_path):
+    """Each layer's tensors in the sidecar the graph file records (hash checked)."""
+    from graph.weightsfile import read_sidecar
+
+    return read_sidecar(load(graph_path), graph_path).arrays
+
+
+def test_keep_trained_weights_writes_them_into_the_sidecar_and_the_graph_file(
+    window, imported, tmp_path, qtbot, capsys
+):
+    _, graph_path = imported
+    before = load(graph_path).weights.sha256
+    panel = start_training(window, graph_path, tmp_path)
+    qtbot.waitUntil(lambda: not panel.running, timeout=60_000)
+    assert panel.keep_weights_button.isEnabled() and panel.keep_weights_button.isVisibleTo(panel)
+    window.prompts.answers["confirm"] = True
+    panel.keep_weights_button.click()
+    kind, question = window.prompts.asked[-1]
+    assert kind == "confirm" and "trained.weights.h5" in question
+    assert "trained.graph.json" in question
+    saved = load(graph_path)
+    assert saved.weights.sha256 != before
+    assert window.document.graph.weights == saved.weights and not window.document.unsaved
+    tensors = sidecar_tensors(graph_path)
+    layers = {layer.name: layer for layer in panel.result.model.layers}
+    for name in ("features", "head"):
+        trained = [keras.ops.convert_to_numpy(w) for w in layers[name].weights]
+        for got, want in zip(tensors[name], trained, strict=True):
+            np.testing.assert_array_equal(got, want)
+    got, _ = compiled_outputs(graph_path, tmp_path / "out", capsys)
+    np.testing.assert_array_equal(got, outputs(panel.result.model))
+    assert not panel.keep_weights_button.isEnabled()  # kept: once is enough
+
+
+def test_keep_trained_weights_declined_writes_nothing(window, imported, tmp_path, qtbot):
+    _, graph_path = imported
+    sidecar = graph_path.with_name("trained.weights.h5")
+    before = (graph_path.read_bytes(), sidecar.read_bytes())
+    panel = start_training(window, graph_path, tmp_path)
+    qtbot.waitUntil(lambda: not panel.running, timeout=60_000)
+    panel.keep_weights_button.click()  # the scripted answer is no
+    assert window.prompts.asked[-1][0] == "confirm"
+    assert (graph_path.read_bytes(), sidecar.read_bytes()) == before
+    assert panel.keep_weights_button.isEnabled()
+
+
+def test_keep_trained_weights_of_a_stopped_run_says_they_are_partly_trained(
+    window, imported, tmp_path
+):
+    _, graph_path = imported
+    assert window.open_file(graph_path)
+    panel = window.training
+    panel.result = type("Stopped", (), {"stopped": True, "batches": 3})()
+    panel._trained_graph = window.document.graph
+    question = panel.keep_weights_question(graph_path)
+    assert "stopped after 3 batches" in question and "partly trained" in question
+
+
+@pytest.mark.parametrize("style", ["functional", "subclass"])
+def test_a_python_export_carries_the_weights_its_build_model_loads(
+    window, imported, tmp_path, qtbot, style
+):
+    from tests.test_pysource import run_module
+
+    model, graph_path = imported
+    assert window.open_file(graph_path)
+    folder = tmp_path / "exported"
+    folder.mkdir()
+    window.export(style, folder / "module.py")
+    wait_for_job(window, qtbot)
+    message = window.statusBar().currentMessage()
+    assert "its weights in trained_weights.h5" in message, window.prompts.asked
+    assert "weights kept for 2 layers: features, head" in message
+    module = run_module((folder / "module.py").read_text(), folder)
+    np.testing.assert_array_equal(outputs(module.build_model()), outputs(model))
+    assert not np.allclose(outputs(module.build_model(weights=None)), outputs(model))

@@ -55,6 +55,9 @@ class ScriptedPrompts:
     def choice(self, title, label, options, current=0):
         return self._answer("choice", title, options[current])
 
+    def confirm(self, title, message):
+        return self._answer("confirm", f"{title}: {message}", False)
+
     def error(self, title, message):
         self._answer("error", f"{title}: {message}", None)
 

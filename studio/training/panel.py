@@ -6,8 +6,9 @@ thread drains it at DRAIN_HZ into the progress bar and the plots, so widgets are
 touched only here and the event loop never sees one signal per batch. Stop asks the
 trainer to stop after the batch in progress. Every failure (bad data, a NaN loss, a
 setup problem, an exception inside a layer) lands in the message area; the graph is
-never touched by a run. After a run: the evaluation, a few predictions, and exports
-of the trained model.
+never touched by a run. After a run: the evaluation, a few predictions, exports
+of the trained model, and "Keep trained weights", which the window confirms and then
+writes into the graph's weights sidecar (write_trained_weights).
 
 On screen: the form, with Start and Stop under it, on the left; on the right the
 progress bar and its line of text, always in view, over a scrolled column of the
@@ -38,6 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from codegen.build_weights import save_model_weights
 from codegen.keras_errors import plain_text
 from codegen.training import Trainer
 from codegen.training.runner import TrainingResult
@@ -45,6 +47,8 @@ from codegen.trusted_code import Trust, awaiting_trust
 from graph import GraphError, ModelGraph, dumps, loads
 from graph.atomicfile import atomic_path
 from graph.training import log_names
+from graph.weights import WeightsRecord
+from graph.weightsfile import sidecar_name
 from studio.exporting import TARGETS, with_suffix
 from studio.graph_weights import saved_weights, weights_text
 from studio.jobs import Job
@@ -128,6 +132,9 @@ class TrainingPanel(QWidget):
     model_export_requested = Signal(str)
     #: A trained-model export finished: what was written, and the path.
     exported = Signal(str, Path)
+    #: "Keep trained weights" was pressed: the window confirms, then calls
+    #: write_trained_weights and saves the graph file with the new record.
+    keep_weights_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -138,6 +145,8 @@ class TrainingPanel(QWidget):
         #: The plots still show another graph's (or no) logs: see set_document.
         self._plots_due = False
         self.result: TrainingResult | None = None
+        #: The latest run's weights were written into the graph's sidecar.
+        self.weights_kept = False
         self._trained_graph: ModelGraph | None = None
         self._trainer: Trainer | None = None
         self._feed: TrainingFeed | None = None
@@ -192,7 +201,14 @@ class TrainingPanel(QWidget):
         self.export_keras_button.clicked.connect(lambda: self.model_export_requested.emit("keras"))
         self.export_onnx_button = QPushButton("Export trained model (ONNX)")
         self.export_onnx_button.clicked.connect(lambda: self.model_export_requested.emit("onnx"))
+        self.keep_weights_button = QPushButton("Keep trained weights")
+        self.keep_weights_button.setToolTip(
+            "Write the trained weights into the graph's weights file: compiling, exports "
+            "and the next run start from them"
+        )
+        self.keep_weights_button.clicked.connect(self.keep_weights_requested)
         exports = QHBoxLayout()
+        exports.addWidget(self.keep_weights_button)
         exports.addWidget(self.export_keras_button)
         exports.addWidget(self.export_onnx_button)
         exports.addStretch(1)
@@ -247,6 +263,7 @@ class TrainingPanel(QWidget):
         self.g, self.base, self.graph_file = g, base, graph_file
         self.form.set_document(g, stack, base)
         self.result = self._trained_graph = None
+        self.weights_kept = False
         # Empty plots for this graph's logs, drawn when the panel is first seen: making
         # pyqtgraph plots costs 0.1 to 0.3 s, which opening a file need not wait for.
         self._plots_due = True
@@ -357,6 +374,7 @@ class TrainingPanel(QWidget):
         )
         self._trained_graph = snapshot
         self.result = None
+        self.weights_kept = False
         self._plan = self._latest = None
         self._epoch_seconds = []
         self.plots.reset(log_names(snapshot, setup, self.form.targets()))
@@ -479,6 +497,35 @@ class TrainingPanel(QWidget):
         """How long each epoch of the latest run took, validation included."""
         return list(self._epoch_seconds)
 
+    # ------------------------------------------------------------- weights
+
+    def keep_weights_question(self, graph_file: Path) -> str:
+        """What keeping the latest run's weights does, for the user to confirm."""
+        result = self.result
+        sidecar = self._trained_graph.weights.file if self._trained_graph.weights else None
+        sidecar = sidecar or sidecar_name(graph_file)
+        stopped = (
+            f"The run was stopped after {result.batches} batches: its weights are only "
+            "partly trained.\n\n"
+            if result.stopped
+            else ""
+        )
+        return (
+            f"{stopped}Write the trained weights of '{self._trained_graph.name}' to "
+            f"{sidecar} and save {graph_file.name} with their record? This replaces the "
+            "weights saved there; the graph's unsaved edits are saved with it."
+        )
+
+    def write_trained_weights(self, graph_file: Path) -> WeightsRecord:
+        """Write the latest run's trained weights to the sidecar of `graph_file`
+        (atomically, as `kgs train --update-weights` does); the record for the graph,
+        whose file the caller saves next."""
+        record = save_model_weights(self._trained_graph, self.result.model, graph_file)
+        self.weights_kept = True
+        self._set_running(self.running)
+        self.show_message(f"Kept the trained weights in {record.file}.")
+        return record
+
     # ------------------------------------------------------------- exports
 
     def export_model(self, target: str, path: Path) -> Job | None:
@@ -526,3 +573,4 @@ class TrainingPanel(QWidget):
         can_export = self.result is not None and not running and not exporting
         self.export_keras_button.setEnabled(can_export)
         self.export_onnx_button.setEnabled(can_export)
+        self.keep_weights_button.setEnabled(can_export and not self.weights_kept)
