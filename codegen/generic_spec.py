@@ -118,7 +118,8 @@ class KerasBackedSpec(LayerSpec):
     Slower than a hand-written spec (each new combination of params, input shapes
     and dtypes builds a real Keras layer); see the module docstring. One input port
     called as `layer(x)`, unless the class extends a hand-written one with other
-    ports (AdditiveAttention extends Attention): then those ports and call style.
+    ports (AdditiveAttention extends Attention): then those ports and call style; or
+    Keras calls it on a list (graph/layers/keras_backed.py's LIST_CALLED).
     """
 
     def __init__(self, layer_type: str, cls: type, package: str) -> None:
@@ -128,6 +129,9 @@ class KerasBackedSpec(LayerSpec):
         base = _hand_written_base(cls)
         if base is not None:
             self.ports, self.call_style = base.ports, base.call_style
+        listed = keras_backed.LIST_CALLED.get(layer_type)
+        if listed is not None:
+            self.ports, self.call_style = Ports.many(listed), "list"
         self._doc = (inspect.getdoc(cls) or layer_type).strip().splitlines()[0]
         super().__init__()
 

@@ -25,10 +25,9 @@ def _names() -> list[str]:
 ALL = _names()
 
 #: Architectures made with a layer class of their own that the importer refuses: name ->
-#: that class. ConvNeXt's LayerScale imports as Keras's own (codegen/keras_registry.py);
-#: InceptionResNetV2's CustomScaleLayer is Keras's own too, but it is called on a list
-#: of two tensors, a call style its Keras-backed spec (one input) cannot tell.
-CUSTOM_LAYERS = {"InceptionResNetV2": "CustomScaleLayer"}
+#: that class. None today: ConvNeXt's LayerScale and InceptionResNetV2's
+#: CustomScaleLayer are Keras's own (codegen/keras_registry.py) and import.
+CUSTOM_LAYERS: dict[str, str] = {}
 
 
 def input_shape(name: str) -> tuple[int, int, int]:

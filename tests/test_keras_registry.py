@@ -180,3 +180,18 @@ def test_an_operation_keras_refuses_is_a_problem_of_its_node():
     g.set_param(node, "axis", 7)
     report = validate(g)
     assert any(p.node == node for p in report.errors)
+
+
+def test_a_keras_internal_layer_called_on_a_list_imports_with_a_port_per_tensor(tmp_path):
+    """InceptionResNetV2's CustomScaleLayer([x, up]): x + up * scale."""
+    from keras.src.applications.inception_resnet_v2 import CustomScaleLayer
+
+    x = keras.Input((6,), name="x")
+    up = layers.Dense(6, name="up")(x)
+    model = keras.Model(x, CustomScaleLayer(0.17, name="scaled")([x, up]))
+    g = loads(dumps(from_keras(model)))
+    node = next(n for n in g.node_ids() if g.layer(n).name == "scaled")
+    assert g.layer(node).params == {"scale": 0.17}
+    assert sorted(port for port, _ in g.in_edges(node)) == ["input_0", "input_1"]
+    for style in ("functional", "subclass"):
+        assert_generated_matches_keras(g, style, tmp_path)
