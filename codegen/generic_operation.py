@@ -127,10 +127,10 @@ def _evaluate(
 
 
 @functools.cache
-def keras_operation_spec(layer_type: str) -> KerasOperationSpec | None:
-    """The Keras-backed spec of `ops.<function>`, or None when keras.ops has no such
-    function made by a class of its module named after it."""
-    function = layer_type[len(_PREFIX) :] if layer_type.startswith(_PREFIX) else ""
+def keras_operation_spec(name: str) -> KerasOperationSpec | None:
+    """The Keras-backed spec of the type `name`, `ops.<function>`, or None when
+    keras.ops has no such function made by a class of its module named after it."""
+    function = name[len(_PREFIX) :] if name.startswith(_PREFIX) else ""
     if not function.isidentifier() or function.startswith("_"):
         return None
     made = getattr(import_keras().ops, function, None)
