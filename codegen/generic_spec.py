@@ -29,6 +29,7 @@ from typing import Any, NamedTuple
 from codegen.keras_env import import_keras
 from codegen.keras_layers import call_layer, make_layer
 from codegen.keras_params import LAYER_BASICS
+from codegen.keras_registry import is_internal, layer_class
 from graph.errors import ShapeError
 from graph.layers import common, keras_backed
 from graph.params import REQUIRED, Bool, Choice, Float, Int, Kind, NestedLayer, Param, freeze, thaw
@@ -54,6 +55,9 @@ _INITIAL_NESTED_LAYER = NestedLayer.value("Dense", {"units": 32})
 
 #: Categories named differently from the Keras package a class lives in.
 _CATEGORY_OF_PACKAGE = {"rnn": "Recurrent"}
+
+#: The package of all Keras's own modules.
+_KERAS_SOURCE = "keras.src."
 
 #: How many Keras evaluations (one layer built and called) are remembered.
 _CACHE_SIZE = 1024
@@ -114,7 +118,8 @@ class KerasBackedSpec(LayerSpec):
     Slower than a hand-written spec (each new combination of params, input shapes
     and dtypes builds a real Keras layer); see the module docstring. One input port
     called as `layer(x)`, unless the class extends a hand-written one with other
-    ports (AdditiveAttention extends Attention): then those ports and call style.
+    ports (AdditiveAttention extends Attention): then those ports and call style; or
+    Keras calls it on a list (graph/layers/keras_backed.py's LIST_CALLED).
     """
 
     def __init__(self, layer_type: str, cls: type, package: str) -> None:
@@ -124,6 +129,9 @@ class KerasBackedSpec(LayerSpec):
         base = _hand_written_base(cls)
         if base is not None:
             self.ports, self.call_style = base.ports, base.call_style
+        listed = keras_backed.LIST_CALLED.get(layer_type)
+        if listed is not None:
+            self.ports, self.call_style = Ports.many(listed), "list"
         self._doc = (inspect.getdoc(cls) or layer_type).strip().splitlines()[0]
         super().__init__()
 
@@ -179,12 +187,12 @@ def _evaluate(
 
     The reason is returned, not raised, so that refusals are cached too. Specs are
     cached per type (`keras_backed_spec`), so keying on the object is keying on it.
-    The layer is named after its type: Keras's messages then read the same for every
+    The layer is named after its class: Keras's messages then read the same for every
     node, and Keras's counters of automatic names are left alone.
     """
     keras = import_keras()
     try:
-        layer = make_layer(spec.type, json.loads(params_key), name=spec.type)
+        layer = make_layer(spec.type, json.loads(params_key), name=spec.type.rpartition(".")[2])
         inputs = [keras.KerasTensor(s, dtype=d) for s, d in zip(shapes, dtypes, strict=True)]
         output = call_layer(spec, layer, inputs)
     except Exception as error:  # whatever Keras raises is its verdict on the layer
@@ -239,7 +247,7 @@ def _params_of(cls: type) -> tuple[Param, ...]:
         help_text = helps.get(arg.name, "")
         if arg.default is not arg.empty:
             if _is_json_like(arg.default):
-                kind = _kind_of(arg.name, freeze(arg.default))
+                kind = kind_of(arg.name, freeze(arg.default))
                 params.append(Param(arg.name, kind, freeze(arg.default), help_text))
         elif arg.name == _LAYER_ARG:
             params.append(
@@ -261,7 +269,7 @@ _KINDS_BY_SUFFIX: tuple[tuple[str, Kind], ...] = (
 )
 
 
-def _kind_of(name: str, default: Any) -> Kind:
+def kind_of(name: str, default: Any) -> Kind:
     """The kind of a param: by its name where Keras's naming tells (an initializer, a
     regularizer ...) and that kind takes the default, else guessed from its Keras
     default (None says nothing)."""
@@ -316,17 +324,22 @@ def _expressible(cls: Any, base: type, package: str) -> bool:
 
 @functools.cache
 def keras_backed_spec(layer_type: str) -> KerasBackedSpec | None:
-    """The Keras-backed spec of `keras.layers.<layer_type>`, or None when there is no
-    such built-in layer class or a graph cannot express it (Lambda, InputLayer,
-    layers needing a Python object, RNN cells). The same object for the same type.
+    """The Keras-backed spec of `keras.layers.<layer_type>`, or of a layer class of
+    Keras's own modules named `module.Class` (codegen/keras_registry.py: LayerScale
+    of ConvNeXt), or None when there is no such Keras layer class or a graph cannot
+    express it (Lambda, InputLayer, layers needing a Python object, RNN cells). The
+    same object for the same type.
 
     Imports keras (once) unless the name cannot be a Keras class name at all.
     """
-    if not layer_type.isidentifier() or not layer_type[0].isupper() or layer_type in _REFUSED:
+    class_name = layer_type.rpartition(".")[2]
+    if not class_name.isidentifier() or not class_name[0].isupper() or layer_type in _REFUSED:
         return None
     layers = import_keras().layers
     package = layers.Layer.__module__.rpartition(".")[0] + "."
-    cls = getattr(layers, layer_type, None)
+    if is_internal(layer_type):
+        package = _KERAS_SOURCE  # its category: the package under keras.src ("Applications")
+    cls = layer_class(layer_type)
     if not _expressible(cls, layers.Layer, package):
         return None
     return KerasBackedSpec(layer_type, cls, package)

@@ -2,7 +2,8 @@
 
 A model that calls `keras.ops` (or `+`, `*`, slicing) on symbolic tensors holds
 operations of `keras.src.ops` classes; one the graph has a spec for
-(graph/operation.py) becomes a node: its class's config gives the params, its call's
+(graph/operation.py), or that Keras's own rules cover (codegen/generic_operation.py),
+becomes a node: its class's config gives the params, its call's
 constant operands too (the 2.0 of `x * 2.0`, the key of `x[:, 0]`), its tensor
 operands the ports. Nothing runs: only Keras's own classes are read, a config entry
 must be a param of the spec, and a constant must be a number (or a slicing key of
@@ -16,6 +17,7 @@ import inspect
 from functools import cache
 from typing import Any, NamedTuple
 
+from codegen.generic_operation import spec_of_class
 from graph.operation import OperationSpec, operation_spec
 from graph.params import freeze
 
@@ -37,7 +39,7 @@ def read_operation(keras: Any, label: str, op: Any, call: Any) -> ImportedOperat
     module = cls.__module__
     spec = None
     if module.startswith(_MODULE):
-        spec = operation_spec(module[len(_MODULE) :], cls.__name__)
+        spec = operation_spec(module[len(_MODULE) :], cls.__name__) or spec_of_class(cls)
     if spec is None:
         return f"{label}: a Keras operation the graph has no operation spec for"
     from codegen.keras_operations import operation_class

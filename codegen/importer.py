@@ -39,6 +39,7 @@ from codegen.import_blocks import SubModelBlocks
 from codegen.import_ops import read_operation
 from codegen.keras_env import allow_depth, import_keras
 from codegen.keras_params import ImportNotes, ParamConverter, plain
+from codegen.keras_registry import type_name
 from codegen.keras_safety import ImportRefused, code_in_layer, load_checked
 from codegen.layout import layered_layout
 from graph import ModelGraph, ParamError, validate
@@ -518,7 +519,7 @@ class _Importer:
         if found:
             self.refused.extend(found)
             return None
-        layer_type = type(op).__name__
+        layer_type = type_name(type(op))
         spec = get_spec(layer_type)
         if spec is None:
             self.refused.append(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from codegen.keras_env import import_keras
+from codegen.keras_registry import layer_class
 from graph.calls import layer_call
 from graph.params import NestedLayer, thaw
 from graph.spec import LayerSpec, get_spec
@@ -29,8 +29,7 @@ def keras_kwargs(spec: LayerSpec, params: Mapping[str, Any]) -> dict[str, Any]:
 
 def make_layer(layer_type: str, params: Mapping[str, Any], name: str | None = None) -> Any:
     """A new Keras layer of `layer_type` with `params` (Keras defaults for the rest)."""
-    keras = import_keras()
-    cls = getattr(keras.layers, layer_type)
+    cls = layer_class(layer_type)
     kwargs = keras_kwargs(get_spec(layer_type), params)
     if name is not None:
         kwargs["name"] = name

@@ -17,6 +17,7 @@ from typing import Any
 
 from codegen.keras_archive import read_config
 from codegen.keras_env import allow_depth
+from codegen.keras_registry import type_name
 from graph import GraphError, GraphFileError
 
 
@@ -56,7 +57,7 @@ def code_in_layer(keras: Any, label: str, layer: Any) -> list[str]:
     """What in the built layer `layer` (shown as `label`) would run or import code,
     as "Class 'name': why" lines; empty for a built-in Keras layer holding none."""
     cls = type(layer)
-    if getattr(keras.layers, cls.__name__, None) is not cls:
+    if type_name(cls) is None:
         return [f"{label}: a custom class from module {cls.__module__!r}"]
     found: list[str] = []
     _code_in_config(keras.saving.serialize_keras_object(layer), label, found)

@@ -66,6 +66,7 @@ def dynamo_export(
                 optimize=True,
             )
         _name_nodes_by_layer(program)
+        _free_output_names(program)
         program.save(path)
     finally:
         model.train(was_training)
@@ -124,6 +125,29 @@ def _name_nodes_by_layer(program: Any) -> None:
         op = node.name.removeprefix("node_")
         if paths.get(op):
             node.name = f"{paths[op]}/{op}"
+
+
+def _free_output_names(program: Any) -> None:
+    """Rename the inner values that took a name given to an output.
+
+    The exporter names values after torch's ops, with counters of its own (add_4),
+    and then gives the outputs the names asked for without looking: an operation
+    node named add_4 as the output of a model whose Dense bias add the exporter
+    also called add_4 made a file onnxruntime refuses ("Duplicate definition").
+    """
+    graph = program.model.graph
+    outputs = {id(v) for v in graph.outputs}
+    names = {v.name for v in graph.outputs}
+    taken = {v.name for node in graph for v in node.outputs} | {v.name for v in graph.inputs}
+    taken |= set(graph.initializers)
+    for node in graph:
+        for value in node.outputs:
+            if value.name in names and id(value) not in outputs:
+                stem, i = value.name, 1
+                while f"{stem}_inner{i}" in taken:
+                    i += 1
+                value.name = f"{stem}_inner{i}"
+                taken.add(value.name)
 
 
 #: The torch function that is quadratic in the number of weights (see below).

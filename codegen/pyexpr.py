@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from codegen.keras_registry import constructor
 from graph.calls import layer_call
 from graph.params import KerasObject, NestedLayer, Param
 from graph.spec import LayerSpec, get_spec
@@ -187,7 +188,7 @@ def layer_expr(
         args.append(kwarg("name", (string(name),)))
     if not trainable:
         args.append(kwarg("trainable", ("False",)))
-    callee = "keras.Input" if spec.is_input else f"keras.layers.{layer_type}"
+    callee = "keras.Input" if spec.is_input else constructor(layer_type)
     return call_expr(callee, args)
 
 

@@ -24,12 +24,10 @@ def _names() -> list[str]:
 #: Every architecture's name in keras.applications, sorted.
 ALL = _names()
 
-#: Architectures made with a layer class of their own, which the importer refuses as
-#: code: name -> that class.
-CUSTOM_LAYERS = {
-    **{name: "LayerScale" for name in ALL if name.startswith("ConvNeXt")},
-    "InceptionResNetV2": "CustomScaleLayer",
-}
+#: Architectures made with a layer class of their own that the importer refuses: name ->
+#: that class. None today: ConvNeXt's LayerScale and InceptionResNetV2's
+#: CustomScaleLayer are Keras's own (codegen/keras_registry.py) and import.
+CUSTOM_LAYERS: dict[str, str] = {}
 
 
 def input_shape(name: str) -> tuple[int, int, int]:

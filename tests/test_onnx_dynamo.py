@@ -58,3 +58,23 @@ def test_the_workaround_is_undone_after_the_export(tmp_path):
         assert torch.export._trace._populate_param_buffer_metadata_to_new_gm is not before
         raise RuntimeError("an export failing inside the block")
     assert torch.export._trace._populate_param_buffer_metadata_to_new_gm is before
+
+
+def test_outputs_named_like_the_exporters_own_values_make_a_valid_file(tmp_path):
+    """torch names its values after ops (add, add_1...) and then gives the outputs the
+    names asked for: an operation node called add_N as an output once clashed with a
+    Dense's bias add, and onnxruntime refused the file ("Duplicate definition")."""
+    from graph import ModelGraph
+
+    g = ModelGraph()
+    x = g.add_node("Input", params={"shape": (4,)}, name="x")
+    outputs = []
+    for i in range(6):
+        dense = g.add_node("Dense", params={"units": 4}, name=f"dense_{i}")
+        g.connect(x, dense, "input")
+        add = g.add_node("ops.add", name="add" if i == 0 else f"add_{i}")
+        g.connect(dense, add, "x")
+        g.connect(x, add, "y")
+        outputs.append(add)
+    g.set_outputs(outputs)
+    assert export_onnx(build_model(g), g, tmp_path / "m.onnx").ok

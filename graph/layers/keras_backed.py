@@ -22,6 +22,11 @@ RANDOM_AUGMENTATION = OnnxLimit(
 )
 
 
+#: Keras's own layers (codegen/keras_registry.py) called on a list of tensors, with
+#: how many: their call takes one argument, so only their code tells (read, keras 3.15).
+LIST_CALLED = {"keras.src.applications.inception_resnet_v2.CustomScaleLayer": 2}
+
+
 def onnx_limits(
     layer_type: str, category: str, shapes: list[Shape] | None, p: Params
 ) -> list[OnnxLimit]:
