@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import networkx as nx
 import pytest
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
 
 import graph
-from codegen.layout import direction_of, layered_layout
+from codegen.layout import FOLD_GAP, FOLD_LANE, direction_of, layered_layout
 from graph.fileformat import dumps
 from kgs.cli import main
 from studio.canvas.routing import NodeGrid, crosses, lane_route
@@ -245,3 +246,29 @@ def test_top_to_bottom_a_wire_runs_from_a_bottom_port_to_a_top_port(canvas_of):
     canvas.drag(start, key, check=lambda: drafts.extend(canvas.drafts()))
     assert ("embedding", "attention", "key") in g.edges()
     assert drafts and drafts[0].end().y() > start.y()
+
+
+@pytest.mark.parametrize("direction", ["LR", "TB"])
+def test_the_unet_folds_into_rows_of_even_length(qapp, direction):
+    """13 ranks: never 3, 6 and 4 ranks a row (a short row beside a long one leaves
+    holes); and each row only as wide across as its own nodes need."""
+    scene = laid_out("small_unet", direction)
+    g = scene.graph
+    along, across = (0, 1) if direction == "LR" else (1, 0)
+    rank: dict[str, int] = {}
+    for node_id in nx.topological_sort(g.nx):
+        rank[node_id] = max((rank[p] + 1 for p in g.nx.predecessors(node_id)), default=0)
+    start = {}
+    for node_id, r in rank.items():
+        start[r] = g.node(node_id).pos[along]
+    folds = [r for r in range(1, len(start)) if start[r] < start[r - 1]]
+    lengths = [b - a for a, b in zip([0, *folds], [*folds, len(start)], strict=False)]
+    assert len(lengths) > 1 and max(lengths) - min(lengths) <= 1, lengths
+    # The gap between two rows is no more than the fold gap and its lanes.
+    boxes = {n.node_id: n.box() for n in scene.node_items()}
+    fold_of = {n: sum(1 for f in folds if rank[n] >= f) for n in rank}
+    for i in range(len(folds)):
+        end = max(boxes[n].bottomRight().toTuple()[across] for n in rank if fold_of[n] == i)
+        top = min(boxes[n].topLeft().toTuple()[across] for n in rank if fold_of[n] == i + 1)
+        assert 0 < top - end <= FOLD_GAP + 4 * FOLD_LANE
+    scene.detach()
