@@ -7,16 +7,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import networkx as nx
 import pytest
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
 
 import graph
-from codegen.layout import direction_of, layered_layout
+from codegen.layout import FOLD_GAP, FOLD_LANE, direction_of, layered_layout
 from graph.fileformat import dumps
 from kgs.cli import main
-from studio.canvas.routing import NodeGrid, crosses, lane_route
+from studio.canvas.routing import LANE_SPACING, NodeGrid, crosses, lane_route
 from studio.canvas.scene import GraphScene
 from tests.graphs import chain
 from tests.test_controller import Canvas
@@ -245,3 +246,110 @@ def test_top_to_bottom_a_wire_runs_from_a_bottom_port_to_a_top_port(canvas_of):
     canvas.drag(start, key, check=lambda: drafts.extend(canvas.drafts()))
     assert ("embedding", "attention", "key") in g.edges()
     assert drafts and drafts[0].end().y() > start.y()
+
+
+@pytest.mark.parametrize("direction", ["LR", "TB"])
+def test_the_unet_folds_into_rows_of_even_length(qapp, direction):
+    """13 ranks: never 3, 6 and 4 ranks a row (a short row beside a long one leaves
+    holes); and each row only as wide across as its own nodes need."""
+    scene = laid_out("small_unet", direction)
+    g = scene.graph
+    along, across = (0, 1) if direction == "LR" else (1, 0)
+    rank: dict[str, int] = {}
+    for node_id in nx.topological_sort(g.nx):
+        rank[node_id] = max((rank[p] + 1 for p in g.nx.predecessors(node_id)), default=0)
+    start = {}
+    for node_id, r in rank.items():
+        start[r] = g.node(node_id).pos[along]
+    folds = [r for r in range(1, len(start)) if start[r] < start[r - 1]]
+    lengths = [b - a for a, b in zip([0, *folds], [*folds, len(start)], strict=False)]
+    assert len(lengths) > 1 and max(lengths) - min(lengths) <= 1, lengths
+    # The gap between two rows is no more than the fold gap and its lanes.
+    boxes = {n.node_id: n.box() for n in scene.node_items()}
+    fold_of = {n: sum(1 for f in folds if rank[n] >= f) for n in rank}
+    for i in range(len(folds)):
+        end = max(boxes[n].bottomRight().toTuple()[across] for n in rank if fold_of[n] == i)
+        top = min(boxes[n].topLeft().toTuple()[across] for n in rank if fold_of[n] == i + 1)
+        assert 0 < top - end <= FOLD_GAP + 4 * FOLD_LANE
+    scene.detach()
+
+
+def _overlapping_segments(scene: GraphScene) -> list[str]:
+    """Pairs of routed edges with a stretch drawn on the same line; a source's
+    routes may share the stub out of its port (one tensor, one trunk)."""
+    segments = []
+    for edge in scene.edge_items():
+        if edge.route is None:
+            continue
+        name = f"{edge.src.node_id} -> {edge.dst.node_id}.{edge.port}"
+        for a, b in zip(edge.route, edge.route[1:], strict=False):
+            segments.append((name, edge.src.node_id, a, b))
+    found = []
+    for i, (name, src, a, b) in enumerate(segments):
+        for other, other_src, c, d in segments[i + 1 :]:
+            if name == other or (src == other_src and a == c):
+                continue
+            for axis in (0, 1):  # both along x (same y), or both along y (same x)
+                if not (a[1 - axis] == b[1 - axis] and c[1 - axis] == d[1 - axis]):
+                    continue
+                if abs(a[1 - axis] - c[1 - axis]) > 1.0:
+                    continue
+                lo = max(min(a[axis], b[axis]), min(c[axis], d[axis]))
+                hi = min(max(a[axis], b[axis]), max(c[axis], d[axis]))
+                if hi - lo > 1.0:
+                    found.append(f"{name} on {other}")
+    return found
+
+
+def test_no_two_routes_share_a_lane(template_scene):
+    assert _overlapping_segments(template_scene) == []
+
+
+def test_parallel_skip_connections_get_lanes_of_their_own(qapp):
+    """Two connections skipping the same nodes (the Input and the first Dense both
+    into a Concatenate after two more): each its own lane, LANE_SPACING apart at
+    least, both clear of every node."""
+    g = chain(*[("Dense", {"units": 4})] * 3)
+    x, d1, d2, d3 = g.node_ids()
+    cat = g.add_node("Concatenate", params={})
+    g.connect(d3, cat, "input_0")
+    g.connect(x, cat, "input_1")
+    g.connect(d1, cat, "input_2")
+    for i, node_id in enumerate((x, d1, d2, d3, cat)):
+        g.move(node_id, (320.0 * i, 0.0))
+    scene = GraphScene(g)
+    routes = [
+        scene.edge_item(src, cat, port).route for src, port in ((x, "input_1"), (d1, "input_2"))
+    ]
+    assert None not in routes
+    assert abs(routes[0][2][1] - routes[1][2][1]) >= LANE_SPACING
+    assert _overlapping_segments(scene) == []
+    for edge in scene.edge_items():
+        for node in scene.node_items():
+            if node not in edge.ends:
+                rect = node.box().getCoords()
+                assert not crosses([p.toTuple() for p in sampled(edge)], rect)
+    scene.detach()
+
+
+def test_an_edge_a_moved_node_now_blocks_is_routed_around_it(canvas_of):
+    """Moving a node (by the graph, as undo does, or by a drag) onto another
+    connection routes that connection around it; moving it away makes it plain."""
+    g = chain(("Dense", {"units": 4}), ("Dense", {"units": 4}))
+    a, b, c = g.node_ids()
+    for node_id, pos in ((a, (0.0, 0.0)), (b, (640.0, 0.0)), (c, (640.0, 400.0))):
+        g.move(node_id, pos)
+    canvas = canvas_of(g)
+    edge = canvas.scene.edge_item(a, b, "input")
+    assert edge.route is None
+    g.move(c, (320.0, 0.0))  # right on the line from a to b
+    canvas.scene.flush_routes()
+    assert edge.route is not None
+    assert not crosses(edge.route, canvas.scene.node_item(c).box().getCoords())
+    g.move(c, (320.0, 600.0))
+    canvas.scene.flush_routes()
+    assert edge.route is None
+    grip = canvas.scene.node_item(c).box().center()
+    canvas.drag(grip, QPointF(grip.x(), grip.y() - 600.0))
+    canvas.scene.flush_routes()
+    assert g.node(c).pos == (320.0, 0.0) and edge.route is not None

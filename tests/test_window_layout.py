@@ -72,3 +72,28 @@ def test_the_training_panel_opened_large_then_made_small_leaves_half(window, qtb
     window.show_training()
     qtbot.wait(20)
     assert canvas_share(window, qtbot, 1024, 700) >= 0.5
+
+
+@pytest.mark.parametrize("size", [(1024, 700), (1600, 1000)])
+def test_the_common_fields_show_whole_without_scrolling(window, qtbot, tickets, size):
+    """With the training panel up, the inspector scrolls down only (nothing cut at
+    its side) and the training form shows its common fields in view."""
+    window.open_file(tickets)
+    canvas_share(window, qtbot, *size)
+    window.focus_node("dense_features")
+    window.show_training()
+    qtbot.wait(50)
+    inspector = window.inspector._scroll
+    assert inspector.widget().width() <= inspector.viewport().width()
+    for field in window.inspector.fields.values():
+        editor = field.editor
+        right = editor.mapTo(inspector.viewport(), editor.rect().topRight()).x()
+        assert right <= inspector.viewport().width(), field
+    form = window.training.form
+    scroll = form.parentWidget().parentWidget()
+    view = scroll.viewport().rect()
+    for name in ("data", "optimizer", "learning_rate", "epochs", "batch_size"):
+        widget = getattr(form, name)
+        box = widget.rect().translated(widget.mapTo(scroll.viewport(), widget.rect().topLeft()))
+        assert view.contains(box), f"{name} at {box}, the form shows {view}"
+        assert widget.width() >= 80, name

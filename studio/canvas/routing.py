@@ -26,6 +26,8 @@ Rect = tuple[float, float, float, float]
 STUB = 22.0
 #: The clearance a lane keeps from the nodes it passes.
 CLEARANCE = 14.0
+#: How far apart two routes' lanes run where they pass the same stretch.
+LANE_SPACING = 12.0
 #: A grid cell's side, in scene units (about two nodes).
 CELL = 400.0
 
@@ -107,10 +109,19 @@ def _segment_crosses(a: Point, b: Point, rect: Rect) -> bool:
     return t1 - t0 > 1e-9
 
 
-def lane_route(start: Point, end: Point, grid: NodeGrid, vertical: bool = False) -> list[Point]:
+def lane_route(
+    start: Point,
+    end: Point,
+    grid: NodeGrid,
+    vertical: bool = False,
+    taken: Iterable[Sequence[Point]] = (),
+) -> list[Point]:
     """The corners of a route from output port `start` to input port `end` that
     runs along the free lane nearest the ends (every node in the way, the ends
-    included, kept CLEARANCE away). `vertical`: the flow runs down (top to bottom)."""
+    included, kept CLEARANCE away). `vertical`: the flow runs down (top to bottom).
+    `taken`: routes already drawn (lane_route's corners); where one's lane passes
+    the same stretch, this lane keeps LANE_SPACING from it, so two never lie on
+    top of each other."""
     flip = _swap if vertical else _same
     (sx, sy), (ex, ey) = flip(start), flip(end)
     out, into = sx + STUB, ex - STUB
@@ -120,6 +131,10 @@ def lane_route(start: Point, end: Point, grid: NodeGrid, vertical: bool = False)
     for key in grid.near(flip((lo, -1e12, hi, 1e12))):
         left, top, right, bottom = flip(grid.rects[key])
         spans.append((top - CLEARANCE, bottom + CLEARANCE))
+    for route in taken:
+        (a, lane), (b, _) = flip(route[2]), flip(route[3])
+        if min(a, b) < hi and lo < max(a, b):
+            spans.append((lane - LANE_SPACING, lane + LANE_SPACING))
     lane = free_coordinate(spans, (sy + ey) / 2)
     corners = [(sx, sy), (out, sy), (out, lane), (into, lane), (into, ey), (ex, ey)]
     return [flip(p) for p in corners]

@@ -126,6 +126,10 @@ class GraphScene(QGraphicsScene):
         self._subscriptions: tuple = ()
         #: Edges moved since the last routing, and whether a drag holds it back.
         self._route_dirty: dict[int, EdgeItem] = {}
+        #: Scene rects nodes left or moved onto since the last routing: other edges
+        #: passing there may need a route now, or none any more.
+        self._moved_boxes: list[QRectF] = []
+        self._moved_items: set[NodeItem] = set()
         self._dragging = False
         self._route_timer = QTimer(self)
         self._route_timer.setSingleShot(True)
@@ -248,18 +252,41 @@ class GraphScene(QGraphicsScene):
         if not (self._dragging or self._route_timer.isActive()):
             self._route_timer.start()
 
+    def _node_moving(self, item: NodeItem) -> None:
+        """Note where `item` stands before it moves, and (at the next routing) where
+        it ends: the edges passing either place are routed again."""
+        if item in self._moved_items:
+            return  # a drag goes on: its start was noted
+        self._moved_boxes.append(item.sceneBoundingRect())
+        self._moved_items.add(item)
+        if not (self._dragging or self._route_timer.isActive()):
+            self._route_timer.start()
+
     def flush_routes(self) -> None:
-        """Route now the edges moved since the last time (else a zero timer does it)."""
+        """Route now the edges moved since the last time (else a zero timer does it),
+        and the other edges that pass where a node moved from or to: found by the
+        scene's index, a look at a few rects rather than at every edge."""
         self._route_timer.stop()
         dirty, self._route_dirty = self._route_dirty, {}
+        boxes = self._moved_boxes + [i.sceneBoundingRect() for i in self._moved_items]
+        self._moved_boxes, self._moved_items = [], set()
+        for box in boxes:
+            for item in self.items(box, Qt.ItemSelectionMode.IntersectsItemBoundingRect):
+                if isinstance(item, EdgeItem):
+                    dirty.setdefault(id(item), item)
         self._route([e for e in dirty.values() if e.scene() is self])
 
     def _route(self, edges: list[EdgeItem]) -> None:
-        """Give each of `edges` a route around the nodes in its way, or none."""
+        """Give each of `edges` a route around the nodes in its way, or none; each
+        new lane apart from those of the routes already drawn."""
         if not edges:
             return
         grid = NodeGrid((n, (x, y, x + NODE_WIDTH, y + h)) for n, x, y, h in self._box_corners())
         vertical = self.vertical
+        routing = {id(e) for e in edges}
+        taken = [
+            e.route for e in self._edges.values() if e.route is not None and id(e) not in routing
+        ]
         for edge in edges:
             start, end = edge.ends_xy
             forward = (end[1] - start[1] if vertical else end[0] - start[0]) >= 2 * STUB
@@ -274,7 +301,9 @@ class GraphScene(QGraphicsScene):
                 if not any(crosses(line, grid.rects[n]) for n in near):
                     edge.set_route(None)
                     continue
-            edge.set_route(lane_route(start, end, grid, vertical))
+            route = lane_route(start, end, grid, vertical, taken)
+            edge.set_route(route)
+            taken.append(route)
 
     def set_style(self, style: Style) -> None:
         """Repaint every item with `style` (a theme switch on a live scene)."""
@@ -406,6 +435,7 @@ class GraphScene(QGraphicsScene):
     def _on_node_removed(self, node_id: str) -> None:
         # The graph removes a node's connections (with their events) first.
         item = self._nodes.pop(node_id)
+        self._moved_items.discard(item)
         item.setSelected(False)
         self.removeItem(item)
         self.nodes_changed.emit()
@@ -484,6 +514,7 @@ class GraphScene(QGraphicsScene):
         item = self._nodes[node_id]
         pos = QPointF(*self.graph.node(node_id).pos)
         if item.pos() != pos:  # else a drag put it there already, edges and all
+            self._node_moving(item)
             item.setPos(pos)
             item.moved()
             self.nodes_changed.emit()
@@ -665,6 +696,8 @@ class GraphScene(QGraphicsScene):
         # large graph would otherwise recompute thousands of curves per frame).
         self._dragging = True  # routes wait for the release
         nodes = [i for i in self.selectedItems() if isinstance(i, NodeItem)]
+        for node in nodes:
+            self._node_moving(node)
         before = [node.pos() for node in nodes]
         super().mouseMoveEvent(event)
         moved = {id(node): node.pos() - pos for node, pos in zip(nodes, before, strict=True)}

@@ -109,6 +109,8 @@ class Inspector(QWidget):
         self.call_again.setToolTip("Add another call site of this layer (shared weights)")
         self.form = QFormLayout()
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        # In a narrow dock an editor goes under its name rather than off the side.
+        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.empty = _label(_DIM_STYLE)
         self.empty.setText("Select a node to see its layer here.")
 
@@ -126,6 +128,8 @@ class Inspector(QWidget):
         body.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        # It scrolls down only: every line wraps or shrinks to the dock's width.
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(self.body)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

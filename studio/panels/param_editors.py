@@ -136,7 +136,13 @@ class _IntSpin(_FocusedWheel, QSpinBox):
 
 
 class _Combo(_FocusedWheel, QComboBox):
-    pass
+    """Asks for room for a few characters, not its longest choice, so a narrow
+    inspector shows it whole (the list drops down as wide as it needs)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(8)
 
 
 class _NumberSpin(_FocusedWheel, QDoubleSpinBox):

@@ -185,11 +185,6 @@ class TrainingPanel(QWidget):
         buttons.addWidget(self.start_button)
         buttons.addWidget(self.stop_button)
         buttons.addWidget(self.script_button)
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(scroll, 1)
-        left_layout.addLayout(buttons)
 
         self.progress = DeferredProgressBar()
         self.progress.setFormat("%v / %m batches")
@@ -239,12 +234,15 @@ class TrainingPanel(QWidget):
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
+        # The buttons over the progress, beside the form: the form keeps the panel's
+        # whole height for its fields.
+        right_layout.addLayout(buttons)
         right_layout.addWidget(self.progress)
         right_layout.addWidget(self.eta)
         right_layout.addWidget(self.scroll, 1)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
+        splitter.addWidget(scroll)
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 1)
         layout = QVBoxLayout(self)
