@@ -13,7 +13,8 @@ import heapq
 import weakref
 from collections.abc import Container, Mapping
 from dataclasses import dataclass
-from operator import attrgetter
+from itertools import compress
+from operator import attrgetter, is_not
 from typing import Any, NamedTuple
 
 import networkx as nx
@@ -46,8 +47,9 @@ class _Edit(NamedTuple):
 
     #: The nodes added, removed or (re)connected.
     touched: set[str]
-    #: The new topological order, when nodes or connections changed; else None.
-    order: list[str] | None
+    #: The new topological order, its nodes' indices and whether it is the graph
+    #: order, when nodes or connections changed; else None.
+    order: tuple[list[str], dict[str, int], bool] | None
     #: The layers replaced (params, name, type, trainable), added and removed.
     changed: list[int]
     added: list[int]
@@ -131,7 +133,11 @@ class _Validation:
         #: Per node in `order`: its index there.
         self.position: dict[str, int] = {}
         self.stuck: set[str] = set()
+        #: Whether `order` is the graph order (every connection runs forward in it).
+        self.forward = False
         self.unreachable: list[str] = []
+        #: The same nodes as a set.
+        self.unreached: set[str] = set()
         # The report's parts, each filled in the order a cold run walks it.
         self.head: list[Problem] = []
         self.layer_problems: dict[int, list[Problem]] = {}
@@ -331,15 +337,15 @@ class _Validation:
         it is kept while neither changed (a param edit, a rename, a move, outputs).
         """
         if not structure_kept:
-            self.order, self.stuck = self._kahn()
+            self.order, self.stuck, self.forward = self._kahn()
             self.position = dict(zip(self.order, range(len(self.order)), strict=True))
         if self.stuck:
             self.report_cycles(self.stuck)
         self.cycle_problems = self.take() or []
 
-    def _kahn(self) -> tuple[list[str], set[str]]:
-        """Kahn's order (ties by graph order), and the nodes it could not order: those on
-        or downstream of a cycle."""
+    def _kahn(self) -> tuple[list[str], set[str], bool]:
+        """Kahn's order (ties by graph order), the nodes it could not order (those on
+        or downstream of a cycle), and whether the order is the graph order."""
         pred, succ = self.t.pred, self.t.succ
         nodes = list(self.t.nodes)
         # Where every connection runs forward in graph order (as in most files), Kahn's
@@ -351,7 +357,7 @@ class _Validation:
                 break
             add(node_id)
         else:
-            return nodes, set()
+            return nodes, set(), True
         position = {n: i for i, n in enumerate(nodes)}
         # Degrees count distinct neighbours: several ports fed by one source are one
         # dependency.
@@ -365,7 +371,7 @@ class _Validation:
                 indegree[dst] -= 1
                 if not indegree[dst]:
                     heapq.heappush(heap, position[dst])
-        return order, set(nodes) - set(order) if len(order) < len(nodes) else set()
+        return order, set(nodes) - set(order) if len(order) < len(nodes) else set(), False
 
     def report_cycles(self, stuck: set[str]) -> None:
         """Report each cycle among `stuck` once per node on it, starting from its first
@@ -587,6 +593,7 @@ class _Validation:
         """Warn of nodes no output depends on; which they are is kept with the key."""
         if not outputs_kept:
             self.unreachable = self._unreachable()
+            self.unreached = set(self.unreachable)
         for node_id in self.unreachable:
             self.warn(
                 "unreachable",
@@ -646,18 +653,17 @@ class _Validation:
             touched = self.g._touched_since(self.key.stamp)
             if touched is None:
                 return None
-            order, stuck = self._kahn()
-            if stuck:
+            order = self.order_after(touched)
+            if order is None:
                 return None
-        layers = t.layers
-        changed, removed = [], []
-        for layer_id, old in self.checked.items():
-            layer = layers.get(layer_id)
-            if layer is None:
-                removed.append(layer_id)
-            elif layer is not old:
-                changed.append(layer_id)
-        added = [i for i in layers.keys() - self.checked.keys() if t.sites[i]] if touched else []
+        layers, checked = t.layers, self.checked
+        # In C loops: this runs on every edit, over every layer.
+        changed = list(compress(layers, map(is_not, map(checked.get, layers), layers.values())))
+        removed = list(checked.keys() - layers.keys())
+        added = [i for i in changed if i not in checked]
+        if added:
+            changed = [i for i in changed if i in checked]
+            added = [i for i in added if t.sites[i]]  # a layer undo restores before its call
         renamed = [i for i in changed if layers[i].name != self.checked[i].name]
         if not self.names_fine and (renamed or touched or removed):
             return None  # the name problems stay only while names and first calls do
@@ -667,6 +673,31 @@ class _Validation:
             if any(name_problem(layers[i].name) is not None for i in (*renamed, *added)):
                 return None
         return _Edit(touched, order, changed, added, removed)
+
+    def order_after(self, touched: set[str]) -> tuple[list[str], dict[str, int], bool] | None:
+        """_kahn's order after an edit that touched `touched`, with each node's index in
+        it and whether it is the graph order; None when a cycle stops it. Where every
+        connection ran forward in graph order before the edit, only the touched nodes'
+        need checking: the others keep their places relative to each other."""
+        t = self.t
+        if self.forward:
+            nodes = list(t.nodes)
+            position = dict(zip(nodes, range(len(nodes)), strict=True))
+            pred, succ = t.pred, t.succ
+            for node_id in touched:
+                i = position.get(node_id)
+                if i is None:
+                    continue
+                if any(position[p] >= i for p in pred[node_id]) or any(
+                    position[d] <= i for d in succ[node_id]
+                ):
+                    break
+            else:
+                return nodes, position, True
+        order, stuck, forward = self._kahn()
+        if stuck:
+            return None
+        return order, dict(zip(order, range(len(order)), strict=True)), forward
 
     def update(self, key: _Key, edit: _Edit) -> None:
         """Redo the last run's work only where `edit` reaches: the checks of the layers
@@ -732,9 +763,72 @@ class _Validation:
         if shared_mended or (edit.order is not None and self.shared_problems):
             self.shared_problems = _in_order(self.shared_problems, self.layer_ids)
         if edit.order is not None or key.outputs != old_key.outputs:
-            self.unreachable = self._unreachable()
+            self.update_reachability(edit, old_key.outputs)
         self.check_reachability(outputs_kept=True)
         self.old_checked = self.old_param_of = {}
+
+    def order_layers(self, gone: list[str], new: list[str]) -> None:
+        """The layers in their first calls' order again, after the nodes `gone` went
+        and `new` came (in graph order): a layer that went with its only call leaves
+        its place, one that came with the graph's last node goes last; anything else
+        (a first call gone or come) orders them all again."""
+        t, layer_ids = self.t, self.layer_ids
+        again = False
+        for node_id in gone:
+            layer_id = self.nodes[node_id].layer_id
+            if layer_id in t.sites:
+                again = True
+            else:
+                layer_ids.remove(layer_id)
+        new = [n for n in new if n in t.nodes]
+        if len(new) > 1:
+            again = True
+        for node_id in new:
+            layer_id = t.nodes[node_id].layer_id
+            first = t.sites[layer_id][0]
+            if len(t.sites[layer_id]) == 1 and node_id == next(reversed(t.nodes)):
+                layer_ids.append(layer_id)
+            elif first == node_id:
+                again = True
+        nodes, sites = t.nodes, t.sites
+        if again:
+            self.layer_ids = list(dict.fromkeys(map(_LAYER_ID, nodes.values())))
+        if len(self.layer_ids) == len(nodes):  # as many layers as nodes: none is shared
+            self.shared_ids = []
+        else:
+            self.shared_ids = [i for i in self.layer_ids if len(sites[i]) > 1]
+
+    def update_reachability(self, edit: _Edit, old_outputs: tuple[str, ...]) -> None:
+        """Which nodes lead to no output, after `edit` or a change of outputs: walking
+        upstream from the nodes touched and the outputs changed, while a node's answer
+        changes (a node leads to an output when it is one or a successor leads to one)."""
+        g, t = self.g, self.t
+        outputs = set(g.outputs)
+        if not outputs or not old_outputs:  # without outputs no node is reported
+            self.unreachable = self._unreachable()
+            self.unreached = set(self.unreachable)
+            return
+        unreached, succ = self.unreached, t.succ
+        seeds = [n for n in edit.touched if n in t.nodes]
+        seeds += outputs.symmetric_difference(old_outputs)
+        unreached.difference_update(edit.touched - t.nodes.keys())
+        walk = Downstream(seeds, self.order, self.position, t.pred, upstream=True)
+        mended = False
+        for node_id in walk:
+            leads = node_id in outputs or any(d not in unreached for d in succ[node_id])
+            if leads == (node_id in unreached):
+                if leads:
+                    unreached.discard(node_id)
+                else:
+                    unreached.add(node_id)
+                mended = True
+                walk.spread(node_id)
+        if not unreached:
+            self.unreachable = []
+        elif self.forward:  # the order is the graph order, in which they are reported
+            self.unreachable = sorted(unreached, key=self.position.__getitem__)
+        elif mended or edit.order is not None:
+            self.unreachable = [n for n in t.nodes if n in unreached]
 
     def _is_input(self, layer_type: str) -> bool:
         """Whether layers of `layer_type` are model inputs (its spec says so)."""
@@ -747,9 +841,9 @@ class _Validation:
         """After nodes or connections were added or removed: the new order, the nodes
         gone withdrawn from the node parts, the layers in their first calls' order."""
         t = self.t
-        old_order, order = self.order, edit.order
+        old_order = self.order
+        order, self.position, self.forward = edit.order
         self.order = order
-        self.position = dict(zip(order, range(len(order)), strict=True))
         gone = [n for n in edit.touched if n not in t.nodes]
         for node_id in gone:
             self.known.pop(node_id, None)
@@ -761,12 +855,7 @@ class _Validation:
             self.sources = _in_order(self.sources, order)
             self.node_problems = _in_order(self.node_problems, order)
         if gone or len(t.nodes) != len(self.nodes):
-            nodes, sites = t.nodes, t.sites
-            self.layer_ids = list(dict.fromkeys(map(_LAYER_ID, nodes.values())))
-            if len(self.layer_ids) == len(nodes):
-                self.shared_ids = []
-            else:
-                self.shared_ids = [i for i in self.layer_ids if len(sites[i]) > 1]
+            self.order_layers(gone, [n for n in edit.touched if n not in self.nodes])
         self.nodes = dict(t.nodes)
 
     def reinfer(self, seeds: list[str]) -> set[int]:
