@@ -51,30 +51,112 @@ def edit_costs(g: graph.ModelGraph) -> tuple[float, float]:
     return best_and_median(edit_validate_and_cost, runs=200)
 
 
-def structural_edits(g: graph.ModelGraph, runs: int = 20) -> tuple[float, float]:
-    """Add a Dense on the last node and remove it, each followed by validate and cost:
-    the order changes, so validate runs in full; cost visits only what the edit
-    reaches. Best of (edit + validate + cost) and of cost alone, per edit."""
+def _edit_pairs(g: graph.ModelGraph) -> dict[str, tuple]:
+    """Per kind of structural edit: (do, undo), each a function making that edit on `g`
+    (a 1,501-node residual graph), so that do/undo repeat on the same graph."""
+    ids = g.node_ids()
+    last = ids[-1]
+    dense = [n for n in ids if g.layer(n).type == "Dense"]
+    middle = dense[len(dense) // 2]
+    ((_, feed),) = g.in_edges(middle)
+    side = g.add_node("Dense", params={"units": 4})  # a branch no output depends on
+    state: dict[str, str] = {}
+
+    def add_end() -> None:
+        state["end"] = g.add_node("Dense", params={"units": 4})
+        g.connect(last, state["end"], "input")
+
+    def insert_middle() -> None:
+        g.disconnect(feed, middle, "input")
+        state["mid"] = g.add_node("Dense", params={"units": 16})
+        g.connect(feed, state["mid"], "input")
+        g.connect(state["mid"], middle, "input")
+
+    def uninsert_middle() -> None:
+        g.remove_node(state["mid"])
+        g.connect(feed, middle, "input")
+
+    def remove_middle() -> None:
+        node = g.node(middle)
+        state["removed"] = (node, g.layer(middle), g.node_ids().index(middle), g.out_edges(middle))
+        g.remove_node(middle)
+
+    def restore_middle() -> None:  # as undo puts it back
+        node, layer, index, out = state["removed"]
+        g.restore_call_site(middle, g.restore_layer(layer), node.pos, index)
+        g.restore_edge(feed, middle, "input")
+        for dst, port in out:
+            g.restore_edge(middle, dst, port)
+
+    return {
+        "add a Dense at the end": (add_end, lambda: g.remove_node(state["end"])),
+        "insert a Dense mid-graph": (insert_middle, uninsert_middle),
+        "remove/restore a mid Dense": (remove_middle, restore_middle),
+        "connect/disconnect a branch": (
+            lambda: g.connect(feed, side, "input"),
+            lambda: g.disconnect(feed, side, "input"),
+        ),
+        "cut/restore a mid connection": (
+            lambda: g.disconnect(feed, middle, "input"),
+            lambda: g.connect(feed, middle, "input"),
+        ),
+        "rename a layer": (
+            lambda: g.rename(middle, "renamed_layer"),
+            lambda: g.rename(middle, "dense_renamed_back"),
+        ),
+        "mark/unmark an output": (
+            lambda: g.set_output(middle, True),
+            lambda: g.set_output(middle, False),
+        ),
+    }
+
+
+def structural_edits(runs: int = 40) -> dict[str, tuple[float, float, float]]:
+    """Per kind of structural edit on a fresh 1,501-node residual graph: the median of
+    (edit + validate + cost), of validate alone and of cost alone, over `runs` edits
+    (do and undo alternate; both are timed)."""
+    figures = {}
+    for kind in _edit_pairs(residual(750)):
+        g = residual(750)
+        do, undo = _edit_pairs(g)[kind]
+        cost(g, validate(g), batch=32)
+        totals, validations, costs = [], [], []
+        for step in range(2 * runs):
+            start = time.perf_counter()
+            (do if step % 2 == 0 else undo)()
+            edited = time.perf_counter()
+            report = validate(g)
+            validated = time.perf_counter()
+            cost(g, report, batch=32)
+            end = time.perf_counter()
+            totals.append(end - start)
+            validations.append(validated - edited)
+            costs.append(end - validated)
+        figures[kind] = tuple(map(statistics.median, (totals, validations, costs)))
+    return figures
+
+
+def profile_structural(kind: str, runs: int = 200) -> None:
+    """cProfile of `runs` edits of one kind, each followed by validate and cost."""
+    import cProfile
+    import pstats
+
+    g = residual(750)
+    do, undo = _edit_pairs(g)[kind]
     cost(g, validate(g), batch=32)
-    last = g.node_ids()[-1]
-    totals, costs = [], []
-    for step in range(2 * runs):
-        start = time.perf_counter()
-        if step % 2 == 0:
-            added = g.add_node("Dense", params={"units": 4})
-            g.connect(last, added, "input")
-        else:
-            g.remove_node(added)
-        report = validate(g)
-        middle = time.perf_counter()
-        cost(g, report, batch=32)
-        end = time.perf_counter()
-        totals.append(end - start)
-        costs.append(end - middle)
-    return min(totals), min(costs)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for step in range(runs):
+        (do if step % 2 == 0 else undo)()
+        cost(g, validate(g), batch=32)
+    profiler.disable()
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["--profile"]:
+        profile_structural(" ".join(sys.argv[2:]))
+        return
     g = residual(750)
     print(f"graph: {len(g)} nodes (Input + residual Dense/Add blocks)")
     best, median = cold_costs(g)
@@ -85,11 +167,9 @@ def main() -> None:
     print(
         f"edit + validate + cost:             {best * 1e3:7.3f} ms best, {median * 1e3:.3f} median"
     )
-    total, alone = structural_edits(g)
-    print(
-        f"add/remove a node + validate + cost: {total * 1e3:6.2f} ms best; "
-        f"cost alone {alone * 1e3:.2f} ms best"
-    )
+    print("structural edit (medians, ms):  edit+validate+cost  validate  cost")
+    for kind, (total, validation, alone) in structural_edits().items():
+        print(f"  {kind:30} {total * 1e3:8.3f} {validation * 1e3:9.3f} {alone * 1e3:6.3f}")
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "residual.graph.json"
         graph.save(g, path)

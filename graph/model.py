@@ -16,6 +16,7 @@ while it is being edited, and a file with problems still loads.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -42,6 +43,10 @@ if TYPE_CHECKING:
     from graph.weights import WeightsRecord
 
 Position = tuple[float, float]
+
+#: How many structural changes the graph journals (an edit makes a few; a pass that
+#: missed more redoes everything).
+_JOURNAL_SPAN = 256
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,8 @@ class _Tables(NamedTuple):
     sites: dict[int, list[str]]
     #: a stamp that changes whenever a node or connection is added or removed
     last_stamp: int
+    #: layer name -> how many layers use it
+    name_counts: dict[str, int]
 
 
 class ModelGraph:
@@ -108,6 +115,8 @@ class ModelGraph:
         self.events = GraphEvents()
         #: Bumped whenever a node or connection is added or removed (see _tables).
         self._stamps = 0
+        #: The nodes each of the last stamps touched, oldest first (see _touched_since).
+        self._journal: deque[tuple[str, ...]] = deque(maxlen=_JOURNAL_SPAN)
         #: The block definitions, shared with every body (see graph.blocks); the graph
         #: that makes them announces their bodies' changes as its block_changed.
         if blocks is None:
@@ -329,7 +338,18 @@ class ModelGraph:
             self._layers,
             self._sites,
             self._stamps,
+            self._name_counts,
         )
+
+    def _touched_since(self, stamp: int) -> set[str] | None:
+        """The nodes added, removed or (re)connected since the graph's stamp was
+        `stamp`, for an incremental pass (validation) that re-checks only those; None
+        when more changes were made since than the journal keeps."""
+        count = self._stamps - stamp
+        if not 0 <= count <= len(self._journal):
+            return None
+        journal = self._journal
+        return {n for i in range(len(journal) - count, len(journal)) for n in journal[i]}
 
     @property
     def nx(self) -> nx.MultiDiGraph:
@@ -393,7 +413,7 @@ class ModelGraph:
             self.events.outputs_changed.emit()
         self._g.remove_node(node_id)
         del self._nodes[node_id]
-        self._stamps += 1
+        self._stamp(node_id)
         self._edited()
         sites = self._sites[node.layer_id]
         sites.remove(node_id)
@@ -439,7 +459,7 @@ class ModelGraph:
         if not self._g.has_edge(src, dst, port):
             raise GraphEditError(f"no connection {src!r} -> {dst!r} port {port!r}")
         self._g.remove_edge(src, dst, port)
-        self._stamps += 1
+        self._stamp(src, dst)
         self._edited()
         self.events.edge_removed.emit(src, dst, port)
 
@@ -597,7 +617,7 @@ class ModelGraph:
                 _move_last(table, index)
             members = set(sites)
             sites[:] = [n for n in self._nodes if n in members]
-        self._stamps += 1
+        self._stamp(node_id)
         self._edited()
         self.events.node_added.emit(node_id)
         return node_id
@@ -623,11 +643,17 @@ class ModelGraph:
             _reorder(out, dict.fromkeys(d for d, _ in order))
             for d, keys in out.items():
                 _reorder(keys, [p for d2, p in order if d2 == d])
-        self._stamps += 1
+        self._stamp(src, dst)
         self._edited()
         self.events.edge_added.emit(src, dst, port)
 
     # ---------------------------------------------------------------- helpers
+
+    def _stamp(self, *touched: str) -> None:
+        """A node or connection was added or removed: a new stamp, journalled with
+        the nodes it touched."""
+        self._stamps += 1
+        self._journal.append(touched)
 
     def _edited(self) -> None:
         """Tell the block definitions a body changed (their uses' checks follow)."""

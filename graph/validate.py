@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import heapq
 import weakref
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from dataclasses import dataclass
-from operator import attrgetter
+from itertools import compress
+from operator import attrgetter, is_not
 from typing import Any, NamedTuple
 
 import networkx as nx
@@ -39,6 +40,20 @@ class _Key(NamedTuple):
 
     stamp: int
     outputs: tuple[str, ...]
+
+
+class _Edit(NamedTuple):
+    """What changed since the last run, as _Validation.edit_since found it."""
+
+    #: The nodes added, removed or (re)connected.
+    touched: set[str]
+    #: The new topological order, its nodes' indices and whether it is the graph
+    #: order, when nodes or connections changed; else None.
+    order: tuple[list[str], dict[str, int], bool] | None
+    #: The layers replaced (params, name, type, trainable), added and removed.
+    changed: list[int]
+    added: list[int]
+    removed: list[int]
 
 
 @dataclass(frozen=True, eq=False, slots=True)
@@ -118,7 +133,11 @@ class _Validation:
         #: Per node in `order`: its index there.
         self.position: dict[str, int] = {}
         self.stuck: set[str] = set()
+        #: Whether `order` is the graph order (every connection runs forward in it).
+        self.forward = False
         self.unreachable: list[str] = []
+        #: The same nodes as a set.
+        self.unreached: set[str] = set()
         # The report's parts, each filled in the order a cold run walks it.
         self.head: list[Problem] = []
         self.layer_problems: dict[int, list[Problem]] = {}
@@ -131,6 +150,11 @@ class _Validation:
         #: Per layer whose first call site is inferred: that result, whose weights count.
         self.weights: dict[int, Inferred] = {}
         self.trainable = self.non_trainable = 0
+        #: The nodes of the last run, whether every name was fine and whether no layer
+        #: is an Input.
+        self.nodes: dict = {}
+        self.names_fine = True
+        self.no_inputs = False
         #: Where error() and warn() put problems, until the part they belong to takes them.
         self.sink: list[Problem] = []
 
@@ -151,18 +175,19 @@ class _Validation:
         return problems
 
     def run(self, g: ModelGraph) -> Report:
-        """Validate `g`: an update when only layers' params changed since the last run,
-        else a full run (reusing per-layer and per-node results where inputs match)."""
+        """Validate `g`: an update of the last run's parts where it can say what an edit
+        touched (see edit_since), else a full run (reusing per-layer and per-node
+        results where inputs match)."""
         self.g, self.t = g, g._tables()
         #: Whether the graph defines blocks (only a block use has several outputs).
         self.blocks = len(g.blocks) > 0
         try:
             key = _Key(self.t.last_stamp, tuple(g.outputs))
-            changed = self.changed_layers() if key == self.key else None
-            if changed is None:
+            edit = self.edit_since(key)
+            if edit is None:
                 self.full_run(key)
             else:
-                self.update(changed)
+                self.update(key, edit)
             return self.report()
         finally:
             self.g = self.t = None
@@ -209,11 +234,9 @@ class _Validation:
             else:
                 self.shared_ids = [i for i in self.layer_ids if len(sites[i]) > 1]
         self.check_layers()
-        if not any(spec is not None and spec.is_input for spec in self.specs.values()):
-            self.error("no-inputs", "the model has no Input node")
-        if not self.g.outputs:
-            self.error("no-outputs", "no node is marked as a model output")
-        self.head = self.take() or []
+        self.no_inputs = not any(spec is not None and spec.is_input for spec in self.specs.values())
+        self.check_head()
+        self.nodes = dict(self.t.nodes)
         self.topological_order(structure_kept)
         self.infer_nodes()
         for layer_id in self.shared_ids:
@@ -222,11 +245,20 @@ class _Validation:
         self.check_reachability(outputs_kept)
         self.old_checked = self.old_param_of = self.old_param_checks = self.old_rules = {}
 
+    def check_head(self) -> None:
+        """The model's first problems: no Input, no output."""
+        if self.no_inputs:
+            self.error("no-inputs", "the model has no Input node")
+        if not self.g.outputs:
+            self.error("no-outputs", "no node is marked as a model output")
+        self.head = self.take() or []
+
     def check_layers(self) -> None:
         """Per layer, once: type known, name valid and unique, params acceptable."""
         layers, problems, layer_entry = self.t.layers, self.layer_problems, self.layer_entry
         # The names are tested all together; one by one only when one is at fault.
         names_fine = names_valid_and_unique([layers[i].name for i in self.layer_ids])
+        self.names_fine = names_fine
         first_by_name: dict[str, int] = {}
         for layer_id in self.layer_ids:
             check = layer_entry(layer_id, layers[layer_id])
@@ -305,15 +337,15 @@ class _Validation:
         it is kept while neither changed (a param edit, a rename, a move, outputs).
         """
         if not structure_kept:
-            self.order, self.stuck = self._kahn()
+            self.order, self.stuck, self.forward = self._kahn()
             self.position = dict(zip(self.order, range(len(self.order)), strict=True))
         if self.stuck:
             self.report_cycles(self.stuck)
         self.cycle_problems = self.take() or []
 
-    def _kahn(self) -> tuple[list[str], set[str]]:
-        """Kahn's order (ties by graph order), and the nodes it could not order: those on
-        or downstream of a cycle."""
+    def _kahn(self) -> tuple[list[str], set[str], bool]:
+        """Kahn's order (ties by graph order), the nodes it could not order (those on
+        or downstream of a cycle), and whether the order is the graph order."""
         pred, succ = self.t.pred, self.t.succ
         nodes = list(self.t.nodes)
         # Where every connection runs forward in graph order (as in most files), Kahn's
@@ -325,7 +357,7 @@ class _Validation:
                 break
             add(node_id)
         else:
-            return nodes, set()
+            return nodes, set(), True
         position = {n: i for i, n in enumerate(nodes)}
         # Degrees count distinct neighbours: several ports fed by one source are one
         # dependency.
@@ -339,7 +371,7 @@ class _Validation:
                 indegree[dst] -= 1
                 if not indegree[dst]:
                     heapq.heappush(heap, position[dst])
-        return order, set(nodes) - set(order) if len(order) < len(nodes) else set()
+        return order, set(nodes) - set(order) if len(order) < len(nodes) else set(), False
 
     def report_cycles(self, stuck: set[str]) -> None:
         """Report each cycle among `stuck` once per node on it, starting from its first
@@ -561,6 +593,7 @@ class _Validation:
         """Warn of nodes no output depends on; which they are is kept with the key."""
         if not outputs_kept:
             self.unreachable = self._unreachable()
+            self.unreached = set(self.unreachable)
         for node_id in self.unreachable:
             self.warn(
                 "unreachable",
@@ -602,48 +635,228 @@ class _Validation:
 
     # -------------------------------------------------------------- update
 
-    def changed_layers(self) -> list[int] | None:
-        """The layers whose params alone changed since the last run (same structure and
-        outputs), or None when anything else may have changed: a layer's name or type
-        (names depend on each other), or a spec (a resolver added since)."""
+    def edit_since(self, key: _Key) -> _Edit | None:
+        """What changed since the last run, or None when a full run is due: before a
+        first run; after a spec changed (a resolver added, a block's body revised: its
+        uses' checks follow the body, so every use is checked again); when the graph's
+        journal no longer reaches back to the last run; when a name is at fault, before
+        or after (each name's check depends on every other name); and when there is a
+        cycle, before or after (its messages follow the nodes along it)."""
+        if self.key is None or self.stuck:
+            return None
         if any(self.g.spec_of_type(t) is not spec for t, spec in self.specs.items()):
             return None
-        layers = self.t.layers
-        changed = []
-        for layer_id, old in self.checked.items():
-            layer = layers[layer_id]
-            if layer is not old:
-                if layer.name != old.name or layer.type != old.type:
-                    return None
-                changed.append(layer_id)
-        return changed
+        t = self.t
+        touched: set[str] = set()
+        order = None
+        if key.stamp != self.key.stamp:
+            touched = self.g._touched_since(self.key.stamp)
+            if touched is None:
+                return None
+            order = self.order_after(touched)
+            if order is None:
+                return None
+        layers, checked = t.layers, self.checked
+        # In C loops: this runs on every edit, over every layer.
+        changed = list(compress(layers, map(is_not, map(checked.get, layers), layers.values())))
+        removed = list(checked.keys() - layers.keys())
+        added = [i for i in changed if i not in checked]
+        if added:
+            changed = [i for i in changed if i in checked]
+            added = [i for i in added if t.sites[i]]  # a layer undo restores before its call
+        renamed = [i for i in changed if layers[i].name != self.checked[i].name]
+        if not self.names_fine and (renamed or touched or removed):
+            return None  # the name problems stay only while names and first calls do
+        if renamed or added:
+            if len(t.name_counts) != len(layers):  # a name used twice
+                return None
+            if any(name_problem(layers[i].name) is not None for i in (*renamed, *added)):
+                return None
+        return _Edit(touched, order, changed, added, removed)
 
-    def update(self, changed: list[int]) -> None:
-        """Redo the last run's work only where `changed` layers' params reach: their
-        checks, the inference of their call sites and of what lies downstream while
-        results differ, and the shared-layer checks of the layers met on the way.
+    def order_after(self, touched: set[str]) -> tuple[list[str], dict[str, int], bool] | None:
+        """_kahn's order after an edit that touched `touched`, with each node's index in
+        it and whether it is the graph order; None when a cycle stops it. Where every
+        connection ran forward in graph order before the edit, only the touched nodes'
+        need checking: the others keep their places relative to each other."""
+        t = self.t
+        if self.forward:
+            nodes = list(t.nodes)
+            position = dict(zip(nodes, range(len(nodes)), strict=True))
+            pred, succ = t.pred, t.succ
+            for node_id in touched:
+                i = position.get(node_id)
+                if i is None:
+                    continue
+                if any(position[p] >= i for p in pred[node_id]) or any(
+                    position[d] <= i for d in succ[node_id]
+                ):
+                    break
+            else:
+                return nodes, position, True
+        order, stuck, forward = self._kahn()
+        if stuck:
+            return None
+        return order, dict(zip(order, range(len(order)), strict=True)), forward
 
-        Each part is stored in place; a part that is new to its dict goes last there,
-        so the dicts a cold run fills in order are put back in that order.
+    def update(self, key: _Key, edit: _Edit) -> None:
+        """Redo the last run's work only where `edit` reaches: the checks of the layers
+        it changed, added or relabelled (a layer's problems name its first call site,
+        a node's its call number), the inference of the nodes it touched and of the
+        call sites of those layers, and of what lies downstream while results differ;
+        the shared-layer checks of the layers met on the way, the head and reachability.
+
+        Each part is stored in place and put back in the order a cold run fills it.
         """
+        t, old_key = self.t, self.key
+        self.key = key
         self.old_checked, self.old_param_of = self.checked, self.param_of
-        sites = self.t.sites
+        sites, layers = t.sites, t.layers
+        # The layers whose call sites changed, and those they lost or gained.
+        relabelled = set(edit.changed)
+        for node_id in edit.touched:
+            node = t.nodes.get(node_id) or self.nodes.get(node_id)
+            if node is not None and node.layer_id in sites:
+                relabelled.add(node.layer_id)
+        relabelled.update(edit.added)
+        if edit.order is not None:
+            self.restructure(edit)
+        inputs_changed = False
+        old_checked = dict(self.checked) if edit.removed else self.checked
+        for layer_id in edit.removed:
+            del self.checked[layer_id]
+            self.param_of.pop(layer_id, None)
+            self.layer_problems.pop(layer_id, None)
+            self.shared_problems.pop(layer_id, None)
+            old = self.weights.pop(layer_id, None)
+            if old is not None:
+                self.trainable -= old.trainable
+                self.non_trainable -= old.non_trainable
+            inputs_changed |= self._is_input(old_checked[layer_id].type)
         layers_mended = False
-        for layer_id in changed:
-            check = self.layer_entry(layer_id, self.t.layers[layer_id])
-            old = self.layer_problems.get(layer_id, ())
-            self.sink = [p for p in old if p.code in _NAME_CODES]
+        for layer_id in relabelled:
+            layer = layers[layer_id]
+            old = self.checked.get(layer_id)
+            was_input = old is not None and self._is_input(old.type)
+            inputs_changed |= was_input != self._is_input(layer.type)
+            check = self.layer_entry(layer_id, layer)
+            old_problems = self.layer_problems.get(layer_id, ())
+            self.sink = [p for p in old_problems if p.code in _NAME_CODES]
             self.check_type_and_params(layer_id, check)
             layers_mended |= _store(self.layer_problems, layer_id, self.take())
-        if layers_mended:
+        if layers_mended or (edit.order is not None and self.layer_problems):
             self.layer_problems = _in_order(self.layer_problems, self.layer_ids)
-        touched = self.reinfer([n for layer_id in changed for n in sites[layer_id]])
+        if inputs_changed:
+            self.no_inputs = not any(self._is_input(layer.type) for layer in layers.values())
+        self.check_head()
+        seeds = [n for n in edit.touched if n in t.nodes]
+        succ = t.succ
+        for layer_id in relabelled:
+            for node_id in sites[layer_id]:
+                seeds.append(node_id)
+                seeds += succ[node_id]  # their messages may name it
+        touched = self.reinfer(seeds)
+        touched |= relabelled
         shared_mended = False
         for layer_id in touched:
             shared_mended |= self.check_shared_layer(layer_id)
-        if shared_mended:
+        if shared_mended or (edit.order is not None and self.shared_problems):
             self.shared_problems = _in_order(self.shared_problems, self.layer_ids)
+        if edit.order is not None or key.outputs != old_key.outputs:
+            self.update_reachability(edit, old_key.outputs)
+        self.check_reachability(outputs_kept=True)
         self.old_checked = self.old_param_of = {}
+
+    def order_layers(self, gone: list[str], new: list[str]) -> None:
+        """The layers in their first calls' order again, after the nodes `gone` went
+        and `new` came (in graph order): a layer that went with its only call leaves
+        its place, one that came with the graph's last node goes last; anything else
+        (a first call gone or come) orders them all again."""
+        t, layer_ids = self.t, self.layer_ids
+        again = False
+        for node_id in gone:
+            layer_id = self.nodes[node_id].layer_id
+            if layer_id in t.sites:
+                again = True
+            else:
+                layer_ids.remove(layer_id)
+        new = [n for n in new if n in t.nodes]
+        if len(new) > 1:
+            again = True
+        for node_id in new:
+            layer_id = t.nodes[node_id].layer_id
+            first = t.sites[layer_id][0]
+            if len(t.sites[layer_id]) == 1 and node_id == next(reversed(t.nodes)):
+                layer_ids.append(layer_id)
+            elif first == node_id:
+                again = True
+        nodes, sites = t.nodes, t.sites
+        if again:
+            self.layer_ids = list(dict.fromkeys(map(_LAYER_ID, nodes.values())))
+        if len(self.layer_ids) == len(nodes):  # as many layers as nodes: none is shared
+            self.shared_ids = []
+        else:
+            self.shared_ids = [i for i in self.layer_ids if len(sites[i]) > 1]
+
+    def update_reachability(self, edit: _Edit, old_outputs: tuple[str, ...]) -> None:
+        """Which nodes lead to no output, after `edit` or a change of outputs: walking
+        upstream from the nodes touched and the outputs changed, while a node's answer
+        changes (a node leads to an output when it is one or a successor leads to one)."""
+        g, t = self.g, self.t
+        outputs = set(g.outputs)
+        if not outputs or not old_outputs:  # without outputs no node is reported
+            self.unreachable = self._unreachable()
+            self.unreached = set(self.unreachable)
+            return
+        unreached, succ = self.unreached, t.succ
+        seeds = [n for n in edit.touched if n in t.nodes]
+        seeds += outputs.symmetric_difference(old_outputs)
+        unreached.difference_update(edit.touched - t.nodes.keys())
+        walk = Downstream(seeds, self.order, self.position, t.pred, upstream=True)
+        mended = False
+        for node_id in walk:
+            leads = node_id in outputs or any(d not in unreached for d in succ[node_id])
+            if leads == (node_id in unreached):
+                if leads:
+                    unreached.discard(node_id)
+                else:
+                    unreached.add(node_id)
+                mended = True
+                walk.spread(node_id)
+        if not unreached:
+            self.unreachable = []
+        elif self.forward:  # the order is the graph order, in which they are reported
+            self.unreachable = sorted(unreached, key=self.position.__getitem__)
+        elif mended or edit.order is not None:
+            self.unreachable = [n for n in t.nodes if n in unreached]
+
+    def _is_input(self, layer_type: str) -> bool:
+        """Whether layers of `layer_type` are model inputs (its spec says so)."""
+        spec = self.specs.get(layer_type, _UNSEEN)
+        if spec is _UNSEEN:
+            spec = self.specs[layer_type] = self.g.spec_of_type(layer_type)
+        return spec is not None and spec.is_input
+
+    def restructure(self, edit: _Edit) -> None:
+        """After nodes or connections were added or removed: the new order, the nodes
+        gone withdrawn from the node parts, the layers in their first calls' order."""
+        t = self.t
+        old_order = self.order
+        order, self.position, self.forward = edit.order
+        self.order = order
+        gone = [n for n in edit.touched if n not in t.nodes]
+        for node_id in gone:
+            self.known.pop(node_id, None)
+            self.sources.pop(node_id, None)
+            self.node_problems.pop(node_id, None)
+        # The node parts keep their order unless nodes that stay changed places.
+        if not _same_relative_order(old_order, order, t.nodes, self.nodes):
+            self.known = _in_order(self.known, order)
+            self.sources = _in_order(self.sources, order)
+            self.node_problems = _in_order(self.node_problems, order)
+        if gone or len(t.nodes) != len(self.nodes):
+            self.order_layers(gone, [n for n in edit.touched if n not in self.nodes])
+        self.nodes = dict(t.nodes)
 
     def reinfer(self, seeds: list[str]) -> set[int]:
         """Infer `seeds` again, and in order each node downstream of one whose result
@@ -652,14 +865,15 @@ class _Validation:
         walk = Downstream(seeds, self.order, self.position, self.t.succ)
         touched: set[int] = set()
         mended = False
+        position = self.position
         for node_id in walk:
             layer_id = nodes[node_id].layer_id
             touched.add(layer_id)
             old = self.known.get(node_id)
             sources, result = self.infer_node(node_id, layer_id)
-            mended |= _store(self.sources, node_id, sources)
-            mended |= _store(self.known, node_id, result)
-            mended |= _store(self.node_problems, node_id, self.take())
+            mended |= _store_at(self.sources, node_id, sources, position)
+            mended |= _store_at(self.known, node_id, result, position)
+            mended |= _store_at(self.node_problems, node_id, self.take(), position)
             if result != old:
                 walk.spread(node_id)
         if mended:
@@ -766,6 +980,28 @@ def _store(parts: dict, key, value) -> bool:
     added = key not in parts
     parts[key] = value
     return added
+
+
+def _store_at(parts: dict, key: str, value, position: Mapping[str, int]) -> bool:
+    """_store for parts kept in the order of `position`: returns whether `key` was
+    added before a key it comes after (the dict's order needs mending)."""
+    if value is None:
+        parts.pop(key, None)
+        return False
+    if key in parts or not parts:
+        parts[key] = value
+        return False
+    misplaced = position[next(reversed(parts))] > position[key]
+    parts[key] = value
+    return misplaced
+
+
+def _same_relative_order(old: list[str], new: list[str], now: Container, before: Container) -> bool:
+    """Whether the nodes in both orders (in the graph `now` and `before`) come in the
+    same order in each."""
+    if len(new) >= len(old) and new[: len(old)] == old:  # nodes added after the rest
+        return True
+    return [n for n in old if n in now] == [n for n in new if n in before]
 
 
 def _in_order(parts: dict, keys) -> dict:
