@@ -30,8 +30,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from types import MappingProxyType
-from weakref import WeakSet
 from typing import TYPE_CHECKING, Any
+from weakref import WeakSet
 
 from graph.errors import GraphEditError
 from graph.events import Event

@@ -141,3 +141,23 @@ def test_use_counts_count_call_sites_in_the_top_graph_and_in_bodies():
     assert use_counts(g) == {"encoder": 4}
     g.remove_node(ids["enc_c"])
     assert use_counts(g) == {"encoder": 3}
+
+
+def test_a_renamed_or_restored_body_is_announced_once_under_its_current_name():
+    g = ModelGraph()
+    define_encoder(g)
+    heard = []
+    g.events.block_changed.connect(heard.append)
+    body = g.blocks.body("encoder")
+    g.rename_block("encoder", "embedder")
+    heard.clear()
+    body.add_node("Dropout")
+    assert heard == ["embedder"]
+    bodies = g.blocks.bodies()
+    g.blocks.remove("embedder")
+    heard.clear()
+    body.add_node("Dropout")
+    assert heard == []  # a removed definition's edits are nobody's
+    g.blocks.restore(bodies)  # undo puts the same body back
+    body.add_node("Dropout")
+    assert heard == ["embedder"]  # once: the body is not wired twice
