@@ -297,6 +297,8 @@ class _Validation:
         self.checked[layer_id] = layer
         if check is not None:
             self.param_of[layer_id] = check
+        else:  # an update's layer may have had a known type
+            self.param_of.pop(layer_id, None)
         return check
 
     def check_name(self, layer_id: int, first_by_name: dict[str, int]) -> None:
@@ -665,8 +667,10 @@ class _Validation:
             changed = [i for i in changed if i in checked]
             added = [i for i in added if t.sites[i]]  # a layer undo restores before its call
         renamed = [i for i in changed if layers[i].name != self.checked[i].name]
-        if not self.names_fine and (renamed or touched or removed):
-            return None  # the name problems stay only while names and first calls do
+        if not self.names_fine and (
+            renamed or touched or removed or any(layers[i].type != checked[i].type for i in changed)
+        ):
+            return None  # name problems stay only while labels and first calls do
         if renamed or added:
             if len(t.name_counts) != len(layers):  # a name used twice
                 return None
@@ -715,9 +719,9 @@ class _Validation:
         # The layers whose call sites changed, and those they lost or gained.
         relabelled = set(edit.changed)
         for node_id in edit.touched:
-            node = t.nodes.get(node_id) or self.nodes.get(node_id)
-            if node is not None and node.layer_id in sites:
-                relabelled.add(node.layer_id)
+            for node in (t.nodes.get(node_id), self.nodes.get(node_id)):
+                if node is not None and node.layer_id in sites:
+                    relabelled.add(node.layer_id)
         relabelled.update(edit.added)
         if edit.order is not None:
             self.restructure(edit)
@@ -769,7 +773,7 @@ class _Validation:
 
     def order_layers(self, gone: list[str], new: list[str]) -> None:
         """The layers in their first calls' order again, after the nodes `gone` went
-        and `new` came (in graph order): a layer that went with its only call leaves
+        and `new` came: a layer that went with its only call leaves
         its place, one that came with the graph's last node goes last; anything else
         (a first call gone or come) orders them all again."""
         t, layer_ids = self.t, self.layer_ids
@@ -778,9 +782,8 @@ class _Validation:
             layer_id = self.nodes[node_id].layer_id
             if layer_id in t.sites:
                 again = True
-            else:
+            elif layer_id in layer_ids:
                 layer_ids.remove(layer_id)
-        new = [n for n in new if n in t.nodes]
         if len(new) > 1:
             again = True
         for node_id in new:
@@ -844,7 +847,9 @@ class _Validation:
         old_order = self.order
         order, self.position, self.forward = edit.order
         self.order = order
-        gone = [n for n in edit.touched if n not in t.nodes]
+        # A node removed and added again under its id (ids are reused) is a new node.
+        nodes, old_nodes = t.nodes, self.nodes
+        gone = [n for n in edit.touched if n in old_nodes and nodes.get(n) is not old_nodes[n]]
         for node_id in gone:
             self.known.pop(node_id, None)
             self.sources.pop(node_id, None)
@@ -855,7 +860,8 @@ class _Validation:
             self.sources = _in_order(self.sources, order)
             self.node_problems = _in_order(self.node_problems, order)
         if gone or len(t.nodes) != len(self.nodes):
-            self.order_layers(gone, [n for n in edit.touched if n not in self.nodes])
+            new = [n for n in edit.touched if n in nodes and old_nodes.get(n) is not nodes[n]]
+            self.order_layers(gone, new)
         self.nodes = dict(t.nodes)
 
     def reinfer(self, seeds: list[str]) -> set[int]:
