@@ -135,7 +135,8 @@ def test_an_edit_inside_changes_every_use_live_as_one_undo_step(window, qtbot):
     qtbot.keyClicks(spin.lineEdit(), "6")
     qtbot.keyClick(spin.lineEdit(), Qt.Key.Key_Return)
     assert body.layer(last).params["units"] == 6
-    assert window.document.stack.count() == 1
+    stack = window.document.stack
+    assert stack.count() == 1 and stack.text(0) == "Edit units of 'dense_1' in block 'encoder'"
     assert window.scene.node_item(last).view.shape == "(None, 6)"
     window.leave_use()
     counts = keras_params(g)
