@@ -189,6 +189,7 @@ class MainWindow(QMainWindow):
         self.palette_.layer_chosen.connect(self._add_from_palette)
         self.view.layer_dropped.connect(self.layer_usage.record)
         self.problems.node_activated.connect(self.focus_node)
+        self.problems.inner_activated.connect(self.reveal_inner)
         self.problems.fix_chosen.connect(lambda fix: self.controller.apply_fix(fix))
         self.training.script_requested.connect(lambda style: self.export(f"training:{style}"))
         self.training.model_export_requested.connect(self.export_trained)
@@ -393,6 +394,25 @@ class MainWindow(QMainWindow):
         self.scene.clearSelection()
         item.setSelected(True)
         self.view.centerOn(item)
+
+    def reveal_inner(self, use: str, inner: str) -> None:
+        """Enter the block use `use` and the uses `inner` names on the way (see
+        Problem.inner: "block/use/.../layer"), then focus the node it is about."""
+        self.enter_use(use)
+        *uses, last = inner.split("/")[1:] or [None]
+        for name in uses:
+            node = self._node_named(name)
+            if node is None or node not in self.scene.block_uses():
+                return
+            self.enter_use(node)
+        node = None if last is None else self._node_named(last)
+        if node is not None:
+            self.focus_node(node)
+
+    def _node_named(self, name: str) -> str | None:
+        """The node of the level shown whose layer is named `name` (its first call)."""
+        g = self.scene.graph
+        return next((n for n in g.node_ids() if g.layer(n).name == name), None)
 
     # -------------------------------------------------------------- adding
 

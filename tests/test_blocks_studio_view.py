@@ -135,7 +135,8 @@ def test_an_edit_inside_changes_every_use_live_as_one_undo_step(window, qtbot):
     qtbot.keyClicks(spin.lineEdit(), "6")
     qtbot.keyClick(spin.lineEdit(), Qt.Key.Key_Return)
     assert body.layer(last).params["units"] == 6
-    assert window.document.stack.count() == 1
+    stack = window.document.stack
+    assert stack.count() == 1 and stack.text(0) == "Edit units of 'dense_1' in block 'encoder'"
     assert window.scene.node_item(last).view.shape == "(None, 6)"
     window.leave_use()
     counts = keras_params(g)
@@ -257,3 +258,25 @@ def test_a_use_given_another_blocks_type_moves_its_count(window):
     g.replace_layer(ids["enc_c"], replace(layer, type=copy.name))
     assert "1 use" in window.scene.node_item(ids["enc_c"]).badges()
     assert "2 uses" in window.scene.node_item(ids["enc"]).badges()
+
+
+def test_double_clicking_a_problem_inside_a_use_enters_it_at_the_inner_node(window):
+    g = ModelGraph("top")
+    enc = define_encoder(g)
+    enc.disconnect(node_named(enc, "dense"), node_named(enc, "dense_1"), "input")
+    outer, inner = define_outer(g)
+    outer.set_outputs([inner])
+    x = g.add_node("Input", name="x", params={"shape": (16,)})
+    use = g.add_node("outer", name="o")
+    g.connect(x, use, "x")
+    g.set_outputs([use])
+    window.new_document(g)
+    tree = window.problems.tree
+    [row] = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
+    rect = tree.visualItemRect(row)
+    QTest.mouseClick(tree.viewport(), LEFT, pos=rect.center())
+    assert window.document.depth == 0  # a click focuses the use, as for any node
+    QTest.mouseDClick(tree.viewport(), LEFT, pos=rect.center())
+    QApplication.processEvents()
+    assert window.breadcrumb.crumbs() == ("top", "o: outer", "inner_enc: encoder")
+    assert window.scene.selected_node_ids() == [node_named(enc, "dense_1")]

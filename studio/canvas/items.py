@@ -43,6 +43,8 @@ PORT_RADIUS = 4.5
 CORNER = 6.0
 #: How far outside its rect a node paints (ports, the widest pen).
 MARGIN = PORT_RADIUS + 2.0
+#: How far the card behind a block use's box stands out (within MARGIN).
+USE_STACK = 3.0
 #: The rows of text under a node's header: name, output shape, param count.
 TEXT_ROWS = 3
 #: Zoomed out, the part of those rows the shape takes, under the name.
@@ -553,6 +555,10 @@ class NodeItem(QGraphicsItem):
             border = s.output_pen
         else:
             border = s.node_pen
+        if view.uses:  # a block use: a card behind the box, as a stack of layers
+            painter.setPen(s.node_pen)
+            painter.setBrush(s.header_brush)
+            painter.drawPath(self._outline.translated(USE_STACK, USE_STACK))
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(s.error_brush if view.severity == "error" else self._heat or s.node_brush)
         painter.drawPath(self._outline)

@@ -552,6 +552,8 @@ class GraphScene(QGraphicsScene):
         shapes and problems that moved elsewhere are found by comparing reports,
         so one edit on a large graph repaints only what it affected.
         """
+        if not self._subscriptions:  # detached while the event that got here ran
+            return
         touched = set(touched)
         if self._marks:  # an edit: the export check's marks may be out of date
             touched |= self._marks.keys()

@@ -24,10 +24,13 @@ from graph.params import freeze
 
 
 class GraphCommand(QUndoCommand):
-    """A command on one graph; `push_checked` runs its first redo outside the stack."""
+    """A command on one graph; `push_checked` runs its first redo outside the stack.
+
+    A command on a block's body (the studio shows one entered) says so in its text:
+    the undo history then tells an edit of a definition from one of the model."""
 
     def __init__(self, g: ModelGraph, text: str) -> None:
-        super().__init__(text)
+        super().__init__(f"{text} in block '{g.name}'" if g.is_body else text)
         self.g = g
         self._done_by_push_checked = False
 

@@ -3,7 +3,8 @@
 Errors come first, then warnings, each in the order validate() found them (a
 stable sort, so rows do not jump around between edits). A row shows the severity,
 the node it concerns and the message; clicking or activating a row asks, through
-`node_activated`, for that node to be focused on the canvas.
+`node_activated`, for that node to be focused on the canvas; double-clicking a row
+about a block use's inside asks, through `inner_activated`, for the node inside.
 
 A problem with quick fixes (graph.quick_fixes) offers them, in its right-click menu
 and as buttons under the list while its row is current; choosing one emits
@@ -65,6 +66,9 @@ class ProblemsPanel(QWidget):
     and `fix_chosen(QuickFix)` when one of a problem's quick fixes is chosen."""
 
     node_activated = Signal(str)
+    #: A problem inside a block use was double-clicked: the use and Problem.inner
+    #: ("encoder/dense_1", "outer/enc/dense" through nested uses).
+    inner_activated = Signal(str, str)
     fix_chosen = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -77,6 +81,7 @@ class ProblemsPanel(QWidget):
         self.tree.setColumnWidth(0, 220)
         self.tree.itemClicked.connect(self._on_item)
         self.tree.itemActivated.connect(self._on_item)
+        self.tree.itemDoubleClicked.connect(self._on_double_click)
         self.tree.currentItemChanged.connect(self._show_fixes)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree.customContextMenuRequested.connect(self._open_menu)
@@ -172,6 +177,12 @@ class ProblemsPanel(QWidget):
         self.context_menu = QMenu(self)
         add_fix_actions(self.context_menu, fixes, self.fix_chosen.emit)
         self.context_menu.popup(self.tree.viewport().mapToGlobal(pos))
+
+    def _on_double_click(self, item: QTreeWidgetItem) -> None:
+        row = self.tree.indexOfTopLevelItem(item)
+        problem = self._row_problems[row] if 0 <= row < len(self._row_problems) else None
+        if problem is not None and problem.node is not None and problem.inner is not None:
+            self.inner_activated.emit(problem.node, problem.inner)
 
     def _on_item(self, item: QTreeWidgetItem) -> None:
         node_id = item.data(0, NODE_ROLE)
