@@ -148,6 +148,15 @@ def test_detach_stops_following_the_graph(scene, tickets):
     assert scene.node_item("title").pos() == QPointF(0.0, 0.0)
 
 
+def test_a_batch_on_a_detached_scene_leaves_it_alone(scene, tickets):
+    # An undo command keeps the batch of the scene it was made on; the canvas may show
+    # another scene by the time it is undone (a block entered, then left by the undo).
+    scene.detach()
+    with scene.batch():
+        tickets.remove_node("dense_features")
+    assert view_of(scene, "dense_features").shape == "(None, 64)"
+
+
 def test_dragging_moves_the_item_not_the_graph_and_reports_the_move(qtbot, scene, tickets):
     view = QGraphicsView(scene)
     qtbot.addWidget(view)

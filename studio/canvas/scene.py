@@ -322,7 +322,9 @@ class GraphScene(QGraphicsScene):
             yield
         finally:
             self._batching -= 1
-            if not self._batching:
+            # A detached scene (a command made on it, undone once another is shown)
+            # no longer follows the graph: nothing of it to bring up to date.
+            if not self._batching and self._subscriptions:
                 touched, self._deferred = self._deferred, set()
                 self._revalidate(touched)
 
