@@ -19,7 +19,7 @@ from typing import Any
 from codegen.keras_env import import_keras
 from graph import ModelGraph
 from graph.filenames import file_stem
-from graph.weights import Shapes, WeightsRecord
+from graph.weights import PATH_SEPARATOR, Shapes, WeightsRecord
 from graph.weightsfile import SavedWeights, sidecar_name, write_sidecar
 from graph.wording import counted
 
@@ -55,7 +55,7 @@ def put_weights(g: ModelGraph, model: Any, saved: SavedWeights | None) -> Weight
     """Give each of `model`'s layers (built from `g`) its saved weights where their
     shapes still match; see the module docstring."""
     report = WeightsReport()
-    layers = graph_layers(g, model)
+    layers = keyed_layers(graph_layers(g, model))
     for name, keras_layer in layers.items():
         shapes = _shapes(keras_layer)
         if not shapes:
@@ -79,9 +79,33 @@ def graph_layers(g: ModelGraph, model: Any) -> dict[str, Any]:
     return {name: built[name] for name in names if name in built}
 
 
+def keyed_layers(layers: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """The layers with weights among `layers` (by graph name), by their key in a
+    sidecar (graph.weights): a block use's nested model gives the layers inside it,
+    keyed by path (`enc/dense`), so they match by name, not by position."""
+    model_type = import_keras().Model
+    keyed = {}
+    for name, layer in layers.items():
+        key = prefix + name
+        if isinstance(layer, model_type):
+            inner = {sub.name: sub for sub in layer.layers}
+            keyed.update(keyed_layers(inner, key + PATH_SEPARATOR))
+        elif layer.weights:
+            keyed[key] = layer
+    return keyed
+
+
 def layer_arrays(layers: Mapping[str, Any]) -> dict[str, list[Any]]:
-    """Per name, the Keras layer's weights as numpy arrays (Keras's `layer.weights`
-    order), for the layers that have weights: what a sidecar holds."""
+    """Per key (keyed_layers), the Keras layer's weights as numpy arrays (Keras's
+    `layer.weights` order): what a graph's sidecar holds."""
+    return flat_arrays(keyed_layers(layers))
+
+
+def flat_arrays(layers: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """Per graph name, all of the Keras layer's weights as numpy arrays in Keras's
+    `layer.weights` order (a block use's nested model: those of its layers, by
+    position), for the layers that have weights: what generated code loads, written
+    beside it from the very model it builds (so positions cannot drift)."""
     ops = import_keras().ops
     return {
         name: [ops.convert_to_numpy(w) for w in layer.weights]
@@ -115,7 +139,7 @@ def write_beside_module(g: ModelGraph, model: Any, folder: str | os.PathLike) ->
     generated module of `g` loads (`kgs compile`, the studio's Python exports); returns
     that name, for `to_python(g, style, weights=...)`."""
     name = beside_module_name(g)
-    write_model_weights(g, model, Path(folder) / name)
+    write_sidecar(Path(folder) / name, flat_arrays(graph_layers(g, model)))
     return name
 
 

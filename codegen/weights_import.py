@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from codegen.archive_weights import WEIGHTS_ENTRY, load_archive_weights
-from codegen.build_weights import graph_layers, layer_arrays
+from codegen.build_weights import layer_arrays
 from codegen.importer import Notes, import_keras_layers
 from codegen.keras_env import import_keras
 from codegen.keras_safety import load_checked
 from graph import ModelGraph
 from graph.grouping import Grouping
+from graph.weights import PATH_SEPARATOR, top_name
 from graph.weightsfile import sidecar_name, write_sidecar
 
 
@@ -52,9 +53,7 @@ def import_with_weights(
     )
     if not loaded:
         return g, [*notes, f"the file holds no {WEIGHTS_ENTRY}: the graph has no weights"]
-    weights = layer_arrays(layers)
-    if grouping.uses:
-        weights = _regrouped(g, grouping, weights)
+    weights = _regrouped(g, grouping, layer_arrays(layers))
     if weights:
         g.weights = write_sidecar(Path(graph_path).parent / sidecar_name(graph_path), weights)
     return g, notes
@@ -63,20 +62,16 @@ def import_with_weights(
 def _regrouped(
     g: ModelGraph, grouping: Grouping, weights: Mapping[str, list[Any]]
 ) -> dict[str, list[Any]]:
-    """The sidecar's arrays of `g` after `grouping`, from `weights` by the layers'
-    names before it: `g` built, each layer given its weights by name (a use's members
-    by their original names), then read back as build_with_weights puts them in."""
-    from codegen.build import build_model
-
-    model = build_model(g)
-    members = {g.layer(use.node).name: use.members for use in grouping.uses}
-    for name, layer in graph_layers(g, model).items():
-        inside = members.get(name)
-        if inside is None:
-            pairs = [(layer, name)]
-        else:  # the use's nested model: its layers, by the names they had
-            pairs = [(inner, inside[inner.name]) for inner in layer.layers if inner.name in inside]
-        for target, original in pairs:
-            if target.weights:
-                target.set_weights(weights[original])
-    return layer_arrays(graph_layers(g, model))
+    """`weights`, keyed by the layers' names before `grouping`, keyed as `g` holds
+    them after it: a use's members under the use (`conv2_block1/_1_conv`), found by
+    their original names (`conv2_block1_1_conv`)."""
+    moved = {
+        original: f"{g.layer(use.node).name}{PATH_SEPARATOR}{inner}"
+        for use in grouping.uses
+        for inner, original in use.members.items()
+    }
+    regrouped = {}
+    for key, arrays in weights.items():
+        name = top_name(key)
+        regrouped[moved.get(name, name) + key[len(name) :]] = arrays
+    return regrouped

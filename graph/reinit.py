@@ -11,21 +11,25 @@ shows only in the compile report, which stays the authority.
 
 from __future__ import annotations
 
-import math
+from graph.weights import WeightsRecord, saved_sizes
 
-from graph.weights import WeightsRecord
+#: The latest record's saved_sizes: the canvas asks node by node, for one record.
+_latest: tuple[WeightsRecord, dict[str, int]] | None = None
 
 
 def reinitialized_why(record: WeightsRecord | None, name: str, params: int | None) -> str:
     """Why the layer `name`, with `params` weights as inferred now, will start from
     fresh weights at compile time; "" when it keeps its saved ones, has no weights,
-    its count is unknown, or the graph has no weights at all (nothing to keep)."""
+    its count is unknown, or the graph has no weights at all (nothing to keep). A
+    block use counts the saved weights of the layers inside it."""
+    global _latest
     if record is None or not params:
         return ""
-    shapes = record.layers.get(name)
-    if shapes is None:
+    if _latest is None or _latest[0] is not record:
+        _latest = (record, saved_sizes(record))
+    saved = _latest[1].get(name)
+    if saved is None:
         return "re-initialized at compile time: no saved weights under its name"
-    saved = sum(math.prod(s) for s in shapes)
     if saved != params:
         return f"re-initialized at compile time: saved with {saved:,} weights, {params:,} now"
     return ""

@@ -5,20 +5,25 @@ writes and reads it). The graph file records which file, the sha256 of its bytes
 sidecar that does not match is refused, never used) and, per layer name, the shapes
 of the layer's weights in Keras's order (`layer.weights`). Those shapes are what a
 sidecar is checked against before any of its data is read, and what compiling
-compares with the layers as they are now (a layer whose shapes changed starts fresh):
+compares with the layers as they are now (a layer whose shapes changed starts fresh).
+The layers of a block use are keyed by path, the use's name then theirs inside
+(`enc/dense`, deeper uses alike), so each gets back its own weights by name however
+its body is edited:
 
     "weights": {
       "file": "model.weights.h5",
       "sha256": "9f86d08...",
       "layers": {
         "dense": [[784, 512], [512]],
-        "batch_normalization": [[512], [512], [512], [512]]
+        "batch_normalization": [[512], [512], [512], [512]],
+        "enc/dense": [[512, 64], [64]]
       }
     }
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -35,6 +40,15 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 _FILE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,254}")
 #: More axes than any Keras weight has; more would only be a hostile file's.
 MAX_RANK = 8
+
+
+#: Between a block use's name and the name of a layer inside it, in a layer's key.
+PATH_SEPARATOR = "/"
+
+
+def top_name(key: str) -> str:
+    """The graph layer a key's weights belong to: `enc/dense` -> `enc`."""
+    return key.split(PATH_SEPARATOR, 1)[0]
 
 
 @dataclass(frozen=True)
@@ -75,14 +89,25 @@ def read_weights_record(reader: Reader, raw: Any) -> WeightsRecord:
     shapes = {}
     for name, value in layers.items():
         where = f"weights.layers.{name}"
-        problem = name_problem(name)
-        if problem is not None:
-            raise reader.fail(where, f"layer name {problem}")
+        for part in name.split(PATH_SEPARATOR):
+            problem = name_problem(part)
+            if problem is not None:
+                raise reader.fail(where, f"layer name {problem}")
         shapes[name] = tuple(
             _shape(reader, item, f"{where}[{i}]")
             for i, item in enumerate(reader.array(value, where))
         )
     return WeightsRecord(file, sha, shapes)
+
+
+def saved_sizes(record: WeightsRecord) -> dict[str, int]:
+    """Per graph layer (top_name), how many weights the record saved of it: a block
+    use's, those of every layer inside it."""
+    sizes: dict[str, int] = {}
+    for key, shapes in record.layers.items():
+        name = top_name(key)
+        sizes[name] = sizes.get(name, 0) + sum(math.prod(s) for s in shapes)
+    return sizes
 
 
 def _shape(reader: Reader, value: Any, where: str) -> tuple[int, ...]:

@@ -7,6 +7,8 @@ class name and position, so a renamed or reordered graph would mix them up; Kera
 
     /              attrs: format = "keras-graph-studio.weights", version = 1
     /layers/<layer name>/0, 1, ...   the layer's weights, in Keras's `layer.weights` order
+    /layers/<use>/<layer name>/0, ...   those of a layer inside a block use (its key
+                                        in the record `use/layer name`)
 
 The graph file records the sidecar (graph.weights): its name, its sha256 and each
 layer's weight shapes. Reading trusts neither file. Before a byte of data is read:
@@ -23,7 +25,6 @@ layer's weight shapes. Reading trusts neither file. Before a byte of data is rea
 from __future__ import annotations
 
 import hashlib
-import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -34,7 +35,7 @@ from graph.atomicfile import atomic_path
 from graph.errors import GraphFileError
 from graph.model import ModelGraph
 from graph.validate import validate
-from graph.weights import Shapes, WeightsRecord
+from graph.weights import Shapes, WeightsRecord, saved_sizes, top_name
 
 FORMAT = "keras-graph-studio.weights"
 VERSION = 1
@@ -143,24 +144,25 @@ def _sha256(path: Path) -> str:
 
 
 def _layers_to_read(g: ModelGraph, record: WeightsRecord, unread: dict[str, str]) -> list[str]:
-    """The recorded layers whose recorded size is what the graph infers for them now;
-    the others go to `unread` with why."""
+    """The recorded layers whose recorded size is what the graph infers for them now
+    (a block use's layers: the use's); the others go to `unread` with why."""
     report = validate(g)
     counts = {}
     for layer_id, layer in g.layers():
         sites = g.layer_sites(layer_id)
         result = report.nodes.get(sites[0]) if sites else None
         counts[layer.name] = None if result is None else result.params
+    sizes = saved_sizes(record)
     wanted = []
-    for name, shapes in record.layers.items():
-        size = sum(math.prod(s) for s in shapes)
+    for key in record.layers:
+        name = top_name(key)
         if name not in counts:
-            unread[name] = "the graph has no layer of that name"
-        elif counts[name] != size:
+            unread[key] = "the graph has no layer of that name"
+        elif counts[name] != sizes[name]:
             now = "an unknown number of" if counts[name] is None else f"{counts[name]:,}"
-            unread[name] = f"saved with {size:,} weights, the graph infers {now} now"
+            unread[key] = f"saved with {sizes[name]:,} weights, the graph infers {now} now"
         else:
-            wanted.append(name)
+            wanted.append(key)
     return wanted
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from codegen.build import build_with_weights
 from codegen.keras_env import import_keras
-from graph import GraphFileError, load, save
+from graph import GraphFileError, ModelGraph, load, save
 from graph.weightsfile import read_sidecar
 from kgs.cli import main
 from tests.test_pysource import ruff, run_module
@@ -231,7 +231,8 @@ def test_block_uses_keep_their_weights_through_the_sidecar(tmp_path):
     again = load(graph_path)
     assert not again.blocks.body("encoder").layer(body.node_ids()[1]).trainable
     rebuilt, report = build_with_weights(again, read_sidecar(again, graph_path))
-    assert report.kept == ["enc", "enc_c"] and report.fresh == []
+    assert report.kept == ["enc/dense", "enc/dense_1", "enc_c/dense", "enc_c/dense_1"]
+    assert report.fresh == []
     rng = np.random.default_rng(0)
     x = [rng.standard_normal((2, 16)).astype("float32") for _ in range(3)]
     want = keras.ops.convert_to_numpy(model(x))
@@ -298,4 +299,49 @@ def test_a_model_saved_after_training_imports_with_its_weights(tmp_path, capsys)
     rebuilt, report = build_with_weights(g, read_sidecar(g, graph_path))
     assert report.fresh == [] and report.unused == []
     for got, want in zip(outputs(rebuilt, x), outputs(model, x), strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_a_use_s_layers_get_their_weights_by_name_after_its_body_changes(tmp_path):
+    """Saved, then the body's first Dense removed and a new one added after the
+    other: the weight shapes line up as before, so matching by position would hand
+    the first layer's weights to the other; by name it keeps its own, the new starts
+    fresh and the removed one's are reported unused."""
+    from codegen.build import build_model
+    from codegen.build_weights import save_model_weights
+
+    g = ModelGraph("pair")
+    body = g.define_block("pair", [])
+    x = body.add_node("Input", name="x", params={"shape": (4,)})
+    first = body.add_node("Dense", name="first", params={"units": 4})
+    second = body.add_node("Dense", name="second", params={"units": 4})
+    body.connect(x, first, "input")
+    body.connect(first, second, "input")
+    body.set_outputs([second])
+    inp = g.add_node("Input", name="inp", params={"shape": (4,)})
+    use = g.add_node("pair", name="p")
+    g.connect(inp, use, "x")
+    g.set_outputs([use])
+    model = build_model(g)
+    rng = np.random.default_rng(4)
+    for layer in model.get_layer("p").layers:
+        layer.set_weights([rng.standard_normal(w.shape).astype("float32") for w in layer.weights])
+    graph_path = tmp_path / "pair.graph.json"
+    g.weights = save_model_weights(g, model, graph_path)
+    body.remove_node(first)
+    body.connect(x, second, "input")
+    added = body.add_node("Dense", name="added", params={"units": 4})
+    body.connect(second, added, "input")
+    body.set_outputs([added])
+    save(g, graph_path)
+    again = load(graph_path)
+    rebuilt, report = build_with_weights(again, read_sidecar(again, graph_path))
+    assert report.kept == ["p/second"]
+    assert report.fresh == [("p/added", "new layer: no saved weights under its name")]
+    assert report.unused == ["p/first"]
+    for got, want in zip(
+        rebuilt.get_layer("p").get_layer("second").get_weights(),
+        model.get_layer("p").get_layer("second").get_weights(),
+        strict=True,
+    ):
         np.testing.assert_array_equal(got, want)

@@ -15,13 +15,14 @@ import os
 import shutil
 from pathlib import Path
 
-from codegen.build_weights import beside_module_name
+from codegen.build_weights import beside_module_name, flat_arrays, graph_layers
 from codegen.training_script.paths import setup_for_script
 from codegen.training_script.writer import to_training_script
 from codegen.trusted_code import Trust, check_trusted, module_path, needed_modules
 from graph import ModelGraph
 from graph.atomicfile import atomic_path
 from graph.training import TrainingSetupError
+from graph.weights import top_name
 from graph.weightsfile import SavedWeights, write_sidecar
 
 
@@ -65,13 +66,17 @@ def write_training_script(
 
 
 def _write_kept_weights(g: ModelGraph, saved: SavedWeights, path: Path) -> None:
-    """The saved weights of the layers that keep them in `g`'s built model, as saved:
-    a script that seeds, builds and loads them starts where build_model(g, saved)
-    starts under that seed (the other layers' fresh weights drawn alike)."""
+    """The saved weights of the layers that keep them in `g`'s built model, as saved
+    (a block use's when every layer inside it keeps them): a script that seeds, builds
+    and loads them starts where build_model(g, saved) starts under that seed (the
+    other layers' fresh weights drawn alike)."""
     from codegen.build import build_with_weights
 
-    _, report = build_with_weights(g, saved)
-    write_sidecar(path, {name: saved.arrays[name] for name in report.kept})
+    model, report = build_with_weights(g, saved)
+    fresh = {top_name(key) for key, _ in report.fresh}
+    kept = {top_name(key) for key in report.kept} - fresh
+    layers = graph_layers(g, model)
+    write_sidecar(path, flat_arrays({name: layers[name] for name in layers if name in kept}))
 
 
 def _copy_beside(sample: Path, folder: Path, what: str) -> None:
