@@ -46,6 +46,7 @@ def test_a_keras_internal_layer_imports_with_its_module_as_its_type():
     report = validate(g)
     assert report.nodes[node].shape == tuple(model.get_layer("scale").output.shape)
     assert report.nodes[node].params == model.get_layer("scale").count_params() == 8
+    assert get_spec(LAYER_SCALE).title == "LayerScale"  # what the canvas shows
 
 
 @pytest.mark.parametrize("style", ["functional", "subclass"])

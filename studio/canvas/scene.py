@@ -493,7 +493,7 @@ class GraphScene(QGraphicsScene):
             severity = "warning" if mine else None
         spec = g.spec(node_id)
         return NodeView(
-            type=layer.type,
+            type=spec.title if spec else layer.type,
             face=spec.face_params(spec.resolve(layer.params)) if spec else "",
             name=layer.name,
             shape=fmt(inferred.shape) if inferred else "",
