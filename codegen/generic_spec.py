@@ -140,6 +140,11 @@ class KerasBackedSpec(LayerSpec):
         """The first line of the Keras class's docstring."""
         return self._doc
 
+    @property
+    def title(self) -> str:
+        """The class name: a Keras-internal type's module path is too long for a face."""
+        return self.type.rpartition(".")[2]
+
     def evaluate(self, shapes: list[Shape], dtypes: list[str], p: Params) -> KerasOutcome:
         """Build the layer with resolved params `p` and call it on symbolic inputs of
         `shapes` and `dtypes`; raises ShapeError with Keras's message."""

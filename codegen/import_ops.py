@@ -55,7 +55,9 @@ def read_operation(keras: Any, label: str, op: Any, call: Any) -> ImportedOperat
         return f"{label}: its call does not match its signature: {e}"
     tensors = []
     for name in spec.operands:
-        value = bound.arguments.get(name)
+        value = bound.arguments.get(name, _signature(cls).parameters[name].default)
+        if value is None or value is inspect.Parameter.empty:
+            return f"{label}: leaves its operand {name} out. Expected a tensor or a number"
         if spec.list_operand:
             values = list(value) if isinstance(value, (list, tuple)) else [value]
             if not all(isinstance(v, keras.KerasTensor) for v in values):

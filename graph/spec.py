@@ -268,6 +268,11 @@ class LayerSpec:
         """The first line of the spec's docstring: what the layer does."""
         return (type(self).__doc__ or "").strip().splitlines()[0]
 
+    @property
+    def title(self) -> str:
+        """The type as a node's face shows it: the type name, unless too long to read."""
+        return self.type
+
     def resolve(self, params: Params) -> dict[str, Any]:
         """The full parameter dict: Keras defaults overridden by `params`."""
         resolved = self._defaults.copy()

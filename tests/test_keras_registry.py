@@ -46,6 +46,7 @@ def test_a_keras_internal_layer_imports_with_its_module_as_its_type():
     report = validate(g)
     assert report.nodes[node].shape == tuple(model.get_layer("scale").output.shape)
     assert report.nodes[node].params == model.get_layer("scale").count_params() == 8
+    assert get_spec(LAYER_SCALE).title == "LayerScale"  # what the canvas shows
 
 
 @pytest.mark.parametrize("style", ["functional", "subclass"])
@@ -195,3 +196,26 @@ def test_a_keras_internal_layer_called_on_a_list_imports_with_a_port_per_tensor(
     assert sorted(port for port, _ in g.in_edges(node)) == ["input_0", "input_1"]
     for style in ("functional", "subclass"):
         assert_generated_matches_keras(g, style, tmp_path)
+
+
+def test_an_operand_left_at_its_default_number_is_held_as_that_number():
+    """keras.ops.isclose(x, y): its call's rtol and atol take Keras's defaults."""
+    x = keras.Input((3,), name="x")
+    y = keras.Input((3,), name="y")
+    model = keras.Model([x, y], ops.isclose(x, y))
+    g = from_keras(model)
+    node = next(n for n in g.node_ids() if g.layer(n).type == "ops.isclose")
+    assert g.layer(node).params == {"rtol": 1e-05, "atol": 1e-08}
+    data = [np.array([[1.0, 2.0, 3.0]], "float32"), np.array([[1.0, 2.1, 3.0]], "float32")]
+    assert (outputs(build_model(g), data)[0] == outputs(model, data)[0]).all()
+
+
+def test_an_operand_left_out_is_refused_naming_it():
+    """keras.ops.pad(x, 1) leaves constant_values out: the graph holds a tensor or a
+    number in each operand, never nothing."""
+    x = keras.Input((3,), name="x")
+    y = layers.Dense(2, name="dense")(ops.pad(x, ((0, 0), (1, 1))))
+    with pytest.raises(
+        ImportRefused, match=r"Pad 'pad(_\d+)?': leaves its operand constant_values out"
+    ):
+        from_keras(keras.Model(x, y))

@@ -620,7 +620,7 @@ class GraphScene(QGraphicsScene):
         spec = g.spec(node_id)
         block = isinstance(spec, BlockSpec)
         return NodeView(
-            type=layer.type,
+            type=spec.title if spec and not block else layer.type,
             face=spec.face_params(spec.resolve(layer.params)) if spec and not block else "",
             name=layer.name,
             shape=_shapes_text(inferred) if inferred else "",
