@@ -36,13 +36,35 @@ class NodeGrid:
     """Node rects filed by the grid cells they touch, to find those near a line fast."""
 
     def __init__(self, rects: Iterable[tuple[Hashable, Rect]]) -> None:
+        # Built for every graph that opens: written for speed.
         self.rects: dict[Hashable, Rect] = dict(rects)
-        self._cells: dict[tuple[int, int], list[Hashable]] = {}
-        for key, rect in self.rects.items():
-            for cell in _cells(rect):
-                self._cells.setdefault(cell, []).append(key)
+        cells: dict[tuple[int, int], list[Hashable]] = {}
+        for key, (left, top, right, bottom) in self.rects.items():
+            i0, i1, j0, j1 = (
+                int(left // CELL),
+                int(right // CELL),
+                int(top // CELL),
+                int(bottom // CELL),
+            )
+            if i0 == i1 and j0 == j1:
+                cells.setdefault((i0, j0), []).append(key)
+                continue
+            for i in range(i0, i1 + 1):
+                for j in range(j0, j1 + 1):
+                    cells.setdefault((i, j), []).append(key)
+        self._cells = cells
         #: What every rect lies in: queries are clipped to it.
-        self._extent = bounds([p for r in self.rects.values() for p in (r[:2], r[2:])] or [(0, 0)])
+        rects_ = self.rects.values()
+        self._extent = (
+            (
+                min(r[0] for r in rects_),
+                min(r[1] for r in rects_),
+                max(r[2] for r in rects_),
+                max(r[3] for r in rects_),
+            )
+            if rects_
+            else (0.0, 0.0, 0.0, 0.0)
+        )
 
     def near(self, rect: Rect) -> list[Hashable]:
         """The keys whose rect meets `rect`, each once, in no particular order."""
@@ -69,20 +91,8 @@ class NodeGrid:
         return [k for k in found if _meets(rects[k], rect)]
 
 
-def _cells(rect: Rect) -> Iterable[tuple[int, int]]:
-    left, top, right, bottom = rect
-    for i in range(int(left // CELL), int(right // CELL) + 1):
-        for j in range(int(top // CELL), int(bottom // CELL) + 1):
-            yield i, j
-
-
 def _meets(a: Rect, b: Rect) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
-
-
-def bounds(points: Sequence[Point]) -> Rect:
-    xs, ys = [p[0] for p in points], [p[1] for p in points]
-    return (min(xs), min(ys), max(xs), max(ys))
 
 
 def crosses(polyline: Sequence[Point], rect: Rect) -> bool:

@@ -545,7 +545,8 @@ class GraphScene(QGraphicsScene):
         if add:
             self.addItem(edge)
         edge.on_adjust = self._edge_adjusted
-        self._edge_adjusted(edge)
+        if add:  # else the scene being built routes every edge at once
+            self._edge_adjusted(edge)
 
     def _revalidate(self, touched: Iterable[str] = ()) -> None:
         """Validate the graph and update the items whose view may have changed.
