@@ -132,6 +132,10 @@ class KerasBackedSpec(LayerSpec):
         """The first line of the Keras class's docstring."""
         return self._doc
 
+    def new_layer(self, params: Params, name: str) -> Any:
+        """A fresh Keras layer of this type with `params`, named `name`."""
+        return make_layer(self.type, params, name=name)
+
     def evaluate(self, shapes: list[Shape], dtypes: list[str], p: Params) -> KerasOutcome:
         """Build the layer with resolved params `p` and call it on symbolic inputs of
         `shapes` and `dtypes`; raises ShapeError with Keras's message."""
@@ -184,7 +188,7 @@ def _evaluate(
     """
     keras = import_keras()
     try:
-        layer = make_layer(spec.type, json.loads(params_key), name=spec.type)
+        layer = spec.new_layer(json.loads(params_key), spec.type)
         inputs = [keras.KerasTensor(s, dtype=d) for s, d in zip(shapes, dtypes, strict=True)]
         output = call_layer(spec, layer, inputs)
     except Exception as error:  # whatever Keras raises is its verdict on the layer

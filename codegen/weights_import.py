@@ -17,27 +17,34 @@ from codegen.build_weights import layer_arrays
 from codegen.importer import Notes, import_keras_layers
 from codegen.keras_env import import_keras
 from codegen.keras_safety import load_checked
+from codegen.user_layers import TrustedLayers
 from graph import ModelGraph
 from graph.weightsfile import sidecar_name, write_sidecar
 
 
 def import_with_weights(
-    model_path: str | os.PathLike, graph_path: str | os.PathLike, *, flatten: bool = False
+    model_path: str | os.PathLike,
+    graph_path: str | os.PathLike,
+    *,
+    flatten: bool = False,
+    user_layers: TrustedLayers | None = None,
 ) -> tuple[ModelGraph, Notes]:
     """The graph of the `.keras` file at `model_path`, its trained weights written to
     the sidecar of the graph file `graph_path` and recorded in the graph (the graph file
     itself is the caller's to save, after the sidecar, as this writes it first). Nested
     models become block uses (their weights kept under the use's name), or with
-    `flatten` nodes of the outer graph.
+    `flatten` nodes of the outer graph; the classes of `user_layers` become custom
+    layer nodes (codegen.user_layers).
 
     Raises what import_keras_model raises, and GraphFileError naming the model file
     when its weights are not what Keras writes for its config.
     """
     keras = import_keras()
     model_path = Path(model_path)
-    model = load_checked(keras, model_path)
+    trusted = None if user_layers is None else user_layers.custom_objects()
+    model = load_checked(keras, model_path, trusted)
     loaded = load_archive_weights(model, model_path)
-    g, notes, layers = import_keras_layers(model, flatten=flatten)
+    g, notes, layers = import_keras_layers(model, flatten=flatten, user_layers=user_layers)
     if not loaded:
         return g, [*notes, f"the file holds no {WEIGHTS_ENTRY}: the graph has no weights"]
     weights = layer_arrays(layers)
