@@ -17,15 +17,18 @@ from __future__ import annotations
 from typing import Any
 
 from codegen.build_weights import WeightsReport, put_weights
+from codegen.generic_spec import KerasBackedSpec
 from codegen.keras_env import allow_depth, import_keras
 from codegen.keras_errors import plain_text
 from codegen.keras_layers import call_layer, make_layer
 from codegen.keras_operations import call_operation, make_operation
+from codegen.trusted_code import UntrustedCodeError
 from graph import GraphError, ModelGraph, Report, validate
 from graph.block_validate import use_body
 from graph.blocks import BlockSpec
 from graph.operation import OperationSpec
 from graph.params import thaw
+from graph.user_layers import UNCHECKED
 from graph.weightsfile import SavedWeights
 
 
@@ -35,11 +38,16 @@ class BuildError(GraphError):
 
 
 def checked_report(g: ModelGraph) -> Report:
-    """validate(g), raising GraphError with every error if the graph is not valid."""
+    """validate(g), raising GraphError with every error if the graph is not valid, and
+    UntrustedCodeError naming the modules of custom layers not trusted (unchecked)."""
     report = validate(g)
     if not report.valid:
         lines = "\n".join(f"  {p.message}" for p in report.errors)
         raise GraphError(f"graph '{g.name}' is not valid:\n{lines}")
+    unchecked = [p.message for p in report.warnings if p.code == UNCHECKED]
+    if unchecked:
+        lines = "\n".join(f"  {m}" for m in unchecked)
+        raise UntrustedCodeError(f"graph '{g.name}' uses code that is not trusted:\n{lines}")
     return report
 
 
@@ -109,6 +117,8 @@ def _make_layer(g: ModelGraph, report: Report, node_id: str) -> Any:
     if isinstance(spec, BlockSpec):
         made = use_body(g, report, node_id)
         keras_layer = _functional(made.graph, made.report, layer.name, nested=True)
+    elif isinstance(spec, KerasBackedSpec):
+        keras_layer = spec.new_layer(layer.params, layer.name)
     else:
         keras_layer = make_layer(layer.type, layer.params, name=layer.name)
     if not layer.trainable:

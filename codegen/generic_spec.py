@@ -124,6 +124,7 @@ class KerasBackedSpec(LayerSpec):
 
     def __init__(self, layer_type: str, cls: type, package: str) -> None:
         self.type = layer_type
+        self.class_name = cls.__name__
         self.category = _category(cls, package)
         self.params = _params_of(cls)
         base = _hand_written_base(cls)
@@ -142,8 +143,13 @@ class KerasBackedSpec(LayerSpec):
 
     @property
     def title(self) -> str:
-        """The class name: a Keras-internal type's module path is too long for a face."""
-        return self.type.rpartition(".")[2]
+        """The class name: a Keras-internal type's module path (or a user layer's
+        `module:`) is too long for a face."""
+        return self.class_name
+
+    def new_layer(self, params: Params, name: str) -> Any:
+        """A fresh Keras layer of this type with `params`, named `name`."""
+        return make_layer(self.type, params, name=name)
 
     def evaluate(self, shapes: list[Shape], dtypes: list[str], p: Params) -> KerasOutcome:
         """Build the layer with resolved params `p` and call it on symbolic inputs of
@@ -197,7 +203,7 @@ def _evaluate(
     """
     keras = import_keras()
     try:
-        layer = make_layer(spec.type, json.loads(params_key), name=spec.type.rpartition(".")[2])
+        layer = spec.new_layer(json.loads(params_key), spec.title)
         inputs = [keras.KerasTensor(s, dtype=d) for s, d in zip(shapes, dtypes, strict=True)]
         output = call_layer(spec, layer, inputs)
     except Exception as error:  # whatever Keras raises is its verdict on the layer

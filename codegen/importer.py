@@ -42,12 +42,14 @@ from codegen.keras_params import ImportNotes, ParamConverter, plain
 from codegen.keras_registry import type_name
 from codegen.keras_safety import ImportRefused, code_in_layer, load_checked
 from codegen.layout import layered_layout
+from codegen.user_layers import TrustedLayers
 from graph import ModelGraph, ParamError, validate
 from graph.calls import CallStyleError, call_inputs
 from graph.grouping import Grouping, group_by_names
 from graph.naming import valid_name
 from graph.shapes import fmt
 from graph.spec import LayerSpec, get_spec, input_spec
+from graph.training import TrainingSetup
 from graph.wording import counted
 
 __all__ = ["ImportRefused", "Notes", "from_keras", "import_keras_model"]
@@ -56,14 +58,24 @@ Notes = list[str]
 
 
 def from_keras(
-    model_or_path: Any, *, flatten: bool = False, group_by_names: bool = False
+    model_or_path: Any,
+    *,
+    flatten: bool = False,
+    group_by_names: bool = False,
+    user_layers: TrustedLayers | None = None,
 ) -> ModelGraph:
     """The graph of a keras.Model or `.keras` file; see `import_keras_model`."""
-    return import_keras_model(model_or_path, flatten=flatten, group_by_names=group_by_names)[0]
+    return import_keras_model(
+        model_or_path, flatten=flatten, group_by_names=group_by_names, user_layers=user_layers
+    )[0]
 
 
 def import_keras_model(
-    model_or_path: Any, *, flatten: bool = False, group_by_names: bool = False
+    model_or_path: Any,
+    *,
+    flatten: bool = False,
+    group_by_names: bool = False,
+    user_layers: TrustedLayers | None = None,
 ) -> tuple[ModelGraph, Notes]:
     """(graph, notes) for a keras.Model object or the path of a `.keras` file; nested
     models become blocks, or with `flatten` nodes of the outer graph; with
@@ -73,23 +85,32 @@ def import_keras_model(
     difference naming the layers it concerns (see the module docstring and
     `codegen.keras_params`). Raises ImportRefused when the model carries code or
     cannot be expressed, GraphFileError when the file cannot be read.
+
+    The classes of `user_layers` (the user's trusted modules, codegen.user_layers) are
+    let through and become custom layer nodes (`module:Name`), the graph's training
+    setup recording their modules.
     """
     keras = import_keras()
     if isinstance(model_or_path, (str, os.PathLike)):
-        model = load_checked(keras, Path(model_or_path))
+        trusted = None if user_layers is None else user_layers.custom_objects()
+        model = load_checked(keras, Path(model_or_path), trusted)
     else:
         model = model_or_path
-    return _Importer(keras, flatten, group_by_names).run(model)
+    return _Importer(keras, flatten, group_by_names, user_layers).run(model)
 
 
 def import_keras_layers(
-    model: Any, *, flatten: bool = False, group_by_names: bool = False
+    model: Any,
+    *,
+    flatten: bool = False,
+    group_by_names: bool = False,
+    user_layers: TrustedLayers | None = None,
 ) -> tuple[ModelGraph, Notes, dict[str, Any], Grouping]:
     """`import_keras_model` of a keras.Model object, with the Keras layer (or nested
     model, for a block use) each graph layer came from, by its graph layer name before
     any grouping (what its weights are copied from), and what grouping did (its uses
     name each member's layer by that name)."""
-    importer = _Importer(import_keras(), flatten, group_by_names)
+    importer = _Importer(import_keras(), flatten, group_by_names, user_layers)
     g, notes = importer.run(model)
     return g, notes, importer.imported, importer.grouping
 
@@ -101,7 +122,13 @@ class _Importer:
     offending layer at once; calls downstream of a refused layer are skipped.
     """
 
-    def __init__(self, keras: Any, flatten: bool = False, group_names: bool = False) -> None:
+    def __init__(
+        self,
+        keras: Any,
+        flatten: bool = False,
+        group_names: bool = False,
+        user_layers: TrustedLayers | None = None,
+    ) -> None:
         from keras.src.models.functional import Functional
 
         self.keras = keras
@@ -119,7 +146,11 @@ class _Importer:
         self.frozen_models = 0
         #: The blocks made of nested models (None until run, and when flattening).
         self.sub_models: SubModelBlocks | None = None
+        #: The user's trusted layer classes, by class: their layer types.
+        self.user_types = {} if user_layers is None else dict(user_layers.types)
         self.start_graph(ModelGraph())
+        if user_layers is not None and user_layers.modules:
+            self.g.training = TrainingSetup(modules=user_layers.modules)
 
     def start_graph(self, g: ModelGraph) -> None:
         """Make `g` the graph calls are added to: what is kept per graph starts afresh
@@ -515,6 +546,9 @@ class _Importer:
         return self.specs[key]
 
     def checked_spec(self, label: str, op: Any) -> LayerSpec | None:
+        user_type = self.user_types.get(type(op))
+        if user_type is not None:  # the user trusts its module: a custom layer node
+            return self.g.spec_of_type(user_type)
         found = code_in_layer(self.keras, label, op)
         if found:
             self.refused.extend(found)

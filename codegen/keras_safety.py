@@ -26,9 +26,11 @@ class ImportRefused(GraphError):
     cannot express. The message names every offending layer."""
 
 
-def load_checked(keras: Any, path: Path) -> Any:
+def load_checked(keras: Any, path: Path, trusted: Mapping[str, type] | None = None) -> Any:
     """The model of the `.keras` file at `path`, with fresh weights: built from its
-    config.json only after that was checked to hold no code.
+    config.json only after that was checked to hold no code but the classes of
+    `trusted` (by class or registered name: the user's trusted layer classes,
+    codegen.user_layers), which Keras is given to build them.
 
     This is what `keras.saving.load_model(path, safe_mode=True, compile=False)` does
     before it reads the weights (keras/src/saving/saving_lib.py, `_model_from_config`),
@@ -41,14 +43,17 @@ def load_checked(keras: Any, path: Path) -> Any:
 
     config = read_config(path)
     found: list[str] = []
-    objects = _code_in_config(config, "the model", found)
+    trusted = trusted or {}
+    objects = _code_in_config(config, "the model", found, trusted)
     if found:
         raise _refusal(str(path), found)
     allow_depth(objects)  # Keras rebuilds the model recursively, about a level per layer
     config["compile_config"] = None
     try:
         with ObjectSharingScope():
-            return keras.saving.deserialize_keras_object(config, safe_mode=True)
+            return keras.saving.deserialize_keras_object(
+                config, custom_objects=dict(trusted), safe_mode=True
+            )
     except Exception as e:  # Keras raises many kinds; the user needs the file named
         raise GraphFileError(path, f"Keras could not build the model: {e}") from e
 
@@ -60,7 +65,7 @@ def code_in_layer(keras: Any, label: str, layer: Any) -> list[str]:
     if type_name(cls) is None:
         return [f"{label}: a custom class from module {cls.__module__!r}"]
     found: list[str] = []
-    _code_in_config(keras.saving.serialize_keras_object(layer), label, found)
+    _code_in_config(keras.saving.serialize_keras_object(layer), label, found, {})
     return found
 
 
@@ -82,7 +87,7 @@ _DATA_OBJECTS = {
 }
 
 
-def _code_in_config(config: Any, where: str, found: list[str]) -> int:
+def _code_in_config(config: Any, where: str, found: list[str], trusted: Mapping[str, type]) -> int:
     """Append to `found` every object in a serialized Keras config that would run or
     import code when deserialized, as "Class 'name': why" (objects without a name are
     placed in the nearest named one around them, or in `where`); returns the number
@@ -90,10 +95,11 @@ def _code_in_config(config: Any, where: str, found: list[str]) -> int:
 
     Keras imports the module a serialized object names, and takes registered
     ("package>Name") objects from the running process first, so only Keras's own
-    modules and names are let through.
+    modules and names are let through, and the `trusted` classes (their own config is
+    checked as well).
     """
     if isinstance(config, list):
-        return sum(_code_in_config(item, where, found) for item in config)
+        return sum(_code_in_config(item, where, found, trusted) for item in config)
     if not isinstance(config, dict):
         return 0
     seen = 0
@@ -102,12 +108,22 @@ def _code_in_config(config: Any, where: str, found: list[str]) -> int:
         inner = config.get("config")
         name = inner.get("name") if isinstance(inner, dict) else None
         where = f"{class_name} '{name}'" if isinstance(name, str) else where
-        reason = _code_reason(config, class_name)
+        reason = (
+            None if _is_trusted(config, class_name, trusted) else _code_reason(config, class_name)
+        )
         if reason is not None:
             found.append(f"{where}: {reason}")
             return 1  # what it holds is part of the same problem
         seen = 1
-    return seen + sum(_code_in_config(item, where, found) for item in config.values())
+    return seen + sum(_code_in_config(item, where, found, trusted) for item in config.values())
+
+
+def _is_trusted(obj: Mapping[str, Any], class_name: str, trusted: Mapping[str, type]) -> bool:
+    """Whether the serialized object is one of the `trusted` classes: Keras finds it by
+    its registered name (else its class name), which must name the class of that name."""
+    cls = trusted.get(class_name)
+    registered = obj.get("registered_name") or class_name
+    return cls is not None and trusted.get(registered) is cls
 
 
 def _code_reason(obj: Mapping[str, Any], class_name: str) -> str | None:

@@ -16,6 +16,8 @@ from codegen.keras_registry import constructor
 from graph.calls import layer_call
 from graph.params import KerasObject, NestedLayer, Param
 from graph.spec import LayerSpec, get_spec
+from graph.user_code import split_ref
+from graph.user_layers import is_user_layer_type
 
 #: The line length generated text is laid out for (the project's ruff setting).
 WIDTH = 100
@@ -176,11 +178,16 @@ def _json_literal(value: Any) -> Expr:
 
 
 def layer_expr(
-    layer_type: str, params: Mapping[str, Any], name: str | None = None, trainable: bool = True
+    layer_type: str,
+    params: Mapping[str, Any],
+    name: str | None = None,
+    trainable: bool = True,
+    spec: LayerSpec | None = None,
 ) -> Expr:
     """`keras.layers.Type(param=..., name=...)`: the params set, in the spec's order,
-    and `trainable=False` for a frozen layer."""
-    spec = get_spec(layer_type)
+    and `trainable=False` for a frozen layer. A custom layer (`module:Name`, whose
+    `spec` the graph gives) is `module.Name(...)`: the module the source imports."""
+    spec = get_spec(layer_type) if spec is None else spec
     args = [
         kwarg(p.name, _param_literal(p, params[p.name])) for p in spec.params if p.name in params
     ]
@@ -188,7 +195,10 @@ def layer_expr(
         args.append(kwarg("name", (string(name),)))
     if not trainable:
         args.append(kwarg("trainable", ("False",)))
-    callee = "keras.Input" if spec.is_input else constructor(layer_type)
+    if is_user_layer_type(layer_type):
+        callee = ".".join(split_ref(layer_type))
+    else:
+        callee = "keras.Input" if spec.is_input else constructor(layer_type)
     return call_expr(callee, args)
 
 

@@ -20,8 +20,10 @@ from typing import Any
 
 from codegen.module_loading import load_verified, make_object
 from graph.errors import GraphError
+from graph.model import ModelGraph
 from graph.training import TrainingSetup
-from graph.user_code import CodeModule, CustomObject, file_sha256
+from graph.user_code import CodeModule, CustomObject, file_sha256, split_ref
+from graph.user_layers import graph_layer_uses
 
 
 class UntrustedCodeError(GraphError):
@@ -44,13 +46,31 @@ class Trust:
         return (path.resolve(), sha256) in self.files
 
 
-def needed_modules(setup: TrainingSetup) -> list[tuple[int, CodeModule, list[str]]]:
-    """(index, module, what uses it) for each module of `setup` that an object of the
-    setup comes from, in the file's order; `what` reads 'training.outputs.y: my:Loss'."""
-    uses: dict[str, list[str]] = {}
-    for where, obj in setup.custom_objects():
-        uses.setdefault(obj.module, []).append(f"{where}: {obj.ref}")
-    return [(i, m, uses[m.name]) for i, m in enumerate(setup.modules) if m.name in uses]
+#: What uses a module: (where, `module:Name`), as 'training.outputs.y', 'my:Loss'.
+Uses = Iterable[tuple[str, str]]
+
+
+def setup_uses(setup: TrainingSetup) -> list[tuple[str, str]]:
+    """(where, `module:Name`) of each user object the setup names."""
+    return [(where, obj.ref) for where, obj in setup.custom_objects()]
+
+
+def graph_uses(g: ModelGraph, setup: TrainingSetup) -> list[tuple[str, str]]:
+    """What of the graph `g` trained with `setup` needs a user module: the setup's
+    objects, then the graph's custom layers (graph.user_layers)."""
+    return setup_uses(setup) + graph_layer_uses(g)
+
+
+def needed_modules(
+    setup: TrainingSetup, uses: Uses | None = None
+) -> list[tuple[int, CodeModule, list[str]]]:
+    """(index, module, what uses it) for each module of `setup` that one of `uses`
+    comes from (default: the setup's own objects; a graph's custom layers are added by
+    codegen.user_layers), in the file's order; `what` reads 'training.outputs.y: my:Loss'."""
+    by_module: dict[str, list[str]] = {}
+    for where, ref in setup_uses(setup) if uses is None else uses:
+        by_module.setdefault(split_ref(ref)[0], []).append(f"{where}: {ref}")
+    return [(i, m, by_module[m.name]) for i, m in enumerate(setup.modules) if m.name in by_module]
 
 
 def module_path(module: CodeModule, graph_folder: str | os.PathLike) -> Path:
@@ -66,12 +86,14 @@ def module_path(module: CodeModule, graph_folder: str | os.PathLike) -> Path:
     return path
 
 
-def untrusted(setup: TrainingSetup, graph_folder: str | os.PathLike, trust: Trust) -> list[str]:
-    """Why each module `setup` needs may not be imported (one line each); empty when all
+def untrusted(
+    setup: TrainingSetup, graph_folder: str | os.PathLike, trust: Trust, uses: Uses | None = None
+) -> list[str]:
+    """Why each module `uses` need may not be imported (one line each); empty when all
     may."""
     reasons = []
-    for i, module, uses in needed_modules(setup):
-        what = f"training.modules[{i}] {module.path!r} (needed by {'; '.join(uses)})"
+    for i, module, users in needed_modules(setup, uses):
+        what = f"training.modules[{i}] {module.path!r} (needed by {'; '.join(users)})"
         try:
             path = module_path(module, graph_folder)
             found = file_sha256(path)
@@ -92,44 +114,46 @@ def untrusted(setup: TrainingSetup, graph_folder: str | os.PathLike, trust: Trus
 
 
 def awaiting_trust(
-    setup: TrainingSetup, graph_folder: str | os.PathLike, trust: Trust
+    setup: TrainingSetup, graph_folder: str | os.PathLike, trust: Trust, uses: Uses | None = None
 ) -> list[tuple[Path, str, list[str]]]:
     """(resolved path, sha256, what uses it) of each module `setup` needs that is inside
     the graph's folder with the content the graph file recorded, but not trusted by
     `trust`: what a studio asks the user about. The others are `untrusted`'s refusals."""
     found = []
-    for _, module, uses in needed_modules(setup):
+    for _, module, users in needed_modules(setup, uses):
         try:
             path = module_path(module, graph_folder)
             digest = file_sha256(path)
         except (UntrustedCodeError, OSError):
             continue
         if digest == module.sha256 and not trust.trusts(path, digest):
-            found.append((path, digest, uses))
+            found.append((path, digest, users))
     return found
 
 
-def check_trusted(setup: TrainingSetup, graph_folder: str | os.PathLike, trust: Trust) -> None:
-    """UntrustedCodeError listing every module `setup` needs and may not import."""
-    reasons = untrusted(setup, graph_folder, trust)
+def check_trusted(
+    setup: TrainingSetup, graph_folder: str | os.PathLike, trust: Trust, uses: Uses | None = None
+) -> None:
+    """UntrustedCodeError listing every module `uses` need and may not import."""
+    reasons = untrusted(setup, graph_folder, trust, uses)
     if reasons:
         lines = "\n".join(f"  {r}" for r in reasons)
-        raise UntrustedCodeError(f"the training setup needs code that is not trusted:\n{lines}")
+        raise UntrustedCodeError(f"the graph needs code that is not trusted:\n{lines}")
 
 
 def import_modules(
-    setup: TrainingSetup, graph_folder: str | os.PathLike, trust: Trust
+    setup: TrainingSetup, graph_folder: str | os.PathLike, trust: Trust, uses: Uses | None = None
 ) -> dict[str, types.ModuleType]:
-    """The modules `setup` needs, by name, each imported from the bytes that were
+    """The modules `uses` need, by name, each imported from the bytes that were
     checked; UntrustedCodeError (nothing imported) when any may not be."""
-    check_trusted(setup, graph_folder, trust)
+    check_trusted(setup, graph_folder, trust, uses)
     return {
         module.name: load_verified(
             f"kgs_user_code.{module.name}_{module.sha256[:16]}",
             module_path(module, graph_folder),
             module.sha256,
         )
-        for _, module, _ in needed_modules(setup)
+        for _, module, _ in needed_modules(setup, uses)
     }
 
 

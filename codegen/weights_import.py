@@ -21,6 +21,7 @@ from codegen.build_weights import layer_arrays
 from codegen.importer import Notes, import_keras_layers
 from codegen.keras_env import import_keras
 from codegen.keras_safety import load_checked
+from codegen.user_layers import TrustedLayers
 from graph import ModelGraph
 from graph.grouping import Grouping
 from graph.weights import PATH_SEPARATOR, top_name
@@ -33,23 +34,26 @@ def import_with_weights(
     *,
     flatten: bool = False,
     group_by_names: bool = False,
+    user_layers: TrustedLayers | None = None,
 ) -> tuple[ModelGraph, Notes]:
     """The graph of the `.keras` file at `model_path`, its trained weights written to
     the sidecar of the graph file `graph_path` and recorded in the graph (the graph file
     itself is the caller's to save, after the sidecar, as this writes it first). Nested
     models become block uses (their weights kept under the use's name), or with
     `flatten` nodes of the outer graph; `group_by_names` makes blocks of layers named
-    alike too, and their weights go into the uses.
+    alike too, and their weights go into the uses; the classes of `user_layers` become
+    custom layer nodes (codegen.user_layers).
 
     Raises what import_keras_model raises, and GraphFileError naming the model file
     when its weights are not what Keras writes for its config.
     """
     keras = import_keras()
     model_path = Path(model_path)
-    model = load_checked(keras, model_path)
+    trusted = None if user_layers is None else user_layers.custom_objects()
+    model = load_checked(keras, model_path, trusted)
     loaded = load_archive_weights(model, model_path)
     g, notes, layers, grouping = import_keras_layers(
-        model, flatten=flatten, group_by_names=group_by_names
+        model, flatten=flatten, group_by_names=group_by_names, user_layers=user_layers
     )
     if not loaded:
         return g, [*notes, f"the file holds no {WEIGHTS_ENTRY}: the graph has no weights"]

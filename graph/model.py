@@ -37,6 +37,7 @@ from graph.infer import shown
 from graph.naming import fresh_name, name_problem
 from graph.params import Param, freeze
 from graph.spec import LayerSpec, get_spec, is_input_type
+from graph.user_layers import is_user_layer_type, user_layer_spec
 
 if TYPE_CHECKING:
     from graph.training import TrainingSetup
@@ -213,9 +214,15 @@ class ModelGraph:
                     graph.replace_layer(site, replace(layer, type=new))
 
     def spec_of_type(self, layer_type: str) -> LayerSpec | None:
-        """The spec of `layer_type` in this graph: a block's, else the layer type's."""
+        """The spec of `layer_type` in this graph: a block's, a user layer's (from the
+        training setup's modules: graph.user_layers), else the layer type's."""
         spec = self._blocks.spec(layer_type)
-        return get_spec(layer_type) if spec is None else spec
+        if spec is not None:
+            return spec
+        if is_user_layer_type(layer_type):
+            modules = self._training.modules if self._training is not None else ()
+            return user_layer_spec(layer_type, modules)
+        return get_spec(layer_type)
 
     def __len__(self) -> int:
         return len(self._g)
@@ -470,7 +477,7 @@ class ModelGraph:
         naming the node and param, and nothing changes.
         """
         layer = self.layer(node_id)
-        spec = get_spec(layer.type)
+        spec = self.spec_of_type(layer.type)
         if spec is not None:
             self._check_params(spec, self.label(node_id), params)
         frozen = freeze(dict(params))

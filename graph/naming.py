@@ -77,8 +77,9 @@ def numbered(stem: str, taken: Container[str]) -> str:
 
 
 def fresh_name(type_name: str, taken: Container[str]) -> str:
-    """The first of stem, stem_1, stem_2, ... that is not `taken`."""
-    stem = snake_case(type_name)
+    """The first of stem, stem_1, stem_2, ... that is not `taken`; a user layer type
+    (`module:Name`) is named after its class, as Keras names it."""
+    stem = snake_case(type_name.rpartition(":")[2])
     if stem not in taken:
         return stem
     i = 1

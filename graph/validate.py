@@ -29,6 +29,7 @@ from graph.naming import name_problem, names_valid_and_unique
 from graph.report import ERROR, WARNING, Problem, Report
 from graph.shapes import fmt
 from graph.spec import LayerSpec, inputs_text
+from graph.user_layers import UNCHECKED, UncheckedLayerError
 
 #: Codes of the problems a layer's name causes; they depend on every layer's name.
 _NAME_CODES = frozenset({"bad-name", "duplicate-name"})
@@ -526,7 +527,9 @@ class _Validation:
         """The rule's error (at the input port it blames, if one), or its warnings, on
         `node_id`."""
         label = self.g.label(node_id)
-        if rule.result is None:
+        if rule.code == UNCHECKED:
+            self.warn(rule.code, f"{label}: {rule.messages[0]}", node_id)
+        elif rule.result is None:
             port = None
             if rule.index is not None:
                 port = spec.ports.fed_port(self.t.pred[node_id], rule.index)
@@ -959,6 +962,8 @@ def _apply_rules(spec: LayerSpec, p: dict, inputs: list[Inferred]) -> _Rule:
     dtypes = [r.dtype for r in inputs]
     try:
         result = infer(spec, p, shapes, dtypes)
+    except UncheckedLayerError as e:
+        return _Rule(None, (str(e),), UNCHECKED)
     except ShapeError as e:
         # A layer of one input can only be wrong about that input.
         index = 0 if e.index is None and len(shapes) == 1 else e.index

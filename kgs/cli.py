@@ -106,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     compile_.add_argument("-o", "--out", required=True, metavar="DIR", help="output folder")
     compile_.add_argument("--seed", type=int, help="seed for the initial weights")
+    add_trust_code(compile_)
     compile_.add_argument(
         "--check", action="store_true", help="check ONNX outputs against Keras (onnxruntime)"
     )
@@ -131,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="runs of layers named alike (conv2_block1_*) become uses of blocks",
     )
+    add_trust_code(import_)
 
     train = commands.add_parser("train", help="train a graph on data files, headless")
     train.add_argument("file", metavar="FILE")

@@ -10,6 +10,8 @@ which layers kept theirs and why the others were re-initialized. The Python sour
 a graph with weights loads the built model's weights from DIR/NAME_weights.h5, written
 beside it (a name no graph's own sidecar has, so compiling never overwrites one). A
 sidecar that does not match its graph file fails that file.
+Custom layers (graph.user_layers) need their modules trusted as they are now
+(--trust-code FILE); otherwise that file fails naming them, and nothing of them runs.
 A failing file is reported with its name and the batch goes on; the exit status is 1
 if any failed, 2 (before any work) if the output folder cannot be created or written.
 With -j N, files compile in N worker processes.
@@ -28,8 +30,10 @@ from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
-from graph import GraphError, load
+from graph import GraphError, ModelGraph, load
 from graph.filenames import file_stem
+from graph.user_layers import graph_layer_uses as layer_uses_of
+from graph.user_layers import used_modules
 from graph.wording import counted
 from kgs.exits import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE
 from kgs.outputs import OutputError, ensure_folder
@@ -52,6 +56,8 @@ class Job:
     out_dir: str
     seed: int | None
     check: bool
+    #: The Python files the user trusts (--trust-code), as they are now.
+    trust: tuple[str, ...] = ()
 
 
 @dataclass
@@ -91,6 +97,11 @@ def compile_file(job: Job) -> Outcome:
 
 def _compile(job: Job, outcome: Outcome) -> None:
     g = load(job.path)
+    if layer_uses_of(g):
+        from codegen.trusted_code import Trust
+        from codegen.user_layers import trust_layers
+
+        trust_layers(g, Path(job.path).parent, Trust.of_files(job.trust))
     out_dir = Path(job.out_dir)
     model = None
     sources = {"functional", "subclass"} & set(job.targets)
@@ -113,6 +124,8 @@ def _compile(job: Job, outcome: Outcome) -> None:
 
         weights_file = write_beside_module(g, model, out_dir)
         outcome.written.append(str(out_dir / weights_file))
+    if sources:
+        outcome.written += _copy_user_modules(g, Path(job.path).parent, out_dir)
     for target in TARGETS:
         if target not in job.targets:
             continue
@@ -137,6 +150,29 @@ def _compile(job: Job, outcome: Outcome) -> None:
             with atomic_path(path) as tmp:
                 tmp.write_text(text, encoding="utf-8")
         outcome.written.append(str(path))
+
+
+def _copy_user_modules(g: ModelGraph, graph_folder: Path, out_dir: Path) -> list[str]:
+    """Copy the modules the graph's custom layers come from beside its sources (which
+    import them), each the very bytes that were trusted; the paths written."""
+    import hashlib
+
+    from codegen.trusted_code import UntrustedCodeError, module_path
+    from graph.atomicfile import atomic_path
+
+    written = []
+    for module in used_modules(g):
+        source = module_path(module, graph_folder)
+        target = out_dir / module.file_name
+        if target.resolve() == source:
+            continue
+        content = source.read_bytes()
+        if hashlib.sha256(content).hexdigest() != module.sha256:
+            raise UntrustedCodeError(f"{source}: its content changed since it was trusted")
+        with atomic_path(target) as tmp:
+            tmp.write_bytes(content)
+        written.append(str(target))
+    return written
 
 
 def _graph_names(files: list[str]) -> dict[str, str]:
@@ -172,7 +208,8 @@ def run(args: argparse.Namespace) -> int:
             first_with_name[stem] = path
     for path in files:
         if path not in outcomes:
-            jobs.append(Job(path, targets, str(out_dir), args.seed, args.check))
+            trust = tuple(args.trust_code or ())
+            jobs.append(Job(path, targets, str(out_dir), args.seed, args.check, trust))
     if args.jobs > 1 and len(jobs) > 1:
         # spawn, not fork: torch and Keras do not survive a fork once initialised.
         with ProcessPoolExecutor(args.jobs, mp_context=get_context("spawn")) as pool:

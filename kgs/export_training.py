@@ -30,6 +30,7 @@ from pathlib import Path
 from graph import GraphError, load
 from graph.training import TrainingSetup, TrainingSetupError, data_outside_folder
 from kgs.exits import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE
+from kgs.trusting import read_trust
 
 
 def run(args: argparse.Namespace) -> int:
@@ -40,14 +41,12 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_UNREADABLE
     from codegen.build_weights import beside_module_name
     from codegen.training_script import write_training_script
-    from codegen.trusted_code import Trust, UntrustedCodeError
+    from codegen.trusted_code import UntrustedCodeError
     from graph.weightsfile import read_sidecar
 
     out = Path(args.out)
-    try:
-        trust = Trust.of_files(args.trust_code or ())
-    except OSError as e:
-        print(f"kgs export-training: --trust-code {e.filename}: {e.strerror}", file=sys.stderr)
+    trust = read_trust("export-training", args.trust_code)
+    if trust is None:
         return EXIT_UNREADABLE
     try:
         saved = read_sidecar(g, args.file)  # refused, never used, when it does not match

@@ -8,6 +8,9 @@ the structure only; each layer's trainable flag is kept either way. Nested model
 become blocks (codegen.import_blocks); `--flatten` inlines them instead;
 `--group-by-names` makes blocks of layers named alike too (graph.grouping), their
 weights moved into the uses.
+`--trust-code FILE` lets the layer classes of that Python file (inside the graph
+file's folder) through as custom layer nodes, the file recorded in the graph with its
+hash (codegen.user_layers); it is imported, as it is now, before the model is read.
 """
 
 from __future__ import annotations
@@ -18,14 +21,29 @@ import sys
 from graph import GraphError, ModelGraph, save
 from graph.wording import counted
 from kgs.exits import EXIT_INVALID, EXIT_OK
+from kgs.trusting import read_trust
 
 
 def run(args: argparse.Namespace) -> int:
     from codegen.importer import import_keras_model
+    from codegen.user_layers import trusted_for_import
     from codegen.weights_import import import_with_weights
 
+    user_layers = None
+    if args.trust_code:
+        if read_trust("import", args.trust_code) is None:
+            return EXIT_INVALID
+        try:
+            user_layers = trusted_for_import(args.trust_code, args.out)
+        except GraphError as e:
+            print(f"kgs import: {e}", file=sys.stderr)
+            return EXIT_INVALID
     try:
-        grouped = {"flatten": args.flatten, "group_by_names": args.group_by_names}
+        grouped = {
+            "flatten": args.flatten,
+            "group_by_names": args.group_by_names,
+            "user_layers": user_layers,
+        }
         if args.no_weights:
             g, notes = import_keras_model(args.model, **grouped)
         else:

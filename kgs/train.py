@@ -41,6 +41,7 @@ from graph.training import DataSource, TrainingSetup, TrainingSetupError, data_o
 from graph.user_code import CustomObject, is_ref
 from kgs.exits import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE
 from kgs.outputs import OutputError, ensure_file_place
+from kgs.trusting import read_trust
 
 
 class UsageError(ValueError):
@@ -163,14 +164,13 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_UNREADABLE
-    from codegen.trusted_code import Trust, UntrustedCodeError, check_trusted
+    from codegen.trusted_code import UntrustedCodeError, check_trusted, graph_uses
 
-    try:
-        trust = Trust.of_files(args.trust_code or ())
-        check_trusted(setup, Path(args.file).parent, trust)
-    except OSError as e:
-        print(f"kgs train: --trust-code {e.filename}: {e.strerror}", file=sys.stderr)
+    trust = read_trust("train", args.trust_code)
+    if trust is None:
         return EXIT_UNREADABLE
+    try:
+        check_trusted(setup, Path(args.file).parent, trust, graph_uses(g, setup))
     except UntrustedCodeError as e:
         print(f"{args.file}: {e}", file=sys.stderr)
         return EXIT_UNREADABLE

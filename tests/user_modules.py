@@ -79,3 +79,80 @@ def regression_graph(folder: Path, setup: TrainingSetup, modules: tuple[str, ...
     path = folder / "model.graph.json"
     save(g, path)
     return path
+
+
+#: A module that leaves a mark when imported and defines custom layers: a Layer
+#: subclass with a weight, and the book's subclassed Classifier model (listing 7.15),
+#: given the get_config a .keras file needs to keep its num_classes.
+PLANTED_LAYERS = """
+from pathlib import Path
+
+import keras
+
+Path(__file__).with_name("{mark}").write_text("imported")
+
+
+class Scale(keras.layers.Layer):
+    \"\"\"Multiplies each feature by a learned factor.\"\"\"
+
+    def __init__(self, init=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.init = init
+
+    def build(self, input_shape):
+        self.w = self.add_weight(
+            shape=(input_shape[-1],), initializer=keras.initializers.Constant(self.init)
+        )
+
+    def call(self, x):
+        return x * self.w
+
+    def get_config(self):
+        return {{**super().get_config(), "init": self.init}}
+
+
+class Classifier(keras.Model):
+    def __init__(self, num_classes=2, **kwargs):
+        super().__init__(**kwargs)
+        if num_classes == 2:
+            num_units, activation = 1, "sigmoid"
+        else:
+            num_units, activation = num_classes, "softmax"
+        self.num_classes = num_classes
+        self.dense = keras.layers.Dense(num_units, activation=activation)
+
+    def call(self, inputs):
+        return self.dense(inputs)
+
+    def get_config(self):
+        return {{**super().get_config(), "num_classes": self.num_classes}}
+"""
+
+
+def plant_layers(folder: Path, name: str = "my_layers") -> Path:
+    """`folder/<name>.py` defining Scale and Classifier, which writes
+    `folder/<name>.imported` when imported (content of its own per folder, as plant's)."""
+    path = folder / f"{name}.py"
+    text = f"# planted in {folder}\n" + PLANTED_LAYERS.format(mark=f"{name}.imported")
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def custom_layer_graph(folder: Path, module: str = "my_layers") -> Path:
+    """`folder/custom.graph.json`: Input(4) -> Dense(8) -> module:Scale(init=2) ->
+    module:Classifier(num_classes=3), recording `folder/<module>.py` as it is now."""
+    from graph import ModelGraph
+
+    g = ModelGraph("custom")
+    g.training = TrainingSetup(modules=(record_module(folder, f"{module}.py"),))
+    x = g.add_node("Input", params={"shape": (4,)}, node_id="input")
+    dense = g.add_node("Dense", params={"units": 8}, node_id="dense")
+    scale = g.add_node(f"{module}:Scale", params={"init": 2.0}, node_id="scale")
+    head = g.add_node(f"{module}:Classifier", params={"num_classes": 3}, node_id="classifier")
+    g.connect(x, dense, "input")
+    g.connect(dense, scale, "input")
+    g.connect(scale, head, "input")
+    g.set_outputs([head])
+    path = folder / "custom.graph.json"
+    save(g, path)
+    return path

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from codegen.keras_env import import_keras
 from codegen.training.data import TrainingData, check_arrays, load_data, read_source
 from codegen.training.targets import found_target_kinds, target_kinds
-from codegen.trusted_code import Trust, check_trusted, import_modules
+from codegen.trusted_code import Trust, check_trusted, graph_uses, import_modules
 from graph import ModelGraph
 from graph.training import TrainingSetup, TrainingSetupError, check_setup
 from graph.weightsfile import SavedWeights
@@ -131,7 +131,7 @@ class Trainer:
         if self._prepared is None:
             g = self.graph
             setup = check_setup(g, self.setup)  # its own problems, before any data is read
-            check_trusted(setup, self.base, self.trust)
+            check_trusted(setup, self.base, self.trust, graph_uses(g, setup))
             data = self._data
             if data is not None:
                 setup = check_setup(g, self.setup, target_kinds(data.targets))
@@ -179,8 +179,10 @@ class Trainer:
         from codegen.build import build_with_weights
         from codegen.training.compiling import compile_arguments, make_callbacks
         from codegen.training.monitor import RunMonitor, StoppedBeforeTraining, plain
+        from codegen.user_layers import trust_layers
 
         modules = import_modules(setup, self.base, self.trust)
+        trust_layers(self.graph, self.base, self.trust)
         model, weights_report = build_with_weights(self.graph, self.weights)
         model.compile(**compile_arguments(setup, modules))
         monitor = RunMonitor(self._stop, self.listener)

@@ -18,7 +18,8 @@ from pathlib import Path
 from codegen.build_weights import beside_module_name, flat_arrays, graph_layers
 from codegen.training_script.paths import setup_for_script
 from codegen.training_script.writer import to_training_script
-from codegen.trusted_code import Trust, check_trusted, module_path, needed_modules
+from codegen.trusted_code import Trust, check_trusted, graph_uses, module_path, needed_modules
+from codegen.user_layers import trust_layers
 from graph import ModelGraph
 from graph.atomicfile import atomic_path
 from graph.training import TrainingSetupError
@@ -51,11 +52,14 @@ def write_training_script(
     path = Path(path)
     setup, sample = setup_for_script(g, graph_folder, path.parent)
     weights_file = None if weights is None else beside_module_name(g)
+    trust = trust or Trust()
+    uses = graph_uses(g, setup)
+    check_trusted(setup, graph_folder, trust, uses)
+    trust_layers(g, graph_folder, trust)  # the model's source needs its custom layers known
     text = to_training_script(g, setup, style, weights_file)
-    check_trusted(setup, graph_folder, trust or Trust())
     if sample is not None:
         _copy_beside(sample, path.parent, f"the bundled sample data {sample.name}")
-    for _, module, _ in needed_modules(setup):
+    for _, module, _ in needed_modules(setup, uses):
         source = module_path(module, graph_folder)
         _copy_beside(source, path.parent, f"the module {source}")
     if weights is not None:

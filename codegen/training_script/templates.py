@@ -545,18 +545,23 @@ def export_onnx(model: keras.Model, data: TrainingData, out: str) -> Path:
 #: The docstring's paragraph on the user's modules, when the setup uses any.
 USER_CODE_DOC = """
 
-The losses, metrics or callbacks the setup takes from the user's own modules come from
-the copies beside this script (USER_MODULES): each is imported only while its content
-is the one trusted when the script was written (its sha256); keep them with it."""
+The custom layers, losses, metrics or callbacks taken from the user's own modules come
+from the copies beside this script (USER_MODULES): each is imported only while its
+content is the one trusted when the script was written (its sha256); keep them with it."""
 
 USER_OBJECT = """\
+def user_module(name: str):
+    \"\"\"The user's module `name` beside this script, imported only with its trusted
+    content.\"\"\"
+    file, sha256 = USER_MODULES[name]
+    return load_verified(f"kgs_user_code.{name}_{sha256[:16]}", HERE / file, sha256)
+
+
 def user_object(ref: str, args: dict | None = None):
     \"\"\"The object `module:Name` of the user's modules beside this script, made with
-    `args` (see make_object); the module is imported only with its trusted content.\"\"\"
+    `args` (see make_object).\"\"\"
     name, _, attribute = ref.partition(":")
-    file, sha256 = USER_MODULES[name]
-    module = load_verified(f"kgs_user_code.{name}_{sha256[:16]}", HERE / file, sha256)
-    return make_object(module, attribute, args or {})"""
+    return make_object(user_module(name), attribute, args or {})"""
 
 # ---------------------------------------------------------------- entry point
 

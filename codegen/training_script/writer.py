@@ -39,6 +39,7 @@ from graph.training import (
     check_setup,
 )
 from graph.user_code import CustomObject
+from graph.user_layers import used_modules
 
 STYLES = ("fit", "loop", "ddp", "train_step")
 
@@ -183,10 +184,11 @@ def _loss(loss: str | CustomObject) -> Any:
     return None if loss == NO_LOSS else loss
 
 
-def _user_modules_block(setup: TrainingSetup) -> list[str]:
-    """USER_MODULES: each module the setup uses, by name: its file beside the script
-    and the sha256 of the content that was trusted."""
+def _user_modules_block(g: ModelGraph, setup: TrainingSetup) -> list[str]:
+    """USER_MODULES: each module the setup or the graph's custom layers use, by name:
+    its file beside the script and the sha256 of the content that was trusted."""
     used = {obj.module for _, obj in setup.custom_objects()}
+    used |= {m.name for m in used_modules(g)}
     modules = {m.name: (m.file_name, m.sha256) for m in setup.modules if m.name in used}
     if not modules:
         return []
@@ -328,7 +330,8 @@ def to_training_script(
     metric_code = embedded("codegen.training.custom_metrics", drop=("keras",))
     uses_tensorboard = any(isinstance(c, TensorBoard) for c in setup.callbacks)
     tensorboard_code = embedded("codegen.training.tensorboard", drop=("keras",))
-    user_modules = _user_modules_block(setup)
+    user_modules = _user_modules_block(g, setup)
+    layer_modules = [f'{m.name} = user_module("{m.name}")' for m in used_modules(g)]
     loading_code = embedded("codegen.module_loading")
     onnx_code = embedded("codegen.onnx_dynamo")
     model_code = _build_model_code(g, weights)
@@ -369,8 +372,11 @@ def to_training_script(
         *_setup_block(g, setup),
         *(["", *user_modules] if user_modules else []),
     ]
+    user_code = [_section("The user's modules"), loading_code.body, t.USER_OBJECT]
     blocks = [
         "\n".join(head),
+        # The model's custom layers need their modules before build_model() is defined.
+        *([*user_code, "\n".join(layer_modules)] if layer_modules else []),
         _section("The model"),
         model_code,
         _compile_block(setup, style),
@@ -395,7 +401,7 @@ def to_training_script(
         blocks += [_section("The Keras book's custom metric (chapter 7)"), metric_code.body]
     if uses_tensorboard:
         blocks += [_section("TensorBoard logs without TensorFlow"), tensorboard_code.body]
-    if user_modules:
-        blocks += [_section("The user's modules"), loading_code.body, t.USER_OBJECT]
+    if user_modules and not layer_modules:
+        blocks += user_code
     blocks.append(t.ENTRY)
     return "\n\n\n".join(blocks) + "\n"
