@@ -18,7 +18,7 @@ from codegen.layout import FOLD_GAP, FOLD_LANE, direction_of, layered_layout
 from graph.fileformat import dumps
 from kgs.cli import main
 from studio.canvas.routing import LANE_SPACING, NodeGrid, crosses, lane_route
-from studio.canvas.scene import GraphScene
+from studio.canvas.scene import GraphScene, PortRef
 from tests.graphs import chain
 from tests.test_controller import Canvas
 
@@ -239,7 +239,7 @@ def test_top_to_bottom_a_wire_runs_from_a_bottom_port_to_a_top_port(canvas_of):
     attention, embedding = (canvas.scene.node_item(n) for n in ("attention", "embedding"))
     key = attention.input_port_pos("key")
     assert key.y() == attention.box().top() and key.x() > attention.box().center().x()
-    assert canvas.scene.port_at(key) == ("attention", "key")
+    assert canvas.scene.port_at(key) == PortRef("attention", "key")
     start = embedding.output_port_pos()
     assert start.y() == embedding.box().bottom()
     drafts = []
