@@ -41,6 +41,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, NamedTuple
 
+from graph.block_validate import concrete
+from graph.blocks import BlockSpec
 from graph.downstream import Downstream
 from graph.infer import Inferred
 from graph.model import Layer, ModelGraph
@@ -466,7 +468,11 @@ def _local_cost(
     output = at_batch(result.shape, batch)
     shapes = [at_batch(r.shape, batch) for r in inputs]
     known = output is not None and None not in shapes
-    macs = spec.macs(shapes, output, p) if known else None
+    body_saved = None
+    if known and isinstance(spec, BlockSpec):
+        macs, body_saved = _use_cost(spec, p, inputs, batch, result.dtype)
+    else:
+        macs = spec.macs(shapes, output, p) if known else None
     out_bytes = math.prod(output) * itemsize(result.dtype) if output is not None else None
     if first_call:
         trainable = result.trainable if layer.trainable else 0  # frozen: none train
@@ -474,12 +480,27 @@ def _local_cost(
     else:
         node_cost = NodeCost(0, macs, out_bytes)
     saved = None
-    if known:
+    if body_saved is not None:
+        saved = body_saved
+    elif known:
         saved = spec.saved_with_grads(shapes, output, p, input_grads, layer.trainable)
     made = 0
     if saved is not None:
         made = saved.extra * itemsize(result.dtype) + saved.indices * _INDEX_BYTES
     return _Local(layer, spec, result, inputs, input_grads, first_call, node_cost, saved, made)
+
+
+def _use_cost(
+    spec: BlockSpec, p: dict[str, Any], inputs: tuple[Inferred, ...], batch: int, dtype: str
+) -> tuple[int, Saved]:
+    """A block use's MACs and what its layers keep for backward: its concrete body's
+    (graph.block_validate, one per signature) cost at `batch`, the kept tensors sized as
+    made inside the use. Inside, the body's Inputs carry no gradient and a tensor kept
+    on both sides of the use's boundary counts twice: a few tensors per use, within 1%
+    on the bundled block templates (tests/test_cost.py)."""
+    body = concrete(spec, p, inputs)
+    inner = cost(body.graph, body.report, batch)
+    return inner.macs, Saved(extra=-(-inner.saved_bytes // itemsize(dtype)))
 
 
 def _changed_keys(old: dict, new: dict, differ=operator.is_not) -> list:
