@@ -39,4 +39,6 @@ TEMPLATES = (
     _template("LSTM text classifier", "lstm_text_classifier"),
     _template("Transformer encoder block", "transformer_encoder"),
     _template("Small U-Net (per-pixel segmentation)", "small_unet"),
+    _template("Small transformer (4 encoder-block uses)", "small_transformer"),
+    _template("ResNet-style stages of residual blocks (digits)", "resnet_stages"),
 )

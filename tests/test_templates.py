@@ -26,6 +26,8 @@ def test_the_menu_lists_every_template_file_in_the_issues_order():
         "lstm_text_classifier",
         "transformer_encoder",
         "small_unet",
+        "small_transformer",
+        "resnet_stages",
     ]
     assert sorted(TEMPLATE_FOLDER.glob("*.graph.json")) == sorted(t.path for t in TEMPLATES)
     assert len({t.title for t in TEMPLATES}) == len(TEMPLATES)

@@ -223,7 +223,12 @@ def test_split_keeps_the_last_fraction_for_validation():
 
 @pytest.mark.parametrize(
     ("name", "data"),
-    [("mnist_mlp", "digits_mlp"), ("small_cnn", "digits_cnn"), ("customer_tickets", "tickets")],
+    [
+        ("mnist_mlp", "digits_mlp"),
+        ("small_cnn", "digits_cnn"),
+        ("resnet_stages", "digits_cnn"),
+        ("customer_tickets", "tickets"),
+    ],
 )
 def test_templates_find_their_bundled_data(name, data):
     assert sample_data_for(template(name)) == DataSource(str(DATA / f"{data}.npz"))
