@@ -82,12 +82,15 @@ def graph_layers(g: ModelGraph, model: Any) -> dict[str, Any]:
 def keyed_layers(layers: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     """The layers with weights among `layers` (by graph name), by their key in a
     sidecar (graph.weights): a block use's nested model gives the layers inside it,
-    keyed by path (`enc/dense`), so they match by name, not by position."""
-    model_type = import_keras().Model
+    keyed by path (`enc/dense`), so they match by name, not by position. A subclassed
+    model (a user's custom layer class) is one layer: the names of the layers it makes
+    are Keras's counters', not the graph's, and differ from one build to the next."""
+    from keras.src.models.functional import Functional
+
     keyed = {}
     for name, layer in layers.items():
         key = prefix + name
-        if isinstance(layer, model_type):
+        if isinstance(layer, Functional):
             inner = {sub.name: sub for sub in layer.layers}
             keyed.update(keyed_layers(inner, key + PATH_SEPARATOR))
         elif layer.weights:
