@@ -56,7 +56,9 @@ def test_kgs_plot_draws_uses_or_with_expand_their_layers(qapp, tmp_path, artifac
     out = tmp_path / "nested.svg"
     assert main(["plot", str(source), "-o", str(out)]) == 0
     text = out.read_text(encoding="utf-8")
-    assert ">o1<" in text and ">o2<" in text and "inner_enc" not in text
+    assert ">o1<" in text and ">o2<" in text
+    # Unexpanded, 'inner_enc' is only each use's second output port, no frame is drawn
+    assert text.count(">inner_enc<") == 2 and "(encoder)" not in text
     assert main(["plot", str(source), "-o", str(out), "--expand"]) == 0
     text = out.read_text(encoding="utf-8")
     for path in _keras_paths(build_model(nested())):
