@@ -170,6 +170,11 @@ def test_the_progress_and_start_stay_in_view_at_the_default_dock_height(make_win
     assert fully_in_view(panel.start_button) and fully_in_view(panel.stop_button)
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 20, open: at 1024x700 the panel's scroll viewport is 421x54 px and the "
+    "message box 534 px wide, so it is clipped across, however it is scrolled",
+)
 def test_an_error_scrolls_the_message_into_view(make_window, qtbot):
     window = make_window((1024, 700))
     window.actions_["train"].trigger()
