@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +55,10 @@ def put_weights(g: ModelGraph, model: Any, saved: SavedWeights | None) -> Weight
     """Give each of `model`'s layers (built from `g`) its saved weights where their
     shapes still match; see the module docstring."""
     report = WeightsReport()
-    layers = keyed_layers(graph_layers(g, model))
+    built = graph_layers(g, model)
+    layers = keyed_layers(built)
+    if saved is not None:
+        saved = _uses_keyed_by_path(saved, built)
     for name, keras_layer in layers.items():
         shapes = _shapes(keras_layer)
         if not shapes:
@@ -69,6 +72,48 @@ def put_weights(g: ModelGraph, model: Any, saved: SavedWeights | None) -> Weight
     if saved is not None:
         report.unused = [name for name in saved.record.layers if name not in layers]
     return report
+
+
+def _uses_keyed_by_path(saved: SavedWeights, built: Mapping[str, Any]) -> SavedWeights:
+    """`saved`, with each block use that an older sidecar keys by the use's own name
+    (all its layers' weights in one list, by position, as before they were keyed by
+    path) split into its layers' keys (`enc/dense`), so that it loads as a sidecar of
+    today would. A use whose saved shapes do not line up with its layers' now is left
+    as saved: the report names it unused and its layers fresh."""
+    record_layers = dict(saved.record.layers)
+    arrays = dict(saved.arrays)
+    unread = dict(saved.unread)
+    for name, shapes in saved.record.layers.items():
+        layer = built.get(name)
+        if PATH_SEPARATOR in name or not _is_functional(layer):
+            continue
+        if any(key.startswith(name + PATH_SEPARATOR) for key in record_layers):
+            continue
+        inner = keyed_layers({name: layer})
+        if tuple(s for sub in inner.values() for s in _shapes(sub)) != shapes:
+            continue
+        flat = arrays.pop(name, None)
+        del record_layers[name]
+        start = 0
+        for key, sub in inner.items():
+            count = len(sub.weights)
+            record_layers[key] = shapes[start : start + count]
+            if flat is not None:
+                arrays[key] = flat[start : start + count]
+            elif name in unread:
+                unread[key] = unread[name]
+            start += count
+        unread.pop(name, None)
+    if record_layers == saved.record.layers:
+        return saved
+    record = replace(saved.record, layers=record_layers)
+    return SavedWeights(saved.path, record, arrays, unread)
+
+
+def _is_functional(layer: Any) -> bool:
+    from keras.src.models.functional import Functional
+
+    return isinstance(layer, Functional)
 
 
 def graph_layers(g: ModelGraph, model: Any) -> dict[str, Any]:
@@ -85,12 +130,10 @@ def keyed_layers(layers: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     keyed by path (`enc/dense`), so they match by name, not by position. A subclassed
     model (a user's custom layer class) is one layer: the names of the layers it makes
     are Keras's counters', not the graph's, and differ from one build to the next."""
-    from keras.src.models.functional import Functional
-
     keyed = {}
     for name, layer in layers.items():
         key = prefix + name
-        if isinstance(layer, Functional):
+        if _is_functional(layer):
             inner = {sub.name: sub for sub in layer.layers}
             keyed.update(keyed_layers(inner, key + PATH_SEPARATOR))
         elif layer.weights:

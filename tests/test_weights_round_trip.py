@@ -302,6 +302,26 @@ def test_a_model_saved_after_training_imports_with_its_weights(tmp_path, capsys)
         np.testing.assert_array_equal(got, want)
 
 
+def one_use_of_a_chain(
+    block: str, use: str, width: int, chain: list[tuple[str, str, dict]]
+) -> tuple[ModelGraph, ModelGraph]:
+    """A graph `block` whose one output is the use `use` of the block `block`: an
+    Input `x` of `width` features, then `chain` (layer type, name, params) in a row."""
+    g = ModelGraph(block)
+    body = g.define_block(block, [])
+    last = body.add_node("Input", name="x", params={"shape": (width,)})
+    for layer_type, name, params in chain:
+        node = body.add_node(layer_type, name=name, params=params)
+        body.connect(last, node, "input")
+        last = node
+    body.set_outputs([last])
+    inp = g.add_node("Input", name="inp", params={"shape": (width,)})
+    node = g.add_node(block, name=use)
+    g.connect(inp, node, "x")
+    g.set_outputs([node])
+    return g, body
+
+
 def test_a_use_s_layers_get_their_weights_by_name_after_its_body_changes(tmp_path):
     """Saved, then the body's first Dense removed and a new one added after the
     other: the weight shapes line up as before, so matching by position would hand
@@ -310,18 +330,10 @@ def test_a_use_s_layers_get_their_weights_by_name_after_its_body_changes(tmp_pat
     from codegen.build import build_model
     from codegen.build_weights import save_model_weights
 
-    g = ModelGraph("pair")
-    body = g.define_block("pair", [])
-    x = body.add_node("Input", name="x", params={"shape": (4,)})
-    first = body.add_node("Dense", name="first", params={"units": 4})
-    second = body.add_node("Dense", name="second", params={"units": 4})
-    body.connect(x, first, "input")
-    body.connect(first, second, "input")
-    body.set_outputs([second])
-    inp = g.add_node("Input", name="inp", params={"shape": (4,)})
-    use = g.add_node("pair", name="p")
-    g.connect(inp, use, "x")
-    g.set_outputs([use])
+    g, body = one_use_of_a_chain(
+        "pair", "p", 4, [("Dense", "first", {"units": 4}), ("Dense", "second", {"units": 4})]
+    )
+    x, first, second = body.node_ids()
     model = build_model(g)
     rng = np.random.default_rng(4)
     for layer in model.get_layer("p").layers:
@@ -345,3 +357,36 @@ def test_a_use_s_layers_get_their_weights_by_name_after_its_body_changes(tmp_pat
         strict=True,
     ):
         np.testing.assert_array_equal(got, want)
+
+
+def test_a_sidecar_that_keys_a_use_by_its_own_name_still_loads(tmp_path):
+    """Sidecars written before a use's layers were keyed by path hold all of a use's
+    weights under the use's name, by position (Keras's order: a BatchNormalization's
+    moving statistics after its scale and offset): they load as they did, every layer
+    keeping its weights, and the model computes what the saved one did."""
+    from codegen.build import build_model
+    from codegen.build_weights import flat_arrays, graph_layers
+    from graph.weightsfile import write_sidecar
+
+    keras = import_keras()
+    chain = [("Dense", "dense", {"units": 5}), ("BatchNormalization", "norm", {})]
+    g, _ = one_use_of_a_chain("head", "h", 6, [*chain, ("Dense", "out", {"units": 3})])
+    model = build_model(g)
+    rng = np.random.default_rng(7)
+    for layer in model.get_layer("h").layers:
+        layer.set_weights([rng.uniform(0.5, 1.5, w.shape).astype("float32") for w in layer.weights])
+    graph_path = tmp_path / "legacy.graph.json"
+    legacy = flat_arrays(graph_layers(g, model))
+    assert list(legacy) == ["h"]  # the old layout: one entry for the whole use
+    g.weights = write_sidecar(tmp_path / "legacy.weights.h5", legacy)
+    save(g, graph_path)
+    again = load(graph_path)
+    rebuilt, report = build_with_weights(again, read_sidecar(again, graph_path))
+    assert report.kept == ["h/dense", "h/norm", "h/out"]
+    assert report.fresh == [] and report.unused == []
+    sample_x = rng.standard_normal((4, 6)).astype("float32")
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(rebuilt(sample_x)),
+        keras.ops.convert_to_numpy(model(sample_x)),
+        rtol=1e-6,
+    )
