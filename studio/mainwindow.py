@@ -26,9 +26,10 @@ from PySide6.QtWidgets import (
 )
 
 from codegen.layout import DIRECTIONS, Direction, direction_of
-from graph import GraphError, ModelGraph, Report, load, validate
+from graph import GraphError, ModelGraph, Report, load, save, validate
 from graph.fileformat import dumps, loads
 from graph.filenames import file_stem
+from graph.weights import WeightsRecord
 from graph.wording import counted
 from studio.canvas import render
 from studio.canvas.breadcrumb import Breadcrumb
@@ -674,29 +675,44 @@ class MainWindow(QMainWindow):
         )
         return self.training.export_model(target, path) if path is not None else None
 
-    def keep_trained_weights(self) -> bool:
+    def keep_trained_weights(self) -> Job | None:
         """Keep the training panel's trained weights in the graph, once the user
-        confirmed: its sidecar rewritten, then the graph file saved with the new record
-        (as `kgs train --update-weights`; not an undoable edit, as the old weights are
-        gone from the sidecar). False when nothing was written."""
+        confirmed: its sidecar rewritten in the background, then the graph file saved
+        with the new record (as `kgs train --update-weights`; not an undoable edit, as
+        the old weights are gone from the sidecar). None when nothing is written."""
         path = self.document.path
         if self.training.result is None:
-            return False
+            return None
         if path is None:
             self.prompts.error(
                 "Cannot keep the trained weights",
                 "The graph has no file yet: save it first, its weights go beside it.",
             )
-            return False
+            return None
         question = self.training.keep_weights_question(path)
         if not self.prompts.confirm("Keep the trained weights", question):
-            return False
+            return None
+        job = self.training.write_trained_weights(path)
+        job.succeeded.connect(partial(self._weights_written, self.document, path))
+        job.failed.connect(
+            lambda message: self.prompts.error("Cannot keep the trained weights", message)
+        )
+        return job
+
+    def _weights_written(self, document: Document, path: Path, record: WeightsRecord) -> None:
+        """The sidecar beside `path` now holds the trained weights: record them in the
+        graph file, so that the two match again. The document's unsaved edits are saved
+        with them; a document closed meanwhile has its saved file updated instead."""
+        if self.document is document:
+            self.document.graph.weights = record
+            self._save_to(path)
+            return
         try:
-            self.document.graph.weights = self.training.write_trained_weights(path)
-        except (GraphError, OSError) as e:
+            g = load(path)
+            g.weights = record
+            save(g, path)
+        except GraphError as e:
             self.prompts.error("Cannot keep the trained weights", str(e))
-            return False
-        return self._save_to(path)
 
     def _exported(self, path: Path, message: str) -> None:
         self.statusBar().showMessage(message, 10000)

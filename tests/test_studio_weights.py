@@ -263,6 +263,8 @@ def test_keep_trained_weights_writes_them_into_the_sidecar_and_the_graph_file(
     kind, question = window.prompts.asked[-1]
     assert kind == "confirm" and "trained.weights.h5" in question
     assert "trained.graph.json" in question
+    assert not panel.keep_weights_button.isEnabled()  # written in the background
+    qtbot.waitUntil(lambda: panel.weights_kept and not panel._exports, timeout=30_000)
     saved = load(graph_path)
     assert saved.weights.sha256 != before
     assert window.document.graph.weights == saved.weights and not window.document.unsaved
@@ -275,6 +277,55 @@ def test_keep_trained_weights_writes_them_into_the_sidecar_and_the_graph_file(
     got, _ = compiled_outputs(graph_path, tmp_path / "out", capsys)
     np.testing.assert_array_equal(got, outputs(panel.result.model))
     assert not panel.keep_weights_button.isEnabled()  # kept: once is enough
+
+
+def test_trained_weights_kept_after_the_document_was_closed_go_into_its_file(
+    window, imported, tmp_path, qtbot
+):
+    """Writing the weights runs in the background; a document closed meanwhile has
+    its graph file updated with the new record, so that file and sidecar match."""
+    from graph.weightsfile import read_sidecar
+
+    _, graph_path = imported
+    before = load(graph_path).weights.sha256
+    panel = start_training(window, graph_path, tmp_path)
+    qtbot.waitUntil(lambda: not panel.running, timeout=60_000)
+    window.prompts.answers["confirm"] = True
+    job = window.keep_trained_weights()
+    window.prompts.answers["save_changes"] = "discard"  # the run's setup, not saved
+    assert window.new_document()
+    qtbot.waitUntil(lambda: load(graph_path).weights.sha256 != before, timeout=30_000)
+    qtbot.waitUntil(job.isFinished)
+    assert window.document.graph.weights is None
+    saved = load(graph_path)
+    assert read_sidecar(saved, graph_path).arrays  # the sidecar matches its record
+
+
+def test_keeping_trained_weights_that_cannot_be_written_leaves_the_graph_as_it_was(
+    window, imported, tmp_path, qtbot, monkeypatch
+):
+    from graph.weightsfile import WeightsFileError
+
+    _, graph_path = imported
+    before = graph_path.read_bytes()
+    panel = start_training(window, graph_path, tmp_path)
+    qtbot.waitUntil(lambda: not panel.running, timeout=60_000)
+
+    def disk_full(*args):
+        raise WeightsFileError(
+            graph_path.with_name("trained.weights.h5"), "cannot write: disk full"
+        )
+
+    monkeypatch.setattr("studio.training.panel.save_model_weights", disk_full)
+    window.prompts.answers["confirm"] = True
+    panel.keep_weights_button.click()
+    qtbot.waitUntil(lambda: window.prompts.asked[-1][0] == "error", timeout=30_000)
+    assert (
+        "disk full" in window.prompts.asked[-1][1]
+        and "trained.weights.h5" in panel.message.toPlainText()
+    )
+    assert graph_path.read_bytes() == before and not panel.weights_kept
+    qtbot.waitUntil(lambda: panel.keep_weights_button.isEnabled())  # can try again
 
 
 def test_keep_trained_weights_declined_writes_nothing(window, imported, tmp_path, qtbot):

@@ -514,15 +514,20 @@ class TrainingPanel(QWidget):
             "weights saved there; the graph's unsaved edits are saved with it."
         )
 
-    def write_trained_weights(self, graph_file: Path) -> WeightsRecord:
-        """Write the latest run's trained weights to the sidecar of `graph_file`
-        (atomically, as `kgs train --update-weights` does); the record for the graph,
-        whose file the caller saves next."""
-        record = save_model_weights(self._trained_graph, self.result.model, graph_file)
+    def write_trained_weights(self, graph_file: Path) -> Job:
+        """Write the latest run's trained weights to the sidecar of `graph_file` in the
+        background (atomically, as `kgs train --update-weights` does: a big model's
+        weights take seconds to write). The job's `succeeded` carries the record for
+        the graph, whose file the caller saves next."""
+        work = partial(save_model_weights, self._trained_graph, self.result.model, graph_file)
+        job = Job("Writing the trained weights", work, self)
+        job.succeeded.connect(self._weights_written)
+        return self._start_job(job)
+
+    def _weights_written(self, record: WeightsRecord) -> None:
         self.weights_kept = True
         self._set_running(self.running)
         self.show_message(f"Kept the trained weights in {record.file}.")
-        return record
 
     # ------------------------------------------------------------- exports
 
@@ -534,6 +539,12 @@ class TrainingPanel(QWidget):
         work = partial(export_trained, self.result.model, self._trained_graph, path, target)
         job = Job(f"Export to {TARGETS[target].title}", work, self)
         job.succeeded.connect(partial(self._exported, path))
+        return self._start_job(job)
+
+    def _start_job(self, job: Job) -> Job:
+        """Start `job`, one that reads the trained model (an export, keeping its
+        weights): its failure goes to the message area, and the buttons that read the
+        model wait until it finished."""
         job.failed.connect(lambda message: self.show_message(message, error=True))
         job.finished.connect(self._export_finished)
         self._exports.append(job)
