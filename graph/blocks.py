@@ -48,8 +48,13 @@ PARAM_REF = "$param"
 PARAM_KINDS: Mapping[str, Kind] = MappingProxyType({"int": Int(), "float": Float(), "bool": Bool()})
 
 
+#: How deep blocks may nest (a block holding uses of blocks holding uses ...): far more
+#: than any model has, few enough that every recursive walk of a graph stays shallow.
+MAX_NESTING = 32
+
+
 class BlockCycleError(GraphEditError):
-    """A block would contain itself, directly or through other blocks."""
+    """A block would contain itself, directly or through other blocks, or nest too deep."""
 
 
 def param_ref(value: Any) -> str | None:
@@ -232,28 +237,67 @@ class Blocks:
 
     def chain(self, outer: str, inner: str) -> list[str] | None:
         """The blocks from `outer` down to a use of `outer` again if `outer`'s body used
-        block `inner` (e.g. ['a', 'b', 'a']), or None when that makes no cycle."""
-        path = [outer]
+        block `inner` (e.g. ['a', 'b', 'a']), or None when that makes no cycle. A walk
+        with its own stack: a hostile file's chain of blocks is as long as it likes."""
         seen: set[str] = set()
-
-        def reaches(name: str) -> bool:
-            path.append(name)
+        stack = [[outer, inner]]
+        while stack:
+            path = stack.pop()
+            name = path[-1]
             if name == outer:
-                return True
-            if name not in seen and name in self._bodies:
-                seen.add(name)
-                if any(reaches(used) for used in self.used_by(name)):
-                    return True
-            path.pop()
-            return False
-
-        return path if reaches(inner) else None
+                return path
+            if name in seen or name not in self._bodies:
+                continue
+            seen.add(name)
+            stack.extend([*path, used] for used in reversed(self.used_by(name)))
+        return None
 
     def check_use(self, outer: str, inner: str) -> None:
-        """Raise BlockCycleError naming the chain if `outer`'s body may not use `inner`."""
+        """Raise BlockCycleError naming the chain if `outer`'s body may not use `inner`:
+        the use would make a block contain itself, or nest blocks deeper than
+        MAX_NESTING levels."""
         chain = self.chain(outer, inner)
         if chain is not None:
             raise BlockCycleError(f"block '{outer}' cannot contain itself: {' -> '.join(chain)}")
+        depth = self._levels_above(outer) + self._levels_below(inner)
+        if depth > MAX_NESTING:
+            raise BlockCycleError(
+                f"block '{outer}' cannot use block '{inner}': blocks would nest {depth} "
+                f"levels deep, more than the {MAX_NESTING} allowed"
+            )
+
+    def _levels_below(self, name: str) -> int:
+        """How many levels of blocks a use of `name` holds, itself included (no cycles)."""
+        levels: dict[str, int] = {}
+        stack = [name]
+        while stack:
+            top = stack[-1]
+            pending = [u for u in self.used_by(top) if u not in levels]
+            if pending:
+                stack.extend(pending)
+                continue
+            stack.pop()
+            levels[top] = 1 + max((levels[u] for u in self.used_by(top)), default=0)
+        return levels[name]
+
+    def _levels_above(self, name: str) -> int:
+        """The longest chain of blocks whose bodies lead down to a use of `name`, `name`
+        itself included."""
+        users: dict[str, list[str]] = {}
+        for outer in self._bodies:
+            for used in self.used_by(outer):
+                users.setdefault(used, []).append(outer)
+        levels = {name: 1}
+        frontier = [name]
+        while frontier:  # no cycles: every chain ends; MAX_NESTING bounds them
+            nxt = []
+            for block in frontier:
+                for outer in users.get(block, ()):
+                    if levels.get(outer, 0) < levels[block] + 1:
+                        levels[outer] = levels[block] + 1
+                        nxt.append(outer)
+            frontier = nxt
+        return max(levels.values())
 
 
 def block_param(name: str, kind: str, default: Any) -> Param:

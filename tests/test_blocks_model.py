@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from graph import GraphEditError, ModelGraph, ParamError, PortError
-from graph.blocks import BlockCycleError, BlockSpec, block_param, use_counts
+from graph.blocks import MAX_NESTING, BlockCycleError, BlockSpec, block_param, use_counts
 from tests.blocks_graphs import define_encoder, define_outer, siamese
 
 
@@ -71,6 +71,24 @@ def test_a_block_cannot_contain_itself_directly_or_not():
     with pytest.raises(BlockCycleError, match=r"block 'a' cannot contain itself: a -> c -> b -> a"):
         a.add_node("c")
     assert issubclass(BlockCycleError, GraphEditError)
+
+
+def test_blocks_nest_at_most_max_nesting_levels_deep_however_the_chain_is_joined():
+    """Two chains of blocks, each within the limit, joined into one that is not: the
+    use that joins them is refused, naming both blocks and the depth."""
+    g = ModelGraph()
+    names = [f"b{i}" for i in range(MAX_NESTING + 1)]
+    bodies = {name: g.define_block(name) for name in names}
+    half = len(names) // 2
+    for outer, inner in zip(names, names[1:], strict=False):
+        if outer != names[half - 1]:  # leave the middle link out
+            bodies[outer].add_node(inner)
+    joining = f"block '{names[half - 1]}' cannot use block '{names[half]}'"
+    with pytest.raises(BlockCycleError, match=rf"{joining}: blocks would nest 33 levels deep"):
+        bodies[names[half - 1]].add_node(names[half])
+    bodies[names[-2]].remove_node(bodies[names[-2]].node_ids()[0])  # one level less
+    bodies[names[half - 1]].add_node(names[half])  # now exactly MAX_NESTING deep
+    assert g.blocks.chain(names[0], names[1]) is None
 
 
 def test_block_names_and_parameters_are_checked():

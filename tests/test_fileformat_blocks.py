@@ -124,3 +124,20 @@ def test_a_wrong_port_on_a_use_loads_and_validation_names_it():
     messages = {p.code: p.message for p in report.errors if p.node == ids["enc"]}
     assert "encoder 'enc': has no input port 'y' (expected: x)" in messages["surplus-input"]
     assert "input port 'x' is not connected" in messages["missing-input"]
+
+
+@pytest.mark.parametrize("order", ["innermost first", "outermost first"])
+def test_a_file_nesting_blocks_thousands_deep_is_refused_naming_the_use(order):
+    """A hostile file's chain of 3,000 blocks, each using the next, once listed from
+    the innermost and once from the outermost: refused with a clear error at the use
+    that goes past MAX_NESTING, never a RecursionError."""
+    doc = _doc()
+    inp = {"id": "x", "type": "Input", "name": "x", "params": {"shape": [16]}}
+    chain = [
+        {"name": f"b{i}", "nodes": [inp, _use_of(doc, f"b{i + 1}", f"u{i}")]} for i in range(2999)
+    ]
+    chain.append({"name": "b2999", "nodes": [inp]})
+    doc["blocks"] = chain if order == "outermost first" else chain[::-1]
+    doc["nodes"][3] = {"id": doc["nodes"][3]["id"], "block": "b0", "name": "top"}
+    with pytest.raises(GraphFileError, match=r"blocks would nest 33 levels deep, more than the 32"):
+        loads(json.dumps(doc))
