@@ -10,10 +10,14 @@ controller's `refused`, as every canvas edit does.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from graph import GraphEditError, ModelGraph
+from PySide6.QtCore import QPointF
+
+from graph import GraphEditError, GraphFileError, ModelGraph
 from graph.block_edit import group_into_block, make_unique, remove_block, repeat, ungroup
+from graph.block_library import add_definition, load_library_block
 from graph.blocks import BlockSpec
 from graph.grouping import group_by_names
 from studio.document.block_commands import RenameBlock, Restructure
@@ -77,6 +81,25 @@ class BlockActions:
             return None
         label = self.graph.layer(use).name
         return self._restructure(f"Repeat '{label}' {count} times", lambda g: repeat(g, use, count))
+
+    def add_from_library(self, path: Path, scene_pos: QPointF) -> str | None:
+        """Add a use of the block library entry at `path` at `scene_pos` (as a layer
+        from the palette), its definition copied into the file with the ones it needs
+        (graph.block_library), as one step; returns the use, selected."""
+        try:
+            entry = load_library_block(path)
+        except GraphFileError as e:
+            self._controller.refused.emit(str(e))
+            return None
+        name = entry.name
+        pos = self._controller.spot_for(entry.blocks.spec(name), scene_pos)
+        use = self._restructure(
+            f"Add block '{name}' from the library",
+            lambda g: g.add_node(add_definition(g, entry, name), pos=pos),
+        )
+        if use is not None:
+            self._controller.scene.select_nodes([use])
+        return use
 
     def group_by_names(self) -> str | None:
         """Group the selection (or, with none, the whole graph) by name scope;

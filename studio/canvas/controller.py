@@ -10,13 +10,14 @@ graph's reason, for the status bar.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from PySide6.QtCore import QObject, QPointF, QRectF, Signal
 from PySide6.QtGui import QCursor, QGuiApplication, QUndoStack
 
 from codegen.layout import Direction, layered_layout
 from codegen.onnx_readiness import OnnxProblem, onnx_problems
-from graph import GraphEditError, GraphError, ModelGraph
+from graph import GraphEditError, GraphError, LayerSpec, ModelGraph
 from graph.fits import takes
 from graph.model import Connection
 from graph.quick_fixes import QuickFix, quick_fixes
@@ -93,6 +94,7 @@ class CanvasController(QObject):
         self._offer: tuple[int, str] | None = None
         scene.nodes_dragged.connect(self._moved)
         view.layer_dropped.connect(self._dropped)
+        view.library_dropped.connect(self._library_dropped)
         self.connect_gesture = view.gesture = ConnectGesture(self)
         #: Group into block, Ungroup, Make unique, Repeat, ... (studio.canvas.block_actions)
         self.blocks = BlockActions(self)
@@ -120,16 +122,21 @@ class CanvasController(QObject):
     def add_node(self, layer_type: str, scene_pos: QPointF) -> str | None:
         """Add a `layer_type` node whose header is centred on `scene_pos`, or below
         it past the nodes there; returns its id, or None if refused (an unknown type)."""
-        x, y = _header_at(scene_pos)
-        spec = self.graph.spec_of_type(layer_type)
-        ports = shown_ports(spec, ()) if spec is not None else ()
-        height = box_height(ports, False, output_names(spec))
-        spot = self.free_spot(QRectF(x, y, NODE_WIDTH, height))
-        command = AddNode(self.graph, layer_type, pos=(spot.x(), spot.y()))
+        spot = self.spot_for(self.graph.spec_of_type(layer_type), scene_pos)
+        command = AddNode(self.graph, layer_type, pos=spot)
         if not self._push(command):
             return None
         self.scene.select_nodes([command.node_id])
         return command.node_id
+
+    def spot_for(self, spec: LayerSpec | None, scene_pos: QPointF) -> tuple[float, float]:
+        """Where a new node of `spec` goes: its header centred on `scene_pos`, or below
+        it past the nodes there."""
+        x, y = _header_at(scene_pos)
+        ports = shown_ports(spec, ()) if spec is not None else ()
+        height = box_height(ports, False, output_names(spec))
+        spot = self.free_spot(QRectF(x, y, NODE_WIDTH, height))
+        return spot.x(), spot.y()
 
     def add_after(self, layer_type: str, src: str, scene_pos: QPointF) -> str | None:
         """Add a `layer_type` node at `scene_pos` (as `add_node`) fed by src's output
@@ -205,6 +212,10 @@ class CanvasController(QObject):
     def _dropped(self, layer_type: str, scene_pos: QPointF) -> None:
         if self.active():
             self.add_node(layer_type, scene_pos)
+
+    def _library_dropped(self, path: str, scene_pos: QPointF) -> None:
+        if self.active():
+            self.blocks.add_from_library(Path(path), scene_pos)
 
     def active(self) -> bool:
         """Whether the view shows this controller's scene (a replaced one stays quiet)."""
