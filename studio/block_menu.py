@@ -51,6 +51,7 @@ def add_block_entries(w: MainWindow, menu: QMenu) -> None:
     menu.addAction(a["group_block"])
     if w.controller.blocks.selected_use() is not None:
         menu.addActions([a["ungroup_block"], a["make_unique"], a["repeat_block"]])
+        menu.addAction(a["save_block_library"])
 
 
 def group(w: MainWindow) -> None:

@@ -14,6 +14,7 @@ from studio.block_menu import LIBRARY_KEY
 from studio.mime import LIBRARY_MIME
 from studio.panels.palette import DEFINITIONS, LIBRARY
 from tests.blocks_graphs import siamese
+from tests.test_canvas_gestures import choose, right_click
 from tests.test_mainwindow import send_drag
 from tests.windows import LEFT, added_nodes
 
@@ -186,3 +187,23 @@ def test_a_library_entry_gone_since_it_was_listed_is_refused(window, siamese_fil
     double_click(window.palette_.tree, block_item(window, LIBRARY, "encoder"))
     assert len(window.document.graph) == 0 and window.document.stack.count() == 0
     assert "encoder.block.json" in window.statusBar().currentMessage()
+
+
+def test_inside_a_body_its_own_block_is_refused_naming_the_chain(window, siamese_file):
+    window.open_file(siamese_file)
+    window.enter_use(IDS["enc"])
+    body = window.document.shown
+    before = dumps(window.document.graph)
+    double_click(window.palette_.tree, block_item(window, DEFINITIONS, "encoder"))
+    assert dumps(window.document.graph) == before and window.scene.graph is body
+    assert "cannot contain itself: encoder -> encoder" in window.statusBar().currentMessage()
+
+
+def test_a_use_saves_to_the_library_from_its_right_click_menu(window, siamese_file, library):
+    window.open_file(siamese_file)
+    window.controller.auto_layout()  # siamese() leaves every node at the origin
+    window.scene.select_nodes([IDS["enc_c"]])
+    texts = right_click(window, window.scene.node_item(IDS["enc_c"]).center())
+    assert "&Save block to library..." in texts
+    choose(window, "&Save block to library...")
+    assert (library / "encoder.block.json").is_file()
