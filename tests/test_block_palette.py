@@ -207,3 +207,18 @@ def test_a_use_saves_to_the_library_from_its_right_click_menu(window, siamese_fi
     assert "&Save block to library..." in texts
     choose(window, "&Save block to library...")
     assert (library / "encoder.block.json").is_file()
+
+
+def test_enter_in_the_search_adds_the_best_matching_block(window, siamese_file, library):
+    window.open_file(siamese_file)
+    window.scene.select_nodes([IDS["enc"]])
+    window.actions_["save_block_library"].trigger()
+    window.actions_["new"].trigger()
+    g = window.document.graph
+    window.palette_.search.setText("encod")
+    QTest.keyClick(window.palette_.search, Qt.Key.Key_Return)
+    [use] = g.node_ids()
+    assert g.layer(use).type == "encoder" and g.blocks.names() == ["encoder"]
+    window.palette_.search.setText("encod")  # now the file's definition: a plain use
+    QTest.keyClick(window.palette_.search, Qt.Key.Key_Return)
+    assert len(g) == 2 and window.document.stack.text(1) == "Add encoder"

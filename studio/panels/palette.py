@@ -201,9 +201,16 @@ class LayerPalette(QWidget):
             category.setExpanded(True)
 
     def _choose_best(self) -> None:
-        best = search(self.visible_types(), self.search.text())
+        """Enter: the best match among the blocks and layers shown (a file's
+        definition before a library entry of its name, blocks before layers)."""
+        shown = [i for i in self.tree.block_items() if not i.isHidden()]
+        shown += [i for i in self.tree.layer_items() if not i.isHidden()]
+        items = {}
+        for item in shown:
+            items.setdefault(item.text(0), item)
+        best = search(items, self.search.text())
         if best:
-            self.layer_chosen.emit(best[0])
+            self._choose_item(items[best[0]])
 
     def _choose_item(self, item: QTreeWidgetItem) -> None:
         path, layer_type = item.data(0, LIBRARY_ROLE), item.data(0, TYPE_ROLE)
