@@ -9,11 +9,12 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
 from graph import ModelGraph, validate
+from graph.block_library import save_to_library
 from graph.fileformat import dumps, save
 from studio.block_menu import LIBRARY_KEY
 from studio.mime import LIBRARY_MIME
 from studio.panels.palette import DEFINITIONS, LIBRARY
-from tests.blocks_graphs import siamese
+from tests.blocks_graphs import nested, siamese
 from tests.test_canvas_gestures import choose, right_click
 from tests.test_mainwindow import send_drag
 from tests.windows import LEFT, added_nodes
@@ -222,3 +223,16 @@ def test_enter_in_the_search_adds_the_best_matching_block(window, siamese_file, 
     window.palette_.search.setText("encod")  # now the file's definition: a plain use
     QTest.keyClick(window.palette_.search, Qt.Key.Key_Return)
     assert len(g) == 2 and window.document.stack.text(1) == "Add encoder"
+
+
+def test_a_library_block_that_would_contain_the_body_shown_is_refused(window, library):
+    save_to_library(nested()[0], "outer", library)  # outer uses encoder
+    g, ids = siamese()
+    window.new_document(g)
+    window.enter_use(ids["enc"])  # inside encoder, the same as the entry's
+    window.prompts.answers["folder"] = library
+    window.actions_["block_library_folder"].trigger()  # lists the entry saved
+    before = dumps(g)
+    double_click(window.palette_.tree, block_item(window, LIBRARY, "outer"))
+    assert dumps(g) == before and window.document.stack.count() == 0
+    assert "cannot contain itself" in window.statusBar().currentMessage()
