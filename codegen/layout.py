@@ -25,7 +25,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -117,6 +117,20 @@ def layered_layout(
         positions.update(placed)
         start += extent + NEIGHBOUR_GAP[direction]
     return {node_id: positions[node_id] for node_id in digraph}
+
+
+def relaid(
+    g: ModelGraph,
+    nodes: Sequence[str],
+    direction: Direction = "LR",
+    sizes: Mapping[str, Size] | None = None,
+) -> dict[str, Position]:
+    """New positions for `nodes` only, from the auto layout of all of `g`, moved so
+    that the first stays where it is: a part laid out afresh (the chain Repeat made
+    and what follows it) while the rest of the graph keeps the user's layout."""
+    laid = layered_layout(g, direction, sizes)
+    (x0, y0), (x1, y1) = g.node(nodes[0]).pos, laid[nodes[0]]
+    return {n: (laid[n][0] + x0 - x1, laid[n][1] + y0 - y1) for n in nodes}
 
 
 def direction_of(g: ModelGraph) -> Direction | None:

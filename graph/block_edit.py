@@ -25,7 +25,7 @@ weights) is refused: inlining one call would part the weights.
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from graph.blocks import PARAM_REF, BlockSpec, refs_in, substitute
@@ -228,14 +228,20 @@ def uses_of(g: ModelGraph, name: str) -> list[str]:
     return found
 
 
-def copy_graph(source: ModelGraph, into: ModelGraph) -> None:
+def copy_graph(
+    source: ModelGraph, into: ModelGraph, types: Mapping[str, str] | None = None
+) -> None:
     """Copy every node (same ids), connection and output of `source` into the empty
-    graph `into`; shared calls stay shared."""
+    graph `into`; shared calls stay shared. A use of a block named in `types` becomes
+    a use of the block it maps to (a definition copied in under another name)."""
+    types = types or {}
     copied: dict[int, int] = {}
     for node_id in source.node_ids():
         node = source.node(node_id)
         if node.layer_id not in copied:
-            copied[node.layer_id] = into.restore_layer(source.layer(node_id))
+            layer = source.layer(node_id)
+            layer = replace(layer, type=types.get(layer.type, layer.type))
+            copied[node.layer_id] = into.restore_layer(layer)
         into.restore_call_site(node_id, copied[node.layer_id], node.pos)
     for edge in source.connections():
         into.restore_edge(*edge)

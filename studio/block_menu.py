@@ -1,15 +1,25 @@
 """The Block menu: the window asks what a block action needs (a name, a count, which
 definition) through its prompts, then the canvas's block actions do it
-(studio.canvas.block_actions); the node right-click menu offers the same actions."""
+(studio.canvas.block_actions); the node right-click menu offers the same actions.
+
+The user's block library (graph.block_library) lives in a folder kept in the
+window's settings (`LIBRARY_KEY`; by default `blocks` in the app's data folder):
+Save block to library writes a definition there, Block library folder... changes
+it, and the palette lists its entries (`refresh_palette_blocks`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QStandardPaths
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
+from graph import GraphFileError
+from graph.block_library import SUFFIX, read_library, save_to_library
 from graph.grouping import free_block_name
 
 if TYPE_CHECKING:
@@ -30,6 +40,9 @@ def install_block_menu(w: MainWindow, add: Callable[..., QAction]) -> None:
     block.addSeparator()
     add(block, "rename_block", "Rena&me block definition...", lambda: rename(w))
     add(block, "remove_block", "Re&move block definition...", lambda: remove(w))
+    block.addSeparator()
+    add(block, "save_block_library", "&Save block to library...", lambda: save_to_lib(w))
+    add(block, "block_library_folder", "Block &library folder...", lambda: choose_folder(w))
 
 
 def add_block_entries(w: MainWindow, menu: QMenu) -> None:
@@ -38,6 +51,7 @@ def add_block_entries(w: MainWindow, menu: QMenu) -> None:
     menu.addAction(a["group_block"])
     if w.controller.blocks.selected_use() is not None:
         menu.addActions([a["ungroup_block"], a["make_unique"], a["repeat_block"]])
+        menu.addAction(a["save_block_library"])
 
 
 def group(w: MainWindow) -> None:
@@ -95,3 +109,55 @@ def _definition(w: MainWindow, title: str) -> str | None:
         w.show_refusal("the model has no block definitions")
         return None
     return w.prompts.choice(title, "Block definition:", names)
+
+
+#: The settings key of the block library's folder.
+LIBRARY_KEY = "block_library"
+
+
+def library_folder(w: MainWindow) -> Path:
+    """The block library's folder, from the window's settings."""
+    saved = w.settings.value(LIBRARY_KEY)
+    if saved:
+        return Path(str(saved))
+    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
+    return Path(base) / "blocks"
+
+
+def refresh_palette_blocks(w: MainWindow) -> None:
+    """List the file's definitions and the library's entries in the palette; a
+    library file that cannot be read is named in the status bar."""
+    w.palette_.set_definitions(w.document.graph.blocks.names())
+    library = read_library(library_folder(w))
+    w.palette_.set_library(library.blocks)
+    if library.problems:
+        w.statusBar().showMessage("; ".join(library.problems), 8000)
+
+
+def save_to_lib(w: MainWindow) -> None:
+    """Write a definition (the selected use's, else one the user picks) to the
+    library, asking before replacing an entry of that name."""
+    name = _definition(w, "Save block to library")
+    if name is None:
+        return
+    folder = library_folder(w)
+    existing = folder / f"{name}{SUFFIX}"
+    if existing.exists() and not w.prompts.confirm(
+        "Save block to library", f"The library has a block '{name}' already. Replace it?"
+    ):
+        return
+    try:
+        path = save_to_library(w.document.graph, name, folder)
+    except GraphFileError as e:
+        w.prompts.error("Save block to library", str(e))
+        return
+    refresh_palette_blocks(w)
+    w.statusBar().showMessage(f"Saved block '{name}' to {path}", 8000)
+
+
+def choose_folder(w: MainWindow) -> None:
+    """Let the user name the library's folder, kept in the settings."""
+    folder = w.prompts.folder("Block library folder", library_folder(w))
+    if folder is not None:
+        w.settings.setValue(LIBRARY_KEY, str(folder))
+        refresh_palette_blocks(w)

@@ -31,6 +31,7 @@ from graph.fileformat import dumps, loads
 from graph.filenames import file_stem
 from graph.weights import WeightsRecord
 from graph.wording import counted
+from studio.block_menu import refresh_palette_blocks
 from studio.canvas import render
 from studio.canvas.breadcrumb import Breadcrumb
 from studio.canvas.controller import CanvasController
@@ -188,6 +189,7 @@ class MainWindow(QMainWindow):
         self.quick_add.chosen.connect(self._quick_add_chosen)
         self.quick_add.closed.connect(lambda: self.controller.connect_gesture.drop_parked())
         self.palette_.layer_chosen.connect(self._add_from_palette)
+        self.palette_.library_chosen.connect(self._add_library_block)
         self.view.layer_dropped.connect(self.layer_usage.record)
         self.problems.node_activated.connect(self.focus_node)
         self.problems.inner_activated.connect(self.reveal_inner)
@@ -221,6 +223,7 @@ class MainWindow(QMainWindow):
         if old is not None:
             old.level_changed.disconnect(self._show_level)
             old.graph.events.training_changed.disconnect(self._on_training_changed)
+            old.graph.blocks.changed.disconnect(self._list_blocks)
         self.document = document
         self.undo_group.addStack(document.stack)
         self.undo_group.setActiveStack(document.stack)
@@ -229,6 +232,8 @@ class MainWindow(QMainWindow):
             document.graph, document.stack, self._base_folder(), document.path
         )
         document.graph.events.training_changed.connect(self._on_training_changed)
+        document.graph.blocks.changed.connect(self._list_blocks)
+        refresh_palette_blocks(self)
         document.state_changed.connect(self._update_title)
         document.level_changed.connect(self._show_level)
         self._show_level()
@@ -462,15 +467,24 @@ class MainWindow(QMainWindow):
         """A palette double-click: the layer beside the selection, else at the cursor
         over the canvas, else mid-canvas (off other nodes each time)."""
         self.layer_usage.record(layer_type)
+        self.controller.add_node(layer_type, self._palette_spot())
+
+    def _add_library_block(self, path: str) -> None:
+        """A block library entry double-clicked: placed as a palette layer."""
+        self.controller.blocks.add_from_library(Path(path), self._palette_spot())
+
+    def _palette_spot(self) -> QPointF:
+        """Where a double-clicked palette entry goes (see `_add_from_palette`)."""
         selected = self.scene.selected_node_ids()
         port = self.view.viewport()
         if selected:
-            at = self.controller.beside(selected[-1])
-        elif self.view.has_cursor():
-            at = self.view.mapToScene(port.mapFromGlobal(QCursor.pos()))
-        else:
-            at = self.view.mapToScene(port.rect().center())
-        self.controller.add_node(layer_type, at)
+            return self.controller.beside(selected[-1])
+        if self.view.has_cursor():
+            return self.view.mapToScene(port.mapFromGlobal(QCursor.pos()))
+        return self.view.mapToScene(port.rect().center())
+
+    def _list_blocks(self) -> None:
+        self.palette_.set_definitions(self.document.graph.blocks.names())
 
     # --------------------------------------------------------------- files
 

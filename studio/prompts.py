@@ -57,6 +57,10 @@ class Prompts:
         path, _ = QFileDialog.getSaveFileName(self.parent, title, suggested, file_filter)
         return Path(path) if path else None
 
+    def folder(self, title: str, current: Path) -> Path | None:
+        path = QFileDialog.getExistingDirectory(self.parent, title, str(current))
+        return Path(path) if path else None
+
     def text(self, title: str, label: str, default: str = "") -> str | None:
         """A line of text (a name), or None if cancelled."""
         text, ok = QInputDialog.getText(self.parent, title, label, text=default)

@@ -34,6 +34,20 @@ def define_outer(
     return outer, inner
 
 
+def nested(name: str = "nested", units: int = 16) -> tuple[ModelGraph, str, str]:
+    """Input x (16,) -> a use 'o' of block 'outer', whose body is a use 'inner_enc'
+    of block 'encoder' (units `units`). Returns the graph, the use and the inner use."""
+    g = ModelGraph(name)
+    define_encoder(g)
+    outer, inner = define_outer(g, inner_params={"units": units})
+    outer.set_outputs([inner])
+    x = g.add_node("Input", name="x", params={"shape": (16,)})
+    use = g.add_node("outer", name="o")
+    g.connect(x, use, "x")
+    g.set_outputs([use])
+    return g, use, inner
+
+
 def siamese() -> tuple[ModelGraph, dict[str, str]]:
     """Inputs a, b, c (16,); 'enc' (units 32) called on a and again on b (shared),
     'enc_c' (units 8, own weights) on c; Concatenate of enc(a) output 0, enc(b)

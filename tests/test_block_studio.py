@@ -3,11 +3,12 @@ right-click menu: each one undo step, undo and redo giving back the exact file."
 
 from __future__ import annotations
 
+import itertools
 import shutil
 
 import pytest
 
-from graph import validate
+from graph import ModelGraph, validate
 from graph.fileformat import dumps, save
 from tests.blocks_graphs import siamese
 from tests.test_canvas_gestures import choose, right_click
@@ -65,6 +66,13 @@ def test_group_then_repeat_makes_a_12_layer_transformer_in_two_steps(
     window.actions_["repeat_block"].trigger()
     uses = [n for n in g.node_ids() if g.layer(n).type == "encoder"]
     assert len(uses) == 12 and stack.text(stack.count() - 1) == "Repeat 'encoder' 12 times"
+    assert stack.count() == 2  # the chain laid out in the same step
+    boxes = {n: window.scene.node_item(n).sceneBoundingRect() for n in g.node_ids()}
+    overlaps = [(a, b) for a in boxes for b in boxes if a < b and boxes[a].intersects(boxes[b])]
+    assert overlaps == []
+    assert g.node(uses[0]).pos == g.node(use).pos  # the use repeated stays put
+    window.view.fit()
+    assert window.view.grab().save(str(artifacts / "block_repeated.png"))
     encoder = params - 5000 * 32 - 33  # all but the embedding and the head
     assert validate(g).total_params == params + 11 * encoder
     repeated = dumps(g)
@@ -149,3 +157,32 @@ def test_group_by_names_on_the_whole_graph_is_one_step(window, tmp_path):
     assert len(g.blocks) == 1 and window.document.stack.count() == 1
     assert window.statusBar().currentMessage().startswith("grouped ")
     _undo_redo_exact(window, before, dumps(g))
+
+
+def test_repeat_lays_out_the_chain_and_what_follows_in_the_same_step(window):
+    g = ModelGraph("chain")
+    body = g.define_block("step")
+    x = body.add_node("Input", name="x", params={"shape": (8,)})
+    dense = body.add_node("Dense", name="dense", params={"units": 8})
+    body.connect(x, dense, "input")
+    body.set_outputs([dense])
+    source = g.add_node("Input", name="source", params={"shape": (8,)}, pos=(0.0, 0.0))
+    use = g.add_node("step", name="s", pos=(240.0, 0.0))
+    head = g.add_node("Dense", name="head", params={"units": 2}, pos=(480.0, 0.0))
+    g.connect(source, use, "x")
+    g.connect(use, head, "input")
+    g.set_outputs([head])
+    window.new_document(g)
+    before = dumps(g)
+    window.scene.select_nodes([use])
+    window.prompts.answers["number"] = 3
+    window.actions_["repeat_block"].trigger()
+    chain = [n for n in g.node_ids() if g.layer(n).type == "step"]
+    assert window.document.stack.count() == 1
+    boxes = [window.scene.node_item(n).sceneBoundingRect() for n in g.node_ids()]
+    assert not any(a.intersects(b) for a, b in itertools.combinations(boxes, 2))
+    xs = [g.node(n).pos[0] for n in [*chain, head]]
+    assert xs == sorted(xs) and g.node(use).pos == (240.0, 0.0)
+    assert g.node(source).pos == (0.0, 0.0)  # upstream of the chain: left alone
+    after = dumps(g)
+    _undo_redo_exact(window, before, after)

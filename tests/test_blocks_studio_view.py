@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication
 from codegen.layout import layered_layout
 from graph import ModelGraph
 from graph.fileformat import dumps
-from tests.blocks_graphs import define_encoder, define_outer, siamese
+from tests.blocks_graphs import define_encoder, define_outer, nested, siamese
 from tests.test_canvas_gestures import choose, right_click
 from tests.windows import LEFT
 
@@ -194,14 +194,7 @@ def test_undoing_the_add_of_the_use_shown_backs_out_to_the_level_above(window):
 
 
 def test_nested_uses_enter_level_by_level_and_the_breadcrumb_names_each(window):
-    g = ModelGraph("top")
-    define_encoder(g)
-    outer, inner = define_outer(g, inner_params={"units": 12})
-    outer.set_outputs([inner])
-    x = g.add_node("Input", name="x", params={"shape": (16,)})
-    use = g.add_node("outer", name="o")
-    g.connect(x, use, "x")
-    g.set_outputs([use])
+    g, use, inner = nested("top", units=12)
     window.new_document(g)
     double_click(window, use)
     double_click(window, inner)
@@ -213,7 +206,7 @@ def test_nested_uses_enter_level_by_level_and_the_breadcrumb_names_each(window):
     top, middle = window.breadcrumb.buttons()
     QTest.mouseClick(middle, LEFT)
     QApplication.processEvents()
-    assert window.document.depth == 1 and window.scene.graph is outer
+    assert window.document.depth == 1 and window.scene.graph is g.blocks.body("outer")
     assert window.breadcrumb.crumbs() == ("top", "o: outer")
 
 

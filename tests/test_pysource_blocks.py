@@ -378,3 +378,27 @@ def as_block(inner: ModelGraph) -> ModelGraph:
 @given(inner=random_graphs(), style=st.sampled_from(STYLES))
 def test_random_graphs_as_blocks_generate_the_same_model(inner, style, tmp_path_factory):
     assert_matches_build_model(as_block(inner), style, tmp_path_factory.mktemp("random"))
+
+
+def branching_out_of_order() -> ModelGraph:
+    """A body whose node order is not a topological one: its Add 'join' added first,
+    then 'left' (fed by 'right'), then 'right'; a model of two uses of it."""
+    g = ModelGraph("branching")
+    body = g.define_block("branch")
+    x = body.add_node("Input", name="x", params={"shape": (8,)})
+    join = body.add_node("Add", name="join")
+    left = body.add_node("Dense", name="left", params={"units": 8, "activation": "relu"})
+    right = body.add_node("Dense", name="right", params={"units": 8})
+    wire(body, (x, right, "input"), (right, left, "input"))
+    wire(body, (left, join, "input_0"), (right, join, "input_1"))
+    body.set_outputs([join])
+    a = g.add_node("Input", name="a", params={"shape": (8,)})
+    first, second = g.add_node("branch", name="b1"), g.add_node("branch", name="b2")
+    wire(g, (a, first, "x"), (first, second, "x"))
+    g.set_outputs([second])
+    return g
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_a_body_out_of_topological_order_is_written_in_it(style, tmp_path):
+    assert_matches_build_model(branching_out_of_order(), style, tmp_path)

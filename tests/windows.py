@@ -46,6 +46,9 @@ class ScriptedPrompts:
         self.suggested.append(suggested)
         return self._answer("save_path", title, None)
 
+    def folder(self, title, current):
+        return self._answer("folder", title, None)
+
     def text(self, title, label, default=""):
         return self._answer("text", title, default)
 

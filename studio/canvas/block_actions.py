@@ -10,10 +10,15 @@ controller's `refused`, as every canvas edit does.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from graph import GraphEditError, ModelGraph
+from PySide6.QtCore import QPointF
+
+from codegen.layout import relaid
+from graph import GraphEditError, GraphFileError, ModelGraph
 from graph.block_edit import group_into_block, make_unique, remove_block, repeat, ungroup
+from graph.block_library import add_definition, load_library_block
 from graph.blocks import BlockSpec
 from graph.grouping import group_by_names
 from studio.document.block_commands import RenameBlock, Restructure
@@ -71,12 +76,43 @@ class BlockActions:
         return self._restructure(f"Make '{label}' unique", lambda g: make_unique(g, use))
 
     def repeat(self, count: int) -> list[str] | None:
-        """Make the selected use the first of a chain of `count` uses."""
+        """Make the selected use the first of a chain of `count` uses, the chain and
+        what follows it laid out afresh (codegen.layout.relaid) in the same step."""
         use = self._use("repeat")
         if use is None:
             return None
         label = self.graph.layer(use).name
-        return self._restructure(f"Repeat '{label}' {count} times", lambda g: repeat(g, use, count))
+        scene = self._controller.scene
+        sizes, direction = scene.node_sizes(), scene.direction
+
+        def repeat_and_lay_out(g: ModelGraph) -> list[str]:
+            chain = repeat(g, use, count)
+            sizes.update((node, sizes[use]) for node in chain)  # uses of one block
+            after = _fed_by(g, chain[-1])
+            for node, pos in relaid(g, [*chain, *after], direction, sizes).items():
+                g.move(node, pos)
+            return chain
+
+        return self._restructure(f"Repeat '{label}' {count} times", repeat_and_lay_out)
+
+    def add_from_library(self, path: Path, scene_pos: QPointF) -> str | None:
+        """Add a use of the block library entry at `path` at `scene_pos` (as a layer
+        from the palette), its definition copied into the file with the ones it needs
+        (graph.block_library), as one step; returns the use, selected."""
+        try:
+            entry = load_library_block(path)
+        except GraphFileError as e:
+            self._controller.refused.emit(str(e))
+            return None
+        name = entry.name
+        pos = self._controller.spot_for(entry.blocks.spec(name), scene_pos)
+        use = self._restructure(
+            f"Add block '{name}' from the library",
+            lambda g: g.add_node(add_definition(g, entry, name), pos=pos),
+        )
+        if use is not None:
+            self._controller.scene.select_nodes([use])
+        return use
 
     def group_by_names(self) -> str | None:
         """Group the selection (or, with none, the whole graph) by name scope;
@@ -115,6 +151,17 @@ class BlockActions:
             self._controller.refused.emit(str(e))
             return False
         return True
+
+
+def _fed_by(g: ModelGraph, node: str) -> list[str]:
+    """Every node `node` feeds, directly or not, in graph order."""
+    reach: set[str] = set()
+    todo = [node]
+    while todo:
+        fresh = {dst for dst, _ in g.out_edges(todo.pop())} - reach
+        reach |= fresh
+        todo += fresh
+    return [n for n in g.node_ids() if n in reach]
 
 
 def _grouped_or_refused(grouping):

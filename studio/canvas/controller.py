@@ -10,19 +10,20 @@ graph's reason, for the status bar.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from PySide6.QtCore import QObject, QPointF, QRectF, Signal
 from PySide6.QtGui import QCursor, QGuiApplication, QUndoStack
 
 from codegen.layout import Direction, layered_layout
 from codegen.onnx_readiness import OnnxProblem, onnx_problems
-from graph import GraphEditError, GraphError, ModelGraph
+from graph import GraphEditError, GraphError, LayerSpec, ModelGraph
 from graph.fits import takes
 from graph.model import Connection
 from graph.quick_fixes import QuickFix, quick_fixes
 from graph.report import ERROR
 from studio.canvas.block_actions import BlockActions
-from studio.canvas.clipboard import pasted_nodes, put_on_clipboard, subgraph
+from studio.canvas.clipboard import Copied, pasted_nodes, put_on_clipboard, subgraph
 from studio.canvas.connect_gesture import ConnectGesture, first_fitting_port, first_free_port
 from studio.canvas.items import HEADER, NODE_WIDTH, box_height
 from studio.canvas.scene import EdgeKey, GraphScene, output_names, shown_ports
@@ -93,6 +94,7 @@ class CanvasController(QObject):
         self._offer: tuple[int, str] | None = None
         scene.nodes_dragged.connect(self._moved)
         view.layer_dropped.connect(self._dropped)
+        view.library_dropped.connect(self._library_dropped)
         self.connect_gesture = view.gesture = ConnectGesture(self)
         #: Group into block, Ungroup, Make unique, Repeat, ... (studio.canvas.block_actions)
         self.blocks = BlockActions(self)
@@ -120,16 +122,21 @@ class CanvasController(QObject):
     def add_node(self, layer_type: str, scene_pos: QPointF) -> str | None:
         """Add a `layer_type` node whose header is centred on `scene_pos`, or below
         it past the nodes there; returns its id, or None if refused (an unknown type)."""
-        x, y = _header_at(scene_pos)
-        spec = self.graph.spec_of_type(layer_type)
-        ports = shown_ports(spec, ()) if spec is not None else ()
-        height = box_height(ports, False, output_names(spec))
-        spot = self.free_spot(QRectF(x, y, NODE_WIDTH, height))
-        command = AddNode(self.graph, layer_type, pos=(spot.x(), spot.y()))
+        spot = self.spot_for(self.graph.spec_of_type(layer_type), scene_pos)
+        command = AddNode(self.graph, layer_type, pos=spot)
         if not self._push(command):
             return None
         self.scene.select_nodes([command.node_id])
         return command.node_id
+
+    def spot_for(self, spec: LayerSpec | None, scene_pos: QPointF) -> tuple[float, float]:
+        """Where a new node of `spec` goes: its header centred on `scene_pos`, or below
+        it past the nodes there."""
+        x, y = _header_at(scene_pos)
+        ports = shown_ports(spec, ()) if spec is not None else ()
+        height = box_height(ports, False, output_names(spec))
+        spot = self.free_spot(QRectF(x, y, NODE_WIDTH, height))
+        return spot.x(), spot.y()
 
     def add_after(self, layer_type: str, src: str, scene_pos: QPointF) -> str | None:
         """Add a `layer_type` node at `scene_pos` (as `add_node`) fed by src's output
@@ -205,6 +212,10 @@ class CanvasController(QObject):
     def _dropped(self, layer_type: str, scene_pos: QPointF) -> None:
         if self.active():
             self.add_node(layer_type, scene_pos)
+
+    def _library_dropped(self, path: str, scene_pos: QPointF) -> None:
+        if self.active():
+            self.blocks.add_from_library(Path(path), scene_pos)
 
     def active(self) -> bool:
         """Whether the view shows this controller's scene (a replaced one stays quiet)."""
@@ -339,24 +350,24 @@ class CanvasController(QObject):
         if not nodes:
             return False
         try:
-            part = subgraph(self.graph, nodes)
+            copied = subgraph(self.graph, nodes)
         except GraphEditError as e:
             self.refused.emit(f"cannot copy: {e}")
             return False
-        put_on_clipboard(part)
+        put_on_clipboard(copied)
         return True
 
     def paste(self, at: QPointF | None = None) -> list[str]:
         """Add the clipboard's nodes as new layers and select them: at `at` (a
         right-click's Paste here), else where `place_new` puts them."""
         try:
-            part = pasted_nodes(QGuiApplication.clipboard().mimeData())
+            copied = pasted_nodes(QGuiApplication.clipboard().mimeData())
         except GraphError as e:
             self.refused.emit(f"cannot paste: {e}")
             return []
-        if part is None:
+        if copied is None:
             return []
-        return self._insert(part, at=at)
+        return self._insert(copied, at=at)
 
     def duplicate(self, with_inputs: bool = False) -> list[str]:
         """Paste a copy of the selection beside it, leaving the clipboard alone;
@@ -365,19 +376,20 @@ class CanvasController(QObject):
         if not nodes:
             return []
         try:
-            part = subgraph(self.graph, nodes)
+            copied = subgraph(self.graph, nodes)
         except GraphEditError as e:
             self.refused.emit(f"cannot duplicate: {e}")
             return []
         inputs = []
         if with_inputs:
-            copy_of = dict(zip(nodes, part.node_ids(), strict=True))  # subgraph keeps order
+            # subgraph keeps the order
+            copy_of = dict(zip(nodes, copied.part.node_ids(), strict=True))
             g = self.graph
             inputs = [
                 Connection(s, copy_of[d], p, g.edge_output(s, d, p))
                 for s, d, p in self.incoming(nodes)
             ]
-        return self._insert(part, inputs)
+        return self._insert(copied, inputs)
 
     def duplicate_with_inputs(self) -> list[str]:
         return self.duplicate(with_inputs=True)
@@ -425,16 +437,16 @@ class CanvasController(QObject):
         return True
 
     def _insert(
-        self, part: ModelGraph, inputs: list[Connection] = (), at: QPointF | None = None
+        self, copied: Copied, inputs: list[Connection] = (), at: QPointF | None = None
     ) -> list[str]:
-        """Add `part`'s nodes and connections to the graph where `place_new` puts them
+        """Add the copied part's nodes and connections to the graph where `place_new` puts them
         (at `at`, if given), and the connections `inputs` (from the graph's nodes into
         part's, each with the output of its source it takes), as one step.
 
         Each layer of `part` becomes a new layer (its name kept if free, else with a
         number); call sites of one layer in `part` become call sites of one new layer.
         """
-        g = self.graph
+        g, part = self.graph, copied.part
         offset = self.place_new(_boxes(part), at)
         dx, dy = offset.x(), offset.y()
         verb = "Duplicate with inputs:" if inputs else "Paste"
@@ -450,9 +462,8 @@ class CanvasController(QObject):
                     else:
                         layer = part.layer(node_id)
                         name = free_name(layer.name, g.names())
-                        step = edit.run(
-                            AddNode(g, layer.type, layer.params, (x + dx, y + dy), name)
-                        )
+                        params = copied.params_in(g, node_id)
+                        step = edit.run(AddNode(g, layer.type, params, (x + dx, y + dy), name))
                     new[node_id] = step.node_id
                 for src, dst, port, output in part.connections():
                     edit.run(Connect(g, new[src], new[dst], port, output))

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QWidget
 from studio.canvas.items import NodeItem
 from studio.canvas.minimap import Minimap
 from studio.canvas.scene import GraphScene
-from studio.mime import dropped_layer_type
+from studio.mime import dropped_layer_type, dropped_library_block
 
 MIN_ZOOM = 0.05
 MAX_ZOOM = 4.0
@@ -68,6 +68,8 @@ class GraphView(QGraphicsView):
 
     #: A palette layer type was dropped at a scene position.
     layer_dropped = Signal(str, QPointF)
+    #: A block library entry (its file's path) was dropped at a scene position.
+    library_dropped = Signal(str, QPointF)
     #: The user asked to add a node here (Tab, or a double-click on empty canvas).
     quick_add_requested = Signal(QPointF)
     #: A right-click (or the menu key): the scene position, and where the menu goes.
@@ -299,16 +301,22 @@ class GraphView(QGraphicsView):
         self._accept_layer(event)
 
     def dropEvent(self, event: QDropEvent) -> None:
-        layer_type = dropped_layer_type(event.mimeData())
-        if layer_type is None:
+        data = event.mimeData()
+        layer_type, library = dropped_layer_type(data), dropped_library_block(data)
+        if layer_type is None and library is None:
             event.ignore()
             return
         event.acceptProposedAction()
-        self.layer_dropped.emit(layer_type, self.mapToScene(event.position().toPoint()))
+        at = self.mapToScene(event.position().toPoint())
+        if library is not None:
+            self.library_dropped.emit(str(library), at)
+        else:
+            self.layer_dropped.emit(layer_type, at)
 
     @staticmethod
     def _accept_layer(event: QDragMoveEvent) -> None:
-        if dropped_layer_type(event.mimeData()) is None:
+        data = event.mimeData()
+        if dropped_layer_type(data) is None and dropped_library_block(data) is None:
             event.ignore()
         else:
             event.acceptProposedAction()
